@@ -1,0 +1,5 @@
+"""``python -m netplan`` runs the ``vnetplan`` command line."""
+
+from netplan.cli import entry
+
+entry()

@@ -1,0 +1,190 @@
+"""Address arithmetic for vnetplan: one strict prefix type, one overlap rule.
+
+Every CIDR the tool reads goes through :func:`parse_prefix`, which is strict the way Azure is
+(``10.0.0.1/16`` has host bits set and is rejected, ``10.0.0.0/33`` is out of range) and fast
+(IPv4 is parsed without building an :mod:`ipaddress` object, since estates carry 100,000 prefixes).
+The one decision that :mod:`ipaddress` leaves open is made here, once: an IPv4 and an IPv6 prefix
+never overlap and never contain each other (``ipaddress`` answers ``False`` for ``overlaps`` but
+raises for ``subnet_of``). Every other module compares addresses through this one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_V4_MAX = (1 << 32) - 1
+_V6_MAX = (1 << 128) - 1
+
+
+class AddressError(ValueError):
+    """A string that is not a valid, strict CIDR prefix or IP address."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Prefix:
+    """A CIDR prefix as integers: sortable, hashable, and cheap to compare.
+
+    ``version`` is 4 or 6, ``value`` the network address as an int, ``length`` the prefix length.
+    Ordering is (version, first address, length), which is the order the overlap sweep needs.
+    """
+
+    version: int
+    value: int
+    length: int
+
+    @property
+    def bits(self) -> int:
+        return 32 if self.version == 4 else 128
+
+    @property
+    def first(self) -> int:
+        return self.value
+
+    @property
+    def last(self) -> int:
+        return self.value | ((1 << (self.bits - self.length)) - 1)
+
+    @property
+    def size(self) -> int:
+        return 1 << (self.bits - self.length)
+
+    @property
+    def network(self) -> IPNetwork:
+        """The equivalent :mod:`ipaddress` network (built on demand)."""
+        if self.version == 4:
+            return ipaddress.IPv4Network((self.value, self.length))
+        return ipaddress.IPv6Network((self.value, self.length))
+
+    def overlaps(self, other: Prefix) -> bool:
+        """True when the two prefixes share an address. Different IP versions never overlap."""
+        return self.version == other.version and self.value <= other.last and other.value <= self.last
+
+    def contains(self, other: Prefix) -> bool:
+        """True when ``other`` lies wholly inside this prefix (same version only)."""
+        return (
+            self.version == other.version
+            and self.length <= other.length
+            and self.value <= other.value
+            and other.last <= self.last
+        )
+
+    def contains_ip(self, ip: IPAddress) -> bool:
+        return ip.version == self.version and self.value <= int(ip) <= self.last
+
+    def __str__(self) -> str:
+        if self.version == 4:
+            v = self.value
+            return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}/{self.length}"
+        return f"{ipaddress.IPv6Address(self.value).compressed}/{self.length}"
+
+    def __repr__(self) -> str:
+        return f"Prefix('{self}')"
+
+
+def parse_prefix(text: object) -> Prefix:
+    """Parse a strict CIDR prefix (``10.0.0.0/16``, ``fd00:db8::/64``).
+
+    Raises :class:`AddressError` with a message that says what is wrong: not a string, no ``/``,
+    an octet out of range, a length out of range, or host bits set.
+    """
+    if not isinstance(text, str):
+        raise AddressError(f"expected a CIDR prefix string, got {type(text).__name__} {text!r}")
+    addr, slash, length_s = text.strip().partition("/")
+    if not slash:
+        raise AddressError(f"'{text}' is not a CIDR prefix (no /length)")
+    if not length_s.isdigit():
+        raise AddressError(f"'{text}' has an invalid prefix length")
+    length = int(length_s)
+    if ":" not in addr:
+        parts = addr.split(".")
+        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+            raise AddressError(f"'{text}' is not a valid IPv4 prefix")
+        o0, o1, o2, o3 = (int(p) for p in parts)
+        if max(o0, o1, o2, o3) > 255:
+            raise AddressError(f"'{text}' has an octet above 255")
+        if length > 32:
+            raise AddressError(f"'{text}' has prefix length {length} (IPv4 allows 0-32)")
+        value = (o0 << 24) | (o1 << 16) | (o2 << 8) | o3
+        if value & (_V4_MAX >> length):
+            raise AddressError(f"'{text}' has host bits set (did you mean {_network_text(4, value, length)}?)")
+        return Prefix(4, value, length)
+    try:
+        ip6 = ipaddress.IPv6Address(addr)
+    except ValueError as exc:
+        raise AddressError(f"'{text}' is not a valid IPv6 prefix") from exc
+    if length > 128:
+        raise AddressError(f"'{text}' has prefix length {length} (IPv6 allows 0-128)")
+    value = int(ip6)
+    if value & (_V6_MAX >> length):
+        raise AddressError(f"'{text}' has host bits set (did you mean {_network_text(6, value, length)}?)")
+    return Prefix(6, value, length)
+
+
+def _network_text(version: int, value: int, length: int) -> str:
+    bits = 32 if version == 4 else 128
+    mask = ((1 << bits) - 1) ^ ((1 << (bits - length)) - 1)
+    return str(Prefix(version, value & mask, length))
+
+
+def parse_ip(text: object) -> IPAddress:
+    """Parse one IP address (no prefix length)."""
+    if not isinstance(text, str):
+        raise AddressError(f"expected an IP address string, got {type(text).__name__} {text!r}")
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError as exc:
+        raise AddressError(f"'{text}' is not a valid IP address") from exc
+
+
+def prefix_of_ip(ip: IPAddress) -> Prefix:
+    """The host prefix (/32 or /128) holding exactly this address."""
+    return Prefix(ip.version, int(ip), 32 if ip.version == 4 else 128)
+
+
+def ip_from_int(version: int, value: int) -> IPAddress:
+    return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """An inclusive integer address range of one IP version, for sweeps over prefixes."""
+
+    version: int
+    start: int
+    end: int
+
+
+def prefix_to_interval(p: Prefix) -> Interval:
+    return Interval(p.version, p.first, p.last)
+
+
+class PrefixIndex:
+    """Which of a set of prefixes contain a given address.
+
+    A dict per prefix length: a lookup masks the address once for each length present in the
+    index (at most 33 for IPv4, 129 for IPv6), so it costs O(distinct lengths + hits) whatever
+    the number of prefixes.
+    """
+
+    def __init__(self, items: list[tuple[Prefix, object]]) -> None:
+        self._by_len: dict[tuple[int, int], dict[int, list[tuple[Prefix, object]]]] = {}
+        for p, obj in items:
+            self._by_len.setdefault((p.version, p.length), {}).setdefault(p.value, []).append((p, obj))
+        # Longest prefixes first, so the most specific match comes first.
+        self._lengths = sorted(self._by_len, key=lambda vl: -vl[1])
+
+    def lookup(self, ip: IPAddress) -> list[tuple[Prefix, object]]:
+        v = int(ip)
+        bits = 32 if ip.version == 4 else 128
+        out: list[tuple[Prefix, object]] = []
+        for version, length in self._lengths:
+            if version != ip.version:
+                continue
+            hits = self._by_len[(version, length)].get(v & ~((1 << (bits - length)) - 1))
+            if hits:
+                out.extend(hits)
+        return out

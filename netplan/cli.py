@@ -1,0 +1,79 @@
+"""The ``vnetplan`` command line: a thin shell over the core functions.
+
+Each subcommand lives in its own module under :mod:`netplan.commands` and is registered here,
+explicitly, by name. A command module defines ``register(subparsers)`` and a ``run(args) -> int``
+that it sets as the parser's ``func``; it keeps heavy imports (the Azure SDK, Textual) inside
+``run`` so that ``vnetplan --help`` and the offline commands start fast.
+
+The contract (DESIGN.md): stdout carries only the result, diagnostics go to stderr; exit 0 = done
+and clean, 1 = done and something is wrong, 2 = could not do the job (one line on stderr, no
+traceback), 130 = interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from netplan import __version__
+from netplan.errors import ExitCode, VnetplanError, exit_code_for
+
+#: Subcommands in the order ``--help`` lists them; each is the module netplan.commands.<name>.
+COMMANDS: tuple[str, ...] = (
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's error line: ``vnetplan: error: ...`` and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(int(ExitCode.ERROR), f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="vnetplan",
+        description=(
+            "Plan and verify private connectivity between Azure virtual networks: address overlaps, "
+            "peering vs Private Link, Private DNS resolution and reachability."
+        ),
+        epilog="Exit codes: 0 done and clean, 1 done and something is wrong, 2 could not do the job, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"vnetplan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"netplan.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except VnetplanError as exc:
+        print(f"vnetplan: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("vnetplan: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except Exception as exc:  # pragma: no cover - the last line of defence, still no traceback
+        if os.environ.get("VNETPLAN_DEBUG"):
+            raise
+        print(f"vnetplan: internal error: {type(exc).__name__}: {exc} (set VNETPLAN_DEBUG=1 for a traceback)", file=sys.stderr)
+        return int(exit_code_for(exc))
+
+
+def entry() -> None:
+    sys.exit(main())

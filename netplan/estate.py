@@ -1,0 +1,506 @@
+"""The Estate: every resource of an Azure estate, immutable and indexed.
+
+One frozen value holds the parsed resources (tuples of :mod:`netplan.model` objects), the user's
+declarations (on-prem prefixes, forwarding hubs, DNS forwarders, public answers), and the gaps the
+snapshot admits to (subscriptions or kinds that could not be read). Indexes are built lazily and
+cached: by normalized resource ID, by VNet, by IP address. Analyses take an Estate and return new
+values; nothing mutates it. :meth:`Estate.with_resources` makes the what-if copies the planner
+needs by re-parsing ARM JSON, so there is one path from JSON to model.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from netplan.addr import IPAddress, Prefix, PrefixIndex, parse_ip
+from netplan.errors import InputError, RefError
+from netplan.ids import parent_id, parse_id, rid_key
+from netplan.model import (
+    DnsForwarder,
+    DnsResolver,
+    Forwarder,
+    ForwardingRule,
+    ForwardingRuleset,
+    Frontend,
+    Gap,
+    Gateway,
+    LoadBalancer,
+    NetworkInterface,
+    OnPremNetwork,
+    Peering,
+    PrivateDnsZone,
+    PrivateEndpoint,
+    PrivateLinkService,
+    PublicAnswer,
+    RecordSet,
+    ResolverEndpoint,
+    RulesetLink,
+    Subnet,
+    VNet,
+    ZoneGroup,
+    ZoneLink,
+)
+
+#: The bucket names of :class:`Estate`, in snapshot output order.
+RESOURCE_FIELDS = (
+    "vnets",
+    "load_balancers",
+    "private_link_services",
+    "private_endpoints",
+    "zone_groups",
+    "nics",
+    "gateways",
+    "zones",
+    "record_sets",
+    "zone_links",
+    "dns_resolvers",
+    "resolver_endpoints",
+    "rulesets",
+    "forwarding_rules",
+    "ruleset_links",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IpOwner:
+    """A resource that holds an IP address in the estate."""
+
+    #: "lb-frontend", "private-endpoint", "nic", "resolver-inbound", "pls-nat"
+    kind: str
+    resource_id: str
+    ip: IPAddress
+    subnet_id: str | None
+    vnet_id: str | None
+    #: The owning top-level resource (the LB of a frontend, the PE of a NIC, ...).
+    parent_id: str
+
+
+@dataclass(frozen=True)
+class Estate:
+    """An immutable Azure estate. Build it with :func:`netplan.loader.load_estate`."""
+
+    vnets: tuple[VNet, ...] = ()
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    private_link_services: tuple[PrivateLinkService, ...] = ()
+    private_endpoints: tuple[PrivateEndpoint, ...] = ()
+    zone_groups: tuple[ZoneGroup, ...] = ()
+    nics: tuple[NetworkInterface, ...] = ()
+    gateways: tuple[Gateway, ...] = ()
+    zones: tuple[PrivateDnsZone, ...] = ()
+    record_sets: tuple[RecordSet, ...] = ()
+    zone_links: tuple[ZoneLink, ...] = ()
+    dns_resolvers: tuple[DnsResolver, ...] = ()
+    resolver_endpoints: tuple[ResolverEndpoint, ...] = ()
+    rulesets: tuple[ForwardingRuleset, ...] = ()
+    forwarding_rules: tuple[ForwardingRule, ...] = ()
+    ruleset_links: tuple[RulesetLink, ...] = ()
+    # Declarations: what the user states because no Azure API shows it.
+    onprem: tuple[OnPremNetwork, ...] = ()
+    forwarders: tuple[Forwarder, ...] = ()
+    dns_forwarders: tuple[DnsForwarder, ...] = ()
+    public_dns: tuple[PublicAnswer, ...] = ()
+    #: What the snapshot could not read; analyses that depend on it answer UNKNOWN.
+    gaps: tuple[Gap, ...] = ()
+    #: Resources of types the model does not cover, skipped: (type, count).
+    skipped: tuple[tuple[str, int], ...] = ()
+    #: The files this estate was read from.
+    sources: tuple[str, ...] = ()
+    #: Standalone subnet/peering resources folded into their VNets (kept for the round trip).
+    child_raw: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, repr=False)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def build(cls, parsed: Any, declarations: Sequence[Any] = ()) -> Estate:
+        """Assemble an Estate from :class:`netplan.loader.Parsed` and parsed declarations."""
+        kwargs: dict[str, Any] = {name: tuple(parsed.buckets.get(name, ())) for name in RESOURCE_FIELDS}
+        base = cls(
+            **kwargs,
+            gaps=tuple(parsed.gaps),
+            skipped=tuple(sorted(parsed.skipped.items())),
+            sources=tuple(parsed.files),
+            child_raw=tuple(getattr(parsed, "child_raw", ())),
+        )
+        if not declarations:
+            return base
+        return base.with_declarations(declarations)
+
+    def with_declarations(self, declarations: Sequence[Any]) -> Estate:
+        """Resolve the VNet references of parsed declarations against this estate."""
+        onprem = list(self.onprem)
+        forwarders = list(self.forwarders)
+        dns_forwarders = list(self.dns_forwarders)
+        public = list(self.public_dns)
+        for d in declarations:
+            for net, file, where in d.onprem:
+                via = self._decl_vnet(net.via_vnet_id, file, where) if net.via_vnet_id else None
+                onprem.append(OnPremNetwork(net.name, net.prefixes, via))
+            for fwd, file, where in d.forwarders:
+                forwarders.append(Forwarder(self._decl_vnet(fwd.vnet_id, file, where), fwd.device, fwd.ip, fwd.note))
+            for dfw, file, where in d.dns_forwarders:
+                dns_forwarders.append(DnsForwarder(dfw.ip, self._decl_vnet(dfw.vnet_id, file, where), dfw.note))
+            public.extend(d.public_dns)
+        return _replace(
+            self,
+            onprem=tuple(onprem),
+            forwarders=tuple(forwarders),
+            dns_forwarders=tuple(dns_forwarders),
+            public_dns=tuple(public),
+        )
+
+    def _decl_vnet(self, ref: str, file: str, where: str) -> str:
+        try:
+            return self.resolve_vnet(ref).id
+        except RefError as exc:
+            raise InputError(file, where, str(exc)) from None
+
+    def with_resources(self, add: Iterable[Mapping[str, Any]], remove: Iterable[str] = ()) -> Estate:
+        """A new Estate with ARM resources added/replaced (by ID) and others removed.
+
+        Used by the what-if: the planner's change bodies go through the same loader as a snapshot.
+        Declarations and gaps carry over.
+        """
+        from netplan.loader import RawSnapshot, parse_snapshots
+
+        drop = {rid_key(r) for r in remove}
+        added = [dict(r) for r in add]
+        drop.update(rid_key(r["id"]) for r in added)
+        kept = [dict(r) for r in self.raw_resources() if rid_key(str(r.get("id", ""))) not in drop]
+        snap = RawSnapshot("<what-if>", [(f"resources[{i}]", r) for i, r in enumerate([*kept, *added])])
+        parsed = parse_snapshots([snap])
+        new = Estate.build(parsed)
+        return _replace(
+            new,
+            onprem=self.onprem,
+            forwarders=self.forwarders,
+            dns_forwarders=self.dns_forwarders,
+            public_dns=self.public_dns,
+            gaps=self.gaps,
+            sources=self.sources,
+        )
+
+    # ------------------------------------------------------------------ snapshot output
+
+    def raw_resources(self) -> list[Mapping[str, Any]]:
+        """The ARM JSON of every modelled resource, as read (for the snapshot writer)."""
+        out: list[Mapping[str, Any]] = []
+        for name in RESOURCE_FIELDS:
+            out.extend(getattr(r, "raw", None) or {} for r in getattr(self, name))
+        out.extend(self.child_raw)
+        return [r for r in out if r]
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The snapshot format the loaders read: ``{"resources": [...], "declarations", "gaps"}``."""
+        snap: dict[str, Any] = {"resources": self.raw_resources()}
+        decl = self.declarations_dict()
+        if decl:
+            snap["declarations"] = decl
+        if self.gaps:
+            snap["gaps"] = [{"scope": g.scope, "kind": g.kind, "reason": g.reason} for g in self.gaps]
+        return snap
+
+    def declarations_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.onprem:
+            d["onprem"] = [
+                {"name": n.name, "prefixes": [str(p) for p in n.prefixes], **({"via": n.via_vnet_id} if n.via_vnet_id else {})}
+                for n in self.onprem
+            ]
+        if self.forwarders:
+            d["forwarders"] = [
+                {"vnet": f.vnet_id, "device": f.device, **({"ip": str(f.ip)} if f.ip else {}), **({"note": f.note} if f.note else {})}
+                for f in self.forwarders
+            ]
+        if self.dns_forwarders:
+            d["dns_forwarders"] = [
+                {"ip": str(f.ip), "vnet": f.vnet_id, **({"note": f.note} if f.note else {})} for f in self.dns_forwarders
+            ]
+        if self.public_dns:
+            d["public_dns"] = [{"name": a.name, "type": a.rtype, "addresses": list(a.values)} for a in self.public_dns]
+        return d
+
+    # ------------------------------------------------------------------ indexes
+
+    @cached_property
+    def by_id(self) -> dict[str, Any]:
+        """Every resource and addressable child (subnets, peerings, frontends, NIC ipconfigs)."""
+        idx: dict[str, Any] = {}
+        for name in RESOURCE_FIELDS:
+            for r in getattr(self, name):
+                idx[r.key] = r
+        for v in self.vnets:
+            for s in v.subnets:
+                idx[s.key] = s
+            for p in v.peerings:
+                idx[p.key] = p
+        for lb in self.load_balancers:
+            for fe in lb.frontends:
+                idx[fe.key] = fe
+        for nic in self.nics:
+            for c in nic.ip_configs:
+                idx[c.key] = c
+        return idx
+
+    def get(self, rid: str | None) -> Any | None:
+        return None if not rid else self.by_id.get(rid_key(rid))
+
+    def contains(self, rid: str | None) -> bool:
+        return rid is not None and rid_key(rid) in self.by_id
+
+    @cached_property
+    def _vnets(self) -> dict[str, VNet]:
+        return {v.key: v for v in self.vnets}
+
+    def vnet(self, rid: str | None) -> VNet | None:
+        return None if not rid else self._vnets.get(rid_key(rid))
+
+    @cached_property
+    def _subnets(self) -> dict[str, Subnet]:
+        return {s.key: s for v in self.vnets for s in v.subnets}
+
+    def subnet(self, rid: str | None) -> Subnet | None:
+        return None if not rid else self._subnets.get(rid_key(rid))
+
+    def vnet_of_subnet(self, subnet_id: str | None) -> VNet | None:
+        return None if not subnet_id else self.vnet(parent_id(subnet_id))
+
+    def vnet_of(self, rid: str | None) -> VNet | None:
+        """The VNet a resource lives in: a VNet itself, a subnet, peering, LB frontend, PE or NIC."""
+        if not rid:
+            return None
+        own = self.vnet(rid)
+        if own is not None:
+            return own
+        r = self.get(rid)
+        if isinstance(r, Subnet | Peering):
+            return self.vnet(r.vnet_id)
+        if isinstance(r, Frontend | PrivateEndpoint):
+            return self.vnet_of_subnet(r.subnet_id)
+        if isinstance(r, LoadBalancer):
+            return next((self.vnet_of_subnet(f.subnet_id) for f in r.frontends if f.subnet_id), None)
+        if isinstance(r, NetworkInterface):
+            return next((self.vnet_of_subnet(c.subnet_id) for c in r.ip_configs if c.subnet_id), None)
+        if isinstance(r, DnsResolver):
+            return self.vnet(r.vnet_id)
+        if isinstance(r, ResolverEndpoint):
+            return self.vnet_of_subnet(r.subnet_id)
+        return None
+
+    def peering(self, local: str, remote: str) -> Peering | None:
+        """The link on ``local``'s side whose remote is ``remote`` (there is at most one, P3)."""
+        v = self.vnet(local)
+        if v is None:
+            return None
+        rk = rid_key(remote)
+        return next((p for p in v.peerings if rid_key(p.remote_vnet_id) == rk), None)
+
+    @cached_property
+    def _frontends(self) -> dict[str, Frontend]:
+        return {f.key: f for lb in self.load_balancers for f in lb.frontends}
+
+    def frontend(self, rid: str | None) -> Frontend | None:
+        return None if not rid else self._frontends.get(rid_key(rid))
+
+    def load_balancer_of(self, frontend: Frontend) -> LoadBalancer | None:
+        r = self.get(frontend.lb_id)
+        return r if isinstance(r, LoadBalancer) else None
+
+    def endpoint_ips(self, pe: PrivateEndpoint) -> tuple[IPAddress, ...]:
+        """A private endpoint's addresses: its NICs' IPs, else ipConfigurations, else customDnsConfigs."""
+        ips: list[IPAddress] = []
+        for nic_id in pe.nic_ids:
+            nic = self.get(nic_id)
+            if isinstance(nic, NetworkInterface):
+                ips.extend(c.private_ip for c in nic.ip_configs if c.private_ip is not None)
+        if not ips:
+            ips.extend(pe.static_ips)
+        if not ips:
+            for cfg in pe.custom_dns:
+                ips.extend(cfg.ips)
+        return tuple(dict.fromkeys(ips))
+
+    @cached_property
+    def _ip_owners(self) -> dict[IPAddress, list[IpOwner]]:
+        idx: dict[IPAddress, list[IpOwner]] = defaultdict(list)
+
+        def vnet_id_of(subnet_id: str | None) -> str | None:
+            return parent_id(subnet_id) if subnet_id else None
+
+        for lb in self.load_balancers:
+            for fe in lb.frontends:
+                if fe.private_ip is not None:
+                    idx[fe.private_ip].append(
+                        IpOwner("lb-frontend", fe.id, fe.private_ip, fe.subnet_id, vnet_id_of(fe.subnet_id), lb.id)
+                    )
+        pe_nics: set[str] = set()
+        for pe in self.private_endpoints:
+            pe_nics.update(rid_key(n) for n in pe.nic_ids)
+            for ip in self.endpoint_ips(pe):
+                idx[ip].append(IpOwner("private-endpoint", pe.id, ip, pe.subnet_id, vnet_id_of(pe.subnet_id), pe.id))
+        for nic in self.nics:
+            if nic.key in pe_nics or nic.private_endpoint_id or nic.private_link_service_id:
+                continue  # counted as the endpoint / PLS it belongs to
+            for c in nic.ip_configs:
+                if c.private_ip is not None:
+                    idx[c.private_ip].append(IpOwner("nic", c.id, c.private_ip, c.subnet_id, vnet_id_of(c.subnet_id), nic.id))
+        for pls in self.private_link_services:
+            for nat in pls.nat_ips:
+                if nat.private_ip is not None:
+                    idx[nat.private_ip].append(
+                        IpOwner("pls-nat", pls.id, nat.private_ip, nat.subnet_id, vnet_id_of(nat.subnet_id), pls.id)
+                    )
+        for ep in self.resolver_endpoints:
+            if ep.direction == "inbound":
+                for ip in ep.ips:
+                    idx[ip].append(IpOwner("resolver-inbound", ep.id, ip, ep.subnet_id, vnet_id_of(ep.subnet_id), ep.resolver_id))
+        return dict(idx)
+
+    def ip_owners(self, ip: IPAddress | str) -> list[IpOwner]:
+        """Resources in the estate holding this address (several when VNets overlap)."""
+        addr = parse_ip(ip) if isinstance(ip, str) else ip
+        return list(self._ip_owners.get(addr, ()))
+
+    @cached_property
+    def _vnet_prefix_index(self) -> PrefixIndex:
+        return PrefixIndex([(p, v) for v in self.vnets for p in v.address_prefixes])
+
+    def vnets_containing(self, ip: IPAddress | str) -> list[VNet]:
+        """VNets whose address space contains the address (several when they overlap)."""
+        addr = parse_ip(ip) if isinstance(ip, str) else ip
+        seen: dict[str, VNet] = {}
+        for _p, v in self._vnet_prefix_index.lookup(addr):
+            assert isinstance(v, VNet)
+            seen.setdefault(v.key, v)
+        return list(seen.values())
+
+    def subnet_containing(self, vnet: VNet, ip: IPAddress) -> Subnet | None:
+        return next((s for s in vnet.subnets if any(p.contains_ip(ip) for p in s.prefixes)), None)
+
+    # DNS indexes
+
+    @cached_property
+    def _zones_by_key(self) -> dict[str, PrivateDnsZone]:
+        return {z.key: z for z in self.zones}
+
+    def zone(self, rid: str | None) -> PrivateDnsZone | None:
+        return None if not rid else self._zones_by_key.get(rid_key(rid))
+
+    @cached_property
+    def _zones_by_name(self) -> dict[str, list[PrivateDnsZone]]:
+        idx: dict[str, list[PrivateDnsZone]] = defaultdict(list)
+        for z in self.zones:
+            idx[z.name].append(z)
+        return dict(idx)
+
+    def zones_named(self, name: str) -> list[PrivateDnsZone]:
+        return list(self._zones_by_name.get(name.lower().rstrip("."), ()))
+
+    @cached_property
+    def _links_by_zone(self) -> dict[str, list[ZoneLink]]:
+        idx: dict[str, list[ZoneLink]] = defaultdict(list)
+        for link in self.zone_links:
+            idx[rid_key(link.zone_id)].append(link)
+        return dict(idx)
+
+    def links_of_zone(self, zone_id: str) -> list[ZoneLink]:
+        return list(self._links_by_zone.get(rid_key(zone_id), ()))
+
+    @cached_property
+    def _links_by_vnet(self) -> dict[str, list[ZoneLink]]:
+        idx: dict[str, list[ZoneLink]] = defaultdict(list)
+        for link in self.zone_links:
+            idx[rid_key(link.vnet_id)].append(link)
+        return dict(idx)
+
+    def links_of_vnet(self, vnet_id: str) -> list[ZoneLink]:
+        """The Private DNS zone links of a VNet (the zones it resolves, D1)."""
+        return list(self._links_by_vnet.get(rid_key(vnet_id), ()))
+
+    @cached_property
+    def _records_by_zone(self) -> dict[str, list[RecordSet]]:
+        idx: dict[str, list[RecordSet]] = defaultdict(list)
+        for r in self.record_sets:
+            idx[rid_key(r.zone_id)].append(r)
+        return dict(idx)
+
+    def records_of_zone(self, zone_id: str) -> list[RecordSet]:
+        return list(self._records_by_zone.get(rid_key(zone_id), ()))
+
+    def forwarders_of(self, vnet_id: str) -> list[Forwarder]:
+        k = rid_key(vnet_id)
+        return [f for f in self.forwarders if rid_key(f.vnet_id) == k]
+
+    def gateways_of(self, vnet_id: str) -> list[Gateway]:
+        k = rid_key(vnet_id)
+        return [g for g in self.gateways if g.vnet_id and rid_key(g.vnet_id) == k]
+
+    def gaps_for(self, rid: str) -> list[Gap]:
+        """Gaps whose scope covers this resource ID (a subscription, a resource group, a kind)."""
+        k = rid_key(rid)
+        return [g for g in self.gaps if k.startswith(rid_key(g.scope)) or rid_key(g.scope) in ("*", "")]
+
+    @cached_property
+    def subscriptions(self) -> tuple[str, ...]:
+        subs = {parse_id(v.id).subscription for v in self.vnets}
+        return tuple(sorted(s for s in subs if s))
+
+    # ------------------------------------------------------------------ references
+
+    def resolve_vnet(self, ref: str) -> VNet:
+        """A VNet by full ID, ``resourceGroup/name`` or a name unique in the estate.
+
+        Raises :class:`RefError` listing the candidates when the reference is ambiguous or unknown.
+        """
+        text = ref.strip()
+        if not text:
+            raise RefError("empty VNet reference")
+        if text.startswith("/"):
+            v = self.vnet(text)
+            if v is None:
+                raise RefError(f"VNet '{text}' is not in the estate", self._suggest(text.rsplit("/", 1)[-1]))
+            return v
+        if "/" in text:
+            rg, _, name = text.partition("/")
+            matches = [
+                v for v in self.vnets if v.name.lower() == name.lower() and parse_id(v.id).resource_group.lower() == rg.lower()
+            ]
+        else:
+            matches = [v for v in self.vnets if v.name.lower() == text.lower()]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            cands = self._suggest(text.rsplit("/", 1)[-1])
+            hint = f"; did you mean: {', '.join(cands)}" if cands else ""
+            raise RefError(f"no VNet matches '{text}'{hint}", cands)
+        cands = tuple(v.id for v in matches)
+        raise RefError(f"'{text}' matches {len(matches)} VNets, give one of: {', '.join(cands)}", cands)
+
+    def _suggest(self, name: str) -> tuple[str, ...]:
+        names = {v.name.lower(): v for v in self.vnets}
+        close = difflib.get_close_matches(name.lower(), list(names), n=5, cutoff=0.6)
+        return tuple(f"{parse_id(names[c].id).resource_group}/{names[c].name}" for c in close)
+
+    # ------------------------------------------------------------------ summaries
+
+    def counts(self) -> dict[str, int]:
+        out = {name: len(getattr(self, name)) for name in RESOURCE_FIELDS}
+        out["subnets"] = sum(len(v.subnets) for v in self.vnets)
+        out["peerings"] = sum(len(v.peerings) for v in self.vnets)
+        out["address_prefixes"] = sum(len(v.address_prefixes) for v in self.vnets)
+        return out
+
+
+def _replace(estate: Estate, **changes: Any) -> Estate:
+    """dataclasses.replace, which also drops the cached indexes (they live in __dict__)."""
+    from dataclasses import replace
+
+    return replace(estate, **changes)
+
+
+def all_prefixes(estate: Estate) -> list[tuple[Prefix, VNet]]:
+    return [(p, v) for v in estate.vnets for p in v.address_prefixes]

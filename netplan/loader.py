@@ -1,0 +1,1008 @@
+"""Snapshot loaders: Azure JSON in, a validated :class:`~netplan.estate.Estate` out.
+
+Accepted shapes, as Azure tools really produce them: a top-level list of ARM resources; an object
+with ``resources`` (our snapshot format, also written by ``vnetplan inventory``); an ARM list
+response (``value``); Azure Resource Graph output (``data``); a single resource; and the Azure
+CLI's flattened shape, where ``properties`` is lifted to the top level. VNets carry subnets and
+peerings inline, as ARM returns them; private DNS record sets and VNet links are resources of
+their own. Several files merge into one estate; the same resource ID twice is an error.
+
+The promise: malformed input raises :class:`~netplan.errors.InputError` with one line naming the
+file, the resource and the JSON path (``estate.json: resources[3] 'vnet-hub': properties.
+addressSpace.addressPrefixes[0]: '10.0.0.1/16' has host bits set``). Resource types the model does
+not cover are skipped and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix
+from netplan.errors import InputError
+from netplan.ids import parent_id, rid_key
+from netplan.model import (
+    ConnectionStatus,
+    CustomDnsConfig,
+    DnsForwarder,
+    DnsResolver,
+    DnsTarget,
+    EndpointConnection,
+    Forwarder,
+    ForwardingRule,
+    ForwardingRuleset,
+    Frontend,
+    Gap,
+    Gateway,
+    LoadBalancer,
+    NetworkInterface,
+    NicIpConfig,
+    OnPremNetwork,
+    Peering,
+    PeeringState,
+    PlsConnection,
+    PlsNatIp,
+    PrivateDnsZone,
+    PrivateEndpoint,
+    PrivateLinkService,
+    PublicAnswer,
+    RecordSet,
+    ResolutionPolicy,
+    ResolverEndpoint,
+    RulesetLink,
+    Subnet,
+    SyncLevel,
+    VNet,
+    ZoneGroup,
+    ZoneGroupRecord,
+    ZoneLink,
+)
+
+# Keys that stay at the top of a resource in both ARM and Azure CLI shapes. Anything else at the
+# top of a resource without "properties" means the CLI's flattened shape.
+_ENVELOPE = frozenset(
+    {
+        "id", "name", "type", "location", "tags", "etag", "sku", "zones", "kind", "extendedLocation",
+        "resourceGroup", "managedBy", "identity", "systemData", "subscriptionId", "tenantId",
+        "apiVersion", "plan",
+    }
+)  # fmt: skip
+
+DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "SOA", "MX", "PTR", "SRV", "TXT")
+
+
+@dataclass
+class RawSnapshot:
+    """One input file, parsed: its resources (with their JSON paths), declarations and gaps."""
+
+    file: str
+    resources: list[tuple[str, dict[str, Any]]]
+    declarations: dict[str, Any] | None = None
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _At:
+    """Error context for one resource: the file, the resource's path and its name."""
+
+    __slots__ = ("file", "label")
+
+    def __init__(self, file: str, base: str, name: object) -> None:
+        self.file = file
+        self.label = f"{base} '{name}'" if isinstance(name, str) and name else base
+
+    def err(self, path: str, message: str) -> InputError:
+        return InputError(self.file, f"{self.label}: {path}" if path else self.label, message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+
+def read_snapshot(path: str | Path) -> RawSnapshot:
+    """Parse one snapshot file into raw resources, without interpreting them yet."""
+    file = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise InputError(file, "", "no such file") from None
+    except IsADirectoryError:
+        raise InputError(file, "", "is a directory, expected a JSON file") from None
+    except OSError as exc:
+        raise InputError(file, "", f"cannot read: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(file, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise InputError(file, "", "not UTF-8 JSON") from None
+    return snapshot_from_data(data, file)
+
+
+def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
+    """Find the resources in any of the accepted top-level shapes."""
+    declarations = None
+    gaps: list[dict[str, Any]] = []
+    if isinstance(data, list):
+        items, base = data, ""
+    elif isinstance(data, dict):
+        if "resources" in data:
+            items, base = data["resources"], "resources"
+        elif "value" in data:
+            items, base = data["value"], "value"
+        elif "data" in data:
+            items, base = data["data"], "data"
+        elif "newVNet" in data:  # `az network vnet create` output
+            items, base = [data["newVNet"]], "newVNet"
+        elif "id" in data and "type" in data:
+            items, base = [data], ""
+        else:
+            raise InputError(
+                file, "$", "no resources found: expected a list, or an object with 'resources', 'value' or 'data'"
+            )
+        if not isinstance(items, list):
+            raise InputError(file, base, f"expected a list of resources, got {type(items).__name__}")
+        if isinstance(data.get("declarations"), dict):
+            declarations = data["declarations"]
+        elif data.get("declarations") is not None:
+            raise InputError(file, "declarations", "expected an object")
+        raw_gaps = data.get("gaps", [])
+        if not isinstance(raw_gaps, list):
+            raise InputError(file, "gaps", "expected a list")
+        gaps = raw_gaps
+    else:
+        raise InputError(file, "$", f"expected a JSON list or object, got {type(data).__name__}")
+    resources = []
+    for i, item in enumerate(items):
+        path = f"{base}[{i}]" if base else f"[{i}]"
+        if not isinstance(item, dict):
+            raise InputError(file, path, f"expected a resource object, got {type(item).__name__}")
+        resources.append((path, item))
+    return RawSnapshot(file, resources, declarations, gaps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Field access with paths
+
+
+def _props(obj: dict[str, Any], at: _At, path: str) -> tuple[dict[str, Any], str]:
+    """The properties of an ARM object, or the object itself in the CLI's flattened shape."""
+    if "properties" in obj:
+        props = obj["properties"]
+        if not isinstance(props, dict):
+            raise at.err(_join(path, "properties"), f"expected an object, got {type(props).__name__}")
+        return props, _join(path, "properties")
+    if any(k not in _ENVELOPE for k in obj):
+        return obj, path
+    raise at.err(path, "missing 'properties'")
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _str(obj: dict[str, Any], key: str, at: _At, path: str, required: bool = True) -> str | None:
+    v = obj.get(key)
+    if v is None:
+        if required:
+            raise at.err(_join(path, key), f"missing '{key}'")
+        return None
+    if not isinstance(v, str) or (required and not v):
+        raise at.err(_join(path, key), f"expected a non-empty string, got {v!r}")
+    return v
+
+
+def _bool(obj: dict[str, Any], key: str, at: _At, path: str, default: bool) -> bool:
+    v = obj.get(key)
+    if v is None:
+        return default
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    raise at.err(_join(path, key), f"expected true or false, got {v!r}")
+
+
+def _list(obj: dict[str, Any], key: str, at: _At, path: str) -> list[Any]:
+    v = obj.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise at.err(_join(path, key), f"expected a list, got {type(v).__name__}")
+    return v
+
+
+def _ref(obj: dict[str, Any], key: str, at: _At, path: str) -> str | None:
+    """The ``id`` of a sub-resource reference such as ``"subnet": {"id": "..."}``."""
+    v = obj.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        raise at.err(_join(path, key), f"expected an object with 'id', got {type(v).__name__}")
+    return _str(v, "id", at, _join(path, key), required=False)
+
+
+def _ref_ids(obj: dict[str, Any], key: str, at: _At, path: str) -> tuple[str, ...]:
+    out = []
+    for i, item in enumerate(_list(obj, key, at, path)):
+        p = _join(_join(path, key), i)
+        if not isinstance(item, dict):
+            raise at.err(p, "expected an object with 'id'")
+        rid = _str(item, "id", at, p, required=False)
+        if rid:
+            out.append(rid)
+    return tuple(out)
+
+
+def _prefix(value: object, at: _At, path: str) -> Prefix:
+    try:
+        return parse_prefix(value)
+    except AddressError as exc:
+        raise at.err(path, str(exc)) from None
+
+
+def _prefixes(values: object, at: _At, path: str) -> tuple[Prefix, ...]:
+    if values is None:
+        return ()
+    if not isinstance(values, list):
+        raise at.err(path, f"expected a list of CIDR prefixes, got {type(values).__name__}")
+    return tuple(_prefix(v, at, f"{path}[{i}]") for i, v in enumerate(values))
+
+
+def _ip(value: object, at: _At, path: str) -> IPAddress:
+    try:
+        return parse_ip(value)
+    except AddressError as exc:
+        raise at.err(path, str(exc)) from None
+
+
+def _opt_ip(obj: dict[str, Any], key: str, at: _At, path: str) -> IPAddress | None:
+    v = obj.get(key)
+    if isinstance(v, str) and "/" in v:
+        # NIC ipconfigs with privateIPAddressPrefixLength carry "172.20.2.16/28": the first
+        # address of the delegated block is the configuration's address.
+        v = v.split("/", 1)[0]
+    return None if v in (None, "") else _ip(v, at, _join(path, key))
+
+
+def _enum(enum_cls: Any, value: object, at: _At, path: str) -> Any:
+    if isinstance(value, str):
+        for member in enum_cls:
+            if member.value.lower() == value.lower():
+                return member
+    allowed = ", ".join(m.value for m in enum_cls)
+    raise at.err(path, f"unknown value {value!r} (expected one of {allowed})")
+
+
+def _sub_name(obj: dict[str, Any], rid: str | None) -> str:
+    name = obj.get("name")
+    if isinstance(name, str) and name:
+        return name
+    return rid.rstrip("/").rsplit("/", 1)[-1] if rid else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# One parser per resource type. Each returns a model object, or a list for inline children.
+
+
+def _subnet(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Subnet:
+    rid = _str(obj, "id", at, path, required=False)
+    name = _sub_name(obj, rid)
+    rid = rid or f"{vnet_id}/subnets/{name}"
+    props, pp = _props(obj, at, path)
+    if props.get("addressPrefixes"):
+        prefixes = _prefixes(props["addressPrefixes"], at, _join(pp, "addressPrefixes"))
+    elif props.get("addressPrefix") is not None:
+        prefixes = (_prefix(props["addressPrefix"], at, _join(pp, "addressPrefix")),)
+    else:
+        prefixes = ()
+    delegations = []
+    for i, d in enumerate(_list(props, "delegations", at, pp)):
+        if isinstance(d, dict):
+            dp = d.get("properties", d)
+            svc = dp.get("serviceName") if isinstance(dp, dict) else None
+            if isinstance(svc, str):
+                delegations.append(svc)
+        else:
+            raise at.err(_join(_join(pp, "delegations"), i), "expected an object")
+    return Subnet(
+        id=rid,
+        name=name,
+        vnet_id=vnet_id,
+        prefixes=prefixes,
+        ip_configuration_ids=_ref_ids(props, "ipConfigurations", at, pp),
+        nsg_id=_ref(props, "networkSecurityGroup", at, pp),
+        route_table_id=_ref(props, "routeTable", at, pp),
+        delegations=tuple(delegations),
+        private_endpoint_network_policies=_str(props, "privateEndpointNetworkPolicies", at, pp, required=False),
+        private_link_service_network_policies=_str(
+            props, "privateLinkServiceNetworkPolicies", at, pp, required=False
+        ),
+    )
+
+
+def _peering(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Peering:
+    rid = _str(obj, "id", at, path, required=False)
+    name = _sub_name(obj, rid)
+    rid = rid or f"{vnet_id}/virtualNetworkPeerings/{name}"
+    props, pp = _props(obj, at, path)
+    remote = _ref(props, "remoteVirtualNetwork", at, pp)
+    if not remote:
+        raise at.err(_join(pp, "remoteVirtualNetwork"), "missing remoteVirtualNetwork.id")
+    if "peeringState" not in props:
+        raise at.err(_join(pp, "peeringState"), "missing 'peeringState'")
+    state = _enum(PeeringState, props["peeringState"], at, _join(pp, "peeringState"))
+    sync = props.get("peeringSyncLevel")
+    sync_level = None if sync is None else _enum(SyncLevel, sync, at, _join(pp, "peeringSyncLevel"))
+    space_key = "remoteVirtualNetworkAddressSpace" if props.get("remoteVirtualNetworkAddressSpace") else "remoteAddressSpace"
+    space = props.get(space_key) or {}
+    if not isinstance(space, dict):
+        raise at.err(_join(pp, space_key), "expected an object with addressPrefixes")
+    return Peering(
+        id=rid,
+        name=name,
+        vnet_id=vnet_id,
+        remote_vnet_id=remote,
+        state=state,
+        sync_level=sync_level,
+        allow_virtual_network_access=_bool(props, "allowVirtualNetworkAccess", at, pp, True),
+        allow_forwarded_traffic=_bool(props, "allowForwardedTraffic", at, pp, False),
+        allow_gateway_transit=_bool(props, "allowGatewayTransit", at, pp, False),
+        use_remote_gateways=_bool(props, "useRemoteGateways", at, pp, False),
+        remote_prefixes=_prefixes(space.get("addressPrefixes"), at, _join(_join(pp, space_key), "addressPrefixes")),
+        peer_complete_vnets=_bool(props, "peerCompleteVnets", at, pp, True),
+        local_subnet_names=tuple(s for s in _list(props, "localSubnetNames", at, pp) if isinstance(s, str)),
+        remote_subnet_names=tuple(s for s in _list(props, "remoteSubnetNames", at, pp) if isinstance(s, str)),
+        provisioning_state=_str(props, "provisioningState", at, pp, required=False),
+    )
+
+
+def _location(obj: dict[str, Any], at: _At) -> str:
+    loc = obj.get("location")
+    if loc is None:
+        return ""
+    if not isinstance(loc, str):
+        raise at.err("location", f"expected a string, got {loc!r}")
+    return loc.replace(" ", "").lower()
+
+
+def _tags_of(obj: dict[str, Any], at: _At) -> dict[str, str]:
+    tags = obj.get("tags")
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise at.err("tags", "expected an object")
+    return {str(k): str(v) for k, v in tags.items()}
+
+
+def parse_vnet(obj: dict[str, Any], rid: str, at: _At) -> VNet:
+    props, pp = _props(obj, at, "")
+    space = props.get("addressSpace")
+    if not isinstance(space, dict):
+        raise at.err(_join(pp, "addressSpace"), "missing addressSpace.addressPrefixes")
+    prefixes = _prefixes(space.get("addressPrefixes"), at, _join(_join(pp, "addressSpace"), "addressPrefixes"))
+    dhcp = props.get("dhcpOptions") or {}
+    if not isinstance(dhcp, dict):
+        raise at.err(_join(pp, "dhcpOptions"), "expected an object")
+    dhcp_path = _join(pp, "dhcpOptions")
+    dns_servers = _list(dhcp, "dnsServers", at, dhcp_path)
+    dns = tuple(_ip(v, at, _join(_join(dhcp_path, "dnsServers"), i)) for i, v in enumerate(dns_servers))
+    subnets = tuple(
+        _subnet(s, rid, at, _join(_join(pp, "subnets"), i)) if isinstance(s, dict)
+        else _raise(at.err(_join(_join(pp, "subnets"), i), "expected a subnet object"))
+        for i, s in enumerate(_list(props, "subnets", at, pp))
+    )  # fmt: skip
+    peerings = tuple(
+        _peering(s, rid, at, _join(_join(pp, "virtualNetworkPeerings"), i)) if isinstance(s, dict)
+        else _raise(at.err(_join(_join(pp, "virtualNetworkPeerings"), i), "expected a peering object"))
+        for i, s in enumerate(_list(props, "virtualNetworkPeerings", at, pp))
+    )  # fmt: skip
+    return VNet(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        address_prefixes=prefixes,
+        subnets=subnets,
+        peerings=peerings,
+        dns_servers=dns,
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc
+
+
+def parse_load_balancer(obj: dict[str, Any], rid: str, at: _At) -> LoadBalancer:
+    props, pp = _props(obj, at, "")
+    sku = obj.get("sku") or props.get("sku") or {}
+    sku_name = sku.get("name") if isinstance(sku, dict) else None
+    frontends = []
+    for i, fe in enumerate(_list(props, "frontendIPConfigurations", at, pp)):
+        fp = _join(_join(pp, "frontendIPConfigurations"), i)
+        if not isinstance(fe, dict):
+            raise at.err(fp, "expected an object")
+        fe_id = _str(fe, "id", at, fp, required=False)
+        name = _sub_name(fe, fe_id)
+        fprops, fpp = _props(fe, at, fp)
+        frontends.append(
+            Frontend(
+                id=fe_id or f"{rid}/frontendIPConfigurations/{name}",
+                name=name,
+                lb_id=rid,
+                private_ip=_opt_ip(fprops, "privateIPAddress", at, fpp),
+                subnet_id=_ref(fprops, "subnet", at, fpp),
+                public_ip_id=_ref(fprops, "publicIPAddress", at, fpp),
+                allocation=_str(fprops, "privateIPAllocationMethod", at, fpp, required=False),
+            )
+        )
+    return LoadBalancer(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        # Azure's default SKU for an LB created without one is Basic.
+        sku=sku_name if isinstance(sku_name, str) else "Basic",
+        frontends=tuple(frontends),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def _status(conn_props: dict[str, Any], at: _At, path: str) -> ConnectionStatus:
+    state = conn_props.get("privateLinkServiceConnectionState") or {}
+    if not isinstance(state, dict):
+        raise at.err(_join(path, "privateLinkServiceConnectionState"), "expected an object")
+    status = state.get("status", "Pending")
+    return _enum(ConnectionStatus, status, at, _join(_join(path, "privateLinkServiceConnectionState"), "status"))
+
+
+def parse_private_link_service(obj: dict[str, Any], rid: str, at: _At) -> PrivateLinkService:
+    props, pp = _props(obj, at, "")
+    nat = []
+    for i, cfg in enumerate(_list(props, "ipConfigurations", at, pp)):
+        cp = _join(_join(pp, "ipConfigurations"), i)
+        if not isinstance(cfg, dict):
+            raise at.err(cp, "expected an object")
+        cprops, cpp = _props(cfg, at, cp)
+        subnet = _ref(cprops, "subnet", at, cpp)
+        if subnet:
+            nat.append(PlsNatIp(_sub_name(cfg, None), subnet, _opt_ip(cprops, "privateIPAddress", at, cpp)))
+    conns = []
+    for i, c in enumerate(_list(props, "privateEndpointConnections", at, pp)):
+        cp = _join(_join(pp, "privateEndpointConnections"), i)
+        if not isinstance(c, dict):
+            raise at.err(cp, "expected an object")
+        cprops, cpp = _props(c, at, cp)
+        conns.append(
+            PlsConnection(_sub_name(c, c.get("id")), _ref(cprops, "privateEndpoint", at, cpp), _status(cprops, at, cpp))
+        )
+
+    def subs(key: str) -> tuple[str, ...]:
+        v = props.get(key) or {}
+        s = v.get("subscriptions", []) if isinstance(v, dict) else []
+        return tuple(x for x in s if isinstance(x, str))
+
+    return PrivateLinkService(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        frontend_ids=_ref_ids(props, "loadBalancerFrontendIpConfigurations", at, pp),
+        nat_ips=tuple(nat),
+        alias=_str(props, "alias", at, pp, required=False),
+        visibility_subscriptions=subs("visibility"),
+        auto_approval_subscriptions=subs("autoApproval"),
+        connections=tuple(conns),
+        fqdns=tuple(x for x in _list(props, "fqdns", at, pp) if isinstance(x, str)),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def parse_private_endpoint(obj: dict[str, Any], rid: str, at: _At) -> PrivateEndpoint:
+    props, pp = _props(obj, at, "")
+    subnet = _ref(props, "subnet", at, pp)
+    if not subnet:
+        raise at.err(_join(pp, "subnet"), "missing subnet.id")
+    conns = []
+    for key, manual in (("privateLinkServiceConnections", False), ("manualPrivateLinkServiceConnections", True)):
+        for i, c in enumerate(_list(props, key, at, pp)):
+            cp = _join(_join(pp, key), i)
+            if not isinstance(c, dict):
+                raise at.err(cp, "expected an object")
+            cprops, cpp = _props(c, at, cp)
+            target = _str(cprops, "privateLinkServiceId", at, cpp)
+            assert target is not None
+            groups = tuple(g for g in _list(cprops, "groupIds", at, cpp) if isinstance(g, str))
+            conns.append(EndpointConnection(_sub_name(c, c.get("id")), target, groups, _status(cprops, at, cpp), manual))
+    custom = []
+    for i, c in enumerate(_list(props, "customDnsConfigs", at, pp)):
+        cp = _join(_join(pp, "customDnsConfigs"), i)
+        if not isinstance(c, dict):
+            raise at.err(cp, "expected an object")
+        ips = tuple(_ip(v, at, _join(_join(cp, "ipAddresses"), j)) for j, v in enumerate(_list(c, "ipAddresses", at, cp)))
+        fqdn = c.get("fqdn")
+        if isinstance(fqdn, str):
+            custom.append(CustomDnsConfig(fqdn.lower().rstrip("."), ips))
+    static = []
+    for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
+        cp = _join(_join(pp, "ipConfigurations"), i)
+        if not isinstance(c, dict):
+            raise at.err(cp, "expected an object")
+        cprops, cpp = _props(c, at, cp)
+        ip = _opt_ip(cprops, "privateIPAddress", at, cpp)
+        if ip is not None:
+            static.append(ip)
+    return PrivateEndpoint(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        subnet_id=subnet,
+        nic_ids=_ref_ids(props, "networkInterfaces", at, pp),
+        connections=tuple(conns),
+        custom_dns=tuple(custom),
+        static_ips=tuple(static),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def parse_zone_group(obj: dict[str, Any], rid: str, at: _At) -> ZoneGroup:
+    props, pp = _props(obj, at, "")
+    zone_ids = []
+    records = []
+    for i, cfg in enumerate(_list(props, "privateDnsZoneConfigs", at, pp)):
+        cp = _join(_join(pp, "privateDnsZoneConfigs"), i)
+        if not isinstance(cfg, dict):
+            raise at.err(cp, "expected an object")
+        cprops, cpp = _props(cfg, at, cp)
+        zid = _str(cprops, "privateDnsZoneId", at, cpp)
+        assert zid is not None
+        zone_ids.append(zid)
+        for j, rs in enumerate(_list(cprops, "recordSets", at, cpp)):
+            rp = _join(_join(cpp, "recordSets"), j)
+            if isinstance(rs, dict) and isinstance(rs.get("fqdn"), str):
+                ips = tuple(_ip(v, at, _join(_join(rp, "ipAddresses"), k)) for k, v in enumerate(_list(rs, "ipAddresses", at, rp)))
+                records.append(ZoneGroupRecord(rs["fqdn"].lower().rstrip("."), ips))
+    return ZoneGroup(
+        id=rid,
+        name=_sub_name(obj, rid),
+        endpoint_id=parent_id(rid),
+        zone_ids=tuple(zone_ids),
+        records=tuple(records),
+        raw=obj,
+    )
+
+
+def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
+    props, pp = _props(obj, at, "")
+    cfgs = []
+    for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
+        cp = _join(_join(pp, "ipConfigurations"), i)
+        if not isinstance(c, dict):
+            raise at.err(cp, "expected an object")
+        cid = _str(c, "id", at, cp, required=False)
+        name = _sub_name(c, cid)
+        cprops, cpp = _props(c, at, cp)
+        cfgs.append(
+            NicIpConfig(
+                id=cid or f"{rid}/ipConfigurations/{name}",
+                name=name,
+                private_ip=_opt_ip(cprops, "privateIPAddress", at, cpp),
+                subnet_id=_ref(cprops, "subnet", at, cpp),
+                primary=_bool(cprops, "primary", at, cpp, False),
+            )
+        )
+    return NetworkInterface(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        ip_configs=tuple(cfgs),
+        vm_id=_ref(props, "virtualMachine", at, pp),
+        private_endpoint_id=_ref(props, "privateEndpoint", at, pp),
+        private_link_service_id=_ref(props, "privateLinkService", at, pp),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def parse_zone(obj: dict[str, Any], rid: str, at: _At) -> PrivateDnsZone:
+    name = _str(obj, "name", at, "") or ""
+    return PrivateDnsZone(id=rid, name=name.lower().rstrip("."), tags=_tags_of(obj, at), raw=obj)
+
+
+def parse_record_set(obj: dict[str, Any], rid: str, at: _At, rtype: str) -> RecordSet:
+    props, pp = _props(obj, at, "")
+    name = (_str(obj, "name", at, "") or "").lower()
+    values: list[str] = []
+
+    def items(key: str) -> list[Any]:
+        return _list(props, key, at, pp)
+
+    if rtype == "A":
+        values = [str(_ip(r.get("ipv4Address") if isinstance(r, dict) else r, at, _join(_join(pp, "aRecords"), i)))
+                  for i, r in enumerate(items("aRecords"))]  # fmt: skip
+    elif rtype == "AAAA":
+        values = [str(_ip(r.get("ipv6Address") if isinstance(r, dict) else r, at, _join(_join(pp, "aaaaRecords"), i)))
+                  for i, r in enumerate(items("aaaaRecords"))]  # fmt: skip
+    elif rtype == "CNAME":
+        c = props.get("cnameRecord")
+        if isinstance(c, dict) and isinstance(c.get("cname"), str):
+            values = [c["cname"].lower().rstrip(".")]
+        elif c is not None:
+            raise at.err(_join(pp, "cnameRecord"), "expected an object with 'cname'")
+    elif rtype == "SOA":
+        s = props.get("soaRecord")
+        if isinstance(s, dict):
+            values = [f"{s.get('host', '')} {s.get('email', '')} {s.get('serialNumber', '')}"]
+    else:
+        key = {"MX": "mxRecords", "PTR": "ptrRecords", "SRV": "srvRecords", "TXT": "txtRecords"}[rtype]
+        values = [json.dumps(r, sort_keys=True) for r in items(key)]
+    ttl = props.get("ttl")
+    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0):
+        raise at.err(_join(pp, "ttl"), f"expected a non-negative integer, got {ttl!r}")
+    return RecordSet(
+        id=rid,
+        name=name,
+        zone_id=parent_id(rid),
+        rtype=rtype,
+        ttl=ttl,
+        values=tuple(values),
+        auto_registered=_bool(props, "isAutoRegistered", at, pp, False),
+        raw=obj,
+    )
+
+
+def parse_zone_link(obj: dict[str, Any], rid: str, at: _At) -> ZoneLink:
+    props, pp = _props(obj, at, "")
+    vnet = _ref(props, "virtualNetwork", at, pp)
+    if not vnet:
+        raise at.err(_join(pp, "virtualNetwork"), "missing virtualNetwork.id")
+    policy = props.get("resolutionPolicy")
+    return ZoneLink(
+        id=rid,
+        name=_sub_name(obj, rid),
+        zone_id=parent_id(rid),
+        vnet_id=vnet,
+        registration_enabled=_bool(props, "registrationEnabled", at, pp, False),
+        resolution_policy=ResolutionPolicy.DEFAULT
+        if policy is None
+        else _enum(ResolutionPolicy, policy, at, _join(pp, "resolutionPolicy")),
+        state=_str(props, "virtualNetworkLinkState", at, pp, required=False),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def parse_gateway(obj: dict[str, Any], rid: str, at: _At) -> Gateway:
+    props, pp = _props(obj, at, "")
+    vnet_id = None
+    for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
+        cp = _join(_join(pp, "ipConfigurations"), i)
+        if isinstance(c, dict):
+            cprops, cpp = _props(c, at, cp)
+            subnet = _ref(cprops, "subnet", at, cpp)
+            if subnet:
+                vnet_id = parent_id(subnet)
+                break
+    sku = props.get("sku")
+    return Gateway(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        vnet_id=vnet_id,
+        gateway_type=str(props.get("gatewayType") or "Vpn"),
+        sku=sku.get("name") if isinstance(sku, dict) else None,
+        raw=obj,
+    )
+
+
+def parse_dns_resolver(obj: dict[str, Any], rid: str, at: _At) -> DnsResolver:
+    props, pp = _props(obj, at, "")
+    vnet = _ref(props, "virtualNetwork", at, pp)
+    if not vnet:
+        raise at.err(_join(pp, "virtualNetwork"), "missing virtualNetwork.id")
+    return DnsResolver(id=rid, name=_sub_name(obj, rid), location=_location(obj, at), vnet_id=vnet, raw=obj)
+
+
+def _parse_resolver_endpoint(direction: str) -> Callable[[dict[str, Any], str, _At], ResolverEndpoint]:
+    def parse(obj: dict[str, Any], rid: str, at: _At) -> ResolverEndpoint:
+        props, pp = _props(obj, at, "")
+        subnet = _ref(props, "subnet", at, pp)
+        ips = []
+        for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
+            cp = _join(_join(pp, "ipConfigurations"), i)
+            if not isinstance(c, dict):
+                raise at.err(cp, "expected an object")
+            subnet = subnet or _ref(c, "subnet", at, cp)
+            ip = _opt_ip(c, "privateIpAddress", at, cp)
+            if ip is not None:
+                ips.append(ip)
+        return ResolverEndpoint(
+            id=rid, name=_sub_name(obj, rid), resolver_id=parent_id(rid), direction=direction,
+            subnet_id=subnet, ips=tuple(ips), raw=obj,
+        )  # fmt: skip
+
+    return parse
+
+
+def parse_ruleset(obj: dict[str, Any], rid: str, at: _At) -> ForwardingRuleset:
+    props, pp = _props(obj, at, "")
+    return ForwardingRuleset(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        outbound_endpoint_ids=_ref_ids(props, "dnsResolverOutboundEndpoints", at, pp),
+        raw=obj,
+    )
+
+
+def parse_forwarding_rule(obj: dict[str, Any], rid: str, at: _At) -> ForwardingRule:
+    props, pp = _props(obj, at, "")
+    domain = _str(props, "domainName", at, pp) or ""
+    targets = []
+    for i, t in enumerate(_list(props, "targetDnsServers", at, pp)):
+        tp = _join(_join(pp, "targetDnsServers"), i)
+        if not isinstance(t, dict):
+            raise at.err(tp, "expected an object with ipAddress")
+        port = t.get("port", 53)
+        if not isinstance(port, int) or not 0 < port < 65536:
+            raise at.err(_join(tp, "port"), f"invalid port {port!r}")
+        targets.append(DnsTarget(_ip(t.get("ipAddress"), at, _join(tp, "ipAddress")), port))
+    return ForwardingRule(
+        id=rid,
+        name=_sub_name(obj, rid),
+        ruleset_id=parent_id(rid),
+        domain=domain.lower(),
+        targets=tuple(targets),
+        enabled=str(props.get("forwardingRuleState", "Enabled")).lower() == "enabled",
+        raw=obj,
+    )
+
+
+def parse_ruleset_link(obj: dict[str, Any], rid: str, at: _At) -> RulesetLink:
+    props, pp = _props(obj, at, "")
+    vnet = _ref(props, "virtualNetwork", at, pp)
+    if not vnet:
+        raise at.err(_join(pp, "virtualNetwork"), "missing virtualNetwork.id")
+    return RulesetLink(id=rid, name=_sub_name(obj, rid), ruleset_id=parent_id(rid), vnet_id=vnet, raw=obj)
+
+
+# lower-case ARM type -> (bucket name in the estate, parser)
+_PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {
+    "microsoft.network/virtualnetworks": ("vnets", parse_vnet),
+    "microsoft.network/loadbalancers": ("load_balancers", parse_load_balancer),
+    "microsoft.network/privatelinkservices": ("private_link_services", parse_private_link_service),
+    "microsoft.network/privateendpoints": ("private_endpoints", parse_private_endpoint),
+    "microsoft.network/privateendpoints/privatednszonegroups": ("zone_groups", parse_zone_group),
+    "microsoft.network/networkinterfaces": ("nics", parse_nic),
+    "microsoft.network/privatednszones": ("zones", parse_zone),
+    "microsoft.network/privatednszones/virtualnetworklinks": ("zone_links", parse_zone_link),
+    "microsoft.network/virtualnetworkgateways": ("gateways", parse_gateway),
+    "microsoft.network/dnsresolvers": ("dns_resolvers", parse_dns_resolver),
+    "microsoft.network/dnsresolvers/inboundendpoints": ("resolver_endpoints", _parse_resolver_endpoint("inbound")),
+    "microsoft.network/dnsresolvers/outboundendpoints": ("resolver_endpoints", _parse_resolver_endpoint("outbound")),
+    "microsoft.network/dnsforwardingrulesets": ("rulesets", parse_ruleset),
+    "microsoft.network/dnsforwardingrulesets/forwardingrules": ("forwarding_rules", parse_forwarding_rule),
+    "microsoft.network/dnsforwardingrulesets/virtualnetworklinks": ("ruleset_links", parse_ruleset_link),
+}
+for _rt in DNS_RECORD_TYPES:
+    _PARSERS[f"microsoft.network/privatednszones/{_rt.lower()}"] = (
+        "record_sets",
+        (lambda rt: lambda obj, rid, at: parse_record_set(obj, rid, at, rt))(_rt),
+    )
+# Standalone subnets and peerings (e.g. from `az network vnet subnet list`) merge into their VNet.
+_CHILD_TYPES = {
+    "microsoft.network/virtualnetworks/subnets": "subnets",
+    "microsoft.network/virtualnetworks/virtualnetworkpeerings": "peerings",
+}
+
+MODELLED_TYPES = tuple(sorted(_PARSERS)) + tuple(sorted(_CHILD_TYPES))
+
+
+@dataclass
+class Parsed:
+    """Everything the loader read, by kind, before the Estate indexes it."""
+
+    buckets: dict[str, list[Any]] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+    gaps: list[Gap] = field(default_factory=list)
+    declarations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    child_raw: list[dict[str, Any]] = field(default_factory=list)
+
+
+def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
+    out = Parsed()
+    seen: dict[str, tuple[str, str]] = {}
+    children: list[tuple[str, str, str, Any, _At]] = []  # (kind, parent key, path, obj, at)
+    for snap in snapshots:
+        out.files.append(snap.file)
+        for path, obj in snap.resources:
+            name = obj.get("name")
+            at = _At(snap.file, path, name)
+            rtype = obj.get("type")
+            if rtype is None:
+                raise at.err("type", "missing 'type'")
+            if not isinstance(rtype, str):
+                raise at.err("type", f"expected a string, got {rtype!r}")
+            low = rtype.lower()
+            parser = _PARSERS.get(low)
+            child_kind = _CHILD_TYPES.get(low)
+            if parser is None and child_kind is None:
+                out.skipped[rtype] += 1
+                continue
+            rid = _str(obj, "id", at, "")
+            assert rid is not None
+            key = rid_key(rid)
+            if key in seen:
+                f0, p0 = seen[key]
+                raise at.err("id", f"duplicate resource id {rid} (also in {f0} at {p0})")
+            seen[key] = (snap.file, path)
+            if child_kind is not None:
+                children.append((child_kind, rid_key(parent_id(rid)), path, obj, at))
+                continue
+            bucket, fn = parser  # type: ignore[misc]
+            out.buckets.setdefault(bucket, []).append(fn(obj, rid, at))
+        for i, g in enumerate(snap.gaps):
+            if not isinstance(g, dict) or not all(isinstance(g.get(k), str) for k in ("scope", "kind", "reason")):
+                raise InputError(snap.file, f"gaps[{i}]", "expected an object with scope, kind and reason strings")
+            out.gaps.append(Gap(g["scope"], g["kind"], g["reason"]))
+        if snap.declarations is not None:
+            out.declarations.append((snap.file, snap.declarations))
+    if children:
+        _merge_children(out, children, seen)
+    return out
+
+
+def _merge_children(out: Parsed, children: list[tuple[str, str, str, Any, _At]], seen: dict[str, tuple[str, str]]) -> None:
+    """Fold standalone subnet/peering resources into their parent VNets."""
+    from dataclasses import replace
+
+    vnets = {v.key: i for i, v in enumerate(out.buckets.get("vnets", []))}
+    for kind, parent_key, _path, obj, at in children:
+        idx = vnets.get(parent_key)
+        if idx is None:
+            raise at.err("id", f"the parent VNet {parent_id(obj['id'])} is not in the snapshot")
+        vnet: VNet = out.buckets["vnets"][idx]
+        out.child_raw.append(obj)
+        if kind == "subnets":
+            sub = _subnet(obj, vnet.id, at, "")
+            if any(s.key == sub.key for s in vnet.subnets):
+                raise at.err("id", f"duplicate resource id {sub.id} (also inline in its VNet)")
+            vnet = replace(vnet, subnets=(*vnet.subnets, sub))
+        else:
+            peer = _peering(obj, vnet.id, at, "")
+            if any(p.key == peer.key for p in vnet.peerings):
+                raise at.err("id", f"duplicate resource id {peer.id} (also inline in its VNet)")
+            vnet = replace(vnet, peerings=(*vnet.peerings, peer))
+        out.buckets["vnets"][idx] = vnet
+
+
+# ---------------------------------------------------------------------------------------------
+# Declarations
+
+
+@dataclass
+class Declarations:
+    """Parsed declarations, with VNet references still as written (resolved by the Estate)."""
+
+    onprem: list[tuple[OnPremNetwork, str, str]] = field(default_factory=list)  # (net, file, where)
+    forwarders: list[tuple[Forwarder, str, str]] = field(default_factory=list)
+    dns_forwarders: list[tuple[DnsForwarder, str, str]] = field(default_factory=list)
+    public_dns: list[PublicAnswer] = field(default_factory=list)
+
+
+_DECL_KEYS = ("onprem", "forwarders", "dns_forwarders", "public_dns")
+
+
+def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None) -> Declarations:
+    """Parse a declarations object (from its own YAML/JSON file or a snapshot's ``declarations``)."""
+    from netplan.yamlio import where as yaml_where
+
+    lines = lines or {}
+
+    def place(*path: str | int) -> str:
+        return yaml_where(tuple(path), lines)
+
+    def fail(path: tuple[str | int, ...], msg: str) -> InputError:
+        return InputError(file, place(*path), msg)
+
+    out = Declarations()
+    if data is None:
+        return out
+    if not isinstance(data, dict):
+        raise InputError(file, place(), "expected a mapping with onprem / forwarders / dns_forwarders / public_dns")
+    for k in data:
+        if k not in _DECL_KEYS:
+            raise fail((k,), f"unknown key '{k}' (expected one of {', '.join(_DECL_KEYS)})")
+
+    def entries(key: str) -> list[dict[str, Any]]:
+        v = data.get(key) or []
+        if not isinstance(v, list):
+            raise fail((key,), "expected a list")
+        for i, e in enumerate(v):
+            if not isinstance(e, dict):
+                raise fail((key, i), "expected a mapping")
+        return v
+
+    def text(e: dict[str, Any], path: tuple[str | int, ...], key: str, required: bool = True) -> str:
+        v = e.get(key)
+        if v is None and not required:
+            return ""
+        if not isinstance(v, str) or not v:
+            raise fail((*path, key), f"expected a non-empty string, got {v!r}")
+        return v
+
+    def ip(e: dict[str, Any], path: tuple[str | int, ...], key: str) -> IPAddress:
+        try:
+            return parse_ip(e.get(key))
+        except AddressError as exc:
+            raise fail((*path, key), str(exc)) from None
+
+    for i, e in enumerate(entries("onprem")):
+        path: tuple[str | int, ...] = ("onprem", i)
+        raw_prefixes = e.get("prefixes")
+        if not isinstance(raw_prefixes, list) or not raw_prefixes:
+            raise fail((*path, "prefixes"), "expected a non-empty list of CIDR prefixes")
+        prefixes = []
+        for j, p in enumerate(raw_prefixes):
+            try:
+                prefixes.append(parse_prefix(p))
+            except AddressError as exc:
+                raise fail((*path, "prefixes", j), str(exc)) from None
+        net = OnPremNetwork(text(e, path, "name"), tuple(prefixes), text(e, path, "via", required=False) or None)
+        out.onprem.append((net, file, place(*path, "via")))
+    for i, e in enumerate(entries("forwarders")):
+        path = ("forwarders", i)
+        fwd_ip = ip(e, path, "ip") if e.get("ip") is not None else None
+        fwd = Forwarder(text(e, path, "vnet"), text(e, path, "device"), fwd_ip, text(e, path, "note", required=False))
+        out.forwarders.append((fwd, file, place(*path, "vnet")))
+    for i, e in enumerate(entries("dns_forwarders")):
+        path = ("dns_forwarders", i)
+        dfw = DnsForwarder(ip(e, path, "ip"), text(e, path, "vnet"), text(e, path, "note", required=False))
+        out.dns_forwarders.append((dfw, file, place(*path, "vnet")))
+    for i, e in enumerate(entries("public_dns")):
+        path = ("public_dns", i)
+        rtype = text(e, path, "type", required=False).upper() or "A"
+        if rtype not in ("A", "AAAA", "CNAME"):
+            raise fail((*path, "type"), f"unsupported type {rtype!r} (A, AAAA or CNAME)")
+        values = e.get("addresses", e.get("values"))
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not values:
+            raise fail((*path, "addresses"), "expected a non-empty list")
+        vals = []
+        for j, v in enumerate(values):
+            if rtype == "CNAME":
+                vals.append(str(v).lower().rstrip("."))
+            else:
+                try:
+                    vals.append(str(parse_ip(v)))
+                except AddressError as exc:
+                    raise fail((*path, "addresses", j), str(exc)) from None
+        out.public_dns.append(PublicAnswer(text(e, path, "name").lower().rstrip("."), rtype, tuple(vals)))
+    return out
+
+
+def read_declarations(path: str | Path) -> Declarations:
+    from netplan.yamlio import load_with_lines
+
+    data, lines = load_with_lines(path)
+    return parse_declarations(str(path), data, lines)
+
+
+def load_estate(paths: Sequence[str | Path], declarations: Sequence[str | Path] = ()) -> Any:
+    """Read snapshot files (and optional declaration files) into one Estate."""
+    from netplan.estate import Estate
+
+    if not paths:
+        raise InputError("<command line>", "", "no estate file given")
+    parsed = parse_snapshots(read_snapshot(p) for p in paths)
+    decls = [parse_declarations(f, d) for f, d in parsed.declarations]
+    decls.extend(read_declarations(p) for p in declarations)
+    return Estate.build(parsed, decls)

@@ -1,0 +1,445 @@
+"""The value objects of an Azure estate: frozen, typed, one class per resource kind.
+
+Each object holds the facts the analyses need, parsed and validated once by the loader
+(:mod:`netplan.loader`), plus ``raw``: the resource exactly as Azure returned it, which the
+snapshot writer emits again so that a save/load round trip is exact. ``raw`` takes no part in
+equality or hashing. Resource IDs keep their original spelling; compare them with
+:func:`netplan.ids.rid_key` (the :class:`~netplan.estate.Estate` indexes do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from netplan.addr import IPAddress, Prefix
+from netplan.ids import parse_id, rid_key
+
+Raw = Mapping[str, Any]
+
+
+def _raw() -> Any:
+    """The source JSON of a resource: carried for round trips, never compared."""
+    return field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+def _tags() -> Any:
+    return field(default_factory=dict, hash=False, repr=False)
+
+
+class PeeringState(StrEnum):
+    """``peeringState`` of one peering link (P1). Only CONNECTED carries traffic."""
+
+    CONNECTED = "Connected"
+    INITIATED = "Initiated"
+    DISCONNECTED = "Disconnected"
+
+
+class SyncLevel(StrEnum):
+    """``peeringSyncLevel`` (P4). Absent on API versions before 2021; then None in the model."""
+
+    FULLY_IN_SYNC = "FullyInSync"
+    REMOTE_NOT_IN_SYNC = "RemoteNotInSync"
+    LOCAL_NOT_IN_SYNC = "LocalNotInSync"
+    LOCAL_AND_REMOTE_NOT_IN_SYNC = "LocalAndRemoteNotInSync"
+
+
+class ResolutionPolicy(StrEnum):
+    """``resolutionPolicy`` of a Private DNS VNet link (D5, api 2024-06-01+)."""
+
+    DEFAULT = "Default"
+    NX_DOMAIN_REDIRECT = "NxDomainRedirect"
+
+
+class ConnectionStatus(StrEnum):
+    """``privateLinkServiceConnectionState.status`` of a private endpoint connection."""
+
+    APPROVED = "Approved"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+    DISCONNECTED = "Disconnected"
+
+
+class _Resource:
+    """Shared helpers; every resource dataclass has ``id`` and ``name``."""
+
+    __slots__ = ()
+    id: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """The case-insensitive identity of this resource."""
+        return rid_key(self.id)
+
+    @property
+    def subscription(self) -> str:
+        return parse_id(self.id).subscription
+
+    @property
+    def resource_group(self) -> str:
+        return parse_id(self.id).resource_group
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet(_Resource):
+    id: str
+    name: str
+    vnet_id: str
+    #: ``addressPrefix`` or ``addressPrefixes`` (a subnet can have one IPv4 and one IPv6 prefix).
+    prefixes: tuple[Prefix, ...]
+    #: IDs of the IP configurations placed in this subnet (NIC ipconfigs, LB frontends).
+    ip_configuration_ids: tuple[str, ...] = ()
+    nsg_id: str | None = None
+    #: A route table means user-defined routes, which the model does not evaluate yet.
+    route_table_id: str | None = None
+    delegations: tuple[str, ...] = ()
+    private_endpoint_network_policies: str | None = None
+    private_link_service_network_policies: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Peering(_Resource):
+    """One of the two link objects of a VNet peering (P1), as seen from ``vnet_id``."""
+
+    id: str
+    name: str
+    vnet_id: str
+    remote_vnet_id: str
+    state: PeeringState
+    sync_level: SyncLevel | None = None
+    allow_virtual_network_access: bool = True
+    allow_forwarded_traffic: bool = False
+    allow_gateway_transit: bool = False
+    use_remote_gateways: bool = False
+    #: What this link believes the remote VNet's address space is (remoteVirtualNetworkAddressSpace,
+    #: else remoteAddressSpace). Stale after the remote changed its space and was not synced (P4).
+    remote_prefixes: tuple[Prefix, ...] = ()
+    #: False for subnet-level peering (only the named subnets are connected).
+    peer_complete_vnets: bool = True
+    local_subnet_names: tuple[str, ...] = ()
+    remote_subnet_names: tuple[str, ...] = ()
+    provisioning_state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VNet(_Resource):
+    id: str
+    name: str
+    location: str
+    address_prefixes: tuple[Prefix, ...]
+    subnets: tuple[Subnet, ...] = ()
+    peerings: tuple[Peering, ...] = ()
+    #: ``dhcpOptions.dnsServers``; empty means Azure-provided DNS (168.63.129.16), see D2.
+    dns_servers: tuple[IPAddress, ...] = ()
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+    @property
+    def uses_azure_dns(self) -> bool:
+        return not self.dns_servers
+
+
+@dataclass(frozen=True, slots=True)
+class Frontend(_Resource):
+    """A load balancer frontend IP configuration."""
+
+    id: str
+    name: str
+    lb_id: str
+    private_ip: IPAddress | None = None
+    subnet_id: str | None = None
+    public_ip_id: str | None = None
+    allocation: str | None = None
+
+    @property
+    def is_internal(self) -> bool:
+        # Decided by subnet/privateIPAddress, never by the LB's `scope` (official internal-LB
+        # examples say scope "Public").
+        return self.subnet_id is not None and self.public_ip_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadBalancer(_Resource):
+    id: str
+    name: str
+    location: str
+    sku: str
+    frontends: tuple[Frontend, ...] = ()
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+    @property
+    def is_internal(self) -> bool:
+        return any(f.is_internal for f in self.frontends)
+
+
+@dataclass(frozen=True, slots=True)
+class PlsNatIp:
+    """A Private Link Service NAT IP configuration (source NAT into the provider VNet)."""
+
+    name: str
+    subnet_id: str
+    private_ip: IPAddress | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlsConnection:
+    """A private endpoint connection as the Private Link Service sees it."""
+
+    name: str
+    private_endpoint_id: str | None
+    status: ConnectionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateLinkService(_Resource):
+    id: str
+    name: str
+    location: str
+    frontend_ids: tuple[str, ...]
+    nat_ips: tuple[PlsNatIp, ...] = ()
+    alias: str | None = None
+    visibility_subscriptions: tuple[str, ...] = ()
+    auto_approval_subscriptions: tuple[str, ...] = ()
+    connections: tuple[PlsConnection, ...] = ()
+    fqdns: tuple[str, ...] = ()
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointConnection:
+    """A private endpoint's connection to its target service."""
+
+    name: str
+    #: privateLinkServiceId: a Private Link Service, or a PaaS resource (storage, PostgreSQL, ...).
+    target_id: str
+    group_ids: tuple[str, ...]
+    status: ConnectionStatus
+    #: True for manualPrivateLinkServiceConnections (approval requested by hand).
+    manual: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CustomDnsConfig:
+    fqdn: str
+    ips: tuple[IPAddress, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateEndpoint(_Resource):
+    id: str
+    name: str
+    location: str
+    subnet_id: str
+    nic_ids: tuple[str, ...] = ()
+    connections: tuple[EndpointConnection, ...] = ()
+    custom_dns: tuple[CustomDnsConfig, ...] = ()
+    #: Addresses stated on the endpoint itself (ipConfigurations). The NIC is the other source.
+    static_ips: tuple[IPAddress, ...] = ()
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class NicIpConfig(_Resource):
+    id: str
+    name: str
+    private_ip: IPAddress | None
+    subnet_id: str | None
+    primary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkInterface(_Resource):
+    id: str
+    name: str
+    location: str
+    ip_configs: tuple[NicIpConfig, ...] = ()
+    vm_id: str | None = None
+    private_endpoint_id: str | None = None
+    private_link_service_id: str | None = None
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateDnsZone(_Resource):
+    id: str
+    #: The zone's DNS name, lower-case, without the final dot.
+    name: str
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSet(_Resource):
+    """A Private DNS record set. ``name`` is relative to the zone: ``@``, ``*``, ``app``, ``a.b``."""
+
+    id: str
+    name: str
+    zone_id: str
+    #: "A", "AAAA", "CNAME", "SOA", "MX", "PTR", "SRV", "TXT".
+    rtype: str
+    ttl: int | None
+    #: A/AAAA: the addresses as text; CNAME: the target (lower-case, no final dot); others: text.
+    values: tuple[str, ...]
+    auto_registered: bool = False
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneLink(_Resource):
+    """A Private DNS zone's virtual network link (D1, D5, D7)."""
+
+    id: str
+    name: str
+    zone_id: str
+    vnet_id: str
+    registration_enabled: bool = False
+    resolution_policy: ResolutionPolicy = ResolutionPolicy.DEFAULT
+    state: str | None = None
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneGroupRecord:
+    fqdn: str
+    ips: tuple[IPAddress, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneGroup(_Resource):
+    """A private endpoint's ``privateDnsZoneGroups`` child: the zones Azure keeps records in."""
+
+    id: str
+    name: str
+    endpoint_id: str
+    zone_ids: tuple[str, ...]
+    records: tuple[ZoneGroupRecord, ...] = ()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway(_Resource):
+    """A virtual network gateway (VPN or ExpressRoute) in a VNet's GatewaySubnet (P2)."""
+
+    id: str
+    name: str
+    location: str
+    vnet_id: str | None
+    gateway_type: str
+    sku: str | None = None
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class DnsResolver(_Resource):
+    id: str
+    name: str
+    location: str
+    vnet_id: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverEndpoint(_Resource):
+    """An inbound or outbound endpoint of a DNS private resolver."""
+
+    id: str
+    name: str
+    resolver_id: str
+    direction: str  # "inbound" | "outbound"
+    subnet_id: str | None
+    ips: tuple[IPAddress, ...] = ()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardingRuleset(_Resource):
+    id: str
+    name: str
+    location: str
+    outbound_endpoint_ids: tuple[str, ...]
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class DnsTarget:
+    ip: IPAddress
+    port: int = 53
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardingRule(_Resource):
+    id: str
+    name: str
+    ruleset_id: str
+    #: Lower-case and dot-terminated, as the API requires (D8).
+    domain: str
+    targets: tuple[DnsTarget, ...]
+    enabled: bool = True
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class RulesetLink(_Resource):
+    id: str
+    name: str
+    ruleset_id: str
+    vnet_id: str
+    raw: Raw = _raw()
+
+
+# ---- declarations: facts the user states because no Azure API shows them ----
+
+
+@dataclass(frozen=True, slots=True)
+class OnPremNetwork:
+    """On-premises address space reached over VPN/ExpressRoute through ``via_vnet_id``'s gateway."""
+
+    name: str
+    prefixes: tuple[Prefix, ...]
+    via_vnet_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarder:
+    """A hub VNet whose NVA or firewall forwards traffic between its peered spokes (P2)."""
+
+    vnet_id: str
+    device: str
+    ip: IPAddress | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DnsForwarder:
+    """A custom DNS server that forwards to Azure DNS from inside ``vnet_id`` (D2)."""
+
+    ip: IPAddress
+    vnet_id: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PublicAnswer:
+    """A public DNS answer supplied by the user, for names no private zone covers."""
+
+    name: str
+    rtype: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Something the snapshot could not read (a subscription, a resource kind): analyses that
+    depend on it answer UNKNOWN and name the gap."""
+
+    scope: str
+    kind: str
+    reason: str

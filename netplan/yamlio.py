@@ -1,0 +1,72 @@
+"""YAML/JSON input files with line numbers, so errors can say "file:line: field: problem".
+
+Declarations and intent files are small and written by hand; when one is wrong the user needs the
+line. :func:`load_with_lines` parses once to data (safe loader) and once to the node tree, and
+returns a map from each value's path (a tuple of keys and indexes) to its 1-based line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from netplan.errors import InputError
+
+PathKey = tuple[str | int, ...]
+
+
+def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark.line)
+            lines[(*path, key)] = k.start_mark.line + 1
+            _walk(v, (*path, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _walk(v, (*path, i), lines)
+
+
+def load_with_lines(path: str | Path) -> tuple[Any, dict[PathKey, int]]:
+    """Load a YAML (or JSON, a subset) file. Errors raise :class:`InputError` naming the line."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(str(path), "", "not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(str(path), where, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(str(path), "", f"invalid YAML: {exc}") from None
+    lines: dict[PathKey, int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return data, lines
+
+
+def where(path: PathKey, lines: dict[PathKey, int]) -> str:
+    """``line 12: connections[0].consumer`` for a path (the nearest known line)."""
+    dotted = ""
+    for part in path:
+        dotted += f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else str(part))
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    line = lines.get(probe)
+    if line is None:
+        return dotted
+    return f"line {line}: {dotted}" if dotted else f"line {line}"
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
