@@ -155,9 +155,12 @@ class Backend:
             if if_match.strip() != "*" and if_match.strip() != str(existing.get("etag", "")):
                 raise errors.precondition_failed(resource_id)
         if_none = req.headers.get("if-none-match")
-        if if_none is not None and existing is not None:
-            if if_none.strip() == "*" or if_none.strip() == str(existing.get("etag", "")):
-                raise errors.precondition_failed(resource_id)
+        if (
+            if_none is not None
+            and existing is not None
+            and (if_none.strip() == "*" or if_none.strip() == str(existing.get("etag", "")))
+        ):
+            raise errors.precondition_failed(resource_id)
 
     # -- paging ----------------------------------------------------------------------
     def page(self, req: ArmRequest, items: list[Any]) -> ArmResponse:
@@ -283,7 +286,9 @@ class Backend:
             f"{op.location}/operationResults/{op.id}?{q}"
         )
 
-    def lro_headers(self, req: ArmRequest, op: Operation, *, location: bool, async_op: bool = True) -> dict[str, str]:
+    def lro_headers(
+        self, req: ArmRequest, op: Operation, *, location: bool, async_op: bool = True
+    ) -> dict[str, str]:
         """Azure-AsyncOperation / Location / Retry-After headers for an LRO response."""
         h: dict[str, str] = {"Retry-After": str(int(self.faults.config.lro_retry_after))}
         if async_op:
@@ -307,12 +312,19 @@ class Backend:
     def operation_status(self, req: ArmRequest, op_id: str) -> ArmResponse:
         """GET on an Azure-AsyncOperation URL."""
         op = self._poll(op_id)
-        body: dict[str, Any] = {"id": req.path, "name": op.id, "status": op.status, "startTime": op.start_time}
+        body: dict[str, Any] = {
+            "id": req.path,
+            "name": op.id,
+            "status": op.status,
+            "startTime": op.start_time,
+        }
         if op.status != "InProgress":
             body["endTime"] = now_iso()
         if op.error:
             body["error"] = op.error
-        headers = {"Retry-After": str(int(self.faults.config.lro_retry_after))} if op.status == "InProgress" else {}
+        headers = (
+            {"Retry-After": str(int(self.faults.config.lro_retry_after))} if op.status == "InProgress" else {}
+        )
         return ArmResponse(200, body, headers)
 
     def operation_result(self, req: ArmRequest, op_id: str) -> ArmResponse:
@@ -373,17 +385,23 @@ class Backend:
 
     def _scope_get(self, req: ArmRequest, arm: ArmPath) -> ArmResponse:
         if req.method != "GET":
-            raise ArmError(405, "MethodNotAllowed", "The emulator does not create subscriptions or resource groups.")
+            raise ArmError(
+                405, "MethodNotAllowed", "The emulator does not create subscriptions or resource groups."
+            )
         subs = {s.lower(): s for s in self.store.subscriptions()}
         if arm.subscription.lower() not in subs:
-            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{arm.subscription}' could not be found.")
+            raise ArmError(
+                404, "SubscriptionNotFound", f"The subscription '{arm.subscription}' could not be found."
+            )
         if arm.resource_group is None:
             return ArmResponse(200, self.subscription_body(subs[arm.subscription.lower()]))
         scope = arm.scope().lower() + "/"
         for r in self.store.all():
             if r["id"].lower().startswith(scope):
                 return ArmResponse(200, self.resource_group_body(arm, r))
-        raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{arm.resource_group}' could not be found.")
+        raise ArmError(
+            404, "ResourceGroupNotFound", f"Resource group '{arm.resource_group}' could not be found."
+        )
 
     def subscription_body(self, sub: str) -> dict[str, Any]:
         """A subscription as ARM lists it."""
@@ -409,7 +427,9 @@ class Backend:
             "id": arm.scope(),
             "name": arm.resource_group,
             "type": "Microsoft.Resources/resourceGroups",
-            "location": sample.get("location", "westeurope") if sample.get("location") != "global" else "westeurope",
+            "location": sample.get("location", "westeurope")
+            if sample.get("location") != "global"
+            else "westeurope",
             "properties": {"provisioningState": "Succeeded"},
         }
 

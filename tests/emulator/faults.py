@@ -83,7 +83,9 @@ class FaultConfig:
             raise ValueError(f"unknown fault settings: {sorted(unknown)}")
         cur = asdict(base) if base is not None else asdict(cls())
         cur.update(data)
-        rules = [r if isinstance(r, ForbiddenRule) else ForbiddenRule(**r) for r in cur.pop("forbidden") or []]
+        rules = [
+            r if isinstance(r, ForbiddenRule) else ForbiddenRule(**r) for r in cur.pop("forbidden") or []
+        ]
         return cls(**cur, forbidden=rules)
 
     def applies_to(self, method: str, path: str) -> bool:
