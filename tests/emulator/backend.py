@@ -146,21 +146,31 @@ class Backend:
 
     # -- preconditions ------------------------------------------------------------
     @staticmethod
-    def check_etag(req: ArmRequest, existing: Resource | None, resource_id: str) -> None:
+    def _etags(header: str) -> set[str]:
+        """The etags of an If-Match / If-None-Match header, unquoted (``W/"..."`` kept whole)."""
+        out = set()
+        for part in header.split(","):
+            e = part.strip()
+            if not e.startswith("W/") and len(e) >= 2 and e[0] == e[-1] == '"':
+                e = e[1:-1]
+            if e:
+                out.add(e)
+        return out
+
+    @classmethod
+    def check_etag(cls, req: ArmRequest, existing: Resource | None, resource_id: str) -> None:
         """If-Match / If-None-Match handling: 412 PreconditionFailed on mismatch."""
+        current = str((existing or {}).get("etag", ""))
         if_match = req.headers.get("if-match")
         if if_match is not None:
-            if existing is None:
-                raise errors.precondition_failed(resource_id)
-            if if_match.strip() != "*" and if_match.strip() != str(existing.get("etag", "")):
+            tags = cls._etags(if_match)
+            if existing is None or ("*" not in tags and current not in tags):
                 raise errors.precondition_failed(resource_id)
         if_none = req.headers.get("if-none-match")
-        if (
-            if_none is not None
-            and existing is not None
-            and (if_none.strip() == "*" or if_none.strip() == str(existing.get("etag", "")))
-        ):
-            raise errors.precondition_failed(resource_id)
+        if if_none is not None and existing is not None:
+            tags = cls._etags(if_none)
+            if "*" in tags or current in tags:
+                raise errors.precondition_failed(resource_id)
 
     # -- paging ----------------------------------------------------------------------
     def page(self, req: ArmRequest, items: list[Any]) -> ArmResponse:

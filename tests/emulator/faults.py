@@ -4,7 +4,8 @@ A :class:`FaultConfig` is plain data (JSON round-trips through ``to_dict``/``fro
 be set from Python (``Emulator(faults=FaultConfig(...))``, ``emu.set_faults(...)``) or at runtime
 with ``POST /_emulator/faults``. Random decisions use one ``random.Random(seed)``, so a given
 request sequence always gets the same faults. Every ``*_every`` knob is deterministic: "every Nth
-eligible request" (counted separately per fault kind).
+eligible request" (counted separately per fault kind), and every ``*_next`` knob is a budget: "the
+next N eligible requests", decremented in the config as it is used.
 """
 
 from __future__ import annotations
@@ -54,13 +55,17 @@ class FaultConfig:
     latency_jitter_ms: float = 0.0  # plus uniform(0, jitter)
     throttle_rate: float = 0.0  # 429 TooManyRequests with Retry-After
     throttle_every: int = 0
+    throttle_next: int = 0  # throttle the next N eligible requests
     retry_after: int = 1  # seconds, for 429
     error_rate: float = 0.0  # 500 InternalServerError
     error_every: int = 0
+    error_next: int = 0
     reset_rate: float = 0.0  # close the connection without a response
     reset_every: int = 0
+    reset_next: int = 0
     lro_fail_rate: float = 0.0  # LRO ends Failed (resource provisioningState Failed)
     lro_fail_every: int = 0
+    lro_fail_next: int = 0
     lro_fail_code: str = "InternalServerError"
     lro_polls: int = 1  # polls answered InProgress before the terminal status
     lro_retry_after: int = 0  # Retry-After on LRO responses (seconds)
@@ -103,6 +108,16 @@ class FaultInjector:
         self.config = config or FaultConfig()
         self._rng = random.Random(self.config.seed)
         self._counts: dict[str, int] = {}
+        self._budget = self._budgets(self.config)
+
+    @staticmethod
+    def _budgets(c: FaultConfig) -> dict[str, int]:
+        return {
+            "reset": c.reset_next,
+            "throttle": c.throttle_next,
+            "error": c.error_next,
+            "lro_fail": c.lro_fail_next,
+        }
 
     def configure(self, config: FaultConfig) -> None:
         """Replace the configuration and reseed."""
@@ -113,6 +128,10 @@ class FaultInjector:
 
     def _decide(self, kind: str, rate: float, every: int) -> bool:
         self._counts[kind] = self._counts.get(kind, 0) + 1
+        budget = f"{kind}_next"
+        if getattr(self.config, budget, 0) > 0:  # consumed in the config itself, so it is not re-armed
+            setattr(self.config, budget, getattr(self.config, budget) - 1)
+            return True
         if every > 0 and self._counts[kind] % every == 0:
             return True
         return rate > 0 and self._rng.random() < rate

@@ -145,6 +145,8 @@ def _put_top(be: Backend, req: ArmRequest, arm: ArmPath, tchain: str) -> ArmResp
     after = _AFTER_PUT.get(tchain)
     if after is not None:
         after(be, new, existing)
+    if tchain in _IP_OWNERS:
+        _sync_subnet_refs(be, new["id"], new["properties"].get(_IP_OWNERS[tchain]) or [])
     be.applied()
     rid = new["id"]
 
@@ -206,6 +208,8 @@ def _delete_top(be: Backend, req: ArmRequest, arm: ArmPath, tchain: str) -> ArmR
         gone = be.store.delete(rid)
         for child in be.store.children(rid):
             be.store.delete(child["id"])
+        if tchain in _IP_OWNERS:
+            _sync_subnet_refs(be, rid, [])
         cleanup = _AFTER_DELETE.get(tchain)
         if gone is not None and cleanup is not None:
             cleanup(be, gone)
@@ -730,6 +734,29 @@ def _assign_ips(be: Backend, owner_id: str, configs: list[Resource], keep: dict[
         held.append((sid.lower(), str(cp["privateIPAddress"]), str(c.get("id") or owner_id)))
 
 
+def _sync_subnet_refs(be: Backend, owner_id: str, configs: list[Resource]) -> None:
+    """Keep ``subnet.properties.ipConfigurations`` back-references (as in VirtualNetworkGet) in step."""
+    pre = owner_id.lower().rstrip("/") + "/"
+    wanted: dict[str, list[str]] = {}
+    for c in configs:
+        sid = str((c.get("properties", {}).get("subnet") or {}).get("id") or "")
+        if sid and c.get("id"):
+            wanted.setdefault(sid.lower(), []).append(str(c["id"]))
+    for vnet in be.store.of_type("Microsoft.Network/virtualNetworks"):
+        for sub in inline_list(vnet, "subnets"):
+            sp = sub.setdefault("properties", {})
+            refs = [
+                r
+                for r in sp.get("ipConfigurations") or []
+                if not str(r.get("id", "")).lower().startswith(pre)
+            ]
+            refs.extend({"id": i} for i in wanted.get(sub["id"].lower(), []))
+            if refs:
+                sp["ipConfigurations"] = refs
+            else:
+                sp.pop("ipConfigurations", None)
+
+
 def _normalize_children(owner: Resource, prop: str, seg: str, ctype: str | None) -> list[Resource]:
     out = []
     for c in owner["properties"].get(prop) or []:
@@ -904,6 +931,7 @@ def _after_put_pe(be: Backend, pe: Resource, existing: Resource | None) -> None:
         nic["properties"]["provisioningState"] = "Succeeded"
         nic["properties"]["resourceGuid"] = str(uuid.uuid4())
         be.store.put(nic)
+        _sync_subnet_refs(be, nic_id, nic["properties"]["ipConfigurations"])
         props["networkInterfaces"] = [{"id": nic_id}]
     # register the connection on a target Private Link Service held in the store
     for prop in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
@@ -945,6 +973,7 @@ class ArmRequestStub:
 def _after_delete_pe(be: Backend, pe: Resource) -> None:
     for n in pe.get("properties", {}).get("networkInterfaces") or []:
         be.store.delete(str(n.get("id", "")))
+        _sync_subnet_refs(be, str(n.get("id", "")), [])
     for pls in be.store.of_type("Microsoft.Network/privateLinkServices"):
         conns = inline_list(pls, "privateEndpointConnections")
         conns[:] = [
@@ -1037,6 +1066,11 @@ def _after_delete_zone_group(be: Backend, zg: Resource) -> None:
     _remove_zone_group_records(be, zg)
 
 
+_IP_OWNERS = {
+    "microsoft.network/loadbalancers": "frontendIPConfigurations",
+    "microsoft.network/networkinterfaces": "ipConfigurations",
+    "microsoft.network/privatelinkservices": "ipConfigurations",
+}
 _PREPARE = {
     VNET: _prepare_vnet,
     "microsoft.network/loadbalancers": _prepare_lb,

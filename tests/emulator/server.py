@@ -44,10 +44,25 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     emulator: Emulator
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet about clients that went away (and about injected connection resets)."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
+
+    def setup(self) -> None:
+        """No Nagle delay: headers and body go out in separate writes on a kept-alive connection."""
+        super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.emulator.verbose:
@@ -308,7 +323,9 @@ class Emulator:
         self._server = server
         self.port = server.server_address[1]
         self.url = f"https://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=server.serve_forever, name="arm-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="arm-emulator", daemon=True
+        )
         self._thread.start()
         return self.url
 
