@@ -130,11 +130,16 @@ class Backend:
         self.persist()
 
     # -- authorization ------------------------------------------------------------
-    def check_authz(self, target: str, action: str, method: str | None = None) -> None:
-        """Raise 403 AuthorizationFailed when a fault rule denies ``action`` on ``target``."""
+    def check_authz(
+        self, target: str, action: str, method: str | None = None, scope: str | None = None
+    ) -> None:
+        """Raise 403 AuthorizationFailed when a fault rule denies ``action`` on ``target``.
+
+        ``scope`` is the scope named in the message (default: the target itself).
+        """
         if self.faults.forbidden(target, action, method):
             self.stats.count("faults", "forbidden")
-            raise errors.authorization_failed(self.principal_id, action, target)
+            raise errors.authorization_failed(self.principal_id, action, scope or target)
 
     @staticmethod
     def action_for(type_chain: str, method: str) -> str:
@@ -387,8 +392,12 @@ class Backend:
                 return self.operation_status(req, arm.segments[1])
             if len(segs) == 2 and segs[0] == "privatednsoperationresults":
                 return self.operation_result(req, arm.segments[1])
-        target = arm.item_id if not arm.is_collection else req.path.rstrip("/")
-        self.check_authz(target, self.action_for(arm.type_chain, req.method), req.method)
+        if arm.is_collection:  # a list: matched on its path, reported on its parent scope (as ARM does)
+            target = req.path.rstrip("/")
+            scope = arm.collection_parent_id or arm.scope()
+        else:
+            target = scope = arm.item_id
+        self.check_authz(target, self.action_for(arm.type_chain, req.method), req.method, scope)
         if ns == "microsoft.network" and segs and segs[0] == "privatednszones":
             return privatedns.handle(self, req, arm)
         return network.handle(self, req, arm)

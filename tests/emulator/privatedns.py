@@ -376,7 +376,7 @@ def _record(be: Backend, req: ArmRequest, arm: ArmPath, zone: Resource, rtype: s
         if req.method == "PATCH" and rs is None:
             raise errors.resource_not_found(rid)
         be.check_etag(req, rs, rid)
-        be.ensure_not_busy(req, zone["id"])
+        be.ensure_not_busy(req, rid)  # conflicts with an LRO on the zone itself
         props_in = body.get("properties") or {}
         if not isinstance(props_in, dict):
             raise errors.invalid_request_content("properties must be a JSON object")

@@ -183,7 +183,10 @@ def _kind(path: str, arm: Any) -> str:
     segs = [s.lower() for s in arm.segments]
     if segs and segs[0] in ("locations", "privatednsoperationstatuses", "privatednsoperationresults"):
         return "operation"
-    return arm.type_chain + ("[]" if arm.is_collection else "")
+    chain = arm.type_chain
+    if segs and segs[0] == "privatednszones" and len(segs) >= 3 and segs[2] != "virtualnetworklinks":
+        chain = f"{arm.namespace}/{arm.segments[0]}/{arm.segments[2].upper()}"  # record type: A, CNAME, ALL
+    return chain + ("[]" if arm.is_collection else "")
 
 
 class Emulator:

@@ -209,6 +209,73 @@ def test_address_space_change_and_sync_p4(network_client: Any) -> None:
     )
 
 
+def test_vnet_delete_disconnects_remote_links(arm_emulator: Emulator, network_client: Any) -> None:
+    nc = network_client
+    peer(nc, "rg-spoke", "spoke2", "to-spoke1", SPOKE1)
+    peer(nc, "rg-spoke", "spoke1", "to-spoke2", SPOKE2)
+    created = nc.virtual_networks.begin_create_or_update(
+        "rg-spoke",
+        "spoke3",
+        {
+            "location": "westeurope",
+            "tags": {"env": "test"},
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.3.0.0/16"]},
+                "subnets": [{"name": "default", "properties": {"addressPrefix": "10.3.0.0/24"}}],
+            },
+        },
+    ).result()
+    assert created.tags == {"env": "test"} and created.subnets[0].id.endswith("/spoke3/subnets/default")
+    assert created.etag.startswith('W/"') and created.provisioning_state == "Succeeded"
+    nc.virtual_networks.begin_delete("rg-spoke", "spoke2").result()
+    assert nc.virtual_network_peerings.get("rg-spoke", "spoke1", "to-spoke2").peering_state == "Disconnected"
+    assert sorted(v.name for v in nc.virtual_networks.list("rg-spoke")) == ["overlap", "spoke1", "spoke3"]
+    # DELETE of a missing resource is 204, and went through 202 + Location before
+    nc.virtual_networks.begin_delete("rg-spoke", "spoke2").result()
+    assert arm_emulator.stats.by_status["202"] >= 1 and arm_emulator.stats.by_status["204"] >= 1
+
+
+def test_generic_resources_are_served(arm_emulator: Emulator, arm_snapshot: dict[str, Any]) -> None:
+    resolver = f"{rg_scope('rg-hub')}/providers/Microsoft.Network/dnsResolvers/resolver"
+    arm_snapshot["resources"] += [
+        {
+            "id": resolver,
+            "name": "resolver",
+            "type": "Microsoft.Network/dnsResolvers",
+            "location": "westeurope",
+            "properties": {"virtualNetwork": {"id": HUB}, "provisioningState": "Succeeded"},
+        },
+        {
+            "id": f"{resolver}/inboundEndpoints/in",
+            "name": "in",
+            "type": "Microsoft.Network/dnsResolvers/inboundEndpoints",
+            "location": "westeurope",
+            "properties": {"ipConfigurations": [{"privateIpAddress": "10.0.0.4"}]},
+        },
+    ]
+    arm_emulator.load(arm_snapshot)
+    status, body = raw(
+        arm_emulator,
+        "GET",
+        f"/subscriptions/{SUB}/providers/Microsoft.Network/dnsResolvers?api-version=2022-07-01",
+    )
+    assert status == 200 and [r["name"] for r in body["value"]] == ["resolver"]
+    status, body = raw(arm_emulator, "GET", f"{resolver}/inboundEndpoints?api-version=2022-07-01")
+    assert (
+        status == 200
+        and body["value"][0]["properties"]["ipConfigurations"][0]["privateIpAddress"] == "10.0.0.4"
+    )
+    status, body = raw(arm_emulator, "GET", f"{resolver}/inboundEndpoints/nope?api-version=2022-07-01")
+    assert status == 404 and body["error"]["code"] == "NotFound"
+
+
+def test_patch_updates_tags_and_records(dns_client: Any) -> None:
+    zone = dns_client.private_zones.begin_update("rg-dns", ZONE, {"tags": {"owner": "net"}}).result()
+    assert zone.tags == {"owner": "net"}
+    rs = dns_client.record_sets.update("rg-dns", ZONE, "A", "*", {"properties": {"metadata": {"k": "v"}}})
+    assert rs.metadata == {"k": "v"} and rs.a_records[0].ipv4_address == "10.0.1.4"
+
+
 def test_subnet_errors(network_client: Any) -> None:
     nc = network_client
     with pytest.raises(HttpResponseError) as ei:
@@ -522,6 +589,10 @@ def test_injected_403_authorization_failed(arm_emulator: Emulator, network_clien
     with pytest.raises(HttpResponseError) as ei:
         list(network_client.virtual_networks.list_all())
     assert ei.value.status_code == 403
+    assert (
+        "'Microsoft.Network/virtualNetworks/read' over scope '/subscriptions/" + SUB + "'"
+        in ei.value.error.message
+    )
 
 
 def test_missing_bearer_is_401_and_token_never_echoed(arm_emulator: Emulator) -> None:
