@@ -5,6 +5,17 @@ Private Link Services, private endpoints (with their NIC), private DNS zone grou
 interfaces; any other Microsoft.Network type (dnsResolvers, dnsForwardingRulesets, gateways...)
 is stored and served generically.
 
+Peering rules: a new link is ``Initiated`` until the reverse link exists, then both are ``Connected``;
+deleting one side (or its VNet) turns the other ``Disconnected``; a Disconnected link stays so on PUT
+while the reverse is missing, and the reverse cannot be created while it is Disconnected (400
+``RemotePeeringIsDisconnected``) - it must be deleted and recreated. Overlaps give 400
+``VnetAddressSpacesOverlap`` / ``VnetAddressSpaceOverlapsWithAlreadyPeeredVnet``, a second link to the
+same remote 400 ``AnotherPeeringAlreadyReferencesRemoteVnet``, a peering PUT is also checked for
+``Microsoft.Network/virtualNetworks/peer/action`` on the remote VNet (injected 403s). A VNet address
+space change makes ``remoteVirtualNetworkAddressSpace`` follow at once while ``remoteAddressSpace``
+keeps the synced value until a PUT with ``syncRemoteAddressSpace=true``; ``peeringSyncLevel`` is
+LocalNotInSync on the changed VNet's links and RemoteNotInSync on the links pointing at it.
+
 Writes follow the Network RP's LRO protocol: PUT answers 201 (create) or 200 (update) with the
 resource in ``provisioningState: Updating`` and an ``Azure-AsyncOperation`` header; DELETE answers
 202 with ``Location`` (and ``Azure-AsyncOperation``) and the resource is removed when the operation
@@ -498,8 +509,8 @@ def _prepare_peering(
         ):
             raise errors.bad_request(
                 "AnotherPeeringAlreadyReferencesRemoteVnet",
-                f"Cannot create or update peering {peering_id} because another peering {other['id']} already "
-                f"references remote virtual network {remote['id']}.",
+                f"Peering {other['id']} already references remote virtual network {remote['id']}. Cannot add "
+                "another peering referencing the same remote virtual network.",
             )
     lp, rp = vnet_prefixes(vnet), vnet_prefixes(remote)
     pairs = ipam.overlapping_pairs(lp, rp)
@@ -547,7 +558,13 @@ def _prepare_peering(
     if reverse is None:
         state = "Disconnected" if old_state == "Disconnected" else "Initiated"
     elif reverse["properties"].get("peeringState") == "Disconnected":
-        state = "Initiated"  # the remote link is stale: it must be deleted and recreated
+        raise errors.bad_request(
+            "RemotePeeringIsDisconnected",
+            f"Cannot create or update peering {peering_id} because remote peering {reverse['id']} referencing "
+            f"parent virtual network {vnet['id']} is in Disconnected state. Update or re-create the remote peering "
+            "to get it back to Initiated state. Peering gets Disconnected when remote vnet or remote peering is "
+            "deleted and re-created.",
+        )
     else:
         state = "Connected"
         reverse["properties"]["peeringState"] = "Connected"
@@ -842,10 +859,6 @@ def _prepare_pls(be: Backend, req: ArmRequest, new: Resource, existing: Resource
     props.setdefault("fqdns", [])
 
 
-def _pre_delete_pls(be: Backend, pls: Resource) -> None:
-    return None
-
-
 # -- private endpoints ---------------------------------------------------------------------------
 def _prepare_pe(be: Backend, req: ArmRequest, new: Resource, existing: Resource | None) -> None:
     props = new["properties"]
@@ -1083,7 +1096,7 @@ _AFTER_PUT = {
     "microsoft.network/privateendpoints": _after_put_pe,
     "microsoft.network/privateendpoints/privatednszonegroups": _after_put_zone_group,
 }
-_PRE_DELETE = {VNET: _pre_delete_vnet, "microsoft.network/privatelinkservices": _pre_delete_pls}
+_PRE_DELETE = {VNET: _pre_delete_vnet}
 _AFTER_DELETE = {
     VNET: _after_delete_vnet,
     "microsoft.network/privateendpoints": _after_delete_pe,

@@ -149,6 +149,10 @@ def test_peering_states_p1(arm_emulator: Emulator, network_client: Any) -> None:
     assert nc.virtual_network_peerings.get("rg-hub", "hub", "hub-to-spoke1").peering_state == "Disconnected"
     # a Disconnected link stays Disconnected on PUT while the remote side is missing
     assert peer(nc, "rg-hub", "hub", "hub-to-spoke1", SPOKE1).peering_state == "Disconnected"
+    # the remote side cannot be re-created while this side is Disconnected
+    with pytest.raises(HttpResponseError) as ei:
+        peer(nc, "rg-spoke", "spoke1", "spoke1-to-hub", HUB)
+    assert ei.value.status_code == 400 and ei.value.error.code == "RemotePeeringIsDisconnected"
     # delete and recreate both sides: Connected again
     nc.virtual_network_peerings.begin_delete("rg-hub", "hub", "hub-to-spoke1").result()
     assert peer(nc, "rg-hub", "hub", "hub-to-spoke1", SPOKE1).peering_state == "Initiated"
