@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", help="write the snapshot here (default: stdout)")
     p.add_argument("--endpoint", metavar="URL", help="ARM base URL (sovereign clouds, the test emulator)")
     p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to trust for --endpoint")
-    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="parallel requests (default 8)")
+    p.add_argument("--concurrency", type=int, default=32, metavar="N", help="parallel requests (default 32)")
     p.add_argument("--allow-partial", action="store_true",
                    help="write a snapshot even if some subscription/kind failed; it records what is missing")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on stderr")

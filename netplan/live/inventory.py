@@ -45,7 +45,7 @@ class InventoryOptions:
     endpoint: str | None = None
     #: CA bundle to trust for the endpoint (the emulator's test CA).
     ca_bundle: str | None = None
-    concurrency: int = 8
+    concurrency: int = 32
     allow_partial: bool = False
     retries: int = 6
     #: Backoff factor for the SDK retry policy (seconds); Retry-After always wins.
@@ -115,8 +115,39 @@ def _to_rest(model: Any) -> dict[str, Any]:
     return dict(model)
 
 
+_TRANSPORTS: dict[tuple[str | None, int], Any] = {}
+_TRANSPORT_LOCK = threading.Lock()
+
+
+def _transport(opts: InventoryOptions) -> Any:
+    """One HTTP transport (one connection pool) shared by every client of a run.
+
+    Clients are per subscription; without sharing, each would open its own TLS connections,
+    and the handshakes, not Azure, would dominate a 50-subscription inventory.
+    """
+    key = (opts.ca_bundle, opts.concurrency)
+    with _TRANSPORT_LOCK:
+        if key not in _TRANSPORTS:
+            import requests
+            from azure.core.pipeline.transport import RequestsTransport
+
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, opts.concurrency * 2))
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            if opts.ca_bundle:
+                session.verify = opts.ca_bundle
+            kw = {"connection_verify": opts.ca_bundle} if opts.ca_bundle else {}
+            _TRANSPORTS[key] = RequestsTransport(session=session, session_owner=False, **kw)
+        return _TRANSPORTS[key]
+
+
 def _client_kwargs(opts: InventoryOptions) -> dict[str, Any]:
-    kw: dict[str, Any] = {"retry_total": opts.retries, "retry_backoff_factor": opts.backoff}
+    kw: dict[str, Any] = {
+        "retry_total": opts.retries,
+        "retry_backoff_factor": opts.backoff,
+        "transport": _transport(opts),
+    }
     if opts.endpoint:
         kw["base_url"] = opts.endpoint.rstrip("/")
         kw["credential_scopes"] = [opts.endpoint.rstrip("/") + "/.default"]
