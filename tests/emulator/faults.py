@@ -71,6 +71,9 @@ class FaultConfig:
     lro_retry_after: int = 0  # Retry-After on LRO responses (seconds)
     lro_max_seconds: float = 30.0  # an LRO nobody polls completes after this long
     page_size: int = 50  # list page size (nextLink when more)
+    delete_async_operation: bool = (
+        True  # network DELETE 202 also carries Azure-AsyncOperation (else Location only)
+    )
     methods: list[str] | None = None  # restrict 429/500/reset/latency to these methods
     path_contains: str | None = None  # ... and to paths containing this (case-insensitive)
     forbidden: list[ForbiddenRule] = field(default_factory=list)

@@ -177,6 +177,11 @@ def _put_top(be: Backend, req: ArmRequest, arm: ArmPath, tchain: str) -> ArmResp
     return ArmResponse(200 if existing else 201, out, be.lro_headers(req, op, location=False))
 
 
+def _delete_headers(be: Backend, req: ArmRequest, op: Any) -> dict[str, str]:
+    """202 headers of a network DELETE: Location (as in the examples), plus Azure-AsyncOperation unless disabled."""
+    return be.lro_headers(req, op, location=True, async_op=bool(be.faults.config.delete_async_operation))
+
+
 def _render_id(be: Backend, rid: str) -> Any:
     r = be.store.get(rid)
     return be.render(r) if r is not None else None
@@ -231,7 +236,7 @@ def _delete_top(be: Backend, req: ArmRequest, arm: ArmPath, tchain: str) -> ArmR
             cur.setdefault("properties", {})["provisioningState"] = "Failed"
 
     op = be.start_lro(req, "network", rid, str(r.get("location") or _location_of_parent(be, rid)), ok, fail)
-    return ArmResponse(202, None, be.lro_headers(req, op, location=True))
+    return ArmResponse(202, None, _delete_headers(be, req, op))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -323,7 +328,7 @@ def _inline(be: Backend, req: ArmRequest, arm: ArmPath, prop: str) -> ArmRespons
                 c["properties"]["provisioningState"] = "Failed"
 
         op = be.start_lro(req, "network", cid, str(parent.get("location", "global")), ok, fail)
-        return ArmResponse(202, None, be.lro_headers(req, op, location=True))
+        return ArmResponse(202, None, _delete_headers(be, req, op))
     raise ArmError(405, "MethodNotAllowed", f"The method '{req.method}' is not allowed.")
 
 
@@ -401,7 +406,7 @@ def _normalize_subnet(vnet: Resource, sub: dict[str, Any], existing: Resource | 
     }
 
 
-def _prepare_vnet(be: Backend, req: ArmRequest, new: Resource, existing: Resource | None) -> None:
+def _prepare_vnet(be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None) -> None:
     props = new["properties"]
     prefixes = vnet_prefixes(new)
     if not prefixes:
@@ -799,7 +804,7 @@ def _kept_ips(existing: Resource | None, prop: str) -> dict[str, str]:
     return out
 
 
-def _prepare_lb(be: Backend, req: ArmRequest, new: Resource, existing: Resource | None) -> None:
+def _prepare_lb(be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None) -> None:
     fes = _normalize_children(
         new,
         "frontendIPConfigurations",
@@ -823,7 +828,7 @@ def _prepare_lb(be: Backend, req: ArmRequest, new: Resource, existing: Resource 
     new.setdefault("sku", {"name": "Standard", "tier": "Regional"})
 
 
-def _prepare_nic(be: Backend, req: ArmRequest, new: Resource, existing: Resource | None) -> None:
+def _prepare_nic(be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None) -> None:
     cfgs = _normalize_children(
         new, "ipConfigurations", "ipConfigurations", "Microsoft.Network/networkInterfaces/ipConfigurations"
     )
@@ -832,7 +837,7 @@ def _prepare_nic(be: Backend, req: ArmRequest, new: Resource, existing: Resource
     new["properties"].setdefault("nicType", "Standard")
 
 
-def _prepare_pls(be: Backend, req: ArmRequest, new: Resource, existing: Resource | None) -> None:
+def _prepare_pls(be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None) -> None:
     props = new["properties"]
     for fe in props.get("loadBalancerFrontendIpConfigurations") or []:
         fid = str(fe.get("id") or "")
@@ -860,7 +865,7 @@ def _prepare_pls(be: Backend, req: ArmRequest, new: Resource, existing: Resource
 
 
 # -- private endpoints ---------------------------------------------------------------------------
-def _prepare_pe(be: Backend, req: ArmRequest, new: Resource, existing: Resource | None) -> None:
+def _prepare_pe(be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None) -> None:
     props = new["properties"]
     sid = str((props.get("subnet") or {}).get("id") or "")
     if not sid:
@@ -940,7 +945,7 @@ def _after_put_pe(be: Backend, pe: Resource, existing: Resource | None) -> None:
             "location": pe.get("location"),
             "properties": {"ipConfigurations": [cfg], "privateEndpoint": {"id": pe["id"]}},
         }
-        _prepare_nic(be, ArmRequestStub, nic, None)  # type: ignore[arg-type]
+        _prepare_nic(be, None, nic, None)
         nic["properties"]["provisioningState"] = "Succeeded"
         nic["properties"]["resourceGuid"] = str(uuid.uuid4())
         be.store.put(nic)
@@ -979,10 +984,6 @@ def _after_put_pe(be: Backend, pe: Resource, existing: Resource | None) -> None:
             )
 
 
-class ArmRequestStub:
-    """Placeholder request for internal calls of the prepare functions (they ignore it)."""
-
-
 def _after_delete_pe(be: Backend, pe: Resource) -> None:
     for n in pe.get("properties", {}).get("networkInterfaces") or []:
         be.store.delete(str(n.get("id", "")))
@@ -1011,7 +1012,9 @@ def _pe_ip(be: Backend, pe: Resource) -> str | None:
     return None
 
 
-def _prepare_zone_group(be: Backend, req: ArmRequest, new: Resource, existing: Resource | None) -> None:
+def _prepare_zone_group(
+    be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None
+) -> None:
     pe = be.store.get(parent_id_of(new["id"]))
     assert pe is not None
     new.pop("type", None)

@@ -19,7 +19,7 @@ from typing import Any
 from . import errors
 from .backend import ArmRequest, ArmResponse, Backend, new_etag_dns
 from .errors import ArmError
-from .store import DNS_RECORD_TYPES, ArmPath, Resource, type_of_id
+from .store import DNS_RECORD_TYPES, ArmPath, Resource
 
 ZONE_TYPE = "Microsoft.Network/privateDnsZones"
 LINK_TYPE = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
@@ -89,11 +89,12 @@ def handle(be: Backend, req: ArmRequest, arm: ArmPath) -> ArmResponse:
 # ----------------------------------------------------------------------------------------------
 def record_sets(be: Backend, zone: Resource) -> list[Resource]:
     """The zone's record sets, ordered by id."""
+    prefix = ZONE_TYPE.lower() + "/"
     return [
         r
         for r in be.store.children(zone["id"])
-        if "/" + be.type_of(r).split("/")[-1].upper() in {"/" + t for t in DNS_RECORD_TYPES}
-        and be.type_of(r).lower().startswith(ZONE_TYPE.lower() + "/")
+        if be.type_of(r).lower().startswith(prefix)
+        and be.type_of(r).split("/")[-1].upper() in DNS_RECORD_TYPES
     ]
 
 
@@ -449,9 +450,3 @@ def upsert_a_record(be: Backend, zone: Resource, name: str, ips: list[str], ttl:
             },
         }
     )
-
-
-def is_record_type(resource_id: str) -> bool:
-    """Whether an id names a private DNS record set."""
-    t = type_of_id(resource_id)
-    return t.lower().startswith(ZONE_TYPE.lower() + "/") and t.split("/")[-1].upper() in DNS_RECORD_TYPES

@@ -239,6 +239,25 @@ def test_vnet_delete_disconnects_remote_links(arm_emulator: Emulator, network_cl
     assert arm_emulator.stats.by_status["202"] >= 1 and arm_emulator.stats.by_status["204"] >= 1
 
 
+def test_delete_through_location_polling(arm_emulator: Emulator, network_client: Any) -> None:
+    arm_emulator.set_faults(delete_async_operation=False, lro_polls=2)
+    peer(network_client, "rg-hub", "hub", "p", SPOKE2)
+    polls = arm_emulator.stats.lro_polls
+    network_client.virtual_network_peerings.begin_delete("rg-hub", "hub", "p").result()
+    assert arm_emulator.stats.lro_polls == polls + 3  # two 202s on the Location URL, then 204
+    assert list(network_client.virtual_network_peerings.list("rg-hub", "hub")) == []
+
+
+def test_latency_is_injected_per_method(arm_emulator: Emulator, network_client: Any) -> None:
+    arm_emulator.set_faults(latency_ms=60, methods=["GET"], path_contains="/loadBalancers")
+    t0 = time.monotonic()
+    network_client.virtual_networks.get("rg-hub", "hub")
+    fast = time.monotonic() - t0
+    t0 = time.monotonic()
+    network_client.load_balancers.get("rg-hub", "ilb")
+    assert time.monotonic() - t0 >= 0.06 > fast
+
+
 def test_generic_resources_are_served(arm_emulator: Emulator, arm_snapshot: dict[str, Any]) -> None:
     resolver = f"{rg_scope('rg-hub')}/providers/Microsoft.Network/dnsResolvers/resolver"
     arm_snapshot["resources"] += [
