@@ -1,0 +1,61 @@
+"""The command-line contract every subcommand shares: exit codes, stderr-only diagnostics."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netplan.cli import COMMANDS, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_lists_every_registered_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for name in COMMANDS:
+        assert name in out
+    assert "Exit codes: 0" in out
+
+
+def test_usage_errors_exit_2_with_one_line_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["no-such-command"])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "vnetplan: error:" in captured.err
+
+
+#: Commands that do not read a snapshot given with --estate (they talk to Azure or list metadata).
+NO_ESTATE = {"inventory", "rules", "apply"}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_missing_estate_file_is_exit_2_without_traceback(command: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "netplan", command, "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert proc.returncode == 0
+    assert ("--estate" in proc.stdout) == (command not in NO_ESTATE), command
+    if command in NO_ESTATE:
+        return
+    args = [sys.executable, "-m", "netplan", command, "--estate", str(missing)]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 2, (command, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    # argparse may complain first about other required arguments; either way one clear line.
+    assert str(missing) in proc.stderr or "required" in proc.stderr or "error:" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_python_dash_m_netplan_is_the_same_cli() -> None:
+    proc = subprocess.run([sys.executable, "-m", "netplan", "--version"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("vnetplan ")
