@@ -725,6 +725,7 @@ def _assign_ips(be: Backend, owner_id: str, configs: list[Resource], keep: dict[
             "Static" if cp.get("privateIPAddress") else "Dynamic"
         )
         cp["privateIPAllocationMethod"] = method
+        ip: str | None
         if method == "Static" and cp.get("privateIPAddress"):
             ip = str(cp["privateIPAddress"])
             if not ipam.address_in(ip, prefixes):
@@ -926,7 +927,7 @@ def _after_put_pe(be: Backend, pe: Resource, existing: Resource | None) -> None:
         scope = pe["id"].split("/providers/")[0]
         nic_name = props.get("customNetworkInterfaceName") or f"{pe['name']}.nic.{uuid.uuid4()}"
         nic_id = f"{scope}/providers/Microsoft.Network/networkInterfaces/{nic_name}"
-        cfg = {
+        cfg: Resource = {
             "name": f"privateEndpointIpConfig.{uuid.uuid4()}",
             "properties": {
                 "privateIPAllocationMethod": "Static" if static_ip else "Dynamic",

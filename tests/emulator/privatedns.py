@@ -267,7 +267,7 @@ def _link(be: Backend, req: ArmRequest, arm: ArmPath, zone: Resource) -> ArmResp
         policy = props_in.get("resolutionPolicy", old_props.get("resolutionPolicy"))
         if policy is not None:
             props["resolutionPolicy"] = policy
-        new = {
+        new: Resource = {
             "id": link["id"] if link else link_id,
             "name": link["name"] if link else arm.names[-1],
             "type": LINK_TYPE,
