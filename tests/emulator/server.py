@@ -189,6 +189,19 @@ def _kind(path: str, arm: Any) -> str:
     return chain + ("[]" if arm.is_collection else "")
 
 
+def _settle(node: Any) -> None:
+    """Turn transient provisioning states (left by LROs cut short by a restart) into Succeeded."""
+    if isinstance(node, list):
+        for x in node:
+            _settle(x)
+    elif isinstance(node, dict):
+        if node.get("provisioningState") in ("Updating", "Creating", "Deleting"):
+            node["provisioningState"] = "Succeeded"
+        for v in node.values():
+            if isinstance(v, (dict, list)):
+                _settle(v)
+
+
 class Emulator:
     """The ARM emulator: ``with Emulator(snapshot=...) as emu: url = emu.url``.
 
@@ -243,6 +256,7 @@ class Emulator:
         state_file = self.state_dir / STATE_FILE if self.state_dir else None
         if state_file is not None and state_file.exists() and not ignore_state_file:
             self.store.load_file(state_file)
+            _settle(self.store.all())  # LROs do not survive a restart
         else:
             self.store.load(self._seed_data())
         for s in self._extra_subs:
