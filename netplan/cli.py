@@ -24,6 +24,7 @@ from netplan.errors import ExitCode, VnetplanError, exit_code_for
 #: Subcommands in the order ``--help`` lists them; each is the module netplan.commands.<name>.
 COMMANDS: tuple[str, ...] = (
     "inventory",
+    "resolve",
 )
 
 
