@@ -293,8 +293,11 @@ class DnsSimulator:
             qname = normalize(name)
         except DnsNameError as exc:
             raise UsageError(str(exc)) from None
-        walk = self._from_vnet(v, qname, rt, ())
-        return self._answer(v, qname, rt, walk)
+        return self.resolve_normalized(v, qname, rt)
+
+    def resolve_normalized(self, vnet: VNet, qname: str, rtype: str) -> Answer:
+        """:meth:`resolve` for callers that already normalized the name and checked the type."""
+        return self._answer(vnet, qname, rtype, self._from_vnet(vnet, qname, rtype, ()))
 
     def context_key(self, vnet: VNet) -> tuple[Any, ...]:
         """What resolution from ``vnet`` depends on: VNets with equal keys get equal answers."""
