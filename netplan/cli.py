@@ -25,6 +25,9 @@ from netplan.errors import ExitCode, VnetplanError, exit_code_for
 COMMANDS: tuple[str, ...] = (
     "inventory",
     "resolve",
+    "verify",
+    "reach",
+    "graph",
 )
 
 

@@ -1,0 +1,131 @@
+"""``vnetplan verify``: do the app names resolve, from each consumer VNet, to the right target,
+and is that target reachable? Optionally compared with live resolvers and a TCP probe.
+
+A thin shell over :func:`netplan.verify.verify_connection`. Exit 0 when every check passed, 1
+when any is FAIL or UNKNOWN, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from netplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
+from netplan.errors import ExitCode, UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="verify that consumer VNets resolve and reach the provider's apps (simulated, optionally live)",
+        description=(
+            "For each consumer VNet and app name: the simulated Azure DNS answer must equal the target "
+            "derived from the estate (the provider's internal LB frontend with peering, the private "
+            "endpoint with Private Link), and that target must be reachable. With --nameserver, real "
+            "resolvers are asked too (dnspython: UDP with EDNS, TCP on truncation); a different live "
+            "answer, a timeout or SERVFAIL is a FAIL. Exit 0 all PASS, 1 any FAIL/UNKNOWN, 2 bad input."
+        ),
+    )
+    add_estate_args(p)
+    p.add_argument("--intent", metavar="FILE", help="intent file: verify every declared connection (needs netplan.intent)")
+    p.add_argument("--app-domain", metavar="DOMAIN", help="the provider's app domain, e.g. azure.mendixapps.io")
+    p.add_argument("--provider", metavar="VNET", help="the provider VNet (holds the internal load balancer)")
+    p.add_argument("--consumer", action="append", default=[], metavar="VNET", help="a consumer VNet; repeat")
+    p.add_argument("--app", action="append", default=[], metavar="NAME",
+                   help="app name (myapp) or FQDN; repeat; default: the records under the domain")
+    p.add_argument("--method", choices=("auto", "peering", "private-link"), default="auto",
+                   help="connection method (default auto: Private Link when the consumer has an endpoint to it)")
+    p.add_argument("--lb-frontend", metavar="ID|IP", help="the provider's LB frontend, when it has several")
+    p.add_argument("--nameserver", action="append", default=[], metavar="HOST[:PORT]",
+                   help="also ask this resolver (168.63.129.16 inside a VNet, a resolver inbound endpoint, ...); repeat")
+    p.add_argument("--timeout", type=float, default=2.0, metavar="S", help="live query/probe timeout in seconds (default 2)")
+    p.add_argument("--retries", type=int, default=1, metavar="N", help="extra live query attempts on timeout (default 1)")
+    p.add_argument("--probe-tcp", type=int, metavar="PORT", help="open a TCP connection to each resolved address")
+    add_format_arg(p)
+    p.set_defaults(func=run)
+
+
+def _connections(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The connections to verify: from --intent, or from the flags."""
+    if args.intent:
+        # Hook for the planner's intent file (netplan/intent.py): each declared connection becomes
+        # one verify_connection() call with the provider's domain, the consumer, method and apps.
+        try:
+            from netplan import intent as intent_mod  # type: ignore[attr-defined]
+        except ImportError:
+            raise UsageError(
+                "--intent needs the intent loader (netplan/intent.py), which this build does not have; "
+                "use --app-domain, --provider and --consumer"
+            ) from None
+        return list(intent_mod.verification_targets(intent_mod.load_intent(args.intent)))
+    missing = [f for f, v in (("--app-domain", args.app_domain), ("--provider", args.provider)) if not v]
+    if not args.consumer:
+        missing.append("--consumer")
+    if missing:
+        raise UsageError(f"verify needs {', '.join(missing)} (or --intent)")
+    return [
+        {"provider": args.provider, "consumer": c, "app_domain": args.app_domain, "apps": list(args.app),
+         "method": args.method, "lb_frontend": args.lb_frontend}
+        for c in args.consumer
+    ]  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from netplan.dns.live import parse_nameserver
+    from netplan.dns.simulator import DnsSimulator
+    from netplan.verify import combine, verify_connection
+
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    if args.retries < 0:
+        raise UsageError("--retries must be 0 or more")
+    if args.probe_tcp is not None and not 0 < args.probe_tcp < 65536:
+        raise UsageError(f"--probe-tcp {args.probe_tcp}: not a TCP port")
+    servers = [parse_nameserver(s) for s in args.nameserver]
+    conns = _connections(args)
+    estate = load(args)
+    sim = DnsSimulator(estate)
+    results = [
+        verify_connection(
+            estate, c["provider"], c["consumer"], c["app_domain"], c.get("apps") or (), c.get("method") or "auto",
+            c.get("lb_frontend"), servers, args.probe_tcp, timeout=args.timeout, retries=args.retries, simulator=sim,
+        )
+        for c in conns
+    ]  # fmt: skip
+    overall = combine([r.result for r in results])
+    if args.format == "json":
+        emit_json({"result": overall.value, "connections": [r.to_dict() for r in results]})
+    else:
+        emit(render(estate, results, bool(servers)))
+    return int(ExitCode.OK if overall.value == "PASS" else ExitCode.PROBLEMS)
+
+
+def render(estate: Any, results: list[Any], live: bool) -> str:
+    """One row per consumer x name: expected, simulated, live side by side, result and why."""
+    from netplan.render import table
+
+    def vname(rid: str) -> str:
+        v = estate.vnet(rid)
+        return v.name if v is not None else rid
+
+    headers = ["consumer", "name", "method", "expected", "simulated", *(["live"] if live else []), "result", "why"]
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for r in results:
+        for c in r.checks:
+            sim = ", ".join(c.simulated.addresses) if c.simulated.resolved else c.simulated.status.value
+            live_col = ["; ".join(f"{a.nameserver} {a.summary()}" for a in c.live) or "-"] if live else []
+            why = "; ".join(c.reasons)
+            rows.append([vname(r.consumer_vnet_id), c.name, r.method.value, ", ".join(c.expected) or "?", sim,
+                         *live_col, c.result.value, why])  # fmt: skip
+        if not r.checks:
+            rows.append([vname(r.consumer_vnet_id), "-", r.method.value, "?", "-", *(["-"] if live else []),
+                         r.result.value, "; ".join(r.reasons)])  # fmt: skip
+        notes += [f"{vname(r.consumer_vnet_id)}: {x}" for x in r.reasons]
+    from netplan.verify import combine
+
+    out = [table(headers, rows)]
+    if notes:
+        out += ["", *notes]
+    out += ["", f"result: {combine([r.result for r in results]).value}"]
+    return "\n".join(out)

@@ -1,0 +1,414 @@
+"""Verification: does each app name resolve, from each consumer VNet, to the right target, and can
+the consumer reach it?
+
+The expected target is derived from the estate and the connection method, never typed by the
+user: with VNet peering it is the provider's internal load balancer frontend IP; with Private Link
+it is the IP of the private endpoint (in the consumer VNet, else the nearest one the estate has)
+connected to the Private Link Service on that frontend. For every app name the simulated answer
+(:mod:`netplan.dns.simulator`) must equal the expected target and the target must be reachable
+from the consumer (:func:`netplan.reach.reach`). Optionally real resolvers are asked
+(:mod:`netplan.dns.live`): a live answer that differs from the simulation, a timeout or a SERVFAIL
+is a FAIL naming both answers; and a TCP probe can be made to the resolved address.
+
+The promise: :func:`verify_connection` returns PASS only when every check passed; it answers
+UNKNOWN (with the reason) when the estate cannot tell, FAIL with a sentence naming the resources
+otherwise, and never raises for network trouble. The planner (intent connections) and the TUI call
+:func:`verify_connection` directly; ``vnetplan verify`` is a thin shell over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from netplan.dns.live import LiveAnswer, Nameserver, ProbeResult
+from netplan.dns.matrix import app_names
+from netplan.dns.names import DnsNameError, normalize
+from netplan.dns.simulator import Answer, DnsSimulator, Status
+from netplan.errors import RefError, UsageError
+from netplan.estate import Estate
+from netplan.ids import rid_key
+from netplan.model import ConnectionStatus, Frontend, LoadBalancer, PrivateEndpoint, PrivateLinkService, VNet
+
+#: The name checked when no app is given and the app domain has no explicit records: any name
+#: the wildcard answers will do.
+PROBE_LABEL = "vnetplan-check"
+
+
+class Result(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    UNKNOWN = "UNKNOWN"
+
+
+class Method(StrEnum):
+    AUTO = "auto"
+    PEERING = "peering"
+    PRIVATE_LINK = "private-link"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The target an app name must resolve to from one consumer."""
+
+    method: Method
+    addresses: tuple[str, ...]
+    #: "lb-frontend" or "private-endpoint"
+    kind: str
+    resource_ids: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    """The verdict for one app name from one consumer VNet."""
+
+    name: str
+    result: Result
+    expected: tuple[str, ...]
+    simulated: Answer
+    #: reach() for the simulated addresses: True, False, None (unknown), or None when not asked.
+    reachable: bool | None
+    live: tuple[LiveAnswer, ...] = ()
+    probes: tuple[ProbeResult, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "result": self.result.value,
+            "expected": list(self.expected),
+            "simulated": self.simulated.to_dict(),
+            "reachable": self.reachable,
+            "live": [a.to_dict() for a in self.live],
+            "probes": [p.to_dict() for p in self.probes],
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class ConnectionVerification:
+    """Every app name checked from one consumer VNet."""
+
+    provider_vnet_id: str
+    consumer_vnet_id: str
+    app_domain: str
+    #: The method in force (``auto`` decided), or AUTO when it could not be decided.
+    method: Method
+    result: Result
+    expected: Expected | None
+    checks: tuple[NameCheck, ...] = ()
+    #: Connection-level reasons (how the target and the method were derived).
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider_vnet_id,
+            "consumer": self.consumer_vnet_id,
+            "app_domain": self.app_domain,
+            "method": self.method.value,
+            "result": self.result.value,
+            "expected": None if self.expected is None else {
+                "method": self.expected.method.value, "addresses": list(self.expected.addresses),
+                "kind": self.expected.kind, "resources": list(self.expected.resource_ids),
+                "description": self.expected.description,
+            },
+            "checks": [c.to_dict() for c in self.checks],
+            "reasons": list(self.reasons),
+        }  # fmt: skip
+
+
+def combine(results: Sequence[Result]) -> Result:
+    """FAIL if any failed, else UNKNOWN if any is unknown, else PASS (PASS for none only if asked)."""
+    if Result.FAIL in results:
+        return Result.FAIL
+    if Result.UNKNOWN in results or not results:
+        return Result.UNKNOWN
+    return Result.PASS
+
+
+# ------------------------------------------------------------------------------------------
+# Deriving the expected target
+
+
+def _internal_frontends(estate: Estate, provider: VNet) -> list[tuple[LoadBalancer, Frontend]]:
+    out = []
+    for lb in estate.load_balancers:
+        for fe in lb.frontends:
+            if fe.is_internal and fe.private_ip is not None and fe.subnet_id:
+                v = estate.vnet_of_subnet(fe.subnet_id)
+                if v is not None and v.key == provider.key:
+                    out.append((lb, fe))
+    return out
+
+
+def _pls_on(estate: Estate, frontend: Frontend) -> list[PrivateLinkService]:
+    return [p for p in estate.private_link_services if any(rid_key(f) == frontend.key for f in p.frontend_ids)]
+
+
+def choose_frontend(
+    estate: Estate, provider: VNet, app_domain: str, lb_frontend: str | None = None
+) -> tuple[tuple[LoadBalancer, Frontend] | None, str]:
+    """The provider's internal LB frontend the app domain should point at, and why (or why not).
+
+    ``lb_frontend`` (a frontend resource ID or its private IP) picks one explicitly. Otherwise the
+    only internal frontend in the provider VNet, or the only one the app-domain zone points at.
+    """
+    cands = _internal_frontends(estate, provider)
+    if lb_frontend:
+        want = lb_frontend.strip()
+        hit = [(lb, fe) for lb, fe in cands if fe.key == rid_key(want) or str(fe.private_ip) == want]
+        if not hit:
+            raise RefError(
+                f"--lb-frontend '{lb_frontend}' is not an internal load balancer frontend in VNet {provider.name}",
+                tuple(f"{fe.id} ({fe.private_ip})" for _, fe in cands),
+            )
+        return hit[0], f"LB frontend {hit[0][1].name} of {hit[0][0].name} (given)"
+    if not cands:
+        return None, f"VNet {provider.name} has no internal load balancer frontend in the snapshot"
+    if len(cands) == 1:
+        lb, fe = cands[0]
+        return cands[0], f"the internal LB frontend {fe.name} of {lb.name} ({fe.private_ip})"
+    # Several: the ones the app-domain zone's records already point at, if that singles one out.
+    pointed = {v for z in estate.zones_named(app_domain) for r in estate.records_of_zone(z.id) for v in r.values}
+    hit = [(lb, fe) for lb, fe in cands if str(fe.private_ip) in pointed]
+    if len(hit) == 1:
+        lb, fe = hit[0]
+        return hit[0], f"the internal LB frontend {fe.name} of {lb.name} ({fe.private_ip}), the one zone {app_domain} points at"
+    listed = ", ".join(f"{lb.name}/{fe.name} ({fe.private_ip})" for lb, fe in cands)
+    return None, f"VNet {provider.name} has {len(cands)} internal LB frontends ({listed}); name one with --lb-frontend"
+
+
+def _endpoints_to(estate: Estate, plss: Sequence[PrivateLinkService]) -> list[PrivateEndpoint]:
+    keys = {p.key for p in plss}
+    return [pe for pe in estate.private_endpoints if any(rid_key(c.target_id) in keys for c in pe.connections)]
+
+
+def expected_target(
+    estate: Estate, provider: VNet, consumer: VNet, app_domain: str, method: Method | str = Method.AUTO,
+    lb_frontend: str | None = None,
+) -> tuple[Expected | None, Method, list[str], list[str]]:
+    """The expected target for ``consumer``: (Expected or None, the method in force, reasons, failures).
+
+    ``failures`` are sentences that make the connection FAIL whatever DNS says (a private endpoint
+    that is not Approved, Private Link asked for but no endpoint exists).
+    """
+    m = Method(method)
+    reasons: list[str] = []
+    failures: list[str] = []
+    chosen, why = choose_frontend(estate, provider, app_domain, lb_frontend)
+    if chosen is None:
+        return None, m, [why], []
+    lb, fe = chosen
+    plss = _pls_on(estate, fe)
+    pes = _endpoints_to(estate, plss)
+    local = [pe for pe in pes if (v := estate.vnet_of_subnet(pe.subnet_id)) is not None and v.key == consumer.key]
+    if m is Method.AUTO:
+        m = Method.PRIVATE_LINK if local else Method.PEERING
+        reasons.append(
+            f"method private-link: private endpoint {local[0].name} in {consumer.name} connects to "
+            f"{_pls_names(estate, local[0], plss)}" if local else
+            f"method peering: no private endpoint in {consumer.name} connects to a Private Link Service on {fe.name}"
+        )  # fmt: skip
+    if m is Method.PEERING:
+        reasons.append(f"expected target: {why}")
+        return Expected(m, (str(fe.private_ip),), "lb-frontend", (fe.id,), why), m, reasons, failures
+    if not plss:
+        failures.append(f"Private Link: no Private Link Service is attached to LB frontend {fe.name} of {lb.name}")
+        return None, m, reasons, failures
+    use = local
+    if not use:
+        use = pes
+        if pes:
+            near = ", ".join(sorted({(estate.vnet_of_subnet(pe.subnet_id) or provider).name for pe in pes}))
+            reasons.append(f"no private endpoint in {consumer.name}; using the endpoint(s) in {near}")
+    if not use:
+        names = ", ".join(p.name for p in plss)
+        failures.append(f"Private Link: no private endpoint connects to {names}")
+        return None, m, reasons, failures
+    ips: list[str] = []
+    for pe in use:
+        for c in pe.connections:
+            if c.status is not ConnectionStatus.APPROVED and any(rid_key(c.target_id) == p.key for p in plss):
+                failures.append(f"private endpoint {pe.name}: connection to the Private Link Service is {c.status.value}, not Approved")
+        ips.extend(str(ip) for ip in estate.endpoint_ips(pe))
+    if not ips:
+        return None, m, [*reasons, f"private endpoint {use[0].name} has no address in the snapshot"], failures
+    desc = f"the private endpoint {', '.join(pe.name for pe in use)} ({', '.join(ips)})"
+    reasons.append(f"expected target: {desc}")
+    return Expected(m, tuple(dict.fromkeys(ips)), "private-endpoint", tuple(pe.id for pe in use), desc), m, reasons, failures
+
+
+def _pls_names(estate: Estate, pe: PrivateEndpoint, plss: Sequence[PrivateLinkService]) -> str:
+    keys = {rid_key(c.target_id) for c in pe.connections}
+    return ", ".join(f"Private Link Service {p.name}" for p in plss if p.key in keys)
+
+
+# ------------------------------------------------------------------------------------------
+# Verification
+
+
+def _reach(estate: Estate, consumer: VNet, ip: str) -> tuple[bool | None, list[str], list[str]]:
+    """reach() for one address: (reachable, reason messages, path)."""
+    try:
+        from netplan.reach import reach
+    except ImportError:  # pragma: no cover - the reachability module ships with the core
+        return None, ["reachability was not evaluated (netplan.reach is not available)"], []
+    verdict = reach(estate, consumer.id, ip)
+    return verdict.reachable, [r.message for r in verdict.reasons], list(verdict.path)
+
+
+def check_name(
+    estate: Estate, sim: DnsSimulator, consumer: VNet, name: str, expected: Expected | None, *,
+    nameservers: Sequence[Nameserver] = (), probe_tcp: int | None = None, timeout: float = 2.0, retries: int = 1,
+    query: Callable[..., LiveAnswer] | None = None,
+) -> NameCheck:
+    """Verify one name from one consumer (see the module docstring for what PASS means)."""
+    from netplan.dns import live
+
+    answer = sim.resolve(consumer, name)
+    results: list[Result] = []
+    reasons: list[str] = []
+    reachable: bool | None = None
+    got = answer.summary()
+    exp_text = ", ".join(expected.addresses) if expected else "?"
+    if answer.status is Status.UNKNOWN:
+        results.append(Result.UNKNOWN)
+        reasons.append(f"cannot tell what {consumer.name} resolves: {answer.reasons[-1] if answer.reasons else 'unknown'}")
+    elif not answer.resolved:
+        results.append(Result.FAIL)
+        reasons.append(f"{name} does not resolve from {consumer.name} to {exp_text}: {got}")
+    elif expected is None:
+        results.append(Result.UNKNOWN)
+        reasons.append(f"resolves to {got}, but the expected target cannot be derived from the estate")
+    elif not set(answer.addresses) <= set(expected.addresses):
+        results.append(Result.FAIL)
+        reasons.append(f"resolves to {got}, expected {exp_text} ({expected.description})")
+    else:
+        what = "LB frontend" if expected.kind == "lb-frontend" else "private endpoint"
+        verdicts = [_reach(estate, consumer, ip) for ip in answer.addresses]
+        vals = [v[0] for v in verdicts]
+        why = "; ".join(m for v in verdicts for m in v[1])
+        if False in vals:
+            reachable = False
+            results.append(Result.FAIL)
+            reasons.append(f"resolves to {got}, but that {what} is not reachable: {why}")
+        elif None in vals:
+            results.append(Result.UNKNOWN)
+            reasons.append(f"resolves to {got}, but whether that {what} is reachable cannot be determined: {why}")
+        else:
+            reachable = True
+            results.append(Result.PASS)
+            via = " -> ".join(_short(estate, p) for p in verdicts[0][2])
+            reasons.append(f"resolves to {got}, reachable{f' ({via})' if via else ''}")
+    lives: list[LiveAnswer] = []
+    ask = query or live.query
+    for ns in nameservers:
+        la = ask(ns, name, "A", timeout=timeout, retries=retries)
+        lives.append(la)
+        if la.status not in ("NOERROR", "NXDOMAIN"):
+            # TIMEOUT, SERVFAIL, REFUSED, ERROR: the resolver itself is the problem.
+            results.append(Result.FAIL)
+            reasons.append(f"live DNS {ns}: {la.summary()}; the simulation says {got}")
+        elif answer.status in (Status.UNKNOWN, Status.PUBLIC):
+            # Nothing to compare with: the simulation does not know the address.
+            reasons.append(f"live DNS {ns} answers {la.summary()}; the simulation says {got}")
+        elif la.status != answer.status.value or set(la.addresses) != set(answer.addresses):
+            results.append(Result.FAIL)
+            reasons.append(f"live DNS {ns} answers {la.summary()}, the simulation says {got}")
+        else:
+            reasons.append(f"live DNS {ns} agrees: {la.summary()}")
+    probes: list[ProbeResult] = []
+    if probe_tcp is not None:
+        targets = next((la.addresses for la in lives if la.resolved), answer.addresses)
+        for ip in targets:
+            pr = live.probe_tcp(ip, probe_tcp, timeout=timeout)
+            probes.append(pr)
+            if pr.ok:
+                reasons.append(f"TCP {ip}:{probe_tcp} connected")
+            else:
+                results.append(Result.FAIL)
+                reasons.append(f"TCP {ip}:{probe_tcp} failed: {pr.detail}")
+    return NameCheck(
+        name=answer.name, result=combine(results), expected=expected.addresses if expected else (), simulated=answer,
+        reachable=reachable, live=tuple(lives), probes=tuple(probes), reasons=tuple(reasons),
+    )  # fmt: skip
+
+
+def _short(estate: Estate, rid: str) -> str:
+    v = estate.vnet(rid)
+    return v.name if v is not None else rid.rsplit("/", 1)[-1]
+
+
+def default_names(estate: Estate, app_domain: str, apps: Sequence[str]) -> list[str]:
+    """The FQDNs to check: ``<app>.<domain>`` for the given apps (an app given as a full name under
+    the domain is kept), else the explicit records under the domain, else one name the wildcard
+    must answer.
+    """
+    domain = normalize(app_domain)
+    if apps:
+        out = []
+        for app in apps:
+            a = app.strip().lower().rstrip(".")
+            out.append(a if a.endswith("." + domain) else f"{a}.{domain}")
+        return out
+    return app_names(estate, domain) or [f"{PROBE_LABEL}.{domain}"]
+
+
+def verify_connection(
+    estate: Estate,
+    provider_vnet: VNet | str,
+    consumer_vnet: VNet | str,
+    app_domain: str,
+    apps: Sequence[str] = (),
+    method: Method | str = Method.AUTO,
+    lb_frontend: str | None = None,
+    nameservers: Sequence[Nameserver | str] = (),
+    probe_tcp: int | None = None,
+    *,
+    timeout: float = 2.0,
+    retries: int = 1,
+    simulator: DnsSimulator | None = None,
+) -> ConnectionVerification:
+    """Verify that ``consumer_vnet`` resolves and reaches the apps of ``provider_vnet``.
+
+    ``provider_vnet``/``consumer_vnet``: VNets or references (:meth:`Estate.resolve_vnet`).
+    ``apps``: app names (``myapp``) or FQDNs under ``app_domain``; default: the explicit records
+    under the domain, else a name the wildcard must answer. ``method``: auto, peering or
+    private-link. ``lb_frontend``: the provider frontend (ID or IP) when it has several.
+    ``nameservers``: live resolvers to compare with (``HOST[:PORT]`` or :class:`Nameserver`).
+    ``probe_tcp``: a TCP port to connect to on each resolved address. Pass one ``simulator`` when
+    verifying many connections of one estate.
+
+    Raises :class:`RefError` / :class:`UsageError` for references and arguments that cannot be used;
+    everything else (network trouble included) ends up in the result.
+    """
+    from netplan.dns.live import parse_nameserver
+
+    provider = provider_vnet if isinstance(provider_vnet, VNet) else estate.resolve_vnet(provider_vnet)
+    consumer = consumer_vnet if isinstance(consumer_vnet, VNet) else estate.resolve_vnet(consumer_vnet)
+    try:
+        domain = normalize(app_domain)
+        names = [normalize(n) for n in default_names(estate, domain, apps)]
+    except DnsNameError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        m = Method(method)
+    except ValueError:
+        raise UsageError(f"method must be auto, peering or private-link, not {method!r}") from None
+    servers = [ns if isinstance(ns, Nameserver) else parse_nameserver(ns) for ns in nameservers]
+    sim = simulator or DnsSimulator(estate)
+    expected, in_force, reasons, failures = expected_target(estate, provider, consumer, domain, m, lb_frontend)
+    checks = tuple(
+        check_name(estate, sim, consumer, n, expected, nameservers=servers, probe_tcp=probe_tcp,
+                   timeout=timeout, retries=retries)
+        for n in names
+    )  # fmt: skip
+    result = combine([c.result for c in checks] + [Result.FAIL] * bool(failures))
+    return ConnectionVerification(
+        provider_vnet_id=provider.id, consumer_vnet_id=consumer.id, app_domain=domain,
+        method=in_force,
+        result=result, expected=expected, checks=checks, reasons=tuple(reasons + failures),
+    )  # fmt: skip
