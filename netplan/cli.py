@@ -26,8 +26,6 @@ COMMANDS: tuple[str, ...] = (
     "inventory",
     "resolve",
     "verify",
-    "reach",
-    "graph",
 )
 
 
