@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "inventory",
     "resolve",
     "verify",
+    "reach",
 )
 
 
