@@ -1,0 +1,527 @@
+"""The estate as a graph, and the diagrams drawn from it (Graphviz dot, Mermaid, node-link JSON).
+
+:func:`build_graph` turns an :class:`~netplan.estate.Estate` into a :class:`networkx.MultiDiGraph`:
+one node per VNet (and per VNet that a peering names but the snapshot lacks, marked
+``external``), one edge per peering *link* (so a peering is two edges, and an Initiated one is a
+single edge), and, unless ``resources=False``, nodes for gateways, internal load balancer
+frontends, private endpoints and the services they connect to (marked ``external`` when outside
+the snapshot), Private DNS zones with one edge per VNet link, and the declared on-prem networks.
+Node keys are :func:`netplan.ids.rid_key` of the resource ID (``onprem:<name>`` for on-prem), so
+lookups are case-insensitive; the ``id`` attribute keeps the original spelling. Every attribute
+is a plain JSON value. Building is one pass over the resources: fine for 10,000 VNets.
+
+The renderers draw what a person wants to see: VNets as boxes (name and prefixes) grouped by
+subscription and region, each peering as one line labelled with its state (Connected solid,
+Initiated dashed, Disconnected red), sync problems, disabled access, gateway transit and global
+peering; overlapping VNets filled red. :func:`neighbourhood` cuts the graph down to the VNets
+within N peerings of one VNet, with their resources. Output is deterministic (sorted), so golden
+files can lock it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from netplan.estate import Estate
+from netplan.ids import name_of, parse_id, rid_key
+from netplan.model import Peering, PeeringState, SyncLevel, VNet
+
+#: Node kinds.
+VNET, LB_FRONTEND, PRIVATE_ENDPOINT, SERVICE, PLS, GATEWAY, ZONE, ONPREM = (
+    "vnet", "lb-frontend", "private-endpoint", "service", "private-link-service", "gateway", "dns-zone", "onprem",
+)  # fmt: skip
+#: Edge kinds.
+PEERING, CONTAINS, CONNECTS, FRONTS, ZONE_LINK = "peering", "contains", "connects", "fronts", "zone-link"
+
+
+def build_graph(estate: Estate, overlapping: Iterable[str] | None = None, resources: bool = True) -> nx.MultiDiGraph:
+    """The estate as a MultiDiGraph (see the module docstring for nodes, edges and attributes).
+
+    ``overlapping``: IDs of VNets whose address space overlaps another's; their nodes get
+    ``overlapping=True``. ``resources=False`` keeps only VNets, peering links and on-prem networks.
+    """
+    over = {rid_key(v) for v in overlapping or ()}
+    g = nx.MultiDiGraph()
+    forwarders = {rid_key(f.vnet_id): f for f in estate.forwarders}
+    gateways: dict[str, list[str]] = {}
+    for gw in estate.gateways:
+        if gw.vnet_id:
+            gateways.setdefault(rid_key(gw.vnet_id), []).append(gw.gateway_type)
+    for v in estate.vnets:
+        fwd = forwarders.get(v.key)
+        g.add_node(
+            v.key, kind=VNET, resource_id=v.id, name=v.name, location=v.location, subscription=v.subscription,
+            resource_group=v.resource_group, prefixes=[str(p) for p in v.address_prefixes],
+            overlapping=v.key in over, external=False, dns_servers=[str(ip) for ip in v.dns_servers],
+            gateways=gateways.get(v.key, []), forwarder=fwd.device if fwd else None,
+            forwarder_ip=str(fwd.ip) if fwd and fwd.ip else None,
+        )  # fmt: skip
+    for v in estate.vnets:
+        for p in v.peerings:
+            rk = rid_key(p.remote_vnet_id)
+            if rk not in g:
+                pid = parse_id(p.remote_vnet_id)
+                g.add_node(
+                    rk, kind=VNET, resource_id=p.remote_vnet_id, name=pid.name or name_of(p.remote_vnet_id), location="",
+                    subscription=pid.subscription, resource_group=pid.resource_group,
+                    prefixes=[str(q) for q in p.remote_prefixes], overlapping=rk in over, external=True,
+                    dns_servers=[], gateways=[], forwarder=None, forwarder_ip=None,
+                )  # fmt: skip
+            g.add_edge(v.key, rk, key=p.key, **_peering_attrs(p, v, estate.vnet(p.remote_vnet_id)))
+    for net in estate.onprem:
+        nk = f"onprem:{net.name}"
+        g.add_node(nk, kind=ONPREM, resource_id=None, name=net.name, prefixes=[str(p) for p in net.prefixes], external=False)
+        if net.via_vnet_id and rid_key(net.via_vnet_id) in g:
+            via = rid_key(net.via_vnet_id)
+            g.add_edge(via, nk, key=f"{via}->{nk}", kind=CONNECTS, via_gateway=bool(gateways.get(via)))
+    if resources:
+        _add_resources(g, estate)
+    return g
+
+
+def _peering_attrs(p: Peering, local: VNet, remote: VNet | None) -> dict[str, Any]:
+    is_global = None if remote is None or not local.location or not remote.location else local.location != remote.location
+    return {
+        "kind": PEERING, "resource_id": p.id, "name": p.name, "state": str(p.state),
+        "sync_level": str(p.sync_level) if p.sync_level else None,
+        "allow_virtual_network_access": p.allow_virtual_network_access,
+        "allow_forwarded_traffic": p.allow_forwarded_traffic,
+        "allow_gateway_transit": p.allow_gateway_transit,
+        "use_remote_gateways": p.use_remote_gateways,
+        "global": is_global,
+        "remote_prefixes": [str(q) for q in p.remote_prefixes],
+        "peer_complete_vnets": p.peer_complete_vnets,
+        "local_subnets": list(p.local_subnet_names), "remote_subnets": list(p.remote_subnet_names),
+    }  # fmt: skip
+
+
+def _add_resources(g: nx.MultiDiGraph, estate: Estate) -> None:
+    def vnet_key(subnet_id: str | None) -> str | None:
+        v = estate.vnet_of_subnet(subnet_id)
+        return v.key if v is not None else None
+
+    for gw in estate.gateways:
+        g.add_node(gw.key, kind=GATEWAY, resource_id=gw.id, name=gw.name, gateway_type=gw.gateway_type, sku=gw.sku, external=False)
+        if gw.vnet_id and rid_key(gw.vnet_id) in g:
+            g.add_edge(rid_key(gw.vnet_id), gw.key, key=f"contains:{gw.key}", kind=CONTAINS)
+    for lb in estate.load_balancers:
+        for fe in lb.frontends:
+            if not fe.is_internal:
+                continue
+            g.add_node(
+                fe.key, kind=LB_FRONTEND, resource_id=fe.id, name=f"{lb.name}/{fe.name}", lb=lb.id, sku=lb.sku,
+                ip=str(fe.private_ip) if fe.private_ip else None, subnet=fe.subnet_id, external=False,
+            )  # fmt: skip
+            vk = vnet_key(fe.subnet_id)
+            if vk is not None:
+                g.add_edge(vk, fe.key, key=f"contains:{fe.key}", kind=CONTAINS)
+    for pls in estate.private_link_services:
+        g.add_node(pls.key, kind=PLS, resource_id=pls.id, name=pls.name, alias=pls.alias, external=False)
+        for fid in pls.frontend_ids:
+            if rid_key(fid) in g:
+                g.add_edge(pls.key, rid_key(fid), key=f"fronts:{rid_key(fid)}", kind=FRONTS)
+    for pe in estate.private_endpoints:
+        g.add_node(
+            pe.key, kind=PRIVATE_ENDPOINT, resource_id=pe.id, name=pe.name, ips=[str(ip) for ip in estate.endpoint_ips(pe)],
+            subnet=pe.subnet_id, external=False,
+        )  # fmt: skip
+        vk = vnet_key(pe.subnet_id)
+        if vk is not None:
+            g.add_edge(vk, pe.key, key=f"contains:{pe.key}", kind=CONTAINS)
+        for c in pe.connections:
+            tk = rid_key(c.target_id)
+            if tk not in g:
+                # A PaaS resource (storage, database) or a Private Link Service the snapshot lacks.
+                tp = parse_id(c.target_id)
+                g.add_node(tk, kind=SERVICE, resource_id=c.target_id, name=tp.name or name_of(c.target_id),
+                           service_type=tp.type, external=not estate.contains(c.target_id))  # fmt: skip
+            g.add_edge(pe.key, tk, key=f"connects:{c.name}", kind=CONNECTS, status=str(c.status),
+                       group_ids=list(c.group_ids), manual=c.manual)  # fmt: skip
+    for z in estate.zones:
+        g.add_node(z.key, kind=ZONE, resource_id=z.id, name=z.name, external=False)
+    for link in estate.zone_links:
+        zk, vk = rid_key(link.zone_id), rid_key(link.vnet_id)
+        if zk in g and vk in g:
+            g.add_edge(zk, vk, key=link.key, kind=ZONE_LINK, resource_id=link.id, name=link.name,
+                       registration_enabled=link.registration_enabled,
+                       resolution_policy=str(link.resolution_policy))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Cutting the graph down
+
+
+def neighbourhood(g: nx.MultiDiGraph, vnet_key: str, depth: int = 1) -> nx.MultiDiGraph:
+    """The VNets within ``depth`` peering links (either direction) of ``vnet_key``, with everything
+    attached to them (resources, zones, on-prem): a breadth-first walk over peering edges only."""
+    start = rid_key(vnet_key)
+    seen = {start}
+    frontier = [start]
+    for _ in range(max(depth, 0)):
+        nxt = []
+        for n in frontier:
+            for _u, m, d in g.out_edges(n, data=True):
+                if d.get("kind") == PEERING and m not in seen:
+                    seen.add(m)
+                    nxt.append(m)
+            for m, _v, d in g.in_edges(n, data=True):
+                if d.get("kind") == PEERING and m not in seen:
+                    seen.add(m)
+                    nxt.append(m)
+        frontier = nxt
+    keep = set(seen)
+    for n in seen:
+        for _u, m, d in g.out_edges(n, data=True):
+            if d.get("kind") != PEERING:
+                keep.add(m)
+                # A private endpoint's service, a PLS's frontend: one more step out.
+                keep.update(m2 for _x, m2, d2 in g.out_edges(m, data=True) if d2.get("kind") in (CONNECTS, FRONTS))
+        for m, _v, d in g.in_edges(n, data=True):
+            if d.get("kind") == ZONE_LINK:
+                keep.add(m)
+    # Keep PLSs whose frontends are shown, and VNet nodes only from the walk.
+    for n, d in g.nodes(data=True):
+        if d.get("kind") == PLS and any(m in keep for m in g.successors(n)):
+            keep.add(n)
+    return g.subgraph(keep).copy()
+
+
+def vnets_overlapping(estate: Estate) -> set[str] | None:
+    """IDs of VNets whose space overlaps another VNet's or declared on-prem space, from
+    :mod:`netplan.overlaps` when that module is present (None when it is not)."""
+    import importlib
+
+    try:
+        # Written separately; the graph degrades to unmarked VNets without it.
+        overlaps = importlib.import_module("netplan.overlaps")
+    except ImportError:
+        return None
+    report = overlaps.find_overlaps(estate)
+    out: set[str] = set()
+    for item in _report_items(report):
+        members = _get(item, "members") or ()
+        ids = {m for m in (_get(x, "vnet") or _get(x, "vnet_id") for x in members) if isinstance(m, str)}
+        if len(ids) > 1 or (ids and len(members) > len(ids)):
+            out.update(ids)
+    return out
+
+
+def _report_items(report: Any) -> list[Any]:
+    for attr in ("pairs", "overlaps", "groups"):
+        items = _get(report, attr)
+        if items:
+            return list(items)
+    return []
+
+
+def _get(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Peerings as one line per VNet pair
+
+
+class _Pair:
+    """The (one or two) links of one peering, for drawing it once."""
+
+    def __init__(self, a: str, b: str) -> None:
+        self.a, self.b = a, b
+        self.links: dict[str, dict[str, Any]] = {}  # local node -> link attributes
+
+    @property
+    def state(self) -> str:
+        states = {d["state"] for d in self.links.values()}
+        if len(self.links) == 2 and states == {str(PeeringState.CONNECTED)}:
+            return "Connected"
+        if str(PeeringState.DISCONNECTED) in states:
+            return "Disconnected"
+        return "Initiated"
+
+    def label(self, g: nx.MultiDiGraph) -> str:
+        parts = [self.state]
+        if self.state != "Connected" or len(self.links) == 1:
+            only = [g.nodes[k]["name"] for k, d in self.links.items()]
+            if len(self.links) == 1:
+                parts[0] += f" ({only[0]} only)"
+        syncs = sorted({d["sync_level"] for d in self.links.values()
+                        if d["sync_level"] and d["sync_level"] != str(SyncLevel.FULLY_IN_SYNC)})  # fmt: skip
+        parts.extend(syncs)
+        for k, d in sorted(self.links.items()):
+            if not d["allow_virtual_network_access"]:
+                parts.append(f"access off ({g.nodes[k]['name']})")
+        for k, d in sorted(self.links.items()):
+            other = self.b if k == self.a else self.a
+            back = self.links.get(other)
+            if d["use_remote_gateways"] and back is not None and back["allow_gateway_transit"]:
+                parts.append(f"gateway transit via {g.nodes[other]['name']}")
+        if any(d["global"] for d in self.links.values()):
+            parts.append("global")
+        if any(not d["peer_complete_vnets"] for d in self.links.values()):
+            parts.append("subnet-level")
+        return ", ".join(parts)
+
+    @property
+    def problem(self) -> bool:
+        return self.state != "Connected" or any(
+            (d["sync_level"] and d["sync_level"] != str(SyncLevel.FULLY_IN_SYNC)) or not d["allow_virtual_network_access"]
+            for d in self.links.values()
+        )
+
+
+def _pairs(g: nx.MultiDiGraph) -> list[_Pair]:
+    pairs: dict[tuple[str, str], _Pair] = {}
+    for u, v, d in g.edges(data=True):
+        if d.get("kind") != PEERING:
+            continue
+        a, b = sorted((u, v))
+        pair = pairs.setdefault((a, b), _Pair(a, b))
+        pair.links[u] = d
+    return [pairs[k] for k in sorted(pairs)]
+
+
+def _vnet_sort(g: nx.MultiDiGraph, n: str) -> tuple[str, str, str, str]:
+    d = g.nodes[n]
+    return (d.get("subscription") or "", d.get("location") or "", d.get("name") or "", n)
+
+
+def _short_ids(g: nx.MultiDiGraph) -> dict[str, str]:
+    """Stable short identifiers (v1, r1, ...) for the diagram languages, in sorted order."""
+    vnets = sorted((n for n, d in g.nodes(data=True) if d.get("kind") == VNET), key=lambda n: _vnet_sort(g, n))
+    others = sorted(n for n, d in g.nodes(data=True) if d.get("kind") != VNET)
+    ids = {n: f"v{i}" for i, n in enumerate(vnets, 1)}
+    ids.update({n: f"r{i}" for i, n in enumerate(others, 1)})
+    return ids
+
+
+def _groups(g: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
+    """subscription -> region -> VNet nodes, sorted."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for n, d in g.nodes(data=True):
+        if d.get("kind") == VNET:
+            sub = d.get("subscription") or "(unknown subscription)"
+            region = d.get("location") or "(region not in snapshot)"
+            out.setdefault(sub, {}).setdefault(region, []).append(n)
+    for regions in out.values():
+        for region in regions:
+            regions[region].sort(key=lambda n: _vnet_sort(g, n))
+    return {s: dict(sorted(out[s].items())) for s in sorted(out)}
+
+
+def _vnet_lines(d: dict[str, Any]) -> list[str]:
+    lines = [d["name"], *d["prefixes"]]
+    if d.get("forwarder"):
+        lines.append(f"forwarder: {d['forwarder']}" + (f" {d['forwarder_ip']}" if d.get("forwarder_ip") else ""))
+    if d.get("gateways"):
+        lines.append("gateway: " + ", ".join(sorted(d["gateways"])))
+    if d.get("overlapping"):
+        lines.append("OVERLAPS")
+    if d.get("external"):
+        lines.append("(not in snapshot)")
+    return lines
+
+
+def _resource_lines(d: dict[str, Any]) -> list[str]:
+    kind = d["kind"]
+    if kind == LB_FRONTEND:
+        return [f"LB {d['name']}", f"{d.get('ip') or '?'} ({d.get('sku')})"]
+    if kind == PRIVATE_ENDPOINT:
+        return [f"PE {d['name']}", ", ".join(d.get("ips") or []) or "?"]
+    if kind == SERVICE:
+        return [d["name"], d.get("service_type") or "service", *(["(not in snapshot)"] if d.get("external") else [])]
+    if kind == PLS:
+        return [f"PLS {d['name']}"]
+    if kind == GATEWAY:
+        return [f"{d.get('gateway_type')} gateway {d['name']}"]
+    if kind == ZONE:
+        return [f"zone {d['name']}"]
+    if kind == ONPREM:
+        return [f"on-prem {d['name']}", *d.get("prefixes", [])]
+    return [str(d.get("name"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Graphviz dot
+
+
+def _dq(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _dot_label(lines: list[str]) -> str:
+    return _dq("\n".join(lines)).replace("\n", "\\n")
+
+
+_DOT_SHAPES = {LB_FRONTEND: "component", PRIVATE_ENDPOINT: "cds", SERVICE: "box3d", PLS: "component",
+               GATEWAY: "hexagon", ZONE: "note", ONPREM: "folder"}  # fmt: skip
+
+
+def to_dot(g: nx.MultiDiGraph, title: str = "vnetplan") -> str:
+    """Graphviz source: ``dot -Tsvg``. Subscriptions and regions are clusters."""
+    ids = _short_ids(g)
+    out = [
+        f"digraph {_dq(title)} {{",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, compound=true, newrank=true];',
+        '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=9, dir=none];',
+    ]
+    for si, (sub, regions) in enumerate(_groups(g).items(), 1):
+        out.append(f"  subgraph cluster_s{si} {{")
+        out.append(f"    label={_dq('subscription ' + sub)}; style=dashed; color=grey50;")
+        for ri, (region, nodes) in enumerate(regions.items(), 1):
+            out.append(f"    subgraph cluster_s{si}_r{ri} {{")
+            out.append(f"      label={_dq(region)}; style=rounded; color=grey70;")
+            for n in nodes:
+                d = g.nodes[n]
+                attrs = [f"label={_dot_label(_vnet_lines(d))}"]
+                if d.get("overlapping"):
+                    attrs.append('style="rounded,filled", fillcolor="#f8d0d0", color="#c00000"')
+                elif d.get("external"):
+                    attrs.append('style="rounded,dashed", color=grey50')
+                out.append(f"      {ids[n]} [{', '.join(attrs)}];")
+            out.append("    }")
+        out.append("  }")
+    for n in sorted((n for n, d in g.nodes(data=True) if d.get("kind") != VNET), key=lambda n: ids[n]):
+        d = g.nodes[n]
+        style = ', style=dashed, color=grey50' if d.get("external") else ""
+        out.append(f"  {ids[n]} [shape={_DOT_SHAPES.get(d['kind'], 'box')}, label={_dot_label(_resource_lines(d))}{style}];")
+    for pair in _pairs(g):
+        state = pair.state
+        attrs = [f"label={_dq(pair.label(g))}"]
+        if state == "Initiated":
+            attrs.append("style=dashed")
+        elif state == "Disconnected":
+            attrs.append("color=red, fontcolor=red")
+        if state == "Connected" and pair.problem:
+            attrs.append('color="#d08000", fontcolor="#d08000"')
+        if len(pair.links) == 1:
+            # Point from the side that created its link towards the side that did not.
+            (local,) = pair.links
+            a, b = local, (pair.b if local == pair.a else pair.a)
+            attrs.append("dir=forward")
+        else:
+            a, b = pair.a, pair.b
+        out.append(f"  {ids[a]} -> {ids[b]} [{', '.join(attrs)}];")
+    for u, v, d in sorted(g.edges(data=True), key=lambda e: (ids[e[0]], ids[e[1]], e[2].get("kind", ""))):
+        kind = d.get("kind")
+        if kind == PEERING:
+            continue
+        label = ""
+        if kind == ZONE_LINK:
+            extra = [x for x in ("registration" if d.get("registration_enabled") else "",
+                                 "NxDomainRedirect" if d.get("resolution_policy") == "NxDomainRedirect" else "") if x]  # fmt: skip
+            label = ", ".join(["link", *extra])
+        elif kind == CONNECTS and d.get("status"):
+            label = str(d["status"])
+        elif kind == CONNECTS:
+            label = "gateway" if d.get("via_gateway") else "declared"
+        style = "dotted" if kind in (ZONE_LINK, FRONTS) else "solid"
+        color = ', color=red, fontcolor=red' if kind == CONNECTS and d.get("status") not in (None, "Approved") else ""
+        lbl = f", label={_dq(label)}" if label else ""
+        out.append(f"  {ids[u]} -> {ids[v]} [style={style}, dir=forward{lbl}{color}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Mermaid
+
+
+def _mq(text: str) -> str:
+    """Mermaid label text: quotes and pipes would end the label."""
+    return text.replace('"', "#quot;").replace("|", "#124;")
+
+
+def to_mermaid(g: nx.MultiDiGraph) -> str:
+    """A Mermaid flowchart (renders in GitHub/GitLab Markdown and most wikis)."""
+    ids = _short_ids(g)
+    out = ["flowchart LR"]
+    for si, (sub, regions) in enumerate(_groups(g).items(), 1):
+        out.append(f'  subgraph s{si}["subscription {_mq(sub)}"]')
+        for ri, (region, nodes) in enumerate(regions.items(), 1):
+            out.append(f'    subgraph s{si}r{ri}["{_mq(region)}"]')
+            for n in nodes:
+                out.append(f'      {ids[n]}["{_mq("<br/>".join(_vnet_lines(g.nodes[n])))}"]')
+            out.append("    end")
+        out.append("  end")
+    for n in sorted((n for n, d in g.nodes(data=True) if d.get("kind") != VNET), key=lambda n: ids[n]):
+        d = g.nodes[n]
+        text = _mq("<br/>".join(_resource_lines(d)))
+        shape = {GATEWAY: ("{{", "}}"), ONPREM: ("[(", ")]"), ZONE: ("[/", "/]"), SERVICE: ("[[", "]]")}.get(d["kind"], ("(", ")"))
+        out.append(f'  {ids[n]}{shape[0]}"{text}"{shape[1]}')
+    edge_no = 0
+    styles: list[str] = []
+    for pair in _pairs(g):
+        state = pair.state
+        if len(pair.links) == 1:
+            (local,) = pair.links
+            a, b = local, (pair.b if local == pair.a else pair.a)
+            # One link only: an arrow from the side that has it; dashed unless Disconnected (red).
+            arrow = "-->" if state == "Disconnected" else "-.->"
+        else:
+            a, b = pair.a, pair.b
+            arrow = "-.-" if state == "Initiated" else "---"
+        out.append(f'  {ids[a]} {arrow}|"{_mq(pair.label(g))}"| {ids[b]}')
+        if state == "Disconnected":
+            styles.append(f"  linkStyle {edge_no} stroke:#c00000,stroke-width:2px,color:#c00000")
+        elif state == "Connected" and pair.problem:
+            styles.append(f"  linkStyle {edge_no} stroke:#d08000,color:#d08000")
+        edge_no += 1
+    for u, v, d in sorted(g.edges(data=True), key=lambda e: (ids[e[0]], ids[e[1]], e[2].get("kind", ""))):
+        kind = d.get("kind")
+        if kind == PEERING:
+            continue
+        label = ""
+        if kind == ZONE_LINK:
+            label = "link" + (", registration" if d.get("registration_enabled") else "")
+        elif kind == CONNECTS:
+            label = str(d["status"]) if d.get("status") else ("gateway" if d.get("via_gateway") else "declared")
+        arrow = "-.->" if kind in (ZONE_LINK, FRONTS) else "-->"
+        out.append(f'  {ids[u]} {arrow}{"|" + _mq(label) + "|" if label else ""} {ids[v]}')
+        if kind == CONNECTS and d.get("status") not in (None, "Approved"):
+            styles.append(f"  linkStyle {edge_no} stroke:#c00000,color:#c00000")
+        edge_no += 1
+    out.extend(styles)
+    over = [ids[n] for n, d in g.nodes(data=True) if d.get("overlapping")]
+    ext = [ids[n] for n, d in g.nodes(data=True) if d.get("external")]
+    out.append("  classDef overlap fill:#f8d0d0,stroke:#c00000,stroke-width:2px")
+    out.append("  classDef external stroke-dasharray:4 3,stroke:#808080")
+    if over:
+        out.append(f"  class {','.join(sorted(over, key=_id_order))} overlap")
+    if ext:
+        out.append(f"  class {','.join(sorted(ext, key=_id_order))} external")
+    return "\n".join(out) + "\n"
+
+
+def _id_order(short: str) -> tuple[str, int]:
+    return (short[0], int(short[1:]))
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+def to_node_link(g: nx.MultiDiGraph) -> dict[str, Any]:
+    """Node-link data (the shape of :func:`networkx.node_link_data` with ``edges="edges"``), sorted.
+
+    Node ``id`` is the node key (the lower-cased resource ID); ``resource_id`` keeps the original spelling."""
+    return {
+        "directed": True,
+        "multigraph": True,
+        "graph": dict(g.graph),
+        "nodes": [{"id": n, **g.nodes[n]} for n in sorted(g.nodes)],
+        "edges": [
+            {**d, "source": u, "target": v, "key": k}
+            for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2])))
+        ],
+    }
+
+
+def to_json(g: nx.MultiDiGraph) -> str:
+    return json.dumps(to_node_link(g), indent=2, ensure_ascii=False) + "\n"
