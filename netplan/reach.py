@@ -538,6 +538,10 @@ def _best(idx: _Index, s: VNet, t: VNet, target: Target) -> tuple[bool | None, l
     if s.key == t.key:
         return True, [s.id], [Reason(Code.SAME_VNET, f"the target is inside {_vn(s)} itself")]
     routes = _routes(idx, s, t)
+    if routes and routes[0].forwarder is None and len(routes[0].hops) == 1 and routes[0].ok:
+        # A working direct peering gives S a system route to T's space; a detour through a hub
+        # would need user-defined routes that override it, which the model does not see.
+        routes = routes[:1]
     if not routes:
         return False, [], [Reason(Code.NOT_PEERED,
             f"{_vn(s)} and {_vn(t)} are not peered and share no peered VNet: no route between them")]  # fmt: skip

@@ -45,7 +45,8 @@ def render_table(verdict: object, color: bool = False) -> str:
     word, hue = _VERDICT[verdict.reachable]
     what = t.input
     if t.kind != "vnet":
-        held = f"{t.kind} {short_id(t.resource)}" if t.resource else t.kind
+        kind = "not in the snapshot" if t.kind == "outside" else t.kind
+        held = f"{kind} {short_id(t.resource)}" if t.resource else kind
         where = f" in {short_id(t.vnet)}" if t.vnet else ""
         sub = f" (subnet {t.subnet.rsplit('/', 1)[-1]})" if t.subnet else ""
         what = f"{t.input}: {held}{where}{sub}"

@@ -604,3 +604,19 @@ def test_cli_ambiguous_vnet_is_exit_2_with_one_line_listing_candidates(tmp_path:
     assert err.count("\n") == 1 and "rg-dup" in err and "rg-spoke1" in err
     code, out, err = run_cli(capsys, "reach", "--estate", f, "hub", "nosuchvnet")
     assert code == 2 and "no VNet matches 'nosuchvnet'" in err and "Traceback" not in err
+
+
+def test_fail_p6_direct_peering_decides_even_when_a_forwarder_could_detour() -> None:
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], location="northeurope")
+    b.vnet("consumer", ["10.1.0.0/16"], location="westeurope")
+    b.vnet("provider", ["10.3.0.0/16"], location="northeurope", subnets={"aks": "10.3.0.0/20"})
+    b.peer("consumer", "provider")
+    b.peer("hub", "consumer", allow_forwarded=True)
+    b.peer("hub", "provider", allow_forwarded=True)
+    b.forwarder("hub")
+    b.lb("lb-basic", "provider", "aks", "10.3.0.10", sku="Basic")
+    v = reach(b.estate(), "consumer", "10.3.0.10")
+    assert v.reachable is False
+    assert Code.BASIC_LB_GLOBAL_PEERING in codes(v)
+    assert Code.VIA_FORWARDER not in codes(v)
