@@ -1,0 +1,407 @@
+"""The intent file: what must talk to what, and why, resolved against an estate.
+
+An intent is YAML (see ``samples/mendix-intent.yaml`` for every field, commented): the provider
+(VNet, internal load balancer or frontend, app domain, optionally its Private Link Service and
+the NAT subnet for one), the connections (consumer VNet, use case, method auto|peering|
+private-link, apps ``*`` or names, the consumer subnet and optional static IP for a private
+endpoint), and the internal services the provider's apps must reach (FQDN + the service's
+Private Link Service or private zone). The promise of :func:`load_intent`: it returns frozen
+values whose every reference resolved in the estate (full IDs, original spelling), or raises
+:class:`~netplan.errors.InputError` naming the file, the line and the field (exit 2), with
+candidates when a reference matches nothing. ``plan``, ``drift``, ``verify`` and the TUI import it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from netplan.addr import AddressError, IPAddress, parse_ip
+from netplan.errors import InputError, RefError
+from netplan.estate import Estate
+from netplan.ids import parse_id, rid_key
+from netplan.model import Frontend, LoadBalancer, PrivateDnsZone, PrivateLinkService, Subnet, VNet
+from netplan.yamlio import PathKey, load_with_lines, where
+
+INTENT_VERSION = 1
+
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class UseCase(StrEnum):
+    EXPOSE_APPS = "expose-apps"
+    INTERNAL_SERVICE = "internal-service"
+    DATABASE = "database"
+
+
+class Method(StrEnum):
+    AUTO = "auto"
+    PEERING = "peering"
+    PRIVATE_LINK = "private-link"
+
+
+@dataclass(frozen=True, slots=True)
+class PlsSpec:
+    """The provider's Private Link Service: an existing one (``exists``) or the one to create."""
+
+    #: Full resource ID (existing, or where it will be created).
+    id: str
+    name: str
+    #: Subnet of the provider VNet the NAT addresses come from (needed to create one).
+    nat_subnet_id: str | None
+    exists: bool
+    #: Extra subscriptions allowed to see / auto-approved (consumers' are added by the planner).
+    visibility: tuple[str, ...] = ()
+    auto_approval: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    vnet_id: str
+    #: The internal load balancer and the frontend the apps are served on.
+    lb_id: str
+    frontend_id: str
+    frontend_ip: IPAddress | None
+    #: The apps' DNS domain, lower-case, no final dot (e.g. ``azure.mendixapps.io``).
+    app_domain: str
+    pls: PlsSpec | None = None
+    #: Resource group (in the provider's subscription unless ``dns_subscription``) for new zones.
+    dns_resource_group: str = ""
+    dns_subscription: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    consumer_vnet_id: str
+    use_case: UseCase
+    method: Method
+    #: ``("*",)`` for every app (a wildcard record), else the app names (relative labels).
+    apps: tuple[str, ...]
+    #: Consumer subnet for the private endpoint (Private Link).
+    subnet_id: str | None = None
+    #: A pinned address for the private endpoint, else Azure assigns one.
+    static_ip: IPAddress | None = None
+    allow_forwarded_traffic: bool = False
+    use_remote_gateways: bool = False
+    #: ``line N: connections[i]`` for messages about this connection.
+    where: str = ""
+
+    @property
+    def wildcard(self) -> bool:
+        return self.apps == ("*",)
+
+
+@dataclass(frozen=True, slots=True)
+class InternalService:
+    """A service the provider's apps must reach by name."""
+
+    fqdn: str
+    #: Reached through a private endpoint (in ``subnet_id`` of the provider VNet) to this PLS ...
+    pls_id: str | None = None
+    subnet_id: str | None = None
+    #: ... or resolved by linking this existing private zone to the provider VNet.
+    zone_id: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    file: str
+    provider: Provider
+    connections: tuple[Connection, ...]
+    services: tuple[InternalService, ...] = ()
+    version: int = INTENT_VERSION
+    #: The file's parsed data, for the plan's provenance.
+    source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to the YAML data with errors that name file, line and field."""
+
+    def __init__(self, file: str, lines: dict[PathKey, int], estate: Estate) -> None:
+        self.file = file
+        self.lines = lines
+        self.estate = estate
+
+    def fail(self, path: PathKey, message: str) -> InputError:
+        return InputError(self.file, where(path, self.lines), message)
+
+    def mapping(self, value: Any, path: PathKey, allowed: frozenset[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        for k in value:
+            if k not in allowed:
+                raise self.fail((*path, str(k)), f"unknown field '{k}' (expected one of: {', '.join(sorted(allowed))})")
+        return value
+
+    def text(self, obj: dict[str, Any], path: PathKey, key: str, required: bool = True) -> str | None:
+        v = obj.get(key)
+        if v is None:
+            if required:
+                raise self.fail((*path, key) if key in obj else path, f"missing required field '{key}'")
+            return None
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail((*path, key), f"'{key}' must be a non-empty string, got {v!r}")
+        return v.strip()
+
+    def flag(self, obj: dict[str, Any], path: PathKey, key: str) -> bool:
+        v = obj.get(key, False)
+        if not isinstance(v, bool):
+            raise self.fail((*path, key), f"'{key}' must be true or false, got {v!r}")
+        return v
+
+    def strings(self, obj: dict[str, Any], path: PathKey, key: str) -> tuple[str, ...]:
+        v = obj.get(key)
+        if v is None:
+            return ()
+        if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
+            raise self.fail((*path, key), f"'{key}' must be a list of strings")
+        return tuple(v)
+
+    def vnet(self, obj: dict[str, Any], path: PathKey, key: str) -> VNet:
+        ref = self.text(obj, path, key)
+        assert ref is not None
+        try:
+            return self.estate.resolve_vnet(ref)
+        except RefError as exc:
+            raise self.fail((*path, key), str(exc)) from None
+
+    def subnet(self, vnet: VNet, obj: dict[str, Any], path: PathKey, key: str, required: bool = False) -> Subnet | None:
+        ref = self.text(obj, path, key, required=required)
+        if ref is None:
+            return None
+        for s in vnet.subnets:
+            if s.name.lower() == ref.lower() or rid_key(s.id) == rid_key(ref):
+                return s
+        names = ", ".join(s.name for s in vnet.subnets) or "none"
+        raise self.fail((*path, key), f"VNet {vnet.name} has no subnet '{ref}' (subnets: {names})")
+
+
+_TOP = frozenset({"version", "provider", "connections", "internal_services"})
+_PROVIDER = frozenset({"vnet", "load_balancer", "frontend", "app_domain", "private_link_service", "dns"})
+_PLS = frozenset({"name", "id", "resource_group", "nat_subnet", "visibility", "auto_approval"})
+_DNS = frozenset({"resource_group", "subscription"})
+_CONN = frozenset({"consumer", "use_case", "method", "apps", "subnet", "static_ip", "allow_forwarded_traffic",
+                   "use_remote_gateways"})  # fmt: skip
+_SERVICE = frozenset({"fqdn", "private_link_service", "private_zone", "subnet"})
+
+
+def _domain(r: _Reader, path: PathKey, text: str) -> str:
+    d = text.lower().rstrip(".")
+    if not d or not all(_DNS_LABEL.match(label) for label in d.split(".")) or "." not in d:
+        raise r.fail(path, f"'{text}' is not a DNS domain name")
+    return d
+
+
+def _frontend(r: _Reader, vnet: VNet, obj: dict[str, Any], path: PathKey) -> tuple[LoadBalancer, Frontend]:
+    """The provider's internal LB frontend from ``load_balancer`` and/or ``frontend``."""
+    est = r.estate
+    lb_ref = r.text(obj, path, "load_balancer", required=False)
+    fe_ref = r.text(obj, path, "frontend", required=False)
+    in_vnet = [
+        (lb, fe) for lb in est.load_balancers for fe in lb.frontends
+        if fe.is_internal and fe.subnet_id and rid_key(fe.subnet_id).startswith(vnet.key + "/")
+    ]  # fmt: skip
+    cands = in_vnet
+    if lb_ref is not None:
+        cands = [(lb, fe) for lb, fe in in_vnet if lb.name.lower() == lb_ref.lower() or rid_key(lb.id) == rid_key(lb_ref)]
+        if not cands:
+            known = ", ".join(sorted({lb.name for lb, _ in in_vnet})) or "none"
+            raise r.fail((*path, "load_balancer"),
+                         f"no internal load balancer '{lb_ref}' with a frontend in {vnet.name} (candidates: {known})")  # fmt: skip
+    if fe_ref is not None:
+        ip: IPAddress | None
+        try:
+            ip = parse_ip(fe_ref)
+        except AddressError:
+            ip = None
+        picked = [
+            (lb, fe) for lb, fe in cands
+            if fe.name.lower() == fe_ref.lower() or rid_key(fe.id) == rid_key(fe_ref) or (ip is not None and fe.private_ip == ip)
+        ]  # fmt: skip
+        if not picked:
+            known = ", ".join(f"{fe.name} ({fe.private_ip})" for _, fe in cands) or "none"
+            raise r.fail((*path, "frontend"), f"no internal frontend '{fe_ref}' (candidates: {known})")
+        cands = picked
+    if not cands:
+        raise r.fail((*path, "load_balancer"), f"VNet {vnet.name} has no internal load balancer frontend")
+    if len(cands) > 1:
+        known = ", ".join(f"{lb.name}/{fe.name}" for lb, fe in cands)
+        raise r.fail((*path, "frontend"), f"{len(cands)} internal frontends match; name one of: {known}")
+    return cands[0]
+
+
+def _pls(r: _Reader, vnet: VNet, lb: LoadBalancer, fe: Frontend, obj: Any, path: PathKey) -> PlsSpec | None:
+    on_fe = [p for p in r.estate.private_link_services if any(rid_key(f) == fe.key for f in p.frontend_ids)]
+    if obj is None:
+        if on_fe:
+            p = on_fe[0]
+            return PlsSpec(p.id, p.name, p.nat_ips[0].subnet_id if p.nat_ips else None, True)
+        return None
+    spec = r.mapping(obj, path, _PLS)
+    ref = r.text(spec, path, "id", required=False) or r.text(spec, path, "name", required=False)
+    nat = r.subnet(vnet, spec, path, "nat_subnet")
+    vis = r.strings(spec, path, "visibility")
+    auto = r.strings(spec, path, "auto_approval")
+    existing: PrivateLinkService | None = None
+    if ref is not None:
+        existing = next((p for p in r.estate.private_link_services if rid_key(p.id) == rid_key(ref) or p.name.lower() == ref.lower()), None)
+    elif on_fe:
+        existing = on_fe[0]
+    if existing is not None:
+        if not any(rid_key(f) == fe.key for f in existing.frontend_ids):
+            raise r.fail(path, f"Private Link Service {existing.name} is not attached to frontend {fe.name} of {lb.name}")
+        nat_id = nat.id if nat else (existing.nat_ips[0].subnet_id if existing.nat_ips else None)
+        return PlsSpec(existing.id, existing.name, nat_id, True, vis, auto)
+    if ref is not None and ref.startswith("/"):
+        raise r.fail((*path, "id"), f"Private Link Service '{ref}' is not in the estate")
+    if nat is None:
+        raise r.fail((*path, "nat_subnet"), "a new Private Link Service needs 'nat_subnet' (a subnet of the provider VNet)")
+    name = ref or f"pls-{lb.name}"
+    rg = r.text(spec, path, "resource_group", required=False) or parse_id(lb.id).resource_group
+    pid = f"/subscriptions/{parse_id(lb.id).subscription}/resourceGroups/{rg}/providers/Microsoft.Network/privateLinkServices/{name}"
+    return PlsSpec(pid, name, nat.id, False, vis, auto)
+
+
+def _connection(r: _Reader, obj: Any, path: PathKey, provider: VNet) -> Connection:
+    c = r.mapping(obj, path, _CONN)
+    consumer = r.vnet(c, path, "consumer")
+    if consumer.key == provider.key:
+        raise r.fail((*path, "consumer"), f"the consumer {consumer.name} is the provider VNet itself")
+    uc_text = r.text(c, path, "use_case", required=False) or UseCase.EXPOSE_APPS.value
+    try:
+        use_case = UseCase(uc_text)
+    except ValueError:
+        raise r.fail((*path, "use_case"), f"use_case must be one of {', '.join(u.value for u in UseCase)}, not '{uc_text}'") from None
+    m_text = r.text(c, path, "method", required=False) or Method.AUTO.value
+    try:
+        method = Method(m_text)
+    except ValueError:
+        raise r.fail((*path, "method"), f"method must be one of {', '.join(m.value for m in Method)}, not '{m_text}'") from None
+    if use_case is UseCase.DATABASE and method is Method.PRIVATE_LINK:
+        raise r.fail((*path, "method"), "use_case database needs direct network access: Private Link does not serve it")
+    apps_raw = c.get("apps", "*")
+    if apps_raw == "*" or apps_raw == ["*"]:
+        apps: tuple[str, ...] = ("*",)
+    elif isinstance(apps_raw, list) and apps_raw and all(isinstance(a, str) for a in apps_raw):
+        for i, a in enumerate(apps_raw):
+            if not all(_DNS_LABEL.match(label) for label in a.lower().split(".")):
+                raise r.fail((*path, "apps", i), f"'{a}' is not a DNS name label")
+        apps = tuple(dict.fromkeys(a.lower() for a in apps_raw))
+    else:
+        raise r.fail((*path, "apps"), "apps must be \"*\" or a non-empty list of app names")
+    sub = r.subnet(consumer, c, path, "subnet")
+    static: IPAddress | None = None
+    ip_text = r.text(c, path, "static_ip", required=False)
+    if ip_text is not None:
+        try:
+            static = parse_ip(ip_text)
+        except AddressError as exc:
+            raise r.fail((*path, "static_ip"), str(exc)) from None
+        if sub is None:
+            raise r.fail((*path, "static_ip"), "a static_ip needs 'subnet' (the consumer subnet it is in)")
+        if not any(p.contains_ip(static) for p in sub.prefixes):
+            raise r.fail((*path, "static_ip"), f"{static} is not in subnet {sub.name} ({', '.join(map(str, sub.prefixes))})")
+        if r.estate.ip_owners(static):
+            owner = r.estate.ip_owners(static)[0]
+            raise r.fail((*path, "static_ip"), f"{static} is already used by {owner.kind} {owner.resource_id}")
+    return Connection(
+        consumer_vnet_id=consumer.id, use_case=use_case, method=method, apps=apps,
+        subnet_id=sub.id if sub else None, static_ip=static,
+        allow_forwarded_traffic=r.flag(c, path, "allow_forwarded_traffic"),
+        use_remote_gateways=r.flag(c, path, "use_remote_gateways"),
+        where=where(path, r.lines),
+    )  # fmt: skip
+
+
+def _service(r: _Reader, obj: Any, path: PathKey, provider: VNet) -> InternalService:
+    s = r.mapping(obj, path, _SERVICE)
+    fqdn_text = r.text(s, path, "fqdn")
+    assert fqdn_text is not None
+    fqdn = _domain(r, (*path, "fqdn"), fqdn_text)
+    pls_ref = r.text(s, path, "private_link_service", required=False)
+    zone_ref = r.text(s, path, "private_zone", required=False)
+    if (pls_ref is None) == (zone_ref is None):
+        raise r.fail(path, "give exactly one of 'private_link_service' or 'private_zone'")
+    if pls_ref is not None:
+        pls = next((p for p in r.estate.private_link_services
+                    if rid_key(p.id) == rid_key(pls_ref) or p.name.lower() == pls_ref.lower()), None)  # fmt: skip
+        if pls is None:
+            cands = ", ".join(p.name for p in r.estate.private_link_services) or "none in the estate"
+            raise r.fail((*path, "private_link_service"), f"no Private Link Service '{pls_ref}' (candidates: {cands})")
+        sub = r.subnet(provider, s, path, "subnet", required=True)
+        assert sub is not None
+        return InternalService(fqdn, pls_id=pls.id, subnet_id=sub.id, where=where(path, r.lines))
+    assert zone_ref is not None
+    zones: list[PrivateDnsZone] = [z for z in r.estate.zones if rid_key(z.id) == rid_key(zone_ref)] or r.estate.zones_named(zone_ref)
+    if not zones:
+        raise r.fail((*path, "private_zone"), f"no private DNS zone '{zone_ref}' in the estate")
+    if len(zones) > 1:
+        raise r.fail((*path, "private_zone"), f"{len(zones)} zones are named '{zone_ref}'; give the ID of one: "
+                     + ", ".join(z.id for z in zones))  # fmt: skip
+    zone = zones[0]
+    if fqdn != zone.name and not fqdn.endswith("." + zone.name):
+        raise r.fail((*path, "fqdn"), f"{fqdn} is not under zone {zone.name}")
+    return InternalService(fqdn, zone_id=zone.id, where=where(path, r.lines))
+
+
+def parse_intent(file: str, data: Any, lines: dict[PathKey, int], estate: Estate) -> Intent:
+    """Validate intent data (as loaded from YAML) against ``estate``."""
+    r = _Reader(file, lines, estate)
+    top = r.mapping(data, (), _TOP)
+    version = top.get("version", INTENT_VERSION)
+    if version != INTENT_VERSION:
+        raise r.fail(("version",), f"unsupported intent version {version!r} (this vnetplan reads {INTENT_VERSION})")
+    if "provider" not in top:
+        raise r.fail((), "missing required field 'provider'")
+    ppath: PathKey = ("provider",)
+    p = r.mapping(top["provider"], ppath, _PROVIDER)
+    pvnet = r.vnet(p, ppath, "vnet")
+    lb, fe = _frontend(r, pvnet, p, ppath)
+    domain_text = r.text(p, ppath, "app_domain")
+    assert domain_text is not None
+    domain = _domain(r, (*ppath, "app_domain"), domain_text)
+    pls = _pls(r, pvnet, lb, fe, p.get("private_link_service"), (*ppath, "private_link_service"))
+    dns = r.mapping(p.get("dns") or {}, (*ppath, "dns"), _DNS)
+    provider = Provider(
+        vnet_id=pvnet.id, lb_id=lb.id, frontend_id=fe.id, frontend_ip=fe.private_ip, app_domain=domain, pls=pls,
+        dns_resource_group=r.text(dns, (*ppath, "dns"), "resource_group", required=False) or parse_id(pvnet.id).resource_group,
+        dns_subscription=r.text(dns, (*ppath, "dns"), "subscription", required=False) or parse_id(pvnet.id).subscription,
+    )  # fmt: skip
+    conns_raw = top.get("connections")
+    if not isinstance(conns_raw, list) or not conns_raw:
+        raise r.fail(("connections",), "'connections' must be a non-empty list")
+    conns = [_connection(r, c, ("connections", i), pvnet) for i, c in enumerate(conns_raw)]
+    seen: dict[str, int] = {}
+    for i, c in enumerate(conns):
+        k = rid_key(c.consumer_vnet_id)
+        if k in seen:
+            raise r.fail(("connections", i, "consumer"), f"consumer also declared in connections[{seen[k]}]")
+        seen[k] = i
+        if c.method is Method.PRIVATE_LINK and c.subnet_id is None:
+            raise r.fail(("connections", i, "subnet"),
+                         "method private-link needs 'subnet': the consumer subnet for the private endpoint")  # fmt: skip
+        if c.method is Method.PRIVATE_LINK and pls is None:
+            raise r.fail(("provider", "private_link_service"),
+                         f"connections[{i}] uses private-link but frontend {fe.name} has no Private Link Service; "
+                         "declare one with a nat_subnet")  # fmt: skip
+    svc_raw = top.get("internal_services") or []
+    if not isinstance(svc_raw, list):
+        raise r.fail(("internal_services",), "'internal_services' must be a list")
+    services = tuple(_service(r, s, ("internal_services", i), pvnet) for i, s in enumerate(svc_raw))
+    return Intent(file, provider, tuple(conns), services, INTENT_VERSION, source=top)
+
+
+def load_intent(path: str | Path, estate: Estate) -> Intent:
+    """Read and validate an intent file; :class:`InputError` (file, line, field) when it is wrong."""
+    data, lines = load_with_lines(path)
+    if data is None:
+        raise InputError(str(path), "", "empty intent file")
+    return parse_intent(str(path), data, lines, estate)

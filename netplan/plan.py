@@ -1,0 +1,646 @@
+"""The planner: from an estate and an intent, the ordered set of ARM changes that realise it.
+
+Each :class:`Change` creates, updates or deletes one ARM resource and carries its ID, type,
+api-version, the exact REST body (:mod:`netplan.bodies`), the changes it depends on and the reason.
+The order is a topological sort of those dependencies (networkx), ties broken by kind then ID, so
+the same inputs always give the same plan. The promise: only what is missing or different is in
+the plan (a plan on an estate that already matches the intent is empty); a private endpoint's
+address, unknown until Azure assigns it, is never invented — the record that needs it carries a
+:class:`Placeholder` naming the endpoint whose IP fills it (unless the intent pins a static IP);
+whatever the plan cannot achieve (a method that is blocked, a zone name clash, a pending approval)
+is a problem in the plan, never silently dropped. Everything created is tagged
+``managed-by: vnetplan`` and with the plan ID. The JSON form has a versioned schema and the
+estate fingerprint and etags it was made from, so ``apply`` can refuse a stale plan.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from netplan import bodies as B
+from netplan.errors import InputError
+from netplan.estate import Estate
+from netplan.ids import name_of, parse_id, rid_key
+from netplan.intent import Connection, Intent, InternalService, Method, UseCase
+from netplan.model import (
+    ConnectionStatus,
+    PeeringState,
+    PrivateEndpoint,
+    PrivateLinkService,
+    Subnet,
+    SyncLevel,
+    VNet,
+)
+
+SCHEMA = "vnetplan.plan/v1"
+TAG_MANAGED = "managed-by"
+TAG_PLAN = "vnetplan-plan"
+#: The text a body carries where an address is not known yet (see :class:`Placeholder`).
+PLACEHOLDER_PREFIX = "<from "
+
+#: Tie-break order of kinds (after dependencies): subnets before the services placed in them, the
+#: zone before its records and links.
+_KIND_ORDER = {B.TYPE_SUBNET: 0, B.TYPE_PEERING: 1, B.TYPE_PLS: 2, B.TYPE_PE: 3, B.TYPE_ZONE: 4,
+               B.TYPE_ZONE_LINK: 5, B.TYPE_A: 6}  # fmt: skip
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A value in a body that apply fills in: the private IP of resource ``from_id``."""
+
+    #: Dotted path into the body, e.g. ``properties.aRecords[0].ipv4Address``.
+    path: str
+    from_id: str
+    value: str = "privateIPAddress"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "from": self.from_id, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    id: str
+    type: str
+    api_version: str
+    #: The PUT body (None for a delete).
+    body: Mapping[str, Any] | None
+    reason: str
+    #: Keys (:attr:`key`) of the changes that must be done first.
+    depends_on: tuple[str, ...] = ()
+    #: Which connection or service it serves ("provider", a consumer VNet name, a service FQDN).
+    group: str = ""
+    #: The writable part of the resource as it is now (updates), for the diff view.
+    before: Mapping[str, Any] | None = None
+    placeholders: tuple[Placeholder, ...] = ()
+    #: Extra query parameters of the PUT (``syncRemoteAddressSpace=true`` for a peering sync).
+    query: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.action.value}:{rid_key(self.id)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "key": self.key, "action": self.action.value, "id": self.id, "type": self.type,
+            "api_version": self.api_version, "group": self.group, "reason": self.reason,
+            "depends_on": list(self.depends_on), "body": self.body,
+        }  # fmt: skip
+        if self.query:
+            d["query"] = dict(self.query)
+        if self.placeholders:
+            d["placeholders"] = [p.to_dict() for p in self.placeholders]
+        if self.before is not None:
+            d["before"] = self.before
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Change:
+        return cls(
+            action=Action(d["action"]), id=d["id"], type=d["type"], api_version=d["api_version"], body=d.get("body"),
+            reason=d.get("reason", ""), depends_on=tuple(d.get("depends_on", ())), group=d.get("group", ""),
+            before=d.get("before"), query=dict(d.get("query", {})),
+            placeholders=tuple(Placeholder(p["path"], p["from"], p.get("value", "privateIPAddress"))
+                               for p in d.get("placeholders", ())),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """How one connection is served, and why."""
+
+    consumer_id: str
+    use_case: str
+    #: The method asked for in the intent ("auto", "peering", "private-link").
+    asked: str
+    #: The method in force ("peering", "private-link", "none").
+    method: str
+    reasons: tuple[Mapping[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"consumer": self.consumer_id, "use_case": self.use_case, "asked": self.asked, "method": self.method,
+                "reasons": [dict(r) for r in self.reasons]}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the plan cannot do; apply must not pretend it was done."""
+
+    code: str
+    message: str
+    group: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "group": self.group}
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    plan_id: str
+    intent_file: str
+    estate_fingerprint: str
+    estate_sources: tuple[str, ...]
+    changes: tuple[Change, ...]
+    decisions: tuple[Decision, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    #: etag of every existing resource the plan updates or deletes (apply sends If-Match).
+    etags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def summary(self) -> dict[str, int]:
+        out = {a.value: 0 for a in Action}
+        for c in self.changes:
+            out[c.action.value] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "plan_id": self.plan_id,
+            "made_from": {"intent": self.intent_file, "estate_sources": list(self.estate_sources),
+                          "estate_fingerprint": self.estate_fingerprint, "etags": dict(self.etags)},
+            "summary": self.summary(),
+            "decisions": [d.to_dict() for d in self.decisions],
+            "problems": [p.to_dict() for p in self.problems],
+            "warnings": list(self.warnings),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], file: str = "<plan>") -> ChangeSet:
+        if d.get("schema") != SCHEMA:
+            raise InputError(file, "schema", f"not a {SCHEMA} plan (schema {d.get('schema')!r})")
+        made = d.get("made_from", {})
+        return cls(
+            plan_id=d["plan_id"], intent_file=made.get("intent", ""), estate_fingerprint=made.get("estate_fingerprint", ""),
+            estate_sources=tuple(made.get("estate_sources", ())), changes=tuple(Change.from_dict(c) for c in d["changes"]),
+            decisions=tuple(Decision(x["consumer"], x["use_case"], x["asked"], x["method"], tuple(x.get("reasons", ())))
+                            for x in d.get("decisions", ())),
+            problems=tuple(Problem(p["code"], p["message"], p.get("group", "")) for p in d.get("problems", ())),
+            warnings=tuple(d.get("warnings", ())), etags=dict(made.get("etags", {})),
+        )  # fmt: skip
+
+
+def estate_fingerprint(estate: Estate) -> str:
+    """A hash of every resource as read (sorted by ID): any change to the estate changes it."""
+    h = hashlib.sha256()
+    for r in sorted(estate.raw_resources(), key=lambda r: rid_key(str(r.get("id", "")))):
+        h.update(json.dumps(r, sort_keys=True, separators=(",", ":"), default=str).encode())
+        h.update(b"\n")
+    return "sha256:" + h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text.lower())[:80]
+
+
+class _Planner:
+    def __init__(self, estate: Estate, intent: Intent, plan_id: str) -> None:
+        self.estate = estate
+        self.intent = intent
+        self.plan_id = plan_id
+        self.tags = {TAG_MANAGED: "vnetplan", TAG_PLAN: plan_id}
+        self.changes: dict[str, Change] = {}
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.decisions: list[Decision] = []
+        #: zone key -> (addresses or placeholder source, who wants it) for clash detection.
+        self.zone_targets: dict[str, tuple[str, str]] = {}
+        #: planned zones (key -> id) and planned links (zone key, vnet key).
+        self.planned_zones: dict[str, str] = {}
+        self.planned_links: set[tuple[str, str]] = set()
+        self.provider = estate.vnet(intent.provider.vnet_id)
+        assert self.provider is not None
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def add(self, change: Change) -> str:
+        existing = self.changes.get(change.key)
+        if existing is not None:
+            deps = tuple(dict.fromkeys((*existing.depends_on, *change.depends_on)))
+            reason = existing.reason if change.reason in existing.reason else f"{existing.reason}; {change.reason}"
+            group = existing.group if change.group in existing.group.split(", ") else f"{existing.group}, {change.group}"
+            from dataclasses import replace
+
+            self.changes[change.key] = replace(existing, depends_on=deps, reason=reason, group=group)
+        else:
+            self.changes[change.key] = change
+        return change.key
+
+    def problem(self, code: str, message: str, group: str) -> None:
+        self.problems.append(Problem(code, message, group))
+
+    # ------------------------------------------------------------------ peering
+
+    def ensure_peering_link(self, local: VNet, remote: VNet, conn: Connection | None, group: str, reason: str) -> None:
+        flags = {
+            "allow_virtual_network_access": True,
+            "allow_forwarded_traffic": bool(conn and conn.allow_forwarded_traffic and local.key == rid_key(conn.consumer_vnet_id)),
+            "use_remote_gateways": bool(conn and conn.use_remote_gateways and local.key == rid_key(conn.consumer_vnet_id)),
+            "allow_gateway_transit": bool(conn and conn.use_remote_gateways and local.key == self.provider.key),  # type: ignore[union-attr]
+        }
+        link = self.estate.peering(local.id, remote.id)
+        if link is None:
+            pid = B.peering_id(local.id, _slug(f"{local.name}-to-{remote.name}"))
+            self.add(Change(Action.CREATE, pid, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING],
+                            B.peering_body(remote.id, **flags), reason, group=group))  # fmt: skip
+            return
+        if link.state is PeeringState.DISCONNECTED:
+            # A Disconnected link cannot be revived: delete it and create it again (P1).
+            dkey = self.add(Change(Action.DELETE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING], None,
+                                   f"{local.name}'s link is Disconnected (the other side was deleted); it must be "
+                                   "re-created", group=group))  # fmt: skip
+            self.add(Change(Action.CREATE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING],
+                            B.peering_body(remote.id, **flags), reason, depends_on=(dkey,), group=group))  # fmt: skip
+            return
+        want = dict(flags)
+        # Keep flags an existing link already has on (another design may rely on them); enforce only
+        # what this connection needs.
+        want["allow_forwarded_traffic"] = want["allow_forwarded_traffic"] or link.allow_forwarded_traffic
+        want["allow_gateway_transit"] = want["allow_gateway_transit"] or link.allow_gateway_transit
+        want["use_remote_gateways"] = want["use_remote_gateways"] or link.use_remote_gateways
+        have = {
+            "allow_virtual_network_access": link.allow_virtual_network_access,
+            "allow_forwarded_traffic": link.allow_forwarded_traffic,
+            "allow_gateway_transit": link.allow_gateway_transit,
+            "use_remote_gateways": link.use_remote_gateways,
+        }
+        out_of_sync = link.sync_level not in (None, SyncLevel.FULLY_IN_SYNC) and link.state is PeeringState.CONNECTED
+        if want == have and not out_of_sync:
+            return
+        raw = self._peering_raw(local, link.id)
+        before = B.update_body(raw, keep_top=()) if raw else None
+        diffs = [k for k in want if want[k] != have[k]]
+        why = reason + (f"; set {', '.join(diffs)}" if diffs else "")
+        query: dict[str, str] = {}
+        if out_of_sync:
+            query["syncRemoteAddressSpace"] = "true"
+            why += f"; the link is {link.sync_level.value if link.sync_level else ''}: sync the remote address space (P4)"
+        self.add(Change(Action.UPDATE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING],
+                        B.peering_body(remote.id, **want), why, group=group, before=before, query=query))  # fmt: skip
+
+    def _peering_raw(self, vnet: VNet, peering_id: str) -> Mapping[str, Any] | None:
+        k = rid_key(peering_id)
+        for p in (vnet.raw.get("properties") or {}).get("virtualNetworkPeerings") or []:
+            if isinstance(p, Mapping) and rid_key(str(p.get("id", ""))) == k:
+                return p
+        return next((r for r in self.estate.child_raw if rid_key(str(r.get("id", ""))) == k), None)
+
+    # ------------------------------------------------------------------ DNS
+
+    def zone_linked(self, vnet: VNet, name: str) -> str | None:
+        """The ID of a zone named ``name`` linked (or planned to be linked) to ``vnet``."""
+        for link in self.estate.links_of_vnet(vnet.id):
+            z = self.estate.zone(link.zone_id)
+            if z is not None and z.name == name:
+                return z.id
+        for zk, vk in self.planned_links:
+            if vk == vnet.key and name_of(self.planned_zones.get(zk, "")).lower() == name:
+                return self.planned_zones[zk]
+        return None
+
+    def zone_in(self, subscription: str, rg: str, name: str) -> str:
+        """The zone named ``name`` in the resource group: existing, or the ID it will have."""
+        for z in self.estate.zones_named(name):
+            p = parse_id(z.id)
+            if p.subscription.lower() == subscription.lower() and p.resource_group.lower() == rg.lower():
+                return z.id
+        return B.zone_id(subscription, rg, name)
+
+    def ensure_zone(self, zid: str, group: str) -> tuple[str, ...]:
+        if self.estate.zone(zid) is not None:
+            return ()
+        self.planned_zones[rid_key(zid)] = zid
+        return (self.add(Change(Action.CREATE, zid, B.TYPE_ZONE, B.API_VERSIONS[B.TYPE_ZONE],
+                                B.private_zone_body(self.tags), f"private DNS zone {name_of(zid)}", group=group)),)  # fmt: skip
+
+    def ensure_link(self, zid: str, vnet: VNet, group: str, zone_deps: tuple[str, ...]) -> None:
+        zk = rid_key(zid)
+        if any(rid_key(link.zone_id) == zk for link in self.estate.links_of_vnet(vnet.id)):
+            return
+        self.planned_links.add((zk, vnet.key))
+        names = {link.name.lower() for link in self.estate.links_of_zone(zid)}
+        lname = _slug(f"link-{vnet.name}")
+        if lname in names:
+            lname = _slug(f"link-{parse_id(vnet.id).resource_group}-{vnet.name}")
+        self.add(Change(Action.CREATE, B.zone_link_id(zid, lname), B.TYPE_ZONE_LINK, B.API_VERSIONS[B.TYPE_ZONE_LINK],
+                        B.zone_link_body(vnet.id, tags=self.tags),
+                        f"{vnet.name} must resolve {name_of(zid)} from this zone (D1: only linked VNets see a zone)",
+                        depends_on=zone_deps, group=group))  # fmt: skip
+
+    def ensure_record(self, zid: str, rname: str, addresses: tuple[str, ...], placeholder_from: str | None,
+                      group: str, deps: tuple[str, ...], why: str) -> None:  # fmt: skip
+        rid = B.record_id(zid, "A", rname)
+        existing = next((r for r in self.estate.records_of_zone(zid) if r.rtype == "A" and r.name.lower() == rname.lower()), None)
+        if placeholder_from is None and existing is not None and set(existing.values) == set(addresses):
+            return
+        if placeholder_from is not None:
+            values: tuple[str, ...] = (f"{PLACEHOLDER_PREFIX}{placeholder_from}>",)
+            holders: tuple[Placeholder, ...] = (Placeholder("properties.aRecords[0].ipv4Address", placeholder_from),)
+        else:
+            values, holders = addresses, ()
+        meta = {TAG_MANAGED: "vnetplan", TAG_PLAN: self.plan_id}
+        if existing is not None:
+            before = B.update_body(existing.raw, keep_top=())
+            body = copy.deepcopy(before)
+            props = body.setdefault("properties", {})
+            props["aRecords"] = [{"ipv4Address": a} for a in values]
+            props["metadata"] = {**(props.get("metadata") or {}), **meta}
+            now = ", ".join(existing.values) or "nothing"
+            self.add(Change(Action.UPDATE, existing.id, B.TYPE_A, B.API_VERSIONS[B.TYPE_A], body,
+                            f"{why} (now {now})", depends_on=deps, group=group, before=before,
+                            placeholders=holders))  # fmt: skip
+            return
+        self.add(Change(Action.CREATE, rid, B.TYPE_A, B.API_VERSIONS[B.TYPE_A], B.a_record_body(values, metadata=meta),
+                        why, depends_on=deps, group=group, placeholders=holders))  # fmt: skip
+
+    def claim_zone(self, zid: str, target: str, who: str) -> bool:
+        k = rid_key(zid)
+        prev = self.zone_targets.get(k)
+        if prev is not None and prev[0] != target:
+            self.problem("zone-shared-by-different-targets",
+                         f"zone {zid} would have to answer {prev[0]} for {prev[1]} and {target} for {who}; "
+                         "give each a zone of its own (link only one of them to each VNet)", who)  # fmt: skip
+            return False
+        self.zone_targets[k] = (target, who)
+        return True
+
+    # ------------------------------------------------------------------ Private Link
+
+    def _subnet_raw(self, subnet: Subnet) -> Mapping[str, Any] | None:
+        vnet = self.estate.vnet(subnet.vnet_id)
+        k = subnet.key
+        if vnet is not None:
+            for s in (vnet.raw.get("properties") or {}).get("subnets") or []:
+                if isinstance(s, Mapping) and (rid_key(str(s.get("id", ""))) == k or str(s.get("name", "")).lower() == subnet.name.lower()):
+                    return s
+        return next((r for r in self.estate.child_raw if rid_key(str(r.get("id", ""))) == k), None)
+
+    def ensure_pls(self, consumer_subs: Iterable[str], group: str) -> tuple[str, ...]:
+        """The provider's Private Link Service (created or updated); returns the dependency keys."""
+        spec = self.intent.provider.pls
+        assert spec is not None
+        subs = sorted({s for s in consumer_subs})
+        deps: list[str] = []
+        if spec.nat_subnet_id:
+            nat = self.estate.subnet(spec.nat_subnet_id)
+            if nat is not None and (nat.private_link_service_network_policies or "").lower() == "enabled":
+                raw = self._subnet_raw(nat)
+                before = B.update_body(raw or {}, keep_top=())
+                body = copy.deepcopy(before)
+                body.setdefault("properties", {})["privateLinkServiceNetworkPolicies"] = "Disabled"
+                deps.append(self.add(Change(Action.UPDATE, nat.id, B.TYPE_SUBNET, B.API_VERSIONS[B.TYPE_SUBNET], body,
+                                            f"the Private Link Service's NAT subnet {nat.name} must have "
+                                            "privateLinkServiceNetworkPolicies Disabled", group="provider",
+                                            before=before)))  # fmt: skip
+        lb = self.estate.get(self.intent.provider.lb_id)
+        location = getattr(lb, "location", "") or (self.provider.location if self.provider else "")
+        if not spec.exists:
+            assert spec.nat_subnet_id is not None
+            body = B.private_link_service_body(location, self.intent.provider.frontend_id, spec.nat_subnet_id,
+                                               visibility=[*spec.visibility, *subs], auto_approval=[*spec.auto_approval, *subs],
+                                               tags=self.tags)  # fmt: skip
+            deps.append(self.add(Change(Action.CREATE, spec.id, B.TYPE_PLS, B.API_VERSIONS[B.TYPE_PLS], body,
+                                        f"Private Link Service on frontend {name_of(self.intent.provider.frontend_id)}",
+                                        depends_on=tuple(deps), group="provider")))  # fmt: skip
+            return tuple(deps)
+        pls = self.estate.get(spec.id)
+        if not isinstance(pls, PrivateLinkService):
+            self.problem("private-link-service-missing", f"Private Link Service {spec.id} is not in the estate", group)
+            return tuple(deps)
+        have_auto = {s.lower() for s in pls.auto_approval_subscriptions}
+        have_vis = {s.lower() for s in pls.visibility_subscriptions}
+        want = [s for s in [*spec.auto_approval, *subs] if s.lower() not in have_auto]
+        want_vis = [s for s in [*spec.visibility, *subs] if s.lower() not in have_vis]
+        if want or want_vis:
+            before = B.update_body(pls.raw)
+            body = copy.deepcopy(before)
+            props = body.setdefault("properties", {})
+            props["autoApproval"] = {"subscriptions": sorted({*pls.auto_approval_subscriptions, *want})}
+            props["visibility"] = {"subscriptions": sorted({*pls.visibility_subscriptions, *want_vis})}
+            deps.append(self.add(Change(Action.UPDATE, pls.id, B.TYPE_PLS, B.API_VERSIONS[B.TYPE_PLS], body,
+                                        f"let subscription(s) {', '.join(sorted(set(want + want_vis)))} see and be "
+                                        "auto-approved by the Private Link Service", depends_on=tuple(deps),
+                                        group=group, before=before)))  # fmt: skip
+        return tuple(deps)
+
+    def endpoint_to(self, vnet: VNet, target_id: str) -> PrivateEndpoint | None:
+        tk = rid_key(target_id)
+        for pe in self.estate.private_endpoints:
+            v = self.estate.vnet_of_subnet(pe.subnet_id)
+            if v is not None and v.key == vnet.key and any(rid_key(c.target_id) == tk for c in pe.connections):
+                return pe
+        return None
+
+    def ensure_endpoint(self, vnet: VNet, subnet_id: str | None, target_id: str, static_ip: str | None,
+                        group: str, deps: tuple[str, ...], field_where: str) -> tuple[tuple[str, ...], str | None, str | None]:  # fmt: skip
+        """A private endpoint in ``vnet`` to ``target_id``: (dependency keys, known IP, placeholder source)."""
+        pe = self.endpoint_to(vnet, target_id)
+        if pe is not None:
+            for c in pe.connections:
+                if rid_key(c.target_id) == rid_key(target_id) and c.status is not ConnectionStatus.APPROVED:
+                    self.problem("endpoint-not-approved", f"private endpoint {pe.name} exists but its connection is "
+                                 f"{c.status.value}; the Private Link Service owner must approve it", group)  # fmt: skip
+            ips = self.estate.endpoint_ips(pe)
+            if not ips:
+                self.problem("endpoint-address-unknown", f"private endpoint {pe.name} has no address in the snapshot", group)
+                return (), None, None
+            return (), str(ips[0]), None
+        if subnet_id is None:
+            self.problem("endpoint-subnet-missing", f"{field_where}: a private endpoint in {vnet.name} needs 'subnet'", group)
+            return (), None, None
+        p = parse_id(vnet.id)
+        pe_id = f"{B.rg_scope(p.subscription, p.resource_group)}/privateEndpoints/{_slug('pe-' + name_of(target_id) + '-' + vnet.name)}"
+        body = B.private_endpoint_body(vnet.location, subnet_id, target_id, _slug(f"{vnet.name}-to-{name_of(target_id)}"),
+                                       static_ip=static_ip, request_message=f"vnetplan plan {self.plan_id}",
+                                       tags=self.tags)  # fmt: skip
+        key = self.add(Change(Action.CREATE, pe_id, B.TYPE_PE, B.API_VERSIONS[B.TYPE_PE], body,
+                              f"private endpoint in {vnet.name} to {name_of(target_id)}"
+                              + (f" at pinned address {static_ip}" if static_ip else " (Azure assigns the address)"),
+                              depends_on=deps, group=group))  # fmt: skip
+        if static_ip:
+            return (key,), static_ip, None
+        return (key,), None, pe_id
+
+    # ------------------------------------------------------------------ connections
+
+    def decide(self, conn: Connection, consumer: VNet) -> str:
+        from netplan.recommend import recommend
+
+        assert self.provider is not None
+        rec = recommend(self.estate, consumer, self.provider, conn.use_case.value)
+        reasons = tuple(r.to_dict() for r in rec.reasons)
+        if conn.method is Method.AUTO:
+            method = rec.method
+        else:
+            method = conn.method.value
+            blocked = [r for r in rec.blocked_by if r.method == method]
+            if blocked:
+                for r in blocked:
+                    self.problem(r.code, f"{consumer.name}: {method} is blocked: {r.message}", consumer.name)
+                method = "none"
+            alt = next((a for a in rec.alternatives if a.method == method), None)
+            own = tuple(r.to_dict() for r in alt.reasons) if alt else ()
+            reasons = ({"code": "asked", "message": f"the intent asks for {conn.method.value}"}, *own)
+        if method == "none" and conn.method is Method.AUTO:
+            self.problem("no-method", f"{consumer.name}: " + "; ".join(r.message for r in rec.blocked_by), consumer.name)
+        self.decisions.append(Decision(consumer.id, conn.use_case.value, conn.method.value, method, reasons))
+        return method
+
+    def plan_connection(self, conn: Connection) -> None:
+        consumer = self.estate.vnet(conn.consumer_vnet_id)
+        assert consumer is not None and self.provider is not None
+        group = consumer.name
+        method = self.decide(conn, consumer)
+        if method == "none":
+            return
+        if consumer.dns_servers and conn.use_case is UseCase.EXPOSE_APPS:
+            self.warnings.append(f"{consumer.name} uses custom DNS servers ({', '.join(map(str, consumer.dns_servers))}): "
+                                 "the zone link has no effect unless they forward to Azure DNS (D2)")  # fmt: skip
+        if method == "peering":
+            self.ensure_peering_link(consumer, self.provider, conn, group, f"peering {consumer.name} -> {self.provider.name}")
+            self.ensure_peering_link(self.provider, consumer, conn, group, f"peering {self.provider.name} -> {consumer.name}")
+            if conn.use_case is not UseCase.EXPOSE_APPS:
+                return
+            ip = self.intent.provider.frontend_ip
+            if ip is None:
+                self.problem("frontend-address-unknown", "the provider frontend has no private IP in the snapshot", group)
+                return
+            self.app_dns(consumer, conn, (str(ip),), None, (), "peering", group)
+            return
+        # private-link
+        if conn.use_case is not UseCase.EXPOSE_APPS:
+            self.problem("private-link-direction", f"{conn.where}: {conn.use_case.value} over Private Link is declared "
+                         "under internal_services (a private endpoint in the provider VNet)", group)  # fmt: skip
+            return
+        spec = self.intent.provider.pls
+        if spec is None:
+            self.problem("no-private-link-service", "Private Link chosen but the intent declares no Private Link "
+                         "Service (provider.private_link_service with a nat_subnet)", group)  # fmt: skip
+            return
+        pls_deps = self.ensure_pls([parse_id(consumer.id).subscription], group)
+        pe_deps, ip_known, ph = self.ensure_endpoint(consumer, conn.subnet_id, spec.id,
+                                                     str(conn.static_ip) if conn.static_ip else None, group, pls_deps,
+                                                     conn.where)  # fmt: skip
+        if ip_known is None and ph is None:
+            return
+        self.app_dns(consumer, conn, (ip_known,) if ip_known else (), ph, pe_deps, "private-link", group)
+
+    def app_dns(self, consumer: VNet, conn: Connection, ips: tuple[str, ...], ph: str | None,
+                deps: tuple[str, ...], method: str, group: str) -> None:  # fmt: skip
+        domain = self.intent.provider.app_domain
+        zid = self.zone_linked(consumer, domain)
+        if zid is None:
+            if method == "peering":
+                zid = self.zone_in(self.intent.provider.dns_subscription, self.intent.provider.dns_resource_group, domain)
+            else:
+                # Each Private Link consumer has its own endpoint address, so its own copy of the zone.
+                p = parse_id(consumer.id)
+                zid = self.zone_in(p.subscription, p.resource_group, domain)
+        target = ips[0] if ips else f"endpoint {name_of(ph or '')}"
+        if not self.claim_zone(zid, target, consumer.name):
+            return
+        zdeps = self.ensure_zone(zid, group)
+        self.ensure_link(zid, consumer, group, zdeps)
+        names = ("*",) if conn.wildcard else conn.apps
+        for n in names:
+            fq = f"{n}.{domain}"
+            why = f"{fq} -> " + (f"{ips[0]} ({'the internal LB frontend' if method == 'peering' else 'the private endpoint'})"
+                                 if ips else f"the address Azure assigns to {name_of(ph or '')}")  # fmt: skip
+            self.ensure_record(zid, n, ips, ph, group, (*zdeps, *deps), why)
+
+    def plan_service(self, svc: InternalService) -> None:
+        assert self.provider is not None
+        group = svc.fqdn
+        if svc.zone_id is not None:
+            zone = self.estate.zone(svc.zone_id)
+            assert zone is not None
+            other = self.zone_linked(self.provider, zone.name)
+            if other is not None and rid_key(other) != zone.key:
+                self.problem("zone-name-clash", f"{self.provider.name} is already linked to another zone named {zone.name} "
+                             f"({other}); Azure allows one zone of a name per VNet (D7)", group)  # fmt: skip
+                return
+            self.ensure_link(zone.id, self.provider, group, ())
+            rel = "@" if svc.fqdn == zone.name else svc.fqdn[: -len(zone.name) - 1]
+            recs = [r for r in self.estate.records_of_zone(zone.id) if r.name.lower() in (rel, "*") and r.rtype in ("A", "CNAME", "AAAA")]
+            if not recs:
+                self.warnings.append(f"{svc.fqdn}: zone {zone.name} has no record for it: it will answer NXDOMAIN (D3)")
+            return
+        assert svc.pls_id is not None
+        deps, ip, ph = self.ensure_endpoint(self.provider, svc.subnet_id, svc.pls_id, None, group, (), svc.where)
+        if ip is None and ph is None:
+            return
+        # A zone named exactly the FQDN: it answers that one name and leaves the rest of the parent
+        # domain to whoever answers it now (a parent zone would take over its whole namespace, D3).
+        zid = self.zone_linked(self.provider, svc.fqdn) or self.zone_in(
+            self.intent.provider.dns_subscription, self.intent.provider.dns_resource_group, svc.fqdn)
+        if not self.claim_zone(zid, ip or f"endpoint {name_of(ph or '')}", group):
+            return
+        zdeps = self.ensure_zone(zid, group)
+        self.ensure_link(zid, self.provider, group, zdeps)
+        why = f"{svc.fqdn} -> " + (ip if ip else f"the address Azure assigns to {name_of(ph or '')}")
+        self.ensure_record(zid, "@", (ip,) if ip else (), ph, group, (*zdeps, *deps), why)
+
+    # ------------------------------------------------------------------ order
+
+    def ordered(self) -> tuple[Change, ...]:
+        import networkx as nx
+
+        g: Any = nx.DiGraph()
+        for k in self.changes:
+            g.add_node(k)
+        for k, c in self.changes.items():
+            for d in c.depends_on:
+                if d in self.changes:
+                    g.add_edge(d, k)
+
+        def sort_key(k: str) -> str:
+            c = self.changes[k]
+            return f"{0 if c.action is Action.DELETE else 1}{_KIND_ORDER.get(c.type, 9)}{rid_key(c.id)}"
+
+        order = list(nx.lexicographical_topological_sort(g, key=sort_key))
+        return tuple(self.changes[k] for k in order)
+
+
+def make_plan(estate: Estate, intent: Intent) -> ChangeSet:
+    """The ordered change set that makes ``estate`` satisfy ``intent`` (empty when it already does)."""
+    fp = estate_fingerprint(estate)
+    canon = json.dumps(intent.source, sort_keys=True, default=str)
+    plan_id = "vp-" + hashlib.sha256(f"{fp}\n{canon}".encode()).hexdigest()[:12]
+    planner = _Planner(estate, intent, plan_id)
+    for conn in intent.connections:
+        planner.plan_connection(conn)
+    for svc in intent.services:
+        planner.plan_service(svc)
+    changes = planner.ordered()
+    etags: dict[str, str] = {}
+    for c in changes:
+        if c.action is not Action.CREATE:
+            r = estate.get(c.id)
+            raw = getattr(r, "raw", None) or {}
+            if raw.get("etag"):
+                etags[c.id] = str(raw["etag"])
+    return ChangeSet(
+        plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
+        changes=changes, decisions=tuple(planner.decisions), problems=tuple(planner.problems),
+        warnings=tuple(dict.fromkeys(planner.warnings)), etags=etags,
+    )  # fmt: skip

@@ -1,0 +1,377 @@
+"""What-if: the estate as it will be after a change set, and what changes for each connection.
+
+:func:`post_resources` turns each change into the resource as Azure would return it afterwards
+(peering links ``Connected`` when both sides exist, else ``Initiated``; a new private endpoint with
+a NIC whose address is a placeholder — the first free address of the subnet, tagged
+``vnetplan-placeholder`` — unless the plan pins one; records with their placeholders filled from
+those addresses; zone links ``Completed``), and :meth:`Estate.with_resources` re-parses them
+through the same loader as a snapshot. :func:`what_if` then verifies every connection of the intent
+(DNS simulation + reachability, :func:`netplan.verify.verify_connection`) before and after, and
+checks the routed address overlaps the plan creates. The promise: a plan whose result would not
+verify (custom DNS servers, an overlap, an unapproved endpoint) says so here, before apply; a
+result that depends on a placeholder address says so too.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from netplan import bodies as B
+from netplan.addr import IPAddress, ip_from_int
+from netplan.estate import Estate
+from netplan.ids import name_of, parent_id, parse_id, rid_key
+from netplan.intent import Intent
+from netplan.plan import PLACEHOLDER_PREFIX, Action, Change, ChangeSet
+
+PLACEHOLDER_TAG = "vnetplan-placeholder"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionOutcome:
+    """One connection's verification before and after the plan."""
+
+    consumer_id: str
+    method: str
+    before: str
+    after: str
+    before_reasons: tuple[str, ...] = ()
+    after_reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"consumer": self.consumer_id, "method": self.method, "before": self.before, "after": self.after,
+                "before_reasons": list(self.before_reasons), "after_reasons": list(self.after_reasons)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    plan_id: str
+    after: Estate
+    outcomes: tuple[ConnectionOutcome, ...]
+    #: Private endpoint ID -> the placeholder address the what-if gave it.
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    #: Routed overlaps in the result (sentences), from netplan.overlaps when available.
+    overlaps: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def would_verify(self) -> bool:
+        return all(o.after == "PASS" for o in self.outcomes) and not self.overlaps
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "would_verify": self.would_verify,
+            "connections": [o.to_dict() for o in self.outcomes],
+            "placeholders": dict(self.placeholders),
+            "overlaps": list(self.overlaps),
+            "notes": list(self.notes),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Post:
+    """Builds the post-change ARM resources."""
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.add: dict[str, dict[str, Any]] = {}
+        self.remove: set[str] = set()
+        self.vnets: dict[str, dict[str, Any]] = {}
+        self.placeholders: dict[str, str] = {}
+        self.used_ips: set[IPAddress] = set()
+
+    # --- VNets (peerings and subnets live inside them) ---
+
+    def vnet_raw(self, vnet_id: str) -> dict[str, Any] | None:
+        k = rid_key(vnet_id)
+        if k in self.vnets:
+            return self.vnets[k]
+        v = self.estate.vnet(vnet_id)
+        if v is None:
+            return None
+        raw = copy.deepcopy(dict(v.raw))
+        props = raw.setdefault("properties", {})
+        peerings = []
+        for p in props.get("virtualNetworkPeerings") or []:
+            p = dict(p)
+            p.setdefault("id", B.peering_id(v.id, str(p.get("name", ""))))
+            peerings.append(p)
+        subnets = [dict(s) for s in props.get("subnets") or []]
+        # Fold standalone children in, so that each VNet is one resource in the what-if.
+        for child in self.estate.child_raw:
+            cid = str(child.get("id", ""))
+            if rid_key(parent_id(cid)) != k:
+                continue
+            self.remove.add(cid)
+            if "/virtualnetworkpeerings/" in cid.lower():
+                peerings.append(copy.deepcopy(dict(child)))
+            else:
+                subnets.append(copy.deepcopy(dict(child)))
+        props["virtualNetworkPeerings"] = peerings
+        props["subnets"] = subnets
+        self.vnets[k] = raw
+        return raw
+
+    def put_peering(self, change: Change) -> None:
+        vnet_id = parent_id(change.id)
+        raw = self.vnet_raw(vnet_id)
+        if raw is None:
+            return
+        peerings: list[dict[str, Any]] = raw["properties"]["virtualNetworkPeerings"]
+        k = rid_key(change.id)
+        old = next((p for p in peerings if rid_key(str(p.get("id", ""))) == k), None)
+        props = dict((old or {}).get("properties") or {})
+        props.update(copy.deepcopy(dict((change.body or {}).get("properties") or {})))
+        new = {"name": name_of(change.id), "id": change.id, "type": B.TYPE_PEERING, "properties": props}
+        props["provisioningState"] = "Succeeded"
+        props["peeringSyncLevel"] = "FullyInSync"
+        remote = self.estate.vnet(props["remoteVirtualNetwork"]["id"])
+        if remote is not None:
+            space = {"addressPrefixes": [str(p) for p in remote.address_prefixes]}
+            props["remoteAddressSpace"] = space
+            props["remoteVirtualNetworkAddressSpace"] = copy.deepcopy(space)
+            self.vnet_raw(remote.id)  # its link's state changes too
+        props.setdefault("peeringState", "Initiated")
+        peerings[:] = [p for p in peerings if rid_key(str(p.get("id", ""))) != k] + [new]
+
+    def delete_peering(self, change: Change) -> None:
+        raw = self.vnet_raw(parent_id(change.id))
+        if raw is None:
+            return
+        k = rid_key(change.id)
+        peerings = raw["properties"]["virtualNetworkPeerings"]
+        gone = next((p for p in peerings if rid_key(str(p.get("id", ""))) == k), None)
+        peerings[:] = [p for p in peerings if rid_key(str(p.get("id", ""))) != k]
+        if gone is not None:
+            self.vnet_raw(((gone.get("properties") or {}).get("remoteVirtualNetwork") or {}).get("id", ""))
+
+    def settle_peerings(self, touched: set[str]) -> None:
+        """P1: Connected when both links exist, Initiated when only this one was created,
+        Disconnected when the other side was deleted."""
+        links: dict[tuple[str, str], dict[str, Any]] = {}
+        for vk, raw in self.vnets.items():
+            for p in raw["properties"]["virtualNetworkPeerings"]:
+                remote = ((p.get("properties") or {}).get("remoteVirtualNetwork") or {}).get("id", "")
+                links[(vk, rid_key(remote))] = p
+        for (vk, rk), p in links.items():
+            props = p.setdefault("properties", {})
+            back = links.get((rk, vk))
+            if back is None and rk not in self.vnets:
+                other = self.estate.peering(rk, vk) if self.estate.vnet(rk) else None
+                has_back = other is not None
+            else:
+                has_back = back is not None
+            if has_back:
+                props["peeringState"] = "Connected"
+            elif rid_key(str(p.get("id", ""))) in touched:
+                props["peeringState"] = "Initiated"
+            elif props.get("peeringState") == "Connected":
+                props["peeringState"] = "Disconnected"
+
+    def update_subnet(self, change: Change) -> None:
+        raw = self.vnet_raw(parent_id(change.id))
+        if raw is None:
+            return
+        k = rid_key(change.id)
+        for s in raw["properties"]["subnets"]:
+            sid = str(s.get("id") or f"{raw['id']}/subnets/{s.get('name', '')}")
+            if rid_key(sid) == k:
+                s.setdefault("properties", {}).update(copy.deepcopy(dict((change.body or {}).get("properties") or {})))
+
+    # --- other resources ---
+
+    def base(self, change: Change) -> dict[str, Any]:
+        existing = self.estate.get(change.id)
+        old = copy.deepcopy(dict(getattr(existing, "raw", None) or {})) if change.action is Action.UPDATE else {}
+        body = copy.deepcopy(dict(change.body or {}))
+        out: dict[str, Any] = {**old, "id": change.id, "name": name_of(change.id), "type": change.type}
+        for k, v in body.items():
+            if k == "properties":
+                out["properties"] = {**(old.get("properties") or {}), **v}
+            else:
+                out[k] = v
+        out.setdefault("properties", {})["provisioningState"] = "Succeeded"
+        return out
+
+    def free_ip(self, subnet_id: str) -> IPAddress | None:
+        """The first address of the subnet no one holds (Azure keeps the first four for itself)."""
+        sub = self.estate.subnet(subnet_id)
+        if sub is None or not sub.prefixes:
+            return None
+        p = sub.prefixes[0]
+        for off in range(4, min(p.size - 1, 4096)):
+            ip = ip_from_int(p.version, p.value + off)
+            if ip not in self.used_ips and not self.estate.ip_owners(ip):
+                self.used_ips.add(ip)
+                return ip
+        return None
+
+    def put_endpoint(self, change: Change, approved_subs: dict[str, set[str]]) -> None:
+        r = self.base(change)
+        props = r["properties"]
+        subnet_id = props["subnet"]["id"]
+        sub = parse_id(change.id).subscription.lower()
+        for c in props.get("privateLinkServiceConnections") or []:
+            target = c["properties"]["privateLinkServiceId"]
+            c.setdefault("id", f"{change.id}/privateLinkServiceConnections/{c.get('name', 'conn')}")
+            ok = sub in approved_subs.get(rid_key(target), set())
+            c["properties"]["privateLinkServiceConnectionState"] = {
+                "status": "Approved" if ok else "Pending", "description": "what-if", "actionsRequired": "None"}
+        static = [c["properties"]["privateIPAddress"] for c in props.get("ipConfigurations") or []]
+        nic_id = f"{B.rg_scope(parse_id(change.id).subscription, parse_id(change.id).resource_group)}/networkInterfaces/{name_of(change.id)}.nic.whatif"
+        props["networkInterfaces"] = [{"id": nic_id}]
+        tags: dict[str, str] = {}
+        if static:
+            ip_text = str(static[0])
+        else:
+            ip = self.free_ip(subnet_id)
+            ip_text = str(ip) if ip is not None else ""
+            tags[PLACEHOLDER_TAG] = "true"
+            if ip_text:
+                self.placeholders[change.id] = ip_text
+        self.add[rid_key(change.id)] = r
+        nic: dict[str, Any] = {
+            "name": name_of(nic_id), "id": nic_id, "type": "Microsoft.Network/networkInterfaces", "location": r.get("location", ""),
+            "tags": tags,
+            "properties": {
+                "ipConfigurations": [{"name": "privateEndpointIpConfig", "id": f"{nic_id}/ipConfigurations/privateEndpointIpConfig",
+                                      "properties": {"privateIPAddress": ip_text or None, "subnet": {"id": subnet_id}, "primary": True}}],
+                "privateEndpoint": {"id": change.id},
+                "provisioningState": "Succeeded",
+            },
+        }  # fmt: skip
+        self.add[rid_key(nic_id)] = nic
+
+    def put_record(self, change: Change) -> None:
+        r = self.base(change)
+        for rec in r["properties"].get("aRecords") or []:
+            v = str(rec.get("ipv4Address", ""))
+            if v.startswith(PLACEHOLDER_PREFIX):
+                src = v[len(PLACEHOLDER_PREFIX):].rstrip(">")
+                rec["ipv4Address"] = self.placeholders.get(src) or self._known_ip(src)
+        r["properties"]["aRecords"] = [x for x in r["properties"].get("aRecords") or [] if x.get("ipv4Address")]
+        r["properties"]["fqdn"] = f"{name_of(change.id)}.{name_of(parent_id(parent_id(change.id)))}."
+        r["properties"]["isAutoRegistered"] = False
+        self.add[rid_key(change.id)] = r
+
+    def _known_ip(self, pe_id: str) -> str:
+        pe = self.estate.get(pe_id)
+        ips = self.estate.endpoint_ips(pe) if pe is not None else ()
+        return str(ips[0]) if ips else ""
+
+
+def post_resources(estate: Estate, changes: ChangeSet) -> tuple[list[dict[str, Any]], list[str], dict[str, str]]:
+    """(resources to add or replace, IDs to remove, placeholder addresses) after ``changes``."""
+    post = _Post(estate)
+    touched: set[str] = set()
+    # Which subscriptions each Private Link Service auto-approves after the plan.
+    approved: dict[str, set[str]] = {
+        p.key: {s.lower() for s in p.auto_approval_subscriptions} for p in estate.private_link_services
+    }
+    for c in changes.changes:
+        if c.type == B.TYPE_PLS and c.body:
+            approved[rid_key(c.id)] = {s.lower() for s in c.body.get("properties", {}).get("autoApproval", {}).get("subscriptions", [])}
+    for c in changes.changes:
+        if c.type == B.TYPE_PEERING:
+            if c.action is Action.DELETE:
+                post.delete_peering(c)
+            else:
+                post.put_peering(c)
+                touched.add(rid_key(c.id))
+        elif c.action is Action.DELETE:
+            post.remove.add(c.id)
+        elif c.type == B.TYPE_SUBNET:
+            post.update_subnet(c)
+        elif c.type == B.TYPE_PE:
+            post.put_endpoint(c, approved)
+        elif c.type == B.TYPE_A:
+            post.put_record(c)
+        else:
+            r = post.base(c)
+            if c.type == B.TYPE_ZONE_LINK:
+                r["properties"]["virtualNetworkLinkState"] = "Completed"
+            if c.type == B.TYPE_ZONE:
+                r["name"] = name_of(c.id).lower()
+            post.add[rid_key(c.id)] = r
+    post.settle_peerings(touched)
+    # The Private Link Services see their new endpoint connections.
+    for key, r in post.add.items():
+        if r.get("type") != B.TYPE_PE:
+            continue
+        for conn in r["properties"].get("privateLinkServiceConnections") or []:
+            target = conn["properties"]["privateLinkServiceId"]
+            tk = rid_key(target)
+            pls = post.add.get(tk)
+            if pls is None:
+                existing = estate.get(target)
+                if existing is None or not getattr(existing, "raw", None):
+                    continue
+                pls = copy.deepcopy(dict(existing.raw))
+                post.add[tk] = pls
+            pconns = pls.setdefault("properties", {}).setdefault("privateEndpointConnections", [])
+            pconns.append({"name": f"{r['name']}.conn", "id": f"{target}/privateEndpointConnections/{r['name']}.conn",
+                           "properties": {"privateEndpoint": {"id": r["id"]},
+                                          "privateLinkServiceConnectionState": conn["properties"]["privateLinkServiceConnectionState"]}})  # fmt: skip
+        del key
+    resources = list(post.vnets.values()) + list(post.add.values())
+    return resources, sorted(post.remove), dict(post.placeholders)
+
+
+def apply_in_memory(estate: Estate, changes: ChangeSet) -> tuple[Estate, dict[str, str]]:
+    """The estate after ``changes`` (via :meth:`Estate.with_resources`) and the placeholder IPs."""
+    add, remove, placeholders = post_resources(estate, changes)
+    return estate.with_resources(add, remove), placeholders
+
+
+def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    from netplan.verify import verify_connection
+
+    names = () if apps == ("*",) else apps
+    v = verify_connection(estate, intent.provider.vnet_id, consumer_id, intent.provider.app_domain, names,
+                          method=method if method in ("peering", "private-link") else "auto",
+                          lb_frontend=intent.provider.frontend_id)  # fmt: skip
+    reasons = list(v.reasons)
+    for c in v.checks:
+        reasons.extend(f"{c.name}: {r}" for r in c.reasons if c.result.value != "PASS")
+    return v.result.value, tuple(dict.fromkeys(reasons))
+
+
+def _overlaps(after: Estate, changes: ChangeSet) -> tuple[str, ...]:
+    """Routed overlaps between VNets the plan peers (the pairs it creates links for)."""
+    from netplan.recommend import peering_blockers
+
+    out: list[str] = []
+    for c in changes.changes:
+        if c.type != B.TYPE_PEERING or c.action is Action.DELETE or not c.body:
+            continue
+        a = after.vnet(parent_id(c.id))
+        b = after.vnet(c.body["properties"]["remoteVirtualNetwork"]["id"])
+        if a is None or b is None:
+            continue
+        # The a<->b link itself is not a blocker of itself; everything else peered is.
+        out.extend(f"{x.code}: {x.message}" for x in peering_blockers(after, a, b) if x.code != "AnotherPeeringAlreadyReferencesRemoteVnet")
+    return tuple(dict.fromkeys(out))
+
+
+def what_if(estate: Estate, intent: Intent, changes: ChangeSet) -> WhatIf:
+    """Verify every connection of ``intent`` before and after ``changes``."""
+    after, placeholders = apply_in_memory(estate, changes)
+    methods = {rid_key(d.consumer_id): d.method for d in changes.decisions}
+    outcomes: list[ConnectionOutcome] = []
+    notes: list[str] = []
+    for conn in intent.connections:
+        m = methods.get(rid_key(conn.consumer_vnet_id), conn.method.value)
+        if conn.use_case.value != "expose-apps":
+            notes.append(f"{name_of(conn.consumer_vnet_id)}: {conn.use_case.value} is not DNS-verified (reachability only)")
+        b, br = _verify(estate, intent, conn.consumer_vnet_id, m, conn.apps)
+        a, ar = _verify(after, intent, conn.consumer_vnet_id, m, conn.apps)
+        outcomes.append(ConnectionOutcome(conn.consumer_vnet_id, m, b, a, br, ar))
+    if placeholders:
+        notes.append("private endpoint addresses are placeholders until Azure assigns them: "
+                     + ", ".join(f"{name_of(k)}={v}" for k, v in sorted(placeholders.items())))  # fmt: skip
+    return WhatIf(changes.plan_id, after, tuple(outcomes), placeholders, _overlaps(after, changes), tuple(notes))
