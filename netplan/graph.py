@@ -13,7 +13,9 @@ is a plain JSON value. Building is one pass over the resources: fine for 10,000 
 The renderers draw what a person wants to see: VNets as boxes (name and prefixes) grouped by
 subscription and region, each peering as one line labelled with its state (Connected solid,
 Initiated dashed, Disconnected red), sync problems, disabled access, gateway transit and global
-peering; overlapping VNets filled red. :func:`neighbourhood` cuts the graph down to the VNets
+peering; overlapping VNets filled by the overlap's severity (red: an error that blocks a peering,
+orange: a warning inside one routing domain, grey: VNets that never route to each other, which is
+legitimate, P3). :func:`neighbourhood` cuts the graph down to the VNets
 within N peerings of one VNet, with their resources. Output is deterministic (sorted), so golden
 files can lock it.
 """
@@ -21,7 +23,7 @@ files can lock it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -38,13 +40,20 @@ VNET, LB_FRONTEND, PRIVATE_ENDPOINT, SERVICE, PLS, GATEWAY, ZONE, ONPREM = (
 PEERING, CONTAINS, CONNECTS, FRONTS, ZONE_LINK = "peering", "contains", "connects", "fronts", "zone-link"
 
 
-def build_graph(estate: Estate, overlapping: Iterable[str] | None = None, resources: bool = True) -> nx.MultiDiGraph:
+def build_graph(
+    estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None = None, resources: bool = True,
+) -> nx.MultiDiGraph:
     """The estate as a MultiDiGraph (see the module docstring for nodes, edges and attributes).
 
-    ``overlapping``: IDs of VNets whose address space overlaps another's; their nodes get
-    ``overlapping=True``. ``resources=False`` keeps only VNets, peering links and on-prem networks.
+    ``overlapping``: IDs of VNets whose address space overlaps another's, or a mapping from those
+    IDs to the worst severity of their overlaps (``error``, ``warning``, ``info``, as
+    :func:`vnets_overlapping` returns); their nodes get ``overlapping=True`` and
+    ``overlap_severity``. ``resources=False`` keeps only VNets, peering links and on-prem networks.
     """
-    over = {rid_key(v) for v in overlapping or ()}
+    if isinstance(overlapping, Mapping):
+        over: dict[str, str | None] = {rid_key(k): v for k, v in overlapping.items()}
+    else:
+        over = {rid_key(k): None for k in overlapping or ()}
     g = nx.MultiDiGraph()
     forwarders = {rid_key(f.vnet_id): f for f in estate.forwarders}
     gateways: dict[str, list[str]] = {}
@@ -56,7 +65,7 @@ def build_graph(estate: Estate, overlapping: Iterable[str] | None = None, resour
         g.add_node(
             v.key, kind=VNET, resource_id=v.id, name=v.name, location=v.location, subscription=v.subscription,
             resource_group=v.resource_group, prefixes=[str(p) for p in v.address_prefixes],
-            overlapping=v.key in over, external=False, dns_servers=[str(ip) for ip in v.dns_servers],
+            overlapping=v.key in over, overlap_severity=over.get(v.key), external=False, dns_servers=[str(ip) for ip in v.dns_servers],
             gateways=gateways.get(v.key, []), forwarder=fwd.device if fwd else None,
             forwarder_ip=str(fwd.ip) if fwd and fwd.ip else None,
         )  # fmt: skip
@@ -68,7 +77,7 @@ def build_graph(estate: Estate, overlapping: Iterable[str] | None = None, resour
                 g.add_node(
                     rk, kind=VNET, resource_id=p.remote_vnet_id, name=pid.name or name_of(p.remote_vnet_id), location="",
                     subscription=pid.subscription, resource_group=pid.resource_group,
-                    prefixes=[str(q) for q in p.remote_prefixes], overlapping=rk in over, external=True,
+                    prefixes=[str(q) for q in p.remote_prefixes], overlapping=rk in over, overlap_severity=over.get(rk), external=True,
                     dns_servers=[], gateways=[], forwarder=None, forwarder_ip=None,
                 )  # fmt: skip
             g.add_edge(v.key, rk, key=p.key, **_peering_attrs(p, v, estate.vnet(p.remote_vnet_id)))
@@ -190,8 +199,11 @@ def neighbourhood(g: nx.MultiDiGraph, vnet_key: str, depth: int = 1) -> nx.Multi
     return g.subgraph(keep).copy()
 
 
-def vnets_overlapping(estate: Estate) -> set[str] | None:
-    """IDs of VNets whose space overlaps another VNet's or declared on-prem space, from
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def vnets_overlapping(estate: Estate) -> dict[str, str] | None:
+    """VNet ID -> the worst severity of its overlaps (``error``, ``warning``, ``info``), from
     :mod:`netplan.overlaps` when that module is present (None when it is not)."""
     import importlib
 
@@ -201,17 +213,20 @@ def vnets_overlapping(estate: Estate) -> set[str] | None:
     except ImportError:
         return None
     report = overlaps.find_overlaps(estate)
-    out: set[str] = set()
+    out: dict[str, str] = {}
     for item in _report_items(report):
         members = _get(item, "members") or ()
         ids = {m for m in (_get(x, "vnet") or _get(x, "vnet_id") for x in members) if isinstance(m, str)}
-        if len(ids) > 1 or (ids and len(members) > len(ids)):
-            out.update(ids)
+        severity = str(_get(item, "severity") or "error")
+        for vid in ids:
+            old = out.get(vid)
+            if old is None or _SEVERITY_ORDER.get(severity, 0) < _SEVERITY_ORDER.get(old, 0):
+                out[vid] = severity
     return out
 
 
 def _report_items(report: Any) -> list[Any]:
-    for attr in ("pairs", "overlaps", "groups"):
+    for attr in ("groups", "overlaps", "pairs"):
         items = _get(report, attr)
         if items:
             return list(items)
@@ -321,7 +336,8 @@ def _vnet_lines(d: dict[str, Any]) -> list[str]:
     if d.get("gateways"):
         lines.append("gateway: " + ", ".join(sorted(d["gateways"])))
     if d.get("overlapping"):
-        lines.append("OVERLAPS")
+        sev = d.get("overlap_severity")
+        lines.append(f"OVERLAPS ({sev})" if sev else "OVERLAPS")
     if d.get("external"):
         lines.append("(not in snapshot)")
     return lines
@@ -362,6 +378,11 @@ _DOT_SHAPES = {LB_FRONTEND: "component", PRIVATE_ENDPOINT: "cds", SERVICE: "box3
                GATEWAY: "hexagon", ZONE: "note", ONPREM: "folder"}  # fmt: skip
 
 
+#: Overlap severity -> (fill, border): red blocks a peering, orange shares a routing domain, grey
+#: never routes (legitimate, P3).
+_OVERLAP_COLORS = {"error": ("#f8d0d0", "#c00000"), "warning": ("#fde8c8", "#d08000"), "info": ("#eeeeee", "#808080")}
+
+
 def to_dot(g: nx.MultiDiGraph, title: str = "vnetplan") -> str:
     """Graphviz source: ``dot -Tsvg``. Subscriptions and regions are clusters."""
     ids = _short_ids(g)
@@ -381,7 +402,8 @@ def to_dot(g: nx.MultiDiGraph, title: str = "vnetplan") -> str:
                 d = g.nodes[n]
                 attrs = [f"label={_dot_label(_vnet_lines(d))}"]
                 if d.get("overlapping"):
-                    attrs.append('style="rounded,filled", fillcolor="#f8d0d0", color="#c00000"')
+                    fill, line = _OVERLAP_COLORS.get(d.get("overlap_severity") or "error", _OVERLAP_COLORS["error"])
+                    attrs.append(f'style="rounded,filled", fillcolor="{fill}", color="{line}"')
                 elif d.get("external"):
                     attrs.append('style="rounded,dashed", color=grey50')
                 out.append(f"      {ids[n]} [{', '.join(attrs)}];")
@@ -488,12 +510,16 @@ def to_mermaid(g: nx.MultiDiGraph) -> str:
             styles.append(f"  linkStyle {edge_no} stroke:#c00000,color:#c00000")
         edge_no += 1
     out.extend(styles)
-    over = [ids[n] for n, d in g.nodes(data=True) if d.get("overlapping")]
     ext = [ids[n] for n, d in g.nodes(data=True) if d.get("external")]
-    out.append("  classDef overlap fill:#f8d0d0,stroke:#c00000,stroke-width:2px")
+    for sev, cls in (("error", "overlap"), ("warning", "overlapWarning"), ("info", "overlapInfo")):
+        fill, line = _OVERLAP_COLORS[sev]
+        out.append(f"  classDef {cls} fill:{fill},stroke:{line},stroke-width:2px")
     out.append("  classDef external stroke-dasharray:4 3,stroke:#808080")
-    if over:
-        out.append(f"  class {','.join(sorted(over, key=_id_order))} overlap")
+    for sev, cls in (("error", "overlap"), ("warning", "overlapWarning"), ("info", "overlapInfo")):
+        over = [ids[n] for n, d in g.nodes(data=True)
+                if d.get("overlapping") and (d.get("overlap_severity") or "error") == sev]  # fmt: skip
+        if over:
+            out.append(f"  class {','.join(sorted(over, key=_id_order))} {cls}")
     if ext:
         out.append(f"  class {','.join(sorted(ext, key=_id_order))} external")
     return "\n".join(out) + "\n"

@@ -266,4 +266,25 @@ def test_vnets_overlapping_reads_pairs_from_the_overlaps_module(monkeypatch: pyt
 
     fake.find_overlaps = find_overlaps  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "netplan.overlaps", fake)
-    assert vnets_overlapping(e) == {a, b}
+    assert vnets_overlapping(e) == {a: "error", b: "error"}
+
+
+def test_vnets_overlapping_keeps_the_worst_severity_per_vnet(monkeypatch: pytest.MonkeyPatch) -> None:
+    e = small_estate().estate()
+    a, b, c = (e.resolve_vnet(n).id for n in ("spoke1", "legacy", "mendix"))
+
+    def group(severity: str, *vnets: str) -> object:
+        return types.SimpleNamespace(severity=severity, members=[types.SimpleNamespace(vnet=v) for v in vnets])
+
+    fake = types.ModuleType("netplan.overlaps")
+    fake.find_overlaps = lambda estate: types.SimpleNamespace(  # type: ignore[attr-defined]
+        groups=[group("info", a, b), group("error", b, c), group("warning", a, c)])
+    monkeypatch.setitem(sys.modules, "netplan.overlaps", fake)
+    marks = vnets_overlapping(e)
+    assert marks == {a: "warning", b: "error", c: "error"}
+    assert marks is not None
+    g = build_graph(e, overlapping=marks, resources=False)
+    dot = to_dot(g)
+    assert 'label="spoke1\\n10.1.0.0/16\\nOVERLAPS (warning)", style="rounded,filled", fillcolor="#fde8c8"' in dot
+    mermaid = to_mermaid(g)
+    assert "overlapWarning" in mermaid and "OVERLAPS (error)" in mermaid
