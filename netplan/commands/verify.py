@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_estate_args(p)
-    p.add_argument("--intent", metavar="FILE", help="intent file: verify every declared connection (needs netplan.intent)")
+    p.add_argument("--intent", metavar="FILE", help="intent file (YAML): verify every declared connection")
     p.add_argument("--app-domain", metavar="DOMAIN", help="the provider's app domain, e.g. azure.mendixapps.io")
     p.add_argument("--provider", metavar="VNET", help="the provider VNet (holds the internal load balancer)")
     p.add_argument("--consumer", action="append", default=[], metavar="VNET", help="a consumer VNet; repeat")
@@ -45,19 +45,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _connections(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The connections to verify: from --intent, or from the flags."""
+def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
+    """The connections to verify: every one declared in --intent, or the one the flags describe."""
     if args.intent:
-        # Hook for the planner's intent file (netplan/intent.py): each declared connection becomes
-        # one verify_connection() call with the provider's domain, the consumer, method and apps.
+        if args.provider or args.consumer or args.app_domain:
+            raise UsageError("give either --intent or --app-domain/--provider/--consumer, not both")
         try:
-            from netplan import intent as intent_mod  # type: ignore[attr-defined]
-        except ImportError:
-            raise UsageError(
-                "--intent needs the intent loader (netplan/intent.py), which this build does not have; "
-                "use --app-domain, --provider and --consumer"
-            ) from None
-        return list(intent_mod.verification_targets(intent_mod.load_intent(args.intent)))
+            from netplan.intent import load_intent
+        except ImportError:  # pragma: no cover - the planner's intent loader ships with the core
+            raise UsageError("--intent needs the intent loader (netplan/intent.py)") from None
+        intent = load_intent(args.intent, estate)
+        prov = intent.provider
+        return [
+            {"provider": prov.vnet_id, "consumer": c.consumer_vnet_id, "app_domain": prov.app_domain,
+             # A wildcard connection ("*") checks the explicit records, else a name the wildcard answers.
+             "apps": [] if c.wildcard else list(c.apps), "method": c.method.value,
+             "lb_frontend": prov.frontend_id}
+            for c in intent.connections
+        ]  # fmt: skip
     missing = [f for f, v in (("--app-domain", args.app_domain), ("--provider", args.provider)) if not v]
     if not args.consumer:
         missing.append("--consumer")
@@ -82,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
     if args.probe_tcp is not None and not 0 < args.probe_tcp < 65536:
         raise UsageError(f"--probe-tcp {args.probe_tcp}: not a TCP port")
     servers = [parse_nameserver(s) for s in args.nameserver]
-    conns = _connections(args)
+    if not args.intent:
+        _connections(args, None)  # usage errors before the (possibly slow) estate load
     estate = load(args)
+    conns = _connections(args, estate)
     sim = DnsSimulator(estate)
     results = [
         verify_connection(

@@ -156,6 +156,7 @@ class _Rec:
     rname: str  # relative record-set name, as in the zone
     values: tuple[str, ...]
     source: str  # "record" | "auto-registered"
+    ttl: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +311,17 @@ class DnsSimulator:
     def for_vnet(self, answer: Answer, vnet: VNet) -> Answer:
         """``answer`` (computed for a VNet with the same context key) as seen from ``vnet``."""
         return answer if rid_key(answer.vnet_id) == vnet.key else replace(answer, vnet_id=vnet.id)
+
+    def zone_records(self, zone: PrivateDnsZone) -> list[tuple[str, str, tuple[str, ...], int | None, str]]:
+        """What the simulator serves from ``zone``: (full name, type, values, TTL, source) for the
+        A, AAAA and CNAME record sets, auto-registered VM records included, sorted by name."""
+        data = self._zone(zone)
+        return sorted(
+            (full, rtype, rec.values, rec.ttl, rec.source)
+            for full, node in data.records.items()
+            for rtype, rec in node.items()
+            if rtype in ("A", "AAAA", "CNAME") and rec.values
+        )
 
     # ------------------------------------------------------------------ answer assembly
 
@@ -629,7 +641,8 @@ class DnsSimulator:
                 full = absolute(rs.name, zone.name)
                 if not is_under(full, zone.name):
                     continue
-                data.add(full, rs.rtype, _Rec(rs.name, rs.values, "auto-registered" if rs.auto_registered else "record"))
+                source = "auto-registered" if rs.auto_registered else "record"
+                data.add(full, rs.rtype, _Rec(rs.name, rs.values, source, rs.ttl))
             for vm_name, ip, rtype in self._registrations(zone):
                 full = absolute(vm_name, zone.name)
                 node = data.records.get(full, {})

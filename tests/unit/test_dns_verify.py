@@ -284,3 +284,24 @@ def test_cli_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr()
     assert rc == 2 and err.out == ""
     assert message in err.err
+
+
+def test_cli_intent_verifies_every_declared_connection(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = estate_builder()[0].write(tmp_path / "e.json")
+    intent = tmp_path / "intent.yaml"
+    intent.write_text(
+        "version: 1\n"
+        "provider:\n  vnet: mendix-vnet\n  load_balancer: mendix-ilb\n  app_domain: azure.mendixapps.io\n"
+        "connections:\n"
+        "  - consumer: pass_peered\n    apps: [myapp, crm]\n"
+        "  - consumer: fail_initiated\n    apps: '*'\n"
+    )
+    rc = main(["verify", "--estate", f, "--intent", str(intent), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 1 and doc["result"] == "FAIL"
+    first, second = doc["connections"]
+    assert first["consumer"].endswith("/pass_peered") and first["result"] == "PASS"
+    assert [c["name"] for c in first["checks"]] == [APP, f"crm.{APP_DOMAIN}"]
+    assert second["consumer"].endswith("/fail_initiated") and second["result"] == "FAIL"
+    assert [c["name"] for c in second["checks"]] == [f"vnetplan-check.{APP_DOMAIN}"]
+    assert main(["verify", "--estate", f, "--intent", str(intent), "--provider", "mendix-vnet"]) == 2
