@@ -418,6 +418,15 @@ class DnsSimulator:
             return None, f"is ambiguous: several resolvers/forwarders hold {ip} (overlapping address spaces)"
         if places:
             return next(iter(places.values()))
+        owners = self.estate.ip_owners(ip) if _is_ip(ip) else []
+        if owners:
+            # A VM we can see, but not what its DNS software does: say how to tell us.
+            o = owners[0]
+            where = f" in VNet {name_of(o.vnet_id)}" if o.vnet_id else ""
+            return None, (
+                f"is {o.kind} {name_of(o.parent_id)}{where}, not a DNS private resolver inbound endpoint; if it "
+                "forwards to Azure DNS, declare it under dns_forwarders"
+            )
         return None, "is not a DNS private resolver inbound endpoint or a declared DNS forwarder in the estate"
 
     # ------------------------------------------------------------------ Azure DNS in one VNet
@@ -686,6 +695,16 @@ class DnsSimulator:
                 rtype = "A" if c.private_ip.version == 4 else "AAAA"
                 idx[rid_key(parent_id(c.subnet_id))].append((vm_name, str(c.private_ip), rtype))
         return dict(idx)
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _brief(w: _Walk) -> str:

@@ -77,3 +77,32 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(
     assert rc == 2
     assert out == ""
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_all_vnets_matrix_json_and_table(estate_file: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "--estate", estate_file, "--all-vnets", f"myapp.{APP_DOMAIN}", "--format", "json")
+    assert rc == 1  # spoke-custom-dns cannot be determined
+    doc = json.loads(out)
+    assert doc["names"] == [f"myapp.{APP_DOMAIN}"] and doc["type"] == "A"
+    by_vnet = {r["vnet"].rsplit("/", 1)[-1]: r for r in doc["results"]}
+    assert by_vnet["spoke-linked"]["addresses"] == ["10.20.0.4"]
+    assert by_vnet["mendix-vnet"]["addresses"] == ["10.20.0.4"]
+    assert by_vnet["spoke-custom-dns"]["status"] == "UNKNOWN"
+    rc, out, _ = run(capsys, "--estate", estate_file, "--all-vnets", f"myapp.{APP_DOMAIN}")
+    assert rc == 1
+    assert out.rstrip().endswith("3 VNets x 1 names: NOERROR 2, UNKNOWN 1")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--vnet", "spoke-linked"],
+        ["--vnet", "spoke-linked", "a.example.com", "b.example.com"],
+        ["--all-vnets", "--vnet", "spoke-linked", "a.example.com"],
+        ["--all-vnets"],
+        ["--all-vnets", "--app-domain", "nothing.example.com"],
+    ],
+)
+def test_resolve_usage_errors(estate_file: str, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    rc, out, err = run(capsys, "--estate", estate_file, *args)
+    assert rc == 2 and out == "" and err.startswith("vnetplan: error: ")

@@ -245,6 +245,15 @@ def test_fail_custom_dns_servers_not_in_the_estate_are_unknown_d2() -> None:
     assert a.reasons[-1].startswith("depends on custom DNS servers 10.50.0.10, 10.50.0.11")
 
 
+def test_custom_dns_server_that_is_a_known_vm_says_how_to_declare_it_d2() -> None:
+    b, _ = hub_with_resolver()
+    b.nic("vm-dns01-nic", "hub", "fw", "10.0.1.10", vm="vm-dns01")
+    b.vnet("unknown_vm_dns", ["10.3.0.0/16"], dns=["10.0.1.10"])
+    a = resolve(b.estate(), "unknown_vm_dns", APP)
+    assert a.status is Status.UNKNOWN
+    assert "nic vm-dns01-nic in VNet hub" in a.reasons[-1] and "dns_forwarders" in a.reasons[-1]
+
+
 def test_pass_custom_dns_pointing_at_a_resolver_inbound_endpoint_resolves_as_in_the_hub_d2() -> None:
     b, _ = hub_with_resolver()
     b.vnet("pass_via_resolver", ["10.3.0.0/16"], dns=["10.0.4.4"])
