@@ -257,7 +257,10 @@ class _Walk:
         return self
 
 
-_DNS_GAP_WORDS = ("dns", "zone", "record", "link", "resolver", "ruleset")
+# Gap kinds that can hide a zone, record, link, resolver or rule: any of them could change an answer.
+_DNS_GAP_WORDS = ("dns", "zone", "record", "link", "resolver", "ruleset", "forwarding")
+# Gap kinds that mean "nothing in this scope was read".
+_WHOLE_SCOPE_KINDS = ("*", "", "all", "subscription", "subscriptions", "resourcegroup", "resource-group")
 
 
 class DnsSimulator:
@@ -271,7 +274,8 @@ class DnsSimulator:
         for ans in estate.public_dns:
             self._public[ans.name][ans.rtype] = ans.values
         self._dns_gaps = tuple(
-            g for g in estate.gaps if g.kind in ("*", "") or any(w in g.kind.lower() for w in _DNS_GAP_WORDS)
+            g for g in estate.gaps
+            if g.kind.lower() in _WHOLE_SCOPE_KINDS or any(w in g.kind.lower() for w in _DNS_GAP_WORDS)
         )
         self._registered: dict[str, list[tuple[str, str, str]]] | None = None
         self._inbound: dict[str, list[ResolverEndpoint]] | None = None

@@ -400,6 +400,19 @@ def test_a_dns_gap_in_the_snapshot_makes_the_answer_unknown() -> None:
     assert "privateDnsZones" in a.reasons[-1]
 
 
+@pytest.mark.parametrize("kind", ["subscription", "*"])
+def test_an_unread_subscription_makes_the_answer_unknown(kind: str) -> None:
+    b, _ = provider_with_spokes()
+    b.gap("/subscriptions/0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c", kind=kind)
+    assert resolve(b.estate(), "pass_linked", APP).status is Status.UNKNOWN
+
+
+def test_a_gap_in_an_unrelated_kind_changes_nothing() -> None:
+    b, _ = provider_with_spokes()
+    b.gap("/subscriptions/0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c", kind="loadBalancers")
+    assert resolve(b.estate(), "pass_linked", APP).status is Status.NOERROR
+
+
 def test_invalid_names_types_and_vnets_are_usage_errors() -> None:
     b, _ = provider_with_spokes()
     sim = DnsSimulator(b.estate())
