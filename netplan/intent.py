@@ -270,7 +270,7 @@ def _pls(r: _Reader, vnet: VNet, lb: LoadBalancer, fe: Frontend, obj: Any, path:
     return PlsSpec(pid, name, nat.id, False, vis, auto)
 
 
-def _connection(r: _Reader, obj: Any, path: PathKey, provider: VNet) -> Connection:
+def _connection(r: _Reader, obj: Any, path: PathKey, provider: VNet, pls_id: str | None) -> Connection:
     c = r.mapping(obj, path, _CONN)
     consumer = r.vnet(c, path, "consumer")
     if consumer.key == provider.key:
@@ -309,8 +309,10 @@ def _connection(r: _Reader, obj: Any, path: PathKey, provider: VNet) -> Connecti
             raise r.fail((*path, "static_ip"), "a static_ip needs 'subnet' (the consumer subnet it is in)")
         if not any(p.contains_ip(static) for p in sub.prefixes):
             raise r.fail((*path, "static_ip"), f"{static} is not in subnet {sub.name} ({', '.join(map(str, sub.prefixes))})")
-        if r.estate.ip_owners(static):
-            owner = r.estate.ip_owners(static)[0]
+        for owner in r.estate.ip_owners(static):
+            pe = r.estate.get(owner.resource_id) if owner.kind == "private-endpoint" else None
+            if pls_id and pe is not None and any(rid_key(c.target_id) == rid_key(pls_id) for c in pe.connections):
+                continue  # the very endpoint this connection asks for, already made
             raise r.fail((*path, "static_ip"), f"{static} is already used by {owner.kind} {owner.resource_id}")
     return Connection(
         consumer_vnet_id=consumer.id, use_case=use_case, method=method, apps=apps,
@@ -378,7 +380,7 @@ def parse_intent(file: str, data: Any, lines: dict[PathKey, int], estate: Estate
     conns_raw = top.get("connections")
     if not isinstance(conns_raw, list) or not conns_raw:
         raise r.fail(("connections",), "'connections' must be a non-empty list")
-    conns = [_connection(r, c, ("connections", i), pvnet) for i, c in enumerate(conns_raw)]
+    conns = [_connection(r, c, ("connections", i), pvnet, pls.id if pls else None) for i, c in enumerate(conns_raw)]
     seen: dict[str, int] = {}
     for i, c in enumerate(conns):
         k = rid_key(c.consumer_vnet_id)

@@ -468,6 +468,14 @@ class _Planner:
         if subnet_id is None:
             self.problem("endpoint-subnet-missing", f"{field_where}: a private endpoint in {vnet.name} needs 'subnet'", group)
             return (), None, None
+        target = self.estate.get(target_id)
+        if isinstance(target, PrivateLinkService) and not any(
+            c.key == "create:" + target.key or c.key == "update:" + target.key for c in self.changes.values()
+        ):
+            sub = parse_id(vnet.id).subscription.lower()
+            if sub not in {s.lower() for s in target.auto_approval_subscriptions}:
+                self.warnings.append(f"{group}: the connection to {target.name} stays Pending until its owner approves it "
+                                     f"(subscription {parse_id(vnet.id).subscription} is not in its autoApproval list)")  # fmt: skip
         p = parse_id(vnet.id)
         pe_id = f"{B.rg_scope(p.subscription, p.resource_group)}/privateEndpoints/{_slug('pe-' + name_of(target_id) + '-' + vnet.name)}"
         body = B.private_endpoint_body(vnet.location, subnet_id, target_id, _slug(f"{vnet.name}-to-{name_of(target_id)}"),

@@ -183,8 +183,11 @@ def peering_blockers(estate: Estate, a: VNet, b: VNet) -> list[Blocker]:
     except ImportError:
         return _local_blockers(estate, a, b)
     found = shared(estate, a.id, b.id)
-    return [Blocker(str(x.code), str(x.message), tuple(str(p) for p in getattr(x, "prefixes", ()) or ()),
-                    getattr(x, "third_vnet_id", None)) for x in found]  # fmt: skip
+    return [
+        Blocker(str(x.code), str(x.message), tuple(f"{p[0]}~{p[1]}" if isinstance(p, tuple) else str(p) for p in x.prefixes),
+                getattr(x, "third_vnet", None))
+        for x in found
+    ]  # fmt: skip
 
 
 def internal_frontends(estate: Estate, vnet: VNet) -> list[tuple[LoadBalancer, Frontend]]:
@@ -196,24 +199,21 @@ def internal_frontends(estate: Estate, vnet: VNet) -> list[tuple[LoadBalancer, F
     ]  # fmt: skip
 
 
-def _free_prefixes(estate: Estate, consumer: VNet) -> list[str]:
-    """Free prefixes the consumer could be re-addressed into (netplan.free when available)."""
+def _free_prefixes(estate: Estate, consumer: VNet) -> tuple[list[str], str | None]:
+    """Free prefixes the consumer could be re-addressed into (netplan.free), and any caveat."""
     try:
-        from netplan import free  # type: ignore[attr-defined, unused-ignore]
+        from netplan.free import find_free  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
-        return []
-    fn = getattr(free, "find_free", None)
-    if fn is None:
-        return []
+        return [], "netplan.free is not available: no free prefixes suggested"
     out: list[str] = []
+    caveat: str | None = None
     for p in consumer.address_prefixes:
-        try:
-            got = fn(estate, p.length)
-        except TypeError:
-            return []
-        items = got if isinstance(got, list | tuple) else getattr(got, "prefixes", [])
-        out.extend(str(x) for x in list(items)[:3])
-    return out
+        if p.version != 4:
+            continue
+        res = find_free(estate, p.length, count=2)
+        out.extend(str(x) for x in res.prefixes)
+        caveat = caveat or res.incomplete
+    return out, caveat
 
 
 def recommend(
@@ -241,6 +241,8 @@ def recommend(
         raise UsageError(f"use case must be one of {', '.join(u.value for u in UseCase)}, not {use_case!r}") from None
     if services < 1:
         raise UsageError("--services must be at least 1")
+    if traffic_gb < 0:
+        raise UsageError("--traffic-gb must not be negative")
     c = consumer if isinstance(consumer, VNet) else estate.resolve_vnet(consumer)
     p = provider if isinstance(provider, VNet) else estate.resolve_vnet(provider)
     if c.key == p.key:
@@ -358,11 +360,15 @@ def recommend(
         decision.append(Reason(Code.NO_METHOD, "neither peering nor Private Link can serve this connection"))
         overlap_only = all(r.code in (Code.OVERLAP, Code.OVERLAP_PEERED) for r in peer_block)
         if overlap_only:
-            unblock.append({
+            free, caveat = _free_prefixes(estate, c)
+            entry: dict[str, Any] = {
                 "action": "re-address",
                 "message": f"re-address {c.name} ({', '.join(map(str, c.address_prefixes))}) into free space, then peer",
-                "free_prefixes": _free_prefixes(estate, c),
-            })  # fmt: skip
+                "free_prefixes": free,
+            }
+            if caveat:
+                entry["caveat"] = caveat
+            unblock.append(entry)
         unblock.append({
             "action": "nat-proxy",
             "message": f"place a NAT or proxy (an NVA with SNAT, or a TCP proxy) in a VNet that overlaps neither, "

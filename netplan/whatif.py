@@ -300,7 +300,7 @@ def post_resources(estate: Estate, changes: ChangeSet) -> tuple[list[dict[str, A
             post.add[rid_key(c.id)] = r
     post.settle_peerings(touched)
     # The Private Link Services see their new endpoint connections.
-    for key, r in post.add.items():
+    for r in list(post.add.values()):
         if r.get("type") != B.TYPE_PE:
             continue
         for conn in r["properties"].get("privateLinkServiceConnections") or []:
@@ -317,7 +317,6 @@ def post_resources(estate: Estate, changes: ChangeSet) -> tuple[list[dict[str, A
             pconns.append({"name": f"{r['name']}.conn", "id": f"{target}/privateEndpointConnections/{r['name']}.conn",
                            "properties": {"privateEndpoint": {"id": r["id"]},
                                           "privateLinkServiceConnectionState": conn["properties"]["privateLinkServiceConnectionState"]}})  # fmt: skip
-        del key
     resources = list(post.vnets.values()) + list(post.add.values())
     return resources, sorted(post.remove), dict(post.placeholders)
 
