@@ -27,6 +27,9 @@ COMMANDS: tuple[str, ...] = (
     "resolve",
     "verify",
     "reach",
+    "recommend",
+    "plan",
+    "whatif",
 )
 
 
