@@ -96,13 +96,17 @@ def parse_prefix(text: object) -> Prefix:
     addr, slash, length_s = text.strip().partition("/")
     if not slash:
         raise AddressError(f"'{text}' is not a CIDR prefix (no /length)")
-    if not length_s.isdigit():
+    # isascii(): str.isdigit() also accepts digits such as '²' or '١', which int() rejects or reads.
+    if not (length_s.isascii() and length_s.isdigit()):
         raise AddressError(f"'{text}' has an invalid prefix length")
     length = int(length_s)
     if ":" not in addr:
         parts = addr.split(".")
-        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
             raise AddressError(f"'{text}' is not a valid IPv4 prefix")
+        if any(len(p) > 1 and p[0] == "0" for p in parts):
+            # Leading zeros read as octal by some tools; ipaddress rejects them too.
+            raise AddressError(f"'{text}' has an octet with a leading zero")
         o0, o1, o2, o3 = (int(p) for p in parts)
         if max(o0, o1, o2, o3) > 255:
             raise AddressError(f"'{text}' has an octet above 255")
@@ -112,6 +116,9 @@ def parse_prefix(text: object) -> Prefix:
         if value & (_V4_MAX >> length):
             raise AddressError(f"'{text}' has host bits set (did you mean {_network_text(4, value, length)}?)")
         return Prefix(4, value, length)
+    if "%" in addr:
+        # ipaddress accepts a zone index (fe80::%eth0); a network prefix never carries one.
+        raise AddressError(f"'{text}' is not a valid IPv6 prefix (zone index)")
     try:
         ip6 = ipaddress.IPv6Address(addr)
     except ValueError as exc:

@@ -1,0 +1,134 @@
+"""netplan.addr against the standard library: parse/str round trips, strictness, overlap and
+containment (including the IPv4-vs-IPv6 decision), and the prefix index (hypothesis)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from netplan.addr import AddressError, Prefix, PrefixIndex, parse_ip, parse_prefix, prefix_of_ip
+
+V4 = st.builds(
+    lambda v, n: ipaddress.IPv4Network((v >> (32 - n) << (32 - n), n)),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 32),
+)
+V6 = st.builds(
+    lambda v, n: ipaddress.IPv6Network((v >> (128 - n) << (128 - n), n)),
+    st.integers(0, 2**128 - 1),
+    st.integers(0, 128),
+)
+NETWORKS = st.one_of(V4, V6)
+
+
+@given(NETWORKS)
+def test_parse_then_str_round_trips_to_the_canonical_text(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> None:
+    p = parse_prefix(str(net))
+    assert str(p) == str(net)
+    assert p.network == net
+    assert (p.first, p.last, p.size) == (
+        int(net.network_address),
+        int(net.broadcast_address),
+        net.num_addresses,
+    )
+    assert parse_prefix(str(p)) == p
+
+
+@given(NETWORKS, st.data())
+def test_host_bits_are_rejected_like_ipaddress_strict(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network, data: st.DataObject
+) -> None:
+    if net.num_addresses == 1:
+        return
+    offset = data.draw(st.integers(1, net.num_addresses - 1))
+    text = f"{net.network_address + offset}/{net.prefixlen}"
+    with pytest.raises(ValueError):
+        ipaddress.ip_network(text, strict=True)
+    with pytest.raises(AddressError, match="host bits"):
+        parse_prefix(text)
+
+
+# Near-valid text: digits, dots, colons, hex letters, slashes and a few traps.
+NEAR = st.text(alphabet="0123456789abcdef.:/%", min_size=1, max_size=24)
+TRAPS = st.sampled_from(
+    [
+        "10.0.0.0/8", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0/8", "10.0.0.0.0/8", "256.0.0.0/8",
+        "010.0.0.0/8", "10.0.0.0/08", "10.0.0.0/", "/8", "10.0.0.0", "10.0.0.0/8/8", "fd00::/129",
+        "fd00::/64", "fd00::1/64", "::/0", "fe80::%eth0/64", "10.0.0.0/²", "١0.0.0.0/8", "10.0.0.0 /8",
+        "1.2.3.4/32", "::ffff:10.0.0.0/104", "fd00:::/64",
+    ]
+)  # fmt: skip
+
+
+def _stdlib_accepts(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        return None
+
+
+@settings(max_examples=1500)
+@given(st.one_of(NEAR, TRAPS))
+@example("10.0.0.0/²")
+@example("١0.0.0.0/8")
+def test_parse_prefix_accepts_exactly_what_strict_ipaddress_accepts(text: str) -> None:
+    """Malformed text only ever raises AddressError (the loader turns it into one exit-2 line).
+
+    Written as ``a.b.c.d/len`` or ``v6/len``: an address without ``/len`` is not a prefix here,
+    although ``ipaddress`` reads it as a host route; nor is an IPv6 address with a zone index.
+    """
+    # Zone indexes (fe80::%eth0) are addresses of an interface, never a network prefix.
+    expected = _stdlib_accepts(text) if "/" in text and "%" not in text else None
+    try:
+        got = parse_prefix(text)
+    except AddressError:
+        assert expected is None, f"rejected {text!r}, ipaddress accepts {expected}"
+        return
+    assert expected is not None, f"accepted {text!r} as {got}, ipaddress rejects it"
+    assert got.network == expected
+
+
+@given(st.lists(NETWORKS, min_size=2, max_size=2))
+def test_overlaps_and_contains_agree_with_ipaddress(
+    nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> None:
+    a, b = nets
+    pa, pb = parse_prefix(str(a)), parse_prefix(str(b))
+    # ipaddress answers False across versions for overlaps()...
+    assert pa.overlaps(pb) == a.overlaps(b)
+    if a.version != b.version:
+        # ...but raises for subnet_of(); the decision made once in netplan.addr: never contained.
+        with pytest.raises(TypeError):
+            a.subnet_of(b)  # type: ignore[arg-type]
+        assert not pa.contains(pb) and not pb.contains(pa)
+    else:
+        assert pa.contains(pb) == b.subnet_of(a)  # type: ignore[arg-type]
+        # CIDR prefixes are laminar: overlapping means one contains the other.
+        assert pa.overlaps(pb) == (pa.contains(pb) or pb.contains(pa))
+
+
+def test_ipv4_and_ipv6_never_overlap_even_for_mapped_addresses() -> None:
+    v4 = parse_prefix("10.0.0.0/8")
+    mapped = parse_prefix("::ffff:10.0.0.0/104")
+    assert not v4.overlaps(mapped) and not mapped.overlaps(v4)
+    assert not parse_prefix("0.0.0.0/0").overlaps(parse_prefix("::/0"))
+    assert not parse_prefix("::/0").contains_ip(parse_ip("10.1.2.3"))
+
+
+@settings(max_examples=200)
+@given(st.lists(V4, min_size=1, max_size=20), st.integers(0, 2**32 - 1))
+def test_prefix_index_finds_every_containing_prefix_longest_first(
+    nets: list[ipaddress.IPv4Network], value: int
+) -> None:
+    items: list[tuple[Prefix, object]] = [(parse_prefix(str(n)), i) for i, n in enumerate(nets)]
+    ip = ipaddress.IPv4Address(value)
+    hits = PrefixIndex(items).lookup(ip)
+    assert sorted(obj for _, obj in hits) == sorted(i for i, n in enumerate(nets) if ip in n)  # type: ignore[type-var]
+    lengths = [p.length for p, _ in hits]
+    assert lengths == sorted(lengths, reverse=True)
+    assert all(p.contains(prefix_of_ip(ip)) for p, _ in hits)
