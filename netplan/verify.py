@@ -279,7 +279,8 @@ def check_name(
         reasons.append(f"cannot tell what {consumer.name} resolves: {answer.reasons[-1] if answer.reasons else 'unknown'}")
     elif not answer.resolved:
         results.append(Result.FAIL)
-        reasons.append(f"{name} does not resolve from {consumer.name} to {exp_text}: {got}")
+        to = f" to {exp_text}" if expected else ""
+        reasons.append(f"{name} does not resolve from {consumer.name}{to}: {got}")
     elif expected is None:
         results.append(Result.UNKNOWN)
         reasons.append(f"resolves to {got}, but the expected target cannot be derived from the estate")
@@ -287,7 +288,7 @@ def check_name(
         results.append(Result.FAIL)
         reasons.append(f"resolves to {got}, expected {exp_text} ({expected.description})")
     else:
-        what = "LB frontend" if expected.kind == "lb-frontend" else "private endpoint"
+        what = {"lb-frontend": "LB frontend", "private-endpoint": "private endpoint"}.get(expected.kind, "address")
         verdicts = [_reach(estate, consumer, ip) for ip in answer.addresses]
         vals = [v[0] for v in verdicts]
         why = "; ".join(m for v in verdicts for m in v[1])
@@ -412,3 +413,103 @@ def verify_connection(
         method=in_force,
         result=result, expected=expected, checks=checks, reasons=tuple(reasons + failures),
     )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------
+# The other direction: the provider's apps reaching internal services by name
+
+
+@dataclass(frozen=True)
+class ServiceVerification:
+    """Whether ``fqdn`` resolves from ``vnet_id`` (the provider) to the service and is reachable."""
+
+    vnet_id: str
+    fqdn: str
+    #: "private-endpoint" (a private endpoint to the service's PLS) or "private-zone" (a linked zone).
+    via: str
+    result: Result
+    expected: Expected | None
+    check: NameCheck
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "vnet": self.vnet_id, "fqdn": self.fqdn, "via": self.via, "result": self.result.value,
+            "expected": list(self.expected.addresses) if self.expected else None,
+            "check": self.check.to_dict(), "reasons": list(self.reasons),
+        }  # fmt: skip
+
+
+def verify_service(
+    estate: Estate,
+    vnet: VNet | str,
+    fqdn: str,
+    *,
+    pls_id: str | None = None,
+    zone_id: str | None = None,
+    nameservers: Sequence[Nameserver | str] = (),
+    probe_tcp: int | None = None,
+    timeout: float = 2.0,
+    retries: int = 1,
+    simulator: DnsSimulator | None = None,
+) -> ServiceVerification:
+    """Verify that ``vnet`` resolves ``fqdn`` to the service and reaches it.
+
+    Give exactly one of ``pls_id`` (expected: the IP of a private endpoint in ``vnet`` connected to
+    that Private Link Service) or ``zone_id`` (expected: the answer comes from that private zone,
+    which must be linked to ``vnet``).
+    """
+    from netplan.dns.live import parse_nameserver
+
+    if (pls_id is None) == (zone_id is None):
+        raise UsageError("verify_service needs exactly one of pls_id or zone_id")
+    v = vnet if isinstance(vnet, VNet) else estate.resolve_vnet(vnet)
+    try:
+        name = normalize(fqdn)
+    except DnsNameError as exc:
+        raise UsageError(str(exc)) from None
+    servers = [ns if isinstance(ns, Nameserver) else parse_nameserver(ns) for ns in nameservers]
+    sim = simulator or DnsSimulator(estate)
+    reasons: list[str] = []
+    failures: list[str] = []
+    expected: Expected | None = None
+    if pls_id is not None:
+        via = "private-endpoint"
+        pls = estate.get(pls_id)
+        label = pls.name if isinstance(pls, PrivateLinkService) else pls_id.rsplit("/", 1)[-1]
+        pes = [
+            pe for pe in estate.private_endpoints
+            if any(rid_key(c.target_id) == rid_key(pls_id) for c in pe.connections)
+            and (pv := estate.vnet_of_subnet(pe.subnet_id)) is not None and pv.key == v.key
+        ]  # fmt: skip
+        if not pes:
+            failures.append(f"no private endpoint in {v.name} connects to Private Link Service {label}")
+        else:
+            ips = [str(ip) for pe in pes for ip in estate.endpoint_ips(pe)]
+            for pe in pes:
+                for c in pe.connections:
+                    if rid_key(c.target_id) == rid_key(pls_id) and c.status is not ConnectionStatus.APPROVED:
+                        failures.append(f"private endpoint {pe.name}: connection to {label} is {c.status.value}, not Approved")
+            if ips:
+                desc = f"the private endpoint {', '.join(pe.name for pe in pes)} ({', '.join(ips)}) to {label}"
+                expected = Expected(Method.PRIVATE_LINK, tuple(dict.fromkeys(ips)), "private-endpoint",
+                                    tuple(pe.id for pe in pes), desc)  # fmt: skip
+                reasons.append(f"expected target: {desc}")
+    else:
+        assert zone_id is not None
+        via = "private-zone"
+        zone = estate.zone(zone_id)
+        zname = zone.name if zone is not None else zone_id.rsplit("/", 1)[-1]
+        if zone is None:
+            failures.append(f"private zone {zone_id} is not in the snapshot")
+        elif not any(rid_key(link.zone_id) == zone.key for link in estate.links_of_vnet(v.id)):
+            failures.append(f"private zone {zname} is not linked to {v.name} (D1)")
+        answer = sim.resolve(v, name)
+        if zone is not None and answer.resolved and answer.zone_id and rid_key(answer.zone_id) == zone.key:
+            desc = f"the record in zone {zname}"
+            expected = Expected(Method.AUTO, answer.addresses, "zone-record", (zone.id,), desc)
+            reasons.append(f"expected target: {desc} ({', '.join(answer.addresses)})")
+    check = check_name(estate, sim, v, name, expected, nameservers=servers, probe_tcp=probe_tcp,
+                       timeout=timeout, retries=retries)  # fmt: skip
+    result = combine([check.result] + [Result.FAIL] * bool(failures))
+    return ServiceVerification(v.id, name, via, result, expected, check, tuple(reasons + failures))

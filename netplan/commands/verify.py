@@ -56,13 +56,19 @@ def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
             raise UsageError("--intent needs the intent loader (netplan/intent.py)") from None
         intent = load_intent(args.intent, estate)
         prov = intent.provider
-        return [
+        conns: list[dict[str, Any]] = [
             {"provider": prov.vnet_id, "consumer": c.consumer_vnet_id, "app_domain": prov.app_domain,
              # A wildcard connection ("*") checks the explicit records, else a name the wildcard answers.
              "apps": [] if c.wildcard else list(c.apps), "method": c.method.value,
              "lb_frontend": prov.frontend_id}
             for c in intent.connections
         ]  # fmt: skip
+        # The other direction: the provider's apps reaching internal services by name.
+        conns += [
+            {"service": True, "vnet": prov.vnet_id, "fqdn": s.fqdn, "pls_id": s.pls_id, "zone_id": s.zone_id}
+            for s in intent.services
+        ]
+        return conns
     missing = [f for f, v in (("--app-domain", args.app_domain), ("--provider", args.provider)) if not v]
     if not args.consumer:
         missing.append("--consumer")
@@ -78,7 +84,7 @@ def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     from netplan.dns.live import parse_nameserver
     from netplan.dns.simulator import DnsSimulator
-    from netplan.verify import combine, verify_connection
+    from netplan.verify import combine, verify_connection, verify_service
 
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
@@ -97,42 +103,50 @@ def run(args: argparse.Namespace) -> int:
             estate, c["provider"], c["consumer"], c["app_domain"], c.get("apps") or (), c.get("method") or "auto",
             c.get("lb_frontend"), servers, args.probe_tcp, timeout=args.timeout, retries=args.retries, simulator=sim,
         )
-        for c in conns
+        for c in conns if not c.get("service")
     ]  # fmt: skip
-    overall = combine([r.result for r in results])
+    services = [
+        verify_service(estate, c["vnet"], c["fqdn"], pls_id=c["pls_id"], zone_id=c["zone_id"], nameservers=servers,
+                       probe_tcp=args.probe_tcp, timeout=args.timeout, retries=args.retries, simulator=sim)
+        for c in conns if c.get("service")
+    ]  # fmt: skip
+    overall = combine([r.result for r in results] + [s.result for s in services])
     if args.format == "json":
-        emit_json({"result": overall.value, "connections": [r.to_dict() for r in results]})
+        doc: dict[str, Any] = {"result": overall.value, "connections": [r.to_dict() for r in results]}
+        if args.intent:
+            doc["services"] = [s.to_dict() for s in services]
+        emit_json(doc)
     else:
-        emit(render(estate, results, bool(servers)))
+        emit(render(estate, results, bool(servers), services))
     return int(ExitCode.OK if overall.value == "PASS" else ExitCode.PROBLEMS)
 
 
-def render(estate: Any, results: list[Any], live: bool) -> str:
-    """One row per consumer x name: expected, simulated, live side by side, result and why."""
+def render(estate: Any, results: list[Any], live: bool, services: list[Any] | None = None) -> str:
+    """One row per consumer x name (and per internal service): expected, simulated, live side by
+    side, the result and why."""
     from netplan.render import table
+    from netplan.verify import combine
 
     def vname(rid: str) -> str:
         v = estate.vnet(rid)
         return v.name if v is not None else rid
 
+    def row(who: str, how: str, c: Any) -> list[str]:
+        sim = ", ".join(c.simulated.addresses) if c.simulated.resolved else c.simulated.status.value
+        live_col = ["; ".join(f"{a.nameserver} {a.summary()}" for a in c.live) or "-"] if live else []
+        return [who, c.name, how, ", ".join(c.expected) or "?", sim, *live_col, c.result.value, "; ".join(c.reasons)]
+
     headers = ["consumer", "name", "method", "expected", "simulated", *(["live"] if live else []), "result", "why"]
     rows: list[list[str]] = []
     notes: list[str] = []
     for r in results:
-        for c in r.checks:
-            sim = ", ".join(c.simulated.addresses) if c.simulated.resolved else c.simulated.status.value
-            live_col = ["; ".join(f"{a.nameserver} {a.summary()}" for a in c.live) or "-"] if live else []
-            why = "; ".join(c.reasons)
-            rows.append([vname(r.consumer_vnet_id), c.name, r.method.value, ", ".join(c.expected) or "?", sim,
-                         *live_col, c.result.value, why])  # fmt: skip
-        if not r.checks:
-            rows.append([vname(r.consumer_vnet_id), "-", r.method.value, "?", "-", *(["-"] if live else []),
-                         r.result.value, "; ".join(r.reasons)])  # fmt: skip
+        rows += [row(vname(r.consumer_vnet_id), r.method.value, c) for c in r.checks]
         notes += [f"{vname(r.consumer_vnet_id)}: {x}" for x in r.reasons]
-    from netplan.verify import combine
-
+    for s in services or []:
+        rows.append(row(vname(s.vnet_id), f"service ({s.via})", s.check))
+        notes += [f"{vname(s.vnet_id)} -> {s.fqdn}: {x}" for x in s.reasons]
     out = [table(headers, rows)]
     if notes:
         out += ["", *notes]
-    out += ["", f"result: {combine([r.result for r in results]).value}"]
+    out += ["", f"result: {combine([r.result for r in results] + [s.result for s in services or []]).value}"]
     return "\n".join(out)

@@ -17,7 +17,7 @@ from netplan.cli import main
 from netplan.dns.live import LiveAnswer, Nameserver, parse_nameserver
 from netplan.dns.simulator import DnsSimulator
 from netplan.errors import RefError, UsageError
-from netplan.verify import Method, Result, check_name, expected_target, verify_connection
+from netplan.verify import Method, Result, check_name, expected_target, verify_connection, verify_service
 from tests.dns.builders import APP_DOMAIN, mendix_provider
 from tests.unit.builders import EstateBuilder
 
@@ -305,3 +305,71 @@ def test_cli_intent_verifies_every_declared_connection(tmp_path: Path, capsys: p
     assert second["consumer"].endswith("/fail_initiated") and second["result"] == "FAIL"
     assert [c["name"] for c in second["checks"]] == [f"vnetplan-check.{APP_DOMAIN}"]
     assert main(["verify", "--estate", f, "--intent", str(intent), "--provider", "mendix-vnet"]) == 2
+
+
+# ---------------------------------------------------------------- internal services (provider -> service)
+
+
+def services_builder(*, with_pe: bool = True, link_corp_zone: bool = True) -> EstateBuilder:
+    """The provider's apps reach a corporate database through Private Link, and an API by a linked zone."""
+    b, _ = estate_builder()
+    b.subnet("mendix-vnet", "pe", "10.20.6.0/24")
+    b.vnet("corp-data", ["10.40.0.0/16"], subnets={"db": "10.40.1.0/24", "nat": "10.40.9.0/28"})
+    db_fe = b.lb("db-ilb", "corp-data", "db", "10.40.1.10")
+    pls = b.pls("db-pls", db_fe, "corp-data", "nat", "10.40.9.5")
+    if with_pe:
+        b.pe("pe-db", "mendix-vnet", "pe", "10.20.6.5", pls, rg="rg-mendix")
+    corp = b.zone("corp.internal")
+    b.record(corp, "db", "A", ["10.20.6.5"])
+    b.record(corp, "api", "A", ["10.1.1.20"])  # a VM in pass_peered, which is peered with the provider
+    b.nic("api-nic", "pass_peered", "app", "10.1.1.20", vm="vm-api")
+    if link_corp_zone:
+        b.zone_link(corp, "mendix-vnet")
+    return b
+
+
+def test_pass_service_through_a_private_endpoint_and_a_linked_zone() -> None:
+    b = services_builder()
+    e = b.estate()
+    pls_id = b.rid("privateLinkServices", "db-pls")
+    zone_id = e.zones_named("corp.internal")[0].id
+    db = verify_service(e, "mendix-vnet", "db.corp.internal", pls_id=pls_id)
+    assert db.result is Result.PASS, db.check.reasons
+    assert db.expected is not None and db.expected.addresses == ("10.20.6.5",)
+    api = verify_service(e, "mendix-vnet", "api.corp.internal", zone_id=zone_id)
+    assert api.result is Result.PASS, (api.reasons, api.check.reasons)
+
+
+def test_fail_service_without_endpoint_or_zone_link() -> None:
+    b = services_builder(with_pe=False, link_corp_zone=False)
+    e = b.estate()
+    db = verify_service(e, "mendix-vnet", "db.corp.internal", pls_id=b.rid("privateLinkServices", "db-pls"))
+    assert db.result is Result.FAIL
+    assert "no private endpoint in mendix-vnet connects to Private Link Service db-pls" in db.reasons
+    api = verify_service(e, "mendix-vnet", "api.corp.internal", zone_id=e.zones_named("corp.internal")[0].id)
+    assert api.result is Result.FAIL
+    assert "private zone corp.internal is not linked to mendix-vnet (D1)" in api.reasons
+    with pytest.raises(UsageError):
+        verify_service(e, "mendix-vnet", "api.corp.internal")
+
+
+def test_cli_intent_also_verifies_internal_services(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = services_builder().write(tmp_path / "e.json")
+    intent = tmp_path / "intent.yaml"
+    intent.write_text(
+        "version: 1\n"
+        "provider:\n  vnet: mendix-vnet\n  load_balancer: mendix-ilb\n  app_domain: azure.mendixapps.io\n"
+        "connections:\n  - consumer: pass_peered\n    apps: [myapp]\n"
+        "internal_services:\n"
+        "  - fqdn: db.corp.internal\n    private_link_service: db-pls\n    subnet: pe\n"
+        "  - fqdn: api.corp.internal\n    private_zone: corp.internal\n"
+    )
+    rc = main(["verify", "--estate", f, "--intent", str(intent), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 0, doc
+    assert [(s["fqdn"], s["via"], s["result"]) for s in doc["services"]] == [
+        ("db.corp.internal", "private-endpoint", "PASS"), ("api.corp.internal", "private-zone", "PASS"),
+    ]
+    assert main(["verify", "--estate", f, "--intent", str(intent)]) == 0
+    out = capsys.readouterr().out
+    assert "service (private-endpoint)" in out and "service (private-zone)" in out
