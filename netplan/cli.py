@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "recommend",
     "plan",
     "whatif",
+    "apply",
 )
 
 

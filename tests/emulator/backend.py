@@ -364,8 +364,10 @@ class Backend:
                 return ArmResponse(e.status, e.body(), dict(e.headers))
 
     def _dispatch(self, req: ArmRequest) -> ArmResponse:
-        from . import network, privatedns
+        from . import authz, network, privatedns
 
+        if req.method == "GET" and authz.is_permissions_path(req.path):
+            return authz.permissions(self, req)
         parts = [p for p in req.path.split("/") if p]
         low = [p.lower() for p in parts]
         if low == ["subscriptions"]:
