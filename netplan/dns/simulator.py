@@ -281,6 +281,7 @@ class DnsSimulator:
         self._inbound: dict[str, list[ResolverEndpoint]] | None = None
         self._rules_by_ruleset: dict[str, list[ForwardingRule]] | None = None
         self._rulesets_by_vnet: dict[str, list[str]] | None = None
+        self._endpoint_targets: set[str] | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -517,6 +518,20 @@ class DnsSimulator:
             )
             return False, None
         walk.zone = zone
+        came = walk.chain[-1] if walk.chain else None
+        if came is not None and came.source == "public-privatelink" and came.value == qname:
+            # Public DNS publishes the privatelink CNAME only for a resource that has a private
+            # endpoint somewhere. If the snapshot shows none, we cannot know whether the query ever
+            # reaches this zone (no endpoint: the public address; one in another tenant: NXDOMAIN).
+            resource = came.name.split(".", 1)[0]
+            if not self._has_endpoint_to(resource):
+                walk.finish(
+                    Status.UNKNOWN,
+                    f"{qname} has no record in linked zone {zone.name}; public DNS adds the privatelink CNAME only "
+                    f"when '{resource}' has a private endpoint somewhere, and the snapshot shows none: without one "
+                    "the public address is returned, with one elsewhere (another tenant) the answer is NXDOMAIN",
+                )
+                return True, None
         note = (
             "; the link's NxDomainRedirect has no effect on a zone that is not privatelink.* (D5)" if redirect else ""
         )
@@ -525,6 +540,14 @@ class DnsSimulator:
             f"{qname} has no record in linked zone {zone.name}, which is authoritative for its namespace (D3){note}",
         )
         return True, None
+
+    def _has_endpoint_to(self, resource_name: str) -> bool:
+        """Whether a private endpoint in the snapshot connects to a resource named ``resource_name``."""
+        if self._endpoint_targets is None:
+            self._endpoint_targets = {
+                name_of(c.target_id).lower() for pe in self.estate.private_endpoints for c in pe.connections
+            }
+        return resource_name.lower() in self._endpoint_targets
 
     def _public_step(self, qname: str, rt: str, walk: _Walk) -> tuple[bool, str | None]:
         declared = self._public.get(qname)

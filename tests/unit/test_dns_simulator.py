@@ -113,6 +113,22 @@ def test_fail_unlinked_vnet_follows_the_privatelink_cname_to_public_dns_d4() -> 
     assert a.chain[0].value == "acct.privatelink.blob.core.windows.net"
 
 
+def test_missing_privatelink_record_is_nxdomain_when_the_resource_has_an_endpoint_d4() -> None:
+    b = privatelink_estate()
+    storage = "/subscriptions/0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/other"
+    b.pe("pe-other", "pass_linked_privatelink", "pe", "10.1.2.9", storage, group_ids=["blob"])
+    a = resolve(b.estate(), "pass_linked_privatelink", "other.blob.core.windows.net")
+    assert a.status is Status.NXDOMAIN
+    assert a.chain[0].value == "other.privatelink.blob.core.windows.net"
+
+
+def test_missing_privatelink_record_without_a_known_endpoint_is_unknown_d4() -> None:
+    # Public DNS only CNAMEs into privatelink when the account has an endpoint somewhere.
+    a = resolve(privatelink_estate().estate(), "pass_linked_privatelink", "other.blob.core.windows.net")
+    assert a.status is Status.UNKNOWN
+    assert "has a private endpoint somewhere" in a.reasons[-1]
+
+
 def test_keyvault_uses_its_own_privatelink_zone_name_d4() -> None:
     b = EstateBuilder()
     b.vnet("spoke", ["10.1.0.0/16"])
@@ -130,8 +146,8 @@ def test_nxdomain_redirect_on_privatelink_link_falls_back_to_public_d5() -> None
     a = resolve(e, "pass_linked_privatelink", "other.blob.core.windows.net")
     assert a.status is Status.PUBLIC
     assert any("NxDomainRedirect" in r and "D5" in r for r in a.reasons)
-    # Without the policy the privatelink zone is authoritative: NXDOMAIN.
-    strict = resolve(privatelink_estate().estate(), "pass_linked_privatelink", "other.blob.core.windows.net")
+    # Without the policy the privatelink zone is authoritative: NXDOMAIN (asked directly).
+    strict = resolve(privatelink_estate().estate(), "pass_linked_privatelink", "other.privatelink.blob.core.windows.net")
     assert strict.status is Status.NXDOMAIN
 
 
