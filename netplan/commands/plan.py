@@ -121,7 +121,10 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
         out.append("<details><summary>REST bodies</summary>")
         out.append("")
         for i, c in enumerate(cs.changes, 1):
-            out += [f"{i}. `{c.action.value.upper()} {c.id}?api-version={c.api_version}`", "", "```diff", *_body_lines(c), "```", ""]
+            verb = "DELETE" if c.action.value == "delete" else "PUT"
+            query = "".join(f"&{k}={v}" for k, v in c.query.items())
+            out += [f"{i}. {c.action.value}: `{verb} {c.id}?api-version={c.api_version}{query}`", "", "```diff",
+                    *_body_lines(c), "```", ""]  # fmt: skip
         out.append("</details>")
         out.append("")
     for p in cs.problems:

@@ -426,3 +426,35 @@ def test_cli_plan_bad_intent_exits_2_with_file_line_field(tmp_path: Path, capsys
     err = capsys.readouterr().err
     assert f"{bad}: line 12: connections[0].consumer: no VNet matches 'vnet-spoke-z'" in err
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["plan", "whatif", "recommend"])
+def test_planner_commands_load_neither_azure_sdk_nor_textual(tmp_path: Path, command: str) -> None:
+    import subprocess
+    import sys
+
+    from tests.unit.test_import_hygiene import PROBE, ROOT
+
+    est = mendix_builder().write(tmp_path / "estate.json")
+    intent = str(intent_file(tmp_path, PEERING_A + PL_B))
+    args = {
+        "plan": ["plan", "--estate", est, "--intent", intent, "--what-if"],
+        "whatif": ["whatif", "--estate", est, "--intent", intent],
+        "recommend": ["recommend", "--estate", est, "--consumer", "vnet-spoke-b", "--provider", "vnet-mendix",
+                      "--use-case", "expose-apps"],
+    }[command]  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert out["rc"] in (0, 1), proc.stderr
+    assert out["heavy"] == [], f"vnetplan {command} loaded {out['heavy']}"
+
+
+def test_markdown_for_a_pull_request_comment_is_stable(tmp_path: Path) -> None:
+    from netplan.commands.plan import render_markdown
+
+    cs = plan_of(mendix_builder().estate(), intent_file(tmp_path, PEERING_A + PL_B))
+    text = render_markdown(cs) + "\n"
+    path = GOLDEN / "plan_mixed.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), "markdown differs from plan_mixed.md; inspect, then UPDATE_GOLDEN=1"
