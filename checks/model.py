@@ -1,0 +1,163 @@
+"""How a compliance rule is declared, and what it yields.
+
+A :class:`Rule` owns its metadata (stable opaque id, :class:`Severity`, title, rationale,
+remediation with the ``az`` command where there is one, Microsoft references, tags), validated
+when the rule module is imported: a malformed rule fails the import, not a compliance run. Its
+``check`` is a pure function of a :class:`Context` (the Estate, the optional intent, and shared
+indexes computed once per run) that yields :class:`Outcome` values: one per resource it judged,
+PASS, FAIL or UNKNOWN (with the reason), so coverage is visible and a gap never reads as a pass.
+:meth:`Rule.run` turns outcomes into the neutral :class:`netplan.report.Finding`.
+
+Severity and Status are the enums of :mod:`netplan.report.model`, re-exported here, so the rules
+and the writers share one definition without the core importing this package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from netplan.estate import Estate
+from netplan.ids import rid_key
+from netplan.model import PeeringState, VNet
+from netplan.report.model import Finding, RuleInfo, Severity, Status
+
+__all__ = ["Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
+
+#: ``VNP-<AREA>-<NNN>``: opaque and stable; the title may change, the id never does.
+RULE_ID = re.compile(r"^VNP-[A-Z]{2,6}-\d{3}$")
+TAG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: Only Microsoft's documentation is cited as a reference for Azure behaviour.
+REFERENCE = re.compile(r"^https://learn\.microsoft\.com/\S+$")
+
+
+class RuleDefinitionError(ValueError):
+    """A rule whose metadata is invalid (raised at import of the rule module)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One judgement of a rule about one resource (``item`` when a resource is judged more than once)."""
+
+    status: Status
+    resource: str
+    message: str
+    item: str = ""
+
+
+def passed(resource: str, message: str, item: str = "") -> Outcome:
+    return Outcome(Status.PASS, resource, message, item)
+
+
+def failed(resource: str, message: str, item: str = "") -> Outcome:
+    return Outcome(Status.FAIL, resource, message, item)
+
+
+def unknown(resource: str, message: str, item: str = "") -> Outcome:
+    return Outcome(Status.UNKNOWN, resource, message, item)
+
+
+class Context:
+    """What a rule may look at: the Estate, the intent (or None), and indexes shared by rules.
+
+    Indexes are built on first use and cached for the run, each in one pass over the estate.
+    """
+
+    def __init__(self, estate: Estate, intent: Any | None = None) -> None:
+        self.estate = estate
+        self.intent = intent
+
+    @cached_property
+    def _connected_links(self) -> set[tuple[str, str]]:
+        return {
+            (v.key, rid_key(p.remote_vnet_id))
+            for v in self.estate.vnets
+            for p in v.peerings
+            if p.state is PeeringState.CONNECTED
+        }
+
+    def both_connected(self, a: str, b: str) -> bool:
+        """Both link objects of the a-b peering exist and are Connected (P1: only then traffic flows)."""
+        ka, kb = rid_key(a), rid_key(b)
+        links = self._connected_links
+        return (ka, kb) in links and (kb, ka) in links
+
+    @cached_property
+    def connected_peers(self) -> dict[str, list[VNet]]:
+        """VNet key -> the VNets in the snapshot it is peered with, both links Connected."""
+        out: dict[str, list[VNet]] = defaultdict(list)
+        links = self._connected_links
+        for a, b in links:
+            if (b, a) in links:
+                remote = self.estate.vnet(b)
+                if remote is not None:
+                    out[a].append(remote)
+        for peers in out.values():
+            peers.sort(key=lambda v: v.key)
+        return dict(out)
+
+    @cached_property
+    def record_ips(self) -> set[str]:
+        """Every address an A/AAAA record in any private zone points to (as text)."""
+        return {v for r in self.estate.record_sets if r.rtype in ("A", "AAAA") for v in r.values}
+
+    def gap_note(self, rid: str) -> str | None:
+        """Why the snapshot may be incomplete for ``rid`` (a recorded gap covering it), else None."""
+        gaps = self.estate.gaps_for(rid)
+        if not gaps:
+            return None
+        return "; ".join(f"the snapshot could not read {g.kind} in {g.scope} ({g.reason})" for g in gaps)
+
+
+Check = Callable[[Context], Iterable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compliance rule: metadata plus a pure check. Validated on construction."""
+
+    id: str
+    title: str
+    severity: Severity
+    rationale: str
+    remediation: str
+    check: Check = field(compare=False, repr=False)
+    references: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if not RULE_ID.match(self.id):
+            problems.append(f"id {self.id!r} does not match VNP-<AREA>-<NNN>")
+        if not isinstance(self.severity, Severity):
+            problems.append(f"severity {self.severity!r} is not a Severity")
+        if not (10 <= len(self.title) <= 100) or self.title.endswith("."):
+            problems.append("title must be 10-100 characters without a final period")
+        if len(self.rationale.strip()) < 20:
+            problems.append("rationale is missing or too short")
+        if len(self.remediation.strip()) < 20:
+            problems.append("remediation is missing or too short")
+        if not self.references:
+            problems.append("at least one reference is required")
+        problems += [f"reference {u!r} is not a learn.microsoft.com URL" for u in self.references if not REFERENCE.match(u)]
+        if not self.tags:
+            problems.append("at least one tag is required")
+        problems += [f"tag {t!r} is not lower-case-kebab" for t in self.tags if not TAG.match(t)]
+        if not callable(self.check):
+            problems.append("check is not callable")
+        if problems:
+            raise RuleDefinitionError(f"rule {self.id}: " + "; ".join(problems))
+
+    @property
+    def info(self) -> RuleInfo:
+        return RuleInfo(self.id, self.title, self.severity, self.rationale, self.remediation, self.references, self.tags)
+
+    def run(self, ctx: Context) -> list[Finding]:
+        return [
+            Finding(self.id, self.severity, o.status, o.resource, o.message, o.item)
+            for o in self.check(ctx)
+        ]

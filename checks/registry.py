@@ -1,0 +1,132 @@
+"""The rule pack: every rule, registered explicitly, and the audit entry point.
+
+Rules are listed by hand in :data:`RULES` (never discovered by globbing module names), so adding
+a rule is a reviewed change to this file. Importing this module imports every rule module, which
+validates each rule's metadata, and checks here that ids are unique.
+
+:func:`audit` is what ``vnetplan audit`` and the TUI call: select rules, run each over one shared
+:class:`~checks.model.Context`, apply suppressions, and return a :class:`netplan.report.Report`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from checks.model import Context, Rule
+from checks.rules import (
+    dns_custom_servers_no_path,
+    dns_dangling_record,
+    dns_duplicate_zone_links,
+    dns_multiple_registration,
+    dns_nested_zone_links,
+    dns_nxdomain_redirect,
+    dns_ruleset_loop,
+    dns_wildcard_shadowed,
+    dns_zone_not_linked,
+    lb_basic_global_peering,
+    net_routing_domain_overlap,
+    net_space_self_overlap,
+    net_subnet_outside_space,
+    pe_no_dns,
+    pe_not_approved,
+    peer_access_disabled,
+    peer_address_overlap,
+    peer_gateway_transit,
+    peer_limit,
+    peer_not_connected,
+    peer_not_in_sync,
+)
+from checks.suppressions import EXPIRED, Suppression, apply_suppressions
+from netplan.errors import UsageError
+from netplan.estate import Estate
+from netplan.report.model import Finding, Report, RuleInfo, Severity
+
+RULES: tuple[Rule, ...] = (
+    peer_not_connected.RULE,
+    peer_not_in_sync.RULE,
+    peer_access_disabled.RULE,
+    peer_address_overlap.RULE,
+    peer_limit.RULE,
+    peer_gateway_transit.RULE,
+    lb_basic_global_peering.RULE,
+    net_subnet_outside_space.RULE,
+    net_space_self_overlap.RULE,
+    net_routing_domain_overlap.RULE,
+    dns_zone_not_linked.RULE,
+    dns_custom_servers_no_path.RULE,
+    dns_dangling_record.RULE,
+    dns_wildcard_shadowed.RULE,
+    dns_duplicate_zone_links.RULE,
+    dns_nested_zone_links.RULE,
+    dns_multiple_registration.RULE,
+    dns_nxdomain_redirect.RULE,
+    dns_ruleset_loop.RULE,
+    pe_not_approved.RULE,
+    pe_no_dns.RULE,
+)
+
+
+def _check_unique(rules: Sequence[Rule]) -> None:
+    seen: set[str] = {EXPIRED.id}
+    for r in rules:
+        if r.id in seen:
+            raise ValueError(f"rule id {r.id} is registered twice")
+        seen.add(r.id)
+
+
+_check_unique(RULES)
+
+
+def rule_infos() -> dict[str, RuleInfo]:
+    """Every rule's metadata by id, including the expired-suppression finding."""
+    infos = {r.id: r.info for r in RULES}
+    infos[EXPIRED.id] = EXPIRED
+    return infos
+
+
+def _ids(values: Iterable[str]) -> list[str]:
+    """``--rules A,B --rules C`` -> [A, B, C], upper-cased."""
+    return [part.strip().upper() for v in values for part in v.split(",") if part.strip()]
+
+
+def select(only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[Rule]:
+    """The rules to run. Unknown ids are a usage error (exit 2), never silently ignored."""
+    by_id = {r.id: r for r in RULES}
+    wanted, unwanted = _ids(only), _ids(skip)
+    unknown = [i for i in (*wanted, *unwanted) if i not in by_id]
+    if unknown:
+        raise UsageError(f"unknown rule id(s): {', '.join(unknown)} (vnetplan rules lists them)")
+    chosen = [by_id[i] for i in wanted] if wanted else list(RULES)
+    drop = set(unwanted)
+    return [r for r in dict.fromkeys(chosen) if r.id not in drop]
+
+
+def run_rules(estate: Estate, rules: Sequence[Rule] | None = None, intent: Any | None = None) -> list[Finding]:
+    """Run rules (default: all) over one shared context; findings in rule order."""
+    ctx = Context(estate, intent)
+    out: list[Finding] = []
+    for rule in RULES if rules is None else rules:
+        out.extend(rule.run(ctx))
+    return out
+
+
+def audit(
+    estate: Estate,
+    *,
+    only: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    suppressions: Sequence[Suppression] = (),
+    intent: Any | None = None,
+    today: dt.date | None = None,
+    fail_on: Severity | None = Severity.HIGH,
+) -> Report:
+    """Select, run, suppress: the complete audit as a Report for :func:`netplan.report.render`."""
+    rules = select(only, skip)
+    findings = run_rules(estate, rules, intent)
+    findings = apply_suppressions(findings, suppressions, today or dt.date.today())
+    infos = {r.id: r.info for r in rules}
+    if any(f.rule == EXPIRED.id for f in findings):
+        infos[EXPIRED.id] = EXPIRED
+    return Report("audit", findings, infos, sources=estate.sources, fail_on=fail_on)

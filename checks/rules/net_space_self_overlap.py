@@ -1,0 +1,51 @@
+"""VNP-NET-002: a VNet address space whose own prefixes overlap each other.
+
+PASS: the VNet's address prefixes are disjoint. FAIL: two of them overlap (one sorted sweep per
+VNet), naming the pair. One finding per VNet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.rules import _docs
+from netplan.addr import Prefix
+
+
+def self_overlaps(prefixes: tuple[Prefix, ...]) -> list[tuple[Prefix, Prefix]]:
+    """Overlapping pairs within one list, found by a sweep (each later prefix against the widest so far)."""
+    out: list[tuple[Prefix, Prefix]] = []
+    widest: dict[int, Prefix] = {}
+    for p in sorted(prefixes, key=lambda x: (x.version, x.first, -x.last)):
+        top = widest.get(p.version)
+        if top is not None and top.last >= p.first:
+            out.append((top, p))
+        if top is None or p.last > top.last:
+            widest[p.version] = p
+    return out
+
+
+def check(ctx: Context) -> Iterator[Outcome]:
+    for v in ctx.estate.vnets:
+        pairs = self_overlaps(v.address_prefixes)
+        if pairs:
+            text = "; ".join(f"{a} overlaps {b}" for a, b in pairs)
+            yield failed(v.id, f"VNet {v.name} has overlapping address prefixes: {text}.")
+        else:
+            yield passed(v.id, f"VNet {v.name}'s address prefixes are disjoint.")
+
+
+RULE = Rule(
+    id="VNP-NET-002",
+    title="VNet address space contains overlapping prefixes",
+    severity=Severity.MEDIUM,
+    rationale=(
+        "Overlapping prefixes in one VNet's address space are redundant at best and confuse peering "
+        "sync, overlap analysis and address planning."
+    ),
+    remediation="Remove the redundant prefix: az network vnet update -g <rg> -n <vnet> --address-prefixes <disjoint prefixes...>.",
+    check=check,
+    references=(_docs.VNET_MANAGE,),
+    tags=("addressing",),
+)

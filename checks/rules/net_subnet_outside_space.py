@@ -1,0 +1,43 @@
+"""VNP-NET-001: a subnet prefix outside its VNet's address space.
+
+PASS: every prefix of the subnet lies inside one of the VNet's address prefixes. FAIL: a prefix
+does not (an inconsistent snapshot, or a VNet whose address space was shrunk around a subnet;
+Azure rejects creating such a subnet). One finding per subnet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.rules import _docs
+
+
+def check(ctx: Context) -> Iterator[Outcome]:
+    for v in ctx.estate.vnets:
+        space = ", ".join(str(p) for p in v.address_prefixes) or "no prefixes"
+        for s in v.subnets:
+            outside = [p for p in s.prefixes if not any(vp.contains(p) for vp in v.address_prefixes)]
+            if outside:
+                bad = ", ".join(str(p) for p in outside)
+                yield failed(s.id, f"Subnet {s.name} of VNet {v.name} has {bad} outside the address space ({space}).")
+            else:
+                yield passed(s.id, f"Subnet {s.name} of VNet {v.name} lies inside the address space.")
+
+
+RULE = Rule(
+    id="VNP-NET-001",
+    title="Subnet prefix is outside its VNet's address space",
+    severity=Severity.HIGH,
+    rationale=(
+        "A subnet's prefixes must lie inside its VNet's address space; one that does not is unroutable "
+        "and makes every analysis of the VNet's space unreliable."
+    ),
+    remediation=(
+        "Add the missing range to the VNet (az network vnet update -g <rg> -n <vnet> --address-prefixes "
+        "<prefixes...>) or re-create the subnet inside the space (az network vnet subnet update/create)."
+    ),
+    check=check,
+    references=(_docs.SUBNET_MANAGE, _docs.VNET_MANAGE),
+    tags=("addressing",),
+)

@@ -1,0 +1,109 @@
+"""VNP-PEER-004: peered address spaces that overlap, which blocks peering or routing (P3).
+
+For every peering link that is Connected or Initiated:
+- FAIL when the two VNets' address spaces overlap (Azure: ``VnetAddressSpacesOverlap``), or when
+  the remote VNet overlaps another VNet already peered with this one
+  (``VnetAddressSpaceOverlapsWithAlreadyPeeredVnet``): the local VNet cannot route to both;
+- PASS otherwise.
+The remote space is the remote VNet's when it is in the snapshot, else what the link itself says
+(``remoteAddressSpace``), and the message says so. Overlaps between VNets that are not peered are
+legitimate (P3) and are never reported here.
+
+Cost: per link, a comparison of two small prefix lists; per VNet, one sorted sweep over its
+peers' prefixes. No pairwise loop over VNets or prefixes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.rules import _docs
+from netplan.addr import Prefix
+from netplan.ids import name_of, rid_key
+from netplan.model import PeeringState, VNet
+
+
+def _overlaps(a: Sequence[Prefix], b: Sequence[Prefix]) -> list[tuple[Prefix, Prefix]]:
+    """Overlapping (a, b) prefix pairs of two small lists, by a merge over both sorted lists."""
+    items = sorted([(p, 0) for p in a] + [(p, 1) for p in b], key=lambda t: (t[0].version, t[0].first))
+    out: list[tuple[Prefix, Prefix]] = []
+    open_: list[tuple[Prefix, int]] = []
+    for p, side in items:
+        open_ = [(q, s) for q, s in open_ if q.version == p.version and q.last >= p.first]
+        out.extend((q, p) if s == 0 else (p, q) for q, s in open_ if s != side)
+        open_.append((p, side))
+    return out
+
+
+def _space(ctx: Context, v: VNet, remote_id: str) -> tuple[tuple[Prefix, ...], bool]:
+    """The remote VNet's address space and whether it came from the snapshot (else the link)."""
+    remote = ctx.estate.vnet(remote_id)
+    if remote is not None:
+        return remote.address_prefixes, True
+    link = ctx.estate.peering(v.id, remote_id)
+    return (link.remote_prefixes if link else ()), False
+
+
+def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
+    """Remote VNet key -> sentences about other peers of ``v`` whose space overlaps it (one sweep)."""
+    items: list[tuple[Prefix, str]] = []
+    for p in v.peerings:
+        if p.state is PeeringState.DISCONNECTED:
+            continue
+        space, _ = _space(ctx, v, p.remote_vnet_id)
+        items.extend((x, p.remote_vnet_id) for x in space)
+    items.sort(key=lambda t: (t[0].version, t[0].first, -t[0].last))
+    out: dict[str, list[str]] = defaultdict(list)
+    widest: dict[int, tuple[Prefix, str]] = {}
+    for x, owner in items:
+        top = widest.get(x.version)
+        if top is not None and top[0].last >= x.first and rid_key(top[1]) != rid_key(owner):
+            out[rid_key(owner)].append(f"{x} overlaps {top[0]} of {name_of(top[1])}")
+            out[rid_key(top[1])].append(f"{top[0]} overlaps {x} of {name_of(owner)}")
+        if top is None or x.last > top[0].last:
+            widest[x.version] = (x, owner)
+    return out
+
+
+def check(ctx: Context) -> Iterator[Outcome]:
+    for v in ctx.estate.vnets:
+        conflicts = _peer_conflicts(ctx, v) if len(v.peerings) > 1 else {}
+        for p in v.peerings:
+            if p.state is PeeringState.DISCONNECTED:
+                continue
+            remote = name_of(p.remote_vnet_id)
+            space, from_snapshot = _space(ctx, v, p.remote_vnet_id)
+            source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
+            reasons = [
+                f"{a} of {v.name} overlaps {b} of {remote} (VnetAddressSpacesOverlap)"
+                for a, b in _overlaps(v.address_prefixes, space)
+            ]
+            others = sorted(set(conflicts.get(rid_key(p.remote_vnet_id), ())))
+            reasons += [f"{remote}'s {s}, also peered with {v.name} (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet)" for s in others]
+            what = f"Peering {p.name} of VNet {v.name} to {remote}"
+            if reasons:
+                yield failed(p.id, f"{what}: " + "; ".join(reasons) + f": traffic cannot be routed to both{source}.")
+            else:
+                yield passed(p.id, f"{what}: no overlap with {remote} or with the other peers of {v.name}{source}.")
+
+
+RULE = Rule(
+    id="VNP-PEER-004",
+    title="Peered VNet address spaces overlap",
+    severity=Severity.HIGH,
+    rationale=(
+        "Peering fails when the two VNets overlap (VnetAddressSpacesOverlap) or when one overlaps a VNet "
+        "already peered with the other (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet); an overlap that "
+        "appears after an address space change leaves routes ambiguous (P3)."
+    ),
+    remediation=(
+        "Re-address one side (az network vnet update -g <rg> -n <vnet> --address-prefixes <new-prefixes>, "
+        "then az network vnet peering sync on each link), or connect the overlapping network through "
+        "Private Link instead of peering (vnetplan plan recommends which)."
+    ),
+    check=check,
+    references=(_docs.PEERING_OVERVIEW, _docs.PEERING_MANAGE, _docs.PEERING_ADDRESS_SPACE),
+    tags=("peering", "addressing", "connectivity"),
+)

@@ -1,0 +1,74 @@
+"""VNP-PEER-006: gateway transit misconfigured (P2).
+
+Judges every peering link with ``useRemoteGateways=true``. FAIL when the local VNet has its own
+virtual network gateway, when more than one link of the VNet uses remote gateways, when the remote
+VNet has no gateway, or when the remote's link back does not set ``allowGatewayTransit``. UNKNOWN
+when the remote VNet is outside the snapshot, or has no gateway in the snapshot but the snapshot
+records a gap covering it. PASS otherwise. Links without ``useRemoteGateways`` are not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.rules import _docs
+from netplan.ids import name_of
+from netplan.model import PeeringState
+
+
+def check(ctx: Context) -> Iterator[Outcome]:
+    est = ctx.estate
+    for v in est.vnets:
+        using = [p for p in v.peerings if p.use_remote_gateways and p.state is not PeeringState.DISCONNECTED]
+        own = est.gateways_of(v.id)
+        for p in using:
+            remote_name = name_of(p.remote_vnet_id)
+            what = f"Peering {p.name} of VNet {v.name} uses the gateway of {remote_name}"
+            problems: list[str] = []
+            if own:
+                problems.append(f"{v.name} has its own gateway {own[0].name}")
+            if len(using) > 1:
+                others = ", ".join(sorted(q.name for q in using if q is not p))
+                problems.append(f"{v.name} also uses remote gateways on {others} (at most one per VNet)")
+            remote = est.vnet(p.remote_vnet_id)
+            if remote is None:
+                if problems:
+                    yield failed(p.id, f"{what}, but " + "; ".join(problems) + ".")
+                else:
+                    note = ctx.gap_note(p.remote_vnet_id) or f"{remote_name} is not in the snapshot"
+                    yield unknown(p.id, f"{what}, but {note}: its gateway and transit setting cannot be checked.")
+                continue
+            if not est.gateways_of(remote.id):
+                gap = ctx.gap_note(remote.id)
+                if gap and not problems:
+                    yield unknown(p.id, f"{what}, which has no gateway in the snapshot, but {gap}.")
+                    continue
+                problems.append(f"{remote_name} has no virtual network gateway")
+            back = est.peering(remote.id, v.id)
+            if back is None or not back.allow_gateway_transit:
+                problems.append(f"{remote_name}'s link back to {v.name} does not allow gateway transit")
+            if problems:
+                yield failed(p.id, f"{what}, but " + "; ".join(problems) + ".")
+            else:
+                yield passed(p.id, f"{what}, which has a gateway and allows gateway transit.")
+
+
+RULE = Rule(
+    id="VNP-PEER-006",
+    title="Gateway transit over a peering is misconfigured",
+    severity=Severity.HIGH,
+    rationale=(
+        "A spoke reaches on-premises through a hub's gateway only when its link sets useRemoteGateways, the "
+        "hub has a gateway and its link back sets allowGatewayTransit; a VNet may use remote gateways on one "
+        "peering only, and not while it has a gateway of its own (P2)."
+    ),
+    remediation=(
+        "On the hub's link: az network vnet peering update -g <hub-rg> --vnet-name <hub> -n <link> "
+        "--set allowGatewayTransit=true. On extra spoke links or in a VNet with its own gateway: "
+        "az network vnet peering update -g <rg> --vnet-name <vnet> -n <link> --set useRemoteGateways=false."
+    ),
+    check=check,
+    references=(_docs.GATEWAY_TRANSIT, _docs.PEERING_MANAGE),
+    tags=("peering", "gateway", "connectivity"),
+)

@@ -1,0 +1,50 @@
+"""VNP-PEER-001: a peering link that is not Connected carries no traffic (P1).
+
+PASS: the link is Connected. FAIL: it is Initiated (the remote VNet never created its link back)
+or Disconnected (the remote link was deleted; this one must be deleted and both recreated).
+One finding per peering link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.rules import _docs
+from netplan.ids import name_of
+from netplan.model import PeeringState
+
+
+def check(ctx: Context) -> Iterator[Outcome]:
+    for v in ctx.estate.vnets:
+        for p in v.peerings:
+            remote = name_of(p.remote_vnet_id)
+            what = f"Peering {p.name} of VNet {v.name} to {remote}"
+            if p.state is PeeringState.CONNECTED:
+                yield passed(p.id, f"{what} is Connected.")
+            elif p.state is PeeringState.INITIATED:
+                yield failed(p.id, f"{what} is Initiated: {remote} has no link back, so no traffic flows.")
+            else:
+                yield failed(
+                    p.id, f"{what} is Disconnected: the link in {remote} was deleted; delete this link and peer again."
+                )
+
+
+RULE = Rule(
+    id="VNP-PEER-001",
+    title="VNet peering link is not Connected",
+    severity=Severity.HIGH,
+    rationale=(
+        "A peering is two link objects, one in each VNet. Only when both exist is the state Connected and "
+        "traffic flows; Initiated means the remote side is missing, Disconnected that it was deleted (P1)."
+    ),
+    remediation=(
+        "Initiated: create the link in the remote VNet (az network vnet peering create -g <remote-rg> "
+        "--vnet-name <remote-vnet> -n <name> --remote-vnet <local-vnet-id> --allow-vnet-access). "
+        "Disconnected: delete this link (az network vnet peering delete -g <rg> --vnet-name <vnet> -n <name>) "
+        "and create both links again."
+    ),
+    check=check,
+    references=(_docs.PEERING_OVERVIEW, _docs.PEERING_MANAGE),
+    tags=("peering", "connectivity"),
+)

@@ -1,0 +1,92 @@
+"""Findings and their output formats, shared by ``vnetplan audit`` and ``vnetplan drift``.
+
+:mod:`netplan.report.model` defines the neutral :class:`Finding` / :class:`Report`; one module per
+format renders a Report to text: :mod:`.table`, :mod:`.json_format`, :mod:`.sarif`, :mod:`.junit`,
+:mod:`.markdown`. :func:`render` picks the writer by format name. Writers are pure functions of
+the Report (no clock, no environment) so golden files lock them.
+"""
+
+from __future__ import annotations
+
+from netplan.report.model import (
+    FAIL_ON_CHOICES,
+    Finding,
+    Report,
+    RuleInfo,
+    Severity,
+    Status,
+    Suppressed,
+    parse_fail_on,
+)
+
+#: Output formats, in the order ``--format`` lists them.
+FORMATS: tuple[str, ...] = ("table", "json", "sarif", "junit", "markdown")
+
+
+def render(report: Report, fmt: str, *, color: bool = False) -> str:
+    """The report in one format (``table``, ``json``, ``sarif``, ``junit``, ``markdown``)."""
+    if fmt == "table":
+        from netplan.report.table import render_table
+
+        return render_table(report, color=color)
+    if fmt == "json":
+        from netplan.report.json_format import render_json
+
+        return render_json(report)
+    if fmt == "sarif":
+        from netplan.report.sarif import render_sarif
+
+        return render_sarif(report)
+    if fmt == "junit":
+        from netplan.report.junit import render_junit
+
+        return render_junit(report)
+    if fmt == "markdown":
+        from netplan.report.markdown import render_markdown
+
+        return render_markdown(report)
+    raise ValueError(f"unknown report format {fmt!r}")
+
+
+__all__ = [
+    "FAIL_ON_CHOICES",
+    "FORMATS",
+    "Finding",
+    "Report",
+    "RuleInfo",
+    "Severity",
+    "Status",
+    "Suppressed",
+    "parse_fail_on",
+    "render",
+    "summary_line",
+    "write_report",
+]
+
+
+def write_report(report: Report, fmt: str, output: str | None = None) -> None:
+    """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format)."""
+    import sys
+
+    from netplan.errors import UsageError
+    from netplan.render import use_color
+
+    if output:
+        text = render(report, fmt)
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
+    text = render(report, fmt, color=fmt == "table" and use_color())
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def summary_line(report: Report) -> str:
+    """One line for stderr: what was found, including what could not be judged."""
+    s = report.summary()
+    line = f"vnetplan {report.kind}: {s['fail']} failed, {s['unknown']} unknown, {s['pass']} passed, {s['suppressed']} suppressed"
+    if s["unknown"]:
+        line += " (UNKNOWN findings could not be judged from the snapshot; see their messages)"
+    return line

@@ -1,0 +1,72 @@
+"""The rule pack as a whole: explicit registration, unique ids, valid metadata, mappings in step."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import checks.rules
+from checks.mappings import MAPPINGS
+from checks.model import Rule, RuleDefinitionError, Severity, passed
+from checks.registry import RULES, audit, rule_infos, select
+from netplan.errors import UsageError
+from tests.unit.builders import EstateBuilder
+
+
+def test_rule_ids_are_unique() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert "VNP-SUPP-001" not in ids  # reserved for expired suppressions
+
+
+def test_every_rule_module_is_registered_exactly_once() -> None:
+    modules = {m.name for m in pkgutil.iter_modules(checks.rules.__path__) if not m.name.startswith("_")}
+    registered = {r.check.__module__.rsplit(".", 1)[-1] for r in RULES}
+    assert registered == modules
+
+
+def test_metadata_is_complete_for_every_rule() -> None:
+    for r in RULES:
+        assert isinstance(r.severity, Severity)
+        assert r.references and all(u.startswith("https://learn.microsoft.com/") for u in r.references)
+        assert r.tags
+        # The rule module's docstring says what PASS and FAIL mean (STYLE.md point 3).
+        doc = importlib.import_module(r.check.__module__).__doc__ or ""
+        assert r.id in doc and "PASS" in doc and "FAIL" in doc, r.id
+
+
+def test_bad_metadata_fails_at_definition() -> None:
+    with pytest.raises(RuleDefinitionError, match="does not match"):
+        Rule("PEER-1", "A title long enough", Severity.HIGH, "x" * 30, "y" * 30, lambda ctx: [], ("https://learn.microsoft.com/a",), ("t",))
+    with pytest.raises(RuleDefinitionError, match=r"learn\.microsoft\.com"):
+        Rule("VNP-XX-001", "A title long enough", Severity.HIGH, "x" * 30, "y" * 30, lambda ctx: [], ("http://example.com",), ("t",))
+    with pytest.raises(RuleDefinitionError, match="Severity"):
+        Rule("VNP-XX-001", "A title long enough", "high", "x" * 30, "y" * 30, lambda ctx: [], ("https://learn.microsoft.com/a",), ("t",))  # type: ignore[arg-type]
+    ok = Rule("VNP-XX-001", "A title long enough", Severity.LOW, "x" * 30, "y" * 30, lambda ctx: [passed("/r", "m")],
+              ("https://learn.microsoft.com/a",), ("t",))  # fmt: skip
+    assert ok.info.severity is Severity.LOW
+
+
+def test_compliance_mappings_cover_every_rule_and_nothing_else() -> None:
+    assert set(MAPPINGS) == set(rule_infos())
+
+
+def test_select_rejects_unknown_ids_and_honours_skip() -> None:
+    with pytest.raises(UsageError, match="VNP-NOPE-001"):
+        select(["VNP-PEER-001,VNP-NOPE-001"])
+    chosen = select(["vnp-peer-001, VNP-PEER-002"], ["VNP-PEER-002"])
+    assert [r.id for r in chosen] == ["VNP-PEER-001"]
+    assert len(select()) == len(RULES)
+
+
+def test_every_rule_runs_on_an_empty_and_a_busy_estate_without_error() -> None:
+    assert audit(EstateBuilder().estate()).findings == []
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], subnets={"a": "10.0.1.0/24"})
+    b.vnet("spoke", ["10.1.0.0/16"], subnets={"a": "10.1.1.0/24"})
+    b.peer("hub", "spoke")
+    report = audit(b.estate())
+    assert {f.rule for f in report.findings} >= {"VNP-PEER-001", "VNP-NET-001", "VNP-NET-002", "VNP-PEER-005"}
+    assert not report.failed
