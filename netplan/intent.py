@@ -87,6 +87,10 @@ class Connection:
     static_ip: IPAddress | None = None
     allow_forwarded_traffic: bool = False
     use_remote_gateways: bool = False
+    #: For ``method: auto``: the consumer needs the whole provider VNet (prefer peering).
+    whole_network: bool = False
+    #: For ``method: auto``: how many distinct services the connection carries.
+    services: int = 1
     #: ``line N: connections[i]`` for messages about this connection.
     where: str = ""
 
@@ -189,7 +193,7 @@ _PROVIDER = frozenset({"vnet", "load_balancer", "frontend", "app_domain", "priva
 _PLS = frozenset({"name", "id", "resource_group", "nat_subnet", "visibility", "auto_approval"})
 _DNS = frozenset({"resource_group", "subscription"})
 _CONN = frozenset({"consumer", "use_case", "method", "apps", "subnet", "static_ip", "allow_forwarded_traffic",
-                   "use_remote_gateways"})  # fmt: skip
+                   "use_remote_gateways", "whole_network", "services"})  # fmt: skip
 _SERVICE = frozenset({"fqdn", "private_link_service", "private_zone", "subnet"})
 
 
@@ -314,7 +318,11 @@ def _connection(r: _Reader, obj: Any, path: PathKey, provider: VNet, pls_id: str
             if pls_id and pe is not None and any(rid_key(c.target_id) == rid_key(pls_id) for c in pe.connections):
                 continue  # the very endpoint this connection asks for, already made
             raise r.fail((*path, "static_ip"), f"{static} is already used by {owner.kind} {owner.resource_id}")
+    services = c.get("services", 1)
+    if not isinstance(services, int) or isinstance(services, bool) or services < 1:
+        raise r.fail((*path, "services"), f"services must be a whole number of at least 1, got {services!r}")
     return Connection(
+        whole_network=r.flag(c, path, "whole_network"), services=services,
         consumer_vnet_id=consumer.id, use_case=use_case, method=method, apps=apps,
         subnet_id=sub.id if sub else None, static_ip=static,
         allow_forwarded_traffic=r.flag(c, path, "allow_forwarded_traffic"),

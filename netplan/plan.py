@@ -228,6 +228,9 @@ class _Planner:
         #: planned zones (key -> id) and planned links (zone key, vnet key).
         self.planned_zones: dict[str, str] = {}
         self.planned_links: set[tuple[str, str]] = set()
+        #: Consumers this plan peers with the provider, in intent order (the P3 third-VNet rule
+        #: applies between them: the first one declared wins).
+        self.planned_peers: list[VNet] = []
         self.provider = estate.vnet(intent.provider.vnet_id)
         assert self.provider is not None
 
@@ -495,7 +498,8 @@ class _Planner:
         from netplan.recommend import recommend
 
         assert self.provider is not None
-        rec = recommend(self.estate, consumer, self.provider, conn.use_case.value)
+        rec = recommend(self.estate, consumer, self.provider, conn.use_case.value, whole_network=conn.whole_network,
+                        services=conn.services, gateway_transit=conn.use_remote_gateways)  # fmt: skip
         reasons = tuple(r.to_dict() for r in rec.reasons)
         if conn.method is Method.AUTO:
             method = rec.method
@@ -511,8 +515,33 @@ class _Planner:
             reasons = ({"code": "asked", "message": f"the intent asks for {conn.method.value}"}, *own)
         if method == "none" and conn.method is Method.AUTO:
             self.problem("no-method", f"{consumer.name}: " + "; ".join(r.message for r in rec.blocked_by), consumer.name)
+        if method == "peering" and self.estate.peering(self.provider.id, consumer.id) is None:
+            method, reasons = self._third_vnet_rule(conn, consumer, rec, reasons)
+        if method == "peering":
+            self.planned_peers.append(consumer)
         self.decisions.append(Decision(consumer.id, conn.use_case.value, conn.method.value, method, reasons))
         return method
+
+    def _third_vnet_rule(self, conn: Connection, consumer: VNet, rec: Any,
+                         reasons: tuple[Mapping[str, str], ...]) -> tuple[str, tuple[Mapping[str, str], ...]]:  # fmt: skip
+        """P3 between the consumers of this very plan: a consumer that overlaps another one peered
+        with the provider earlier in the plan cannot be peered with the provider too."""
+        from netplan.recommend import Code, overlapping_prefixes
+
+        assert self.provider is not None
+        for other in self.planned_peers:
+            ov = overlapping_prefixes(consumer, other.address_prefixes)
+            if not ov:
+                continue
+            msg = (f"{consumer.name} overlaps {other.name} ({', '.join(ov)}), which this plan peers with "
+                   f"{self.provider.name} first (P3)")  # fmt: skip
+            why = {"code": str(Code.OVERLAP_PEERED), "message": msg}
+            pl = next((a for a in rec.alternatives if a.method == "private-link"), None)
+            if conn.method is Method.AUTO and pl is not None and pl.possible:
+                return "private-link", (why, *reasons)
+            self.problem(str(Code.OVERLAP_PEERED), msg, consumer.name)
+            return "none", (why, *reasons)
+        return "peering", reasons
 
     def plan_connection(self, conn: Connection) -> None:
         consumer = self.estate.vnet(conn.consumer_vnet_id)

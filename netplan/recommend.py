@@ -149,14 +149,15 @@ class Blocker:
     third_vnet_id: str | None = None
 
 
-def _overlapping(a: VNet, b_prefixes: tuple[Any, ...]) -> list[str]:
+def overlapping_prefixes(a: VNet, b_prefixes: tuple[Any, ...]) -> list[str]:
+    """``a~b`` for each overlapping pair of ``a``'s prefixes and ``b_prefixes``."""
     # Per-VNet prefix lists are short (a handful); this is per pair, never over the estate.
     return sorted({f"{p}~{q}" for p in a.address_prefixes for q in b_prefixes if p.overlaps(q)})
 
 
 def _local_blockers(estate: Estate, a: VNet, b: VNet) -> list[Blocker]:
     out: list[Blocker] = []
-    both = _overlapping(a, b.address_prefixes)
+    both = overlapping_prefixes(a, b.address_prefixes)
     if both:
         out.append(Blocker(Code.OVERLAP, f"{a.name} and {b.name} overlap ({', '.join(both)})", tuple(both)))
     for x, y in ((a, b), (b, a)):
@@ -165,7 +166,7 @@ def _local_blockers(estate: Estate, a: VNet, b: VNet) -> list[Blocker]:
                 continue
             third = estate.vnet(link.remote_vnet_id)
             prefixes = third.address_prefixes if third is not None else link.remote_prefixes
-            ov = _overlapping(x, prefixes)
+            ov = overlapping_prefixes(x, prefixes)
             if ov:
                 name = third.name if third is not None else link.remote_vnet_id
                 out.append(Blocker(

@@ -23,7 +23,7 @@ from netplan import bodies as B
 from netplan.addr import IPAddress, ip_from_int
 from netplan.estate import Estate
 from netplan.ids import name_of, parent_id, parse_id, rid_key
-from netplan.intent import Intent
+from netplan.intent import Intent, UseCase
 from netplan.plan import PLACEHOLDER_PREFIX, Action, Change, ChangeSet
 
 PLACEHOLDER_TAG = "vnetplan-placeholder"
@@ -327,6 +327,15 @@ def apply_in_memory(estate: Estate, changes: ChangeSet) -> tuple[Estate, dict[st
     return estate.with_resources(add, remove), placeholders
 
 
+def _reach(estate: Estate, source: str, target: str) -> tuple[str, tuple[str, ...]]:
+    """Network reachability only (database and internal-service connections have no app name)."""
+    from netplan.reach import reach
+
+    v = reach(estate, source, target)
+    result = {True: "PASS", False: "FAIL", None: "UNKNOWN"}[v.reachable]
+    return result, tuple(f"[{r.code}] {r.message}" for r in v.reasons)
+
+
 def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     from netplan.verify import verify_connection
 
@@ -365,10 +374,17 @@ def what_if(estate: Estate, intent: Intent, changes: ChangeSet) -> WhatIf:
     notes: list[str] = []
     for conn in intent.connections:
         m = methods.get(rid_key(conn.consumer_vnet_id), conn.method.value)
-        if conn.use_case.value != "expose-apps":
-            notes.append(f"{name_of(conn.consumer_vnet_id)}: {conn.use_case.value} is not DNS-verified (reachability only)")
-        b, br = _verify(estate, intent, conn.consumer_vnet_id, m, conn.apps)
-        a, ar = _verify(after, intent, conn.consumer_vnet_id, m, conn.apps)
+        if conn.use_case is UseCase.EXPOSE_APPS:
+            b, br = _verify(estate, intent, conn.consumer_vnet_id, m, conn.apps)
+            a, ar = _verify(after, intent, conn.consumer_vnet_id, m, conn.apps)
+        else:
+            # No app name to resolve: the network path is what must work (the service's side for
+            # internal-service, the provider's for database).
+            src, dst = ((intent.provider.vnet_id, conn.consumer_vnet_id) if conn.use_case is UseCase.INTERNAL_SERVICE
+                        else (conn.consumer_vnet_id, intent.provider.vnet_id))  # fmt: skip
+            notes.append(f"{name_of(conn.consumer_vnet_id)}: {conn.use_case.value} is checked for reachability only")
+            b, br = _reach(estate, src, dst)
+            a, ar = _reach(after, src, dst)
         outcomes.append(ConnectionOutcome(conn.consumer_vnet_id, m, b, a, br, ar))
     if placeholders:
         notes.append("private endpoint addresses are placeholders until Azure assigns them: "

@@ -458,3 +458,16 @@ def test_markdown_for_a_pull_request_comment_is_stable(tmp_path: Path) -> None:
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(text)
     assert text == path.read_text(), "markdown differs from plan_mixed.md; inspect, then UPDATE_GOLDEN=1"
+
+
+def test_second_consumer_overlapping_the_first_is_not_peered_too(tmp_path: Path) -> None:
+    b = mendix_builder()
+    b.vnet("vnet-spoke-e", ["10.1.128.0/17"], rg="rg-spoke-e", subnets={"pe": "10.1.128.0/24"})
+    both_peering = PEERING_A + "  - consumer: vnet-spoke-e\n    method: peering\n"
+    cs = plan_of(b.estate(), intent_file(tmp_path, both_peering))
+    assert [p.code for p in cs.problems] == ["VnetAddressSpaceOverlapsWithAlreadyPeeredVnet"]
+    assert [d.method for d in cs.decisions] == ["peering", "none"]
+    auto = PEERING_A + "  - consumer: vnet-spoke-e\n    subnet: pe\n    whole_network: true\n"
+    cs = plan_of(b.estate(), intent_file(tmp_path, auto))
+    assert [d.method for d in cs.decisions] == ["peering", "private-link"] and not cs.problems
+    assert cs.decisions[1].reasons[0]["code"] == "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet"

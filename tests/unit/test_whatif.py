@@ -109,13 +109,20 @@ def test_consumer_with_custom_dns_would_not_verify(tmp_path: Path) -> None:
     assert not wi.would_verify
 
 
-def test_two_overlapping_consumers_peered_with_one_provider_show_as_overlap(tmp_path: Path) -> None:
+def test_what_if_catches_overlaps_between_plans_made_apart(tmp_path: Path) -> None:
+    """Each plan alone is fine; applied together, spoke-e overlaps spoke-a, already peered with the
+    provider (P3). The what-if is the safety net for change sets the planner did not make at once."""
+    from dataclasses import replace
+
     b = mendix_builder()
     b.vnet("vnet-spoke-e", ["10.1.128.0/17"], rg="rg-spoke-e", subnets={"workload": "10.1.128.0/24"})
     est = b.estate()
-    conns = PEERING_A + "  - consumer: vnet-spoke-e\n    method: peering\n"
-    intent = load_intent(intent_file(tmp_path, conns), est)
-    wi = what_if(est, intent, make_plan(est, intent))
+    first = make_plan(est, load_intent(intent_file(tmp_path, PEERING_A), est))
+    second = make_plan(est, load_intent(intent_file(tmp_path, "  - consumer: vnet-spoke-e\n    method: peering\n"), est))
+    assert not first.problems and not second.problems
+    peerings = tuple(c for c in second.changes if c.type.endswith("virtualNetworkPeerings"))
+    both = replace(first, changes=first.changes + peerings)
+    wi = what_if(est, load_intent(intent_file(tmp_path, PEERING_A), est), both)
     assert any(x.startswith("VnetAddressSpaceOverlapsWithAlreadyPeeredVnet") for x in wi.overlaps)
     assert not wi.would_verify
 
@@ -145,3 +152,14 @@ def test_cli_plan_with_what_if_reports_before_and_after(tmp_path: Path, capsys: 
     out = capsys.readouterr().out
     assert "rg-spoke-a/vnet-spoke-a [peering]: FAIL -> PASS" in out
     assert LB_IP in out
+
+
+def test_database_connection_is_checked_for_reachability(tmp_path: Path) -> None:
+    est = mendix_builder().estate()
+    intent = load_intent(intent_file(tmp_path, "  - consumer: vnet-spoke-c\n    use_case: database\n"), est)
+    cs = make_plan(est, intent)
+    assert [k for k in (c.type.rsplit("/", 1)[-1] for c in cs.changes)] == ["virtualNetworkPeerings"] * 2
+    wi = what_if(est, intent, cs)
+    [o] = wi.outcomes
+    assert (o.method, o.before, o.after) == ("peering", "FAIL", "PASS")
+    assert any("reachability only" in n for n in wi.notes)
