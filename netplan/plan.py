@@ -500,7 +500,7 @@ class _Planner:
         assert self.provider is not None
         rec = recommend(self.estate, consumer, self.provider, conn.use_case.value, whole_network=conn.whole_network,
                         services=conn.services, gateway_transit=conn.use_remote_gateways)  # fmt: skip
-        reasons = tuple(r.to_dict() for r in rec.reasons)
+        reasons: tuple[Mapping[str, str], ...] = tuple(r.to_dict() for r in rec.reasons)
         if conn.method is Method.AUTO:
             method = rec.method
         else:
