@@ -526,9 +526,18 @@ class _Planner:
                          reasons: tuple[Mapping[str, str], ...]) -> tuple[str, tuple[Mapping[str, str], ...]]:  # fmt: skip
         """P3 between the consumers of this very plan: a consumer that overlaps another one peered
         with the provider earlier in the plan cannot be peered with the provider too."""
-        from netplan.recommend import Code, overlapping_prefixes
+        from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes
 
         assert self.provider is not None
+        pl = next((a for a in rec.alternatives if a.method == "private-link"), None)
+        total = len(self.provider.peerings) + len(self.planned_peers) + 1
+        if total > PEERING_LIMIT:
+            msg = f"{self.provider.name} would have {total} peerings with this plan (limit {PEERING_LIMIT}, P8)"
+            why = {"code": str(Code.PEERING_LIMIT), "message": msg}
+            if conn.method is Method.AUTO and pl is not None and pl.possible:
+                return "private-link", (why, *reasons)
+            self.problem(str(Code.PEERING_LIMIT), msg, consumer.name)
+            return "none", (why, *reasons)
         for other in self.planned_peers:
             ov = overlapping_prefixes(consumer, other.address_prefixes)
             if not ov:
@@ -536,7 +545,6 @@ class _Planner:
             msg = (f"{consumer.name} overlaps {other.name} ({', '.join(ov)}), which this plan peers with "
                    f"{self.provider.name} first (P3)")  # fmt: skip
             why = {"code": str(Code.OVERLAP_PEERED), "message": msg}
-            pl = next((a for a in rec.alternatives if a.method == "private-link"), None)
             if conn.method is Method.AUTO and pl is not None and pl.possible:
                 return "private-link", (why, *reasons)
             self.problem(str(Code.OVERLAP_PEERED), msg, consumer.name)

@@ -471,3 +471,14 @@ def test_second_consumer_overlapping_the_first_is_not_peered_too(tmp_path: Path)
     cs = plan_of(b.estate(), intent_file(tmp_path, auto))
     assert [d.method for d in cs.decisions] == ["peering", "private-link"] and not cs.problems
     assert cs.decisions[1].reasons[0]["code"] == "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet"
+
+
+def test_peerings_planned_together_count_towards_the_limit(tmp_path: Path) -> None:
+    b = mendix_builder()
+    for i in range(499):
+        b.link("vnet-mendix", f"{SUB2}/resourceGroups/rg-x/providers/Microsoft.Network/virtualNetworks/x{i}",
+               remote_prefixes=[f"172.{16 + i // 256}.{i % 256}.0/24"])  # fmt: skip
+    conns = PEERING_A + "  - consumer: vnet-spoke-c\n    method: peering\n"
+    cs = plan_of(b.estate(), intent_file(tmp_path, conns))
+    assert [d.method for d in cs.decisions] == ["peering", "none"]
+    assert [p.code for p in cs.problems] == ["peering-limit"]
