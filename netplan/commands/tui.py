@@ -1,0 +1,58 @@
+"""``vnetplan tui``: open the terminal UI on a snapshot (by default the bundled sample estate).
+
+The estate is loaded here, before the terminal is taken over, so that a missing or malformed
+file fails like every other command: one line on stderr, exit 2. The UI itself is the ``tui``
+package, imported inside :func:`run` by name: ``netplan`` must never import ``tui`` statically
+(import-linter's layers contract, tui -> checks -> netplan), and the other commands must not pay
+for loading Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+from netplan.commands._common import add_estate_args, load
+from netplan.errors import UsageError
+
+
+def default_estate_path() -> Path:
+    """samples/mendix-estate.json next to the installed package (not relative to the cwd)."""
+    import netplan
+
+    return Path(netplan.__file__).resolve().parents[1] / "samples" / "mendix-estate.json"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "tui", help="explore the estate in the terminal UI (default: the bundled sample estate)",
+        description="Open the terminal UI: estate tree with problem badges, VNet details, topology, "
+                    "simulated DNS answers and the app-domain matrix.",
+    )  # fmt: skip
+    add_estate_args(p, required=False)
+    p.add_argument("--app-domain", default=None, metavar="DOMAIN",
+                   help="app domain for the DNS matrix (default azure.mendixapps.io)")  # fmt: skip
+    p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (default dark)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.estate:
+        sample = default_estate_path()
+        if not sample.is_file():
+            raise UsageError(
+                f"the bundled sample estate {sample} is missing; open a snapshot with --estate FILE"
+            )
+        args.estate = [str(sample)]
+    estate = load(args)
+    # By name, at run time: see the module docstring (netplan never imports tui statically).
+    tui_app = importlib.import_module("tui.app")
+    options = tui_app.TuiOptions(
+        source=", ".join(args.estate),
+        app_domain=args.app_domain or tui_app.DEFAULT_APP_DOMAIN,
+        theme="textual-light" if args.theme == "light" else "textual-dark",
+    )
+    app = tui_app.create_app(estate, options)
+    app.run()
+    return int(app.return_code or 0)

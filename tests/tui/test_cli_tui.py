@@ -1,0 +1,49 @@
+"""``vnetplan tui`` as a command: bad input fails before the terminal is taken over (exit 2, one line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from netplan.cli import main
+from netplan.commands import tui as tui_command
+
+
+def test_missing_estate_file_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.json"
+    assert main(["tui", "--estate", str(missing)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("vnetplan: error: ") and "nope.json" in err[0]
+
+
+def test_malformed_estate_names_file_and_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"value": [{"id": "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v",'
+                   ' "type": "Microsoft.Network/virtualNetworks", "name": "v", "location": "westeurope",'
+                   ' "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/33"]}}}]}')  # fmt: skip
+    assert main(["tui", "--estate", str(bad)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "bad.json" in line and "10.0.0.0/33" in line
+
+
+def test_missing_bundled_sample_is_a_clear_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        tui_command, "default_estate_path", lambda: tmp_path / "samples" / "mendix-estate.json"
+    )
+    assert main(["tui"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "bundled sample estate" in line and "--estate FILE" in line
+
+
+def test_default_sample_is_located_next_to_the_installed_package() -> None:
+    import netplan
+
+    assert (
+        tui_command.default_estate_path()
+        == Path(netplan.__file__).resolve().parents[1] / "samples" / "mendix-estate.json"
+    )

@@ -1,0 +1,265 @@
+"""Pilot tests: drive the app with keys as a user would, assert on the screen and the messages.
+
+Each test opens the hand-made Mendix estate (tests/tui/builders.py) through the same factory the
+CLI uses, waits for the workers, then checks what a network engineer would look for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static, TabbedContent
+
+from netplan.estate import Estate
+from tests.unit.builders import SUB, SUB2
+from tui import messages as m
+from tui.app import TuiOptions, VnetplanApp, create_app, error_line
+from tui.screens.help import HelpScreen
+from tui.widgets.sidebar.estate_tree import EstateTree
+from tui.widgets.tabs.dns import DnsPanel
+
+SIZE = (140, 44)
+
+
+def plain(widget: Static) -> str:
+    """The text a Static shows, as a terminal would print it."""
+    console = Console(width=200, record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def static_text(app: VnetplanApp, selector: str) -> str:
+    return plain(app.screen.query_one(selector, Static))
+
+
+class Recorder:
+    """A message_hook that keeps the app's own messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def __call__(self, message: Message) -> None:
+        if type(message).__module__.startswith("tui"):
+            self.messages.append(message)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [x for x in self.messages if isinstance(x, kind)]
+
+
+def make(estate: Estate) -> VnetplanApp:
+    return create_app(estate, TuiOptions(source="test estate"))
+
+
+async def settle(app: VnetplanApp, pilot: Any) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def pick(app: VnetplanApp, pilot: Any, name: str) -> None:
+    """Filter the tree to one VNet and put the cursor on it (as a user types / name Enter)."""
+    await pilot.press("slash", *name, "enter")
+    await pilot.pause()
+    await pilot.press("down", "up")
+    await pilot.pause()
+
+
+async def test_opens_on_the_tree_of_subscriptions_with_counts(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(EstateTree)
+        subs = [str(n.label) for n in tree.root.children]
+        assert subs == [f"{SUB2.rsplit('/', 1)[-1]}  6 VNets", f"{SUB.rsplit('/', 1)[-1]}  2 VNets"]
+        assert "8 VNets · 2 subscriptions · 1 zones" in static_text(app, "#estate-summary")
+        assert app.screen.query_one(TabbedContent).active == "details"
+
+
+async def test_tree_nodes_are_added_only_when_expanded(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(EstateTree)
+        (second,) = [n for n in tree.root.children if SUB2.endswith(str(n.label).split()[0])]
+        assert not second.children, "resource groups are built on expand, not up front"
+        second.expand()
+        await pilot.pause()
+        groups = [str(n.label).split()[0] for n in second.children]
+        assert groups == sorted(groups, key=str.lower) and "rg-erp" in groups
+
+
+async def test_filter_then_cursor_shows_the_vnet_details_and_posts_selection(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "data-prod")
+        selected = rec.of(m.VnetSelected)
+        assert selected and selected[-1].vnet_id.endswith("/virtualNetworks/vnet-data-prod")
+        details = static_text(app, "#details-body")
+        assert "Address space: 10.32.0.0/16" in details
+        assert "vnet-mendix-prod" in details and "RemoteNotInSync" in details
+        assert "[peering]" in details
+
+
+async def test_badges_mark_peering_custom_dns_and_overlap_problems(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        (badges,) = rec.of(m.BadgesComputed)
+        by_name = {estate.vnet(k).name: b for k, b in badges.badges.items() if estate.vnet(k)}  # type: ignore[union-attr]
+        assert "peering" in by_name["vnet-mendix-prod"]  # its link to vnet-crm-test is only Initiated
+        assert "peering" in by_name["vnet-data-prod"]  # RemoteNotInSync
+        assert "custom-dns" in by_name["vnet-legacy"]
+        assert by_name["vnet-hub-weu"] == frozenset()
+        if badges.overlaps_known:
+            # erp-dr overlaps erp-prod and both peer with mendix-prod: the third-VNet rule (P3).
+            assert "overlap" in by_name["vnet-erp-dr"] and "overlap" in by_name["vnet-erp-prod"]
+            # lab overlaps mendix-prod but nothing routes between them: legitimate, no badge.
+            assert "overlap" not in by_name["vnet-lab-isolated"]
+
+
+async def test_topology_tab_draws_the_neighbourhood_with_link_states(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        assert rec.of(m.GraphBuilt)
+        await pick(app, pilot, "mendix-prod")
+        await pilot.press("2")
+        await pilot.pause()
+        text = static_text(app, "#topology-body")
+        assert "vnet-crm-test" in text and "Initiated (vnet-mendix-prod side only)" in text
+        assert "RemoteNotInSync" in text
+        assert "vnet-hub-weu" in text and "forwarder azfw" in text
+        assert "LB frontend" in text and "10.20.1.10" in text
+
+
+async def test_dns_tab_resolves_an_app_name_from_the_selected_consumer(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "erp-prod")
+        await pilot.press("3")
+        await pilot.press(*"portal.azure.mendixapps.io", "enter")
+        await settle(app, pilot)
+        (resolved,) = rec.of(m.NameResolved)
+        assert resolved.answer.resolved and resolved.answer.addresses == ("10.20.1.10",)
+        text = static_text(app, "#dns-answer")
+        assert "NOERROR" in text and "10.20.1.10" in text and "zone azure.mendixapps.io" in text
+
+
+async def test_dns_from_a_custom_dns_vnet_is_unknown_not_a_pass(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "legacy")
+        await pilot.press("3", *"portal.azure.mendixapps.io", "enter")
+        await settle(app, pilot)
+        (resolved,) = rec.of(m.NameResolved)
+        assert str(resolved.answer.status) == "UNKNOWN"
+        assert "UNKNOWN" in static_text(app, "#dns-answer")
+
+
+async def test_dns_matrix_counts_pass_fail_unknown_per_vnet(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        (computed,) = rec.of(m.MatrixComputed)
+        assert computed.matrix.names == ("orders.azure.mendixapps.io", "portal.azure.mendixapps.io")
+        await pilot.press("3")
+        await pilot.pause()
+        table = app.screen.query_one("#dns-table", DataTable)
+        rows = {
+            str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)[1:]]
+            for i in range(table.row_count)
+        }
+        assert rows["vnet-erp-prod"] == ["PASS", "PASS"]  # linked to the app zone
+        assert rows["vnet-crm-test"] == ["FAIL", "FAIL"]  # not linked: peering does not carry DNS (D1)
+        assert rows["vnet-legacy"] == ["UNKNOWN", "UNKNOWN"]  # custom DNS (D2)
+        assert "4 PASS" in static_text(app, "#dns-matrix-summary")
+
+
+async def test_a_bad_name_is_a_notification_with_the_cli_error_line(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "erp-prod")
+        await pilot.press("3", *"bad..name", "enter")
+        await settle(app, pilot)
+        (failed,) = rec.of(m.WorkFailed)
+        assert failed.text.startswith("vnetplan: error: ")
+        assert "\n" not in failed.text and "Traceback" not in failed.text
+        assert [n.message for n in app._notifications] == [failed.text]
+
+
+async def test_resolving_without_a_selected_vnet_asks_for_one(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", *"portal.azure.mendixapps.io", "enter")
+        await pilot.pause()
+        assert any("Pick a VNet" in n.message for n in app._notifications)
+
+
+async def test_help_screen_opens_and_closes(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_theme_toggles_between_dark_and_light(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+
+
+async def test_command_palette_offers_the_main_actions(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Filter VNets", "Show topology", "Resolve a DNS name", "Toggle light/dark theme"} <= titles
+
+
+async def test_escape_cancels_running_work(estate: Estate) -> None:
+    import threading
+
+    gate = threading.Event()
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+
+        def slow() -> None:
+            gate.wait(5)
+
+        worker = app.run_worker(slow, thread=True, exclusive=True, group="slow")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert worker.is_cancelled
+        gate.set()
+        assert any("cancelled" in n.message for n in app._notifications)
+
+
+def test_error_line_matches_the_cli() -> None:
+    from netplan.errors import InputError
+
+    assert (
+        error_line(InputError("a.json", "$.value[3]", "bad prefix"))
+        == "vnetplan: error: a.json: $.value[3]: bad prefix"
+    )
+    _ = DnsPanel, Input  # imported for the reader: these are the widgets driven above

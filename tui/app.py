@@ -1,0 +1,262 @@
+"""The vnetplan terminal UI: one factory, :func:`create_app`, builds it for the CLI and the tests.
+
+The app is a view over the core. It holds the loaded :class:`~netplan.estate.Estate` and hands it
+down to the widgets; anything that takes time (badges over the whole estate, the estate graph,
+overlaps, DNS answers, the resolution matrix) runs in a thread worker that calls a core function
+and posts a past-tense message (:mod:`tui.messages`). Workers are exclusive per kind, so a new
+request cancels the old one, and Escape cancels all of them. Errors reach the user as
+notifications carrying the same one line the CLI prints (``vnetplan: error: ...``), never as a
+traceback. The promise: nothing here decides anything about the network that the CLI could not
+also say; tabs whose core module is not installed are absent rather than imitated.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from netplan.errors import VnetplanError
+from netplan.estate import Estate
+from netplan.ids import rid_key
+from netplan.model import PeeringState, SyncLevel, VNet
+from tui import messages as m
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+
+#: The default app domain of the DNS tab's matrix (Mendix on Azure); replaced by the intent's.
+DEFAULT_APP_DOMAIN = "azure.mendixapps.io"
+
+#: Badge names, in the order the tree shows them.
+OVERLAP, PEERING, CUSTOM_DNS, GAP = "overlap", "peering", "custom-dns", "gap"
+
+
+def has_core(module: str) -> bool:
+    """Whether an optional core module is installed (its tab exists only then)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line the CLI prints for ``exc`` (netplan/cli.py), reused in notifications."""
+    if isinstance(exc, VnetplanError):
+        return f"vnetplan: error: {exc}"
+    return f"vnetplan: internal error: {type(exc).__name__}: {exc}"
+
+
+def vnet_badges(v: VNet, has_gap: bool) -> set[str]:
+    """The badges that follow from one VNet's own facts (no estate-wide analysis needed)."""
+    out: set[str] = set()
+    for p in v.peerings:
+        # P1/P4/P5: only a Connected, in-sync link with access allowed carries all traffic.
+        if (
+            p.state is not PeeringState.CONNECTED
+            or (p.sync_level is not None and p.sync_level is not SyncLevel.FULLY_IN_SYNC)
+            or not p.allow_virtual_network_access
+        ):
+            out.add(PEERING)
+            break
+    if v.dns_servers:
+        # D2: linked zones are not consulted; resolution depends on the custom servers.
+        out.add(CUSTOM_DNS)
+    if has_gap:
+        out.add(GAP)
+    return out
+
+
+@dataclass(frozen=True)
+class TuiOptions:
+    """What the CLI passes in: where the estate came from, and the DNS tab's app domain."""
+
+    source: str = ""
+    app_domain: str = DEFAULT_APP_DOMAIN
+    theme: str = "textual-dark"
+    #: Run the estate-wide workers at start-up (the benchmark turns them off to time them apart).
+    analyse: bool = True
+
+
+class VnetplanApp(App[int]):
+    """The vnetplan TUI. Build it with :func:`create_app`."""
+
+    CSS_PATH = "vnetplan.tcss"
+    TITLE = "vnetplan"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("f1,question_mark", "help", "Help", key_display="?"),
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("ctrl+t", "toggle_theme", "Theme"),
+        Binding("escape", "cancel_work", "Cancel", show=False),
+    ]
+
+    def __init__(self, estate: Estate, options: TuiOptions) -> None:
+        super().__init__()
+        self.estate = estate
+        self.options = options
+        self.badges: dict[str, frozenset[str]] = {}
+        self.overlaps_known = False
+        self.graph: object | None = None
+        self.sub_title = options.source
+
+    # ------------------------------------------------------------------ set-up
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(self.estate, self.options, overlaps_tab=has_core("netplan.overlaps"))
+
+    def on_mount(self) -> None:
+        self.theme = self.options.theme
+
+    def on_ready(self) -> None:
+        # After the first screen is drawn: the estate-wide work never delays it.
+        if self.options.analyse:
+            self.start_analyses()
+
+    def start_analyses(self) -> None:
+        """Estate-wide work, each in its own worker: the screen is usable meanwhile."""
+        self.compute_badges(self.estate)
+        self.build_graph(self.estate)
+        self.compute_matrix(self.estate, self.options.app_domain)
+
+    @property
+    def main(self) -> MainScreen:
+        # The default screen sits at the bottom of the stack, under help and the palette.
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    # ------------------------------------------------------------------ workers
+
+    @work(thread=True, exclusive=True, group="badges", exit_on_error=False)
+    def compute_badges(self, estate: Estate) -> None:
+        worker = get_current_worker()
+        out: dict[str, frozenset[str]] = {}
+        for v in estate.vnets:
+            out[v.key] = frozenset(vnet_badges(v, bool(estate.gaps) and bool(estate.gaps_for(v.id))))
+        report = None
+        if has_core("netplan.overlaps") and not worker.is_cancelled:
+            overlaps = importlib.import_module("netplan.overlaps")
+            report = overlaps.find_overlaps(estate)
+            # Only overlaps that matter get the badge: an isolated one (info) is legitimate (P3).
+            for vid in report.overlapping_vnets(overlaps.Severity.WARNING):
+                key = rid_key(vid)
+                out[key] = out.get(key, frozenset()) | {OVERLAP}
+        if worker.is_cancelled:
+            return
+        self.post_message(m.BadgesComputed(out, report is not None))
+        if report is not None:
+            self.post_message(m.OverlapsFound(report))
+
+    @work(thread=True, exclusive=True, group="graph", exit_on_error=False)
+    def build_graph(self, estate: Estate) -> None:
+        from netplan.graph import build_graph
+
+        g = build_graph(estate)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.GraphBuilt(g))
+
+    @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
+    def resolve_name(self, estate: Estate, vnet_id: str, name: str) -> None:
+        from netplan.dns.names import DnsNameError
+        from netplan.dns.simulator import resolve
+        from netplan.errors import UsageError
+
+        try:
+            answer = resolve(estate, vnet_id, name)
+        except DnsNameError as exc:
+            # The CLI maps a malformed name to a usage error; say the same line here.
+            raise UsageError(str(exc)) from None
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.NameResolved(answer))
+
+    @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
+    def compute_matrix(self, estate: Estate, domain: str) -> None:
+        from netplan.dns.matrix import app_names, resolution_matrix
+
+        names = app_names(estate, domain) if domain else []
+        matrix = resolution_matrix(estate, names) if names else None
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.MatrixComputed(domain, matrix))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.post_message(m.WorkFailed(error_line(event.worker.error)))
+
+    # ------------------------------------------------------------------ messages up, attributes down
+
+    def on_badges_computed(self, message: m.BadgesComputed) -> None:
+        self.badges = message.badges
+        self.overlaps_known = message.overlaps_known
+        self.main.show_badges(message.badges, message.overlaps_known)
+
+    def on_graph_built(self, message: m.GraphBuilt) -> None:
+        self.graph = message.graph
+        self.main.show_graph(message.graph)
+
+    def on_overlaps_found(self, message: m.OverlapsFound) -> None:
+        self.main.show_overlaps(message.report)
+
+    def on_name_resolved(self, message: m.NameResolved) -> None:
+        self.main.show_answer(message.answer)
+
+    def on_matrix_computed(self, message: m.MatrixComputed) -> None:
+        self.main.show_matrix(message.domain, message.matrix)
+
+    def on_work_failed(self, message: m.WorkFailed) -> None:
+        self.notify(message.text, title="vnetplan", severity="error", timeout=8)
+
+    def on_vnet_selected(self, message: m.VnetSelected) -> None:
+        self.main.select_vnet(message.vnet_id, message.reveal)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_focus_filter(self) -> None:
+        self.main.focus_filter()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_cancel_work(self) -> None:
+        running = [w for w in self.workers if w.is_running]
+        self.workers.cancel_all()
+        if running:
+            self.notify(f"cancelled {len(running)} running task(s)", timeout=3)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.main.show_tab(tab)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, MainScreen):
+            return
+        yield SystemCommand("Filter VNets", "Type to narrow the estate tree", self.action_focus_filter)
+        yield SystemCommand("Show VNet details", "Address space, subnets, peerings, LBs, endpoints, zones",
+                            lambda: self.action_show_tab("details"))  # fmt: skip
+        yield SystemCommand("Show topology", "The selected VNet's peerings and attached resources",
+                            lambda: self.action_show_tab("topology"))  # fmt: skip
+        yield SystemCommand("Resolve a DNS name", "Simulated Azure DNS answer from the selected VNet",
+                            lambda: self.action_show_tab("dns"))  # fmt: skip
+        if screen.overlaps_tab:
+            yield SystemCommand("Show overlaps", "Overlapping address space, grouped, by severity",
+                                lambda: self.action_show_tab("overlaps"))  # fmt: skip
+        yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
+                            self.action_toggle_theme)  # fmt: skip
+        yield SystemCommand(
+            "Cancel running work", "Stop the analyses that are still running", self.action_cancel_work
+        )
+
+
+def create_app(estate: Estate, options: TuiOptions | None = None) -> VnetplanApp:
+    """The one factory: the CLI (``vnetplan tui``), the tests and the benchmark all build the app here."""
+    return VnetplanApp(estate, options or TuiOptions())

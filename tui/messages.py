@@ -1,0 +1,76 @@
+"""Messages shared across the app's regions: small dataclasses, each saying what happened.
+
+Data flows down as attributes (the app hands the Estate and the selection to widgets) and up as
+these messages. Workers post the past-tense ones when a core function has finished; widgets post
+``VnetSelected`` when the user picks a VNet anywhere (tree, overlap row, topology).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from netplan.estate import Estate
+
+
+@dataclass
+class EstateLoaded(Message):
+    """The estate was read (at start-up or on reload) and is ready to show."""
+
+    estate: Estate
+
+
+@dataclass
+class VnetSelected(Message):
+    """The user picked a VNet (by its resource ID, original spelling)."""
+
+    vnet_id: str
+    #: True when the pick came from elsewhere (an overlap row): the tree then moves to it.
+    reveal: bool = False
+
+
+@dataclass
+class BadgesComputed(Message):
+    """Per-VNet problem badges were computed: rid key -> badge names (overlap, peering, dns)."""
+
+    badges: dict[str, frozenset[str]]
+    #: False when netplan.overlaps is absent: the overlap badge is then not known, not "none".
+    overlaps_known: bool
+
+
+@dataclass
+class OverlapsFound(Message):
+    """``netplan.overlaps.find_overlaps`` finished; ``report`` is its OverlapReport."""
+
+    report: Any
+
+
+@dataclass
+class GraphBuilt(Message):
+    """The estate graph (``netplan.graph.build_graph``) is ready for the topology view."""
+
+    graph: Any
+
+
+@dataclass
+class NameResolved(Message):
+    """A simulated DNS answer (``netplan.dns.simulator.Answer``) for the DNS tab."""
+
+    answer: Any
+
+
+@dataclass
+class MatrixComputed(Message):
+    """The app-domain resolution matrix (``netplan.dns.matrix.ResolutionMatrix``) is ready."""
+
+    domain: str
+    matrix: Any
+
+
+@dataclass
+class WorkFailed(Message):
+    """A worker could not do its job; ``text`` is the one line the CLI would print."""
+
+    text: str

@@ -1,0 +1,1 @@
+"""The app's screens: the main estate screen and the help screen."""

@@ -1,0 +1,184 @@
+"""The main screen: the estate tree on the left, the tabs for the selection and the estate on the right.
+
+The screen owns the layout and passes what the app hands it down to the widgets of each region;
+it keeps the current selection and re-draws only the visible tab when the selection changes (the
+topology is drawn when its tab is shown, so moving through the tree never waits for it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+
+from netplan.estate import Estate
+from netplan.ids import rid_key
+from tui.widgets.details.vnet_details import VnetDetails
+from tui.widgets.sidebar.estate_tree import EstateTree
+from tui.widgets.tabs.dns import DnsPanel
+from tui.widgets.tabs.topology import TopologyView
+
+
+def estate_summary(estate: Estate) -> Text:
+    text = Text(
+        f"{len(estate.vnets)} VNets · {len(estate.subscriptions)} subscriptions · {len(estate.zones)} zones",
+        style="dim",
+    )
+    if estate.gaps:
+        text.append(f"\n{len(estate.gaps)} gap(s) in the snapshot", style="yellow")
+    return text
+
+
+class MainScreen(Screen[None]):
+    """Tree + tabs. The app calls the ``show_*`` methods with results from its workers."""
+
+    BINDINGS = [
+        Binding("1", "show_tab('details')", "Details"),
+        Binding("2", "show_tab('topology')", "Topology"),
+        Binding("3", "show_tab('dns')", "DNS"),
+        Binding("4", "show_tab('overlaps')", "Overlaps"),
+        Binding("escape", "leave", "Back to tree", show=False),
+    ]
+
+    def __init__(self, estate: Estate, options: Any, *, overlaps_tab: bool) -> None:
+        super().__init__()
+        self.estate = estate
+        self.options = options
+        self.overlaps_tab = overlaps_tab
+        self.selected: str | None = None
+        self.graph: Any | None = None
+        self.badges: dict[str, frozenset[str]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield Input(placeholder="/ filter VNets: name, group, region, prefix", id="filter")
+                yield EstateTree(self.estate, id="tree")
+                yield Static(estate_summary(self.estate), id="estate-summary")
+            with TabbedContent(id="tabs", initial="details"):
+                with TabPane("Details", id="details"):
+                    yield VnetDetails(id="details-view")
+                with TabPane("Topology", id="topology"):
+                    yield TopologyView(id="topology-view")
+                with TabPane("DNS", id="dns"):
+                    yield DnsPanel(self.options.app_domain, id="dns-panel")
+                if self.overlaps_tab:
+                    from tui.widgets.tabs.overlaps import OverlapsView
+
+                    with TabPane("Overlaps", id="overlaps"):
+                        yield OverlapsView(id="overlaps-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(EstateTree).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # No Overlaps tab without the overlap analysis: hide its key from the footer too.
+        if action == "show_tab" and parameters == ("overlaps",):
+            return self.overlaps_tab
+        return True
+
+    # ------------------------------------------------------------------ user input
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            self.query_one(EstateTree).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            self.query_one(EstateTree).focus()
+
+    def on_dns_panel_resolve_requested(self, message: DnsPanel.ResolveRequested) -> None:
+        if self.selected is None:
+            self.notify(
+                "Pick a VNet in the tree first: a DNS answer depends on the VNet asking.", severity="warning"
+            )
+            return
+        self.app.resolve_name(self.estate, self.selected, message.qname)  # type: ignore[attr-defined]
+
+    def on_dns_panel_matrix_requested(self, message: DnsPanel.MatrixRequested) -> None:
+        self.query_one(DnsPanel).query_one("#dns-matrix-summary", Static).update(
+            Text("Computing…", style="dim")
+        )
+        self.app.compute_matrix(self.estate, message.domain)  # type: ignore[attr-defined]
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "topology":
+            self._draw_topology()
+
+    def action_show_tab(self, tab: str) -> None:
+        if tab == "overlaps" and not self.overlaps_tab:
+            return
+        self.query_one(TabbedContent).active = tab
+        if tab == "dns":
+            # The DNS tab is for typing a name: put the cursor there.
+            self.query_one("#dns-name", Input).focus()
+        elif tab == "overlaps":
+            self.query_one("#overlaps-table").focus()
+
+    def action_leave(self) -> None:
+        """Escape: out of a text box back to the tree, and stop any running work."""
+        if isinstance(self.focused, Input):
+            self.query_one(EstateTree).focus()
+        self.app.action_cancel_work()  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ attributes down
+
+    def focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def show_tab(self, tab: str) -> None:
+        self.action_show_tab(tab)
+
+    def select_vnet(self, vnet_id: str, reveal: bool = False) -> None:
+        v = self.estate.vnet(vnet_id)
+        if v is None:
+            self.notify(f"vnetplan: error: VNet {vnet_id} is not in the snapshot", severity="error")
+            return
+        self.selected = v.id
+        if reveal:
+            self.query_one(EstateTree).reveal(v)
+        self.query_one(VnetDetails).show(self.estate, v, self.badges.get(v.key, frozenset()))
+        self.query_one(DnsPanel).set_source(v.name)
+        if self.query_one(TabbedContent).active == "topology":
+            self._draw_topology()
+
+    def _overlapping(self) -> set[str]:
+        return {k for k, b in self.badges.items() if "overlap" in b}
+
+    def _draw_topology(self) -> None:
+        key = rid_key(self.selected) if self.selected else None
+        self.query_one(TopologyView).show(self.graph, key, self._overlapping())
+
+    def show_badges(self, badges: dict[str, frozenset[str]], overlaps_known: bool) -> None:
+        self.badges = badges
+        self.query_one(EstateTree).set_badges(badges, self.estate)
+        if self.selected:
+            v = self.estate.vnet(self.selected)
+            if v is not None:
+                self.query_one(VnetDetails).show(self.estate, v, badges.get(v.key, frozenset()))
+
+    def show_graph(self, graph: Any) -> None:
+        self.graph = graph
+        if self.query_one(TabbedContent).active == "topology":
+            self._draw_topology()
+
+    def show_answer(self, answer: Any) -> None:
+        self.query_one(DnsPanel).show_answer(answer)
+
+    def show_matrix(self, domain: str, matrix: Any) -> None:
+        self.query_one(DnsPanel).show_matrix(domain, matrix)
+
+    def show_overlaps(self, report: Any) -> None:
+        if self.overlaps_tab:
+            from tui.widgets.tabs.overlaps import OverlapsView
+
+            self.query_one(OverlapsView).show(self.estate, report)

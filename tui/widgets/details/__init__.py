@@ -1,0 +1,1 @@
+"""The details region: everything the estate says about the selected VNet."""

@@ -1,0 +1,1 @@
+"""The left-hand region: the filter box and the lazy estate tree."""

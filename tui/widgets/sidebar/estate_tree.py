@@ -1,0 +1,206 @@
+"""The estate tree: subscriptions -> resource groups -> VNets, built lazily, with badges.
+
+Only the top level exists at first; a subscription's resource groups and a group's VNets are
+added when the node is expanded, so a 10,000-VNet estate opens as fast as a small one. Grouping
+is one pass over the VNets (:class:`TreeIndex`). Typing a filter replaces the tree with the
+matching VNets, flat and capped at :data:`MAX_MATCHES` rows, so every keystroke stays cheap.
+Badges arrive later from a worker and are painted onto the VNet nodes already shown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from netplan.estate import Estate
+from netplan.model import VNet
+from tui.messages import VnetSelected
+
+#: Rows shown for a filter; more matches are summarised in one last row.
+MAX_MATCHES = 500
+
+#: Badge -> (label, style). Styles use theme variables' named colours that read on light and dark.
+BADGE_STYLE: dict[str, tuple[str, str]] = {
+    "overlap": ("overlap", "bold red"),
+    "peering": ("peering", "bold dark_orange"),
+    "custom-dns": ("custom DNS", "bold magenta"),
+    "gap": ("gap", "bold yellow"),
+}
+
+
+@dataclass(frozen=True)
+class NodeData:
+    """What a tree node stands for: kind "subscription", "group", "vnet" or "more"."""
+
+    kind: str
+    key: str
+    sub: str = ""
+    label: str = ""
+
+
+@dataclass
+class TreeIndex:
+    """subscription -> resource group -> VNets, and a lower-case search text per VNet."""
+
+    groups: dict[str, dict[str, list[VNet]]] = field(default_factory=dict)
+    search: list[tuple[str, VNet]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, estate: Estate) -> TreeIndex:
+        groups: dict[str, dict[str, list[VNet]]] = defaultdict(lambda: defaultdict(list))
+        search: list[tuple[str, VNet]] = []
+        for v in estate.vnets:
+            groups[v.subscription][v.resource_group].append(v)
+            text = " ".join(
+                [v.name, v.resource_group, v.location, *(str(p) for p in v.address_prefixes)]
+            ).lower()
+            search.append((text, v))
+        ordered = {
+            sub: {
+                rg: sorted(vs, key=lambda x: x.name.lower())
+                for rg, vs in sorted(rgs.items(), key=lambda kv: kv[0].lower())
+            }
+            for sub, rgs in sorted(groups.items())
+        }
+        search.sort(key=lambda tv: tv[1].name.lower())
+        return cls(ordered, search)
+
+
+def badge_text(badges: frozenset[str]) -> Text:
+    out = Text()
+    for badge in BADGE_STYLE:
+        if badge in badges:
+            label, style = BADGE_STYLE[badge]
+            out.append(" ")
+            out.append(f"[{label}]", style=style)
+    return out
+
+
+class EstateTree(Tree[NodeData]):
+    """The estate as a lazy tree. Posts :class:`VnetSelected` when a VNet row is highlighted."""
+
+    def __init__(self, estate: Estate, *, id: str | None = None) -> None:
+        super().__init__("estate", NodeData("root", ""), id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.index = TreeIndex.of(estate)
+        self.badges: dict[str, frozenset[str]] = {}
+        self.filter_text = ""
+        self._vnet_nodes: dict[str, TreeNode[NodeData]] = {}
+
+    def on_mount(self) -> None:
+        self.rebuild()
+
+    # ------------------------------------------------------------------ building
+
+    def vnet_label(self, v: VNet) -> Text:
+        label = Text(v.name)
+        label.append(f"  {', '.join(str(p) for p in v.address_prefixes)}", style="dim")
+        label.append_text(badge_text(self.badges.get(v.key, frozenset())))
+        return label
+
+    def _add_vnet(self, parent: TreeNode[NodeData], v: VNet, with_group: bool = False) -> None:
+        label = self.vnet_label(v)
+        if with_group:
+            label.append(f"  {v.resource_group}", style="italic dim")
+        node = parent.add_leaf(label, NodeData("vnet", v.id, v.subscription))
+        self._vnet_nodes[v.key] = node
+
+    def rebuild(self) -> None:
+        """Show the whole estate (collapsed) or, with a filter, the matching VNets."""
+        self.clear()
+        self._vnet_nodes = {}
+        if self.filter_text:
+            self._show_matches(self.filter_text)
+            return
+        for sub, rgs in self.index.groups.items():
+            count = sum(len(vs) for vs in rgs.values())
+            label = Text(sub or "(no subscription)")
+            label.append(f"  {count} VNet{'s' if count != 1 else ''}", style="dim")
+            node = self.root.add(label, NodeData("subscription", sub, sub))
+            if len(self.index.groups) == 1:
+                node.expand()
+        self.root.expand()
+
+    def _show_matches(self, text: str) -> None:
+        needle = text.lower()
+        shown = 0
+        more = 0
+        for hay, v in self.index.search:
+            if needle in hay:
+                if shown < MAX_MATCHES:
+                    self._add_vnet(self.root, v, with_group=True)
+                    shown += 1
+                else:
+                    more += 1
+        if not shown:
+            self.root.add_leaf(Text(f"no VNet matches {text!r}", style="italic"), NodeData("more", ""))
+        elif more:
+            self.root.add_leaf(
+                Text(f"… {more} more; keep typing to narrow", style="italic"), NodeData("more", "")
+            )
+        self.root.expand()
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        node = event.node
+        data = node.data
+        if data is None or node.children:
+            return
+        if data.kind == "subscription":
+            for rg, vnets in self.index.groups.get(data.key, {}).items():
+                label = Text(rg)
+                label.append(f"  {len(vnets)}", style="dim")
+                node.add(label, NodeData("group", rg, data.key))
+        elif data.kind == "group":
+            for v in self.index.groups.get(data.sub, {}).get(data.key, []):
+                self._add_vnet(node, v)
+
+    # ------------------------------------------------------------------ attributes down
+
+    def set_filter(self, text: str) -> None:
+        text = text.strip()
+        if text != self.filter_text:
+            self.filter_text = text
+            self.rebuild()
+
+    def set_badges(self, badges: dict[str, frozenset[str]], estate: Estate) -> None:
+        self.badges = badges
+        for key, node in self._vnet_nodes.items():
+            v = estate.vnet(key)
+            if v is not None:
+                label = self.vnet_label(v)
+                if self.filter_text:
+                    label.append(f"  {v.resource_group}", style="italic dim")
+                node.set_label(label)
+
+    def reveal(self, v: VNet) -> None:
+        """Expand the path to ``v`` and move the cursor onto it (used by jumps from other tabs)."""
+        if v.key not in self._vnet_nodes and self.filter_text:
+            self.filter_text = ""
+            self.rebuild()
+        if v.key not in self._vnet_nodes:
+            for sub_node in self.root.children:
+                if sub_node.data and sub_node.data.key == v.subscription:
+                    sub_node.expand()
+                    if not sub_node.children:
+                        self.on_tree_node_expanded(Tree.NodeExpanded(sub_node))
+                    for rg_node in sub_node.children:
+                        if rg_node.data and rg_node.data.key == v.resource_group:
+                            rg_node.expand()
+                            if not rg_node.children:
+                                self.on_tree_node_expanded(Tree.NodeExpanded(rg_node))
+        node = self._vnet_nodes.get(v.key)
+        if node is not None:
+            self.move_cursor(node)
+
+    # ------------------------------------------------------------------ messages up
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        data = event.node.data
+        if data is not None and data.kind == "vnet":
+            event.stop()
+            self.post_message(VnetSelected(data.key))

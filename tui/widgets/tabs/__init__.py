@@ -1,0 +1,1 @@
+"""The tabbed region beside the tree: details, topology, DNS, overlaps."""
