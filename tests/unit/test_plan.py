@@ -482,3 +482,44 @@ def test_peerings_planned_together_count_towards_the_limit(tmp_path: Path) -> No
     cs = plan_of(b.estate(), intent_file(tmp_path, conns))
     assert [d.method for d in cs.decisions] == ["peering", "none"]
     assert [p.code for p in cs.problems] == ["peering-limit"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the samples (samples/README.md): golden plans, one per sample, and idempotence
+
+
+@pytest.mark.parametrize("sample", ["mendix", "clean"])
+def test_golden_plan_on_the_sample_estates(sample: str) -> None:
+    from netplan.loader import load_estate
+    from netplan.whatif import apply_in_memory
+
+    root = Path(__file__).resolve().parents[2] / "samples"
+    est = load_estate([root / f"{sample}-estate.json"])
+    intent = root / f"{sample}-intent.yaml"
+    cs = make_plan(est, load_intent(intent, est))
+    methods = {d.method for d in cs.decisions}
+    assert methods == {"peering", "private-link"}  # each sample exercises both methods
+    golden(f"plan_sample_{sample}.json", cs.to_dict())
+    after, _ = apply_in_memory(est, cs)
+    again = make_plan(after, load_intent(intent, after))
+    assert again.empty, [c.key for c in again.changes]
+    assert [p.code for p in again.problems] == [p.code for p in cs.problems]
+
+
+def test_mendix_sample_plan_finds_its_deliberate_problems() -> None:
+    from netplan.loader import load_estate
+
+    root = Path(__file__).resolve().parents[2] / "samples"
+    est = load_estate([root / "mendix-estate.json"])
+    cs = make_plan(est, load_intent(root / "mendix-intent.yaml", est))
+    by_consumer = {d.consumer_id.rsplit("/", 1)[-1]: d.method for d in cs.decisions}
+    assert by_consumer == {"vnet-corp-spoke2-weu": "peering", "vnet-legacy-apps-weu": "private-link",
+                           "vnet-corp-spoke3-neu": "private-link"}  # fmt: skip
+    # spoke2's own link is Initiated: only the Mendix side is created (P1).
+    peerings = [c.id.rsplit("/", 1)[-1] for c in cs.changes if c.type.endswith("virtualNetworkPeerings")]
+    assert peerings == ["vnet-mendix-weu-to-vnet-corp-spoke2-weu"]
+    # legacy overlaps the provider and already has its endpoint and zone: nothing to do for it.
+    assert not [c for c in cs.changes if c.group == "vnet-legacy-apps-weu"]
+    # spoke3 is linked to the shared zone that answers the LB address for peered consumers.
+    assert [p.code for p in cs.problems] == ["zone-shared-by-different-targets"]
+    assert any("custom DNS" in w for w in cs.warnings)
