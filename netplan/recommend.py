@@ -60,6 +60,7 @@ class Code(StrEnum):
     ONLY_METHOD = "only-method"
     NO_METHOD = "no-method"
     CUSTOM_DNS = "custom-dns"
+    ALREADY_REACHABLE = "already-reachable"
     SNAPSHOT_GAP = "snapshot-gap"
     OUTSIDE_SNAPSHOT = "outside-snapshot"
 
@@ -328,6 +329,20 @@ def recommend(
             if estate.vnet(link.remote_vnet_id) is None:
                 notes.append(Reason(Code.OUTSIDE_SNAPSHOT, f"{v.name} is peered with {link.remote_vnet_id}, outside the "
                                     "snapshot: overlap checks use the link's remote address space"))  # fmt: skip
+
+    # The network may already carry this traffic (a forwarding hub, gateway transit): worth knowing
+    # before adding a second path.
+    if uc is not UseCase.INTERNAL_SERVICE and (a_link is None or b_link is None):
+        from netplan.reach import reach
+
+        target = next((str(fe.private_ip) for _, fe in frontends if fe.private_ip is not None), None) \
+            if uc is UseCase.EXPOSE_APPS else p.id  # fmt: skip
+        if target is not None:
+            v = reach(estate, c.id, target)
+            if v.reachable:
+                path = " -> ".join(x.rsplit("/", 1)[-1] for x in v.path)
+                notes.append(Reason(Code.ALREADY_REACHABLE, f"{c.name} already reaches {target.rsplit('/', 1)[-1]} "
+                                    f"over the network ({path}); a new connection adds a second path"))  # fmt: skip
 
     same_region = not global_peering
     peer_ok, pl_ok = not peer_block, not pl_block

@@ -243,3 +243,15 @@ def test_cli_table_and_unknown_vnet(tmp_path: Path, capsys: pytest.CaptureFixtur
                  "--use-case", "expose-apps"]) == 2  # fmt: skip
     err = capsys.readouterr().err
     assert "did you mean" in err and "Traceback" not in err
+
+
+def test_already_reachable_through_a_forwarding_hub_is_said() -> None:
+    b = base()
+    b.vnet("hub", ["10.0.0.0/16"], rg="rg-hub", subnets={"AzureFirewallSubnet": "10.0.0.0/26"})
+    b.peer("hub", "pass_spoke", b_to_a={"allow_forwarded": True})
+    b.peer("hub", "provider", b_to_a={"allow_forwarded": True})
+    b.forwarder("hub", device="azfw", ip="10.0.0.4")
+    rec = recommend(b.estate(), "pass_spoke", "provider", "expose-apps")
+    [r] = [r for r in rec.reasons if r.code == Code.ALREADY_REACHABLE]
+    assert "hub" in r.message and "10.100.0.250" in r.message
+    assert Code.ALREADY_REACHABLE not in codes(recommend(base().estate(), "pass_spoke", "provider", "expose-apps").reasons)
