@@ -338,9 +338,9 @@ def recommend(
         target = next((str(fe.private_ip) for _, fe in frontends if fe.private_ip is not None), None) \
             if uc is UseCase.EXPOSE_APPS else p.id  # fmt: skip
         if target is not None:
-            v = reach(estate, c.id, target)
-            if v.reachable:
-                path = " -> ".join(x.rsplit("/", 1)[-1] for x in v.path)
+            verdict = reach(estate, c.id, target)
+            if verdict.reachable:
+                path = " -> ".join(x.rsplit("/", 1)[-1] for x in verdict.path)
                 notes.append(Reason(Code.ALREADY_REACHABLE, f"{c.name} already reaches {target.rsplit('/', 1)[-1]} "
                                     f"over the network ({path}); a new connection adds a second path"))  # fmt: skip
 
