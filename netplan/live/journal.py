@@ -81,13 +81,16 @@ class Journal:
             raise JournalBusy(f"{self.path}: another vnetplan apply is using this journal") from None
         except ImportError:  # pragma: no cover - not POSIX: no lock, still correct for one process
             pass
-        # A torn last line (no newline): start our records on a fresh line.
+        # A torn last line (the writer died mid-record, before its fsync returned): cut it off,
+        # so that it never becomes an unreadable line in the middle. The write it announced was
+        # not sent (records are durable before their write) or its outcome is re-read anyway.
+        with open(self.path, "rb") as raw:
+            data = raw.read()
+        if data and not data.endswith(b"\n"):
+            fh.truncate(data.rfind(b"\n") + 1)
+            fh.flush()
+            os.fsync(fh.fileno())
         fh.seek(0, os.SEEK_END)
-        if fh.tell() > 0:
-            with open(self.path, "rb") as raw:
-                raw.seek(-1, os.SEEK_END)
-                if raw.read(1) != b"\n":
-                    fh.write("\n")
         self._fh = fh
         if not self.records:
             self._write({"event": "journal", "format": FORMAT, "plan_id": self.plan_id})

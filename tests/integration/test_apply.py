@@ -333,3 +333,49 @@ def test_bad_plan_file_is_one_line_naming_file_and_place(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"vnetplan: error: {plan}: {where}")
     assert emu.stats.requests == 0
+
+
+PEERING_ONLY = """\
+version: 1
+provider:
+  vnet: hub
+  load_balancer: ilb
+  app_domain: azure.mendixapps.io
+  dns:
+    resource_group: rg-dns
+connections:
+  - consumer: spoke1
+    method: peering
+    apps: "*"
+"""
+
+
+def test_peering_out_of_sync_after_an_address_change_is_synced(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.emulator.clients import network_client
+
+    nc = network_client(emu, SUB)
+    for rg, name, peer, remote in (("rg-hub", "hub", "hub-to-spoke1", SPOKE1), ("rg-spoke", "spoke1", "spoke1-to-hub", HUB)):
+        nc.virtual_network_peerings.begin_create_or_update(rg, name, peer, {"properties": {"remoteVirtualNetwork": {"id": remote}}}).result()
+    spoke = nc.virtual_networks.get("rg-spoke", "spoke1").as_dict()
+    spoke["properties"]["addressSpace"]["addressPrefixes"].append("10.11.0.0/16")
+    nc.virtual_networks.begin_create_or_update("rg-spoke", "spoke1", spoke).result()
+    hub_link = nc.virtual_network_peerings.get("rg-hub", "hub", "hub-to-spoke1")
+    assert hub_link.peering_sync_level != "FullyInSync"
+    # The plan is made from a fresh inventory (with its etags), as a user would.
+    snap = tmp_path / "live.json"
+    assert main(["inventory", "--endpoint", emu.url, "--ca-bundle", emu.ca_path, "--out", str(snap), "--quiet"]) == 0
+    plan = make_plan(tmp_path, json.loads(snap.read_text()), PEERING_ONLY)
+    changes = json.loads(plan.read_text())["changes"]
+    syncs = [c for c in changes if c.get("query", {}).get("syncRemoteAddressSpace") == "true"]
+    assert syncs and all(c["action"] == "update" for c in syncs)
+    emu.stats.reset()
+    assert apply_cli(emu, plan, "--yes", "--verify") == 0
+    puts = [k for k in emu.stats.by_kind if k.startswith("PUT") and "virtualNetworkPeerings" in k]
+    assert puts
+    for rg, name, peer in (("rg-hub", "hub", "hub-to-spoke1"), ("rg-spoke", "spoke1", "spoke1-to-hub")):
+        link = nc.virtual_network_peerings.get(rg, name, peer)
+        assert link.peering_sync_level == "FullyInSync" and link.peering_state == "Connected"
+    assert "10.11.0.0/16" in nc.virtual_network_peerings.get("rg-hub", "hub", "hub-to-spoke1").remote_address_space.address_prefixes
+    assert "result: PASS" in capsys.readouterr().out
