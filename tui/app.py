@@ -109,7 +109,12 @@ class VnetplanApp(App[int]):
     # ------------------------------------------------------------------ set-up
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(self.estate, self.options, overlaps_tab=has_core("netplan.overlaps"))
+        return MainScreen(
+            self.estate,
+            self.options,
+            overlaps_tab=has_core("netplan.overlaps"),
+            findings_tab=has_core("checks.registry"),
+        )
 
     def on_mount(self) -> None:
         self.theme = self.options.theme
@@ -123,6 +128,8 @@ class VnetplanApp(App[int]):
         """Estate-wide work, each in its own worker: the screen is usable meanwhile."""
         self.compute_badges(self.estate)
         self.build_graph(self.estate)
+        if has_core("checks.registry"):
+            self.run_audit(self.estate)
         self.compute_matrix(self.estate, self.options.app_domain)
 
     @property
@@ -161,6 +168,13 @@ class VnetplanApp(App[int]):
         g = build_graph(estate)
         if not get_current_worker().is_cancelled:
             self.post_message(m.GraphBuilt(g))
+
+    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
+    def run_audit(self, estate: Estate) -> None:
+        registry = importlib.import_module("checks.registry")
+        report = registry.audit(estate)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.AuditFinished(report))
 
     @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
     def resolve_name(self, estate: Estate, vnet_id: str, name: str) -> None:
@@ -202,6 +216,9 @@ class VnetplanApp(App[int]):
 
     def on_overlaps_found(self, message: m.OverlapsFound) -> None:
         self.main.show_overlaps(message.report)
+
+    def on_audit_finished(self, message: m.AuditFinished) -> None:
+        self.main.show_findings(message.report)
 
     def on_name_resolved(self, message: m.NameResolved) -> None:
         self.main.show_answer(message.answer)
@@ -250,6 +267,9 @@ class VnetplanApp(App[int]):
         if screen.overlaps_tab:
             yield SystemCommand("Show overlaps", "Overlapping address space, grouped, by severity",
                                 lambda: self.action_show_tab("overlaps"))  # fmt: skip
+        if screen.findings_tab:
+            yield SystemCommand("Show findings", "The audit rules' FAIL and UNKNOWN findings, with remediation",
+                                lambda: self.action_show_tab("findings"))  # fmt: skip
         yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
                             self.action_toggle_theme)  # fmt: skip
         yield SystemCommand(

@@ -48,6 +48,13 @@ class OverlapsFound(Message):
 
 
 @dataclass
+class AuditFinished(Message):
+    """``checks.registry.audit`` finished; ``report`` is its netplan.report.Report."""
+
+    report: Any
+
+
+@dataclass
 class GraphBuilt(Message):
     """The estate graph (``netplan.graph.build_graph``) is ready for the topology view."""
 

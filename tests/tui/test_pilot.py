@@ -263,3 +263,53 @@ def test_error_line_matches_the_cli() -> None:
         == "vnetplan: error: a.json: $.value[3]: bad prefix"
     )
     _ = DnsPanel, Input  # imported for the reader: these are the widgets driven above
+
+
+async def test_findings_tab_lists_failures_with_remediation_and_jumps_to_the_vnet(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        (audit,) = rec.of(m.AuditFinished)
+        await pilot.press("5")
+        await pilot.pause()
+        table = app.screen.query_one("#findings-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        # Every FAIL/UNKNOWN of the audit is listed, no PASS.
+        assert len(rows) == sum(
+            1 for f in audit.report.findings if str(f.status) != "PASS" and f.suppressed is None
+        )
+        assert all(r[0] in ("FAIL", "UNKNOWN") for r in rows)
+        initiated = [r for r in rows if r[2] == "VNP-PEER-001"]
+        assert initiated and "vnet-crm-test" in initiated[0][4]
+        # Narrow to the rule, read the why, jump to the VNet.
+        await pilot.click("#findings-filter")
+        await pilot.press(*"VNP-PEER-001")
+        await pilot.pause()
+        assert table.row_count == len(initiated)
+        table.focus()
+        await pilot.press("down", "up")
+        await pilot.pause()
+        detail = static_text(app, "#findings-detail")
+        assert "Why it matters" in detail and "How to fix" in detail
+        await pilot.press("enter")
+        await pilot.pause()
+        jumps = [x for x in rec.of(m.VnetSelected) if x.reveal]
+        assert jumps and jumps[-1].vnet_id.endswith("/vnet-mendix-prod")
+        assert app.main.selected is not None and app.main.selected.endswith("/vnet-mendix-prod")
+
+
+async def test_severity_floor_hides_lower_findings(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        from textual.widgets import Select
+
+        table = app.screen.query_one("#findings-table", DataTable)
+        before = table.row_count
+        app.screen.query_one("#findings-severity", Select).value = "high"
+        await pilot.pause()
+        severities = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert severities <= {"critical", "high"} and table.row_count < before

@@ -42,14 +42,16 @@ class MainScreen(Screen[None]):
         Binding("2", "show_tab('topology')", "Topology"),
         Binding("3", "show_tab('dns')", "DNS"),
         Binding("4", "show_tab('overlaps')", "Overlaps"),
+        Binding("5", "show_tab('findings')", "Findings"),
         Binding("escape", "leave", "Back to tree", show=False),
     ]
 
-    def __init__(self, estate: Estate, options: Any, *, overlaps_tab: bool) -> None:
+    def __init__(self, estate: Estate, options: Any, *, overlaps_tab: bool, findings_tab: bool) -> None:
         super().__init__()
         self.estate = estate
         self.options = options
         self.overlaps_tab = overlaps_tab
+        self.findings_tab = findings_tab
         self.selected: str | None = None
         self.graph: Any | None = None
         self.badges: dict[str, frozenset[str]] = {}
@@ -73,6 +75,11 @@ class MainScreen(Screen[None]):
 
                     with TabPane("Overlaps", id="overlaps"):
                         yield OverlapsView(id="overlaps-view")
+                if self.findings_tab:
+                    from tui.widgets.tabs.findings import FindingsView
+
+                    with TabPane("Findings", id="findings"):
+                        yield FindingsView(id="findings-view")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,6 +89,8 @@ class MainScreen(Screen[None]):
         # No Overlaps tab without the overlap analysis: hide its key from the footer too.
         if action == "show_tab" and parameters == ("overlaps",):
             return self.overlaps_tab
+        if action == "show_tab" and parameters == ("findings",):
+            return self.findings_tab
         return True
 
     # ------------------------------------------------------------------ user input
@@ -115,14 +124,14 @@ class MainScreen(Screen[None]):
             self._draw_topology()
 
     def action_show_tab(self, tab: str) -> None:
-        if tab == "overlaps" and not self.overlaps_tab:
+        if (tab == "overlaps" and not self.overlaps_tab) or (tab == "findings" and not self.findings_tab):
             return
         self.query_one(TabbedContent).active = tab
         if tab == "dns":
             # The DNS tab is for typing a name: put the cursor there.
             self.query_one("#dns-name", Input).focus()
-        elif tab == "overlaps":
-            self.query_one("#overlaps-table").focus()
+        elif tab in ("overlaps", "findings"):
+            self.query_one(f"#{tab}-table").focus()
 
     def action_leave(self) -> None:
         """Escape: out of a text box back to the tree, and stop any running work."""
@@ -176,6 +185,12 @@ class MainScreen(Screen[None]):
 
     def show_matrix(self, domain: str, matrix: Any) -> None:
         self.query_one(DnsPanel).show_matrix(domain, matrix)
+
+    def show_findings(self, report: Any) -> None:
+        if self.findings_tab:
+            from tui.widgets.tabs.findings import FindingsView
+
+            self.query_one(FindingsView).show(self.estate, report)
 
     def show_overlaps(self, report: Any) -> None:
         if self.overlaps_tab:

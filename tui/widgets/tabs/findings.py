@@ -1,0 +1,145 @@
+"""The Findings tab: the audit rule pack's FAIL and UNKNOWN findings, filterable, with the why.
+
+The findings come from :func:`checks.registry.audit` (run by the app in a worker). The table
+lists what needs attention (FAIL, then UNKNOWN: a rule that could not judge says so, it is not a
+pass); a severity floor and a text filter on rule id or message narrow it. Highlighting a row
+shows the rule's title, rationale and remediation below; Enter jumps to the finding's VNet in the
+tree (the resource itself, or the VNet that holds it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Select, Static
+
+from netplan.estate import Estate
+from netplan.ids import short_id
+from tui.messages import VnetSelected
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITY_STYLE = {
+    "critical": "bold red",
+    "high": "red",
+    "medium": "dark_orange",
+    "low": "yellow",
+    "info": "dim",
+}
+STATUS_STYLE = {"FAIL": "bold red", "UNKNOWN": "bold yellow", "PASS": "green"}
+
+
+@dataclass(frozen=True)
+class _Row:
+    finding: Any
+    vnet_id: str | None
+
+
+def finding_detail(finding: Any, info: Any | None) -> Text:
+    out = Text()
+    out.append(f"{finding.status} ", style=STATUS_STYLE.get(str(finding.status), ""))
+    out.append(f"{finding.rule} ", style="bold")
+    out.append(f"({finding.severity})", style=SEVERITY_STYLE.get(str(finding.severity), ""))
+    if info is not None:
+        out.append(f" {info.title}", style="bold")
+    out.append(f"\n{finding.message}\n")
+    if info is not None:
+        out.append("\nWhy it matters\n", style="bold")
+        out.append(info.rationale + "\n")
+        out.append("\nHow to fix\n", style="bold")
+        out.append(info.remediation + "\n")
+    return out
+
+
+class FindingsView(Vertical):
+    """Audit findings with severity/text filters; posts :class:`VnetSelected` with ``reveal``."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._report: Any | None = None
+        self._estate: Estate | None = None
+        self._rows: dict[str, _Row] = {}
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="findings-filters"):
+            yield Select(
+                [(f"{s} and above", s) for s in SEVERITIES],
+                value="info",
+                allow_blank=False,
+                id="findings-severity",
+            )
+            yield Input(placeholder="filter: rule id or text", id="findings-filter")
+        yield Static(Text("Running the audit rules…", style="dim"), id="findings-summary")
+        yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="findings-detail")
+
+    def show(self, estate: Estate, report: Any) -> None:
+        """Hand down the audit report. It can arrive before this tab has composed: drawn on mount."""
+        self._estate, self._report = estate, report
+        if self.is_mounted:
+            self._draw()
+
+    def on_mount(self) -> None:
+        if self._report is not None:
+            self._draw()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._draw()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._draw()
+
+    def _draw(self) -> None:
+        report, estate = self._report, self._estate
+        if report is None or estate is None:
+            return
+        table = self.query_one(DataTable)
+        if not table.columns:
+            for label in ("status", "severity", "rule", "resource", "message"):
+                table.add_column(label, key=label)
+        table.clear()
+        self._rows = {}
+        floor = SEVERITIES.index(str(self.query_one(Select).value))
+        needle = self.query_one("#findings-filter", Input).value.strip().lower()
+        shown = 0
+        counts = {"FAIL": 0, "UNKNOWN": 0, "PASS": 0}
+        for i, f in enumerate(report.sorted_findings()):
+            counts[str(f.status)] = counts.get(str(f.status), 0) + 1
+            if str(f.status) == "PASS" or f.suppressed is not None:
+                continue
+            if SEVERITIES.index(str(f.severity)) > floor:
+                continue
+            if needle and needle not in f.rule.lower() and needle not in f.message.lower():
+                continue
+            vnet = estate.vnet_of(f.resource) or estate.vnet(f.resource)
+            key = f"f{i}"
+            self._rows[key] = _Row(f, vnet.id if vnet is not None else None)
+            table.add_row(
+                Text(str(f.status), style=STATUS_STYLE.get(str(f.status), "")),
+                Text(str(f.severity), style=SEVERITY_STYLE.get(str(f.severity), "")),
+                f.rule, short_id(f.resource), f.message, key=key,
+            )  # fmt: skip
+            shown += 1
+        summary = Text()
+        summary.append(f"{counts['FAIL']} FAIL", style=STATUS_STYLE["FAIL"])
+        summary.append(f"  {counts['UNKNOWN']} UNKNOWN", style=STATUS_STYLE["UNKNOWN"])
+        summary.append(f"  {counts['PASS']} PASS", style=STATUS_STYLE["PASS"])
+        summary.append(f"  ({len(report.rules)} rules; {shown} shown)", style="dim")
+        self.query_one("#findings-summary", Static).update(summary)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self._rows.get(str(event.row_key.value))
+        if row is not None and self._report is not None:
+            info = self._report.rules.get(row.finding.rule)
+            self.query_one("#findings-detail", Static).update(finding_detail(row.finding, info))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        row = self._rows.get(str(event.row_key.value))
+        if row is not None and row.vnet_id:
+            event.stop()
+            self.post_message(VnetSelected(row.vnet_id, reveal=True))
