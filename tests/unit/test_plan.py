@@ -523,3 +523,17 @@ def test_mendix_sample_plan_finds_its_deliberate_problems() -> None:
     # spoke3 is linked to the shared zone that answers the LB address for peered consumers.
     assert [p.code for p in cs.problems] == ["zone-shared-by-different-targets"]
     assert any("custom DNS" in w for w in cs.warnings)
+
+
+def test_table_shows_an_update_as_a_diff_of_the_body(tmp_path: Path) -> None:
+    from netplan.commands.plan import render_table
+
+    b = mendix_builder()
+    b.peer("vnet-spoke-a", "vnet-mendix")
+    z = b.zone(DOMAIN, rg="rg-dns")
+    b.record(z, "*", "A", ["10.100.0.99"])
+    b.zone_link(z, "vnet-spoke-a")
+    text = render_table(plan_of(b.estate(), intent_file(tmp_path, PEERING_A)))
+    assert "1 to update" in text and "~ update privateDnsZones/A  rg-dns/azure.mendixapps.io/*" in text
+    assert '-         "ipv4Address": "10.100.0.99"' in text
+    assert '+         "ipv4Address": "10.100.0.250"' in text
