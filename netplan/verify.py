@@ -260,6 +260,20 @@ def _reach(estate: Estate, consumer: VNet, ip: str) -> tuple[bool | None, list[s
     return verdict.reachable, [r.message for r in verdict.reasons], list(verdict.path)
 
 
+def _target_reach_note(estate: Estate, consumer: VNet, expected: Expected | None) -> list[str]:
+    """When DNS already fails: say whether fixing DNS would be enough (is the target reachable?)."""
+    if expected is None:
+        return []
+    notes = []
+    for ip in expected.addresses:
+        ok, why, _path = _reach(estate, consumer, ip)
+        if ok is False:
+            notes.append(f"fixing DNS is not enough: the expected target {ip} is not reachable either: {'; '.join(why)}")
+        elif ok is None:
+            notes.append(f"whether the expected target {ip} is reachable cannot be determined: {'; '.join(why)}")
+    return notes
+
+
 def check_name(
     estate: Estate, sim: DnsSimulator, consumer: VNet, name: str, expected: Expected | None, *,
     nameservers: Sequence[Nameserver] = (), probe_tcp: int | None = None, timeout: float = 2.0, retries: int = 1,
@@ -281,12 +295,14 @@ def check_name(
         results.append(Result.FAIL)
         to = f" to {exp_text}" if expected else ""
         reasons.append(f"{name} does not resolve from {consumer.name}{to}: {got}")
+        reasons += _target_reach_note(estate, consumer, expected)
     elif expected is None:
         results.append(Result.UNKNOWN)
         reasons.append(f"resolves to {got}, but the expected target cannot be derived from the estate")
     elif not set(answer.addresses) <= set(expected.addresses):
         results.append(Result.FAIL)
         reasons.append(f"resolves to {got}, expected {exp_text} ({expected.description})")
+        reasons += _target_reach_note(estate, consumer, expected)
     else:
         what = {"lb-frontend": "LB frontend", "private-endpoint": "private endpoint"}.get(expected.kind, "address")
         verdicts = [_reach(estate, consumer, ip) for ip in answer.addresses]

@@ -576,14 +576,14 @@ class DnsSimulator:
             return False, target
         walk.zone = None
         unlinked = next((z for a in ancestors(qname) for z in self.estate.zones_named(a)), None)
-        if unlinked is not None:
-            walk.reasons.append(
-                f"private zone {unlinked.name} exists in the estate but is not linked to this VNet "
-                "(D1: only linked VNets resolve it; peering does not carry resolution)"
-            )
+        hint = (
+            f"; private zone {unlinked.name} exists in the estate but is not linked to this VNet "
+            "(D1: only linked VNets resolve it; peering does not carry resolution)"
+            if unlinked is not None else ""
+        )  # fmt: skip
         walk.finish(
             Status.PUBLIC,
-            f"{qname} is under no linked private zone: public DNS answers it (the address is not known offline)",
+            f"{qname} is under no linked private zone: public DNS answers it (the address is not known offline){hint}",
         )
         return True, None
 

@@ -71,6 +71,17 @@ def test_fail_peered_but_not_linked_does_not_resolve(estate) -> None:  # type: i
     assert "does not resolve from fail_not_linked to 10.20.0.4: PUBLIC" in v.checks[0].reasons[0]
 
 
+def test_fail_unlinked_and_unpeered_says_fixing_dns_is_not_enough() -> None:
+    b, _ = estate_builder()
+    b.vnet("fail_both", ["10.8.0.0/16"], subnets={"app": "10.8.1.0/24"})
+    b.peer("fail_both", "mendix-vnet", state="Initiated")
+    c = verify_connection(b.estate(), "mendix-vnet", "fail_both", APP_DOMAIN, ["myapp"]).checks[0]
+    assert c.result is Result.FAIL
+    assert "not linked to this VNet (D1" in c.reasons[0]
+    assert c.reasons[1].startswith("fixing DNS is not enough: the expected target 10.20.0.4 is not reachable either: ")
+    assert "Initiated" in c.reasons[1]
+
+
 def test_unknown_when_the_consumer_uses_custom_dns(estate) -> None:  # type: ignore[no-untyped-def]
     v = verify_connection(estate, "mendix-vnet", "unknown_custom_dns", APP_DOMAIN, ["myapp"])
     assert v.result is Result.UNKNOWN
