@@ -41,6 +41,8 @@ from netplan.model import (
 SCHEMA = "vnetplan.plan/v1"
 TAG_MANAGED = "managed-by"
 TAG_PLAN = "vnetplan-plan"
+#: VNet links per Private DNS zone (D7).
+ZONE_LINK_LIMIT = 1000
 #: The text a body carries where an address is not known yet (see :class:`Placeholder`).
 PLACEHOLDER_PREFIX = "<from "
 
@@ -341,7 +343,12 @@ class _Planner:
         if any(rid_key(link.zone_id) == zk for link in self.estate.links_of_vnet(vnet.id)):
             return
         self.planned_links.add((zk, vnet.key))
-        names = {link.name.lower() for link in self.estate.links_of_zone(zid)}
+        existing_links = self.estate.links_of_zone(zid)
+        planned = sum(1 for z, _ in self.planned_links if z == zk)
+        if len(existing_links) + planned > ZONE_LINK_LIMIT:
+            self.problem("zone-link-limit", f"zone {name_of(zid)} would have {len(existing_links) + planned} VNet links "
+                         f"(limit {ZONE_LINK_LIMIT}, D7)", group)  # fmt: skip
+        names = {link.name.lower() for link in existing_links}
         lname = _slug(f"link-{vnet.name}")
         if lname in names:
             lname = _slug(f"link-{parse_id(vnet.id).resource_group}-{vnet.name}")
@@ -355,6 +362,8 @@ class _Planner:
         rid = B.record_id(zid, "A", rname)
         existing = next((r for r in self.estate.records_of_zone(zid) if r.rtype == "A" and r.name.lower() == rname.lower()), None)
         if placeholder_from is None and existing is not None and set(existing.values) == set(addresses):
+            return
+        if placeholder_from is None and existing is None and rname not in ("*", "@") and self._wildcard_answers(zid, rname, addresses):
             return
         if placeholder_from is not None:
             values: tuple[str, ...] = (f"{PLACEHOLDER_PREFIX}{placeholder_from}>",)
@@ -375,6 +384,15 @@ class _Planner:
             return
         self.add(Change(Action.CREATE, rid, B.TYPE_A, B.API_VERSIONS[B.TYPE_A], B.a_record_body(values, metadata=meta),
                         why, depends_on=deps, group=group, placeholders=holders))  # fmt: skip
+
+    def _wildcard_answers(self, zid: str, rname: str, addresses: tuple[str, ...]) -> bool:
+        """D6: the zone's ``*`` already answers ``rname`` with ``addresses`` (no closer node blocks it)."""
+        recs = self.estate.records_of_zone(zid)
+        wild = next((r for r in recs if r.name == "*" and r.rtype == "A"), None)
+        if wild is None or set(wild.values) != set(addresses) or "." in rname:
+            return False
+        low = rname.lower()
+        return not any(r.name.lower() == low or r.name.lower().endswith("." + low) for r in recs)
 
     def claim_zone(self, zid: str, target: str, who: str) -> bool:
         k = rid_key(zid)
@@ -597,6 +615,13 @@ class _Planner:
         if zid is None:
             if method == "peering":
                 zid = self.zone_in(self.intent.provider.dns_subscription, self.intent.provider.dns_resource_group, domain)
+                if self.estate.zone(zid) is None:
+                    # Reuse a zone of that name that already answers with the frontend address
+                    # rather than creating a second copy.
+                    same = [z for z in self.estate.zones_named(domain)
+                            if any(r.name == "*" and set(r.values) == set(ips) for r in self.estate.records_of_zone(z.id))]  # fmt: skip
+                    if same:
+                        zid = same[0].id
             else:
                 # Each Private Link consumer has its own endpoint address, so its own copy of the zone.
                 p = parse_id(consumer.id)

@@ -537,3 +537,34 @@ def test_table_shows_an_update_as_a_diff_of_the_body(tmp_path: Path) -> None:
     assert "1 to update" in text and "~ update privateDnsZones/A  rg-dns/azure.mendixapps.io/*" in text
     assert '-         "ipv4Address": "10.100.0.99"' in text
     assert '+         "ipv4Address": "10.100.0.250"' in text
+
+
+def test_app_already_answered_by_the_wildcard_needs_no_record_of_its_own(tmp_path: Path) -> None:
+    b = mendix_builder()
+    b.peer("vnet-spoke-a", "vnet-mendix")
+    z = b.zone(DOMAIN, rg="rg-dns")
+    b.record(z, "*", "A", [LB_IP])
+    b.record(z, "x.hr", "A", ["10.100.0.7"])  # a closer node: the wildcard no longer answers hr (D6)
+    b.zone_link(z, "vnet-spoke-a")
+    cs = plan_of(b.estate(), intent_file(tmp_path, PEERING_A + "    apps: [sales, hr]\n"))
+    assert kinds(cs) == [("create", "A", "hr")]
+
+
+def test_existing_zone_answering_the_frontend_is_reused_wherever_it_lives(tmp_path: Path) -> None:
+    b = mendix_builder()
+    z = b.zone(DOMAIN, rg="rg-platform-dns")
+    b.record(z, "*", "A", [LB_IP])
+    cs = plan_of(b.estate(), intent_file(tmp_path, PEERING_A))
+    assert [k[1] for k in kinds(cs)] == ["virtualNetworkPeerings", "virtualNetworkPeerings", "virtualNetworkLinks"]
+    assert cs.changes[-1].id.lower().startswith(z.lower())
+
+
+def test_zone_link_limit_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import netplan.plan
+
+    monkeypatch.setattr(netplan.plan, "ZONE_LINK_LIMIT", 1)  # stands for D7's 1000
+    b = mendix_builder()
+    z = b.zone(DOMAIN, rg="rg-dns")
+    b.zone_link(z, "vnet-spoke-c")
+    cs = plan_of(b.estate(), intent_file(tmp_path, PEERING_A))
+    assert [p.code for p in cs.problems] == ["zone-link-limit"]
