@@ -1,8 +1,8 @@
 """``vnetplan plan``: the ordered ARM changes that realise an intent, as a table, JSON or Markdown.
 
 Exit codes follow ``terraform plan -detailed-exitcode``: 0 = the estate already matches the intent
-(no changes, no problems); 1 = changes are pending, or the plan has problems it cannot solve
-(terraform's 2, "succeeded with non-empty diff", is our 1 because 2 means error across vnetplan);
+(no changes, no problems); 1 = changes are pending, or the plan has problems it cannot solve, or
+(with ``--what-if``) the result would not verify (terraform's 2, "succeeded with non-empty diff", is our 1 because 2 means error across vnetplan);
 2 = error (bad estate or intent file, unknown reference), terraform's 1.
 """
 
@@ -36,8 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
         epilog=(
             "Exit codes (like terraform plan -detailed-exitcode, renumbered to vnetplan's contract): "
-            "0 no changes (terraform 0); 1 changes pending or problems the plan cannot solve (terraform 2); "
-            "2 error (terraform 1)."
+            "0 no changes (terraform 0); 1 changes pending, problems the plan cannot solve, or with --what-if a "
+            "result that would not verify (terraform 2); 2 error: bad estate or intent file, unknown reference "
+            "(terraform 1)."
         ),
     )
     add_estate_args(p)
