@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import heapq
 import re
 import threading
 import time
@@ -843,39 +844,48 @@ class Executor:
         started = time.monotonic()
         steps = {s.change_id: s for s in self.plan.steps}
         results = {cid: StepResult(s) for cid, s in steps.items()}
-        done: set[str] = set()
-        pending = set(steps)
+        # Kahn's algorithm: a change becomes ready when its last dependency is done (linear, not
+        # a rescan of every pending change each time one finishes).
+        waiting = {cid: len(set(s.depends_on)) for cid, s in steps.items()}
+        dependents: dict[str, list[str]] = {}
+        for cid, s in steps.items():
+            for d in set(s.depends_on):
+                dependents.setdefault(d, []).append(cid)
+        pos = {s.change_id: i for i, s in enumerate(self.plan.steps)}
+        ready = [(pos[cid], cid) for cid, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
         error: ApplyError | None = None
         finished = 0
         with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency), thread_name_prefix="apply") as pool:
             running: dict[Future[StepResult], str] = {}
 
             def launch() -> None:
-                for cid in sorted(pending, key=_order_key(self.plan)):
-                    s = steps[cid]
-                    if all(d in done for d in s.depends_on):
-                        pending.discard(cid)
-                        running[pool.submit(self.run_step, s)] = cid
+                # Plan order among the ready ones; at most `concurrency` in flight.
+                while ready and len(running) < max(1, self.opts.concurrency):
+                    _, cid = heapq.heappop(ready)
+                    running[pool.submit(self.run_step, steps[cid])] = cid
 
             try:
                 launch()
                 while running:
-                    ready, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    for fut in ready:
+                    done_now, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for fut in done_now:
                         cid = running.pop(fut)
                         finished += 1
                         try:
                             results[cid] = fut.result()
-                            if results[cid].outcome in (Outcome.DONE, Outcome.ALREADY) or (
-                                self.opts.dry_run and results[cid].outcome == Outcome.WOULD_WRITE
-                            ):
-                                done.add(cid)
                         except ApplyError as exc:
                             results[cid].outcome = Outcome.STALE if isinstance(exc, StalePlan) else (
                                 Outcome.REFUSED if isinstance(exc, UnsafeDelete) else Outcome.FAILED)
                             results[cid].message = str(exc)
                             error = error or exc
                             self._stop.set()
+                        ok = results[cid].outcome in (Outcome.DONE, Outcome.ALREADY, Outcome.WOULD_WRITE)
+                        if ok:
+                            for dep in dependents.get(cid, ()):
+                                waiting[dep] -= 1
+                                if waiting[dep] == 0:
+                                    heapq.heappush(ready, (pos[dep], dep))
                         if progress is not None:
                             progress(results[cid], finished, len(steps))
                     if error is None:
@@ -885,15 +895,10 @@ class Executor:
                 for fut in running:
                     fut.cancel()
                 raise
-        if error is None and pending:
-            stuck = sorted(pending)
-            error = ApplyError(f"changes {', '.join(stuck)} depend on changes not in the plan or in a cycle")
+        if error is None and finished < len(steps):
+            stuck = sorted(cid for cid in steps if results[cid].outcome == Outcome.NOT_RUN)
+            error = ApplyError(f"changes {', '.join(stuck[:5])} depend on changes not in the plan or in a cycle")
         return ApplyResult(self.plan.plan_id, [results[c] for c in steps], error, time.monotonic() - started)
-
-
-def _order_key(plan: ApplyPlan) -> Callable[[str], int]:
-    pos = {s.change_id: i for i, s in enumerate(plan.steps)}
-    return lambda cid: pos.get(cid, 0)
 
 
 def apply_plan(

@@ -65,11 +65,27 @@ class Journal:
         self._lock = threading.Lock()
         self.records: list[dict[str, Any]] = []
         self._fh: IO[str] | None = None
+        # Indexes kept with the records, so that a 10,000-change plan is not quadratic.
+        self._by_change: dict[str, list[dict[str, Any]]] = {}
+        self._owned: set[str] = set()
+
+    def _index(self, rec: dict[str, Any]) -> None:
+        if rec.get("event") == "owned":
+            self._owned.add(rid_key(str(rec.get("resource_id", ""))))
+        elif rec.get("plan_id") == self.plan_id and rec.get("change") is not None:
+            self._by_change.setdefault(str(rec["change"]), []).append(rec)
+
+    def _set_records(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self._by_change = {}
+        self._owned = set()
+        for r in records:
+            self._index(r)
 
     # -- opening --------------------------------------------------------------------------------
     def open(self) -> Journal:
         """Read what is there, take the lock, and open for appending."""
-        self.records = read_journal(self.path)
+        self._set_records(read_journal(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open for the run
         try:
@@ -98,7 +114,7 @@ class Journal:
 
     def load(self) -> Journal:
         """Read what is there without locking or writing (a dry run only looks)."""
-        self.records = read_journal(self.path)
+        self._set_records(read_journal(self.path))
         return self
 
     def close(self) -> None:
@@ -129,13 +145,14 @@ class Journal:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self.records.append(rec)
+            self._index(rec)
 
     # -- reading --------------------------------------------------------------------------------
     def state(self, change_id: str) -> ChangeState:
         """The journal's view of one change of this plan (empty when never seen)."""
         st = ChangeState(change_id)
         with self._lock:
-            recs = [r for r in self.records if r.get("plan_id") == self.plan_id and r.get("change") == change_id]
+            recs = list(self._by_change.get(change_id, ()))
         for r in recs:
             ev = str(r.get("event", ""))
             if ev == "owned":
@@ -159,7 +176,7 @@ class Journal:
         """Whether any plan recorded in this journal created ``resource_id`` (any plan id)."""
         key = rid_key(resource_id)
         with self._lock:
-            return any(r.get("event") == "owned" and rid_key(str(r.get("resource_id", ""))) == key for r in self.records)
+            return key in self._owned
 
 
 def read_journal(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

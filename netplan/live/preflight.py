@@ -115,15 +115,20 @@ def granted(permissions: Sequence[Mapping[str, Any]], action: str) -> bool:
     return False
 
 
-def permission_scope(resource_id: str) -> str:
-    """Where to ask: the resource itself if it is a top-level resource, else its top-level parent.
+def permission_scope(resource_id: str, created: frozenset[str] = frozenset()) -> str:
+    """Where to ask: the nearest existing resource at or above ``resource_id``.
 
-    ARM answers permissions on resources; for a child that does not exist yet (a new peering),
-    the parent's permissions are the ones that apply.
+    ARM answers permissions on resources that exist. A child that does not exist yet (a new
+    peering) takes its parent's; a resource the plan itself creates takes its resource group's
+    (``created``: :func:`rid_key` of the plan's creates).
     """
     scope = resource_id
-    while len(parse_id(scope).types) > 1:
-        scope = parent_id(scope)
+    while len(parse_id(scope).types) > 1 or (rid_key(scope) in created and parse_id(scope).types):
+        if len(parse_id(scope).types) > 1:
+            scope = parent_id(scope)
+        else:
+            p = parse_id(scope)
+            return f"/subscriptions/{p.subscription}/resourceGroups/{p.resource_group}"
     return scope
 
 
@@ -133,10 +138,12 @@ PermissionReader = Callable[[str], Sequence[Mapping[str, Any]]]
 
 def check_permissions(steps: Iterable[Step], read: PermissionReader) -> list[Missing]:
     """Every requirement not granted (or not knowable), one entry per (action, scope, change)."""
+    todo = list(steps)
+    created = frozenset(rid_key(s.resource_id) for s in todo if s.action == Action.CREATE)
     cache: dict[str, Sequence[Mapping[str, Any]] | Exception] = {}
     missing: list[Missing] = []
-    for req in required_permissions(steps):
-        scope = permission_scope(req.scope)
+    for req in required_permissions(todo):
+        scope = permission_scope(req.scope, created)
         key = rid_key(scope)
         if key not in cache:
             try:

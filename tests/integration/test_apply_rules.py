@@ -234,3 +234,12 @@ def test_granted_wildcards_and_not_actions() -> None:
     # another entry (another role assignment) can still grant it
     assert granted([{"actions": ["*"], "notActions": ["Microsoft.Network/*"]}, {"actions": [PEER_ACTION]}], PEER_ACTION)
     assert not granted([], PEER_ACTION)
+
+
+def test_preflight_asks_where_arm_can_answer_parent_or_resource_group_for_what_the_plan_creates() -> None:
+    pls = "/subscriptions/s1/resourceGroups/rg-hub/providers/Microsoft.Network/privateLinkServices/pls"
+    assert permission_scope(pls) == pls
+    assert permission_scope(pls, frozenset({pls.lower()})) == "/subscriptions/s1/resourceGroups/rg-hub"
+    link = f"{ZONE}/virtualNetworkLinks/l"
+    assert permission_scope(link, frozenset({ZONE.lower(), link.lower()})) == "/subscriptions/s1/resourceGroups/rg"
+    assert permission_scope(link) == ZONE
