@@ -181,3 +181,22 @@ def test_a_missing_dns_server_fails_under_ci_and_skips_elsewhere(monkeypatch: py
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         dns_server.require_named()
+
+
+def test_sample_estate_verified_against_bind_serving_its_zones(
+    tmp_path: Path, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"
+    from netplan.loader import load_estate
+
+    zones = served_zones(load_estate([sample]), "vnet-corp-spoke1-weu")
+    assert sorted(zones) == [APP_DOMAIN, "privatelink.blob.core.windows.net", "privatelink.postgres.database.azure.com"]
+    with BindServer(zones, tmp_path / "bind", named) as s:
+        rc = main(["verify", "--estate", str(sample), "--app-domain", APP_DOMAIN, "--provider", "vnet-mendix-weu",
+                   "--consumer", "vnet-corp-spoke1-weu", "--app", "hr-portal", "--app", "sales",
+                   "--nameserver", s.address, "--format", "json"])  # fmt: skip
+        doc = json.loads(capsys.readouterr().out)
+        pl = query(Nameserver("127.0.0.1", s.port), "psql-orders-weu.privatelink.postgres.database.azure.com")
+    assert rc == 0, doc
+    assert [c["live"][0]["addresses"] for c in doc["connections"][0]["checks"]] == [["10.20.0.250"], ["10.20.0.250"]]
+    assert pl.addresses == ("10.110.2.4",)
