@@ -160,18 +160,17 @@ class _Post:
                 links[(vk, rid_key(remote))] = p
         for (vk, rk), p in links.items():
             props = p.setdefault("properties", {})
-            back = links.get((rk, vk))
-            if back is None and rk not in self.vnets:
-                other = self.estate.peering(rk, vk) if self.estate.vnet(rk) else None
-                has_back = other is not None
+            if rk in self.vnets:
+                has_back = (rk, vk) in links
             else:
-                has_back = back is not None
+                has_back = self.estate.vnet(rk) is not None and self.estate.peering(rk, vk) is not None
             if has_back:
                 props["peeringState"] = "Connected"
             elif rid_key(str(p.get("id", ""))) in touched:
                 props["peeringState"] = "Initiated"
-            elif props.get("peeringState") == "Connected":
-                props["peeringState"] = "Disconnected"
+            elif rk in self.vnets and self.estate.peering(rk, vk) is not None:
+                props["peeringState"] = "Disconnected"  # the plan deletes the other side (P1)
+            # else: a link to a VNet outside the snapshot, or one the plan does not touch: as read.
 
     def update_subnet(self, change: Change) -> None:
         raw = self.vnet_raw(parent_id(change.id))

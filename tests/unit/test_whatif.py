@@ -163,3 +163,37 @@ def test_database_connection_is_checked_for_reachability(tmp_path: Path) -> None
     [o] = wi.outcomes
     assert (o.method, o.before, o.after) == ("peering", "FAIL", "PASS")
     assert any("reachability only" in n for n in wi.notes)
+
+
+def test_links_to_vnets_outside_the_snapshot_keep_their_state(tmp_path: Path) -> None:
+    from tests.unit.builders import SUB2
+
+    b = mendix_builder()
+    outside = f"{SUB2}/resourceGroups/rg-x/providers/Microsoft.Network/virtualNetworks/vnet-elsewhere"
+    b.link("vnet-mendix", outside, remote_prefixes=["172.20.0.0/16"])
+    est = b.estate()
+    intent = load_intent(intent_file(tmp_path, PEERING_A), est)
+    after, _ = apply_in_memory(est, make_plan(est, intent))
+    m = after.resolve_vnet("vnet-mendix")
+    assert after.peering(m.id, outside).state is PeeringState.CONNECTED  # type: ignore[union-attr]
+    assert after.peering(m.id, after.resolve_vnet("vnet-spoke-a").id).state is PeeringState.CONNECTED  # type: ignore[union-attr]
+
+
+def test_deleting_one_side_leaves_the_other_disconnected(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from netplan import bodies as B
+    from netplan.plan import Action, Change
+
+    b = mendix_builder()
+    b.peer("vnet-spoke-a", "vnet-mendix")
+    est = b.estate()
+    a, m = est.resolve_vnet("vnet-spoke-a"), est.resolve_vnet("vnet-mendix")
+    link = est.peering(a.id, m.id)
+    assert link is not None
+    intent = load_intent(intent_file(tmp_path, PEERING_A), est)
+    cs = make_plan(est, intent)
+    delete = Change(Action.DELETE, link.id, B.TYPE_PEERING, B.NETWORK_API, None, "test")
+    after, _ = apply_in_memory(est, replace(cs, changes=(delete,)))
+    assert after.peering(a.id, m.id) is None
+    assert after.peering(m.id, a.id).state is PeeringState.DISCONNECTED  # type: ignore[union-attr]
