@@ -1,0 +1,38 @@
+"""The app the snapshot tests drive: the one factory, the fixed test estate, fixed options.
+
+Kept apart from the tests (as posting's snapshot app is) so that the screens a baseline shows
+are built in exactly one way, and so ``textual run tests/tui/snapshot_app.py`` opens the same
+app by hand when a baseline needs looking at.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from tests.tui.builders import mendix_estate
+from tui.app import TuiOptions, VnetplanApp, create_app
+
+#: Every snapshot is taken at this terminal size.
+SIZE = (150, 44)
+
+
+def snapshot_app(theme: str = "textual-dark") -> VnetplanApp:
+    return create_app(mendix_estate(), TuiOptions(source="tests/tui/builders.py", theme=theme))
+
+
+async def ready(pilot: Pilot[int]) -> None:
+    """Wait until every start-up worker has posted its result and the screen has redrawn."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def pick(pilot: Pilot[int], name: str) -> None:
+    """Filter the tree to ``name`` and put the cursor on the first match."""
+    await pilot.press("slash", *name, "enter")
+    await pilot.pause()
+    await pilot.press("down", "up")
+    await pilot.pause()
+
+
+app = snapshot_app()

@@ -1,0 +1,61 @@
+"""SVG snapshots of the main screens at a fixed size (pytest-textual-snapshot).
+
+Baselines live in tests/tui/__snapshots__/; regenerate with ``pytest tests/tui --snapshot-update``
+after a deliberate change, and look at them before committing (rsvg-convert turns one into a PNG).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.tui.snapshot_app import SIZE, pick, ready, snapshot_app
+
+Snap = Callable[..., bool]
+
+
+def steps(*keys: str, vnet: str | None = None) -> Callable[[Pilot[Any]], Any]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        if vnet:
+            await pick(pilot, vnet)
+        if keys:
+            await pilot.press(*keys)
+        await ready(pilot)
+
+    return run
+
+
+def test_estate_screen_on_start(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps())
+
+
+def test_vnet_details_of_the_provider(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps(vnet="mendix-prod"))
+
+
+def test_topology_of_the_provider(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("2", vnet="mendix-prod"))
+
+
+def test_dns_answer_from_a_consumer(snap_compare: Snap) -> None:
+    keys = ("3", *"orders.azure.mendixapps.io", "enter")
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps(*keys, vnet="erp-prod"))
+
+
+def test_overlaps_tab(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("4", "down", "up"))
+
+
+def test_findings_tab(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("5", "down", "up"))
+
+
+def test_help_screen(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("question_mark"))
+
+
+def test_light_theme_details(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app("textual-light"), terminal_size=SIZE, run_before=steps(vnet="data-prod"))
