@@ -165,7 +165,7 @@ def choose_frontend(
                 f"--lb-frontend '{lb_frontend}' is not an internal load balancer frontend in VNet {provider.name}",
                 tuple(f"{fe.id} ({fe.private_ip})" for _, fe in cands),
             )
-        return hit[0], f"LB frontend {hit[0][1].name} of {hit[0][0].name} (given)"
+        return hit[0], f"the LB frontend {hit[0][1].name} of {hit[0][0].name} ({hit[0][1].private_ip}, chosen explicitly)"
     if not cands:
         return None, f"VNet {provider.name} has no internal load balancer frontend in the snapshot"
     if len(cands) == 1:
