@@ -31,6 +31,9 @@ COMMANDS: tuple[str, ...] = (
     "plan",
     "whatif",
     "apply",
+    "audit",
+    "rules",
+    "drift",
     "tui",
 )
 

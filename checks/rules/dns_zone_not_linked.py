@@ -40,9 +40,9 @@ class _Need:
 
 
 def _intent_needs(ctx: Context) -> list[tuple[str, str, str]]:
-    """(consumer VNet ID, zone name, why) declared by an intent: each connection's consumer needs the
-    provider's app domain. Read through attributes so any intent object with ``connections`` and an
-    ``app_domain`` works."""
+    """(consumer VNet ID, zone name, why) declared by an intent (:class:`netplan.intent.Intent`): each
+    connection's consumer needs the provider's app domain. Read through attributes, so the rule
+    works on any object with ``provider.app_domain`` and ``connections[].consumer_vnet_id``."""
     intent: Any = ctx.intent
     if intent is None:
         return []
@@ -50,7 +50,7 @@ def _intent_needs(ctx: Context) -> list[tuple[str, str, str]]:
     domain = getattr(provider, "app_domain", None) or getattr(intent, "app_domain", None)
     out = []
     for conn in getattr(intent, "connections", ()) or ():
-        consumer = getattr(conn, "consumer", None) or getattr(conn, "consumer_vnet", None)
+        consumer = getattr(conn, "consumer_vnet_id", None) or getattr(conn, "consumer", None)
         if isinstance(consumer, str) and isinstance(domain, str):
             out.append((consumer, domain.lower().rstrip("."), "the intent declares it a consumer of the provider"))
     return out

@@ -86,7 +86,10 @@ def write_report(report: Report, fmt: str, output: str | None = None) -> None:
 def summary_line(report: Report) -> str:
     """One line for stderr: what was found, including what could not be judged."""
     s = report.summary()
-    line = f"vnetplan {report.kind}: {s['fail']} failed, {s['unknown']} unknown, {s['pass']} passed, {s['suppressed']} suppressed"
+    if report.kind == "drift":
+        line = f"vnetplan drift: {s['fail']} differences, {s['unknown']} unknown, {s['pass']} declared checks in sync"
+    else:
+        line = f"vnetplan {report.kind}: {s['fail']} failed, {s['unknown']} unknown, {s['pass']} passed, {s['suppressed']} suppressed"
     if s["unknown"]:
         line += " (UNKNOWN findings could not be judged from the snapshot; see their messages)"
     return line

@@ -41,7 +41,10 @@ def render_table(report: Report, *, color: bool = False) -> str:
         lines.append("")
     else:
         lines.append(f"no failing or UNKNOWN findings ({report.kind})")
-    result = "FAIL" if report.failed else "PASS"
+    if report.kind == "drift":
+        result = "DRIFT" if report.failed else "IN SYNC"
+    else:
+        result = "FAIL" if report.failed else "PASS"
     verdict = paint(result, "red" if report.failed else "green", color)
     lines.append(
         f"{verdict}: {s['fail']} failed, {s['unknown']} unknown, {s['pass']} passed, {s['suppressed']} suppressed "

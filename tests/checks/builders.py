@@ -83,3 +83,26 @@ suppressions:
     reason: billing pinned during the cluster migration
     expires: 2026-10-31
 """
+
+
+GOLDEN_DRIFT_ESTATE = "tests/golden/drift-estate.json"
+
+
+def golden_drift_builder() -> Any:
+    """The golden estate a week later: the ERP spoke grew, the Mendix cluster was rebuilt (new ILB
+    frontend address, the wildcard record still at the old one), the HR spoke's peering was deleted
+    on the hub side, and the pending endpoint was approved."""
+    b = golden_builder()
+    erp = b._vnets["spoke-erp"]
+    erp["properties"]["addressSpace"]["addressPrefixes"].append("10.11.0.0/16")
+    for r in b.resources:
+        if r["name"] == "mendix-ilb":
+            r["properties"]["frontendIPConfigurations"][0]["properties"]["privateIPAddress"] = "10.20.0.10"
+        if r["name"] == "pe-stcorpdata":
+            conn = r["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
+            conn["privateLinkServiceConnectionState"]["status"] = "Approved"
+    b._links = [s for s in b._links if not (s.local == "hub-vnet" and s.remote == "spoke-hr")]
+    for s in b._links:
+        if s.local == "spoke-hr":
+            s.kwargs["state"] = "Disconnected"
+    return b

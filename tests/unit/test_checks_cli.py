@@ -1,0 +1,111 @@
+"""``vnetplan audit`` and ``vnetplan rules`` end to end: exit codes, formats, files, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from netplan.cli import main
+from tests.checks.builders import GOLDEN_SUPPRESSIONS
+from tests.unit.builders import EstateBuilder
+
+ROOT = Path(__file__).resolve().parents[2]
+ESTATE = ROOT / "tests" / "golden" / "audit-estate.json"
+
+
+def clean_estate(tmp_path: Path) -> str:
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], subnets={"a": "10.0.1.0/24"})
+    b.vnet("spoke", ["10.1.0.0/16"], subnets={"a": "10.1.1.0/24"})
+    b.peer("hub", "spoke")
+    return b.write(tmp_path / "clean.json")
+
+
+def test_audit_clean_estate_exits_0_and_problems_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--estate", clean_estate(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "PASS:" in out and "0 failed" in out
+    assert "vnetplan audit:" in err and "vnetplan audit:" not in out
+    assert main(["audit", "--estate", str(ESTATE)]) == 1
+    out, _ = capsys.readouterr()
+    assert "VNP-PEER-001" in out
+
+
+def test_fail_on_and_rule_selection(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--estate", str(ESTATE), "--fail-on", "critical"]) == 0
+    assert main(["audit", "--estate", str(ESTATE), "--fail-on", "none"]) == 0
+    # Only medium rules selected: nothing at or above high fails.
+    assert main(["audit", "--estate", str(ESTATE), "--rules", "VNP-DNS-004,VNP-DNS-002"]) == 0
+    assert main(["audit", "--estate", str(ESTATE), "--rules", "VNP-DNS-004", "--fail-on", "medium"]) == 1
+    capsys.readouterr()
+    main(["audit", "--estate", str(ESTATE), "--skip", "VNP-PEER-001", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert "VNP-PEER-001" not in {f["rule"] for f in data["findings"]}
+
+
+def test_suppressions_can_turn_a_failing_run_green(tmp_path: Path) -> None:
+    supp = tmp_path / "s.yaml"
+    supp.write_text(GOLDEN_SUPPRESSIONS)
+    base = ["audit", "--estate", str(ESTATE), "--rules", "VNP-PEER-001"]
+    assert main(base) == 1
+    assert main([*base, "--suppressions", str(supp)]) == 0
+
+
+def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "audit.xml"
+    assert main(["audit", "--estate", str(ESTATE), "--format", "junit", "--output", str(out_file)]) == 1
+    assert capsys.readouterr().out == ""
+    assert ET.parse(out_file).getroot().tag == "testsuites"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--rules", "VNP-NOPE-001"], "unknown rule id(s): VNP-NOPE-001"),
+        (["--suppressions", "MISSING"], "MISSING: cannot read"),
+        (["--output", "/nonexistent-dir/x.sarif"], "cannot write /nonexistent-dir/x.sarif"),
+    ],
+)
+def test_audit_errors_exit_2_with_one_line(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--estate", str(ESTATE), *args]) == 2
+    out, err = capsys.readouterr()
+    assert needle in err and "Traceback" not in err
+    assert out == ""
+
+
+def test_bad_estate_is_exit_2_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resources": [{"id": 3}]}')
+    proc = subprocess.run([sys.executable, "-m", "netplan", "audit", "--estate", str(bad)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert proc.returncode == 2
+    assert str(bad) in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_rules_lists_every_rule_with_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    from checks.registry import rule_infos
+
+    assert main(["rules", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in data["rules"]] == sorted(rule_infos())
+    peer = next(r for r in data["rules"] if r["id"] == "VNP-PEER-001")
+    assert peer["severity"] == "high" and "az network vnet peering" in peer["remediation"]
+    assert peer["mappings"]
+    assert main(["rules"]) == 0
+    assert "VNP-DNS-009" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs a shell")
+def test_audit_from_the_console_script_writes_only_the_report_to_stdout() -> None:
+    proc = subprocess.run([sys.executable, "-m", "netplan", "audit", "--estate", str(ESTATE), "--format", "sarif"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["version"] == "2.1.0"
+    assert "vnetplan audit:" in proc.stderr
