@@ -569,6 +569,28 @@ class _Planner:
             return "none", (why, *reasons)
         return "peering", reasons
 
+    def _gateway_transit(self, conn: Connection, consumer: VNet, group: str) -> Connection:
+        """P2: useRemoteGateways needs a gateway in the provider, none in the consumer, and no other
+        link of the consumer already using a remote gateway. Otherwise a problem, and no flag."""
+        from dataclasses import replace
+
+        assert self.provider is not None
+        why = ""
+        if not self.estate.gateways_of(self.provider.id):
+            why = f"{self.provider.name} has no VPN/ExpressRoute gateway to share"
+        elif self.estate.gateways_of(consumer.id):
+            why = f"{consumer.name} has its own gateway; useRemoteGateways is not allowed with a local gateway"
+        else:
+            other = next((p for p in consumer.peerings if p.use_remote_gateways
+                          and rid_key(p.remote_vnet_id) != self.provider.key), None)  # fmt: skip
+            if other is not None:
+                why = (f"{consumer.name} already uses the gateway of {name_of(other.remote_vnet_id)}; "
+                       "a VNet can use only one remote gateway")  # fmt: skip
+        if not why:
+            return conn
+        self.problem("gateway-transit-invalid", f"{conn.where}: use_remote_gateways: {why} (P2)", group)
+        return replace(conn, use_remote_gateways=False)
+
     def plan_connection(self, conn: Connection) -> None:
         consumer = self.estate.vnet(conn.consumer_vnet_id)
         assert consumer is not None and self.provider is not None
@@ -580,6 +602,8 @@ class _Planner:
             self.warnings.append(f"{consumer.name} uses custom DNS servers ({', '.join(map(str, consumer.dns_servers))}): "
                                  "the zone link has no effect unless they forward to Azure DNS (D2)")  # fmt: skip
         if method == "peering":
+            if conn.use_remote_gateways:
+                conn = self._gateway_transit(conn, consumer, group)
             self.ensure_peering_link(consumer, self.provider, conn, group, f"peering {consumer.name} -> {self.provider.name}")
             self.ensure_peering_link(self.provider, consumer, conn, group, f"peering {self.provider.name} -> {consumer.name}")
             if conn.use_case is not UseCase.EXPOSE_APPS:

@@ -568,3 +568,22 @@ def test_zone_link_limit_is_a_problem(tmp_path: Path, monkeypatch: pytest.Monkey
     b.zone_link(z, "vnet-spoke-c")
     cs = plan_of(b.estate(), intent_file(tmp_path, PEERING_A))
     assert [p.code for p in cs.problems] == ["zone-link-limit"]
+
+
+def test_gateway_transit_flags_on_both_links_when_the_provider_has_a_gateway(tmp_path: Path) -> None:
+    b = mendix_builder()
+    b.subnet("vnet-mendix", "GatewaySubnet", "10.100.255.0/27")
+    b.gateway("vgw-mendix", "vnet-mendix", rg="rg-mendix")
+    conn = PEERING_A + "    use_remote_gateways: true\n"
+    cs = plan_of(b.estate(), intent_file(tmp_path, conn))
+    flags = {c.id.rsplit("/", 1)[-1]: (c.body or {})["properties"] for c in cs.changes if c.type.endswith("Peerings")}
+    assert flags["vnet-spoke-a-to-vnet-mendix"]["useRemoteGateways"] is True
+    assert flags["vnet-mendix-to-vnet-spoke-a"]["allowGatewayTransit"] is True
+    assert not cs.problems
+
+
+def test_gateway_transit_without_a_provider_gateway_is_a_problem(tmp_path: Path) -> None:
+    conn = PEERING_A + "    use_remote_gateways: true\n"
+    cs = plan_of(mendix_builder().estate(), intent_file(tmp_path, conn))
+    assert [p.code for p in cs.problems] == ["gateway-transit-invalid"]
+    assert all(not (c.body or {})["properties"]["useRemoteGateways"] for c in cs.changes if c.type.endswith("Peerings"))
