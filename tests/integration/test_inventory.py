@@ -86,6 +86,22 @@ def test_inventory_round_trips_the_estate_across_subscriptions_and_pages(
     assert "read " in err and TOKEN not in err
 
 
+def test_inventory_of_each_sample_equals_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    samples = sorted(SAMPLES.glob("*-estate.json"))
+    assert samples, "samples/ holds the bundled estates"
+    for sample in samples:
+        with Emulator(snapshot=str(sample)) as emu:
+            rc, out = _inventory(emu, tmp_path, monkeypatch, "--quiet")
+            assert rc == 0, sample
+            got, want = load_estate([str(out)]), load_estate([str(sample)])
+            for kind in ("vnets", "load_balancers", "private_link_services", "private_endpoints", "nics", "zones",
+                         "record_sets", "zone_links", "zone_groups", "gateways", "dns_resolvers", "resolver_endpoints",
+                         "rulesets", "forwarding_rules", "ruleset_links"):  # fmt: skip
+                assert {r.key for r in getattr(got, kind)} == {r.key for r in getattr(want, kind)}, (sample.name, kind)
+            assert sorted(got.vnets, key=lambda v: v.key) == sorted(want.vnets, key=lambda v: v.key), sample.name
+            assert emu.stats.writes == 0
+
+
 def test_forbidden_subscription_is_an_error_naming_it(
     emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
