@@ -352,7 +352,11 @@ def _service(r: _Reader, obj: Any, path: PathKey, provider: VNet) -> InternalSer
     assert zone_ref is not None
     zones: list[PrivateDnsZone] = [z for z in r.estate.zones if rid_key(z.id) == rid_key(zone_ref)] or r.estate.zones_named(zone_ref)
     if not zones:
-        raise r.fail((*path, "private_zone"), f"no private DNS zone '{zone_ref}' in the estate")
+        import difflib
+
+        close = difflib.get_close_matches(zone_ref.lower(), sorted({z.name for z in r.estate.zones}), n=3, cutoff=0.6)
+        hint = f"; did you mean: {', '.join(close)}" if close else ""
+        raise r.fail((*path, "private_zone"), f"no private DNS zone '{zone_ref}' in the estate{hint}")
     if len(zones) > 1:
         raise r.fail((*path, "private_zone"), f"{len(zones)} zones are named '{zone_ref}'; give the ID of one: "
                      + ", ".join(z.id for z in zones))  # fmt: skip

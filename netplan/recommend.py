@@ -122,7 +122,6 @@ class Recommendation:
         return self.method != NONE
 
     def to_dict(self) -> dict[str, Any]:
-        chosen = next((a for a in self.alternatives if a.method == self.method), None)
         return {
             "consumer": self.consumer_id,
             "provider": self.provider_id,
@@ -132,9 +131,9 @@ class Recommendation:
             "reasons": [r.to_dict() for r in self.reasons],
             "blocked_by": [r.to_dict() for r in self.blocked_by],
             "unblock": list(self.unblock),
-            "cost": chosen.cost.to_dict() if chosen and chosen.cost else
-            {a.method: a.cost.to_dict() for a in self.alternatives if a.cost},
-        }  # fmt: skip
+            # Rough monthly cost of every method, possible or not, keyed by method.
+            "cost": {a.method: a.cost.to_dict() for a in self.alternatives if a.cost},
+        }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -149,6 +149,13 @@ def test_fail_internal_service_mistakes(tmp_path: Path) -> None:
     assert "line 7: internal_services[0].private_zone: no private DNS zone 'privatelink.blob.core.windows.net'" in fails(
         tmp_path, head + "internal_services:\n  - fqdn: acct.privatelink.blob.core.windows.net\n"
         "    private_zone: privatelink.blob.core.windows.net\n")  # fmt: skip
+    b = mendix_builder()
+    b.zone("privatelink.blob.core.windows.net", rg="rg-dns")
+    p = tmp_path / "typo.yaml"
+    p.write_text(head + "internal_services:\n  - fqdn: a.privatelink.blob.core.windows.net\n"
+                 "    private_zone: privatelink.blob.core.windows.nett\n")  # fmt: skip
+    with pytest.raises(InputError, match="did you mean: privatelink.blob.core.windows.net"):
+        load_intent(p, b.estate())
     assert "line 6: internal_services[0]: give exactly one of 'private_link_service' or 'private_zone'" in fails(
         tmp_path, head + "internal_services:\n  - fqdn: api.corp.internal\n")
     assert "internal_services[0].private_link_service: no Private Link Service 'pls-x'" in fails(

@@ -227,7 +227,10 @@ def test_cli_json_shape_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFix
     assert main([*args, "--consumer", "pass_spoke", "--use-case", "expose-apps", "--traffic-gb", "50"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) >= {"method", "alternatives", "reasons", "blocked_by", "cost"}
-    assert out["method"] == "private-link" and out["cost"]["traffic_gb_per_month"] == 50
+    assert out["method"] == "private-link"
+    assert out["cost"]["private-link"]["traffic_gb_per_month"] == 50
+    assert out["cost"]["private-link"]["monthly"] == pytest.approx(7.3 + 0.5)
+    assert out["cost"]["peering"]["monthly"] == pytest.approx(1.0)
     assert main([*args, "--consumer", "fail_overlap", "--use-case", "database"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["method"] == "none" and {b["code"] for b in out["blocked_by"]} == {Code.OVERLAP, Code.DATABASE_NO_PRIVATE_LINK}
