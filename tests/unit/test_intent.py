@@ -154,7 +154,7 @@ def test_fail_internal_service_mistakes(tmp_path: Path) -> None:
     p = tmp_path / "typo.yaml"
     p.write_text(head + "internal_services:\n  - fqdn: a.privatelink.blob.core.windows.net\n"
                  "    private_zone: privatelink.blob.core.windows.nett\n")  # fmt: skip
-    with pytest.raises(InputError, match="did you mean: privatelink.blob.core.windows.net"):
+    with pytest.raises(InputError, match=r"did you mean: privatelink\.blob\.core\.windows\.net"):
         load_intent(p, b.estate())
     assert "line 6: internal_services[0]: give exactly one of 'private_link_service' or 'private_zone'" in fails(
         tmp_path, head + "internal_services:\n  - fqdn: api.corp.internal\n")
