@@ -297,6 +297,14 @@ def _in_sync(res: Mapping[str, Any]) -> bool:
     return synced == current if current else p.get("peeringSyncLevel") in (None, "FullyInSync")
 
 
+def supported_type(rtype: str) -> bool:
+    """Whether apply can read and write this ARM type."""
+    t = rtype.lower()
+    parts = rtype.split("/")
+    is_record = len(parts) == 3 and parts[1].lower() == "privatednszones" and parts[2].upper() in RECORD_TYPES
+    return is_record or t in (T_VNET, T_SUBNET, T_PEERING, T_PLS, T_PE, T_ZONE_GROUP, T_ZONE, T_LINK)
+
+
 def with_ownership(step: Step, plan_id: str) -> dict[str, Any]:
     """The body to send: a create of a taggable resource carries ``managed-by`` and the plan id.
 
@@ -1005,6 +1013,8 @@ def plan_from_dict(data: Any, file: str = "<plan>", source_estate: Any = None) -
         except ValueError:
             raise InputError(file, f"{where}.action", f"must be create, update or delete, not {c['action']!r}") from None
         rid = str(c["id"])
+        if not supported_type(str(c["type"])):
+            raise InputError(file, f"{where}.type", f"vnetplan apply cannot write resources of type {c['type']}")
         body = c.get("body")
         if action != Action.DELETE and not isinstance(body, Mapping):
             raise InputError(file, f"{where}.body", f"a {action.value} needs the REST body")

@@ -319,8 +319,9 @@ def test_an_empty_plan_is_nothing_to_do(emu: Emulator, tmp_path: Path, capsys: p
         (lambda d: d["changes"][0].update(action="replace"), "changes[0].action"),
         (lambda d: d["changes"][1].update(depends_on=["create:/nowhere"]), "changes"),
         (lambda d: d["changes"][0].pop("body"), "changes[0].body"),
+        (lambda d: d["changes"][0].update(type="Microsoft.Network/firewallPolicies"), "changes[0].type"),
     ],
-    ids=["schema", "action", "dependency", "body"],
+    ids=["schema", "action", "dependency", "body", "unsupported-type"],
 )
 def test_bad_plan_file_is_one_line_naming_file_and_place(
     emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: Any, where: str
