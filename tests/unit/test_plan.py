@@ -587,3 +587,57 @@ def test_gateway_transit_without_a_provider_gateway_is_a_problem(tmp_path: Path)
     cs = plan_of(mendix_builder().estate(), intent_file(tmp_path, conn))
     assert [p.code for p in cs.problems] == ["gateway-transit-invalid"]
     assert all(not (c.body or {})["properties"]["useRemoteGateways"] for c in cs.changes if c.type.endswith("Peerings"))
+
+
+EXAMPLES = Path("/work/shared/azure-rest-examples")
+
+
+def _keys(d: Any, prefix: str = "") -> set[str]:
+    """Dotted key paths of a JSON body (list items folded into ``[]``)."""
+    out: set[str] = set()
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.add(prefix + k)
+            if k not in ("tags", "metadata"):  # free-form keys
+                out |= _keys(v, prefix + k + ".")
+    elif isinstance(d, list):
+        for v in d:
+            out |= _keys(v, prefix.rstrip(".") + "[].")
+    return out
+
+
+@pytest.mark.skipif(not EXAMPLES.exists(), reason="the official example payloads are not on this machine")
+@pytest.mark.parametrize(
+    ("example", "param"),
+    [
+        ("private-link-service/PrivateLinkServiceCreate.json", "parameters"),
+        ("private-endpoint/PrivateEndpointCreate.json", "parameters"),
+        ("private-endpoint/PrivateEndpointDnsZoneGroupCreate.json", "parameters"),
+        ("private-dns/PrivateZonePut.json", "parameters"),
+        ("private-dns/RecordSetAPut.json", "parameters"),
+        ("private-dns/VirtualNetworkLinkPut.json", "parameters"),
+        ("vnet-peering/VirtualNetworkPeeringCreate.json", "VirtualNetworkPeeringParameters"),
+    ],
+)
+def test_bodies_use_only_field_names_of_the_official_payloads(example: str, param: str) -> None:
+    from netplan import bodies as B
+
+    official = json.loads((EXAMPLES / example).read_text())["parameters"][param]
+    sid = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+    ours = {
+        "PrivateLinkServiceCreate": B.private_link_service_body("westeurope", "/fe", sid, visibility=["a"],
+                                                                auto_approval=["a"], fqdns=["x"], tags={"k": "v"}),
+        "PrivateEndpointCreate": B.private_endpoint_body("westeurope", sid, "/pls", "c", group_ids=["file"],
+                                                         static_ip="10.0.0.5", request_message="m"),
+        "PrivateEndpointDnsZoneGroupCreate": B.zone_group_body(["/z/zone1.com"]),
+        "PrivateZonePut": B.private_zone_body({"k": "v"}),
+        "RecordSetAPut": B.a_record_body(["10.0.0.1"], metadata={"k": "v"}),
+        "VirtualNetworkLinkPut": B.zone_link_body("/v", tags={"k": "v"}),
+        "VirtualNetworkPeeringCreate": B.peering_body("/v"),
+    }[Path(example).stem]  # fmt: skip
+    # In the REST schema though not in these examples: tags on tracked resources, the names of
+    # sub-resources, and the primary flag of a PLS ipConfiguration.
+    schema_only = {"tags", "properties.privateDnsZoneConfigs[].name", "properties.privateLinkServiceConnections[].name",
+                   "properties.ipConfigurations[].properties.primary"}  # fmt: skip
+    extra = _keys(ours) - _keys(official) - schema_only
+    assert not extra, f"fields not in {example}: {sorted(extra)}"
