@@ -15,6 +15,7 @@ not cover are skipped and counted, never fatal.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix
+from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
 from netplan.model import (
@@ -250,7 +251,11 @@ def _prefixes(values: object, at: _At, path: str) -> tuple[Prefix, ...]:
         return ()
     if not isinstance(values, list):
         raise at.err(path, f"expected a list of CIDR prefixes, got {type(values).__name__}")
-    return tuple(_prefix(v, at, f"{path}[{i}]") for i, v in enumerate(values))
+    try:
+        # Hot path (100,000s of prefixes): no per-item JSON path unless one is bad.
+        return parse_prefixes(values)
+    except AddressError:
+        return tuple(_prefix(v, at, f"{path}[{i}]") for i, v in enumerate(values))
 
 
 def _ip(value: object, at: _At, path: str) -> IPAddress:
@@ -269,11 +274,22 @@ def _opt_ip(obj: dict[str, Any], key: str, at: _At, path: str) -> IPAddress | No
     return None if v in (None, "") else _ip(v, at, _join(path, key))
 
 
+# Lower-cased value -> member, per enum class: iterating an Enum costs more than a lookup, and
+# every peering link has two enum fields.
+_ENUM_BY_VALUE: dict[Any, dict[str, Any]] = {}
+
+
 def _enum(enum_cls: Any, value: object, at: _At, path: str) -> Any:
     if isinstance(value, str):
-        for member in enum_cls:
-            if member.value.lower() == value.lower():
-                return member
+        by_value = _ENUM_BY_VALUE.get(enum_cls)
+        if by_value is None:
+            by_value = {}
+            for member in enum_cls:
+                by_value.setdefault(member.value.lower(), member)
+            _ENUM_BY_VALUE[enum_cls] = by_value
+        hit = by_value.get(value.lower())
+        if hit is not None:
+            return hit
     allowed = ", ".join(m.value for m in enum_cls)
     raise at.err(path, f"unknown value {value!r} (expected one of {allowed})")
 
@@ -391,14 +407,16 @@ def parse_vnet(obj: dict[str, Any], rid: str, at: _At) -> VNet:
     dhcp_path = _join(pp, "dhcpOptions")
     dns_servers = _list(dhcp, "dnsServers", at, dhcp_path)
     dns = tuple(_ip(v, at, _join(_join(dhcp_path, "dnsServers"), i)) for i, v in enumerate(dns_servers))
+    subnets_path = _join(pp, "subnets")
     subnets = tuple(
-        _subnet(s, rid, at, _join(_join(pp, "subnets"), i)) if isinstance(s, dict)
-        else _raise(at.err(_join(_join(pp, "subnets"), i), "expected a subnet object"))
+        _subnet(s, rid, at, f"{subnets_path}[{i}]") if isinstance(s, dict)
+        else _raise(at.err(f"{subnets_path}[{i}]", "expected a subnet object"))
         for i, s in enumerate(_list(props, "subnets", at, pp))
     )  # fmt: skip
+    peerings_path = _join(pp, "virtualNetworkPeerings")
     peerings = tuple(
-        _peering(s, rid, at, _join(_join(pp, "virtualNetworkPeerings"), i)) if isinstance(s, dict)
-        else _raise(at.err(_join(_join(pp, "virtualNetworkPeerings"), i), "expected a peering object"))
+        _peering(s, rid, at, f"{peerings_path}[{i}]") if isinstance(s, dict)
+        else _raise(at.err(f"{peerings_path}[{i}]", "expected a peering object"))
         for i, s in enumerate(_list(props, "virtualNetworkPeerings", at, pp))
     )  # fmt: skip
     return VNet(
@@ -1002,7 +1020,16 @@ def load_estate(paths: Sequence[str | Path], declarations: Sequence[str | Path] 
 
     if not paths:
         raise InputError("<command line>", "", "no estate file given")
-    parsed = parse_snapshots(read_snapshot(p) for p in paths)
-    decls = [parse_declarations(f, d) for f, d in parsed.declarations]
-    decls.extend(read_declarations(p) for p in declarations)
-    return Estate.build(parsed, decls)
+    # The JSON tree and the model are large and acyclic: the cyclic collector would traverse the
+    # whole tree again and again while the model is built (measured: half the load time of a
+    # 10k-VNet estate). Nothing here makes reference cycles, so it is paused for the load.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        parsed = parse_snapshots(read_snapshot(p) for p in paths)
+        decls = [parse_declarations(f, d) for f, d in parsed.declarations]
+        decls.extend(read_declarations(p) for p in declarations)
+        return Estate.build(parsed, decls)
+    finally:
+        if was_enabled:
+            gc.enable()
