@@ -27,6 +27,8 @@ COMMANDS: tuple[str, ...] = (
     "resolve",
     "verify",
     "reach",
+    "overlaps",
+    "free",
     "recommend",
     "plan",
     "whatif",

@@ -1,0 +1,780 @@
+"""Address-overlap analysis: every overlap in an estate, classified by what it breaks (DESIGN P3).
+
+The promise: :func:`find_overlaps` reports every pair of overlapping address prefixes among all
+VNets (IPv4 and IPv6, a VNet's own prefixes included) and the declared on-prem networks, each
+classified:
+
+- ``error`` / ``peered``: the two VNets have a peering link between them (any state) or are about
+  to (``planned``): Azure refuses it with ``VnetAddressSpacesOverlap``;
+- ``error`` / ``routing-domain``: the third-VNet rule: the two VNets are both linked with a third
+  one (``VnetAddressSpaceOverlapsWithAlreadyPeeredVnet``), which cannot route to both;
+- ``warning`` / ``routing-domain``: the two are in one routing domain (connected through hubs,
+  forwarded traffic or shared gateways, see :mod:`netplan.topology`), or a VNet overlaps declared
+  on-prem space reachable from its domain;
+- ``warning`` / ``self``: a VNet's own prefixes overlap each other;
+- ``info`` / ``isolated``: the two never route to each other: legitimate, never an error.
+
+How it scales: CIDR prefixes are laminar (two overlap iff one contains the other), so identical
+prefixes are bucketed, the distinct ones sorted by (version, start, length) and swept with a
+stack of open enclosing prefixes: every containment pair falls out in O(n log n + k). Pairs whose
+two sides are in different routing domains, the bulk of a large estate ("200 isolated VNets on
+10.0.0.0/16"), are kept as blocks and only expanded into pairs when asked for, so the analysis
+costs time proportional to the groups it reports, not to their square. Results are grouped by
+(severity, scope, enclosing prefix); every pair stays available (:meth:`OverlapGroup.pairs`).
+
+The P3 helpers for one pair of VNets (the planner, the rules, the TUI) are
+:func:`overlapping_prefixes` and :func:`peering_blockers`; they look only at the two VNets and
+their peers, never at the whole estate.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from netplan.addr import Prefix
+from netplan.errors import RefError
+from netplan.estate import Estate
+from netplan.ids import rid_key, short_id
+from netplan.topology import Topology, onprem_key, routing_domains, topology
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+class Scope(StrEnum):
+    PEERED = "peered"
+    ROUTING_DOMAIN = "routing-domain"
+    SELF = "self"
+    ISOLATED = "isolated"
+
+
+_SCOPE_RANK = {Scope.PEERED: 0, Scope.ROUTING_DOMAIN: 1, Scope.SELF: 2, Scope.ISOLATED: 3}
+
+#: Azure's error codes for peerings that cannot be created (P3).
+SPACES_OVERLAP = "VnetAddressSpacesOverlap"
+OVERLAPS_ALREADY_PEERED = "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet"
+ANOTHER_PEERING = "AnotherPeeringAlreadyReferencesRemoteVnet"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Member:
+    """One side of an overlap: a VNet's address prefix, or a declared on-prem network's.
+
+    Compared by identity: one Member per prefix entry of the estate (a VNet that lists the same
+    prefix twice has two), which also keeps hashing cheap in large groups.
+    """
+
+    #: The VNet ID in its original spelling; None for an on-prem network.
+    vnet: str | None
+    prefix: Prefix
+    #: The on-prem network's declared name; None for a VNet.
+    onprem: str | None = None
+    #: Routing domain number (see :func:`netplan.topology.routing_domains`).
+    domain: int = field(default=-1, compare=False)
+    #: An on-prem network without ``via``: assumed reachable from every domain.
+    everywhere: bool = field(default=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return rid_key(self.vnet) if self.vnet else onprem_key(self.onprem or "")
+
+    @property
+    def label(self) -> str:
+        """``rg/name`` for a VNet, ``on-prem 'name'`` for a declaration (for tables and reasons)."""
+        return short_id(self.vnet) if self.vnet else f"on-prem '{self.onprem}'"
+
+    def sort_key(self) -> tuple[str, int, int, int]:
+        return (self.key, self.prefix.version, self.prefix.value, self.prefix.length)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"vnet": self.vnet, "prefix": str(self.prefix)}
+        if self.onprem is not None:
+            d["onprem"] = self.onprem
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapPair:
+    """Two overlapping prefixes and why the overlap matters (or does not)."""
+
+    a: Member
+    b: Member
+    severity: Severity
+    scope: Scope
+    reason: str
+    #: The Azure error code the overlap produces on a peering PUT, when there is one.
+    code: str | None = None
+    #: The third VNet of the third-VNet rule (its ID).
+    third_vnet: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"a": self.a.to_dict(), "b": self.b.to_dict(), "reason": self.reason}
+        if self.code:
+            d["code"] = self.code
+        if self.third_vnet:
+            d["third_vnet"] = self.third_vnet
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class _CrossDomainBlock:
+    """Pairs of ``left`` x ``right`` (or within ``left`` when ``right`` is None) whose sides are in
+    different routing domains: all ``info``/``isolated``, expanded on demand."""
+
+    left: Sequence[Member]
+    right: Sequence[Member] | None
+    count: int
+
+    def pairs(self, reason: str) -> Iterator[OverlapPair]:
+        if self.right is None:
+            items = self.left
+            for i, x in enumerate(items):
+                for j in range(i + 1, len(items)):
+                    y = items[j]
+                    if x.domain != y.domain:
+                        yield OverlapPair(x, y, Severity.INFO, Scope.ISOLATED, reason)
+        else:
+            for x in self.left:
+                for y in self.right:
+                    if x.domain != y.domain:
+                        yield OverlapPair(x, y, Severity.INFO, Scope.ISOLATED, reason)
+
+
+@dataclass
+class OverlapGroup:
+    """All overlaps of one (severity, scope) under one enclosing prefix."""
+
+    severity: Severity
+    scope: Scope
+    #: The enclosing prefix: the larger side of every pair in the group.
+    prefix: Prefix
+    explicit: list[OverlapPair] = field(default_factory=list)
+    blocks: list[_CrossDomainBlock] = field(default_factory=list)
+    #: The one reason shared by the pairs of ``blocks`` (set when the report is assembled).
+    block_reason: str = ""
+    _members: dict[Member, None] = field(default_factory=dict, repr=False)
+
+    @property
+    def members(self) -> list[Member]:
+        """Every prefix involved, sorted by VNet (on-prem last within its key order) then prefix."""
+        return sorted(self._members, key=Member.sort_key)
+
+    @property
+    def pair_count(self) -> int:
+        return len(self.explicit) + sum(b.count for b in self.blocks)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The distinct reasons, in first-seen order."""
+        seen: dict[str, None] = {}
+        for p in self.explicit:
+            seen.setdefault(p.reason, None)
+        if self.blocks:
+            seen.setdefault(self.block_reason, None)
+        return list(seen)
+
+    def pairs(self) -> Iterator[OverlapPair]:
+        """Every pair of the group (cross-domain blocks expanded lazily)."""
+        yield from self.explicit
+        for b in self.blocks:
+            yield from b.pairs(self.block_reason)
+
+    def vnet_ids(self) -> set[str]:
+        return {m.vnet for m in self._members if m.vnet}
+
+    def to_dict(self, with_pairs: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "severity": str(self.severity),
+            "scope": str(self.scope),
+            "prefix": str(self.prefix),
+            "members": [m.to_dict() for m in self.members],
+        }
+        if with_pairs:
+            d["pairs"] = [p.to_dict() for p in self.pairs()]
+        d["pair_count"] = self.pair_count
+        d["reasons"] = self.reasons
+        return d
+
+    def _add_members(self, ms: Iterable[Member]) -> None:
+        for m in ms:
+            self._members.setdefault(m, None)
+
+
+@dataclass
+class OverlapReport:
+    """The grouped result of :func:`find_overlaps`, errors first, in a stable order."""
+
+    groups: list[OverlapGroup]
+    vnet_count: int
+    prefix_count: int
+    onprem_prefix_count: int
+    #: Set when the snapshot admits gaps: "isolated" may then be wrong.
+    incomplete: str | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(g.severity is Severity.ERROR for g in self.groups)
+
+    def worst(self) -> Severity | None:
+        return min((g.severity for g in self.groups), key=lambda s: s.rank, default=None)
+
+    def all_pairs(self) -> Iterator[OverlapPair]:
+        for g in self.groups:
+            yield from g.pairs()
+
+    def overlapping_vnets(self, min_severity: Severity = Severity.INFO) -> set[str]:
+        """IDs of VNets in at least one overlap at or above ``min_severity``."""
+        out: set[str] = set()
+        for g in self.groups:
+            if g.severity.rank <= min_severity.rank:
+                out |= g.vnet_ids()
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        by_sev: dict[str, int] = {str(s): 0 for s in Severity}
+        groups_by_sev: dict[str, int] = {str(s): 0 for s in Severity}
+        by_scope: dict[str, int] = {str(s): 0 for s in Scope}
+        for g in self.groups:
+            by_sev[str(g.severity)] += g.pair_count
+            groups_by_sev[str(g.severity)] += 1
+            by_scope[str(g.scope)] += g.pair_count
+        out: dict[str, Any] = {
+            "groups": len(self.groups),
+            "groups_by_severity": groups_by_sev,
+            "pairs": sum(by_sev.values()),
+            "pairs_by_severity": by_sev,
+            "pairs_by_scope": by_scope,
+            "overlapping_vnets": len(self.overlapping_vnets()),
+            "vnets": self.vnet_count,
+            "prefixes": self.prefix_count,
+            "onprem_prefixes": self.onprem_prefix_count,
+        }
+        if self.incomplete:
+            out["incomplete"] = self.incomplete
+        return out
+
+    def to_dict(self, with_pairs: bool = True) -> dict[str, Any]:
+        return {"overlaps": [g.to_dict(with_pairs) for g in self.groups], "summary": self.summary()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The sweep
+
+
+def containment_pairs(prefixes: Sequence[Prefix]) -> Iterator[tuple[int, int]]:
+    """Index pairs ``(i, j)`` of *distinct* prefixes where ``prefixes[i]`` contains ``prefixes[j]``.
+
+    Sort by (version, first address, length) and keep a stack of the prefixes still open at the
+    current address: because CIDR prefixes are laminar, everything left on the stack after popping
+    the ones that ended contains the current prefix. O(n log n + k). Duplicates must be removed by
+    the caller (identical prefixes are reported once per bucket, not by the sweep).
+    """
+    order = sorted(
+        range(len(prefixes)), key=lambda i: (prefixes[i].version, prefixes[i].value, prefixes[i].length)
+    )
+    stack: list[tuple[int, int]] = []  # (index, last address)
+    version = -1
+    for i in order:
+        p = prefixes[i]
+        if p.version != version:
+            stack.clear()
+            version = p.version
+        first = p.value
+        while stack and stack[-1][1] < first:
+            stack.pop()
+        for j, _last in stack:
+            yield j, i
+        stack.append((i, p.value | ((1 << ((32 if version == 4 else 128) - p.length)) - 1)))
+
+
+def cross_overlaps(left: Sequence[Prefix], right: Sequence[Prefix]) -> list[tuple[Prefix, Prefix]]:
+    """Every ``(l, r)`` with ``l`` from ``left`` and ``r`` from ``right`` that overlap (same sweep)."""
+    tagged: dict[Prefix, tuple[list[int], list[int]]] = {}
+    for p in left:
+        tagged.setdefault(p, ([], []))[0].append(1)
+    for p in right:
+        tagged.setdefault(p, ([], []))[1].append(1)
+    distinct = list(tagged)
+    out: list[tuple[Prefix, Prefix]] = []
+    for p in distinct:
+        in_l, in_r = tagged[p]
+        if in_l and in_r:
+            out.append((p, p))
+    for i, j in containment_pairs(distinct):
+        outer, inner = distinct[i], distinct[j]
+        if tagged[outer][0] and tagged[inner][1]:
+            out.append((outer, inner))
+        if tagged[inner][0] and tagged[outer][1]:
+            out.append((inner, outer))
+    out.sort(key=lambda lr: (lr[0], lr[1]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification
+
+
+class _Classifier:
+    """Classifies one pair of members; holds the topology and the planned pairs."""
+
+    def __init__(
+        self, estate: Estate, topo: Topology, planned: set[tuple[str, str]], domains: dict[str, int]
+    ) -> None:
+        self.estate = estate
+        self.topo = topo
+        self.planned = planned
+        self.domains = domains
+        self.planned_adj: dict[str, set[str]] = {}
+        for a, b in planned:
+            self.planned_adj.setdefault(a, set()).add(b)
+            self.planned_adj.setdefault(b, set()).add(a)
+        sizes: dict[int, int] = {}
+        for k, d in domains.items():
+            if k.startswith("/"):
+                sizes[d] = sizes.get(d, 0) + 1
+        self.domain_sizes = sizes
+
+    def name(self, key: str) -> str:
+        return short_id(self.topo.ids.get(key, key))
+
+    def adj(self, key: str) -> set[str]:
+        base = self.topo.adjacency.get(key, set())
+        extra = self.planned_adj.get(key)
+        return base | extra if extra else base
+
+    def classify(self, x: Member, y: Member) -> OverlapPair:
+        if x.vnet and y.vnet:
+            return self._vnets(x, y)
+        return self._onprem(x, y)
+
+    def _vnets(self, x: Member, y: Member) -> OverlapPair:
+        xk, yk = x.key, y.key
+        if xk == yk:
+            return OverlapPair(
+                x, y, Severity.WARNING, Scope.SELF,
+                f"{x.label}: its own address prefixes {x.prefix} and {y.prefix} overlap (redundant address "
+                "space; Azure's validation rejects it when the address space is next written)",
+            )  # fmt: skip
+        pk = (xk, yk) if xk < yk else (yk, xk)
+        pair = self.topo.pairs.get(pk)
+        if pair is not None:
+            return OverlapPair(
+                x, y, Severity.ERROR, Scope.PEERED,
+                f"{x.label} and {y.label} are peered ({pair.describe()}) but overlap on {x.prefix} / {y.prefix}: "
+                f"Azure rejects such a peering ({SPACES_OVERLAP}) and traffic to the overlap cannot be routed",
+                code=SPACES_OVERLAP,
+            )  # fmt: skip
+        if pk in self.planned:
+            return OverlapPair(
+                x, y, Severity.ERROR, Scope.PEERED,
+                f"the planned peering {x.label} - {y.label} will fail with {SPACES_OVERLAP} "
+                f"(overlapping prefixes {x.prefix}, {y.prefix})",
+                code=SPACES_OVERLAP,
+            )  # fmt: skip
+        ax, ay = self.adj(xk), self.adj(yk)
+        if len(ax) > len(ay):
+            ax, ay = ay, ax
+        common = sorted(k for k in ax if k in ay)
+        if common:
+            third = common[0]
+            more = f" (and {len(common) - 1} more)" if len(common) > 1 else ""
+            planned_note = " (counting planned peerings)" if self.planned else ""
+            return OverlapPair(
+                x, y, Severity.ERROR, Scope.ROUTING_DOMAIN,
+                f"{x.label} and {y.label} are both peered with {self.name(third)}{more}{planned_note}, which "
+                f"cannot route {x.prefix} / {y.prefix} to both; Azure rejects the second of those peerings "
+                f"({OVERLAPS_ALREADY_PEERED})",
+                code=OVERLAPS_ALREADY_PEERED, third_vnet=self.topo.ids.get(third, third),
+            )  # fmt: skip
+        size = self.domain_sizes.get(x.domain, 0)
+        return OverlapPair(
+            x, y, Severity.WARNING, Scope.ROUTING_DOMAIN,
+            f"{x.label} and {y.label} are not peered with each other but are in one routing domain "
+            f"({size} VNets connected through peerings): traffic forwarded by a hub or through a shared "
+            f"gateway cannot tell {x.prefix} and {y.prefix} apart, and they can never be peered",
+        )  # fmt: skip
+
+    def _onprem(self, x: Member, y: Member) -> OverlapPair:
+        if x.vnet is None and y.vnet is not None:
+            x, y = y, x
+        if x.vnet is not None:
+            # x is the VNet, y the on-prem network.
+            net = next((n for n in self.estate.onprem if n.name == y.onprem), None)
+            via = net.via_vnet_id if net else None
+            if via is None:
+                where = "it declares no via VNet, so it is assumed reachable from every routing domain"
+            elif rid_key(via) == x.key:
+                where = f"it is reached through {x.label}'s own gateway"
+            else:
+                where = f"it is reached through {short_id(via)}'s gateway, in the same routing domain"
+            return OverlapPair(
+                x, y, Severity.WARNING, Scope.ROUTING_DOMAIN,
+                f"{x.label} overlaps {y.label} ({x.prefix} / {y.prefix}): {where}; traffic to the overlap "
+                "goes to the VNet, never on-premises",
+            )  # fmt: skip
+        return OverlapPair(
+            x, y, Severity.WARNING, Scope.ROUTING_DOMAIN,
+            f"declared {x.label} and {y.label} overlap ({x.prefix} / {y.prefix}) and are reachable from the same "
+            "routing domain: routes to the overlap are ambiguous",
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# find_overlaps
+
+
+def _resolve_planned(estate: Estate, planned: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for a, b in planned:
+        ak = estate.resolve_vnet(a).key
+        bk = estate.resolve_vnet(b).key
+        if ak != bk:
+            out.add((ak, bk) if ak < bk else (bk, ak))
+    return out
+
+
+def find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]] = ()) -> OverlapReport:
+    """Every address overlap in ``estate``, classified (P3) and grouped; see the module docstring.
+
+    ``planned``: VNet pairs (IDs, ``rg/name`` or unique names) about to be peered; overlaps between
+    them, or with VNets already peered with either, are errors. An unknown reference raises
+    :class:`~netplan.errors.RefError`.
+    """
+    # Many small objects, no cycles: pause the cyclic collector, as the loader does.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _find_overlaps(estate, planned)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> OverlapReport:
+    topo = topology(estate)
+    planned_keys = _resolve_planned(estate, planned)
+    domains = routing_domains(estate, planned_keys) if planned_keys else topo.domains
+    classifier = _Classifier(estate, topo, planned_keys, domains)
+
+    # Bucket identical prefixes (members sharing one prefix overlap pairwise without a sweep). The
+    # key is an int, not the Prefix, and Members are made only for buckets that overlap: both
+    # matter at 100,000 prefixes.
+    owners: list[tuple[str | None, str | None, int, bool]] = []  # (vnet id, on-prem name, domain, everywhere)
+    buckets: dict[int, list[int]] = {}
+    first_of: dict[int, Prefix] = {}
+    prefix_count = 0
+    for v in estate.vnets:
+        oi = len(owners)
+        owners.append((v.id, None, domains[v.key], False))
+        for p in v.address_prefixes:
+            prefix_count += 1
+            k = ((p.value << 8 | p.length) << 1) | (p.version == 6)
+            b = buckets.get(k)
+            if b is None:
+                buckets[k] = [oi]
+                first_of[k] = p
+            else:
+                b.append(oi)
+    onprem_count = 0
+    for net in estate.onprem:
+        oi = len(owners)
+        owners.append((None, net.name, domains.get(onprem_key(net), -1), net.via_vnet_id is None))
+        for p in net.prefixes:
+            onprem_count += 1
+            k = ((p.value << 8 | p.length) << 1) | (p.version == 6)
+            if k not in buckets:
+                buckets[k] = []
+                first_of[k] = p
+            buckets[k].append(oi)
+
+    made: dict[int, list[Member]] = {}
+
+    def members_of(k: int) -> list[Member]:
+        ms = made.get(k)
+        if ms is None:
+            p = first_of[k]
+            ms = made[k] = [Member(o[0], p, o[1], o[2], o[3]) for o in map(owners.__getitem__, buckets[k])]
+        return ms
+
+    incomplete = None
+    if estate.gaps:
+        incomplete = (
+            f"the snapshot is incomplete ({len(estate.gaps)} gap(s), e.g. {estate.gaps[0].kind} in "
+            f"{estate.gaps[0].scope}): peerings there could connect VNets reported as isolated"
+        )
+    groups: dict[tuple[Severity, Scope, Prefix], OverlapGroup] = {}
+    builder = _GroupBuilder(groups, classifier, incomplete)
+    keys = list(buckets)
+    for k in keys:
+        if len(buckets[k]) > 1:
+            builder.block(first_of[k], members_of(k), None)
+    distinct = [first_of[k] for k in keys]
+    for i, j in containment_pairs(distinct):
+        builder.block(distinct[i], members_of(keys[i]), members_of(keys[j]))
+    builder.finish()
+
+    ordered = sorted(
+        groups.values(),
+        key=lambda g: (
+            g.severity.rank,
+            _SCOPE_RANK[g.scope],
+            g.prefix.version,
+            g.prefix.value,
+            g.prefix.length,
+        ),
+    )
+    return OverlapReport(ordered, len(estate.vnets), prefix_count, onprem_count, incomplete)
+
+
+class _GroupBuilder:
+    """Turns blocks of overlapping members into grouped explicit pairs and cross-domain blocks."""
+
+    def __init__(self, groups: dict[tuple[Severity, Scope, Prefix], OverlapGroup], classifier: _Classifier,
+                 incomplete: str | None) -> None:  # fmt: skip
+        self.groups = groups
+        self.classifier = classifier
+        self.incomplete = incomplete
+        # id(list) -> (the list itself, kept alive so the id stays unique, its partition)
+        self._dom_cache: dict[int, tuple[list[Member], dict[int, list[Member]]]] = {}
+        # id(group) -> {id(bucket list): None if all its members were added, else the one
+        # excluded domain of the partial add}
+        self._added: dict[int, dict[int, set[int] | None]] = {}
+
+    def _doms(self, ms: list[Member]) -> dict[int, list[Member]]:
+        """Members by routing domain, memoized per bucket list (a /16 shared by 1,000 VNets
+        encloses many smaller prefixes; partition it once, not once per enclosed prefix)."""
+        key = id(ms)
+        hit = self._dom_cache.get(key)
+        if hit is not None and hit[0] is ms:
+            return hit[1]
+        doms = _by_domain(ms)
+        self._dom_cache[key] = (ms, doms)
+        return doms
+
+    def group(self, severity: Severity, scope: Scope, prefix: Prefix) -> OverlapGroup:
+        key = (severity, scope, prefix)
+        g = self.groups.get(key)
+        if g is None:
+            g = self.groups[key] = OverlapGroup(severity, scope, prefix)
+        return g
+
+    def explicit(self, prefix: Prefix, x: Member, y: Member) -> None:
+        pair = self.classifier.classify(x, y)
+        g = self.group(pair.severity, pair.scope, prefix)
+        g.explicit.append(pair)
+        g._add_members((x, y))
+
+    def block(self, prefix: Prefix, left: list[Member], right: list[Member] | None) -> None:
+        """All pairs of ``left`` x ``right`` (or within ``left``), enclosing prefix ``prefix``."""
+        wild_l = [m for m in left if m.everywhere]
+        norm_l = [m for m in left if not m.everywhere] if wild_l else left
+        if right is None:
+            # Pairs involving an on-prem network without `via` are always classified one by one.
+            for i, w in enumerate(wild_l):
+                for m in (*wild_l[i + 1 :], *norm_l):
+                    self.explicit(prefix, w, m)
+            by_dom = self._doms(norm_l)
+            same = 0
+            for ms in by_dom.values():
+                for i, x in enumerate(ms):
+                    for y in ms[i + 1 :]:
+                        self.explicit(prefix, x, y)
+                same += len(ms) * (len(ms) - 1) // 2
+            total = len(norm_l) * (len(norm_l) - 1) // 2
+            cross = total - same
+            if cross:
+                self._cross(prefix, norm_l, None, cross, (norm_l, None))
+            return
+        wild_r = [m for m in right if m.everywhere]
+        norm_r = [m for m in right if not m.everywhere] if wild_r else right
+        for w in wild_l:
+            for m in right:
+                self.explicit(prefix, w, m)
+        for w in wild_r:
+            for m in norm_l:
+                self.explicit(prefix, m, w)
+        dom_l, dom_r = self._doms(norm_l), self._doms(norm_r)
+        same = 0
+        for d, ls in dom_l.items():
+            rs = dom_r.get(d)
+            if rs:
+                for x in ls:
+                    for y in rs:
+                        self.explicit(prefix, x, y)
+                same += len(ls) * len(rs)
+        cross = len(norm_l) * len(norm_r) - same
+        if cross:
+            # A member is involved when the other side has a domain other than its own.
+            excl_l = next(iter(dom_r)) if len(dom_r) == 1 else None
+            excl_r = next(iter(dom_l)) if len(dom_l) == 1 else None
+            self._cross(prefix, norm_l, norm_r, cross, (norm_l, excl_l), (norm_r, excl_r))
+
+    def _cross(
+        self,
+        prefix: Prefix,
+        left: list[Member],
+        right: list[Member] | None,
+        count: int,
+        *involved: tuple[list[Member], int | None],
+    ) -> None:
+        """Record a cross-domain block; ``involved``: (members, the one domain whose members are
+        not involved or None), so a bucket shared by many VNets is added once, not once per
+        prefix it encloses."""
+        g = self.group(Severity.INFO, Scope.ISOLATED, prefix)
+        # The bucket lists are kept as they are (not copied): they live as long as the report.
+        g.blocks.append(_CrossDomainBlock(left, right, count))
+        seen = self._added.setdefault(id(g), {})
+        for ms, excluded in involved:
+            before = seen.get(id(ms), ())
+            if before is None:
+                continue  # all of this bucket is in the group already
+            if excluded is None or (before and excluded not in before):
+                # Everything (or, with two different exclusions, the rest as well) is involved.
+                g._add_members(ms)
+                seen[id(ms)] = None
+            elif excluded not in before:
+                g._add_members([m for m in ms if m.domain != excluded])
+                seen[id(ms)] = {excluded}
+
+    def finish(self) -> None:
+        """Write the shared reason of each group's cross-domain pairs, from its final members."""
+        for g in self.groups.values():
+            if not g.blocks:
+                continue
+            ms = g._members
+            kinds = "VNets and on-prem networks" if any(m.onprem for m in ms) else "VNets"
+            n_domains = len({m.domain for m in ms})
+            g.block_reason = (
+                f"{len(ms)} prefixes of {kinds} in {n_domains} separate routing domains overlap within "
+                f"{g.prefix}: those in different domains never route to each other (no peering path), so "
+                "the overlap is legitimate; it matters only if they are ever connected (use Private Link then)"
+            )
+            if self.incomplete:
+                g.block_reason += f"; but {self.incomplete}"
+
+
+def _by_domain(ms: list[Member]) -> dict[int, list[Member]]:
+    out: dict[int, list[Member]] = {}
+    for m in ms:
+        d = out.get(m.domain)
+        if d is None:
+            out[m.domain] = [m]
+        else:
+            d.append(m)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# P3 helpers for one pair of VNets
+
+
+@dataclass(frozen=True, slots=True)
+class PeeringBlocker:
+    """Why Azure would refuse a new peering between two VNets, with Azure's own code and message."""
+
+    code: str
+    message: str
+    #: The overlapping (first side, other side) prefixes; empty for ANOTHER_PEERING.
+    prefixes: tuple[tuple[Prefix, Prefix], ...] = ()
+    #: The third VNet (OVERLAPS_ALREADY_PEERED) or the existing link (ANOTHER_PEERING).
+    third_vnet: str | None = None
+    #: The VNet whose peering PUT fails.
+    vnet: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "prefixes": [[str(a), str(b)] for a, b in self.prefixes],
+            "third_vnet": self.third_vnet,
+            "vnet": self.vnet,
+        }
+
+
+def _vnet(estate: Estate, ref: str) -> Any:
+    v = estate.vnet(ref) if ref.startswith("/") else None
+    return v if v is not None else estate.resolve_vnet(ref)
+
+
+def overlapping_prefixes(estate: Estate, a_id: str, b_id: str) -> list[tuple[Prefix, Prefix]]:
+    """The overlapping ``(prefix of a, prefix of b)`` pairs of two VNets (IDs or references).
+
+    Raises :class:`~netplan.errors.RefError` when either VNet is not in the estate.
+    """
+    a, b = _vnet(estate, a_id), _vnet(estate, b_id)
+    return cross_overlaps(a.address_prefixes, b.address_prefixes)
+
+
+def peering_blockers(
+    estate: Estate, a_id: str, b_id: str, peering_name: str | None = None
+) -> list[PeeringBlocker]:
+    """What stops a new peering ``a`` -> ``b`` (and its reverse link), as Azure would report it.
+
+    - ``AnotherPeeringAlreadyReferencesRemoteVnet``: a link from ``a`` to ``b`` (or ``b`` to ``a``)
+      exists already under another name;
+    - ``VnetAddressSpacesOverlap``: the two address spaces overlap;
+    - ``VnetAddressSpaceOverlapsWithAlreadyPeeredVnet``: one of them overlaps a third VNet already
+      linked with the other (the third VNet's space from the estate, else from the link's
+      ``remoteVirtualNetworkAddressSpace`` when the VNet is outside the snapshot).
+
+    Messages follow Azure's wording for a PUT of the peering on ``a``'s side named
+    ``peering_name`` (default ``<a>-to-<b>``). Cost: the two VNets' prefixes and peerings.
+    """
+    a, b = _vnet(estate, a_id), _vnet(estate, b_id)
+    if a.key == b.key:
+        raise RefError(f"cannot peer {short_id(a.id)} with itself")
+    name = peering_name or f"{a.name}-to-{b.name}"
+    peering_id = f"{a.id}/virtualNetworkPeerings/{name}"
+    out: list[PeeringBlocker] = []
+    for local, remote in ((a, b), (b, a)):
+        existing = estate.peering(local.id, remote.id)
+        if existing is not None and (local is not a or existing.name.lower() != name.lower()):
+            out.append(PeeringBlocker(
+                ANOTHER_PEERING,
+                f"Peering {existing.id} already references remote virtual network {remote.id}. Cannot add "
+                "another peering referencing the same remote virtual network.",
+                (), existing.id, local.id,
+            ))  # fmt: skip
+    pairs = cross_overlaps(a.address_prefixes, b.address_prefixes)
+    if pairs:
+        listed = ", ".join(f"{x}, {y}" for x, y in pairs)
+        out.append(PeeringBlocker(
+            SPACES_OVERLAP,
+            f"Cannot create or update peering {peering_id}. Virtual networks {a.id} and {b.id} cannot be peered "
+            f"because their address spaces overlap. Overlapping address prefixes: {listed}",
+            tuple(pairs), None, a.id,
+        ))  # fmt: skip
+    for first, second, which, other in ((a, b, "first", "second"), (b, a, "second", "first")):
+        for link in second.peerings:
+            third_key = rid_key(link.remote_vnet_id)
+            if third_key in (a.key, b.key):
+                continue
+            third = estate.vnet(link.remote_vnet_id)
+            third_prefixes = third.address_prefixes if third is not None else link.remote_prefixes
+            hits = cross_overlaps(first.address_prefixes, third_prefixes)
+            if not hits:
+                continue
+            listed = ", ".join(sorted({str(x) for x, _ in hits}))
+            out.append(PeeringBlocker(
+                OVERLAPS_ALREADY_PEERED,
+                f"Cannot create or update peering {peering_id}. Virtual networks {a.id} and {b.id} cannot be "
+                f"peered because address space of the {which} virtual network overlaps with address space of "
+                f"virtual network {link.remote_vnet_id} already peered with the {other} virtual network. "
+                f"Overlapping address prefixes: {listed}.",
+                tuple(hits), link.remote_vnet_id, a.id,
+            ))  # fmt: skip
+    return out
