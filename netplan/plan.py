@@ -596,6 +596,10 @@ class _Planner:
         assert consumer is not None and self.provider is not None
         group = consumer.name
         method = self.decide(conn, consumer)
+        for g in self.estate.gaps_for(consumer.id):
+            # The plan compares against what was read; what could not be read may already exist.
+            self.warnings.append(f"{consumer.name}: the snapshot could not read {g.kind} in {g.scope} ({g.reason}): "
+                                 "changes there are planned blind and may collide with resources that exist")  # fmt: skip
         if method == "none":
             return
         if consumer.dns_servers and conn.use_case is UseCase.EXPOSE_APPS:

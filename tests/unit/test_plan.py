@@ -641,3 +641,10 @@ def test_bodies_use_only_field_names_of_the_official_payloads(example: str, para
                    "properties.ipConfigurations[].properties.primary"}  # fmt: skip
     extra = _keys(ours) - _keys(official) - schema_only
     assert not extra, f"fields not in {example}: {sorted(extra)}"
+
+
+def test_snapshot_gap_on_a_consumer_is_a_warning(tmp_path: Path) -> None:
+    b = mendix_builder()
+    b.gap(f"{b.sub}/resourceGroups/rg-spoke-a", kind="privateDnsZones", reason="AuthorizationFailed")
+    cs = plan_of(b.estate(), intent_file(tmp_path, PEERING_A))
+    assert any("could not read privateDnsZones" in w for w in cs.warnings)
