@@ -180,7 +180,9 @@ def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any) -> int:
 
     intent_file = intent_file_of(data)
     if not intent_file or not Path(intent_file).is_file():
-        raise UsageError(f"--verify needs the plan's intent file ({intent_file or 'not recorded in the plan'})")
+        applied = "the plan is applied, but " if plan.steps else ""
+        raise UsageError(f"{applied}--verify needs the plan's intent file ({intent_file or 'not recorded in the plan'}), "
+                         "which is not there; run vnetplan verify --intent FILE on a fresh inventory")  # fmt: skip
     subs = {parse_id(s.resource_id).subscription for s in plan.steps}
     src = _source_estate(data)
     if src is not None:

@@ -403,3 +403,43 @@ def test_each_sample_plan_applies_verifies_on_a_fresh_inventory_and_reapplies_as
         e.stats.reset()
         assert apply_cli(e, plan, "--yes") == 0
         assert e.stats.writes == 0
+
+
+def test_resume_waits_for_the_operation_an_interrupted_run_left_in_flight(emu: Emulator, tmp_path: Path) -> None:
+    """A run killed after Azure accepted a PUT: the re-run polls the journalled LRO URL to its end
+    and finds the change done, instead of writing it again (or tripping over a 409)."""
+    from netplan.live.apply import Outcome, apply_plan, plan_from_dict
+    from netplan.live.journal import Journal
+    from tests.emulator.clients import StaticTokenCredential, dns_client
+
+    plan_file = make_plan(tmp_path)
+    data = json.loads(plan_file.read_text())
+    zone = next(c for c in data["changes"] if c["type"] == "Microsoft.Network/privateDnsZones")
+    data["changes"] = [zone]
+    plan = plan_from_dict(data, "plan.json")
+    step = plan.steps[0]
+    from netplan.live.apply import with_ownership
+
+    emu.set_faults(lro_polls=25)
+    seen: dict[str, str] = {}
+
+    def hook(resp: Any) -> None:
+        seen.setdefault("url", resp.http_response.headers.get("Azure-AsyncOperation", ""))
+
+    # The "interrupted run": Azure accepts the PUT, the journal has started + lro, nobody polls.
+    dns_client(emu, SUB).private_zones.begin_create_or_update("rg-spoke", ZONE, with_ownership(step, plan.plan_id), raw_response_hook=hook)
+    journal = tmp_path / "j"
+    with Journal(journal, plan.plan_id) as j:
+        j.record("intent", step.change_id, resource_id=step.resource_id)
+        j.record("started", step.change_id, resource_id=step.resource_id)
+        j.record("lro", step.change_id, resource_id=step.resource_id, url=seen["url"])
+    assert by_id(emu)[SPOKE_ZONE.lower()]["properties"]["provisioningState"] == "Creating"
+    writes = emu.stats.writes
+    opts_kw = dict(endpoint=emu.url, ca_bundle=emu.ca_path, polling_interval=0.0, attempt_backoff=0.0, preflight=False)
+    from netplan.live.apply import ApplyOptions
+
+    with Journal(journal, plan.plan_id) as j:
+        result = apply_plan(plan, StaticTokenCredential(TOKEN), ApplyOptions(**opts_kw), j)  # type: ignore[arg-type]
+    assert result.ok and result.results[0].outcome is Outcome.ALREADY
+    assert emu.stats.writes == writes
+    assert by_id(emu)[SPOKE_ZONE.lower()]["properties"]["provisioningState"] == "Succeeded"
