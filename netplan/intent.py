@@ -29,6 +29,10 @@ from netplan.yamlio import PathKey, load_with_lines, where
 
 INTENT_VERSION = 1
 
+#: Subnets Azure reserves for one service (no private endpoint or PLS NAT address there).
+_RESERVED_SUBNETS = frozenset({"gatewaysubnet", "azurefirewallsubnet", "azurefirewallmanagementsubnet",
+                               "azurebastionsubnet", "routeserversubnet"})  # fmt: skip
+
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -183,6 +187,12 @@ class _Reader:
             return None
         for s in vnet.subnets:
             if s.name.lower() == ref.lower() or rid_key(s.id) == rid_key(ref):
+                # Azure refuses private endpoints and PLS NAT addresses in these subnets.
+                if s.name.lower() in _RESERVED_SUBNETS:
+                    raise self.fail((*path, key), f"{s.name} is reserved for its Azure service; choose another subnet")
+                if s.delegations:
+                    raise self.fail((*path, key), f"subnet {s.name} is delegated to {', '.join(s.delegations)}; "
+                                    "private endpoints and Private Link NAT addresses need a subnet without delegation")  # fmt: skip
                 return s
         names = ", ".join(s.name for s in vnet.subnets) or "none"
         raise self.fail((*path, key), f"VNet {vnet.name} has no subnet '{ref}' (subnets: {names})")
@@ -311,8 +321,13 @@ def _connection(r: _Reader, obj: Any, path: PathKey, provider: VNet, pls_id: str
             raise r.fail((*path, "static_ip"), str(exc)) from None
         if sub is None:
             raise r.fail((*path, "static_ip"), "a static_ip needs 'subnet' (the consumer subnet it is in)")
-        if not any(p.contains_ip(static) for p in sub.prefixes):
+        holder = next((p for p in sub.prefixes if p.contains_ip(static)), None)
+        if holder is None:
             raise r.fail((*path, "static_ip"), f"{static} is not in subnet {sub.name} ({', '.join(map(str, sub.prefixes))})")
+        offset = int(static) - holder.first
+        if offset < 4 or int(static) == holder.last:
+            raise r.fail((*path, "static_ip"), f"{static} is reserved by Azure in {holder} (the first four addresses "
+                         "and the last one of a subnet)")  # fmt: skip
         for owner in r.estate.ip_owners(static):
             pe = r.estate.get(owner.resource_id) if owner.kind == "private-endpoint" else None
             if pls_id and pe is not None and any(rid_key(c.target_id) == rid_key(pls_id) for c in pe.connections):

@@ -69,6 +69,8 @@ def test_pass_frontend_by_ip_and_existing_pls_found_on_it(tmp_path: Path) -> Non
          "line 14: connections[0].static_ip: 10.1.9.9 is not in subnet pe (10.1.2.0/24)"),
         ("static-ip-not-ip", "  - consumer: vnet-spoke-a\n    subnet: pe\n    static_ip: 10.1.2.300\n",
          "line 14: connections[0].static_ip:"),
+        ("static-ip-reserved", "  - consumer: vnet-spoke-a\n    subnet: pe\n    static_ip: 10.1.2.3\n",
+         "line 14: connections[0].static_ip: 10.1.2.3 is reserved by Azure in 10.1.2.0/24"),
         ("bad-app-name", "  - consumer: vnet-spoke-a\n    apps: [ok, not_ok!]\n",
          "line 13: connections[0].apps[1]: 'not_ok!' is not a DNS name label"),
         ("apps-empty", "  - consumer: vnet-spoke-a\n    apps: []\n",
@@ -86,6 +88,17 @@ def test_fail_bad_connection_names_line_and_field(tmp_path: Path, case: str, con
     msg = fails(tmp_path, INTENT.format(connections=connections.rstrip("\n")))
     assert str(tmp_path / "intent.yaml") in msg
     assert expected in msg, (case, msg)
+
+
+def test_fail_reserved_or_delegated_subnets(tmp_path: Path) -> None:
+    b = mendix_builder()
+    b.subnet("vnet-spoke-a", "GatewaySubnet", "10.1.255.0/27")
+    b.subnet("vnet-spoke-a", "snet-aci", "10.1.3.0/24", delegations=["Microsoft.ContainerInstance/containerGroups"])
+    for subnet, expected in (("GatewaySubnet", "GatewaySubnet is reserved"), ("snet-aci", "is delegated to")):
+        p = tmp_path / "intent.yaml"
+        p.write_text(INTENT.format(connections=f"  - consumer: vnet-spoke-a\n    subnet: {subnet}"))
+        with pytest.raises(InputError, match=f"line 13: connections\\[0\\].subnet: .*{expected}"):
+            load_intent(p, b.estate())
 
 
 def test_fail_provider_mistakes(tmp_path: Path) -> None:
