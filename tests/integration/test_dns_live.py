@@ -200,3 +200,45 @@ def test_sample_estate_verified_against_bind_serving_its_zones(
     assert rc == 0, doc
     assert [c["live"][0]["addresses"] for c in doc["connections"][0]["checks"]] == [["10.20.0.250"], ["10.20.0.250"]]
     assert pl.addresses == ("10.110.2.4",)
+
+
+@pytest.fixture
+def servfail_server() -> Iterator[int]:
+    """A UDP responder on 127.0.0.1 that answers every query with SERVFAIL (a broken resolver)."""
+    import socket
+    import threading
+
+    import dns.message
+    import dns.rcode
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, peer = sock.recvfrom(4096)
+            except OSError:
+                continue
+            reply = dns.message.make_response(dns.message.from_wire(data))
+            reply.set_rcode(dns.rcode.SERVFAIL)
+            sock.sendto(reply.to_wire(), peer)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield sock.getsockname()[1]
+    stop.set()
+    t.join()
+    sock.close()
+
+
+def test_fail_with_servfail_names_the_resolver(servfail_server: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = builder().write(tmp_path / "estate.json")
+    ns = f"127.0.0.1:{servfail_server}"
+    rc, doc = verify(capsys, f, ns, "--timeout", "1")
+    assert rc == 1 and doc["result"] == "FAIL"
+    for c in doc["connections"][0]["checks"]:
+        assert c["live"][0]["status"] == "SERVFAIL"
+        assert any(r.startswith(f"live DNS {ns}: SERVFAIL") and "the simulation says 10.20.0.4" in r for r in c["reasons"])
