@@ -140,3 +140,18 @@ def test_cli_free_bad_input_exits_2_with_one_line(
     assert main(["free", "--estate", path, *argv]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_sample_suggestions_overlap_nothing_in_the_mendix_estate() -> None:
+    from netplan.loader import load_estate
+
+    estate = load_estate([Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"])
+    used = [p for v in estate.vnets for p in v.address_prefixes] + [
+        p for n in estate.onprem for p in n.prefixes
+    ]
+    for length in (16, 20, 24, 28):
+        r = find_free(estate, length, count=20)
+        assert len(r.prefixes) == 20
+        for p in r.prefixes:
+            assert p.length == length and p.value % p.size == 0
+            assert not any(p.overlaps(u) for u in used), (p, length)

@@ -464,14 +464,30 @@ def test_cli_bad_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Captu
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="samples/mendix-estate.json is not written yet")
-def test_sample_legacy_spoke_overlaps_the_mendix_vnet() -> None:
+def test_sample_legacy_spoke_overlaps_the_mendix_vnet_legitimately() -> None:
+    # samples/README.md: vnet-legacy-apps-weu 10.20.0.0/22 overlaps vnet-mendix-weu 10.20.0.0/16,
+    # with no peering path between them (the legacy VNet uses Private Link).
     from netplan.loader import load_estate
 
-    estate = load_estate([SAMPLE])
-    report = find_overlaps(estate)
-    names = [{m.label.rsplit("/", 1)[-1].lower() for m in g.members} for g in report.groups]
-    assert any(any("mendix" in n for n in ns) and any("legacy" in n for n in ns) for ns in names), names
+    report = find_overlaps(load_estate([SAMPLES / "mendix-estate.json"]))
+    assert [(g.severity, g.scope, str(g.prefix)) for g in report.groups] == [
+        (Severity.INFO, Scope.ISOLATED, "10.20.0.0/16")
+    ]
+    assert {m.label for m in report.groups[0].members} == {
+        "rg-legacy-apps-weu/vnet-legacy-apps-weu",
+        "rg-mendix-weu/vnet-mendix-weu",
+    }
+    # Peering them would fail: the planner sees why.
+    (blocker,) = peering_blockers(
+        load_estate([SAMPLES / "mendix-estate.json"]), "vnet-legacy-apps-weu", "vnet-mendix-weu"
+    )
+    assert blocker.code == SPACES_OVERLAP
+
+
+def test_cli_clean_sample_has_no_overlaps(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["overlaps", "--estate", str(SAMPLES / "clean-estate.json"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["overlaps"] == [] and data["summary"]["pairs"] == 0
