@@ -23,7 +23,7 @@ from netplan import bodies as B
 from netplan.addr import IPAddress, ip_from_int
 from netplan.estate import Estate
 from netplan.ids import name_of, parent_id, parse_id, rid_key
-from netplan.intent import Intent, UseCase
+from netplan.intent import Intent, InternalService, UseCase
 from netplan.plan import PLACEHOLDER_PREFIX, Action, Change, ChangeSet
 
 PLACEHOLDER_TAG = "vnetplan-placeholder"
@@ -45,6 +45,21 @@ class ConnectionOutcome:
                 "before_reasons": list(self.before_reasons), "after_reasons": list(self.after_reasons)}  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceOutcome:
+    """An internal service's name, resolved from the provider VNet before and after the plan."""
+
+    fqdn: str
+    before: str
+    after: str
+    before_reasons: tuple[str, ...] = ()
+    after_reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fqdn": self.fqdn, "before": self.before, "after": self.after,
+                "before_reasons": list(self.before_reasons), "after_reasons": list(self.after_reasons)}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class WhatIf:
     plan_id: str
@@ -55,16 +70,19 @@ class WhatIf:
     #: Routed overlaps in the result (sentences), from netplan.overlaps when available.
     overlaps: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    services: tuple[ServiceOutcome, ...] = ()
 
     @property
     def would_verify(self) -> bool:
-        return all(o.after == "PASS" for o in self.outcomes) and not self.overlaps
+        return (all(o.after == "PASS" for o in self.outcomes) and all(s.after == "PASS" for s in self.services)
+                and not self.overlaps)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "plan_id": self.plan_id,
             "would_verify": self.would_verify,
             "connections": [o.to_dict() for o in self.outcomes],
+            "services": [o.to_dict() for o in self.services],
             "placeholders": dict(self.placeholders),
             "overlaps": list(self.overlaps),
             "notes": list(self.notes),
@@ -348,6 +366,38 @@ def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps:
     return v.result.value, tuple(dict.fromkeys(reasons))
 
 
+def _service(estate: Estate, provider_id: str, svc: InternalService) -> tuple[str, tuple[str, ...]]:
+    """Does the provider VNet resolve the service's FQDN to the service's private address?"""
+    from netplan.dns.simulator import DnsSimulator, Status
+
+    provider = estate.vnet(provider_id)
+    if provider is None:
+        return "UNKNOWN", (f"{provider_id} is not in the estate",)
+    if svc.pls_id is not None:
+        tk = rid_key(svc.pls_id)
+        pes = [pe for pe in estate.private_endpoints
+               if (v := estate.vnet_of_subnet(pe.subnet_id)) is not None and v.key == provider.key
+               and any(rid_key(c.target_id) == tk for c in pe.connections)]  # fmt: skip
+        expected = {str(ip) for pe in pes for ip in estate.endpoint_ips(pe)}
+        what = f"the private endpoint to {name_of(svc.pls_id)}"
+    else:
+        assert svc.zone_id is not None
+        zone = estate.zone(svc.zone_id)
+        rel = "@" if zone is None or svc.fqdn == zone.name else svc.fqdn[: -len(zone.name) - 1]
+        expected = {v for r in estate.records_of_zone(svc.zone_id) if r.rtype == "A" and r.name == rel for v in r.values}
+        what = f"the record in zone {name_of(svc.zone_id)}"
+    if not expected:
+        return "FAIL", (f"no address for {svc.fqdn}: {what} does not exist",)
+    answer = DnsSimulator(estate).resolve(provider, svc.fqdn)
+    if answer.status is Status.UNKNOWN:
+        return "UNKNOWN", answer.reasons
+    if answer.resolved and set(answer.addresses) <= expected:
+        return "PASS", ()
+    got = ", ".join(answer.addresses) or answer.status.value
+    return "FAIL", (f"{svc.fqdn} resolves from {provider.name} to {got}, expected {', '.join(sorted(expected))} ({what})",
+                    *answer.reasons)  # fmt: skip
+
+
 def _overlaps(after: Estate, changes: ChangeSet) -> tuple[str, ...]:
     """Routed overlaps between VNets the plan peers (the pairs it creates links for)."""
     from netplan.recommend import peering_blockers
@@ -385,7 +435,12 @@ def what_if(estate: Estate, intent: Intent, changes: ChangeSet) -> WhatIf:
             b, br = _reach(estate, src, dst)
             a, ar = _reach(after, src, dst)
         outcomes.append(ConnectionOutcome(conn.consumer_vnet_id, m, b, a, br, ar))
+    services: list[ServiceOutcome] = []
+    for svc in intent.services:
+        b, br = _service(estate, intent.provider.vnet_id, svc)
+        a, ar = _service(after, intent.provider.vnet_id, svc)
+        services.append(ServiceOutcome(svc.fqdn, b, a, br, ar))
     if placeholders:
         notes.append("private endpoint addresses are placeholders until Azure assigns them: "
                      + ", ".join(f"{name_of(k)}={v}" for k, v in sorted(placeholders.items())))  # fmt: skip
-    return WhatIf(changes.plan_id, after, tuple(outcomes), placeholders, _overlaps(after, changes), tuple(notes))
+    return WhatIf(changes.plan_id, after, tuple(outcomes), placeholders, _overlaps(after, changes), tuple(notes), tuple(services))

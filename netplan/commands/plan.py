@@ -98,6 +98,10 @@ def render_table(cs: Any, whatif: Any = None, color: bool = False) -> str:
             lines.append(f"  {short_id(o.consumer_id)} [{o.method}]: {o.before} -> {o.after}")
             if o.after != "PASS":
                 lines.extend(f"      - {r}" for r in o.after_reasons)
+        for sv in whatif.services:
+            lines.append(f"  {sv.fqdn} from the provider: {sv.before} -> {sv.after}")
+            if sv.after != "PASS":
+                lines.extend(f"      - {r}" for r in sv.after_reasons)
         lines.extend(f"  overlap: {x}" for x in whatif.overlaps)
         lines.extend(f"  note: {x}" for x in whatif.notes)
         lines.append("  the result would verify" if whatif.would_verify else "  THE RESULT WOULD NOT VERIFY: fix this before apply")
@@ -135,6 +139,7 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
     if whatif is not None:
         out += ["", "| consumer | method | before | after |", "|---|---|---|---|"]
         out += [f"| `{short_id(o.consumer_id)}` | {o.method} | {o.before} | {o.after} |" for o in whatif.outcomes]
+        out += [f"| `{sv.fqdn}` (from the provider) | internal service | {sv.before} | {sv.after} |" for sv in whatif.services]
         out.append("")
         out.append("The result would verify." if whatif.would_verify else "**The result would not verify.**")
     if cs.empty and not cs.problems:

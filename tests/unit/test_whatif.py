@@ -197,3 +197,17 @@ def test_deleting_one_side_leaves_the_other_disconnected(tmp_path: Path) -> None
     after, _ = apply_in_memory(est, replace(cs, changes=(delete,)))
     assert after.peering(a.id, m.id) is None
     assert after.peering(m.id, a.id).state is PeeringState.DISCONNECTED  # type: ignore[union-attr]
+
+
+def test_internal_services_resolve_from_the_provider_after_the_plan(tmp_path: Path) -> None:
+    b = _with_shared_service()
+    z = b.zone("privatelink.database.windows.net", rg="rg-dns")
+    b.record(z, "sql-prod", "A", ["10.9.0.20"])
+    extra = SERVICES + ("  - fqdn: sql-prod.privatelink.database.windows.net\n"
+                        "    private_zone: privatelink.database.windows.net\n")  # fmt: skip
+    est = b.estate()
+    intent = load_intent(intent_file(tmp_path, PEERING_A, extra), est)
+    wi = what_if(est, intent, make_plan(est, intent))
+    got = {s.fqdn: (s.before, s.after) for s in wi.services}
+    assert got == {"api.corp.internal": ("FAIL", "PASS"), "sql-prod.privatelink.database.windows.net": ("FAIL", "PASS")}
+    assert wi.would_verify
