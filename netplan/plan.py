@@ -188,6 +188,13 @@ class ChangeSet:
     def from_dict(cls, d: Mapping[str, Any], file: str = "<plan>") -> ChangeSet:
         if d.get("schema") != SCHEMA:
             raise InputError(file, "schema", f"not a {SCHEMA} plan (schema {d.get('schema')!r})")
+        try:
+            return cls._from_dict(d)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(file, "", f"malformed plan file ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_dict(cls, d: Mapping[str, Any]) -> ChangeSet:
         made = d.get("made_from", {})
         return cls(
             plan_id=d["plan_id"], intent_file=made.get("intent", ""), estate_fingerprint=made.get("estate_fingerprint", ""),

@@ -648,3 +648,14 @@ def test_snapshot_gap_on_a_consumer_is_a_warning(tmp_path: Path) -> None:
     b.gap(f"{b.sub}/resourceGroups/rg-spoke-a", kind="privateDnsZones", reason="AuthorizationFailed")
     cs = plan_of(b.estate(), intent_file(tmp_path, PEERING_A))
     assert any("could not read privateDnsZones" in w for w in cs.warnings)
+
+
+def test_malformed_plan_file_is_an_input_error() -> None:
+    from netplan.errors import InputError
+
+    with pytest.raises(InputError, match=r"not a vnetplan\.plan/v1 plan"):
+        ChangeSet.from_dict({"schema": "other"}, "p.json")
+    with pytest.raises(InputError, match=r"p\.json: malformed plan file \(KeyError"):
+        ChangeSet.from_dict({"schema": "vnetplan.plan/v1", "changes": []}, "p.json")
+    with pytest.raises(InputError, match="malformed plan file"):
+        ChangeSet.from_dict({"schema": "vnetplan.plan/v1", "plan_id": "x", "changes": [{"action": "explode"}]}, "p.json")
