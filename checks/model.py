@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from netplan.addr import Prefix
 from netplan.estate import Estate
 from netplan.ids import rid_key
-from netplan.model import PeeringState, VNet
+from netplan.model import Gateway, PeeringState, VNet
 from netplan.report.model import Finding, RuleInfo, Severity, Status
 
 __all__ = ["Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
@@ -105,6 +106,23 @@ class Context:
         """Every address an A/AAAA record in any private zone points to (as text)."""
         return {v for r in self.estate.record_sets if r.rtype in ("A", "AAAA") for v in r.values}
 
+    @cached_property
+    def vnet_spans(self) -> dict[str, list[Span]]:
+        """VNet key -> its address prefixes as sorted spans."""
+        return {v.key: spans_of(v.address_prefixes) for v in self.estate.vnets}
+
+    @cached_property
+    def _gateways(self) -> dict[str, list[Gateway]]:
+        out: dict[str, list[Gateway]] = defaultdict(list)
+        for g in self.estate.gateways:
+            if g.vnet_id:
+                out[rid_key(g.vnet_id)].append(g)
+        return dict(out)
+
+    def gateways_of(self, vnet_id: str) -> list[Gateway]:
+        """The virtual network gateways in a VNet (an index; Estate.gateways_of scans)."""
+        return self._gateways.get(rid_key(vnet_id), [])
+
     def gap_note(self, rid: str) -> str | None:
         """Why the snapshot may be incomplete for ``rid`` (a recorded gap covering it), else None."""
         gaps = self.estate.gaps_for(rid)
@@ -114,6 +132,25 @@ class Context:
 
 
 Check = Callable[[Context], Iterable[Outcome]]
+
+#: A prefix as plain integers, (version, first address, last address, prefix): the rules' hot loops
+#: compare these instead of calling Prefix properties, which matters at 100,000 prefixes.
+Span = tuple[int, int, int, Prefix]
+
+
+def span(p: Prefix) -> Span:
+    bits = 32 if p.version == 4 else 128
+    return (p.version, p.value, p.value | ((1 << (bits - p.length)) - 1), p)
+
+
+def spans_of(prefixes: Iterable[Prefix]) -> list[Span]:
+    """Spans sorted by (version, first, last)."""
+    return sorted(span(p) for p in prefixes)
+
+
+def cross_overlaps(a: list[Span], b: list[Span]) -> list[tuple[Prefix, Prefix]]:
+    """Overlapping (prefix of a, prefix of b) pairs of two short span lists (a VNet's few prefixes)."""
+    return [(x[3], y[3]) for x in a for y in b if x[0] == y[0] and x[1] <= y[2] and y[1] <= x[2]]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ validates each rule's metadata, and checks here that ids are unique.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -107,8 +108,17 @@ def run_rules(estate: Estate, rules: Sequence[Rule] | None = None, intent: Any |
     """Run rules (default: all) over one shared context; findings in rule order."""
     ctx = Context(estate, intent)
     out: list[Finding] = []
-    for rule in RULES if rules is None else rules:
-        out.extend(rule.run(ctx))
+    # The rules allocate a few hundred thousand small objects on a heap that already holds the whole
+    # estate; with the cyclic GC on, its full collections rescan that heap again and again (about a
+    # third of the run on 10,000 VNets). Nothing here makes reference cycles, so pause it.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for rule in RULES if rules is None else rules:
+            out.extend(rule.run(ctx))
+    finally:
+        if was_enabled:
+            gc.enable()
     return out
 
 

@@ -8,27 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import Context, Outcome, Rule, Severity, Span, failed, passed
 from checks.rules import _docs
 from netplan.addr import Prefix
 
 
-def self_overlaps(prefixes: tuple[Prefix, ...]) -> list[tuple[Prefix, Prefix]]:
-    """Overlapping pairs within one list, found by a sweep (each later prefix against the widest so far)."""
+def self_overlaps(spans: list[Span]) -> list[tuple[Prefix, Prefix]]:
+    """Overlapping pairs within one VNet's sorted spans: each against the widest open one so far."""
     out: list[tuple[Prefix, Prefix]] = []
-    widest: dict[int, Prefix] = {}
-    for p in sorted(prefixes, key=lambda x: (x.version, x.first, -x.last)):
-        top = widest.get(p.version)
-        if top is not None and top.last >= p.first:
-            out.append((top, p))
-        if top is None or p.last > top.last:
-            widest[p.version] = p
+    top: Span | None = None
+    for sp in spans:
+        if top is not None and top[0] == sp[0] and top[2] >= sp[1]:
+            out.append((top[3], sp[3]))
+        if top is None or top[0] != sp[0] or sp[2] > top[2]:
+            top = sp
     return out
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
     for v in ctx.estate.vnets:
-        pairs = self_overlaps(v.address_prefixes)
+        pairs = self_overlaps(ctx.vnet_spans[v.key])
         if pairs:
             text = "; ".join(f"{a} overlaps {b}" for a, b in pairs)
             yield failed(v.id, f"VNet {v.name} has overlapping address prefixes: {text}.")

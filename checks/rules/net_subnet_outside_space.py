@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import Context, Outcome, Rule, Severity, failed, passed, span
 from checks.rules import _docs
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
     for v in ctx.estate.vnets:
-        space = ", ".join(str(p) for p in v.address_prefixes) or "no prefixes"
+        spans = ctx.vnet_spans[v.key]
         for s in v.subnets:
-            outside = [p for p in s.prefixes if not any(vp.contains(p) for vp in v.address_prefixes)]
+            outside = [
+                sp[3] for sp in map(span, s.prefixes)
+                if not any(vs[0] == sp[0] and vs[1] <= sp[1] and sp[2] <= vs[2] for vs in spans)
+            ]  # fmt: skip
             if outside:
                 bad = ", ".join(str(p) for p in outside)
+                space = ", ".join(str(p) for p in v.address_prefixes) or "no prefixes"
                 yield failed(s.id, f"Subnet {s.name} of VNet {v.name} has {bad} outside the address space ({space}).")
             else:
                 yield passed(s.id, f"Subnet {s.name} of VNet {v.name} lies inside the address space.")

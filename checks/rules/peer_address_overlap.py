@@ -16,54 +16,41 @@ peers' prefixes. No pairwise loop over VNets or prefixes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import Context, Outcome, Rule, Severity, Span, cross_overlaps, failed, passed, spans_of
 from checks.rules import _docs
 from netplan.addr import Prefix
 from netplan.ids import name_of, rid_key
-from netplan.model import PeeringState, VNet
+from netplan.model import Peering, PeeringState, VNet
 
 
-def _overlaps(a: Sequence[Prefix], b: Sequence[Prefix]) -> list[tuple[Prefix, Prefix]]:
-    """Overlapping (a, b) prefix pairs of two small lists, by a merge over both sorted lists."""
-    items = sorted([(p, 0) for p in a] + [(p, 1) for p in b], key=lambda t: (t[0].version, t[0].first))
-    out: list[tuple[Prefix, Prefix]] = []
-    open_: list[tuple[Prefix, int]] = []
-    for p, side in items:
-        open_ = [(q, s) for q, s in open_ if q.version == p.version and q.last >= p.first]
-        out.extend((q, p) if s == 0 else (p, q) for q, s in open_ if s != side)
-        open_.append((p, side))
-    return out
-
-
-def _space(ctx: Context, v: VNet, remote_id: str) -> tuple[tuple[Prefix, ...], bool]:
+def _space(ctx: Context, v: VNet, link: Peering) -> tuple[list[Span], bool]:
     """The remote VNet's address space and whether it came from the snapshot (else the link)."""
-    remote = ctx.estate.vnet(remote_id)
+    remote = ctx.vnet_spans.get(rid_key(link.remote_vnet_id))
     if remote is not None:
-        return remote.address_prefixes, True
-    link = ctx.estate.peering(v.id, remote_id)
-    return (link.remote_prefixes if link else ()), False
+        return remote, True
+    return spans_of(link.remote_prefixes), False
 
 
 def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
     """Remote VNet key -> sentences about other peers of ``v`` whose space overlaps it (one sweep)."""
-    items: list[tuple[Prefix, str]] = []
+    items: list[tuple[int, int, int, Prefix, str]] = []
     for p in v.peerings:
         if p.state is PeeringState.DISCONNECTED:
             continue
-        space, _ = _space(ctx, v, p.remote_vnet_id)
-        items.extend((x, p.remote_vnet_id) for x in space)
-    items.sort(key=lambda t: (t[0].version, t[0].first, -t[0].last))
+        space, _ = _space(ctx, v, p)
+        items.extend((sp[0], sp[1], -sp[2], sp[3], p.remote_vnet_id) for sp in space)
+    items.sort(key=lambda t: t[:3])
     out: dict[str, list[str]] = defaultdict(list)
-    widest: dict[int, tuple[Prefix, str]] = {}
-    for x, owner in items:
-        top = widest.get(x.version)
-        if top is not None and top[0].last >= x.first and rid_key(top[1]) != rid_key(owner):
-            out[rid_key(owner)].append(f"{x} overlaps {top[0]} of {name_of(top[1])}")
-            out[rid_key(top[1])].append(f"{top[0]} overlaps {x} of {name_of(owner)}")
-        if top is None or x.last > top[0].last:
-            widest[x.version] = (x, owner)
+    top: tuple[int, int, int, Prefix, str] | None = None
+    for it in items:
+        version, first, neg_last, x, owner = it
+        if top is not None and top[0] == version and -top[2] >= first and rid_key(top[4]) != rid_key(owner):
+            out[rid_key(owner)].append(f"{x} overlaps {top[3]} of {name_of(top[4])}")
+            out[rid_key(top[4])].append(f"{top[3]} overlaps {x} of {name_of(owner)}")
+        if top is None or top[0] != version or -neg_last > -top[2]:
+            top = it
     return out
 
 
@@ -74,11 +61,11 @@ def check(ctx: Context) -> Iterator[Outcome]:
             if p.state is PeeringState.DISCONNECTED:
                 continue
             remote = name_of(p.remote_vnet_id)
-            space, from_snapshot = _space(ctx, v, p.remote_vnet_id)
+            space, from_snapshot = _space(ctx, v, p)
             source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
             reasons = [
                 f"{a} of {v.name} overlaps {b} of {remote} (VnetAddressSpacesOverlap)"
-                for a, b in _overlaps(v.address_prefixes, space)
+                for a, b in cross_overlaps(ctx.vnet_spans[v.key], space)
             ]
             others = sorted(set(conflicts.get(rid_key(p.remote_vnet_id), ())))
             reasons += [f"{remote}'s {s}, also peered with {v.name} (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet)" for s in others]

@@ -21,7 +21,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
     est = ctx.estate
     for v in est.vnets:
         using = [p for p in v.peerings if p.use_remote_gateways and p.state is not PeeringState.DISCONNECTED]
-        own = est.gateways_of(v.id)
+        own = ctx.gateways_of(v.id)
         for p in using:
             remote_name = name_of(p.remote_vnet_id)
             what = f"Peering {p.name} of VNet {v.name} uses the gateway of {remote_name}"
@@ -39,7 +39,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                     note = ctx.gap_note(p.remote_vnet_id) or f"{remote_name} is not in the snapshot"
                     yield unknown(p.id, f"{what}, but {note}: its gateway and transit setting cannot be checked.")
                 continue
-            if not est.gateways_of(remote.id):
+            if not ctx.gateways_of(remote.id):
                 gap = ctx.gap_note(remote.id)
                 if gap and not problems:
                     yield unknown(p.id, f"{what}, which has no gateway in the snapshot, but {gap}.")
