@@ -44,7 +44,7 @@ API_VERSIONS = {
 READ_ONLY = frozenset({
     "provisioningState", "resourceGuid", "peeringState", "peeringSyncLevel", "remoteAddressSpace",
     "remoteVirtualNetworkAddressSpace", "remoteBgpCommunities", "remoteVirtualNetworkEncryption",
-    "alias", "networkInterfaces", "privateEndpointConnections", "ipConfigurations_readonly",
+    "alias", "networkInterfaces", "privateEndpointConnections",
     "customDnsConfigs", "virtualNetworkLinkState", "fqdn", "isAutoRegistered", "ipConfigurationProfiles",
     "purpose", "privateEndpoints", "serviceAssociationLinks", "resourceNavigationLinks",
 })  # fmt: skip

@@ -434,6 +434,8 @@ class _Planner:
             if nat is not None and (nat.private_link_service_network_policies or "").lower() == "enabled":
                 raw = self._subnet_raw(nat)
                 before = B.update_body(raw or {}, keep_top=())
+                # A subnet's ipConfigurations are the NICs/frontends placed in it: read-only here.
+                before.get("properties", {}).pop("ipConfigurations", None)
                 body = copy.deepcopy(before)
                 body.setdefault("properties", {})["privateLinkServiceNetworkPolicies"] = "Disabled"
                 deps.append(self.add(Change(Action.UPDATE, nat.id, B.TYPE_SUBNET, B.API_VERSIONS[B.TYPE_SUBNET], body,

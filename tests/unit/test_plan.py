@@ -308,6 +308,7 @@ def test_nat_subnet_with_network_policies_enabled_is_fixed_first(tmp_path: Path)
     assert sub.type.endswith("/subnets") and sub.action is Action.UPDATE
     assert sub.body is not None and sub.body["properties"]["privateLinkServiceNetworkPolicies"] == "Disabled"
     assert sub.body["properties"]["addressPrefix"] == "10.100.16.0/28"
+    assert "ipConfigurations" not in sub.body["properties"] and "provisioningState" not in sub.body["properties"]
     assert sub.key in pls.depends_on
 
 
