@@ -57,7 +57,7 @@ def _intent_needs(ctx: Context) -> list[tuple[str, str, str]]:
 
 
 def needs(ctx: Context) -> dict[tuple[str, str], _Need]:
-    """(consumer VNet key, zone key) -> why the consumer needs the zone."""
+    """(consumer VNet key, zone name) -> why the consumer needs a zone of that name."""
     est = ctx.estate
     # (service VNet key, zone key) -> [(record name, type, description, is_endpoint)]
     served: dict[tuple[str, str], list[tuple[str, str, str, bool]]] = defaultdict(list)
@@ -85,15 +85,21 @@ def needs(ctx: Context) -> dict[tuple[str, str], _Need]:
         if endpoints:
             consumers.append((svc, f"it holds {endpoints[0][2]}"))
         for c, why in consumers:
-            need = out.setdefault((c.key, zone.key), _Need(c, zone, why))
+            # Keyed by zone *name*: a VNet can link one zone of a name (D7), so two same-name zones
+            # needed by one consumer are one need, met by a link to either that has the records.
+            need = out.setdefault((c.key, zone.name), _Need(c, zone, why))
             need.names.update((n, t) for n, t, _d, _e in recs)
+    provider = getattr(getattr(ctx.intent, "provider", None), "vnet_id", None)
+    provider_links = {rid_key(link.zone_id) for link in est.links_of_vnet(provider)} if provider else set()
     for consumer_ref, zone_name, why in _intent_needs(ctx):
-        try:
-            c = est.resolve_vnet(consumer_ref)
-        except Exception:  # an intent naming a VNet outside the snapshot: drift reports that
-            continue
-        for zone in est.zones_named(zone_name):
-            out.setdefault((c.key, zone.key), _Need(c, zone, why))
+        c = est.vnet(consumer_ref) if consumer_ref.startswith("/") else None
+        zones = sorted(est.zones_named(zone_name), key=lambda z: (z.key not in provider_links, z.key))
+        if c is None or not zones or (c.key, zone_name) in out:
+            continue  # a consumer or zone outside the snapshot is drift's business (vnetplan drift --intent)
+        linked = {rid_key(link.zone_id) for link in est.links_of_vnet(c.id)}
+        # The provider's own zone of that name is the one expected, unless the consumer has one linked.
+        zone = next((z for z in zones if z.key in linked), zones[0])
+        out[(c.key, zone_name)] = _Need(c, zone, why)
     return out
 
 

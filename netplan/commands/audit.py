@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="IDS",
                    help="comma-separated rule ids to run (default: all; see vnetplan rules)")  # fmt: skip
     p.add_argument("--skip", action="append", default=[], metavar="IDS", help="comma-separated rule ids not to run")
+    p.add_argument("--intent", metavar="FILE",
+                   help="intent file: its declared consumers must resolve the app domain (VNP-DNS-001)")  # fmt: skip
     p.add_argument("--suppressions", metavar="FILE",
                    help="YAML file of accepted findings: rule, resource (ID or glob), reason, expires")  # fmt: skip
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
@@ -48,8 +50,13 @@ def run(args: argparse.Namespace) -> int:
     registry.select(args.rules, args.skip)  # unknown ids are a usage error before any work
     estate = load(args)
     supp = suppressions.load_suppressions(args.suppressions, registry.rule_infos()) if args.suppressions else []
+    intent = None
+    if args.intent:
+        from netplan.intent import load_intent
+
+        intent = load_intent(args.intent, estate)
     report = registry.audit(
-        estate, only=args.rules, skip=args.skip, suppressions=supp, fail_on=parse_fail_on(args.fail_on)
+        estate, only=args.rules, skip=args.skip, suppressions=supp, intent=intent, fail_on=parse_fail_on(args.fail_on)
     )
     write_report(report, args.format, args.output)
     print(summary_line(report), file=sys.stderr)

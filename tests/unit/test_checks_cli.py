@@ -109,3 +109,18 @@ def test_audit_from_the_console_script_writes_only_the_report_to_stdout() -> Non
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["version"] == "2.1.0"
     assert "vnetplan audit:" in proc.stderr
+
+
+def test_audit_with_the_sample_intent_requires_declared_consumers_to_resolve_the_app_domain(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    estate, intent = str(ROOT / "samples" / "mendix-estate.json"), str(ROOT / "samples" / "mendix-intent.yaml")
+    base = ["audit", "--estate", estate, "--rules", "VNP-DNS-001", "--format", "json"]
+    assert main(base) == 0
+    without = json.loads(capsys.readouterr().out)
+    assert main([*base, "--intent", intent]) == 1
+    with_intent = json.loads(capsys.readouterr().out)
+    fails = [f for f in with_intent["findings"] if f["status"] == "FAIL"]
+    assert [f["resource"].rsplit("/", 1)[-1] for f in fails] == ["vnet-corp-spoke2-weu"]
+    assert "intent declares it a consumer" in fails[0]["message"]
+    assert not [f for f in without["findings"] if f["status"] == "FAIL"]

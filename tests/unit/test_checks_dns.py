@@ -83,7 +83,7 @@ def test_zone_not_linked_also_needs_consumers_declared_by_the_intent() -> None:
     b.vnet("fail_declared", ["10.9.0.0/16"])
     z = b.zone(ZONE)
     b.record(z, "*", "A", ["10.20.0.4"])
-    intent = SimpleNamespace(provider=SimpleNamespace(app_domain=ZONE), connections=[SimpleNamespace(consumer_vnet_id="fail_declared")])
+    intent = SimpleNamespace(provider=SimpleNamespace(app_domain=ZONE), connections=[SimpleNamespace(consumer_vnet_id=b.vid("fail_declared"))])
     assert judged(dns_zone_not_linked.RULE, b.estate(), intent)["FAIL"] == {f"fail_declared[{ZONE}]"}
     assert judged(dns_zone_not_linked.RULE, b.estate())["FAIL"] == set()
 
