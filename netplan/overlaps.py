@@ -139,6 +139,23 @@ class _CrossDomainBlock:
     right: Sequence[Member] | None
     count: int
 
+    def index_pairs(self, index: dict[int, int], reason: int) -> Iterator[list[int]]:
+        """The pairs as ``[member index, member index, reason index]`` (see OverlapGroup.to_dict)."""
+        if self.right is None:
+            items = self.left
+            for i, x in enumerate(items):
+                xd, xi = x.domain, index[id(x)]
+                for j in range(i + 1, len(items)):
+                    y = items[j]
+                    if xd != y.domain:
+                        yield [xi, index[id(y)], reason]
+        else:
+            for x in self.left:
+                xd, xi = x.domain, index[id(x)]
+                for y in self.right:
+                    if xd != y.domain:
+                        yield [xi, index[id(y)], reason]
+
     def pairs(self, reason: str) -> Iterator[OverlapPair]:
         if self.right is None:
             items = self.left
@@ -197,16 +214,29 @@ class OverlapGroup:
         return {m.vnet for m in self._members if m.vnet}
 
     def to_dict(self, with_pairs: bool = True) -> dict[str, Any]:
+        """The JSON form. ``pairs`` holds every overlapping pair as ``[a, b, r]``: indexes into
+        ``members`` (the two sides) and ``reasons`` (why), so that a group of 1,000 VNets on one
+        prefix stays a few megabytes; ``codes`` and ``third_vnets`` collect the Azure error codes
+        and the third VNets (P3) named by the group's pairs."""
+        members = self.members
+        reasons = self.reasons
         d: dict[str, Any] = {
             "severity": str(self.severity),
             "scope": str(self.scope),
             "prefix": str(self.prefix),
-            "members": [m.to_dict() for m in self.members],
+            "members": [m.to_dict() for m in members],
         }
         if with_pairs:
-            d["pairs"] = [p.to_dict() for p in self.pairs()]
+            index = {id(m): i for i, m in enumerate(members)}
+            r_index = {r: i for i, r in enumerate(reasons)}
+            pairs = [[index[id(p.a)], index[id(p.b)], r_index[p.reason]] for p in self.explicit]
+            for b in self.blocks:
+                pairs.extend(b.index_pairs(index, r_index[self.block_reason]))
+            d["pairs"] = pairs
         d["pair_count"] = self.pair_count
-        d["reasons"] = self.reasons
+        d["reasons"] = reasons
+        d["codes"] = sorted({p.code for p in self.explicit if p.code})
+        d["third_vnets"] = sorted({p.third_vnet for p in self.explicit if p.third_vnet})
         return d
 
     def _add_members(self, ms: Iterable[Member]) -> None:

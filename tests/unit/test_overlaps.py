@@ -424,7 +424,19 @@ def test_cli_json_shape_and_exit_1_on_error(tmp_path: Path, capsys: pytest.Captu
         {"vnet": vnet_id("fail_a"), "prefix": "10.0.0.0/16"},
         {"vnet": vnet_id("fail_b"), "prefix": "10.0.1.0/24"},
     ]
+    # Pairs are [member index, member index, reason index].
+    assert first["pairs"] == [[0, 1, 0]]
+    assert "are peered" in first["reasons"][0]
+    assert first["codes"] == ["VnetAddressSpacesOverlap"] and first["pair_count"] == 1
     assert [o["severity"] for o in data["overlaps"]] == ["error", "info"]
+    info = data["overlaps"][1]
+    named = {
+        frozenset((info["members"][a]["vnet"], info["members"][b]["vnet"])) for a, b, _r in info["pairs"]
+    }
+    assert named == {
+        frozenset((vnet_id("fail_a"), vnet_id("pass_c"))),
+        frozenset((vnet_id("fail_b"), vnet_id("pass_c"))),
+    }
     assert data["summary"]["vnets"] == 3 and data["summary"]["prefixes"] == 3
     assert data["summary"]["pairs_by_severity"]["error"] == 1
 
