@@ -92,14 +92,14 @@ def needs(ctx: Context) -> dict[tuple[str, str], _Need]:
     provider = getattr(getattr(ctx.intent, "provider", None), "vnet_id", None)
     provider_links = {rid_key(link.zone_id) for link in est.links_of_vnet(provider)} if provider else set()
     for consumer_ref, zone_name, why in _intent_needs(ctx):
-        c = est.vnet(consumer_ref) if consumer_ref.startswith("/") else None
+        declared = est.vnet(consumer_ref) if consumer_ref.startswith("/") else None
         zones = sorted(est.zones_named(zone_name), key=lambda z: (z.key not in provider_links, z.key))
-        if c is None or not zones or (c.key, zone_name) in out:
+        if declared is None or not zones or (declared.key, zone_name) in out:
             continue  # a consumer or zone outside the snapshot is drift's business (vnetplan drift --intent)
-        linked = {rid_key(link.zone_id) for link in est.links_of_vnet(c.id)}
+        linked = {rid_key(link.zone_id) for link in est.links_of_vnet(declared.id)}
         # The provider's own zone of that name is the one expected, unless the consumer has one linked.
         zone = next((z for z in zones if z.key in linked), zones[0])
-        out[(c.key, zone_name)] = _Need(c, zone, why)
+        out[(declared.key, zone_name)] = _Need(declared, zone, why)
     return out
 
 
