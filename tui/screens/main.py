@@ -103,7 +103,13 @@ class MainScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             event.stop()
-            self.query_one(EstateTree).focus()
+            tree = self.query_one(EstateTree)
+            tree.focus()
+            first = tree.first_match() if tree.filter_text else None
+            if first is not None:
+                # Selected here, not by a message from the tree: this handler runs in the screen,
+                # so a message the tree posted now would stop bubbling at the screen (its sender).
+                self.select_vnet(first)
 
     def on_dns_panel_resolve_requested(self, message: DnsPanel.ResolveRequested) -> None:
         if self.selected is None:

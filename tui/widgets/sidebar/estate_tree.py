@@ -197,6 +197,15 @@ class EstateTree(Tree[NodeData]):
         if node is not None:
             self.move_cursor(node)
 
+    def first_match(self) -> str | None:
+        """Enter in the filter box: the cursor goes to the first matching VNet; returns its ID."""
+        first = next((n for n in self.root.children if n.data is not None and n.data.kind == "vnet"), None)
+        if first is None or first.data is None:
+            return None
+        # After the refresh: a node added in this turn has no line yet.
+        self.call_after_refresh(self.move_cursor, first)
+        return first.data.key
+
     # ------------------------------------------------------------------ messages up
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
