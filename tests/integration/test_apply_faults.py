@@ -133,3 +133,27 @@ def test_kill_minus_nine_at_a_random_point_then_rerun_converges(planned: tuple[P
         finished = {r["change"] for r in records if r.get("event") == "done"}
         assert out.count("already") >= len(finished)
         assert PE.lower() in normalized_state(emu).lower()
+
+
+def test_ctrl_c_mid_run_exits_130_and_the_rerun_finishes(planned: tuple[Path, str], tmp_path: Path) -> None:
+    plan, want = planned
+    journal = tmp_path / "apply.journal"
+    slow = FaultConfig(latency_ms=15, lro_polls=3, lro_retry_after=0, retry_after=0, lro_max_seconds=60)
+    with Emulator(sample_snapshot(), faults=slow) as emu:
+        proc = _start(emu, plan, journal)
+        deadline = time.monotonic() + 60
+        while emu.stats.writes == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1] == "vnetplan: interrupted" and "Traceback" not in err
+        # What was in flight finished and was journalled before the exit: nothing is left half-recorded.
+        records = read_journal(journal)
+        started = {r["change"] for r in records if r.get("event") == "started"}
+        ended = {r["change"] for r in records if r.get("event") in ("done", "already", "failed")}
+        assert started <= ended
+        rerun = _start(emu, plan, journal)
+        _, err = rerun.communicate(timeout=180)
+        assert rerun.returncode == 0, err
+        assert normalized_state(emu) == want and not _duplicates(emu)
