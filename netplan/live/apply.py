@@ -818,6 +818,9 @@ class Executor:
         decision = decide(step, body, live, js, self.plan.plan_id, self._owned(step.resource_id))
         if decision == Decision.ALREADY:
             res.outcome = Outcome.ALREADY
+            if js.started and step.action == Action.CREATE and step.tkey not in TAGGABLE and not self._owned(step.resource_id):
+                # Our write landed but the run died before recording it: it is still ours.
+                self._record("owned", step)
             self._record("already", step, etag=(live or {}).get("etag"))
             self._after(step, live)
             return

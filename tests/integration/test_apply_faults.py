@@ -157,3 +157,20 @@ def test_ctrl_c_mid_run_exits_130_and_the_rerun_finishes(planned: tuple[Path, st
         _, err = rerun.communicate(timeout=180)
         assert rerun.returncode == 0, err
         assert normalized_state(emu) == want and not _duplicates(emu)
+
+
+def test_every_peering_created_is_journal_owned_even_when_the_kill_hid_the_outcome(planned: tuple[Path, str], tmp_path: Path) -> None:
+    """Ownership survives a kill between the write and its record: a later teardown may delete it."""
+    plan, _ = planned
+    data = json.loads(plan.read_text())
+    peerings = [c["id"].lower() for c in data["changes"] if c["type"].endswith("virtualNetworkPeerings")]
+    journal = tmp_path / "j"
+    with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
+        result = _apply(emu, plan, journal)
+        assert result.ok
+        # Simulate the kill: drop the owned/done records, keep started (as if the process died after the PUT).
+        kept = [r for r in read_journal(journal) if r.get("event") not in ("owned", "done")]
+        journal.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        assert not any(Journal(journal, "x").load().owns(p) for p in peerings)
+        assert _apply(emu, plan, journal).ok
+        assert all(Journal(journal, "x").load().owns(p) for p in peerings)
