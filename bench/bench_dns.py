@@ -120,7 +120,13 @@ def build(vnets: int, names: int, seed: int) -> tuple[Estate, list[str], str]:
     snap = synth.generate(vnets, seed, 10)
     parsed = parse_snapshots([snapshot_from_data(snap, "<synth>")])
     estate = Estate.build(parsed, [parse_declarations(f, d) for f, d in parsed.declarations])
-    domain = APP_DOMAIN if estate.zones_named(APP_DOMAIN) else (estate.zones[0].name if estate.zones else APP_DOMAIN)
+    # The app domain: azure.mendixapps.io if present, else the app zone (not privatelink.*) with most links.
+    links: dict[str, int] = {}
+    for link in estate.zone_links:
+        z = estate.zone(link.zone_id)
+        if z is not None and not z.name.startswith("privatelink."):
+            links[z.name] = links.get(z.name, 0) + 1
+    domain = APP_DOMAIN if estate.zones_named(APP_DOMAIN) else max(links, key=lambda n: links[n], default=APP_DOMAIN)
     found = app_names(estate, domain)[:names]
     found += [f"bench{a}.{domain}" for a in range(names - len(found))]
     return estate, found, "netplan.synth.generate"
@@ -146,7 +152,7 @@ def main() -> None:
     cells = len(estate.vnets) * len(names)
     counts = ", ".join(f"{s.value} {n}" for s, n in sorted(m.status_counts().items()))
     print(f"matrix: {len(estate.vnets)} VNets x {len(names)} names = {cells} cells in {t_matrix:.2f}s "
-          f"({m.group_count} resolution contexts); {counts}")
+          f"({m.group_count} resolution contexts, {m.resolutions} queries simulated); {counts}")
 
     sim = DnsSimulator(estate)
     grid = [(v, n) for v in estate.vnets for n in names]

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from netplan.dns.names import DnsNameError, absolute, is_under, normalize
-from netplan.dns.simulator import QUERY_TYPES, Answer, DnsSimulator, Status
+from netplan.dns.simulator import QUERY_TYPES, Answer, DnsSimulator, Status, view_keys
 from netplan.errors import UsageError
 from netplan.estate import Estate
 from netplan.ids import rid_key
@@ -34,8 +34,11 @@ class ResolutionMatrix:
     vnets: tuple[VNet, ...]
     #: VNet key -> index into ``groups``
     group_of: dict[str, int]
-    #: per group, one answer per name (computed for the group's first VNet)
+    #: per group, one answer per name (computed for some VNet with the same view of that name;
+    #: ``answer``/``row``/``cells`` restate it for the asking VNet)
     groups: tuple[tuple[Answer, ...], ...]
+    #: how many queries were actually simulated to fill the matrix
+    resolutions: int = 0
 
     def answer(self, vnet: VNet | str, name: str) -> Answer:
         """The answer for one cell, as seen from ``vnet`` (a VNet or its resource ID)."""
@@ -97,18 +100,39 @@ def resolution_matrix(
         raise UsageError(str(exc)) from None
     sim = simulator or DnsSimulator(estate)
     members = tuple(vnets if vnets is not None else estate.vnets)
+    # 1. VNets with the same whole context (linked zones, rulesets, DNS servers) share a group.
     by_key: dict[tuple[object, ...], int] = {}
     group_of: dict[str, int] = {}
-    groups: list[tuple[Answer, ...]] = []
+    reps: list[VNet] = []
     for v in members:
         ctx = sim.context_key(v)
         g = by_key.get(ctx)
         if g is None:
-            g = len(groups)
+            g = len(reps)
             by_key[ctx] = g
-            groups.append(tuple(sim.resolve_normalized(v, q, rt) for q in qnames))
+            reps.append(v)
         group_of[v.key] = g
-    return ResolutionMatrix(qnames, rt, members, group_of, tuple(groups))
+    # 2. Per name, groups whose contexts look the same *for that name* (only the zones and rules
+    # its CNAME closure can touch) share one resolution: for an app name that is usually just
+    # "is the app zone linked", whatever else each VNet links.
+    columns: list[list[Answer]] = []
+    resolutions = 0
+    for q in qnames:
+        closure = sim.cname_closure(q)
+        keys = view_keys(closure) if closure is not None else None
+        seen: dict[tuple[object, ...], Answer] = {}
+        col: list[Answer] = []
+        for g, rep in enumerate(reps):
+            view = sim.context_view(rep, *keys) if keys is not None else ("group", g)
+            ans = seen.get(view)
+            if ans is None:
+                ans = sim.resolve_normalized(rep, q, rt)
+                seen[view] = ans
+                resolutions += 1
+            col.append(ans)
+        columns.append(col)
+    groups = tuple(tuple(columns[i][g] for i in range(len(qnames))) for g in range(len(reps)))
+    return ResolutionMatrix(qnames, rt, members, group_of, groups, resolutions)
 
 
 def app_names(estate: Estate, app_domain: str) -> list[str]:

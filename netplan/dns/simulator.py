@@ -41,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from netplan.dns.names import (
@@ -238,6 +239,16 @@ class _Context:
                 return candidate, hit
         return None
 
+    @cached_property
+    def zone_sig(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Hashable view of ``zones``: name -> ((zone key, resolution policy), ...)."""
+        return {n: tuple(sorted((z.key, link.resolution_policy.value) for z, link in e)) for n, e in self.zones.items()}
+
+    @cached_property
+    def rule_sig(self) -> dict[str, tuple[str, ...]]:
+        """Hashable view of ``rules``: domain -> (rule keys)."""
+        return {d: tuple(sorted(r.key for r in rs)) for d, rs in self.rules.items()}
+
 
 @dataclass
 class _Walk:
@@ -282,6 +293,7 @@ class DnsSimulator:
         self._rules_by_ruleset: dict[str, list[ForwardingRule]] | None = None
         self._rulesets_by_vnet: dict[str, list[str]] | None = None
         self._endpoint_targets: set[str] | None = None
+        self._targets: dict[str, tuple[VNet | None, str]] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -312,6 +324,50 @@ class DnsSimulator:
             own = self._azure_key(vnet) if AZURE_DNS_IP in servers else ()
             return ("custom", servers, own)
         return ("azure", self._azure_key(vnet))
+
+    def cname_closure(self, qname: str, limit: int = 64) -> tuple[str, ...] | None:
+        """Every name a query for ``qname`` can visit from any VNet: ``qname`` and the CNAME targets
+        any zone of the estate, the declared public answers or the privatelink mapping can lead to.
+        None when there are more than ``limit`` (the caller then falls back to whole contexts).
+        """
+        seen = [qname]
+        i = 0
+        while i < len(seen):
+            name = seen[i]
+            i += 1
+            targets: list[str] = []
+            for a in ancestors(name):
+                for zone in self.estate.zones_named(a):
+                    res = self._zone(zone).lookup(name, "A")
+                    if res.kind == "cname" and res.rec is not None:
+                        targets.append(res.rec.values[0])
+            declared = self._public.get(name, {})
+            targets.extend(declared.get("CNAME", ())[:1])
+            pl = privatelink_cname(name)
+            if pl is not None:
+                targets.append(pl[0])
+            for t in targets:
+                if t not in seen:
+                    seen.append(t)
+            if len(seen) > limit:
+                return None
+        return tuple(seen)
+
+    def context_view(self, vnet: VNet, zone_names: tuple[str, ...], rule_domains: tuple[str, ...]) -> tuple[Any, ...]:
+        """The part of ``vnet``'s context that a query can see, given the zone names and rule
+        domains its CNAME closure can touch (:func:`view_keys`). VNets with equal views get equal
+        answers for that query: a finer grouping than :meth:`context_key`, per name.
+        """
+        if vnet.dns_servers:
+            return self.context_key(vnet)  # resolution happens elsewhere; the servers decide
+        ctx = self._context(vnet)
+        zs = ctx.zone_sig
+        rs = ctx.rule_sig
+        return (
+            "azure",
+            tuple(zs.get(n) for n in zone_names),
+            tuple(rs.get(d) for d in rule_domains) if rs else (),
+        )
 
     def for_vnet(self, answer: Answer, vnet: VNet) -> Answer:
         """``answer`` (computed for a VNet with the same context key) as seen from ``vnet``."""
@@ -398,6 +454,12 @@ class DnsSimulator:
         return self._forward_target(ip)
 
     def _forward_target(self, ip: str) -> tuple[VNet | None, str]:
+        hit = self._targets.get(ip)
+        if hit is None:
+            hit = self._targets[ip] = self._find_forward_target(ip)
+        return hit
+
+    def _find_forward_target(self, ip: str) -> tuple[VNet | None, str]:
         inbound = self._inbound_by_ip().get(ip, [])
         declared = [f for f in self.estate.dns_forwarders if str(f.ip) == ip]
         places: dict[str, tuple[VNet | None, str]] = {}
@@ -722,6 +784,13 @@ class DnsSimulator:
                 rtype = "A" if c.private_ip.version == 4 else "AAAA"
                 idx[rid_key(parent_id(c.subnet_id))].append((vm_name, str(c.private_ip), rtype))
         return dict(idx)
+
+
+def view_keys(closure: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The zone names and rule domains (dot-terminated, plus ".") that a query visiting ``closure``
+    can consult: every ancestor of every name in it."""
+    names = tuple(dict.fromkeys(a for n in closure for a in ancestors(n)))
+    return names, (*(n + "." for n in names), ".")
 
 
 def _is_ip(text: str) -> bool:

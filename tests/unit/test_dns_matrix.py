@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from netplan.dns.matrix import app_names, resolution_matrix
 from netplan.dns.simulator import DnsSimulator, Status
@@ -82,3 +84,44 @@ def test_bad_names_are_usage_errors() -> None:
         resolution_matrix(e, ["a..b"])
     with pytest.raises(UsageError):
         resolution_matrix(e, ["a.b"], rtype="TXT")
+
+
+ZONE_NAMES = ["corp.internal", "app.corp.internal", "privatelink.blob.core.windows.net", APP_DOMAIN]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    links=st.lists(st.lists(st.sampled_from(range(len(ZONE_NAMES))), max_size=3), min_size=1, max_size=8),
+    modes=st.lists(st.sampled_from(["azure", "resolver", "unknown", "ruleset"]), min_size=8, max_size=8),
+    redirect=st.booleans(),
+)
+def test_matrix_equals_one_by_one_on_random_estates(links: list[list[int]], modes: list[str], redirect: bool) -> None:
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], subnets={"dns-in": "10.0.4.0/28"})
+    resolver(b, "dnspr", "hub", "dns-in", "10.0.4.4")
+    zids = [b.zone(z) for z in ZONE_NAMES]
+    b.record(zids[0], "*", "A", ["10.0.9.1"])
+    b.record(zids[0], "web", "CNAME", ["web.app.corp.internal"])
+    b.record(zids[1], "web", "CNAME", ["stweb.blob.core.windows.net"])
+    b.record(zids[2], "stweb", "A", ["10.0.9.2"])
+    b.record(zids[3], "*", "A", ["10.20.0.4"])
+    b.zone_link(zids[0], "hub")
+    b.zone_link(zids[2], "hub")
+    spokes = []
+    for i, zs in enumerate(links):
+        mode = modes[i]
+        name = f"s{i}"
+        dns = ["10.0.4.4"] if mode == "resolver" else ["10.77.0.1"] if mode == "unknown" else []
+        b.vnet(name, [f"10.{100 + i}.0.0/16"], dns=dns)
+        for z in dict.fromkeys(zs):
+            policy = "NxDomainRedirect" if redirect and z == 2 else None
+            b.zone_link(zids[z], name, resolution_policy=policy)
+        if mode == "ruleset":
+            spokes.append(name)
+    if spokes:
+        ruleset(b, "rs", {"corp.internal.": ["10.0.4.4"]}, spokes)
+    e = b.estate()
+    names = ["web.corp.internal", "x.app.corp.internal", "stweb.blob.core.windows.net", f"myapp.{APP_DOMAIN}", "a.corp.internal"]
+    m = resolution_matrix(e, names)
+    sim = DnsSimulator(e)
+    assert list(m.cells()) == [sim.resolve(v, n) for v in e.vnets for n in names]
