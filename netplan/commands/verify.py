@@ -1,8 +1,18 @@
 """``vnetplan verify``: do the app names resolve, from each consumer VNet, to the right target,
 and is that target reachable? Optionally compared with live resolvers and a TCP probe.
 
-A thin shell over :func:`netplan.verify.verify_connection`. Exit 0 when every check passed, 1
-when any is FAIL or UNKNOWN, 2 for bad input.
+A thin shell over :func:`netplan.verify.verify_connection` (and, with ``--intent``, over
+:func:`netplan.verify.verify_service` for the intent's internal services). Exit 0 when every check
+passed, 1 when any is FAIL or UNKNOWN, 2 for bad input.
+
+JSON (``--format json``): ``{"result": "PASS|FAIL|UNKNOWN", "connections": [...], "services":
+[...]}`` (``services`` only with ``--intent``). Each connection is
+:meth:`ConnectionVerification.to_dict`: ``provider``, ``consumer``, ``app_domain``, ``method``,
+``result``, ``expected`` (``method``, ``addresses``, ``kind``, ``resources``, ``description`` or
+null), ``checks`` and ``reasons``; each check has ``name``, ``result``, ``expected``,
+``simulated`` (the ``vnetplan resolve`` JSON), ``reachable``, ``live`` (one per nameserver:
+``nameserver``, ``status``, ``addresses``, ``cnames``, ``transport``, ``detail``), ``probes`` and
+``reasons``.
 """
 
 from __future__ import annotations
