@@ -158,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"applied {n_done} change(s), {n_already} already in place, in {result.seconds:.1f}s; journal {journal.path}",
               file=sys.stderr)  # fmt: skip
+    problems = data.get("problems") or []
+    if problems and result.error is None and not args.dry_run:
+        print(f"vnetplan: warning: the plan reports {len(problems)} problem(s) it does not solve (listed above); "
+              "the intent is not fully met", file=sys.stderr)  # fmt: skip
     if result.error is not None:
         raise result.error
     if args.verify and not args.dry_run:
