@@ -552,6 +552,14 @@ class DnsSimulator:
         if res.kind in ("answer", "cname"):
             assert res.rec is not None
             rec = res.rec
+            if rec.source == "ambiguous-registration" and not res.wildcard:
+                walk.zone = zone
+                walk.finish(
+                    Status.UNKNOWN,
+                    f"{qname}: VM {rec.rname} is in a VNet with registration enabled on several zones; Azure "
+                    "allows one (D7), so the snapshot is inconsistent and where the VM record lives is unknown",
+                )
+                return True, None
             source = "wildcard" if res.wildcard else rec.source
             rtype = "CNAME" if res.kind == "cname" else rt
             for value in rec.values if res.kind == "answer" else rec.values[:1]:
@@ -741,25 +749,31 @@ class DnsSimulator:
                     continue
                 source = "auto-registered" if rs.auto_registered else "record"
                 data.add(full, rs.rtype, _Rec(rs.name, rs.values, source, rs.ttl))
-            for vm_name, ip, rtype in self._registrations(zone):
+            for vm_name, ip, rtype, source in self._registrations(zone):
                 full = absolute(vm_name, zone.name)
                 node = data.records.get(full, {})
                 if "CNAME" in node or rtype in node:
                     continue  # an explicit record (or the snapshot's auto-registered one) wins
-                data.add(full, rtype, _Rec(vm_name, (ip,), "auto-registered"))
+                data.add(full, rtype, _Rec(vm_name, (ip,), source))
             self._zone_data[zone.key] = data
         return data
 
-    def _registrations(self, zone: PrivateDnsZone) -> Iterable[tuple[str, str, str]]:
-        """(VM name, IP, A/AAAA) auto-registered in ``zone`` by its registration-enabled links."""
+    def _registrations(self, zone: PrivateDnsZone) -> Iterable[tuple[str, str, str, str]]:
+        """(VM name, IP, A/AAAA, source) auto-registered in ``zone`` by its registration-enabled links."""
         if self._registered is None:
             self._registered = self._vm_records_by_vnet()
-        out: dict[tuple[str, str], str] = {}
+        out: dict[tuple[str, str], tuple[str, str]] = {}
         for link in self.estate.links_of_zone(zone.id):
             if link.registration_enabled:
+                # D7: one registration zone per VNet. With several, where Azure keeps the VM
+                # records is undetermined: the records are marked so that answers say UNKNOWN.
+                source = "auto-registered" if self._registration_zones(link.vnet_id) <= 1 else "ambiguous-registration"
                 for vm_name, ip, rtype in self._registered.get(rid_key(link.vnet_id), []):
-                    out.setdefault((vm_name, rtype), ip)
-        return [(n, ip, rt) for (n, rt), ip in out.items()]
+                    out.setdefault((vm_name, rtype), (ip, source))
+        return [(n, ip, rt, src) for (n, rt), (ip, src) in out.items()]
+
+    def _registration_zones(self, vnet_id: str) -> int:
+        return len({rid_key(link.zone_id) for link in self.estate.links_of_vnet(vnet_id) if link.registration_enabled})
 
     def _vm_records_by_vnet(self) -> dict[str, list[tuple[str, str, str]]]:
         """VM name and primary address per VNet, from the NICs (only NICs attached to a VM)."""

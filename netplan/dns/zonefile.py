@@ -34,7 +34,7 @@ def zone_file(estate: Estate, zone: PrivateDnsZone, *, simulator: DnsSimulator |
         f"@ IN NS {NS_NAME}",
     ]
     for full, rtype, values, ttl, source in sim.zone_records(zone):
-        note = "  ; auto-registered" if source == "auto-registered" else ""
+        note = f"  ; {source}" if source != "record" else ""
         t = ttl if ttl is not None else DEFAULT_TTL
         for v in values:
             value = f"{v}." if rtype == "CNAME" else v

@@ -387,6 +387,19 @@ def test_registration_zone_answers_vm_names_from_their_nics() -> None:
     assert sim.resolve("reader", "orphan-nic.corp.internal").status is Status.NXDOMAIN
 
 
+def test_two_registration_zones_on_one_vnet_make_vm_names_unknown_d7() -> None:
+    b = EstateBuilder()
+    b.vnet("workload", ["10.1.0.0/16"], subnets={"vms": "10.1.1.0/24"})
+    z1 = b.zone("corp.internal")
+    z2 = b.zone("other.internal")
+    b.zone_link(z1, "workload", registration=True)
+    b.zone_link(z2, "workload", registration=True)
+    b.nic("vm-web01-nic", "workload", "vms", "10.1.1.5", vm="vm-web01")
+    a = resolve(b.estate(), "workload", "vm-web01.corp.internal")
+    assert a.status is Status.UNKNOWN
+    assert "D7" in a.reasons[-1]
+
+
 def test_vm_in_a_vnet_without_registration_link_is_not_registered() -> None:
     b = EstateBuilder()
     b.vnet("workload", ["10.1.0.0/16"], subnets={"vms": "10.1.1.0/24"})
