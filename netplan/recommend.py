@@ -330,18 +330,16 @@ def recommend(
                                     "snapshot: overlap checks use the link's remote address space"))  # fmt: skip
 
     # The network may already carry this traffic (a forwarding hub, gateway transit): worth knowing
-    # before adding a second path.
+    # before adding a second path. Asked at VNet level: an address-level question would build the
+    # estate's address indexes, seconds on a 10,000-VNet estate, for the same answer.
     if uc is not UseCase.INTERNAL_SERVICE and (a_link is None or b_link is None):
         from netplan.reach import reach
 
-        target = next((str(fe.private_ip) for _, fe in frontends if fe.private_ip is not None), None) \
-            if uc is UseCase.EXPOSE_APPS else p.id  # fmt: skip
-        if target is not None:
-            verdict = reach(estate, c.id, target)
-            if verdict.reachable:
-                path = " -> ".join(x.rsplit("/", 1)[-1] for x in verdict.path)
-                notes.append(Reason(Code.ALREADY_REACHABLE, f"{c.name} already reaches {target.rsplit('/', 1)[-1]} "
-                                    f"over the network ({path}); a new connection adds a second path"))  # fmt: skip
+        verdict = reach(estate, c.id, p.id)
+        if verdict.reachable:
+            path = " -> ".join(x.rsplit("/", 1)[-1] for x in verdict.path)
+            notes.append(Reason(Code.ALREADY_REACHABLE, f"{c.name} already reaches {p.name} over the network "
+                                f"({path}); a new connection adds a second path"))  # fmt: skip
 
     same_region = not global_peering
     peer_ok, pl_ok = not peer_block, not pl_block

@@ -256,5 +256,5 @@ def test_already_reachable_through_a_forwarding_hub_is_said() -> None:
     b.forwarder("hub", device="azfw", ip="10.0.0.4")
     rec = recommend(b.estate(), "pass_spoke", "provider", "expose-apps")
     [r] = [r for r in rec.reasons if r.code == Code.ALREADY_REACHABLE]
-    assert "hub" in r.message and "10.100.0.250" in r.message
+    assert "pass_spoke -> hub -> provider" in r.message
     assert Code.ALREADY_REACHABLE not in codes(recommend(base().estate(), "pass_spoke", "provider", "expose-apps").reasons)
