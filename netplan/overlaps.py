@@ -396,8 +396,8 @@ class _Classifier:
         if xk == yk:
             return OverlapPair(
                 x, y, Severity.WARNING, Scope.SELF,
-                f"{x.label}: its own address prefixes {x.prefix} and {y.prefix} overlap (redundant address "
-                "space; Azure's validation rejects it when the address space is next written)",
+                f"{x.label}: its own address prefixes {x.prefix} and {y.prefix} overlap: the smaller one adds "
+                "no address space, and a VNet's prefixes are expected to be disjoint (remove the inner one)",
             )  # fmt: skip
         pk = (xk, yk) if xk < yk else (yk, xk)
         pair = self.topo.pairs.get(pk)
