@@ -359,32 +359,51 @@ def test_sweep_finds_exactly_the_pairs_a_naive_pairwise_scan_finds(prefixes: lis
         assert distinct[i].contains(distinct[j])
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), any_prefix), max_size=30))
-def test_find_overlaps_reports_every_overlapping_member_pair_once(entries: list[tuple[int, Prefix]]) -> None:
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), any_prefix), max_size=30), st.booleans())
+def test_find_overlaps_reports_every_overlapping_member_pair_once(
+    entries: list[tuple[int, Prefix]], hub: bool
+) -> None:
+    """Owners 0-5 are VNets (v0-v1 peered; with ``hub`` v2 is peered with v3 and v4), 6 is on-prem
+    via v0 and 7 on-prem without via: every overlapping pair comes out exactly once, in the
+    pairs and in the JSON, and every listed member takes part in one of its group's pairs."""
     b = EstateBuilder()
-    by_vnet: dict[int, list[Prefix]] = {}
-    for v, p in entries:
-        if p not in by_vnet.setdefault(v, []):
-            by_vnet[v].append(p)
-    for v, ps in by_vnet.items():
+    owned: dict[int, list[Prefix]] = {}
+    for o, p in entries:
+        if p not in owned.setdefault(o, []):
+            owned[o].append(p)
+    vnets = {o: ps for o, ps in owned.items() if o < 6}
+    for v, ps in vnets.items():
         b.vnet(f"v{v}", [str(p) for p in ps])
-    if {0, 1} <= set(by_vnet):
+    if {0, 1} <= set(vnets):
         b.peer("v0", "v1")
+    if hub and 2 in vnets:
+        for spoke in (3, 4):
+            if spoke in vnets:
+                b.peer("v2", f"v{spoke}")
+    labels = {6: "on-prem 'dc'", 7: "on-prem 'branch'"}
+    if 6 in owned:
+        b.onprem("dc", [str(p) for p in owned[6]], via="v0" if 0 in vnets else None)
+    if 7 in owned:
+        b.onprem("branch", [str(p) for p in owned[7]])
     report = find_overlaps(b.estate())
     got = sorted(
         tuple(sorted(((p.a.label, str(p.a.prefix)), (p.b.label, str(p.b.prefix)))))
         for p in report.all_pairs()
     )
-    members = [(f"rg-net/v{v}", p) for v, ps in by_vnet.items() for p in ps]
+    members = [(labels.get(o, f"rg-net/v{o}"), p) for o, ps in owned.items() for p in ps]
     naive = sorted(
         tuple(sorted(((la, str(pa)), (lb, str(pb)))))
         for i, (la, pa) in enumerate(members)
         for lb, pb in members[i + 1 :]
-        if ipaddress.ip_network(str(pa)).overlaps(ipaddress.ip_network(str(pb))) and pa.version == pb.version
+        if pa.version == pb.version and ipaddress.ip_network(str(pa)).overlaps(ipaddress.ip_network(str(pb)))
     )
     assert got == naive
     assert report.summary()["pairs"] == len(naive)
+    for g in report.to_dict()["overlaps"]:
+        assert len(g["pairs"]) == g["pair_count"]
+        used = {i for a, b_, _r in g["pairs"] for i in (a, b_)}
+        assert used == set(range(len(g["members"])))
 
 
 def test_cross_overlaps_lists_each_pair_in_left_right_order() -> None:
