@@ -187,7 +187,7 @@ class OverlapGroup:
 
     @property
     def members(self) -> list[Member]:
-        """Every prefix involved, sorted by VNet (on-prem last within its key order) then prefix."""
+        """Every prefix involved: VNets by ID, then on-prem networks by name; each by prefix."""
         return sorted(self._members, key=Member.sort_key)
 
     @property
@@ -265,6 +265,11 @@ class OverlapReport:
     def all_pairs(self) -> Iterator[OverlapPair]:
         for g in self.groups:
             yield from g.pairs()
+
+    def groups_of(self, vnet_id: str) -> list[OverlapGroup]:
+        """The groups in which a VNet (an ID, any case) takes part, in report order."""
+        k = rid_key(vnet_id)
+        return [g for g in self.groups if any(m.vnet and rid_key(m.vnet) == k for m in g._members)]
 
     def overlapping_vnets(self, min_severity: Severity = Severity.INFO) -> set[str]:
         """IDs of VNets in at least one overlap at or above ``min_severity``."""

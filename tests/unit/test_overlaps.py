@@ -146,6 +146,8 @@ def test_isolated_group_mixes_with_a_peered_pair_under_the_same_prefix() -> None
         (Severity.ERROR, Scope.PEERED, 1),
         (Severity.INFO, Scope.ISOLATED, 2),
     ]
+    assert report.groups_of(vnet_id("pass_z").upper()) == [report.groups[1]]
+    assert report.groups_of(vnet_id("fail_x")) == report.groups
     info_pairs = {frozenset((p.a.label, p.b.label)) for p in report.groups[1].pairs()}
     assert info_pairs == {
         frozenset({"rg-net/fail_x", "rg-net/pass_z"}),
