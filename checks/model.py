@@ -81,6 +81,14 @@ class Context:
             if p.state is PeeringState.CONNECTED
         }
 
+    @cached_property
+    def _all_links(self) -> set[tuple[str, str]]:
+        return {(v.key, rid_key(p.remote_vnet_id)) for v in self.estate.vnets for p in v.peerings}
+
+    def has_link(self, local: str, remote: str) -> bool:
+        """A link object (any state) exists in ``local`` towards ``remote``."""
+        return (rid_key(local), rid_key(remote)) in self._all_links
+
     def both_connected(self, a: str, b: str) -> bool:
         """Both link objects of the a-b peering exist and are Connected (P1: only then traffic flows)."""
         ka, kb = rid_key(a), rid_key(b)

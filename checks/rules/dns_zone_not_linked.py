@@ -9,7 +9,8 @@ declared consumers need the provider's app-domain zone as well.
 
 PASS: C is linked to Z, or to another zone of the same name that has the needed record names.
 FAIL: it is not (its clients get public DNS or NXDOMAIN for those names). UNKNOWN: C uses custom
-DNS servers, so its links are not consulted at all (D2, see VNP-DNS-002). One finding per
+DNS servers, so its links are not consulted at all (D2, see VNP-DNS-002), or the snapshot records a
+gap covering the zone (its links may be what could not be read). One finding per
 (consumer VNet, zone); ``item`` is the zone name.
 
 Cost: one pass over the record sets, address owners from the estate's IP index, then the
@@ -131,6 +132,10 @@ def check(ctx: Context) -> Iterator[Outcome]:
                     f"{', '.join(missing)}: those names are NXDOMAIN there (D3).",
                     z.name,
                 )
+            continue
+        gap = ctx.gap_note(z.id)
+        if gap:
+            yield unknown(c.id, f"{what}; no link is in the snapshot, but {gap}.", z.name)
             continue
         yield failed(c.id, f"{what}, but has no link to it: peering does not carry name resolution (D1).", z.name)
 

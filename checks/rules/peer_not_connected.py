@@ -1,6 +1,7 @@
 """VNP-PEER-001: a peering link that is not Connected carries no traffic (P1).
 
-PASS: the link is Connected. FAIL: it is Initiated (the remote VNet never created its link back)
+PASS: the link is Connected. UNKNOWN: it says Connected but the remote VNet, present in the
+snapshot, has no link back (a snapshot read at two moments). FAIL: it is Initiated (the remote VNet never created its link back)
 or Disconnected (the remote link was deleted; this one must be deleted and both recreated).
 One finding per peering link.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import name_of
 from netplan.model import PeeringState
@@ -21,7 +22,16 @@ def check(ctx: Context) -> Iterator[Outcome]:
             remote = name_of(p.remote_vnet_id)
             what = f"Peering {p.name} of VNet {v.name} to {remote}"
             if p.state is PeeringState.CONNECTED:
-                yield passed(p.id, f"{what} is Connected.")
+                if ctx.estate.vnet(p.remote_vnet_id) is not None and not ctx.has_link(p.remote_vnet_id, v.id):
+                    # Azure shows Connected only while the remote link exists; a snapshot that has the
+                    # remote VNet without it was read at two moments (or the link was just deleted).
+                    yield unknown(
+                        p.id,
+                        f"{what} says Connected, but {remote} in the snapshot has no link back: the snapshot "
+                        "may be stale; take a new inventory.",
+                    )
+                else:
+                    yield passed(p.id, f"{what} is Connected.")
             elif p.state is PeeringState.INITIATED:
                 yield failed(p.id, f"{what} is Initiated: {remote} has no link back, so no traffic flows.")
             else:

@@ -218,3 +218,17 @@ def test_ruleset_loop_and_azure_dns_target() -> None:
     assert {f.resource.split("/")[-3] for f in fails} == {"loops", "bad_target"}
     assert any("168.63.129.16, which is not a valid target" in f.message for f in fails)
     assert any("queries loop" in f.message for f in fails)
+
+
+def test_zone_not_linked_is_unknown_when_a_gap_covers_the_zone() -> None:
+    b = EstateBuilder()
+    b.vnet("provider", ["10.20.0.0/16"], subnets={"aks": "10.20.0.0/22"})
+    b.vnet("unknown_consumer", ["10.1.0.0/16"])
+    b.lb("ilb", "provider", "aks", "10.20.0.4")
+    z = b.zone(ZONE)
+    b.record(z, "*", "A", ["10.20.0.4"])
+    b.peer("provider", "unknown_consumer")
+    b.gap(z.split("/providers/")[0], kind="Microsoft.Network/privateDnsZones/virtualNetworkLinks", reason="throttled")
+    est = b.estate()
+    assert judged(dns_zone_not_linked.RULE, est)["UNKNOWN"] == {f"unknown_consumer[{ZONE}]"}
+    assert "throttled" in messages(dns_zone_not_linked.RULE, est)[f"unknown_consumer[{ZONE}]"]

@@ -186,3 +186,21 @@ def test_basic_lb_fails_only_behind_global_peering() -> None:
         "UNKNOWN": set(),
     }
     assert "far (northeurope)" in messages(lb_basic_global_peering.RULE, est)["fail_basic_global"]
+
+
+def test_connected_link_without_its_remote_counterpart_in_the_snapshot_is_unknown() -> None:
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"])
+    b.vnet("spoke", ["10.1.0.0/16"])
+    b.vnet("far", ["10.2.0.0/16"])
+    b.link("hub", "spoke", name="unknown_stale")  # Connected, but spoke shows no link back
+    b.link("hub", vnet_id("outside", rg="rg-x"), name="pass_remote_outside_snapshot", remote_prefixes=["10.9.0.0/16"])
+    b.peer("hub", "far", a_to_b={"name": "pass_hub_far"}, b_to_a={"name": "pass_far_hub"})
+    est = b.estate()
+    got = judged(peer_not_connected.RULE, est)
+    assert got == {
+        "PASS": {"pass_remote_outside_snapshot", "pass_hub_far", "pass_far_hub"},
+        "FAIL": set(),
+        "UNKNOWN": {"unknown_stale"},
+    }
+    assert "snapshot may be stale" in messages(peer_not_connected.RULE, est)["unknown_stale"]
