@@ -85,7 +85,9 @@ def kinds(cs: ChangeSet) -> list[tuple[str, str, str]]:
 def golden(name: str, data: dict[str, Any]) -> None:
     path = GOLDEN / name
     data = json.loads(json.dumps(data))
-    data["made_from"]["intent"] = Path(data["made_from"]["intent"]).name  # tmp_path differs per run
+    # tmp_path and the checkout's location differ per run: keep file names only.
+    data["made_from"]["intent"] = Path(data["made_from"]["intent"]).name
+    data["made_from"]["estate_sources"] = [Path(p).name for p in data["made_from"].get("estate_sources", [])]
     # Decision messages come from the analyses (netplan.overlaps words Azure's errors); the golden
     # file locks the plan, so it keeps their codes only.
     for d in data["decisions"]:
