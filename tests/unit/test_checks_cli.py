@@ -124,3 +124,22 @@ def test_audit_with_the_sample_intent_requires_declared_consumers_to_resolve_the
     assert [f["resource"].rsplit("/", 1)[-1] for f in fails] == ["vnet-corp-spoke2-weu"]
     assert "intent declares it a consumer" in fails[0]["message"]
     assert not [f for f in without["findings"] if f["status"] == "FAIL"]
+
+
+def test_audit_of_the_sample_estates(capsys: pytest.CaptureFixture[str]) -> None:
+    """The clean sample passes every rule; the Mendix sample's deliberate peering problems fail, its
+    legitimately overlapping legacy VNet (isolated, reached over Private Link) does not."""
+    assert main(["audit", "--estate", str(ROOT / "samples" / "clean-estate.json"), "--format", "json"]) == 0
+    clean = json.loads(capsys.readouterr().out)
+    assert clean["summary"]["fail"] == 0 and clean["summary"]["unknown"] == 0
+    assert main(["audit", "--estate", str(ROOT / "samples" / "mendix-estate.json"), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    fails = {(f["rule"], f["resource"].rsplit("/", 1)[-1]) for f in data["findings"] if f["status"] == "FAIL"}
+    assert fails == {
+        ("VNP-PEER-001", "peer-corp-spoke2-weu-to-mendix-weu"),
+        ("VNP-PEER-002", "peer-hub-weu-to-corp-spoke3-neu"),
+        ("VNP-PEER-002", "peer-corp-spoke3-neu-to-hub-weu"),
+    }
+    overlap_rules = {"VNP-PEER-004", "VNP-NET-002", "VNP-NET-003"}
+    legacy = [f for f in data["findings"] if f["rule"] in overlap_rules and "legacy" in f["resource"]]
+    assert legacy and all(f["status"] == "PASS" for f in legacy)
