@@ -47,7 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="connection method (default auto: Private Link when the consumer has an endpoint to it)")
     p.add_argument("--lb-frontend", metavar="ID|IP", help="the provider's LB frontend, when it has several")
     p.add_argument("--nameserver", action="append", default=[], metavar="HOST[:PORT]",
-                   help="also ask this resolver (168.63.129.16 inside a VNet, a resolver inbound endpoint, ...); repeat")
+                   help="also ask this resolver (168.63.129.16 inside a VNet, a resolver inbound endpoint, ...) and "
+                        "compare with each consumer's simulated answer; a VNet's own resolver speaks for that VNet "
+                        "only, so give that one consumer; repeat")
     p.add_argument("--timeout", type=float, default=2.0, metavar="S", help="live query/probe timeout in seconds (default 2)")
     p.add_argument("--retries", type=int, default=1, metavar="N", help="extra live query attempts on timeout (default 1)")
     p.add_argument("--probe-tcp", type=int, metavar="PORT", help="open a TCP connection to each resolved address")
