@@ -114,9 +114,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+        # Counted before the body goes out: a client that has read the response must see it counted.
+        emu.stats.count("by_status", str(resp.status))
         if payload and self.command != "HEAD":
             self.wfile.write(payload)
-        emu.stats.count("by_status", str(resp.status))
 
     def _reset_connection(self) -> None:
         with contextlib.suppress(OSError):
@@ -145,6 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         latency, fault = emu.faults.request_fault(method, path)
         if latency > 0:
+            emu.stats.count("faults", "latency")
             time.sleep(latency)
         if fault == "reset":
             emu.stats.count("faults", "reset")
