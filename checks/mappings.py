@@ -36,5 +36,6 @@ MAPPINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "VNP-DNS-009": {MCSB: ("NS-10",), WAF: ("Reliability",)},
     "VNP-PE-001": {MCSB: ("NS-2",), WAF: ("Reliability",)},
     "VNP-PE-002": {MCSB: ("NS-2", "NS-10"), WAF: ("Security", "Reliability")},
+    "VNP-GAP-001": {WAF: ("Operational Excellence", "Security")},
     "VNP-SUPP-001": {WAF: ("Operational Excellence",)},
 }

@@ -38,6 +38,7 @@ from checks.rules import (
     peer_limit,
     peer_not_connected,
     peer_not_in_sync,
+    snapshot_gaps,
 )
 from checks.suppressions import EXPIRED, Suppression, apply_suppressions
 from netplan.errors import UsageError
@@ -45,6 +46,7 @@ from netplan.estate import Estate
 from netplan.report.model import Finding, Report, RuleInfo, Severity
 
 RULES: tuple[Rule, ...] = (
+    snapshot_gaps.RULE,
     peer_not_connected.RULE,
     peer_not_in_sync.RULE,
     peer_access_disabled.RULE,

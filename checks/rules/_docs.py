@@ -25,3 +25,4 @@ RESOLVER_ARCHITECTURE = "https://learn.microsoft.com/azure/dns/private-resolver-
 PE_DNS = "https://learn.microsoft.com/azure/private-link/private-endpoint-dns"
 PE_DNS_INTEGRATION = "https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration"
 PE_MANAGE = "https://learn.microsoft.com/azure/private-link/manage-private-endpoint"
+RBAC_ASSIGN = "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-cli"

@@ -70,3 +70,21 @@ def test_every_rule_runs_on_an_empty_and_a_busy_estate_without_error() -> None:
     report = audit(b.estate())
     assert {f.rule for f in report.findings} >= {"VNP-PEER-001", "VNP-NET-001", "VNP-NET-002", "VNP-PEER-005"}
     assert not report.failed
+
+
+def test_every_gap_is_an_unknown_finding_and_read_subscriptions_pass() -> None:
+    from checks.rules import snapshot_gaps
+    from tests.checks.builders import judged
+
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"])
+    b.vnet("other", ["10.1.0.0/16"], sub="/subscriptions/0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c")
+    b.gap("/subscriptions/0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c", kind="Microsoft.Network/privateDnsZones")
+    b.gap("/subscriptions/11111111-2222-3333-4444-555555555555", reason="AuthorizationFailed")
+    got = judged(snapshot_gaps.RULE, b.estate())
+    assert got == {
+        "PASS": {"6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f"},
+        "FAIL": set(),
+        "UNKNOWN": {"0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c[Microsoft.Network/privateDnsZones]",
+                    "11111111-2222-3333-4444-555555555555[subscription]"},
+    }
