@@ -383,7 +383,8 @@ class _Planner:
             body = copy.deepcopy(before)
             props = body.setdefault("properties", {})
             props["aRecords"] = [{"ipv4Address": a} for a in values]
-            props["metadata"] = {**(props.get("metadata") or {}), **meta}
+            # No ownership metadata on an update: the record set was not created by vnetplan, and
+            # marking it as ours would let a later plan delete it.
             now = ", ".join(existing.values) or "nothing"
             self.add(Change(Action.UPDATE, existing.id, B.TYPE_A, B.API_VERSIONS[B.TYPE_A], body,
                             f"{why} (now {now})", depends_on=deps, group=group, before=before,
