@@ -1,4 +1,5 @@
-"""``vnetplan audit``: run the compliance rule pack over an estate and report in a CI format.
+"""``vnetplan audit``: run the compliance rule pack over an estate (a snapshot, or Azure with
+``--live``) and report in a CI format.
 
 Exit 0 when no unsuppressed FAIL finding is at or above ``--fail-on`` (default high); 1 when one
 is; 2 when the audit could not be done (bad estate or suppression file, unknown rule id, an output
@@ -12,8 +13,9 @@ import argparse
 import importlib
 import sys
 
-from netplan.commands._common import add_estate_args, load
-from netplan.errors import ExitCode
+from netplan.commands._common import add_estate_args, load, report_load
+from netplan.errors import ExitCode, UsageError
+from netplan.estate import Estate
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, summary_line, write_report
 
 
@@ -27,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "is at or above --fail-on, 1 when one is, 2 when the audit could not be done."
         ),
     )
-    add_estate_args(p)
+    add_source_args(p)
     p.add_argument("--rules", action="append", default=[], metavar="IDS",
                    help="comma-separated rule ids to run (default: all; see vnetplan rules)")  # fmt: skip
     p.add_argument("--skip", action="append", default=[], metavar="IDS", help="comma-separated rule ids not to run")
@@ -42,13 +44,53 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def add_source_args(parser: argparse.ArgumentParser) -> None:
+    """``--estate FILE...`` or ``--live`` (with its options): where the estate comes from."""
+    add_estate_args(parser, required=False)
+    live = parser.add_argument_group("live Azure (instead of --estate)")
+    live.add_argument("--live", action="store_true",
+                      help="read the estate from Azure now (GET only; Reader is enough); scopes that cannot be read "
+                           "become UNKNOWN findings")  # fmt: skip
+    live.add_argument("--subscription", action="append", default=[], metavar="ID",
+                      help="with --live: subscription to read; repeat; default: every one the credential can list")  # fmt: skip
+    live.add_argument("--endpoint", metavar="URL", help="with --live: ARM base URL (sovereign clouds, an emulator)")
+    live.add_argument("--ca-bundle", metavar="FILE", help="with --live: CA bundle to trust for --endpoint")
+
+
+def load_source(args: argparse.Namespace) -> Estate:
+    """The estate from ``--estate`` files, or from Azure with ``--live``.
+
+    A live read never stops at a subscription or kind it cannot read: it records the gap, which the
+    analyses report as UNKNOWN (VNP-GAP-001 names each one). Authentication or listing failures are
+    errors (exit 2).
+    """
+    if args.live == bool(args.estate):
+        raise UsageError("give either --estate FILE or --live")
+    if not args.live:
+        return load(args)
+    from netplan.live.credentials import make_credential
+    from netplan.live.inventory import InventoryOptions, take_inventory
+    from netplan.loader import parse_declarations, parse_snapshots, read_declarations, snapshot_from_data
+
+    opts = InventoryOptions(
+        subscriptions=tuple(args.subscription), endpoint=args.endpoint, ca_bundle=args.ca_bundle, allow_partial=True
+    )
+    result = take_inventory(make_credential(), opts, progress=sys.stderr, show_progress=False)
+    parsed = parse_snapshots([snapshot_from_data(result.snapshot, "<live Azure>")])
+    decls = [parse_declarations(f, d) for f, d in parsed.declarations]
+    decls.extend(read_declarations(p) for p in args.declarations or [])
+    estate = Estate.build(parsed, decls)
+    report_load(estate)
+    return estate
+
+
 def run(args: argparse.Namespace) -> int:
     # The CLI is the outer shell and may load the rule pack; the core library (netplan/) must never
     # import checks/. import-linter only follows static imports, so this one is dynamic, here.
     registry = importlib.import_module("checks.registry")
     suppressions = importlib.import_module("checks.suppressions")
     registry.select(args.rules, args.skip)  # unknown ids are a usage error before any work
-    estate = load(args)
+    estate = load_source(args)
     supp = suppressions.load_suppressions(args.suppressions, registry.rule_infos()) if args.suppressions else []
     intent = None
     if args.intent:

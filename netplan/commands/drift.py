@@ -1,6 +1,6 @@
 """``vnetplan drift``: has the estate moved away from a baseline snapshot or from the intent?
 
-``--baseline OLD.json --estate NEW.json``: every added, removed and changed resource, property by
+``--baseline OLD.json --estate NEW.json`` (or ``--live`` instead of ``--estate``): every added, removed and changed resource, property by
 property. ``--intent INTENT.yaml --estate NOW.json``: each declared connection against the estate.
 Both may be given (one report). Output formats as for audit. Exit 0 in sync, 1 drift (or drift
 that cannot be ruled out: UNKNOWN findings), 2 could not compare (bad file, bad reference).
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from netplan.commands._common import add_estate_args, load
+from netplan.commands.audit import add_source_args, load_source
 from netplan.errors import ExitCode, UsageError
 from netplan.report import FORMATS, Report, summary_line, write_report
 
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "connection. Exit 0 in sync, 1 drift, 2 error."
         ),
     )
-    add_estate_args(p)
+    add_source_args(p)
     p.add_argument("--baseline", metavar="FILE", help="the earlier snapshot to compare with")
     p.add_argument("--intent", metavar="FILE", help="the intent file (provider and connections) to check against")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.baseline and not args.intent:
         raise UsageError("drift needs --baseline FILE (snapshot drift) and/or --intent FILE (intent drift)")
-    estate = load(args)
+    estate = load_source(args)
     reports: list[Report] = []
     extra: dict[str, object] = {}
     if args.baseline:

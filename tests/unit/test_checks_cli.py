@@ -143,3 +143,35 @@ def test_audit_of_the_sample_estates(capsys: pytest.CaptureFixture[str]) -> None
     overlap_rules = {"VNP-PEER-004", "VNP-NET-002", "VNP-NET-003"}
     legacy = [f for f in data["findings"] if f["rule"] in overlap_rules and "legacy" in f["resource"]]
     assert legacy and all(f["status"] == "PASS" for f in legacy)
+
+
+@pytest.mark.integration
+def test_audit_live_reads_azure_and_turns_an_unreadable_subscription_into_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--live`` through the real Azure SDK against the ARM emulator (HTTPS on 127.0.0.1): the same
+    findings as the snapshot it serves, and a 403 subscription is a VNP-GAP-001 UNKNOWN, not a pass."""
+    from tests.emulator import Emulator, ForbiddenRule
+
+    sub = "6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f"
+    hidden = "0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c"
+    monkeypatch.setenv("VNETPLAN_ACCESS_TOKEN", "vnetplan-test-token")
+    assert main(["audit", "--estate", str(ESTATE), "--format", "json", "--fail-on", "none"]) == 0
+    offline = json.loads(capsys.readouterr().out)
+    with Emulator(snapshot=str(ESTATE)) as emu:
+        live = ["audit", "--live", "--endpoint", emu.url, "--ca-bundle", emu.ca_path, "--subscription", sub,
+                "--format", "json", "--fail-on", "none"]  # fmt: skip
+        assert main(live) == 0
+        online = json.loads(capsys.readouterr().out)
+        emu.set_faults(forbidden=[ForbiddenRule(scope=f"/subscriptions/{hidden}")])
+        assert main([*live, "--subscription", hidden]) == 0
+        partial = json.loads(capsys.readouterr().out)
+        assert emu.stats.writes == 0
+
+    def key(data: dict[str, object]) -> set[tuple[str, str, str, str]]:
+        return {(f["rule"], f["resource"].lower(), f.get("item", ""), f["status"]) for f in data["findings"]}  # type: ignore[attr-defined,index]
+
+    assert key(online) == key(offline)
+    gaps = [f for f in partial["findings"] if f["rule"] == "VNP-GAP-001" and f["status"] == "UNKNOWN"]
+    assert gaps and all(hidden in f["resource"] for f in gaps)
+    assert "could not read" in gaps[0]["message"]
