@@ -4,6 +4,7 @@ peering, private endpoints), how targets resolve, UNKNOWN answers, and the `vnet
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +12,27 @@ import pytest
 
 from netplan.cli import main
 from netplan.errors import RefError
+from netplan.estate import Estate
 from netplan.reach import Code, Verdict, reach, reachable_vnets
-from tests.unit.builders import SUB2, EstateBuilder
+from tests.unit.builders import SUB2, EstateBuilder, subnet_dict
 
 
 def hub_and_spokes(*, forwarder: bool = False, fwd_flags: bool = True, lb_sku: str = "Standard",
                    regions: dict[str, str] | None = None) -> EstateBuilder:
     """A corporate hub (firewall, VPN gateway) with two spokes and a provider VNet holding an ILB.
 
-    Everything is in westeurope unless ``regions`` moves a VNet elsewhere.
+    The spokes' subnets have route tables (0.0.0.0/0 to the firewall, as corporate spokes do); the
+    provider's do not. Everything is in westeurope unless ``regions`` moves a VNet elsewhere.
     """
     b = EstateBuilder()
     where = regions or {}
     b.vnet("hub", ["10.0.0.0/16"], rg="rg-hub", location=where.get("hub"),
            subnets={"AzureFirewallSubnet": "10.0.0.0/26", "GatewaySubnet": "10.0.255.0/27"})  # fmt: skip
-    b.vnet("spoke1", ["10.1.0.0/16"], rg="rg-spoke1", subnets={"app": "10.1.1.0/24", "data": "10.1.2.0/24"},
-           location=where.get("spoke1"))  # fmt: skip
-    b.vnet("spoke2", ["10.2.0.0/16"], rg="rg-spoke2", subnets={"app": "10.2.1.0/24"}, location=where.get("spoke2"))
+    rt1, rt2 = b.route_table("rt-spoke1", "rg-spoke1"), b.route_table("rt-spoke2", "rg-spoke2")
+    b.vnet("spoke1", ["10.1.0.0/16"], rg="rg-spoke1", location=where.get("spoke1"),
+           subnets=[subnet_dict("app", "10.1.1.0/24", route_table=rt1), subnet_dict("data", "10.1.2.0/24", route_table=rt1)])  # fmt: skip
+    b.vnet("spoke2", ["10.2.0.0/16"], rg="rg-spoke2", location=where.get("spoke2"),
+           subnets=[subnet_dict("app", "10.2.1.0/24", route_table=rt2)])  # fmt: skip
     b.vnet("provider", ["10.3.0.0/16"], rg="rg-provider", subnets={"aks": "10.3.0.0/20"},
            location=where.get("provider"))  # fmt: skip
     for spoke in ("spoke1", "spoke2", "provider"):
@@ -620,3 +625,94 @@ def test_fail_p6_direct_peering_decides_even_when_a_forwarder_could_detour() -> 
     assert v.reachable is False
     assert Code.BASIC_LB_GLOBAL_PEERING in codes(v)
     assert Code.VIA_FORWARDER not in codes(v)
+
+
+def test_fail_p2_forwarder_but_the_source_has_no_route_table_to_send_traffic_to_it() -> None:
+    e = hub_and_spokes(forwarder=True).estate()
+    v = reach(e, "provider", "10.1.1.4")  # the provider's subnets have no route table
+    assert v.reachable is False
+    assert Code.NO_ROUTE_TABLE in codes(v)
+    assert "no subnet of rg-provider/provider has a route table" in messages(v)
+    assert e.resolve_vnet("spoke1").id not in reachable_vnets(e, "provider")
+
+
+def test_pass_p2_forwarder_to_a_target_without_route_table_warns_about_the_return_path() -> None:
+    v = reach(hub_and_spokes(forwarder=True).estate(), "spoke1", "10.3.0.10")
+    assert v.reachable is True
+    (warning,) = [r.message for r in v.reasons if r.code == Code.NO_ROUTE_TABLE]
+    assert "replies to rg-spoke1/spoke1" in warning and "source-NATs" in warning
+    both = reach(hub_and_spokes(forwarder=True).estate(), "spoke1", "10.2.1.4")
+    assert both.reachable is True and Code.NO_ROUTE_TABLE not in codes(both)
+
+
+# ---------------------------------------------------------------------------------------------
+# The sample estates (samples/README.md lists their deliberate problems)
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture(scope="module")
+def mendix() -> Estate:
+    from netplan.loader import load_estate
+
+    return load_estate([SAMPLES / "mendix-estate.json"])
+
+
+def names(e: Estate, path: list[str]) -> list[str]:
+    return [e.vnet(p).name if e.vnet(p) else p.rsplit("/", 1)[-1] for p in path]  # type: ignore[union-attr]
+
+
+def test_sample_spoke1_reaches_the_mendix_ilb_through_the_hub_firewall(mendix: Estate) -> None:
+    v = reach(mendix, "vnet-corp-spoke1-weu", "10.20.0.250")
+    assert v.reachable is True
+    assert names(mendix, v.path)[:3] == ["vnet-corp-spoke1-weu", "vnet-hub-weu", "vnet-mendix-weu"]
+    assert v.target.kind == "lb-frontend" and v.target.vnet is not None and v.target.vnet.endswith("vnet-mendix-weu")
+    # 10.20.0.250 is also inside the legacy VNet's space (deliberate overlap [4]); the reachable one is chosen.
+    assert {Code.VIA_FORWARDER, Code.ROUTES_ASSUMED, Code.OVERLAP, Code.NO_ROUTE_TABLE} <= codes(v)
+
+
+def test_sample_spoke2_mendix_peering_is_initiated_so_only_the_firewall_carries_it(mendix: Estate) -> None:
+    v = reach(mendix, "vnet-corp-spoke2-weu", "10.20.0.250")
+    assert v.reachable is True and Code.VIA_FORWARDER in codes(v)
+    assert Code.PEERING_INITIATED in codes(v)
+    without_firewall = replace(mendix, forwarders=())
+    v2 = reach(without_firewall, "vnet-corp-spoke2-weu", "10.20.0.250")
+    assert v2.reachable is False
+    assert "'peer-corp-spoke2-weu-to-mendix-weu'" in messages(v2) and "has no link back" in messages(v2)
+
+
+def test_sample_mendix_cannot_send_to_the_spoke_database_endpoint_without_a_route_table(mendix: Estate) -> None:
+    v = reach(mendix, "vnet-mendix-weu", "10.110.2.4")
+    assert v.reachable is False
+    assert v.target.kind == "private-endpoint"
+    assert codes(v) & {Code.NO_ROUTE_TABLE} and Code.VIA_FORWARDER not in codes(v)
+
+
+def test_sample_hub_to_space_added_to_spoke3_since_the_last_sync_is_dropped(mendix: Estate) -> None:
+    v = reach(mendix, "vnet-hub-weu", "10.120.8.4")
+    assert v.reachable is False
+    assert Code.NOT_IN_SYNC in codes(v) and "10.120.0.0/22" in messages(v)
+    assert reach(mendix, "vnet-hub-weu", "10.120.0.4").reachable is True
+
+
+def test_sample_legacy_vnet_reaches_the_apps_only_through_its_private_endpoint(mendix: Estate) -> None:
+    ilb = reach(mendix, "vnet-legacy-apps-weu", "10.20.0.250")
+    assert ilb.reachable is False and Code.OVERLAP in codes(ilb)
+    pe = reach(mendix, "vnet-legacy-apps-weu", "10.20.3.4")
+    assert pe.reachable is True and pe.target.kind == "private-endpoint"
+
+
+def test_sample_spoke1_reaches_onprem_by_gateway_transit(mendix: Estate) -> None:
+    v = reach(mendix, "vnet-corp-spoke1-weu", "172.16.1.10")
+    assert v.reachable is True
+    assert names(mendix, v.path) == ["vnet-corp-spoke1-weu", "vnet-hub-weu", "onprem:dc-amsterdam"]
+
+
+def test_sample_clean_estate_spokes_reach_the_hub_and_onprem_but_not_each_other() -> None:
+    from netplan.loader import load_estate
+
+    e = load_estate([SAMPLES / "clean-estate.json"])
+    assert reach(e, "vnet-spoke-a", "vnet-hub").reachable is True
+    assert reach(e, "vnet-spoke-a", "192.168.1.1").reachable is True
+    assert reach(e, "vnet-hub", "10.60.0.200").reachable is True
+    assert reach(e, "vnet-spoke-c", "10.51.1.4").reachable is False  # no forwarder declared: P2
