@@ -29,6 +29,8 @@ from netplan.report.model import Finding, Report, RuleInfo, Severity, Status
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/vnetplan/vnetplan"
 FINGERPRINT_KEY = "vnetplanFinding/v1"
+#: The artifact URI of an estate read with ``--live`` (there is no snapshot file).
+LIVE_URI = "vnetplan-live-estate.json"
 
 _LEVEL = {
     Severity.CRITICAL: "error",
@@ -51,6 +53,10 @@ _SECURITY_SEVERITY = {
 def _artifact_uri(source: str) -> str:
     """A snapshot path as a SARIF URI: forward slashes, relative kept relative (GitHub resolves
     relative URIs against the checkout); absolute paths become ``file://`` URIs."""
+    if source.startswith("<"):
+        # Read live (``<live Azure>``): no file exists, but GitHub requires a physical location, so
+        # use a nominal, stable name (alerts keep their identity across runs).
+        return LIVE_URI
     posix = source.replace("\\", "/")
     if posix.startswith("/"):
         return PurePosixPath(posix).as_uri()

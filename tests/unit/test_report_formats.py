@@ -119,3 +119,14 @@ def test_medium_failures_do_not_fail_at_the_default_threshold() -> None:
     rep = Report("audit", [Finding(info.id, Severity.MEDIUM, Status.FAIL, "/subscriptions/s/r", "m")], {info.id: info})
     assert not rep.failed
     assert rep.summary()["failures_by_severity"]["medium"] == 1
+
+
+def test_sarif_for_a_live_estate_uses_a_stable_nominal_artifact() -> None:
+    from netplan.report.sarif import LIVE_URI
+
+    info = RuleInfo("VNP-PEER-001", "VNet peering link is not Connected", Severity.HIGH, "r" * 30, "m" * 30)
+    rep = Report("audit", [Finding("VNP-PEER-001", Severity.HIGH, Status.FAIL, "/subscriptions/s/x", "m")],
+                 {info.id: info}, sources=("<live Azure>",))  # fmt: skip
+    doc = to_sarif(rep)
+    validate_sarif(doc)
+    assert doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == LIVE_URI
