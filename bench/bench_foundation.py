@@ -132,11 +132,12 @@ def spread_prefixes(estate: Estate, n: int) -> Estate:
     stride = max(1, total // max(n, 1))
     out = []
     count = 0
-    for v in estate.vnets[::stride]:
-        if count >= n:
-            break
-        out.append(replace(v, peerings=()))
-        count += len(v.address_prefixes)
+    for offset in range(stride):  # a second pass (offset 1, ...) tops up a short first one
+        for v in estate.vnets[offset::stride]:
+            if count >= n:
+                return Estate(vnets=tuple(out))
+            out.append(replace(v, peerings=()))
+            count += len(v.address_prefixes)
     return Estate(vnets=tuple(out))
 
 
