@@ -170,10 +170,21 @@ class Estate:
         drop = {rid_key(r) for r in remove}
         added = [dict(r) for r in add]
         drop.update(rid_key(r["id"]) for r in added)
-        kept = [dict(r) for r in self.raw_resources() if rid_key(str(r.get("id", ""))) not in drop]
-        snap = RawSnapshot("<what-if>", [(f"resources[{i}]", r) for i, r in enumerate([*kept, *added])])
+        # Only the new resources are parsed; every unchanged object is reused as it is (a what-if on
+        # a 10k-VNet estate must not re-parse 10k VNets). Standalone subnets/peerings folded into
+        # a VNet that is replaced go through the parser again with it.
+        children = [
+            dict(c) for c in self.child_raw
+            if rid_key(parent_id(str(c.get("id", "")))) in drop and rid_key(str(c.get("id", ""))) not in drop
+        ]  # fmt: skip
+        kept_children = tuple(c for c in self.child_raw if rid_key(parent_id(str(c.get("id", "")))) not in drop)
+        snap = RawSnapshot("<what-if>", [(f"resources[{i}]", r) for i, r in enumerate([*added, *children])])
         parsed = parse_snapshots([snap])
-        new = Estate.build(parsed)
+        buckets: dict[str, Any] = {}
+        for name in RESOURCE_FIELDS:
+            old = tuple(r for r in getattr(self, name) if r.key not in drop)
+            buckets[name] = old + tuple(parsed.buckets.get(name, ()))
+        new = Estate(**buckets, skipped=self.skipped, child_raw=kept_children + tuple(parsed.child_raw))
         return _replace(
             new,
             onprem=self.onprem,

@@ -195,3 +195,14 @@ def test_what_if_copy_reparses_added_resources(tmp_path: Path) -> None:
     assert [v.name for v in after.vnets] == ["a", "b"]
     assert [v.name for v in est.vnets] == ["a"]
     assert isinstance(after, Estate)
+
+
+def test_what_if_reuses_unchanged_objects_and_replaces_by_id(tmp_path: Path) -> None:
+    a, b = vnet("a", ["10.0.0.0/16"]), vnet("b", ["10.1.0.0/16"])
+    est = load_estate([write(tmp_path, "e.json", [a, b])])
+    b2 = vnet("b", ["10.1.0.0/16", "10.2.0.0/16"])
+    after = est.with_resources([b2], remove=[])
+    assert after.vnets[0] is est.vnets[0]  # not re-parsed
+    assert after.resolve_vnet("b").address_prefixes == (parse_prefix("10.1.0.0/16"), parse_prefix("10.2.0.0/16"))
+    gone = after.with_resources([], remove=[a["id"].upper()])
+    assert [v.name for v in gone.vnets] == ["b"]
