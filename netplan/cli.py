@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "resolve",
     "verify",
     "reach",
+    "graph",
     "overlaps",
     "free",
     "recommend",

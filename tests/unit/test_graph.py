@@ -16,6 +16,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from netplan.cli import main
 from netplan.estate import Estate
 from netplan.graph import build_graph, neighbourhood, to_dot, to_json, to_mermaid, vnets_overlapping
 from netplan.model import PeeringState
@@ -288,3 +289,25 @@ def test_vnets_overlapping_keeps_the_worst_severity_per_vnet(monkeypatch: pytest
     assert 'label="spoke1\\n10.1.0.0/16\\nOVERLAPS (warning)", style="rounded,filled", fillcolor="#fde8c8"' in dot
     mermaid = to_mermaid(g)
     assert "overlapWarning" in mermaid and "OVERLAPS (error)" in mermaid
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+
+def test_cli_graph_mermaid_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = small_estate().write(tmp_path / "e.json")
+    assert main(["graph", "--estate", f, "--format", "mermaid"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("flowchart LR\n") and "spoke2 only" in out
+    assert main(["graph", "--estate", f, "--format", "json", "--vnet", "rg-mendix/mendix", "--depth", "0"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {n["name"] for n in data["nodes"] if n["kind"] == "vnet"} == {"mendix"}
+
+
+def test_cli_graph_unknown_vnet_is_exit_2_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = small_estate().write(tmp_path / "e.json")
+    assert main(["graph", "--estate", f, "--vnet", "menidx"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "did you mean: rg-mendix/mendix" in captured.err and "Traceback" not in captured.err
