@@ -52,9 +52,10 @@ def check(ctx: Context) -> Iterator[Outcome]:
         elif required is False:
             yield passed(link.id, f"{what} has NxDomainRedirect; the intent allows public fallback.")
         else:
+            source = "no intent was given to say" if ctx.intent is None else "the intent does not say"
             yield unknown(
                 link.id,
-                f"{what} has NxDomainRedirect (names missing from the zone resolve publicly); no intent says "
+                f"{what} has NxDomainRedirect (names missing from the zone resolve publicly); {source} "
                 "whether private-only resolution is required.",
             )
 

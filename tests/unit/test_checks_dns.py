@@ -197,7 +197,9 @@ def test_nxdomain_redirect_is_unknown_without_intent_and_fails_when_private_only
     b.zone_link(app, "consumer", name="custom_zone_not_judged", resolution_policy="NxDomainRedirect")
     est = b.estate()
     assert judged(dns_nxdomain_redirect.RULE, est) == {"PASS": {"pass_default"}, "FAIL": set(), "UNKNOWN": {"redirect"}}
-    assert "no intent says" in messages(dns_nxdomain_redirect.RULE, est)["redirect"]
+    assert "no intent was given to say" in messages(dns_nxdomain_redirect.RULE, est)["redirect"]
+    silent = SimpleNamespace(provider=SimpleNamespace(app_domain=ZONE))
+    assert "the intent does not say" in messages(dns_nxdomain_redirect.RULE, est, silent)["redirect"]
     strict = SimpleNamespace(dns=SimpleNamespace(private_only=True))
     assert judged(dns_nxdomain_redirect.RULE, est, strict)["FAIL"] == {"redirect"}
     lax = SimpleNamespace(private_only=False)
