@@ -24,7 +24,7 @@ from typing import Any
 from netplan.addr import Prefix
 from netplan.estate import Estate
 from netplan.ids import rid_key
-from netplan.model import Gateway, PeeringState, VNet
+from netplan.model import Gateway, Peering, PeeringState, VNet
 from netplan.report.model import Finding, RuleInfo, Severity, Status
 
 __all__ = ["Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
@@ -82,12 +82,16 @@ class Context:
         }
 
     @cached_property
-    def _all_links(self) -> set[tuple[str, str]]:
-        return {(v.key, rid_key(p.remote_vnet_id)) for v in self.estate.vnets for p in v.peerings}
+    def _all_links(self) -> dict[tuple[str, str], Peering]:
+        return {(v.key, rid_key(p.remote_vnet_id)): p for v in self.estate.vnets for p in v.peerings}
 
     def has_link(self, local: str, remote: str) -> bool:
         """A link object (any state) exists in ``local`` towards ``remote``."""
         return (rid_key(local), rid_key(remote)) in self._all_links
+
+    def link(self, local: str, remote: str) -> Peering | None:
+        """The link object in ``local`` towards ``remote`` (an index; Estate.peering scans the VNet's links)."""
+        return self._all_links.get((rid_key(local), rid_key(remote)))
 
     def both_connected(self, a: str, b: str) -> bool:
         """Both link objects of the a-b peering exist and are Connected (P1: only then traffic flows)."""

@@ -45,7 +45,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                     yield unknown(p.id, f"{what}, which has no gateway in the snapshot, but {gap}.")
                     continue
                 problems.append(f"{remote_name} has no virtual network gateway")
-            back = est.peering(remote.id, v.id)
+            back = ctx.link(remote.id, v.id)
             if back is None or not back.allow_gateway_transit:
                 problems.append(f"{remote_name}'s link back to {v.name} does not allow gateway transit")
             if problems:
