@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from netplan.addr import clear_parse_cache
 from netplan.estate import Estate
 from netplan.loader import load_estate
+from netplan.model import VNet
 from netplan.overlaps import OverlapReport, find_overlaps
 
 T = TypeVar("T")
@@ -130,7 +131,7 @@ def spread_prefixes(estate: Estate, n: int) -> Estate:
 
     total = sum(len(v.address_prefixes) for v in estate.vnets)
     stride = max(1, total // max(n, 1))
-    out = []
+    out: list[VNet] = []
     count = 0
     for offset in range(stride):  # a second pass (offset 1, ...) tops up a short first one
         for v in estate.vnets[offset::stride]:
