@@ -347,11 +347,8 @@ def _via_hub(idx: _Index, s: VNet, hub: VNet, t: VNet) -> _Route:
                 f"{_link_name(link)} has allowForwardedTraffic=false: traffic that {fwd.device} in {_vn(hub)} "
                 f"forwards {direction} {_vn(receiver)} is dropped (P2)"))  # fmt: skip
             ok = False
-    if ok:
-        if not _forwarder_subnet_ok(first, second, fwd, reasons):
-            ok = False
-        if not _route_tables_ok(s, t, fwd, reasons):
-            ok = False
+    if ok and not _forwarder_subnet_ok(first, second, fwd, reasons):
+        ok = False
     if ok:
         where = f" at {fwd.ip}" if fwd.ip else ""
         reasons.insert(0, Reason(Code.VIA_FORWARDER,
@@ -360,6 +357,7 @@ def _via_hub(idx: _Index, s: VNet, hub: VNet, t: VNet) -> _Route:
         reasons.insert(1, Reason(Code.ROUTES_ASSUMED,
             f"the model does not see route tables: it assumes user-defined routes send {_vn(s)}'s and "
             f"{_vn(t)}'s traffic for each other to {fwd.device}, as declared"))  # fmt: skip
+        _route_table_warnings(s, t, fwd, reasons)
     return _Route([first, second], fwd, ok, reasons)
 
 
@@ -370,27 +368,23 @@ def _has_route_table(v: VNet) -> bool | None:
     return any(sub.route_table_id for sub in v.subnets)
 
 
-def _route_tables_ok(s: VNet, t: VNet, fwd: Forwarder, reasons: list[Reason]) -> bool:
-    """The forwarder needs user-defined routes; a VNet whose subnets have no route table has none.
+def _route_table_warnings(s: VNet, t: VNet, fwd: Forwarder, reasons: list[Reason]) -> None:
+    """Say when the snapshot shows no route table where the declared forwarding needs routes.
 
-    The routes themselves are not modelled, but a subnet without a route table certainly has no
-    user-defined route. Without one in S, S's routes know the hub and nothing behind it, so its
-    traffic for T never reaches the device: not reachable. Without one in T, T's replies to S do
-    not go back through the device (T's routes do not know S): that works only if the device
-    source-NATs the traffic, which the model cannot see, so it is said, not decided.
+    The routes themselves are not modelled, and a VNet without a route table can still learn a
+    route to the device over BGP (Azure Route Server, an NVA); so the declaration stands, and the
+    answer says what it rests on. Without a route in S, S's traffic for T never reaches the device;
+    without one in T, T's replies bypass it, which works only if the device source-NATs.
     """
-    ok = True
     if _has_route_table(s) is False:
         reasons.append(Reason(Code.NO_ROUTE_TABLE,
-            f"no subnet of {_vn(s)} has a route table, so nothing sends its traffic for {_vn(t)} to {fwd.device}: "
-            f"its routes know the peered hub, not the VNets behind it (P2); add a user-defined route"))  # fmt: skip
-        ok = False
+            f"no subnet of {_vn(s)} has a route table: its traffic for {_vn(t)} reaches {fwd.device} only if a "
+            "route is learned another way (BGP from Azure Route Server or an NVA); otherwise it is dropped"))  # fmt: skip
     if _has_route_table(t) is False:
         reasons.append(Reason(Code.NO_ROUTE_TABLE,
-            f"no subnet of {_vn(t)} has a route table, so its replies to {_vn(s)} do not go back through "
-            f"{fwd.device}; the connection works only if {fwd.device} source-NATs it (Azure Firewall application "
+            f"no subnet of {_vn(t)} has a route table: its replies to {_vn(s)} go back through {fwd.device} only "
+            f"if a route is learned by BGP or {fwd.device} source-NATs the traffic (Azure Firewall application "
             "rules do; network rules to private addresses do not by default)"))  # fmt: skip
-    return ok
 
 
 def _forwarder_subnet_ok(first: _Hop, second: _Hop, fwd: Forwarder, reasons: list[Reason]) -> bool:
@@ -905,9 +899,8 @@ def reachable_vnets(estate: Estate, source: str) -> dict[str, list[str]]:
     Includes the source itself (path ``[source]``). Peering state (P1), access (P5),
     non-transitivity and declared forwarders (P2, with allowForwardedTraffic both ways) are
     applied; target-specific rules (P4 sync of one address, P6 Basic LB, subnet-level peering)
-    are not: ask :func:`reach` about a particular target. Forwarded VNets are left out when no
-    subnet of the source has a route table (nothing sends traffic to the device). Cost: the
-    source's peerings, plus those of the forwarding hubs among them.
+    are not: ask :func:`reach` about a particular target. Cost: the source's peerings, plus those
+    of the forwarding hubs among them.
     """
     s = estate.resolve_vnet(source)
     idx = _index(estate)
@@ -921,8 +914,6 @@ def reachable_vnets(estate: Estate, source: str) -> dict[str, list[str]]:
             out[n.id] = [s.id, n.id]
             if n.key in idx.forwarders:
                 hubs.append(n)
-    if _has_route_table(s) is False:
-        hubs = []  # no user-defined route sends anything to a hub's device
     for hub in hubs:
         back = idx.link(s, hub.key)
         if back is None or not back.allow_forwarded_traffic:
