@@ -17,6 +17,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from netplan.estate import Estate
+from netplan.ids import parse_id
 from netplan.model import VNet
 from tui.messages import VnetSelected
 
@@ -48,17 +49,18 @@ class TreeIndex:
 
     groups: dict[str, dict[str, list[VNet]]] = field(default_factory=dict)
     search: list[tuple[str, VNet]] = field(default_factory=list)
+    #: VNet key -> (subscription, resource group), parsed once.
+    where: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, estate: Estate) -> TreeIndex:
         groups: dict[str, dict[str, list[VNet]]] = defaultdict(lambda: defaultdict(list))
-        search: list[tuple[str, VNet]] = []
+        where: dict[str, tuple[str, str]] = {}
         for v in estate.vnets:
-            groups[v.subscription][v.resource_group].append(v)
-            text = " ".join(
-                [v.name, v.resource_group, v.location, *(str(p) for p in v.address_prefixes)]
-            ).lower()
-            search.append((text, v))
+            # One ID parse per VNet (v.subscription and v.resource_group would parse twice).
+            pid = parse_id(v.id)
+            where[v.key] = (pid.subscription, pid.resource_group)
+            groups[pid.subscription][pid.resource_group].append(v)
         ordered = {
             sub: {
                 rg: sorted(vs, key=lambda x: x.name.lower())
@@ -66,8 +68,24 @@ class TreeIndex:
             }
             for sub, rgs in sorted(groups.items())
         }
-        search.sort(key=lambda tv: tv[1].name.lower())
-        return cls(ordered, search)
+        return cls(ordered, [], where)
+
+    def matches(self) -> list[tuple[str, VNet]]:
+        """(search text, VNet) sorted by name; built on the first filter keystroke, not at start-up
+        (rendering 100,000 prefixes as text is the slowest part of opening a big estate)."""
+        if not self.search:
+            for rgs in self.groups.values():
+                for rg, vnets in rgs.items():
+                    for v in vnets:
+                        text = " ".join(
+                            [v.name, rg, v.location, *(str(p) for p in v.address_prefixes)]
+                        ).lower()
+                        self.search.append((text, v))
+            self.search.sort(key=lambda tv: tv[1].name.lower())
+        return self.search
+
+    def group_of(self, v: VNet) -> str:
+        return self.where.get(v.key, ("", ""))[1]
 
 
 def badge_text(badges: frozenset[str]) -> Text:
@@ -106,7 +124,7 @@ class EstateTree(Tree[NodeData]):
     def _add_vnet(self, parent: TreeNode[NodeData], v: VNet, with_group: bool = False) -> None:
         label = self.vnet_label(v)
         if with_group:
-            label.append(f"  {v.resource_group}", style="italic dim")
+            label.append(f"  {self.index.group_of(v)}", style="italic dim")
         node = parent.add_leaf(label, NodeData("vnet", v.id, v.subscription))
         self._vnet_nodes[v.key] = node
 
@@ -130,7 +148,7 @@ class EstateTree(Tree[NodeData]):
         needle = text.lower()
         shown = 0
         more = 0
-        for hay, v in self.index.search:
+        for hay, v in self.index.matches():
             if needle in hay:
                 if shown < MAX_MATCHES:
                     self._add_vnet(self.root, v, with_group=True)
@@ -174,7 +192,7 @@ class EstateTree(Tree[NodeData]):
             if v is not None:
                 label = self.vnet_label(v)
                 if self.filter_text:
-                    label.append(f"  {v.resource_group}", style="italic dim")
+                    label.append(f"  {self.index.group_of(v)}", style="italic dim")
                 node.set_label(label)
 
     def reveal(self, v: VNet) -> None:
@@ -184,12 +202,12 @@ class EstateTree(Tree[NodeData]):
             self.rebuild()
         if v.key not in self._vnet_nodes:
             for sub_node in self.root.children:
-                if sub_node.data and sub_node.data.key == v.subscription:
+                if sub_node.data and sub_node.data.key == self.index.where.get(v.key, ("", ""))[0]:
                     sub_node.expand()
                     if not sub_node.children:
                         self.on_tree_node_expanded(Tree.NodeExpanded(sub_node))
                     for rg_node in sub_node.children:
-                        if rg_node.data and rg_node.data.key == v.resource_group:
+                        if rg_node.data and rg_node.data.key == self.index.group_of(v):
                             rg_node.expand()
                             if not rg_node.children:
                                 self.on_tree_node_expanded(Tree.NodeExpanded(rg_node))

@@ -21,6 +21,10 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from netplan.ids import short_id
 
+#: Rows put in the matrix table; the summary still counts every VNet. VNets with a FAIL or
+#: UNKNOWN come first, so what needs attention is never cut off behind thousands of PASS rows.
+MAX_ROWS = 2000
+
 CELL_STYLE = {"PASS": "bold green", "FAIL": "bold red", "UNKNOWN": "bold yellow"}
 
 
@@ -153,14 +157,19 @@ class DnsPanel(Vertical):
             [Text(cell_verdict(a), style=CELL_STYLE[cell_verdict(a)]) for a in answers]
             for answers in matrix.groups
         ]
-        rows = []
+        group_ok = [all(c.plain == "PASS" for c in cells) for cells in group_cells]
+        problems: list[tuple[Text, ...]] = []
+        fine: list[tuple[Text, ...]] = []
         for v in matrix.vnets:
-            cells = group_cells[matrix.group_of[v.key]]
-            for c in cells:
+            g = matrix.group_of[v.key]
+            for c in group_cells[g]:
                 counts[c.plain] += 1
-            rows.append((Text(v.name), *cells))
+            (fine if group_ok[g] else problems).append((Text(v.name), *group_cells[g]))
+        rows = (problems + fine)[:MAX_ROWS]
         table.add_rows(rows)
         text = Text(f"{len(matrix.vnets)} VNets × {len(matrix.names)} apps under {domain}: ")
         for k, style in CELL_STYLE.items():
             text.append(f"{counts[k]} {k}  ", style=style)
+        if len(matrix.vnets) > len(rows):
+            text.append(f"(first {len(rows)} VNets shown, problems first)", style="dim")
         summary.update(text)

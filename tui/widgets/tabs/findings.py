@@ -9,6 +9,7 @@ tree (the resource itself, or the VNet that holds it).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,9 @@ from textual.widgets import DataTable, Input, Select, Static
 from netplan.estate import Estate
 from netplan.ids import short_id
 from tui.messages import VnetSelected
+
+#: Rows put in the table; the summary counts every finding. Narrow with the filters to see more.
+MAX_ROWS = 2000
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SEVERITY_STYLE = {
@@ -62,6 +66,7 @@ class FindingsView(Vertical):
         self._report: Any | None = None
         self._estate: Estate | None = None
         self._rows: dict[str, _Row] = {}
+        self._attention: tuple[Any, list[Any], Counter[str]] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="findings-filters"):
@@ -107,14 +112,26 @@ class FindingsView(Vertical):
         floor = SEVERITIES.index(str(self.query_one(Select).value))
         needle = self.query_one("#findings-filter", Input).value.strip().lower()
         shown = 0
-        counts = {"FAIL": 0, "UNKNOWN": 0, "PASS": 0}
-        for i, f in enumerate(report.sorted_findings()):
-            counts[str(f.status)] = counts.get(str(f.status), 0) + 1
-            if str(f.status) == "PASS" or f.suppressed is not None:
-                continue
+        if self._attention is None or self._attention[0] is not report:
+            # Once per report: a big estate has ~100 PASS findings per VNet; only the rest are
+            # listed, so only they are sorted (with the core's order), and the counts are kept.
+            statuses = Counter(str(f.status) for f in report.findings)
+            todo = [f for f in report.findings if str(f.status) != "PASS" and f.suppressed is None]
+            todo.sort(key=lambda f: f.sort_key())
+            self._attention = (report, todo, statuses)
+        _, todo, statuses = self._attention
+        counts = {
+            "FAIL": statuses.get("FAIL", 0),
+            "UNKNOWN": statuses.get("UNKNOWN", 0),
+            "PASS": statuses.get("PASS", 0),
+        }
+        for i, f in enumerate(todo):
             if SEVERITIES.index(str(f.severity)) > floor:
                 continue
             if needle and needle not in f.rule.lower() and needle not in f.message.lower():
+                continue
+            shown += 1
+            if shown > MAX_ROWS:
                 continue
             vnet = estate.vnet_of(f.resource) or estate.vnet(f.resource)
             key = f"f{i}"
@@ -124,12 +141,16 @@ class FindingsView(Vertical):
                 Text(str(f.severity), style=SEVERITY_STYLE.get(str(f.severity), "")),
                 f.rule, short_id(f.resource), f.message, key=key,
             )  # fmt: skip
-            shown += 1
         summary = Text()
         summary.append(f"{counts['FAIL']} FAIL", style=STATUS_STYLE["FAIL"])
         summary.append(f"  {counts['UNKNOWN']} UNKNOWN", style=STATUS_STYLE["UNKNOWN"])
         summary.append(f"  {counts['PASS']} PASS", style=STATUS_STYLE["PASS"])
-        summary.append(f"  ({len(report.rules)} rules; {shown} shown)", style="dim")
+        listed = (
+            f"{shown} listed"
+            if shown <= MAX_ROWS
+            else f"first {MAX_ROWS} of {shown} listed; narrow the filters"
+        )
+        summary.append(f"  ({len(report.rules)} rules; {listed})", style="dim")
         self.query_one("#findings-summary", Static).update(summary)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -20,6 +20,8 @@ from netplan.estate import Estate
 from tui.messages import VnetSelected
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold dark_orange", "info": "dim"}
+#: Groups put in the table (errors and warnings come first in the report); the summary counts all.
+MAX_ROWS = 2000
 #: Members listed in a row before "+N more".
 ROW_MEMBERS = 3
 
@@ -87,6 +89,8 @@ class OverlapsView(Vertical):
         for i, g in enumerate(report.groups):
             sev = str(g.severity)
             counts[sev] = counts.get(sev, 0) + 1
+            if i >= MAX_ROWS:
+                continue
             members = g.members
             labels = [m.label for m in members[:ROW_MEMBERS]]
             if len(members) > ROW_MEMBERS:
@@ -100,6 +104,8 @@ class OverlapsView(Vertical):
         summary = Text(f"{len(report.groups)} overlap group(s): ")
         for sev, style in SEVERITY_STYLE.items():
             summary.append(f"{counts.get(sev, 0)} {sev}  ", style=style)
+        if len(report.groups) > MAX_ROWS:
+            summary.append(f"(first {MAX_ROWS} shown, most severe first)", style="dim")
         if not report.groups:
             summary = Text("No overlapping address space in this estate.", style="green")
         if report.incomplete:

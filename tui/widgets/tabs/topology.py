@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -57,14 +59,17 @@ def pair_label(g: Any, a: str, b: str) -> tuple[str, str, bool]:
         back = links.get(other)
         if d.get("use_remote_gateways") and back is not None and back.get("allow_gateway_transit"):
             parts.append(f"gateway transit via {g.nodes[other]['name']}")
-        if d.get("allow_forwarded_traffic"):
-            parts.append(f"forwarded traffic allowed ({g.nodes[u]['name']})")
+    forwarding = sorted(g.nodes[u]["name"] for u, d in links.items() if d.get("allow_forwarded_traffic"))
+    if len(forwarding) == 2:
+        parts.append("forwarded traffic allowed both ways")
+    elif forwarding:
+        parts.append(f"forwarded traffic allowed by {forwarding[0]} only")
     if any(d.get("global") for d in links.values()):
         parts.append("global")
     return conn, ", ".join(parts), problem
 
 
-def render_topology(g: Any, key: str, overlapping: set[str]) -> Text:
+def render_topology(g: Any, key: str, overlapping: set[str]) -> RenderableType:
     """The neighbourhood of VNet ``key`` (rid key) as styled text."""
     from netplan.graph import neighbourhood
 
@@ -81,30 +86,36 @@ def render_topology(g: Any, key: str, overlapping: set[str]) -> Text:
         out.append(f"  forwarder {me['forwarder']} {me.get('forwarder_ip') or ''}".rstrip(), style="cyan")
     if me.get("gateways"):
         out.append(f"  gateway {', '.join(sorted(me['gateways']))}", style="cyan")
-    out.append("\n")
     peers = sorted(_peers(g, key), key=lambda n: (g.nodes[n]["name"].lower(), n))
+    # A grid keeps wrapped peering labels indented under their VNet (a tree drawn in two columns).
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, no_wrap=True)
+    grid.add_column(ratio=1)
     if not peers:
-        out.append("│ no peerings\n", style="dim")
+        grid.add_row("│", Text("no peerings", style="dim"))
     for i, n in enumerate(peers):
         d = g.nodes[n]
         conn, label, problem = pair_label(g, key, n)
-        branch = "└" if i == len(peers) - 1 else "├"
-        out.append(f"{branch}{conn} ", style="red" if problem else "green")
-        out.append(d["name"], style="bold")
-        out.append(f"  {', '.join(d.get('prefixes', [])) or '?'}", style="dim")
+        last = i == len(peers) - 1
+        line = Text()
+        line.append(d["name"], style="bold")
+        line.append(f"  {', '.join(d.get('prefixes', [])) or '?'}", style="dim")
         degree = len(_peers(g, n))
         if degree >= HUB_DEGREE:
-            out.append(f"  hub ({degree} peerings)", style="cyan")
+            line.append(f"  hub ({degree} peerings)", style="cyan")
         if d.get("forwarder"):
-            out.append(f"  forwarder {d['forwarder']}", style="cyan")
+            line.append(f"  forwarder {d['forwarder']}", style="cyan")
         if d.get("external"):
-            out.append("  (not in snapshot)", style="italic yellow")
+            line.append("  (not in snapshot)", style="italic yellow")
         if n in overlapping:
-            out.append("  OVERLAPS", style="bold red")
-        out.append("\n")
-        # Non-breaking spaces: Textual drops ordinary leading spaces when it wraps a line.
-        out.append("│\u00a0\u00a0\u00a0" if branch == "├" else "\u00a0\u00a0\u00a0\u00a0")
-        out.append(label + "\n", style="red" if problem else "")
+            line.append("  OVERLAPS", style="bold red")
+        line.append("\n")
+        line.append(label, style="red" if problem else "")
+        gutter = Text(
+            ("└" if last else "├") + conn + ("" if last else "\n│"), style="red" if problem else "green"
+        )
+        grid.add_row(gutter, line)
+    parts: list[RenderableType] = [out, grid]
     attached: list[tuple[str, str]] = []
     for _u, r, e in sub.out_edges(key, data=True):
         if e.get("kind") == "peering":
@@ -134,11 +145,13 @@ def render_topology(g: Any, key: str, overlapping: set[str]) -> Text:
             reg = ", registration" if e.get("registration_enabled") else ""
             attached.append(("zone link", f"{sub.nodes[z]['name']}{reg}"))
     if attached:
-        out.append("\nAttached\n", style="bold")
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(ratio=1)
         for kind, text in sorted(attached):
-            out.append(f"\u00a0\u00a0{kind:<17}", style="dim")
-            out.append(text + "\n")
-    return out
+            table.add_row(kind, text)
+        parts += [Text("\nAttached", style="bold"), table]
+    return Group(*parts)
 
 
 class TopologyView(VerticalScroll):
