@@ -21,6 +21,7 @@ comparisons.
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from ipaddress import IPv4Address, IPv6Address
@@ -84,8 +85,13 @@ CONNECTIVITY = frozenset({
 })  # fmt: skip
 
 
+_SCALARS = frozenset({str, int, bool, float})
+
+
 def _plain(value: Any, ordered: bool = False) -> Any:
     """A comparable, printable form: strings for addresses and prefixes, sorted lists for sets."""
+    if value is None or type(value) in _SCALARS:  # the common case first: this runs millions of times
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Prefix | IPv4Address | IPv6Address):
@@ -96,17 +102,30 @@ def _plain(value: Any, ordered: bool = False) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = [_plain(v) for v in value]
-        return items if ordered else sorted(items, key=repr)
+        if ordered or len(items) < 2:
+            return items
+        try:
+            return sorted(items)
+        except TypeError:  # dicts (nested objects) or mixed types: any stable order will do
+            return sorted(items, key=repr)
     return value
+
+
+_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _compared_fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(field name, ordered) of a model class, computed once per class."""
+    got = _FIELDS.get(cls)
+    if got is None:
+        got = tuple((f.name, f.name in _ORDERED) for f in dataclasses.fields(cls) if f.name not in _SKIP)
+        _FIELDS[cls] = got
+    return got
 
 
 def facts(estate: Estate, resource: Any) -> dict[str, Any]:
     """The compared properties of one resource (model fields minus identity and children)."""
-    out = {
-        f.name: _plain(getattr(resource, f.name), f.name in _ORDERED)
-        for f in dataclasses.fields(resource)
-        if f.name not in _SKIP
-    }
+    out = {name: _plain(getattr(resource, name), ordered) for name, ordered in _compared_fields(type(resource))}
     if isinstance(resource, PrivateEndpoint):
         out["ips"] = sorted(str(ip) for ip in estate.endpoint_ips(resource))
     return out
@@ -156,6 +175,18 @@ def _change_text(old: Any, new: Any) -> str:
 
 def snapshot_drift(baseline: Estate, current: Estate, *, baseline_name: str = "") -> Report:
     """Every added, removed and changed resource between two snapshots (see the module docstring)."""
+    # Millions of short-lived values on a heap holding two estates: the cyclic GC would rescan both
+    # again and again (as in the loader); nothing here makes cycles, so pause it.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _snapshot_drift(baseline, current, baseline_name)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str) -> Report:
     old, new = baseline.by_id, current.by_id
     findings: list[Finding] = []
     unchanged = 0
@@ -177,6 +208,11 @@ def snapshot_drift(baseline: Estate, current: Estate, *, baseline_name: str = ""
                 ))  # fmt: skip
             else:
                 findings.append(Finding(REMOVED.id, REMOVED.severity, Status.FAIL, a.id, f"{_kind(a)} {a.name} was removed."))
+            continue
+        if a == b and not isinstance(a, PrivateEndpoint):
+            # Model equality (raw JSON excluded) is exact and cheap; facts are built only to say
+            # what differs. An endpoint's addresses live on its NIC, so endpoints are always compared.
+            unchanged += 1
             continue
         fa, fb = facts(baseline, a), facts(current, b)
         diffs = [p for p in sorted(fa.keys() | fb.keys()) if fa.get(p) != fb.get(p)]
