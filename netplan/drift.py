@@ -6,7 +6,8 @@ endpoints, NICs and their IP configurations, zones, record sets, zone links, zon
 DNS resolvers, endpoints, rulesets, rules and links), keyed by case-insensitive resource ID. Each
 added or removed resource is one finding; each changed property of a resource is one finding
 naming the property and both values (lists show what was added and removed). A resource missing
-from the new snapshot inside a scope that snapshot could not read is UNKNOWN, not "removed".
+from the new snapshot inside a scope that snapshot could not read is UNKNOWN, not "removed" (and
+likewise a resource "added" where the baseline could not read).
 
 :func:`intent_drift` checks each declared connection of an intent (:mod:`netplan.intent`) against
 the estate: missing or extra peering links, link state, sync and flags, the private endpoint and
@@ -194,7 +195,16 @@ def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str) -> Re
         a, b = old.get(key), new.get(key)
         if a is None:
             assert b is not None
-            findings.append(Finding(ADDED.id, ADDED.severity, Status.FAIL, b.id, f"{_kind(b)} {b.name} was added."))
+            old_gaps = baseline.gaps_for(b.id)
+            if old_gaps:
+                g = old_gaps[0]
+                findings.append(Finding(
+                    ADDED.id, ADDED.severity, Status.UNKNOWN, b.id,
+                    f"{_kind(b)} {b.name} is not in the baseline, but the baseline could not read {g.kind} in "
+                    f"{g.scope} ({g.reason}).",
+                ))  # fmt: skip
+            else:
+                findings.append(Finding(ADDED.id, ADDED.severity, Status.FAIL, b.id, f"{_kind(b)} {b.name} was added."))
             continue
         if b is None:
             assert a is not None

@@ -82,6 +82,16 @@ def test_resource_missing_under_a_gap_of_the_new_snapshot_is_unknown_not_removed
     assert has_drift(report), "drift that cannot be ruled out is not 'in sync'"
 
 
+def test_resource_new_where_the_baseline_had_a_gap_is_unknown_not_added() -> None:
+    b = baseline_builder()
+    b.gap(b.vid("hub").split("/resourceGroups/")[0], reason="AuthorizationFailed")
+    b._vnets.pop("old-spoke")
+    old = b.estate()
+    report = snapshot_drift(old, baseline_builder().estate())
+    assert [(f.status, name_of(f.resource)) for f in report.findings] == [(Status.UNKNOWN, "old-spoke")]
+    assert "the baseline could not read" in report.findings[0].message
+
+
 def provider_estate() -> EstateBuilder:
     b = EstateBuilder()
     b.vnet("mendix-vnet", ["10.20.0.0/16"], rg="rg-mendix", subnets={"aks": "10.20.0.0/22", "pls-nat": "10.20.8.0/28"})
