@@ -177,6 +177,8 @@ class _Index:
         self.neighbours: dict[str, dict[str, str]] = {}
         # remote vnet key -> links that point at it (the reverse of VNet.peerings)
         self.incoming: dict[str, list[Peering]] = {}
+        # (local vnet key, remote vnet key) -> the local side's link: O(1) hops on 500-spoke hubs.
+        self.links: dict[tuple[str, str], Peering] = {}
         external: list[tuple[Prefix, object]] = []
         for v in estate.vnets:
             for p in v.peerings:
@@ -184,6 +186,7 @@ class _Index:
                 self.neighbours.setdefault(v.key, {})[rk] = p.remote_vnet_id
                 self.neighbours.setdefault(rk, {})[v.key] = v.id
                 self.incoming.setdefault(rk, []).append(p)
+                self.links.setdefault((v.key, rk), p)
                 if estate.vnet(p.remote_vnet_id) is None:
                     external.extend((q, p) for q in p.remote_prefixes)
         self.external = PrefixIndex(external)
@@ -206,7 +209,7 @@ class _Index:
         return self._ref() is estate
 
     def link(self, local: VNet, remote_key: str) -> Peering | None:
-        return next((p for p in local.peerings if rid_key(p.remote_vnet_id) == remote_key), None)
+        return self.links.get((local.key, remote_key))
 
 
 _INDEXES: dict[int, _Index] = {}
@@ -600,6 +603,10 @@ def _dedupe(reasons: Iterable[Reason]) -> list[Reason]:
 class _Candidate:
     target: Target
     vnet: VNet | None
+    #: The source itself, a peer of it, or a peer of a peer: the only VNets a route can reach.
+    near: bool = True
+    #: rid_key of the VNet ("" when none), computed once: keys are not cached on the model.
+    key: str = ""
 
 
 def _ip_of_resource(estate: Estate, text: str) -> IPAddress | None:
@@ -619,25 +626,41 @@ def _ip_of_resource(estate: Estate, text: str) -> IPAddress | None:
     return None
 
 
-def _ip_candidates(estate: Estate, text: str, ip: IPAddress) -> list[_Candidate]:
+def _ip_candidates(idx: _Index, s: VNet, text: str, ip: IPAddress) -> list[_Candidate]:
+    """Every VNet holding ``ip`` (several when they overlap), with the resource that owns it.
+
+    Shared default ranges can put one address in hundreds of isolated VNets: only candidates near
+    the source get their subnet resolved.
+    """
+    estate = idx.estate
     out: list[_Candidate] = []
     seen: set[str] = set()
     owners = estate.ip_owners(ip)
+    owner_by_vnet: dict[str, Any] = {}
+    for o in owners:
+        if o.vnet_id:
+            owner_by_vnet.setdefault(rid_key(o.vnet_id), o)
+    skey = s.key
+    source_near = idx.neighbours.get(skey, {})
     for v in estate.vnets_containing(ip):
-        owner = next((o for o in owners if o.vnet_id and rid_key(o.vnet_id) == v.key), None)
-        seen.add(v.key)
+        vk = v.key
+        seen.add(vk)
+        near = vk == skey or vk in source_near or any(h in source_near for h in idx.neighbours.get(vk, ()))
+        owner = owner_by_vnet.get(vk)
         if owner is not None:
-            out.append(_Candidate(Target(text, v.id, owner.subnet_id, owner.resource_id, owner.kind, ip), v))
+            t = Target(text, v.id, owner.subnet_id, owner.resource_id, owner.kind, ip)
         else:
-            sub = estate.subnet_containing(v, ip)
-            out.append(_Candidate(Target(text, v.id, sub.id if sub else None, None, "address", ip), v))
+            sub = estate.subnet_containing(v, ip) if near else None
+            t = Target(text, v.id, sub.id if sub else None, None, "address", ip)
+        out.append(_Candidate(t, v, near, vk))
     # An owner whose VNet does not list the address in its space: trust the owner's subnet.
     for o in owners:
         if o.vnet_id and rid_key(o.vnet_id) not in seen:
             seen.add(rid_key(o.vnet_id))
             v2 = estate.vnet(o.vnet_id)
             kind = o.kind if v2 is not None else "outside"
-            out.append(_Candidate(Target(text, o.vnet_id, o.subnet_id, o.resource_id, kind, ip), v2))
+            out.append(_Candidate(Target(text, o.vnet_id, o.subnet_id, o.resource_id, kind, ip), v2, True,
+                                  rid_key(o.vnet_id)))
     return out
 
 
@@ -821,25 +844,32 @@ def _verdict_for(idx: _Index, s: VNet, cand: _Candidate) -> Verdict:
 
 def _reach_ip(idx: _Index, s: VNet, text: str, ip: IPAddress) -> Verdict:
     estate = idx.estate
-    cands = _ip_candidates(estate, text, ip)
+    cands = _ip_candidates(idx, s, text, ip)
     inside = [c for c in cands if c.vnet is not None]
     outside = [c for c in cands if c.vnet is None]
     if inside:
         # Traffic to an address inside the source's own space never leaves the source VNet.
-        own = next((c for c in inside if c.vnet is not None and c.vnet.key == s.key), None)
+        skey = s.key
+        own = next((c for c in inside if c.key == skey), None)
         held_elsewhere = [c for c in inside if c is not own and c.target.kind != "address"]
         if own is not None and own.target.kind == "address" and held_elsewhere:
             return _shadowed(idx, s, own, held_elsewhere[0])
-        verdicts = [_verdict_for(idx, s, own)] if own else [_verdict_for(idx, s, c) for c in inside]
+        if own is not None:
+            related = [own]
+        else:
+            # Only a VNet peered with the source, or sharing a peered hub with it, can be the one
+            # reached; shared default ranges can put an address in hundreds of isolated VNets.
+            related = [c for c in inside if c.near] or inside[:1]
+        verdicts = [_verdict_for(idx, s, c) for c in related]
         chosen = next((v for v in verdicts if v.reachable), None) or next(
             (v for v in verdicts if v.reachable is None), verdicts[0]
         )
         if len(inside) > 1:
             others = [c.target.vnet or "" for c in inside if c.target is not chosen.target]
+            shown = ", ".join(_vn(o) for o in others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
             note = Reason(Code.OVERLAP,
                 f"{ip} is inside {len(inside)} VNets that overlap; the answer is for {_vn(chosen.target.vnet or '')}"
-                f"{' (the one reachable from ' + _vn(s) + ')' if chosen.reachable else ''}; also in "
-                f"{', '.join(_vn(o) for o in others)}")  # fmt: skip
+                f"{' (the one reachable from ' + _vn(s) + ')' if chosen.reachable else ''}; also in {shown}")  # fmt: skip
             reasons = [note, *chosen.reasons]
             if chosen.reachable is False:
                 # Say why each of the others is not reachable either.
