@@ -716,3 +716,19 @@ def test_sample_clean_estate_spokes_reach_the_hub_and_onprem_but_not_each_other(
     assert reach(e, "vnet-spoke-a", "192.168.1.1").reachable is True
     assert reach(e, "vnet-hub", "10.60.0.200").reachable is True
     assert reach(e, "vnet-spoke-c", "10.51.1.4").reachable is False  # no forwarder declared: P2
+
+
+def test_address_in_many_overlapping_vnets_answers_for_the_peered_one_and_summarizes_the_rest() -> None:
+    b = EstateBuilder()
+    b.vnet("consumer", ["10.50.0.0/16"])
+    for i in range(8):  # the "default" 10.0.0.0/16 reused by many isolated VNets
+        b.vnet(f"default{i}", ["10.0.0.0/16"], rg=f"rg-{i}", subnets={"default": "10.0.0.0/24"})
+    b.peer("consumer", "default5")
+    e = b.estate()
+    v = reach(e, "consumer", "10.0.0.4")
+    assert v.reachable is True
+    assert v.target.vnet == e.resolve_vnet("default5").id
+    (note,) = [r.message for r in v.reasons if r.code == Code.OVERLAP]
+    assert "inside 8 VNets" in note and "and 2 more" in note
+    lonely = reach(e, "default0", "10.0.0.4")  # inside its own space: stays there
+    assert lonely.reachable is True and lonely.path[0] == e.resolve_vnet("default0").id
