@@ -70,3 +70,20 @@ def test_drift_against_the_sample_intent_runs_and_reports_its_known_problems(cap
     assert ("VNP-DRIFT-101", "peer-corp-spoke2-weu-to-mendix-weu") in fails
     assert ("VNP-DRIFT-101", "vnet-mendix-weu") in fails
     assert ("VNP-DRIFT-104", "vnet-corp-spoke2-weu") in fails
+
+
+def test_drift_sarif_and_junit_are_accepted_formats() -> None:
+    import xml.etree.ElementTree as ET
+
+    import jsonschema
+
+    _write_estates()
+    old = load_snapshot(golden_builder().snapshot(), GOLDEN_ESTATE)
+    new = load_snapshot(golden_drift_builder().snapshot(), GOLDEN_DRIFT_ESTATE)
+    report = snapshot_drift(old, new, baseline_name=GOLDEN_ESTATE)
+    schema = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    doc = json.loads(render(report, "sarif"))
+    jsonschema.Draft4Validator(schema).validate(doc)
+    assert {r["ruleId"] for r in doc["runs"][0]["results"]} == {"VNP-DRIFT-002", "VNP-DRIFT-003"}
+    root = ET.fromstring(render(report, "junit"))
+    assert len(root.findall("./testsuite/testcase/failure")) == len(report.findings)
