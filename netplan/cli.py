@@ -23,13 +23,14 @@ from netplan.errors import ExitCode, VnetplanError, exit_code_for
 
 #: Subcommands in the order ``--help`` lists them; each is the module netplan.commands.<name>.
 COMMANDS: tuple[str, ...] = (
+    "tui",
     "inventory",
-    "resolve",
-    "verify",
-    "reach",
-    "graph",
     "overlaps",
     "free",
+    "reach",
+    "graph",
+    "resolve",
+    "verify",
     "recommend",
     "plan",
     "whatif",
@@ -37,7 +38,6 @@ COMMANDS: tuple[str, ...] = (
     "audit",
     "rules",
     "drift",
-    "tui",
 )
 
 
