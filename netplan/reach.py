@@ -10,7 +10,8 @@ the spokes' user-defined routes are assumed as declared) whose spoke links allow
 traffic, or through a shared gateway (``useRemoteGateways`` / ``allowGatewayTransit``) towards
 declared on-prem networks; a link that is not in sync only routes to the address space it knows
 (P4); a Basic internal load balancer's frontend is unreachable across global peering (P6);
-subnet-level peering connects only the named subnets. What the snapshot cannot show (a VNet
+subnet-level peering connects only the named subnets. A working direct peering decides on its
+own (no detour through a hub around it). What the snapshot cannot show (a VNet
 outside it, a gap it records, an address nobody holds) makes the answer None with the reason,
 never a silent pass.
 
@@ -175,8 +176,6 @@ class _Index:
         # vnet key -> {neighbour key: neighbour id}, from links on either side, so that a peering
         # seen only from one side (Initiated, Disconnected) still explains itself.
         self.neighbours: dict[str, dict[str, str]] = {}
-        # remote vnet key -> links that point at it (the reverse of VNet.peerings)
-        self.incoming: dict[str, list[Peering]] = {}
         # (local vnet key, remote vnet key) -> the local side's link: O(1) hops on 500-spoke hubs.
         self.links: dict[tuple[str, str], Peering] = {}
         external: list[tuple[Prefix, object]] = []
@@ -185,7 +184,6 @@ class _Index:
                 rk = rid_key(p.remote_vnet_id)
                 self.neighbours.setdefault(v.key, {})[rk] = p.remote_vnet_id
                 self.neighbours.setdefault(rk, {})[v.key] = v.id
-                self.incoming.setdefault(rk, []).append(p)
                 self.links.setdefault((v.key, rk), p)
                 if estate.vnet(p.remote_vnet_id) is None:
                     external.extend((q, p) for q in p.remote_prefixes)

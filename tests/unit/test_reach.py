@@ -732,3 +732,17 @@ def test_address_in_many_overlapping_vnets_answers_for_the_peered_one_and_summar
     assert "inside 8 VNets" in note and "and 2 more" in note
     lonely = reach(e, "default0", "10.0.0.4")  # inside its own space: stays there
     assert lonely.reachable is True and lonely.path[0] == e.resolve_vnet("default0").id
+
+
+def test_the_per_estate_index_does_not_keep_the_estate_alive() -> None:
+    import gc
+
+    from netplan import reach as reach_module
+
+    e = pair().estate()
+    reach(e, "a", "b")
+    key = id(e)
+    assert key in reach_module._INDEXES
+    del e
+    gc.collect()
+    assert key not in reach_module._INDEXES
