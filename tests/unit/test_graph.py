@@ -311,3 +311,22 @@ def test_cli_graph_unknown_vnet_is_exit_2_one_line(tmp_path: Path, capsys: pytes
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "did you mean: rg-mendix/mendix" in captured.err and "Traceback" not in captured.err
+
+
+# ---------------------------------------------------------------------------------------------
+# The Mendix sample, with the real overlap analysis
+
+
+def test_sample_diagram_shows_the_initiated_peering_the_unsynced_one_and_the_isolated_overlap(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sample = Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"
+    assert main(["graph", "--estate", str(sample), "--format", "dot"]) == 0
+    dot = capsys.readouterr().out
+    lines = dot.splitlines()
+    assert any("Initiated (vnet-corp-spoke2-weu only)" in line and "style=dashed" in line for line in lines)
+    assert any("LocalNotInSync, RemoteNotInSync" in line and "global" in line for line in lines)
+    # vnet-legacy-apps-weu overlaps vnet-mendix-weu, legitimately (they never route): grey, not red.
+    for name in ("vnet-legacy-apps-weu", "vnet-mendix-weu"):
+        (node,) = [line for line in lines if f'label="{name}\\n' in line]
+        assert "OVERLAPS (info)" in node and 'fillcolor="#eeeeee"' in node
