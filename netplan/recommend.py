@@ -155,39 +155,14 @@ def overlapping_prefixes(a: VNet, b_prefixes: tuple[Any, ...]) -> list[str]:
     return sorted({f"{p}~{q}" for p in a.address_prefixes for q in b_prefixes if p.overlaps(q)})
 
 
-def _local_blockers(estate: Estate, a: VNet, b: VNet) -> list[Blocker]:
-    out: list[Blocker] = []
-    both = overlapping_prefixes(a, b.address_prefixes)
-    if both:
-        out.append(Blocker(Code.OVERLAP, f"{a.name} and {b.name} overlap ({', '.join(both)})", tuple(both)))
-    for x, y in ((a, b), (b, a)):
-        for link in y.peerings:
-            if rid_key(link.remote_vnet_id) == x.key:
-                continue
-            third = estate.vnet(link.remote_vnet_id)
-            prefixes = third.address_prefixes if third is not None else link.remote_prefixes
-            ov = overlapping_prefixes(x, prefixes)
-            if ov:
-                name = third.name if third is not None else link.remote_vnet_id
-                out.append(Blocker(
-                    Code.OVERLAP_PEERED,
-                    f"{x.name} overlaps {name} ({', '.join(ov)}), which is already peered with {y.name}",
-                    tuple(ov), link.remote_vnet_id,
-                ))  # fmt: skip
-    return out
-
-
 def peering_blockers(estate: Estate, a: VNet, b: VNet) -> list[Blocker]:
-    """P3 blockers of a new peering a<->b: netplan.overlaps when present, else the same rules here."""
-    try:
-        from netplan.overlaps import peering_blockers as shared  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return _local_blockers(estate, a, b)
-    found = shared(estate, a.id, b.id)
+    """P3 blockers of a new peering a<->b (netplan.overlaps decides), in the planner's shape."""
+    from netplan.overlaps import peering_blockers as shared
+
     return [
         Blocker(str(x.code), str(x.message), tuple(f"{p[0]}~{p[1]}" if isinstance(p, tuple) else str(p) for p in x.prefixes),
                 getattr(x, "third_vnet", None))
-        for x in found
+        for x in shared(estate, a.id, b.id)
     ]  # fmt: skip
 
 
