@@ -374,6 +374,15 @@ def _endpoint_findings(estate: Estate, intent: Any, consumer: Any) -> list[Findi
     return out
 
 
+def _decided_methods(estate: Estate, intent: Any) -> dict[str, str]:
+    """consumer VNet key -> the method the planner chooses for each ``auto`` connection."""
+    if not any(c.method.value == "auto" for c in intent.connections):
+        return {}
+    from netplan.plan import make_plan
+
+    return {rid_key(d.consumer_id): d.method for d in make_plan(estate, intent).decisions}
+
+
 def intent_drift(estate: Estate, intent: Any) -> Report:
     """Each declared connection of ``intent`` (a :class:`netplan.intent.Intent`) against ``estate``."""
     from netplan.dns.simulator import DnsSimulator
@@ -385,14 +394,20 @@ def intent_drift(estate: Estate, intent: Any) -> Report:
         raise ValueError(f"provider VNet {intent.provider.vnet_id} is not in the estate")
     domain = intent.provider.app_domain
     sim = DnsSimulator(estate)
+    decided = _decided_methods(estate, intent)
     peering_consumers: set[str] = set()
     for conn in intent.connections:
         consumer = estate.vnet(conn.consumer_vnet_id)
         if consumer is None:
             raise ValueError(f"consumer VNet {conn.consumer_vnet_id} is not in the estate")
+        method = conn.method.value
+        if method == "auto" and decided.get(consumer.key) in ("peering", "private-link"):
+            # `auto` means what the planner chooses; drift must hold the estate to that choice, or a
+            # plan and a drift check of the same intent would disagree about the target state.
+            method = decided[consumer.key]
         ver = verify_connection(
             estate, provider, consumer, domain, apps=() if conn.wildcard else conn.apps,
-            method=conn.method.value, lb_frontend=intent.provider.frontend_id, simulator=sim,
+            method=method, lb_frontend=intent.provider.frontend_id, simulator=sim,
         )  # fmt: skip
         if ver.method is Method.PEERING:
             peering_consumers.add(consumer.key)

@@ -30,7 +30,15 @@ from netplan.dns.simulator import Answer, DnsSimulator, Status
 from netplan.errors import RefError, UsageError
 from netplan.estate import Estate
 from netplan.ids import rid_key
-from netplan.model import ConnectionStatus, Frontend, LoadBalancer, PrivateEndpoint, PrivateLinkService, VNet
+from netplan.model import (
+    ConnectionStatus,
+    Frontend,
+    LoadBalancer,
+    PeeringState,
+    PrivateEndpoint,
+    PrivateLinkService,
+    VNet,
+)
 
 #: The name checked when no app is given and the app domain has no explicit records: any name
 #: the wildcard answers will do.
@@ -220,13 +228,18 @@ def expected_target(
         return None, m, reasons, failures
     use = local
     if not use:
-        use = pes
-        if pes:
-            near = ", ".join(sorted({(estate.vnet_of_subnet(pe.subnet_id) or provider).name for pe in pes}))
-            reasons.append(f"no private endpoint in {consumer.name}; using the endpoint(s) in {near}")
+        # "Near" means a VNet the consumer is directly peered with (both links Connected): a private
+        # endpoint is reachable from its own VNet and from directly peered ones, nowhere else.
+        use = [pe for pe in pes if _directly_peered(estate, consumer, estate.vnet_of_subnet(pe.subnet_id))]
+        if use:
+            near = ", ".join(sorted({(estate.vnet_of_subnet(pe.subnet_id) or provider).name for pe in use}))
+            reasons.append(f"no private endpoint in {consumer.name}; using the endpoint(s) in peered {near}")
     if not use:
         names = ", ".join(p.name for p in plss)
-        failures.append(f"Private Link: no private endpoint connects to {names}")
+        elsewhere = (f" (endpoints exist only in VNets not peered with it: "
+                     f"{', '.join(sorted({(estate.vnet_of_subnet(pe.subnet_id) or provider).name for pe in pes}))})"
+                     if pes else "")  # fmt: skip
+        failures.append(f"Private Link: no private endpoint in or peered with {consumer.name} connects to {names}{elsewhere}")
         return None, m, reasons, failures
     ips: list[str] = []
     for pe in use:
@@ -239,6 +252,13 @@ def expected_target(
     desc = f"the private endpoint {', '.join(pe.name for pe in use)} ({', '.join(ips)})"
     reasons.append(f"expected target: {desc}")
     return Expected(m, tuple(dict.fromkeys(ips)), "private-endpoint", tuple(pe.id for pe in use), desc), m, reasons, failures
+
+
+def _directly_peered(estate: Estate, a: VNet, b: VNet | None) -> bool:
+    if b is None:
+        return False
+    ab, ba = estate.peering(a.id, b.id), estate.peering(b.id, a.id)
+    return all(p is not None and p.state is PeeringState.CONNECTED for p in (ab, ba))
 
 
 def _pls_names(estate: Estate, pe: PrivateEndpoint, plss: Sequence[PrivateLinkService]) -> str:

@@ -78,3 +78,15 @@ def test_verify_on_the_sample(estate: Estate, sim: DnsSimulator) -> None:
     assert (legacy.method, legacy.result) == (Method.PRIVATE_LINK, Result.PASS)
     broken = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke2-weu", DOMAIN, ["sales"], simulator=sim)
     assert broken.result is Result.FAIL
+
+
+def test_private_link_never_expects_an_endpoint_in_an_unpeered_vnet(estate: Estate, sim: DnsSimulator) -> None:
+    # spoke3 has no endpoint; the only one to the Mendix PLS is in the legacy VNet, which spoke3
+    # cannot reach. Its address is not what spoke3 should resolve to.
+    v = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke3-neu", DOMAIN, ["sales"],
+                          method="private-link", simulator=sim)  # fmt: skip
+    assert v.result is Result.FAIL
+    assert v.expected is None
+    text = " ".join([*v.reasons, *(r for c in v.checks for r in c.reasons)])
+    assert "no private endpoint in or peered with vnet-corp-spoke3-neu" in text
+    assert "vnet-legacy-apps-weu" in text
