@@ -82,6 +82,8 @@ class TuiOptions:
     theme: str = "textual-dark"
     #: Run the estate-wide workers at start-up (the benchmark turns them off to time them apart).
     analyse: bool = True
+    #: The loaded intent (netplan.intent.Intent), when the CLI was given one.
+    intent: Any = None
 
 
 class VnetplanApp(App[int]):
@@ -104,6 +106,7 @@ class VnetplanApp(App[int]):
         self.badges: dict[str, frozenset[str]] = {}
         self.overlaps_known = False
         self.graph: object | None = None
+        self.changes: Any = None
         self.sub_title = options.source
 
     # ------------------------------------------------------------------ set-up
@@ -114,6 +117,7 @@ class VnetplanApp(App[int]):
             self.options,
             overlaps_tab=has_core("netplan.overlaps"),
             findings_tab=has_core("checks.registry"),
+            plan_tab=all(has_core(f"netplan.{m}") for m in ("intent", "recommend", "plan", "whatif")),
         )
 
     def on_mount(self) -> None:
@@ -199,6 +203,55 @@ class VnetplanApp(App[int]):
         if not get_current_worker().is_cancelled:
             self.post_message(m.MatrixComputed(domain, matrix))
 
+    @work(thread=True, exclusive=True, group="recommend", exit_on_error=False)
+    def recommend(self, estate: Estate, consumer: str, provider: str, use_case: str) -> None:
+        recommend = importlib.import_module("netplan.recommend").recommend
+        rec = recommend(estate, consumer, provider, use_case)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.Recommended(rec))
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def make_plan(self, estate: Estate, intent: Any) -> None:
+        make_plan = importlib.import_module("netplan.plan").make_plan
+        cs = make_plan(estate, intent)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.Planned(cs))
+
+    @work(thread=True, exclusive=True, group="whatif", exit_on_error=False)
+    def what_if(self, estate: Estate, intent: Any, changes: Any) -> None:
+        what_if = importlib.import_module("netplan.whatif").what_if
+        wi = what_if(estate, intent, changes)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.WhatIfComputed(wi))
+
+    def save_plan(self, path: str) -> None:
+        """Write the plan as ``vnetplan plan --out`` does (the file ``vnetplan apply`` reads)."""
+        import json
+        from pathlib import Path
+
+        from netplan.errors import InputError
+
+        if self.changes is None:
+            return
+        try:
+            Path(path).write_text(json.dumps(self.changes.to_dict(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.post_message(
+                m.WorkFailed(error_line(InputError(path, "", f"cannot write: {exc.strerror or exc}")))
+            )
+            return
+        self.notify(f"plan {self.changes.plan_id} written to {path}", timeout=5)
+
+    def on_recommended(self, message: m.Recommended) -> None:
+        self.main.show_recommendation(message.recommendation)
+
+    def on_planned(self, message: m.Planned) -> None:
+        self.changes = message.changes
+        self.main.show_plan(message.changes)
+
+    def on_what_if_computed(self, message: m.WhatIfComputed) -> None:
+        self.main.show_whatif(message.whatif)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             self.post_message(m.WorkFailed(error_line(event.worker.error)))
@@ -270,6 +323,9 @@ class VnetplanApp(App[int]):
         if screen.findings_tab:
             yield SystemCommand("Show findings", "The audit rules' FAIL and UNKNOWN findings, with remediation",
                                 lambda: self.action_show_tab("findings"))  # fmt: skip
+        if screen.plan_tab:
+            yield SystemCommand("Plan a connection", "Recommendation for the selected VNet; plan and what-if of the intent",
+                                lambda: self.action_show_tab("plan"))  # fmt: skip
         yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
                             self.action_toggle_theme)  # fmt: skip
         yield SystemCommand(

@@ -81,3 +81,24 @@ class WorkFailed(Message):
     """A worker could not do its job; ``text`` is the one line the CLI would print."""
 
     text: str
+
+
+@dataclass
+class Recommended(Message):
+    """``netplan.recommend.recommend`` answered for one consumer/provider pair."""
+
+    recommendation: Any
+
+
+@dataclass
+class Planned(Message):
+    """``netplan.plan.make_plan`` produced the ChangeSet of the loaded intent."""
+
+    changes: Any
+
+
+@dataclass
+class WhatIfComputed(Message):
+    """``netplan.whatif.what_if`` evaluated the current plan."""
+
+    whatif: Any

@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "simulated DNS answers and the app-domain matrix.",
     )  # fmt: skip
     add_estate_args(p, required=False)
+    p.add_argument(
+        "--intent", metavar="FILE", help="intent YAML: the provider and the declared connections (Plan tab)"
+    )
     p.add_argument("--app-domain", default=None, metavar="DOMAIN",
                    help="app domain for the DNS matrix (default azure.mendixapps.io)")  # fmt: skip
     p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (default dark)")
@@ -45,12 +48,23 @@ def run(args: argparse.Namespace) -> int:
                 f"the bundled sample estate {sample} is missing; open a snapshot with --estate FILE"
             )
         args.estate = [str(sample)]
+        # The bundled estate comes with its intent, so the Plan tab works out of the box.
+        sample_intent = sample.with_name("mendix-intent.yaml")
+        if args.intent is None and sample_intent.is_file():
+            args.intent = str(sample_intent)
     estate = load(args)
+    intent = None
+    if args.intent:
+        from netplan.intent import load_intent
+
+        intent = load_intent(args.intent, estate)
     # By name, at run time: see the module docstring (netplan never imports tui statically).
     tui_app = importlib.import_module("tui.app")
     options = tui_app.TuiOptions(
         source=", ".join(args.estate),
-        app_domain=args.app_domain or tui_app.DEFAULT_APP_DOMAIN,
+        app_domain=args.app_domain
+        or (intent.provider.app_domain if intent is not None else tui_app.DEFAULT_APP_DOMAIN),
+        intent=intent,
         theme="textual-light" if args.theme == "light" else "textual-dark",
     )
     app = tui_app.create_app(estate, options)

@@ -47,3 +47,12 @@ def test_default_sample_is_located_next_to_the_installed_package() -> None:
         tui_command.default_estate_path()
         == Path(netplan.__file__).resolve().parents[1] / "samples" / "mendix-estate.json"
     )
+
+
+def test_bad_intent_exits_2_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[2]
+    bad = tmp_path / "intent.yaml"
+    bad.write_text("version: 1\nprovider:\n  vnet: rg-nowhere/vnet-missing\n")
+    assert main(["tui", "--estate", str(root / "samples" / "mendix-estate.json"), "--intent", str(bad)]) == 2
+    (line,) = [x for x in capsys.readouterr().err.strip().splitlines() if x.startswith("vnetplan: error")]
+    assert "intent.yaml" in line

@@ -6,6 +6,7 @@ CLI uses, waits for the workers, then checks what a network engineer would look 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -313,3 +314,57 @@ async def test_severity_floor_hides_lower_findings(estate: Estate) -> None:
         await pilot.pause()
         severities = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
         assert severities <= {"critical", "high"} and table.row_count < before
+
+
+async def test_plan_flow_on_the_sample_recommends_plans_and_what_ifs(tmp_path: Any) -> None:
+    """The bundled sample and its intent: recommendation for a consumer, the plan, the what-if, saved."""
+    import json
+
+    from netplan.intent import load_intent
+    from netplan.loader import load_estate
+
+    root = Path(__file__).resolve().parents[2]
+    estate = load_estate([root / "samples" / "mendix-estate.json"])
+    intent = load_intent(root / "samples" / "mendix-intent.yaml", estate)
+    rec = Recorder()
+    app = create_app(
+        estate, TuiOptions(source="sample", intent=intent, app_domain=intent.provider.app_domain)
+    )
+    async with app.run_test(size=(160, 50), message_hook=rec) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "corp-spoke2")
+        await pilot.press("6")
+        await pilot.pause()
+        provider = app.screen.query_one("#plan-provider", Input).value
+        assert provider == "rg-mendix-weu/vnet-mendix-weu"  # prefilled from the intent
+        await pilot.click("#plan-recommend")
+        await settle(app, pilot)
+        (recommended,) = rec.of(m.Recommended)
+        assert recommended.recommendation.consumer_id.endswith("/vnet-corp-spoke2-weu")
+        text = static_text(app, "#plan-recommendation")
+        assert (
+            recommended.recommendation.method.upper() in text
+            and "peering:" in text
+            and "private-link:" in text
+        )
+        await pilot.click("#plan-make")
+        await settle(app, pilot)
+        (planned,) = rec.of(m.Planned)
+        table = app.screen.query_one("#plan-table", DataTable)
+        assert table.row_count == len(planned.changes.changes) > 0
+        assert f"plan {planned.changes.plan_id}" in static_text(app, "#plan-summary")
+        table.focus()
+        await pilot.press("down", "up")
+        await pilot.pause()
+        first = planned.changes.changes[0]
+        assert first.id in static_text(app, "#plan-body").replace("\n", "")
+        await pilot.click("#plan-whatif")
+        await settle(app, pilot)
+        (wi,) = rec.of(m.WhatIfComputed)
+        shown = static_text(app, "#plan-whatif-result")
+        assert "before → after" in shown and len(wi.whatif.outcomes) == len(intent.connections)
+        out = tmp_path / "plan.json"
+        app.screen.query_one("#plan-path", Input).value = str(out)
+        await pilot.click("#plan-save")
+        await pilot.pause()
+        assert json.loads(out.read_text())["plan_id"] == planned.changes.plan_id

@@ -19,16 +19,18 @@ Press **/** and type to filter by name, resource group, region or prefix.
 **custom DNS** (linked Private DNS zones are not consulted; answers depend on those servers),
 **gap** (the snapshot could not read something this VNet depends on).
 
-**Tabs** (keys 1–5): **Details** of the selected VNet; **Topology**, its peerings and attached
+**Tabs** (keys 1–6): **Details** of the selected VNet; **Topology**, its peerings and attached
 resources; **DNS**, a simulated answer for a name asked from the selected VNet and the app-domain
 matrix (PASS resolves privately, FAIL does not, UNKNOWN cannot be known from the snapshot);
 **Overlaps** (when the overlap analysis is installed), grouped by severity — Enter jumps to the VNet;
-**Findings** (key 5), the audit rules' FAIL and UNKNOWN findings with rationale and remediation.
+**Findings** (key 5), the audit rules' FAIL and UNKNOWN findings with rationale and remediation;
+**Plan** (key 6), the recommendation for the selected VNet, and with an intent the plan, each
+change's REST body, the what-if and "Save plan" (the file `vnetplan apply` reads).
 
 | key | action |
 |---|---|
 | / | filter the tree |
-| 1 2 3 4 5 | Details, Topology, DNS, Overlaps, Findings |
+| 1 … 6 | Details, Topology, DNS, Overlaps, Findings, Plan |
 | ctrl+p | command palette |
 | ctrl+t | light / dark theme |
 | escape | cancel running work, close this help |

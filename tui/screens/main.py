@@ -43,15 +43,19 @@ class MainScreen(Screen[None]):
         Binding("3", "show_tab('dns')", "DNS"),
         Binding("4", "show_tab('overlaps')", "Overlaps"),
         Binding("5", "show_tab('findings')", "Findings"),
+        Binding("6", "show_tab('plan')", "Plan"),
         Binding("escape", "leave", "Back to tree", show=False),
     ]
 
-    def __init__(self, estate: Estate, options: Any, *, overlaps_tab: bool, findings_tab: bool) -> None:
+    def __init__(
+        self, estate: Estate, options: Any, *, overlaps_tab: bool, findings_tab: bool, plan_tab: bool = False
+    ) -> None:
         super().__init__()
         self.estate = estate
         self.options = options
         self.overlaps_tab = overlaps_tab
         self.findings_tab = findings_tab
+        self.plan_tab = plan_tab
         self.selected: str | None = None
         self.graph: Any | None = None
         self.badges: dict[str, frozenset[str]] = {}
@@ -80,6 +84,13 @@ class MainScreen(Screen[None]):
 
                     with TabPane("Findings", id="findings"):
                         yield FindingsView(id="findings-view")
+                if self.plan_tab:
+                    from tui.widgets.tabs.plan import PlanPanel
+
+                    intent = self.options.intent
+                    provider = self._vnet_ref(intent.provider.vnet_id) if intent is not None else ""
+                    with TabPane("Plan", id="plan"):
+                        yield PlanPanel(provider, intent is not None, id="plan-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -91,6 +102,8 @@ class MainScreen(Screen[None]):
             return self.overlaps_tab
         if action == "show_tab" and parameters == ("findings",):
             return self.findings_tab
+        if action == "show_tab" and parameters == ("plan",):
+            return self.plan_tab
         return True
 
     # ------------------------------------------------------------------ user input
@@ -130,7 +143,8 @@ class MainScreen(Screen[None]):
             self._draw_topology()
 
     def action_show_tab(self, tab: str) -> None:
-        if (tab == "overlaps" and not self.overlaps_tab) or (tab == "findings" and not self.findings_tab):
+        present = {"overlaps": self.overlaps_tab, "findings": self.findings_tab, "plan": self.plan_tab}
+        if not present.get(tab, True):
             return
         self.query_one(TabbedContent).active = tab
         if tab == "dns":
@@ -191,6 +205,41 @@ class MainScreen(Screen[None]):
 
     def show_matrix(self, domain: str, matrix: Any) -> None:
         self.query_one(DnsPanel).show_matrix(domain, matrix)
+
+    def _vnet_ref(self, vnet_id: str) -> str:
+        v = self.estate.vnet(vnet_id)
+        return f"{v.resource_group}/{v.name}" if v is not None else vnet_id
+
+    def on_plan_panel_recommend_requested(self, message: Any) -> None:
+        if self.selected is None:
+            self.notify("Pick the consumer VNet in the tree first.", severity="warning")
+            return
+        self.app.recommend(self.estate, self.selected, message.provider, message.use_case)  # type: ignore[attr-defined]
+
+    def on_plan_panel_plan_requested(self, message: Any) -> None:
+        self.app.make_plan(self.estate, self.options.intent)  # type: ignore[attr-defined]
+
+    def on_plan_panel_what_if_requested(self, message: Any) -> None:
+        app: Any = self.app
+        if app.changes is not None:
+            app.what_if(self.estate, self.options.intent, app.changes)
+
+    def on_plan_panel_save_requested(self, message: Any) -> None:
+        self.app.save_plan(message.path)  # type: ignore[attr-defined]
+
+    def _plan_panel(self) -> Any:
+        from tui.widgets.tabs.plan import PlanPanel
+
+        return self.query_one(PlanPanel)
+
+    def show_recommendation(self, rec: Any) -> None:
+        self._plan_panel().show_recommendation(rec)
+
+    def show_plan(self, cs: Any) -> None:
+        self._plan_panel().show_plan(cs)
+
+    def show_whatif(self, wi: Any) -> None:
+        self._plan_panel().show_whatif(wi)
 
     def show_findings(self, report: Any) -> None:
         if self.findings_tab:

@@ -1,0 +1,213 @@
+"""The Plan tab: plan a connection. Recommendation, then (with an intent) changes and what-if.
+
+Top: provider (a VNet reference, prefilled from the intent) and use case; the consumer is the
+VNet selected in the tree. "Recommend" runs :func:`netplan.recommend.recommend` and shows the
+method with every reason, what blocks the other method, and the alternatives with their cost.
+With an intent (``--intent``): "Plan" runs :func:`netplan.plan.make_plan` and lists the ordered
+changes (the highlighted change's REST body, as a diff against the current resource when it is an
+update); "What-if" runs :func:`netplan.whatif.what_if` and shows, per connection, the verification
+before and after; "Save plan" writes the same JSON file as ``vnetplan plan --out`` (for
+``vnetplan apply``). Applying from the TUI is not there yet.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from netplan.ids import short_id
+
+USE_CASES = ("expose-apps", "internal-service", "database")
+RESULT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "UNKNOWN": "bold yellow"}
+
+
+def render_recommendation(rec: Any) -> Text:
+    out = Text()
+    out.append(f"{short_id(rec.consumer_id)} → {short_id(rec.provider_id)} ({rec.use_case}): ", style="bold")
+    out.append(rec.method.upper(), style="bold green" if rec.ok else "bold red")
+    out.append("\n")
+    for r in rec.reasons:
+        out.append(f"• {r.message}\n")
+    if rec.blocked_by:
+        out.append("Blocked\n", style="bold")
+        for r in rec.blocked_by:
+            out.append(f"• {r.method}: {r.message}\n", style="red")
+    for alt in rec.alternatives:
+        cost = (
+            f", roughly {alt.cost.monthly:.0f} {alt.cost.currency}/month ({alt.cost.as_of} prices)"
+            if alt.cost
+            else ""
+        )
+        out.append(f"{alt.method}: {'possible' if alt.possible else 'not possible'}{cost}\n", style="dim")
+    for u in rec.unblock:
+        out.append(f"To unblock: {u}\n", style="yellow")
+    return out
+
+
+def change_body(change: Any) -> Text:
+    """The REST call of one change: the body, or a diff against the current resource."""
+    head = Text(f"{change.action.value.upper()} {change.id}?api-version={change.api_version}\n", style="bold")
+    head.append(f"{change.reason}\n\n", style="dim")
+    if change.action.value == "delete" or change.body is None:
+        return head
+    new = json.dumps(change.body, indent=2, sort_keys=True).splitlines()
+    if change.before is None:
+        for line in new:
+            head.append(f"+ {line}\n", style="green")
+        return head
+    old = json.dumps(change.before, indent=2, sort_keys=True).splitlines()
+    for line in difflib.unified_diff(old, new, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        style = (
+            "green"
+            if line.startswith("+")
+            else "red"
+            if line.startswith("-")
+            else "cyan"
+            if line.startswith("@@")
+            else ""
+        )
+        head.append(line + "\n", style=style)
+    return head
+
+
+def render_whatif(wi: Any) -> Text:
+    out = Text("What-if: verification before → after\n", style="bold")
+    for o in wi.outcomes:
+        out.append(f"{short_id(o.consumer_id)} ({o.method}): ")
+        out.append(o.before, style=RESULT_STYLE.get(o.before, ""))
+        out.append(" → ")
+        out.append(o.after, style=RESULT_STYLE.get(o.after, ""))
+        out.append("\n")
+        for r in o.after_reasons:
+            out.append(f"    {r}\n", style="dim")
+    for sv in wi.services:
+        out.append(f"{sv.fqdn} (from the provider): {sv.before} → {sv.after}\n")
+    for note in (*wi.overlaps, *wi.notes):
+        out.append(f"note: {note}\n", style="yellow")
+    out.append("The result would verify.\n" if wi.would_verify else "The result would NOT verify.\n",
+               style="bold green" if wi.would_verify else "bold red")  # fmt: skip
+    return out
+
+
+class PlanPanel(VerticalScroll):
+    """Inputs and results of planning; the app runs the workers and hands results down."""
+
+    @dataclass
+    class RecommendRequested(Message):
+        """Recommend a method between the selected VNet (consumer) and ``provider``."""
+
+        provider: str
+        use_case: str
+
+    @dataclass
+    class PlanRequested(Message):
+        """Make the plan of the loaded intent."""
+
+    @dataclass
+    class WhatIfRequested(Message):
+        """Compute the what-if of the current plan."""
+
+    @dataclass
+    class SaveRequested(Message):
+        """Write the current plan to ``path``."""
+
+        path: str
+
+    def __init__(self, provider: str, has_intent: bool, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.provider = provider
+        self.has_intent = has_intent
+        self._changes: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="plan-row"):
+            yield Label("Provider", classes="plan-label")
+            yield Input(value=self.provider, placeholder="rg/vnet or VNet name", id="plan-provider")
+            yield Select(
+                [(u, u) for u in USE_CASES], value=USE_CASES[0], allow_blank=False, id="plan-use-case"
+            )
+            yield Button("Recommend", id="plan-recommend", variant="primary")
+        yield Static(Text("Consumer: the VNet selected in the tree.", style="dim"), id="plan-recommendation")
+        if self.has_intent:
+            with Horizontal(classes="plan-row"):
+                yield Button("Plan (intent)", id="plan-make")
+                yield Button("What-if", id="plan-whatif", disabled=True)
+                yield Input(value="plan.json", id="plan-path")
+                yield Button("Save plan", id="plan-save", disabled=True)
+            yield Static("", id="plan-summary")
+            yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="plan-body")
+            yield Static("", id="plan-whatif-result")
+        else:
+            yield Static(
+                Text(
+                    "Open with --intent FILE to plan the declared connections (changes, what-if).",
+                    style="dim",
+                )
+            )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "plan-recommend":
+            provider = self.query_one("#plan-provider", Input).value.strip()
+            use_case = str(self.query_one("#plan-use-case", Select).value)
+            self.query_one("#plan-recommendation", Static).update(Text("Recommending…", style="dim"))
+            self.post_message(self.RecommendRequested(provider, use_case))
+        elif event.button.id == "plan-make":
+            self.query_one("#plan-summary", Static).update(Text("Planning…", style="dim"))
+            self.post_message(self.PlanRequested())
+        elif event.button.id == "plan-whatif":
+            self.query_one("#plan-whatif-result", Static).update(Text("Computing the what-if…", style="dim"))
+            self.post_message(self.WhatIfRequested())
+        elif event.button.id == "plan-save":
+            self.post_message(self.SaveRequested(self.query_one("#plan-path", Input).value.strip()))
+
+    # ------------------------------------------------------------------ attributes down
+
+    def show_recommendation(self, rec: Any) -> None:
+        self.query_one("#plan-recommendation", Static).update(render_recommendation(rec))
+
+    def show_plan(self, cs: Any) -> None:
+        s = cs.summary()
+        text = Text(
+            f"plan {cs.plan_id}: {s['create']} to create, {s['update']} to update, {s['delete']} to delete\n"
+        )
+        for d in cs.decisions:
+            text.append(f"{short_id(d.consumer_id)}: {d.use_case}, asked {d.asked} → {d.method}\n")
+        for p in cs.problems:
+            text.append(f"problem {p.code}: {p.message}\n", style="red")
+        for w in cs.warnings:
+            text.append(f"warning: {w}\n", style="yellow")
+        if cs.empty and not cs.problems:
+            text.append("No changes: the estate matches the intent.\n", style="green")
+        self.query_one("#plan-summary", Static).update(text)
+        table = self.query_one("#plan-table", DataTable)
+        table.clear(columns=True)
+        for col in ("#", "action", "type", "resource", "why"):
+            table.add_column(col, key=col)
+        self._changes = list(cs.changes)
+        for i, c in enumerate(self._changes, 1):
+            table.add_row(
+                str(i), c.action.value, c.type.split("/", 1)[-1], short_id(c.id), c.reason, key=str(i - 1)
+            )
+        self.query_one("#plan-whatif", Button).disabled = False
+        self.query_one("#plan-save", Button).disabled = False
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        i = int(str(event.row_key.value))
+        if 0 <= i < len(self._changes):
+            self.query_one("#plan-body", Static).update(change_body(self._changes[i]))
+
+    def show_whatif(self, wi: Any) -> None:
+        self.query_one("#plan-whatif-result", Static).update(render_whatif(wi))
