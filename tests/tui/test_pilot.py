@@ -116,11 +116,11 @@ async def test_badges_mark_peering_custom_dns_and_overlap_problems(estate: Estat
         assert "peering" in by_name["vnet-data-prod"]  # RemoteNotInSync
         assert "custom-dns" in by_name["vnet-legacy"]
         assert by_name["vnet-hub-weu"] == frozenset()
-        if badges.overlaps_known:
-            # erp-dr overlaps erp-prod and both peer with mendix-prod: the third-VNet rule (P3).
-            assert "overlap" in by_name["vnet-erp-dr"] and "overlap" in by_name["vnet-erp-prod"]
-            # lab overlaps mendix-prod but nothing routes between them: legitimate, no badge.
-            assert "overlap" not in by_name["vnet-lab-isolated"]
+        assert badges.overlaps_known
+        # erp-dr overlaps erp-prod and both peer with mendix-prod: the third-VNet rule (P3).
+        assert "overlap" in by_name["vnet-erp-dr"] and "overlap" in by_name["vnet-erp-prod"]
+        # lab overlaps mendix-prod but nothing routes between them: legitimate, no badge.
+        assert "overlap" not in by_name["vnet-lab-isolated"]
 
 
 async def test_topology_tab_draws_the_neighbourhood_with_link_states(estate: Estate) -> None:
@@ -368,3 +368,29 @@ async def test_plan_flow_on_the_sample_recommends_plans_and_what_ifs(tmp_path: A
         await pilot.click("#plan-save")
         await pilot.pause()
         assert json.loads(out.read_text())["plan_id"] == planned.changes.plan_id
+
+
+async def test_overlaps_tab_puts_the_error_first_and_enter_jumps_to_its_vnet(estate: Estate) -> None:
+    rec = Recorder()
+    app = make(estate)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        (found,) = rec.of(m.OverlapsFound)
+        await pilot.press("4")
+        await pilot.pause()
+        table = app.screen.query_one("#overlaps-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert len(rows) == len(found.report.groups) == 2
+        # The third-VNet rule (erp-dr and erp-prod both peered with mendix-prod) is an error and
+        # comes first; the isolated lab overlap is info, last.
+        assert rows[0][0] == "error" and "vnet-erp-dr" in rows[0][4] and "vnet-erp-prod" in rows[0][4]
+        assert rows[-1][0] == "info" and rows[-1][1] == "isolated" and "vnet-lab-isolated" in rows[-1][4]
+        assert "1 error" in static_text(app, "#overlaps-summary")
+        await pilot.press("down", "up")
+        await pilot.pause()
+        assert "Members" in static_text(app, "#overlaps-detail")
+        await pilot.press("enter")
+        await pilot.pause()
+        jump = [x for x in rec.of(m.VnetSelected) if x.reveal][-1]
+        assert jump.vnet_id.endswith(("/vnet-erp-dr", "/vnet-erp-prod"))
+        assert app.main.selected == estate.vnet(jump.vnet_id).id  # type: ignore[union-attr]
