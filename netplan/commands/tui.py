@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "tui", help="explore the estate in the terminal UI (default: the bundled sample estate)",
         description="Open the terminal UI: estate tree with problem badges, VNet details, topology, "
-                    "simulated DNS answers and the app-domain matrix.",
+                    "simulated DNS answers and the app-domain matrix, overlaps, audit findings, and planning a connection (recommendation, changes, what-if). Exit 0 on quit, 2 when the estate or intent cannot be read.",
     )  # fmt: skip
     add_estate_args(p, required=False)
     p.add_argument(
