@@ -76,6 +76,8 @@ class Provider:
     #: Resource group (in the provider's subscription unless ``dns_subscription``) for new zones.
     dns_resource_group: str = ""
     dns_subscription: str = ""
+    #: ``dns.private_only``: privatelink names must never fall back to public DNS (D5); None = not said.
+    private_only: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +203,7 @@ class _Reader:
 _TOP = frozenset({"version", "provider", "connections", "internal_services"})
 _PROVIDER = frozenset({"vnet", "load_balancer", "frontend", "app_domain", "private_link_service", "dns"})
 _PLS = frozenset({"name", "id", "resource_group", "nat_subnet", "visibility", "auto_approval"})
-_DNS = frozenset({"resource_group", "subscription"})
+_DNS = frozenset({"resource_group", "subscription", "private_only"})
 _CONN = frozenset({"consumer", "use_case", "method", "apps", "subnet", "static_ip", "allow_forwarded_traffic",
                    "use_remote_gateways", "whole_network", "services"})  # fmt: skip
 _SERVICE = frozenset({"fqdn", "private_link_service", "private_zone", "subnet"})
@@ -403,6 +405,7 @@ def parse_intent(file: str, data: Any, lines: dict[PathKey, int], estate: Estate
         vnet_id=pvnet.id, lb_id=lb.id, frontend_id=fe.id, frontend_ip=fe.private_ip, app_domain=domain, pls=pls,
         dns_resource_group=r.text(dns, (*ppath, "dns"), "resource_group", required=False) or parse_id(pvnet.id).resource_group,
         dns_subscription=r.text(dns, (*ppath, "dns"), "subscription", required=False) or parse_id(pvnet.id).subscription,
+        private_only=r.flag(dns, (*ppath, "dns"), "private_only") if "private_only" in dns else None,
     )  # fmt: skip
     conns_raw = top.get("connections")
     if not isinstance(conns_raw, list) or not conns_raw:

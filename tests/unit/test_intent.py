@@ -10,6 +10,7 @@ import pytest
 from netplan.addr import parse_ip
 from netplan.errors import InputError
 from netplan.intent import Method, UseCase, load_intent
+from netplan.loader import load_estate
 from tests.unit.test_plan import INTENT, PEERING_A, PL_B, intent_file, mendix_builder
 
 
@@ -210,3 +211,19 @@ def test_samples_are_documented_and_resolve(sample: str) -> None:
     assert it.connections
     cs = make_plan(est, it)
     assert not cs.empty
+
+
+def test_private_only_dns_is_read_and_drives_the_nxdomain_redirect_rule(tmp_path: Path) -> None:
+    from checks.registry import audit
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    estate = load_estate([samples / "mendix-estate.json"])
+    intent = load_intent(samples / "mendix-intent.yaml", estate)
+    assert intent.provider.private_only is True
+    report = audit(estate, only=("VNP-DNS-008",), intent=intent)
+    failing = {f.resource.rsplit("/", 1)[-1] for f in report.findings if f.status.value == "FAIL"}
+    assert failing == {"link-vnet-mendix-weu"}  # the one NxDomainRedirect link of the sample
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((samples / "mendix-intent.yaml").read_text().replace("private_only: true", "private_only: yes-please"))
+    with pytest.raises(InputError, match=r"bad.yaml: line \d+: provider.dns.private_only: 'private_only' must be true or false"):
+        load_intent(bad, estate)
