@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,16 @@ def _list(obj: dict[str, Any], key: str, at: _At, path: str) -> list[Any]:
     if not isinstance(v, list):
         raise at.err(_join(path, key), f"expected a list, got {type(v).__name__}")
     return v
+
+
+def _objects(obj: dict[str, Any], key: str, at: _At, path: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """The items of a list of objects, each with its JSON path; a non-object item is an error."""
+    base = _join(path, key)
+    for i, item in enumerate(_list(obj, key, at, path)):
+        item_path = _join(base, i)
+        if not isinstance(item, dict):
+            raise at.err(item_path, "expected an object")
+        yield item, item_path
 
 
 def _ref(obj: dict[str, Any], key: str, at: _At, path: str) -> str | None:
@@ -441,10 +451,7 @@ def parse_load_balancer(obj: dict[str, Any], rid: str, at: _At) -> LoadBalancer:
     sku = obj.get("sku") or props.get("sku") or {}
     sku_name = sku.get("name") if isinstance(sku, dict) else None
     frontends = []
-    for i, fe in enumerate(_list(props, "frontendIPConfigurations", at, pp)):
-        fp = _join(_join(pp, "frontendIPConfigurations"), i)
-        if not isinstance(fe, dict):
-            raise at.err(fp, "expected an object")
+    for fe, fp in _objects(props, "frontendIPConfigurations", at, pp):
         fe_id = _str(fe, "id", at, fp, required=False)
         name = _sub_name(fe, fe_id)
         fprops, fpp = _props(fe, at, fp)
@@ -482,19 +489,13 @@ def _status(conn_props: dict[str, Any], at: _At, path: str) -> ConnectionStatus:
 def parse_private_link_service(obj: dict[str, Any], rid: str, at: _At) -> PrivateLinkService:
     props, pp = _props(obj, at, "")
     nat = []
-    for i, cfg in enumerate(_list(props, "ipConfigurations", at, pp)):
-        cp = _join(_join(pp, "ipConfigurations"), i)
-        if not isinstance(cfg, dict):
-            raise at.err(cp, "expected an object")
+    for cfg, cp in _objects(props, "ipConfigurations", at, pp):
         cprops, cpp = _props(cfg, at, cp)
         subnet = _ref(cprops, "subnet", at, cpp)
         if subnet:
             nat.append(PlsNatIp(_sub_name(cfg, None), subnet, _opt_ip(cprops, "privateIPAddress", at, cpp)))
     conns = []
-    for i, c in enumerate(_list(props, "privateEndpointConnections", at, pp)):
-        cp = _join(_join(pp, "privateEndpointConnections"), i)
-        if not isinstance(c, dict):
-            raise at.err(cp, "expected an object")
+    for c, cp in _objects(props, "privateEndpointConnections", at, pp):
         cprops, cpp = _props(c, at, cp)
         conns.append(
             PlsConnection(_sub_name(c, c.get("id")), _ref(cprops, "privateEndpoint", at, cpp), _status(cprops, at, cpp))
@@ -528,29 +529,20 @@ def parse_private_endpoint(obj: dict[str, Any], rid: str, at: _At) -> PrivateEnd
         raise at.err(_join(pp, "subnet"), "missing subnet.id")
     conns = []
     for key, manual in (("privateLinkServiceConnections", False), ("manualPrivateLinkServiceConnections", True)):
-        for i, c in enumerate(_list(props, key, at, pp)):
-            cp = _join(_join(pp, key), i)
-            if not isinstance(c, dict):
-                raise at.err(cp, "expected an object")
+        for c, cp in _objects(props, key, at, pp):
             cprops, cpp = _props(c, at, cp)
             target = _str(cprops, "privateLinkServiceId", at, cpp)
             assert target is not None
             groups = tuple(g for g in _list(cprops, "groupIds", at, cpp) if isinstance(g, str))
             conns.append(EndpointConnection(_sub_name(c, c.get("id")), target, groups, _status(cprops, at, cpp), manual))
     custom = []
-    for i, c in enumerate(_list(props, "customDnsConfigs", at, pp)):
-        cp = _join(_join(pp, "customDnsConfigs"), i)
-        if not isinstance(c, dict):
-            raise at.err(cp, "expected an object")
+    for c, cp in _objects(props, "customDnsConfigs", at, pp):
         ips = tuple(_ip(v, at, _join(_join(cp, "ipAddresses"), j)) for j, v in enumerate(_list(c, "ipAddresses", at, cp)))
         fqdn = c.get("fqdn")
         if isinstance(fqdn, str):
             custom.append(CustomDnsConfig(fqdn.lower().rstrip("."), ips))
     static = []
-    for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
-        cp = _join(_join(pp, "ipConfigurations"), i)
-        if not isinstance(c, dict):
-            raise at.err(cp, "expected an object")
+    for c, cp in _objects(props, "ipConfigurations", at, pp):
         cprops, cpp = _props(c, at, cp)
         ip = _opt_ip(cprops, "privateIPAddress", at, cpp)
         if ip is not None:
@@ -573,10 +565,7 @@ def parse_zone_group(obj: dict[str, Any], rid: str, at: _At) -> ZoneGroup:
     props, pp = _props(obj, at, "")
     zone_ids = []
     records = []
-    for i, cfg in enumerate(_list(props, "privateDnsZoneConfigs", at, pp)):
-        cp = _join(_join(pp, "privateDnsZoneConfigs"), i)
-        if not isinstance(cfg, dict):
-            raise at.err(cp, "expected an object")
+    for cfg, cp in _objects(props, "privateDnsZoneConfigs", at, pp):
         cprops, cpp = _props(cfg, at, cp)
         zid = _str(cprops, "privateDnsZoneId", at, cpp)
         assert zid is not None
@@ -599,10 +588,7 @@ def parse_zone_group(obj: dict[str, Any], rid: str, at: _At) -> ZoneGroup:
 def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
     props, pp = _props(obj, at, "")
     cfgs = []
-    for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
-        cp = _join(_join(pp, "ipConfigurations"), i)
-        if not isinstance(c, dict):
-            raise at.err(cp, "expected an object")
+    for c, cp in _objects(props, "ipConfigurations", at, pp):
         cid = _str(c, "id", at, cp, required=False)
         name = _sub_name(c, cid)
         cprops, cpp = _props(c, at, cp)
@@ -699,14 +685,12 @@ def parse_zone_link(obj: dict[str, Any], rid: str, at: _At) -> ZoneLink:
 def parse_gateway(obj: dict[str, Any], rid: str, at: _At) -> Gateway:
     props, pp = _props(obj, at, "")
     vnet_id = None
-    for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
-        cp = _join(_join(pp, "ipConfigurations"), i)
-        if isinstance(c, dict):
-            cprops, cpp = _props(c, at, cp)
-            subnet = _ref(cprops, "subnet", at, cpp)
-            if subnet:
-                vnet_id = parent_id(subnet)
-                break
+    for c, cp in _objects(props, "ipConfigurations", at, pp):
+        cprops, cpp = _props(c, at, cp)
+        subnet = _ref(cprops, "subnet", at, cpp)
+        if subnet:
+            vnet_id = parent_id(subnet)
+            break
     sku = props.get("sku")
     return Gateway(
         id=rid,
@@ -732,10 +716,7 @@ def _parse_resolver_endpoint(direction: str) -> Callable[[dict[str, Any], str, _
         props, pp = _props(obj, at, "")
         subnet = _ref(props, "subnet", at, pp)
         ips = []
-        for i, c in enumerate(_list(props, "ipConfigurations", at, pp)):
-            cp = _join(_join(pp, "ipConfigurations"), i)
-            if not isinstance(c, dict):
-                raise at.err(cp, "expected an object")
+        for c, cp in _objects(props, "ipConfigurations", at, pp):
             subnet = subnet or _ref(c, "subnet", at, cp)
             ip = _opt_ip(c, "privateIpAddress", at, cp)
             if ip is not None:
