@@ -84,6 +84,12 @@ class TuiOptions:
     analyse: bool = True
     #: The loaded intent (netplan.intent.Intent), when the CLI was given one.
     intent: Any = None
+    #: ARM base URL for apply and the re-inventory after it (None = public Azure; the emulator in tests).
+    endpoint: str | None = None
+    #: CA bundle to trust for ``endpoint``.
+    ca_bundle: str | None = None
+    #: Seconds between polls of a long-running operation that sends no Retry-After (as the CLI's).
+    polling_interval: float = 5.0
 
 
 class VnetplanApp(App[int]):
@@ -107,6 +113,8 @@ class VnetplanApp(App[int]):
         self.overlaps_known = False
         self.graph: object | None = None
         self.changes: Any = None
+        #: The executor's plan of the running or last apply (netplan.live.apply.ApplyPlan).
+        self.apply_plan: Any = None
         self.sub_title = options.source
 
     # ------------------------------------------------------------------ set-up
@@ -224,7 +232,7 @@ class VnetplanApp(App[int]):
         if not get_current_worker().is_cancelled:
             self.post_message(m.WhatIfComputed(wi))
 
-    def save_plan(self, path: str) -> None:
+    def save_plan(self, path: str, quiet: bool = False) -> bool:
         """Write the plan as ``vnetplan plan --out`` does (the file ``vnetplan apply`` reads)."""
         import json
         from pathlib import Path
@@ -232,15 +240,144 @@ class VnetplanApp(App[int]):
         from netplan.errors import InputError
 
         if self.changes is None:
-            return
+            return False
         try:
             Path(path).write_text(json.dumps(self.changes.to_dict(), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             self.post_message(
                 m.WorkFailed(error_line(InputError(path, "", f"cannot write: {exc.strerror or exc}")))
             )
+            return False
+        if not quiet:
+            self.notify(f"plan {self.changes.plan_id} written to {path}", timeout=5)
+        return True
+
+    def save_intent(self, path: str) -> None:
+        """Write the intent the Plan tab works with as YAML (the file ``--intent`` and ``vnetplan plan`` read)."""
+        from pathlib import Path
+
+        import yaml
+
+        from netplan.errors import InputError
+
+        intent = self.options.intent
+        if intent is None:
             return
-        self.notify(f"plan {self.changes.plan_id} written to {path}", timeout=5)
+        text = yaml.safe_dump(dict(intent.source), sort_keys=False, allow_unicode=True)
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.post_message(
+                m.WorkFailed(error_line(InputError(path, "", f"cannot write: {exc.strerror or exc}")))
+            )
+            return
+        self.notify(f"intent written to {path}", timeout=5)
+
+    # ------------------------------------------------------------------ apply and verify
+
+    def request_apply(self, path: str) -> None:
+        """Save the plan to ``path``, then ask for confirmation; only a confirm starts the apply.
+
+        The plan file and its journal (``PATH.journal``) are what ``vnetplan apply PATH`` reads,
+        so an apply interrupted here can be finished or resumed from the shell.
+        """
+        from netplan.live.apply import plan_from_dict
+        from tui.applying import target_label
+        from tui.screens.confirm_apply import ConfirmApplyScreen
+
+        if self.changes is None or any(w.is_running for w in self.workers if w.group in ("apply", "verify")):
+            return
+        try:
+            plan = plan_from_dict(self.changes.to_dict(), path or "<plan>", self.estate)
+        except VnetplanError as exc:
+            self.post_message(m.WorkFailed(error_line(exc)))
+            return
+        if not self.save_plan(path, quiet=True):
+            return
+        journal = f"{path}.journal"
+
+        def confirmed(ok: bool | None) -> None:
+            if not ok:
+                self.post_message(m.ApplyLogged("apply cancelled at the confirmation: nothing was sent"))
+                self.notify("apply cancelled: nothing was sent", timeout=4)
+                return
+            self.apply_plan = plan
+            self.main.show_apply_started(plan, target_label(self.options.endpoint), journal)
+            self.apply_changes(plan, journal)
+
+        self.push_screen(ConfirmApplyScreen(plan, target_label(self.options.endpoint), journal), confirmed)
+
+    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
+    def apply_changes(self, plan: Any, journal_path: str) -> None:
+        from netplan.live.apply import ApplyOptions, ApplyResult, StepResult, apply_plan
+        from netplan.live.credentials import make_credential, redact
+        from netplan.live.journal import Journal
+        from tui.applying import ApplyCancelled, outcomes_after_cancel
+
+        worker = get_current_worker()
+        seen: dict[str, StepResult] = {}
+
+        def progress(result: StepResult, done: int, total: int) -> None:
+            seen[result.step.change_id] = result
+            self.post_message(m.ApplyProgressed(result, done, total))
+            # The executor calls this between changes: raising here starts no new change, and
+            # lets the ones in flight finish (a thread cannot be stopped mid-write, nor should it).
+            if worker.is_cancelled:
+                raise ApplyCancelled
+
+        def log(text: str) -> None:
+            self.post_message(m.ApplyLogged(redact(text)))
+
+        opts = ApplyOptions(
+            endpoint=self.options.endpoint,
+            ca_bundle=self.options.ca_bundle,
+            polling_interval=self.options.polling_interval,
+        )
+        try:
+            with Journal(journal_path, plan.plan_id) as journal:
+                result = apply_plan(plan, make_credential(), opts, journal, log, progress)
+        except ApplyCancelled:
+            results = outcomes_after_cancel(plan, seen, journal_path)
+            self.post_message(m.Applied(ApplyResult(plan.plan_id, results), cancelled=True))
+            return
+        self.post_message(m.Applied(result))
+
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    def verify_applied(self, plan: Any) -> None:
+        from netplan.live.credentials import redact
+        from tui.applying import verify_after_apply
+
+        results, fresh = verify_after_apply(
+            self.estate,
+            self.options.intent,
+            plan,
+            self.options.endpoint,
+            self.options.ca_bundle,
+            lambda text: self.post_message(m.ApplyLogged(redact(text))),
+        )
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.Verified(results, fresh))
+
+    def on_apply_progressed(self, message: m.ApplyProgressed) -> None:
+        self.main.show_apply_progress(message.result, message.done, message.total)
+
+    def on_apply_logged(self, message: m.ApplyLogged) -> None:
+        self.main.show_apply_log(message.text)
+
+    def on_applied(self, message: m.Applied) -> None:
+        result = message.result
+        self.main.show_applied(result, message.cancelled)
+        if result.error is not None:
+            # The same line `vnetplan apply` prints before exiting 2.
+            self.post_message(m.WorkFailed(error_line(result.error)))
+        elif message.cancelled:
+            self.notify("apply cancelled: no new change was started; the journal records what is done",
+                        severity="warning", timeout=6)  # fmt: skip
+        elif self.options.intent is not None and self.apply_plan is not None:
+            self.verify_applied(self.apply_plan)
+
+    def on_verified(self, message: m.Verified) -> None:
+        self.main.show_verification(message.results)
 
     def on_recommended(self, message: m.Recommended) -> None:
         self.main.show_recommendation(message.recommendation)

@@ -102,3 +102,38 @@ class WhatIfComputed(Message):
     """``netplan.whatif.what_if`` evaluated the current plan."""
 
     whatif: Any
+
+
+@dataclass
+class ApplyProgressed(Message):
+    """The apply executor finished one change (``result`` is its netplan.live.apply.StepResult)."""
+
+    result: Any
+    done: int
+    total: int
+
+
+@dataclass
+class ApplyLogged(Message):
+    """The apply executor or the verification said something worth a log line (token redacted)."""
+
+    text: str
+
+
+@dataclass
+class Applied(Message):
+    """An apply ended: ``result`` is the ApplyResult (or, when cancelled, the changes finished so far)."""
+
+    result: Any
+    #: True when the user cancelled: no new change was started after the ones in flight.
+    cancelled: bool = False
+
+
+@dataclass
+class Verified(Message):
+    """The estate was re-inventoried after apply and each connection verified on it."""
+
+    #: netplan.verify.ConnectionVerification per connection of the intent, in intent order.
+    results: list[Any]
+    #: the fresh Estate the verification ran on
+    estate: Any

@@ -14,7 +14,7 @@ import importlib
 from pathlib import Path
 
 from netplan.commands._common import add_estate_args, load
-from netplan.errors import UsageError
+from netplan.errors import InputError, UsageError
 
 
 def default_estate_path() -> Path:
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "tui", help="explore the estate in the terminal UI (default: the bundled sample estate)",
         description="Open the terminal UI: estate tree with problem badges, VNet details, topology, "
-                    "simulated DNS answers and the app-domain matrix, overlaps, audit findings, and planning a connection (recommendation, changes, what-if). Exit 0 on quit, 2 when the estate or intent cannot be read.",
+                    "simulated DNS answers and the app-domain matrix, overlaps, audit findings, and planning a connection (recommendation, changes, what-if, apply after a confirmation naming the subscriptions, then verification on a fresh inventory). Credentials for apply as for inventory (VNETPLAN_ACCESS_TOKEN or DefaultAzureCredential). Exit 0 on quit, 2 when the estate, intent or CA bundle cannot be read.",
     )  # fmt: skip
     add_estate_args(p, required=False)
     p.add_argument(
@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--app-domain", default=None, metavar="DOMAIN",
                    help="app domain for the DNS matrix (default azure.mendixapps.io)")  # fmt: skip
     p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (default dark)")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="ARM base URL for apply and the re-inventory after it (sovereign clouds, the test emulator)")  # fmt: skip
+    p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to trust for --endpoint")
     p.set_defaults(func=run)
 
 
@@ -52,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
         sample_intent = sample.with_name("mendix-intent.yaml")
         if args.intent is None and sample_intent.is_file():
             args.intent = str(sample_intent)
+    if args.ca_bundle and not args.endpoint:
+        raise UsageError("--ca-bundle is for --endpoint; give the ARM endpoint it belongs to")
+    if args.endpoint and not args.endpoint.startswith("https://"):
+        # The bearer token goes with every request: never over plain HTTP.
+        raise UsageError(f"--endpoint must be an https:// URL, not {args.endpoint!r}")
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        raise InputError(args.ca_bundle, "", "no such file (--ca-bundle)")
     estate = load(args)
     intent = None
     if args.intent:
@@ -66,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         or (intent.provider.app_domain if intent is not None else tui_app.DEFAULT_APP_DOMAIN),
         intent=intent,
         theme="textual-light" if args.theme == "light" else "textual-dark",
+        endpoint=args.endpoint,
+        ca_bundle=args.ca_bundle,
     )
     app = tui_app.create_app(estate, options)
     app.run()

@@ -227,6 +227,12 @@ class MainScreen(Screen[None]):
     def on_plan_panel_save_requested(self, message: Any) -> None:
         self.app.save_plan(message.path)  # type: ignore[attr-defined]
 
+    def on_plan_panel_save_intent_requested(self, message: Any) -> None:
+        self.app.save_intent(message.path)  # type: ignore[attr-defined]
+
+    def on_plan_panel_apply_requested(self, message: Any) -> None:
+        self.app.request_apply(message.path)  # type: ignore[attr-defined]
+
     def _plan_panel(self) -> Any:
         from tui.widgets.tabs.plan import PlanPanel
 
@@ -240,6 +246,21 @@ class MainScreen(Screen[None]):
 
     def show_whatif(self, wi: Any) -> None:
         self._plan_panel().show_whatif(wi)
+
+    def show_apply_started(self, plan: Any, target: str, journal: str) -> None:
+        self._plan_panel().show_apply_started(plan, target, journal)
+
+    def show_apply_progress(self, result: Any, done: int, total: int) -> None:
+        self._plan_panel().show_apply_progress(result, done, total)
+
+    def show_apply_log(self, text: str) -> None:
+        self._plan_panel().show_apply_log(text)
+
+    def show_applied(self, result: Any, cancelled: bool) -> None:
+        self._plan_panel().show_applied(result, cancelled)
+
+    def show_verification(self, results: list[Any]) -> None:
+        self._plan_panel().show_verification(results)
 
     def show_findings(self, report: Any) -> None:
         if self.findings_tab:

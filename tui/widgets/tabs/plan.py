@@ -7,7 +7,11 @@ With an intent (``--intent``): "Plan" runs :func:`netplan.plan.make_plan` and li
 changes (the highlighted change's REST body, as a diff against the current resource when it is an
 update); "What-if" runs :func:`netplan.whatif.what_if` and shows, per connection, the verification
 before and after; "Save plan" writes the same JSON file as ``vnetplan plan --out`` (for
-``vnetplan apply``). Applying from the TUI is not there yet.
+``vnetplan apply``); "Save intent" writes the intent as YAML. "Apply…" saves the plan, asks for
+confirmation in a modal (:mod:`tui.screens.confirm_apply`), and then shows one row per change
+whose status follows the executor (pending → done / already / failed / stale / refused /
+not-run), a log, and, once every change is in place, the verification of each connection on a
+fresh inventory: PASS, FAIL or UNKNOWN with the reasons.
 """
 
 from __future__ import annotations
@@ -21,12 +25,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Log, Select, Static
 
 from netplan.ids import short_id
 
 USE_CASES = ("expose-apps", "internal-service", "database")
 RESULT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "UNKNOWN": "bold yellow"}
+#: How each executor outcome reads in the progress table (netplan.live.apply.Outcome values).
+OUTCOME_STYLE = {
+    "done": "green", "already": "green", "would-write": "cyan", "stale": "bold red",
+    "refused": "bold red", "failed": "bold red", "not-run": "yellow",
+}  # fmt: skip
 
 
 def render_recommendation(rec: Any) -> Text:
@@ -80,6 +89,30 @@ def change_body(change: Any) -> Text:
     return head
 
 
+def render_verification(results: list[Any]) -> Text:
+    """Each connection's verdict on the fresh inventory, with the reasons (as ``vnetplan verify``)."""
+    from netplan.verify import combine
+
+    out = Text("Verification after apply (fresh inventory)\n", style="bold")
+    for r in results:
+        out.append(f"{short_id(r.consumer_vnet_id)} ({r.method.value}): ")
+        out.append(r.result.value, style=RESULT_STYLE.get(r.result.value, ""))
+        out.append("\n")
+        for reason in r.reasons:
+            out.append(f"    {reason}\n", style="dim")
+        for check in r.checks:
+            out.append(f"    {check.name}: ")
+            out.append(check.result.value, style=RESULT_STYLE.get(check.result.value, ""))
+            expected = f" (expected {', '.join(check.expected)})" if check.expected else ""
+            out.append(expected + "\n")
+            for reason in check.reasons:
+                out.append(f"      {reason}\n", style="dim")
+    overall = combine([r.result for r in results]).value
+    out.append("Overall: ", style="bold")
+    out.append(overall + "\n", style=RESULT_STYLE.get(overall, ""))
+    return out
+
+
 def render_whatif(wi: Any) -> Text:
     out = Text("What-if: verification before → after\n", style="bold")
     for o in wi.outcomes:
@@ -123,6 +156,18 @@ class PlanPanel(VerticalScroll):
 
         path: str
 
+    @dataclass
+    class SaveIntentRequested(Message):
+        """Write the loaded intent to ``path`` (YAML)."""
+
+        path: str
+
+    @dataclass
+    class ApplyRequested(Message):
+        """Save the plan to ``path`` and apply it after confirmation (journal ``path.journal``)."""
+
+        path: str
+
     def __init__(self, provider: str, has_intent: bool, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.provider = provider
@@ -144,10 +189,18 @@ class PlanPanel(VerticalScroll):
                 yield Button("What-if", id="plan-whatif", disabled=True)
                 yield Input(value="plan.json", id="plan-path")
                 yield Button("Save plan", id="plan-save", disabled=True)
+            with Horizontal(classes="plan-row"):
+                yield Button("Apply…", id="plan-apply", variant="warning", disabled=True)
+                yield Input(value="intent.yaml", id="plan-intent-path")
+                yield Button("Save intent", id="plan-save-intent")
             yield Static("", id="plan-summary")
             yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="plan-body")
             yield Static("", id="plan-whatif-result")
+            yield Static("", id="apply-status")
+            yield DataTable(id="apply-table", cursor_type="row", zebra_stripes=True)
+            yield Log(id="apply-log", max_lines=2000)
+            yield Static("", id="verify-result")
         else:
             yield Static(
                 Text(
@@ -171,6 +224,10 @@ class PlanPanel(VerticalScroll):
             self.post_message(self.WhatIfRequested())
         elif event.button.id == "plan-save":
             self.post_message(self.SaveRequested(self.query_one("#plan-path", Input).value.strip()))
+        elif event.button.id == "plan-save-intent":
+            self.post_message(self.SaveIntentRequested(self.query_one("#plan-intent-path", Input).value.strip()))
+        elif event.button.id == "plan-apply":
+            self.post_message(self.ApplyRequested(self.query_one("#plan-path", Input).value.strip()))
 
     # ------------------------------------------------------------------ attributes down
 
@@ -202,12 +259,76 @@ class PlanPanel(VerticalScroll):
             )
         self.query_one("#plan-whatif", Button).disabled = False
         self.query_one("#plan-save", Button).disabled = False
+        # An empty plan has nothing to apply.
+        self.query_one("#plan-apply", Button).disabled = cs.empty
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        if event.data_table.id != "plan-table":
+            return  # the apply table's rows are keyed by change id and have no body view
         i = int(str(event.row_key.value))
         if 0 <= i < len(self._changes):
             self.query_one("#plan-body", Static).update(change_body(self._changes[i]))
 
     def show_whatif(self, wi: Any) -> None:
         self.query_one("#plan-whatif-result", Static).update(render_whatif(wi))
+
+    # ------------------------------------------------------------------ apply and verify
+
+    def show_apply_started(self, plan: Any, target: str, journal: str) -> None:
+        self.query_one("#plan-apply", Button).disabled = True
+        self.query_one("#apply-status", Static).update(
+            Text(f"Applying plan {plan.plan_id} to {target}: 0/{len(plan.steps)} (Escape cancels; "
+                 f"journal {journal})", style="bold")
+        )  # fmt: skip
+        table = self.query_one("#apply-table", DataTable)
+        table.clear(columns=True)
+        for col in ("#", "action", "type", "resource", "status", "note"):
+            table.add_column(col, key=col)
+        for i, step in enumerate(plan.steps, 1):
+            table.add_row(str(i), step.action.value, step.type.rsplit("/", 1)[-1], short_id(step.resource_id),
+                          Text("pending", style="dim"), "", key=step.change_id)  # fmt: skip
+        self.query_one("#verify-result", Static).update("")
+        self.query_one("#apply-log", Log).clear()
+
+    def _set_row(self, result: Any) -> None:
+        table = self.query_one("#apply-table", DataTable)
+        outcome = result.outcome.value
+        status = Text(outcome, style=OUTCOME_STYLE.get(outcome, ""))
+        if result.message and outcome in ("not-run", "failed") and "in flight" in result.message:
+            status = Text("in flight", style="yellow")
+        table.update_cell(result.step.change_id, "status", status)
+        table.update_cell(result.step.change_id, "note", result.message[:160])
+
+    def show_apply_progress(self, result: Any, done: int, total: int) -> None:
+        self._set_row(result)
+        self.query_one("#apply-status", Static).update(
+            Text(f"Applying: {done}/{total} change(s) finished (Escape cancels)", style="bold")
+        )
+        self.show_apply_log(f"[{done}/{total}] {result.step.action.value} {short_id(result.step.resource_id)}: "
+                            f"{result.outcome.value}")  # fmt: skip
+
+    def show_apply_log(self, text: str) -> None:
+        self.query_one("#apply-log", Log).write_line(text)
+
+    def show_applied(self, result: Any, cancelled: bool) -> None:
+        for r in result.results:
+            self._set_row(r)
+        n = len(result.results)
+        done = sum(1 for r in result.results if r.outcome.value == "done")
+        already = sum(1 for r in result.results if r.outcome.value == "already")
+        if cancelled:
+            text = Text(f"Cancelled: {done} change(s) written, {already} already in place, of {n}; "
+                        "no new change was started. Re-run Apply (or vnetplan apply) to finish.", style="bold yellow")  # fmt: skip
+        elif result.error is not None:
+            text = Text(f"Apply stopped: {done} written, {already} already in place, of {n}. "
+                        f"{result.error}", style="bold red")  # fmt: skip
+        else:
+            text = Text(f"Applied: {done} change(s) written, {already} already in place, in {result.seconds:.1f}s. "
+                        "Verifying on a fresh inventory…", style="bold green")  # fmt: skip
+        self.query_one("#apply-status", Static).update(text)
+        self.show_apply_log(text.plain)
+        self.query_one("#plan-apply", Button).disabled = False
+
+    def show_verification(self, results: list[Any]) -> None:
+        self.query_one("#verify-result", Static).update(render_verification(results))

@@ -1,0 +1,259 @@
+"""Plan -> apply -> verify from the TUI, against the ARM emulator (real SDK clients, HTTPS on loopback).
+
+The clean sample estate is served by the emulator; the TUI opens the same snapshot with the clean
+sample intent, plans, and applies through the confirmation modal. What a user relies on: nothing
+is sent before an explicit confirm (cancelling sends not even a read), the modal names the
+subscriptions touched, each change's row follows the executor, the result is verified on a fresh
+inventory per connection, Escape stops an apply between changes (the journal says what is done),
+and a failure is the CLI's one line in a notification.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Button, DataTable, Input, Log
+
+from netplan.estate import Estate
+from netplan.ids import parse_id
+from netplan.intent import Intent, load_intent
+from netplan.loader import load_estate
+from tests.emulator import Emulator, FaultConfig
+from tests.tui.test_pilot import Recorder, settle, static_text
+from tui import messages as m
+from tui.app import TuiOptions, VnetplanApp, create_app
+from tui.screens.confirm_apply import ConfirmApplyScreen, subscriptions_touched
+
+ROOT = Path(__file__).resolve().parents[2]
+ESTATE = ROOT / "samples" / "clean-estate.json"
+INTENT = ROOT / "samples" / "clean-intent.yaml"
+SIZE = (160, 60)
+FAKE_TOKEN = "tui-apply-test-token-not-a-secret"
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VNETPLAN_ACCESS_TOKEN", FAKE_TOKEN)
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    faults = FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)
+    with Emulator(str(ESTATE), faults=faults) as e:
+        yield e
+
+
+@pytest.fixture
+def sample() -> tuple[Estate, Intent]:
+    estate = load_estate([ESTATE])
+    return estate, load_intent(INTENT, estate)
+
+
+def make(sample: tuple[Estate, Intent], emu: Emulator) -> VnetplanApp:
+    estate, intent = sample
+    options = TuiOptions(source="clean sample", intent=intent, app_domain=intent.provider.app_domain,
+                         endpoint=emu.url, ca_bundle=emu.ca_path, polling_interval=0, analyse=False)  # fmt: skip
+    return create_app(estate, options)
+
+
+async def until(pilot: Any, cond: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Let the app run until ``cond`` holds (workers post from threads; the pilot must yield)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.05)
+
+
+async def plan_and_open_modal(app: VnetplanApp, pilot: Any, rec: Recorder, plan_path: Path) -> Any:
+    await settle(app, pilot)
+    await pilot.press("6")
+    await pilot.pause()
+    assert app.screen.query_one("#plan-apply", Button).disabled  # nothing to apply before a plan
+    await pilot.click("#plan-make")
+    await settle(app, pilot)
+    (planned,) = rec.of(m.Planned)
+    app.screen.query_one("#plan-path", Input).value = str(plan_path)
+    await pilot.click("#plan-apply")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmApplyScreen))
+    return planned.changes
+
+
+def rows(table: DataTable[Any]) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_plan_apply_verify_on_the_clean_sample(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
+) -> None:
+    rec = Recorder()
+    app = make(sample, emu)
+    plan_path = tmp_path / "plan.json"
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        changes = await plan_and_open_modal(app, pilot, rec, plan_path)
+        n = len(changes.changes)
+        assert n == 10
+        # The modal: every change, the subscriptions, the emulator as target; nothing sent yet.
+        modal = app.screen
+        summary = static_text(app, "#confirm-summary")
+        subs = {parse_id(c.id).subscription for c in changes.changes}
+        assert f"{n} change(s)" in summary and emu.url in summary
+        for sub in subs:
+            assert sub in summary
+        assert f"{n} write(s)" in summary  # the clean sample is one subscription
+        assert modal.query_one("#confirm-table", DataTable).row_count == n
+        assert plan_path.is_file()  # saved first: `vnetplan apply` can resume from the shell
+        assert emu.stats.writes == 0
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: bool(rec.of(m.Verified)) or bool(rec.of(m.WorkFailed)))
+        assert not rec.of(m.WorkFailed), rec.of(m.WorkFailed)[0].text
+
+        progressed = rec.of(m.ApplyProgressed)
+        assert [p.done for p in progressed] == list(range(1, n + 1)) and {p.total for p in progressed} == {n}
+        (applied,) = rec.of(m.Applied)
+        assert applied.result.ok and not applied.cancelled
+        assert emu.stats.writes >= n
+        live = {r["id"].lower() for r in emu.resources()["resources"]}
+        for c in changes.changes:
+            if "/virtualnetworkpeerings/" not in c.id.lower():  # peerings live inside their VNet
+                assert c.id.lower() in live, c.id
+        table = app.main.query_one("#apply-table", DataTable)
+        assert [r[4] for r in rows(table)] == ["done"] * n
+        assert "Applied: 10 change(s) written" in static_text(app, "#apply-status")
+        assert any("[10/10]" in line for line in app.main.query_one("#apply-log", Log).lines)
+
+        (verified,) = rec.of(m.Verified)
+        intent = sample[1]
+        assert [r.consumer_vnet_id.lower() for r in verified.results] == [
+            c.consumer_vnet_id.lower() for c in intent.connections
+        ]
+        assert [r.result.value for r in verified.results] == ["PASS", "PASS"]
+        # spoke-a asked for peering; spoke-c was 'auto' and the plan chose Private Link.
+        assert [r.method.value for r in verified.results] == ["peering", "private-link"]
+        shown = static_text(app, "#verify-result")
+        assert "rg-spoke-a/vnet-spoke-a (peering): PASS" in shown
+        assert "rg-spoke-c/vnet-spoke-c (private-link): PASS" in shown and "Overall: PASS" in shown
+        # The token never reaches the screen.
+        assert FAKE_TOKEN not in "\n".join(app.main.query_one("#apply-log", Log).lines)
+
+
+@pytest.mark.parametrize("how", ["escape", "click-cancel", "enter-on-focused-cancel"])
+async def test_cancelling_at_the_confirmation_sends_nothing(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path, how: str
+) -> None:
+    rec = Recorder()
+    app = make(sample, emu)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        if how == "escape":
+            await pilot.press("escape")
+        elif how == "click-cancel":
+            await pilot.click("#confirm-cancel")
+        else:
+            await pilot.press("enter")  # the focus starts on Cancel: a habitual Enter applies nothing
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmApplyScreen))
+        await settle(app, pilot)
+        assert emu.stats.writes == 0 and emu.stats.requests == 0
+        assert not rec.of(m.Applied) and not rec.of(m.ApplyProgressed)
+        assert any("nothing was sent" in x.text for x in rec.of(m.ApplyLogged))
+        assert not (tmp_path / "plan.json.journal").exists()
+
+
+async def test_keyboard_confirm_tab_to_apply_then_enter(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
+) -> None:
+    rec = Recorder()
+    app = make(sample, emu)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#confirm-apply", Button)
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(rec.of(m.Applied)))
+        assert rec.of(m.Applied)[0].result.ok and emu.stats.writes >= 10
+
+
+async def test_escape_during_apply_stops_between_changes_and_the_rows_say_what_is_done(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
+) -> None:
+    rec = Recorder()
+    app = make(sample, emu)
+    # Slow writes so that the user's Escape lands while changes are still waiting to start.
+    emu.set_faults(latency_ms=400, methods=["PUT"])
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: bool(rec.of(m.ApplyProgressed)))
+        await pilot.press("escape")
+        await until(pilot, lambda: bool(rec.of(m.Applied)))
+        (applied,) = rec.of(m.Applied)
+        assert applied.cancelled
+        outcomes = [r.outcome.value for r in applied.result.results]
+        written = sum(1 for o in outcomes if o == "done")
+        assert 0 < written < 10 and "not-run" in outcomes
+        # Every write the emulator took is a change the rows call done (nothing hidden, nothing invented).
+        puts = sum(n for k, n in emu.stats.by_kind.items() if k.startswith("PUT"))
+        assert puts == written
+        assert "Cancelled:" in static_text(app, "#apply-status")
+        await settle(app, pilot)
+        assert not rec.of(m.Verified)  # a partial apply is not verified as if it were complete
+
+
+async def test_a_stale_plan_is_the_cli_error_line_in_a_notification(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
+) -> None:
+    rec = Recorder()
+    app = make(sample, emu)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        # Someone grows spoke-a's address space after the plan was made (P4: the peering would be
+        # planned on a stale space).
+        snap = emu.resources()
+        for r in snap["resources"]:
+            if r["id"].lower().endswith("/virtualnetworks/vnet-spoke-a"):
+                r["properties"]["addressSpace"]["addressPrefixes"].append("10.99.0.0/24")
+        emu.load(snap)
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: bool(rec.of(m.Applied)))
+        await settle(app, pilot)
+        (failed,) = rec.of(m.WorkFailed)
+        assert failed.text.startswith("vnetplan: error: ") and "\n" not in failed.text
+        assert "vnet-spoke-a changed since the plan was made" in failed.text and "re-plan" in failed.text
+        assert "Traceback" not in failed.text
+        statuses = [r[4] for r in rows(app.main.query_one("#apply-table", DataTable))]
+        assert "stale" in statuses
+        assert not rec.of(m.Verified)
+
+
+def test_subscriptions_touched_names_the_remote_vnet_of_a_peering(sample: tuple[Estate, Intent]) -> None:
+    """P7: a peering needs peer/action on the remote VNet, whose subscription may be someone else's."""
+    from netplan.live.apply import Action, Step
+
+    local = "/subscriptions/aaaa/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a"
+    remote = "/subscriptions/bbbb/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-b"
+    step = Step("c1", Action.CREATE, "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+                f"{local}/virtualNetworkPeerings/a-to-b", {"properties": {"remoteVirtualNetwork": {"id": remote}}})  # fmt: skip
+    assert subscriptions_touched([step]) == {"aaaa": ["1 write(s)"], "bbbb": ["peer/action on rg-b/vnet-b"]}
+
+
+async def test_save_intent_writes_yaml_that_loads_back(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
+) -> None:
+    app = make(sample, emu)
+    out = tmp_path / "saved-intent.yaml"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("6")
+        await pilot.pause()
+        app.screen.query_one("#plan-intent-path", Input).value = str(out)
+        await pilot.click("#plan-save-intent")
+        await pilot.pause()
+    again = load_intent(out, sample[0])
+    assert again.provider == sample[1].provider
+    assert [(c.consumer_vnet_id, c.method) for c in again.connections] == [
+        (c.consumer_vnet_id, c.method) for c in sample[1].connections
+    ]

@@ -1,0 +1,105 @@
+"""The apply confirmation: what will be written, where, and in which subscriptions, before anything is sent.
+
+A modal over the main screen. It lists every change of the plan (action, type, resource), the
+subscriptions the writes land in and the ones whose VNets a peering needs ``peer/action`` on (P7:
+possibly another team's subscription), the target (public Azure or the ``--endpoint`` given) and
+the journal file. It dismisses with ``True`` only on an explicit confirm: the "Apply" button,
+clicked or pressed from the keyboard (Tab to it, Enter). Cancel has the focus when it opens, so an
+Enter typed by habit cancels; Escape and ``n`` cancel too. The promise: nothing is sent to Azure
+unless this screen returned ``True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Static
+
+from netplan.ids import parse_id, short_id
+
+T_PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
+
+
+def subscriptions_touched(steps: Iterable[Any]) -> dict[str, list[str]]:
+    """Subscription -> what the plan does there (``N write(s)``, ``peer/action on rg/vnet``).
+
+    ``steps`` are :class:`netplan.live.apply.Step`. A peering's remote VNet is touched too: Azure
+    checks ``virtualNetworks/peer/action`` on it (P7), so its owner must know before the apply.
+    """
+    writes: dict[str, int] = {}
+    peers: dict[str, list[str]] = {}
+    for s in steps:
+        sub = parse_id(s.resource_id).subscription
+        if sub:
+            writes[sub] = writes.get(sub, 0) + 1
+        if s.type.lower() == T_PEERING and s.body is not None:
+            remote = str(((s.body.get("properties") or {}).get("remoteVirtualNetwork") or {}).get("id") or "")
+            rsub = parse_id(remote).subscription if remote else ""
+            if rsub:
+                peers.setdefault(rsub, [])
+                if short_id(remote) not in peers[rsub]:
+                    peers[rsub].append(short_id(remote))
+    out: dict[str, list[str]] = {}
+    for sub in sorted({*writes, *peers}):
+        what = [f"{writes[sub]} write(s)"] if sub in writes else []
+        what.extend(f"peer/action on {v}" for v in peers.get(sub, []))
+        out[sub] = what
+    return out
+
+
+class ConfirmApplyScreen(ModalScreen[bool]):
+    """Dismisses with True (apply) or False (cancel)."""
+
+    BINDINGS = [
+        Binding("escape,n", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, plan: Any, target: str, journal: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.target = target
+        self.journal = journal
+
+    def compose(self) -> ComposeResult:
+        steps = list(self.plan.steps)
+        subs = subscriptions_touched(steps)
+        head = Text(f"Apply plan {self.plan.plan_id}: {len(steps)} change(s)\n", style="bold")
+        head.append(f"Target: {self.target}\n")
+        head.append(f"Journal: {self.journal}\n", style="dim")
+        head.append(f"Subscriptions touched ({len(subs)}):\n", style="bold")
+        for sub, what in subs.items():
+            head.append(f"  {sub}: {', '.join(what)}\n")
+        with Vertical(id="confirm-box"):
+            yield Static(head, id="confirm-summary")
+            yield DataTable(id="confirm-table", cursor_type="row", zebra_stripes=True, show_cursor=False)
+            yield Static(
+                Text("Nothing has been sent yet. Changes already in place are skipped; "
+                     "one changed since the plan was made stops the run.", style="dim"),
+                id="confirm-note",
+            )  # fmt: skip
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Cancel", id="confirm-cancel")
+                yield Button(f"Apply {len(steps)} change(s)", id="confirm-apply", variant="error")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#confirm-table", DataTable)
+        for col in ("#", "action", "type", "resource", "subscription"):
+            table.add_column(col, key=col)
+        for i, s in enumerate(self.plan.steps, 1):
+            table.add_row(str(i), s.action.value, s.type.rsplit("/", 1)[-1], short_id(s.resource_id),
+                          parse_id(s.resource_id).subscription)  # fmt: skip
+        # Cancel first: an Enter typed by habit must not apply.
+        self.query_one("#confirm-cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-apply")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
