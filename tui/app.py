@@ -391,7 +391,10 @@ class VnetplanApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            self.post_message(m.WorkFailed(error_line(event.worker.error)))
+            line = error_line(event.worker.error)
+            self.post_message(m.WorkFailed(line))
+            if event.worker.group == "verify":
+                self.main.show_verification_failed(line)
 
     # ------------------------------------------------------------------ messages up, attributes down
 
@@ -443,6 +446,16 @@ class VnetplanApp(App[int]):
     def action_show_tab(self, tab: str) -> None:
         self.main.show_tab(tab)
 
+    def action_apply_plan(self) -> None:
+        """The palette's "Apply the plan": the same path as the Plan tab's Apply button."""
+        from textual.widgets import Input
+
+        self.main.show_tab("plan")
+        if self.changes is None or self.changes.empty:
+            self.notify("Nothing to apply yet: make the plan first (Plan (intent)).", severity="warning")
+            return
+        self.request_apply(self.main.query_one("#plan-path", Input).value.strip())
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if not isinstance(screen, MainScreen):
@@ -463,6 +476,9 @@ class VnetplanApp(App[int]):
         if screen.plan_tab:
             yield SystemCommand("Plan a connection", "Recommendation for the selected VNet; plan and what-if of the intent",
                                 lambda: self.action_show_tab("plan"))  # fmt: skip
+            if self.options.intent is not None:
+                yield SystemCommand("Apply the plan", "Confirm the changes and subscriptions, apply, then verify",
+                                    self.action_apply_plan)  # fmt: skip
         yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
                             self.action_toggle_theme)  # fmt: skip
         yield SystemCommand(

@@ -121,8 +121,9 @@ async def test_plan_apply_verify_on_the_clean_sample(
             if "/virtualnetworkpeerings/" not in c.id.lower():  # peerings live inside their VNet
                 assert c.id.lower() in live, c.id
         table = app.main.query_one("#apply-table", DataTable)
-        assert [r[4] for r in rows(table)] == ["done"] * n
-        assert "Applied: 10 change(s) written" in static_text(app, "#apply-status")
+        assert [r[1] for r in rows(table)] == ["done"] * n
+        status = static_text(app, "#apply-status")
+        assert "Applied: 10 change(s) written" in status and "Verified: PASS" in status
         assert any("[10/10]" in line for line in app.main.query_one("#apply-log", Log).lines)
 
         (verified,) = rec.of(m.Verified)
@@ -224,7 +225,7 @@ async def test_a_stale_plan_is_the_cli_error_line_in_a_notification(
         assert failed.text.startswith("vnetplan: error: ") and "\n" not in failed.text
         assert "vnet-spoke-a changed since the plan was made" in failed.text and "re-plan" in failed.text
         assert "Traceback" not in failed.text
-        statuses = [r[4] for r in rows(app.main.query_one("#apply-table", DataTable))]
+        statuses = [r[1] for r in rows(app.main.query_one("#apply-table", DataTable))]
         assert "stale" in statuses
         assert not rec.of(m.Verified)
 
@@ -257,3 +258,50 @@ async def test_save_intent_writes_yaml_that_loads_back(
     assert [(c.consumer_vnet_id, c.method) for c in again.connections] == [
         (c.consumer_vnet_id, c.method) for c in sample[1].connections
     ]
+
+
+async def test_a_verification_that_cannot_read_azure_says_not_verified_never_pass(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netplan.live import inventory
+    from netplan.live.inventory import LiveError
+
+    def unreadable(*_a: Any, **_k: Any) -> Any:
+        raise LiveError("could not read privateDnsZones in /subscriptions/x: HTTP 503")
+
+    monkeypatch.setattr(inventory, "take_inventory", unreadable)
+    rec = Recorder()
+    app = make(sample, emu)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: bool(rec.of(m.WorkFailed)))
+        await settle(app, pilot)
+        assert rec.of(m.Applied)[0].result.ok
+        (failed,) = rec.of(m.WorkFailed)
+        assert failed.text == "vnetplan: error: could not read privateDnsZones in /subscriptions/x: HTTP 503"
+        assert not rec.of(m.Verified)
+        shown = static_text(app, "#verify-result")
+        assert shown.startswith("Not verified: vnetplan: error: could not read") and "PASS" not in shown
+
+
+async def test_palette_apply_asks_for_a_plan_first_then_opens_the_same_confirmation(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
+) -> None:
+    rec = Recorder()
+    app = make(sample, emu)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await settle(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.main)]
+        assert "Apply the plan" in titles
+        app.action_apply_plan()
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmApplyScreen)  # no plan yet: nothing to confirm
+        await pilot.click("#plan-make")
+        await settle(app, pilot)
+        app.screen.query_one("#plan-path", Input).value = str(tmp_path / "plan.json")
+        app.action_apply_plan()
+        await until(pilot, lambda: isinstance(app.screen, ConfirmApplyScreen))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert emu.stats.requests == 0

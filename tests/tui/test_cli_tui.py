@@ -56,3 +56,47 @@ def test_bad_intent_exits_2_naming_the_file(tmp_path: Path, capsys: pytest.Captu
     assert main(["tui", "--estate", str(root / "samples" / "mendix-estate.json"), "--intent", str(bad)]) == 2
     (line,) = [x for x in capsys.readouterr().err.strip().splitlines() if x.startswith("vnetplan: error")]
     assert "intent.yaml" in line
+
+
+def test_ca_bundle_without_endpoint_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tui", "--ca-bundle", "ca.pem"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("vnetplan: error: ") and "--endpoint" in line
+
+
+def test_plain_http_endpoint_is_refused_the_token_never_travels_in_clear(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tui", "--endpoint", "http://127.0.0.1:8080"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "https://" in line and "http://127.0.0.1:8080" in line
+
+
+def test_missing_ca_bundle_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-ca.pem"
+    assert main(["tui", "--endpoint", "https://127.0.0.1:1", "--ca-bundle", str(missing)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"vnetplan: error: {missing}") and "no such file" in line
+
+
+def test_endpoint_and_ca_bundle_reach_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.app
+
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    seen: dict[str, object] = {}
+
+    class NotRun:
+        return_code = 0
+
+        def run(self) -> None:
+            seen["ran"] = True
+
+    def fake_create_app(estate: object, options: tui.app.TuiOptions) -> NotRun:
+        seen["options"] = options
+        return NotRun()
+
+    monkeypatch.setattr(tui.app, "create_app", fake_create_app)
+    assert main(["tui", "--endpoint", "https://127.0.0.1:8443", "--ca-bundle", str(ca)]) == 0
+    options = seen["options"]
+    assert isinstance(options, tui.app.TuiOptions) and seen["ran"]
+    assert options.endpoint == "https://127.0.0.1:8443" and options.ca_bundle == str(ca)
+    assert options.intent is not None  # the bundled sample's intent: the Plan tab can apply

@@ -25,7 +25,10 @@ matrix (PASS resolves privately, FAIL does not, UNKNOWN cannot be known from the
 **Overlaps** (when the overlap analysis is installed), grouped by severity — Enter jumps to the VNet;
 **Findings** (key 5), the audit rules' FAIL and UNKNOWN findings with rationale and remediation;
 **Plan** (key 6), the recommendation for the selected VNet, and with an intent the plan, each
-change's REST body, the what-if and "Save plan" (the file `vnetplan apply` reads).
+change's REST body, the what-if, "Save plan" (the file `vnetplan apply` reads), "Save intent", and
+"Apply…": a confirmation naming the changes and the subscriptions touched, then per-change
+progress and a log (Escape stops between changes), then each connection verified on a fresh
+inventory (PASS, FAIL or UNKNOWN with the reasons).
 
 | key | action |
 |---|---|

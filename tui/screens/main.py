@@ -262,6 +262,9 @@ class MainScreen(Screen[None]):
     def show_verification(self, results: list[Any]) -> None:
         self._plan_panel().show_verification(results)
 
+    def show_verification_failed(self, line: str) -> None:
+        self._plan_panel().show_verification_failed(line)
+
     def show_findings(self, report: Any) -> None:
         if self.findings_tab:
             from tui.widgets.tabs.findings import FindingsView

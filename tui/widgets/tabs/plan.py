@@ -101,10 +101,10 @@ def render_verification(results: list[Any]) -> Text:
         for reason in r.reasons:
             out.append(f"    {reason}\n", style="dim")
         for check in r.checks:
-            out.append(f"    {check.name}: ")
+            out.append("    ")
             out.append(check.result.value, style=RESULT_STYLE.get(check.result.value, ""))
             expected = f" (expected {', '.join(check.expected)})" if check.expected else ""
-            out.append(expected + "\n")
+            out.append(f" {check.name}{expected}\n")
             for reason in check.reasons:
                 out.append(f"      {reason}\n", style="dim")
     overall = combine([r.result for r in results]).value
@@ -283,11 +283,12 @@ class PlanPanel(VerticalScroll):
         )  # fmt: skip
         table = self.query_one("#apply-table", DataTable)
         table.clear(columns=True)
-        for col in ("#", "action", "type", "resource", "status", "note"):
+        # Status first: it is what changes, and it must stay visible on a narrow terminal.
+        for col in ("#", "status", "action", "type", "resource", "note"):
             table.add_column(col, key=col)
         for i, step in enumerate(plan.steps, 1):
-            table.add_row(str(i), step.action.value, step.type.rsplit("/", 1)[-1], short_id(step.resource_id),
-                          Text("pending", style="dim"), "", key=step.change_id)  # fmt: skip
+            table.add_row(str(i), Text("pending", style="dim"), step.action.value, step.type.rsplit("/", 1)[-1],
+                          short_id(step.resource_id), "", key=step.change_id)  # fmt: skip
         self.query_one("#verify-result", Static).update("")
         self.query_one("#apply-log", Log).clear()
 
@@ -331,4 +332,19 @@ class PlanPanel(VerticalScroll):
         self.query_one("#plan-apply", Button).disabled = False
 
     def show_verification(self, results: list[Any]) -> None:
+        from netplan.verify import combine
+
         self.query_one("#verify-result", Static).update(render_verification(results))
+        overall = combine([r.result for r in results]).value
+        status = self.query_one("#apply-status", Static)
+        text = Text(str(status.content).replace(" Verifying on a fresh inventory…", ""), style="bold")
+        text.append(" Verified: ")
+        text.append(overall, style=RESULT_STYLE.get(overall, ""))
+        status.update(text)
+
+    def show_verification_failed(self, line: str) -> None:
+        """The re-inventory or the verification could not run: say so where the verdict would be."""
+        self.query_one("#verify-result", Static).update(
+            Text(f"Not verified: {line}\nThe changes are applied; run vnetplan verify on a fresh inventory.",
+                 style="bold yellow")
+        )  # fmt: skip
