@@ -305,7 +305,10 @@ class VnetplanApp(App[int]):
             self.main.show_apply_started(plan, target_label(self.options.endpoint), journal)
             self.apply_changes(plan, journal)
 
-        self.push_screen(ConfirmApplyScreen(plan, target_label(self.options.endpoint), journal), confirmed)
+        # As `vnetplan apply` shows them: what the plan knows it does not solve.
+        notes = [f"problem (not solved by this plan): {p.message}" for p in self.changes.problems]
+        notes += [f"warning: {w}" for w in self.changes.warnings]
+        self.push_screen(ConfirmApplyScreen(plan, target_label(self.options.endpoint), journal, notes), confirmed)
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def apply_changes(self, plan: Any, journal_path: str) -> None:

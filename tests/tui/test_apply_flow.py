@@ -305,3 +305,26 @@ async def test_palette_apply_asks_for_a_plan_first_then_opens_the_same_confirmat
         await pilot.press("escape")
         await settle(app, pilot)
         assert emu.stats.requests == 0
+
+
+async def test_confirmation_names_the_problems_the_plan_does_not_solve(tmp_path: Path) -> None:
+    """The Mendix sample's plan cannot share one zone between two targets: said before anything is sent."""
+    estate = load_estate([ROOT / "samples" / "mendix-estate.json"])
+    intent = load_intent(ROOT / "samples" / "mendix-intent.yaml", estate)
+    rec = Recorder()
+    # No emulator: an unreachable https endpoint proves that the modal itself sends nothing.
+    options = TuiOptions(source="sample", intent=intent, app_domain=intent.provider.app_domain,
+                         endpoint="https://127.0.0.1:9", analyse=False)  # fmt: skip
+    app = create_app(estate, options)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        summary = static_text(app, "#confirm-summary").replace("\n", " ")
+        (planned,) = rec.of(m.Planned)
+        assert planned.changes.problems
+        assert "problem (not solved by this plan): zone" in summary and "warning: vnet-corp-spoke3-neu" in summary
+        # Three subscriptions in the sample; the summary names each one the plan writes in.
+        for sub in {parse_id(c.id).subscription for c in planned.changes.changes}:
+            assert sub in summary
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not rec.of(m.Applied)

@@ -60,11 +60,13 @@ class ConfirmApplyScreen(ModalScreen[bool]):
         Binding("escape,n", "cancel", "Cancel"),
     ]
 
-    def __init__(self, plan: Any, target: str, journal: str) -> None:
+    def __init__(self, plan: Any, target: str, journal: str, notes: Iterable[str] = ()) -> None:
         super().__init__()
         self.plan = plan
         self.target = target
         self.journal = journal
+        #: The plan's problems and warnings: what this apply will not solve, said before it starts.
+        self.notes = tuple(notes)
 
     def compose(self) -> ComposeResult:
         steps = list(self.plan.steps)
@@ -75,6 +77,8 @@ class ConfirmApplyScreen(ModalScreen[bool]):
         head.append(f"Subscriptions touched ({len(subs)}):\n", style="bold")
         for sub, what in subs.items():
             head.append(f"  {sub}: {', '.join(what)}\n")
+        for note in self.notes:
+            head.append(f"{note}\n", style="bold red" if note.startswith("problem") else "yellow")
         with Vertical(id="confirm-box"):
             yield Static(head, id="confirm-summary")
             yield DataTable(id="confirm-table", cursor_type="row", zebra_stripes=True, show_cursor=False)
