@@ -281,11 +281,17 @@ class VnetplanApp(App[int]):
         The plan file and its journal (``PATH.journal``) are what ``vnetplan apply PATH`` reads,
         so an apply interrupted here can be finished or resumed from the shell.
         """
+        from pathlib import Path
+
         from netplan.live.apply import plan_from_dict
         from tui.applying import target_label
         from tui.screens.confirm_apply import ConfirmApplyScreen
 
-        if self.changes is None or any(w.is_running for w in self.workers if w.group in ("apply", "verify")):
+        if self.changes is None:
+            return
+        if any(w.is_running for w in self.workers if w.group in ("apply", "verify")):
+            # One apply at a time (the journal is locked too); say so rather than ignore the click.
+            self.notify("An apply or its verification is still running (Escape stops it).", severity="warning")
             return
         try:
             plan = plan_from_dict(self.changes.to_dict(), path or "<plan>", self.estate)
@@ -294,7 +300,8 @@ class VnetplanApp(App[int]):
             return
         if not self.save_plan(path, quiet=True):
             return
-        journal = f"{path}.journal"
+        # Absolute, so the modal and the log say exactly which file to hand to `vnetplan apply --journal`.
+        journal = f"{Path(path).resolve()}.journal"
 
         def confirmed(ok: bool | None) -> None:
             if not ok:

@@ -328,3 +328,26 @@ async def test_confirmation_names_the_problems_the_plan_does_not_solve(tmp_path:
         await pilot.press("escape")
         await settle(app, pilot)
         assert not rec.of(m.Applied)
+
+
+async def test_applying_again_sends_no_write_and_every_row_says_already(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
+) -> None:
+    rec = Recorder()
+    app = make(sample, emu)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: len(rec.of(m.Verified)) == 1)
+        await settle(app, pilot)  # the verify worker ends just after posting its message
+        writes = emu.stats.writes
+        app.main.query_one("#plan-apply", Button).scroll_visible(animate=False)
+        await pilot.pause()
+        await pilot.click("#plan-apply")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmApplyScreen))
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: len(rec.of(m.Verified)) == 2)
+        assert emu.stats.writes == writes
+        assert [r[1] for r in rows(app.main.query_one("#apply-table", DataTable))] == ["already"] * 10
+        assert "0 change(s) written, 10 already in place" in static_text(app, "#apply-status")
+        assert [r.result.value for r in rec.of(m.Verified)[-1].results] == ["PASS", "PASS"]

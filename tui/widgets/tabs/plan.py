@@ -291,6 +291,8 @@ class PlanPanel(VerticalScroll):
                           short_id(step.resource_id), "", key=step.change_id)  # fmt: skip
         self.query_one("#verify-result", Static).update("")
         self.query_one("#apply-log", Log).clear()
+        # The rows are below the plan: bring them into view, the user just asked for them.
+        self.call_after_refresh(self.scroll_to_widget, self.query_one("#apply-status"), top=True, animate=False)
 
     def _set_row(self, result: Any) -> None:
         table = self.query_one("#apply-table", DataTable)
@@ -335,6 +337,7 @@ class PlanPanel(VerticalScroll):
         from netplan.verify import combine
 
         self.query_one("#verify-result", Static).update(render_verification(results))
+        self.call_after_refresh(self.scroll_to_widget, self.query_one("#verify-result"), animate=False)
         overall = combine([r.result for r in results]).value
         status = self.query_one("#apply-status", Static)
         text = Text(str(status.content).replace(" Verifying on a fresh inventory…", ""), style="bold")
