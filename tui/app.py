@@ -405,6 +405,9 @@ class VnetplanApp(App[int]):
             self.post_message(m.WorkFailed(line))
             if event.worker.group == "verify":
                 self.main.show_verification_failed(line)
+        elif event.state is WorkerState.CANCELLED and event.worker.group == "verify":
+            # A verification stopped by Escape has no verdict: say so, never leave "Verifying…".
+            self.main.show_verification_failed("cancelled")
 
     # ------------------------------------------------------------------ messages up, attributes down
 

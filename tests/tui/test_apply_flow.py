@@ -351,3 +351,32 @@ async def test_applying_again_sends_no_write_and_every_row_says_already(
         assert [r[1] for r in rows(app.main.query_one("#apply-table", DataTable))] == ["already"] * 10
         assert "0 change(s) written, 10 already in place" in static_text(app, "#apply-status")
         assert [r.result.value for r in rec.of(m.Verified)[-1].results] == ["PASS", "PASS"]
+
+
+async def test_escape_during_verification_leaves_it_not_verified(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from netplan.live import inventory
+
+    real = inventory.take_inventory
+    release = threading.Event()
+
+    def slow_inventory(*a: Any, **k: Any) -> Any:
+        release.wait(10)  # held until the test has pressed Escape
+        return real(*a, **k)
+
+    monkeypatch.setattr(inventory, "take_inventory", slow_inventory)
+    rec = Recorder()
+    app = make(sample, emu)
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: any(w.group == "verify" and w.is_running for w in app.workers))
+        await pilot.press("escape")
+        release.set()
+        await settle(app, pilot)
+        assert rec.of(m.Applied)[0].result.ok and not rec.of(m.Verified)
+        shown = static_text(app, "#verify-result")
+        assert shown.startswith("Not verified: cancelled") and "PASS" not in shown
