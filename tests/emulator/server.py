@@ -99,6 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, resp: ArmResponse) -> None:
         emu = self.server.emulator
         payload = b"" if resp.body is None else json.dumps(resp.body).encode()
+        # Counted before anything goes out: a client that has read the response must see it counted
+        # (a 204 has no body, so the headers alone complete it).
+        emu.stats.count("by_status", str(resp.status))
         self.send_response(resp.status)
         rid = str(uuid.uuid4())
         self.send_header("x-ms-request-id", rid)
@@ -114,8 +117,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        # Counted before the body goes out: a client that has read the response must see it counted.
-        emu.stats.count("by_status", str(resp.status))
         if payload and self.command != "HEAD":
             self.wfile.write(payload)
 
