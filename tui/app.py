@@ -357,9 +357,11 @@ class VnetplanApp(App[int]):
         from netplan.live.credentials import redact
         from tui.applying import verify_after_apply
 
+        intent = self.options.intent
         results, fresh = verify_after_apply(
             self.estate,
-            self.options.intent,
+            intent.file,
+            intent.source,
             plan,
             self.options.endpoint,
             self.options.ca_bundle,

@@ -171,46 +171,27 @@ def run(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any) -> int:
     """Re-inventory the subscriptions the plan touches and verify the intent's connections on it."""
-    import os
-    import tempfile
-
     from netplan.commands.verify import render
-    from netplan.ids import parse_id
+    from netplan.estate import Estate
     from netplan.live.apply import intent_file_of
-    from netplan.live.credentials import make_credential
-    from netplan.live.inventory import InventoryOptions, take_inventory
-    from netplan.loader import load_estate
-    from netplan.verify import combine, verify_connection
+    from netplan.live.postapply import verify_after_apply
+    from netplan.verify import combine
+    from netplan.yamlio import load_with_lines
 
     intent_file = intent_file_of(data)
     if not intent_file or not Path(intent_file).is_file():
         applied = "the plan is applied, but " if plan.steps else ""
         raise UsageError(f"{applied}--verify needs the plan's intent file ({intent_file or 'not recorded in the plan'}), "
                          "which is not there; run vnetplan verify --intent FILE on a fresh inventory")  # fmt: skip
-    subs = {parse_id(s.resource_id).subscription for s in plan.steps}
+    intent_data, lines = load_with_lines(intent_file)
+    # The source estate carries the user's declarations (forwarders, on-prem) into the verdict.
     src = _source_estate(data)
-    if src is not None:
-        subs |= set(src.subscriptions)
-    subs |= {parse_id(str(c["consumer"])).subscription for c in plan.connections}
-    subs.discard("")
-    inv = take_inventory(make_credential(), InventoryOptions(subscriptions=tuple(sorted(subs)), endpoint=args.endpoint,
-                                                             ca_bundle=args.ca_bundle), show_progress=False)  # fmt: skip
-    fd, tmp = tempfile.mkstemp(prefix="vnetplan-verify-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(inv.snapshot, fh)
-        estate = load_estate([tmp])
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    from netplan.intent import load_intent
-
-    intent = load_intent(intent_file, estate)
-    methods = {str(c["consumer"]).lower(): str(c["method"]) for c in plan.connections}
-    results = []
-    for conn in intent.connections:
-        apps = () if conn.apps == ("*",) else conn.apps
-        results.append(verify_connection(estate, intent.provider.vnet_id, conn.consumer_vnet_id, intent.provider.app_domain,
-                                         apps, methods.get(conn.consumer_vnet_id.lower(), conn.method.value)))  # fmt: skip
+    if src is None:
+        print("vnetplan: note: the plan's estate files are gone: verifying without their declarations", file=sys.stderr)
+    results, estate = verify_after_apply(
+        src if src is not None else Estate(), intent_file, intent_data, plan, args.endpoint, args.ca_bundle,
+        lambda text: print(f"vnetplan: {text}", file=sys.stderr), lines,
+    )  # fmt: skip
     emit(render(estate, results, False))
     overall = combine([r.result for r in results])
     print(f"verification after apply: {overall.value}", file=sys.stderr)
