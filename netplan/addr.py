@@ -207,19 +207,6 @@ def ip_from_int(version: int, value: int) -> IPAddress:
     return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """An inclusive integer address range of one IP version, for sweeps over prefixes."""
-
-    version: int
-    start: int
-    end: int
-
-
-def prefix_to_interval(p: Prefix) -> Interval:
-    return Interval(p.version, p.first, p.last)
-
-
 class PrefixIndex:
     """Which of a set of prefixes contain a given address.
 

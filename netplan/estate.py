@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from netplan.addr import IPAddress, Prefix, PrefixIndex, parse_ip
+from netplan.addr import IPAddress, PrefixIndex, parse_ip
 from netplan.errors import InputError, RefError
 from netplan.ids import parent_id, parse_id, rid_key
 from netplan.model import (
@@ -124,7 +124,7 @@ class Estate:
             gaps=tuple(parsed.gaps),
             skipped=tuple(sorted(parsed.skipped.items())),
             sources=tuple(parsed.files),
-            child_raw=tuple(getattr(parsed, "child_raw", ())),
+            child_raw=tuple(parsed.child_raw),
         )
         if not declarations:
             return base
@@ -511,7 +511,3 @@ def _replace(estate: Estate, **changes: Any) -> Estate:
     from dataclasses import replace
 
     return replace(estate, **changes)
-
-
-def all_prefixes(estate: Estate) -> list[tuple[Prefix, VNet]]:
-    return [(p, v) for v in estate.vnets for p in v.address_prefixes]

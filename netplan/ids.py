@@ -15,10 +15,6 @@ def rid_key(rid: str) -> str:
     return rid.strip().rstrip("/").lower()
 
 
-def same_id(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and rid_key(a) == rid_key(b)
-
-
 @dataclass(frozen=True, slots=True)
 class ParsedId:
     """The parts of an ARM resource ID that vnetplan needs."""
@@ -75,14 +71,6 @@ def parent_id(rid: str) -> str:
     """The ID of the parent resource (drop the last ``/type/name`` pair)."""
     parts = rid.rstrip("/").split("/")
     return "/".join(parts[:-2])
-
-
-def subscription_of(rid: str) -> str:
-    return parse_id(rid).subscription
-
-
-def resource_group_of(rid: str) -> str:
-    return parse_id(rid).resource_group
 
 
 def name_of(rid: str) -> str:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
@@ -62,6 +62,9 @@ from netplan.model import (
     ZoneGroupRecord,
     ZoneLink,
 )
+
+if TYPE_CHECKING:
+    from netplan.estate import Estate
 
 # Keys that stay at the top of a resource in both ARM and Azure CLI shapes. Anything else at the
 # top of a resource without "properties" means the CLI's flattened shape.
@@ -995,7 +998,7 @@ def read_declarations(path: str | Path) -> Declarations:
     return parse_declarations(str(path), data, lines)
 
 
-def load_estate(paths: Sequence[str | Path], declarations: Sequence[str | Path] = ()) -> Any:
+def load_estate(paths: Sequence[str | Path], declarations: Sequence[str | Path] = ()) -> Estate:
     """Read snapshot files (and optional declaration files) into one Estate."""
     from netplan.estate import Estate
 

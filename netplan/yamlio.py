@@ -7,7 +7,6 @@ returns a map from each value's path (a tuple of keys and indexes) to its 1-base
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,3 @@ def where(path: PathKey, lines: dict[PathKey, int]) -> str:
     if line is None:
         return dotted
     return f"line {line}: {dotted}" if dotted else f"line {line}"
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=False) + "\n"
