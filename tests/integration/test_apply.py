@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from tests.emulator.sample import SUB, ZONE, rg_scope, sample_snapshot, vnet_id
+from vnetplan.cli import main
 
 TOKEN = "vnetplan-apply-test-token-5d1e-SECRET"
 HUB = vnet_id("hub", "rg-hub")

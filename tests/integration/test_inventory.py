@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"

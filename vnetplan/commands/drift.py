@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from netplan.commands.audit import add_source_args, load_source
 from netplan.errors import ExitCode, UsageError
 from netplan.report import FORMATS, Report, summary_line, write_report
+from vnetplan.commands.audit import add_source_args, load_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
