@@ -25,7 +25,7 @@ from bench.synth import generate
 from checks.model import Context
 from checks.registry import RULES, audit
 from netplan.drift import snapshot_drift
-from netplan.loader import load_estate
+from netplan.estate import load_estate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,8 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netplan.dns.matrix import app_names, resolution_matrix
 from netplan.dns.simulator import DnsSimulator
-from netplan.estate import Estate
-from netplan.loader import parse_snapshots, snapshot_from_data
+from netplan.estate import Estate, estate_from_data
 
 SUB = "/subscriptions/00000000-0000-0000-0000-00000000b0b0"
 NET = "Microsoft.Network"
@@ -107,7 +106,7 @@ def synthetic(vnets: int, names: int, seed: int) -> Estate:
                 link(zones[zname], v["id"], i)
         if rnd.random() < 0.1:
             link(zones[f"team{rnd.randrange(200)}.corp.internal"], v["id"], i)
-    return Estate.build(parse_snapshots([snapshot_from_data({"resources": res}, "<bench>")]))
+    return estate_from_data({"resources": res}, "<bench>")
 
 
 def build(vnets: int, names: int, seed: int) -> tuple[Estate, list[str], str]:
@@ -115,11 +114,9 @@ def build(vnets: int, names: int, seed: int) -> tuple[Estate, list[str], str]:
         from netplan import synth  # type: ignore[attr-defined]
     except ImportError:
         return synthetic(vnets, names, seed), [f"app{a}.{APP_DOMAIN}" for a in range(names)], "bench_dns.synthetic"
-    from netplan.loader import parse_declarations
 
     snap = synth.generate(vnets, seed, 10)
-    parsed = parse_snapshots([snapshot_from_data(snap, "<synth>")])
-    estate = Estate.build(parsed, [parse_declarations(f, d) for f, d in parsed.declarations])
+    estate = estate_from_data(snap, "<synth>")
     # The app domain: azure.mendixapps.io if present, else the app zone (not privatelink.*) with most links.
     links: dict[str, int] = {}
     for link in estate.zone_links:

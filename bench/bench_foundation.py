@@ -36,8 +36,7 @@ from typing import Any, TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netplan.addr import clear_parse_cache
-from netplan.estate import Estate
-from netplan.loader import load_estate
+from netplan.estate import Estate, load_estate
 from netplan.model import VNet
 from netplan.overlaps import OverlapReport, find_overlaps
 

@@ -30,8 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netplan.estate import Estate
-from netplan.loader import load_estate
+from netplan.estate import Estate, load_estate
 from tui.app import TuiOptions, create_app
 
 ROOT = Path(__file__).resolve().parents[1]

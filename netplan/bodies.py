@@ -15,30 +15,19 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-#: api-versions sent with each PUT. azure-mgmt-network 33.x sends 2026-03-01 for every network
-#: operation used here; azure-mgmt-privatedns 2.0 sends 2024-06-01 (see the examples' README).
-NETWORK_API = "2026-03-01"
-PRIVATE_DNS_API = "2024-06-01"
+from netplan import kinds
 
-TYPE_PEERING = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
-TYPE_SUBNET = "Microsoft.Network/virtualNetworks/subnets"
-TYPE_PLS = "Microsoft.Network/privateLinkServices"
-TYPE_PE = "Microsoft.Network/privateEndpoints"
-TYPE_ZONE_GROUP = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
-TYPE_ZONE = "Microsoft.Network/privateDnsZones"
-TYPE_A = "Microsoft.Network/privateDnsZones/A"
-TYPE_ZONE_LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+# Types and api-versions come from the kind table (netplan.kinds), under the names the planner uses.
+TYPE_PEERING = kinds.PEERING.type
+TYPE_SUBNET = kinds.SUBNET.type
+TYPE_PLS = kinds.PLS.type
+TYPE_PE = kinds.PE.type
+TYPE_ZONE_GROUP = kinds.ZONE_GROUP.type
+TYPE_ZONE = kinds.ZONE.type
+TYPE_A = kinds.A_RECORD.type
+TYPE_ZONE_LINK = kinds.ZONE_LINK.type
 
-API_VERSIONS = {
-    TYPE_PEERING: NETWORK_API,
-    TYPE_SUBNET: NETWORK_API,
-    TYPE_PLS: NETWORK_API,
-    TYPE_PE: NETWORK_API,
-    TYPE_ZONE_GROUP: NETWORK_API,
-    TYPE_ZONE: PRIVATE_DNS_API,
-    TYPE_A: PRIVATE_DNS_API,
-    TYPE_ZONE_LINK: PRIVATE_DNS_API,
-}
+API_VERSIONS = {k.type: k.api_version for k in kinds.KINDS}
 
 #: Read-only properties Azure returns but rejects or ignores on PUT; stripped from update bodies.
 READ_ONLY = frozenset({

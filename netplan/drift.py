@@ -29,10 +29,13 @@ from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
 from netplan.addr import Prefix
+from netplan.dns.simulator import DnsSimulator
 from netplan.estate import Estate
 from netplan.ids import name_of, rid_key
-from netplan.model import PrivateEndpoint
+from netplan.model import ConnectionStatus, PeeringState, PrivateEndpoint, SyncLevel
+from netplan.plan import make_plan
 from netplan.report.model import Finding, Report, RuleInfo, Severity, Status
+from netplan.verify import Method, Result, verify_connection
 
 _REF_DRIFT = "https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview"
 _REF_PE = "https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration"
@@ -314,7 +317,6 @@ def _f(rule: RuleInfo, status: Status, resource: str, message: str, item: str = 
 
 
 def _peering_findings(estate: Estate, provider: Any, consumer: Any, conn: Any) -> list[Finding]:
-    from netplan.model import PeeringState, SyncLevel
 
     out: list[Finding] = []
     for local, remote, is_consumer in ((provider, consumer, False), (consumer, provider, True)):
@@ -346,7 +348,6 @@ def _peering_findings(estate: Estate, provider: Any, consumer: Any, conn: Any) -
 
 
 def _endpoint_findings(estate: Estate, intent: Any, consumer: Any) -> list[Finding]:
-    from netplan.model import ConnectionStatus
 
     pls = intent.provider.pls
     item = "private endpoint"
@@ -378,15 +379,12 @@ def _decided_methods(estate: Estate, intent: Any) -> dict[str, str]:
     """consumer VNet key -> the method the planner chooses for each ``auto`` connection."""
     if not any(c.method.value == "auto" for c in intent.connections):
         return {}
-    from netplan.plan import make_plan
 
     return {rid_key(d.consumer_id): d.method for d in make_plan(estate, intent).decisions}
 
 
 def intent_drift(estate: Estate, intent: Any) -> Report:
     """Each declared connection of ``intent`` (a :class:`netplan.intent.Intent`) against ``estate``."""
-    from netplan.dns.simulator import DnsSimulator
-    from netplan.verify import Method, Result, verify_connection
 
     findings: list[Finding] = []
     provider = estate.vnet(intent.provider.vnet_id)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from netplan.errors import InputError, RefError
 from netplan.estate import Estate
 from netplan.ids import parse_id, rid_key
 from netplan.model import Frontend, LoadBalancer, PrivateDnsZone, PrivateLinkService, Subnet, VNet
+from netplan.vocab import Method, UseCase
 from netplan.yamlio import PathKey, load_with_lines, where
 
 INTENT_VERSION = 1
@@ -36,16 +36,8 @@ _RESERVED_SUBNETS = frozenset({"gatewaysubnet", "azurefirewallsubnet", "azurefir
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
-class UseCase(StrEnum):
-    EXPOSE_APPS = "expose-apps"
-    INTERNAL_SERVICE = "internal-service"
-    DATABASE = "database"
 
 
-class Method(StrEnum):
-    AUTO = "auto"
-    PEERING = "peering"
-    PRIVATE_LINK = "private-link"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,12 @@ not cover are skipped and counted, never fatal.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
@@ -78,9 +77,8 @@ from netplan.model import (
     ZoneGroupRecord,
     ZoneLink,
 )
-
-if TYPE_CHECKING:
-    from netplan.estate import Estate
+from netplan.yamlio import load_with_lines
+from netplan.yamlio import where as yaml_where
 
 # Keys that stay at the top of a resource in both ARM and Azure CLI shapes. Anything else at the
 # top of a resource without "properties" means the CLI's flattened shape.
@@ -1164,7 +1162,6 @@ _DECL_KEYS = ("onprem", "forwarders", "dns_forwarders", "public_dns")
 
 def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None) -> Declarations:
     """Parse a declarations object (from its own YAML/JSON file or a snapshot's ``declarations``)."""
-    from netplan.yamlio import where as yaml_where
 
     lines = lines or {}
 
@@ -1252,28 +1249,6 @@ def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None
 
 
 def read_declarations(path: str | Path) -> Declarations:
-    from netplan.yamlio import load_with_lines
 
     data, lines = load_with_lines(path)
     return parse_declarations(str(path), data, lines)
-
-
-def load_estate(paths: Sequence[str | Path], declarations: Sequence[str | Path] = ()) -> Estate:
-    """Read snapshot files (and optional declaration files) into one Estate."""
-    from netplan.estate import Estate
-
-    if not paths:
-        raise InputError("<command line>", "", "no estate file given")
-    # The JSON tree and the model are large and acyclic: the cyclic collector would traverse the
-    # whole tree again and again while the model is built (measured: half the load time of a
-    # 10k-VNet estate). Nothing here makes reference cycles, so it is paused for the load.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        parsed = parse_snapshots(read_snapshot(p) for p in paths)
-        decls = [parse_declarations(f, d) for f, d in parsed.declarations]
-        decls.extend(read_declarations(p) for p in declarations)
-        return Estate.build(parsed, decls)
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -20,7 +20,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from netplan import bodies as B
@@ -37,6 +36,8 @@ from netplan.model import (
     SyncLevel,
     VNet,
 )
+from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes, recommend
+from netplan.vocab import Action
 
 SCHEMA = "vnetplan.plan/v1"
 TAG_MANAGED = "managed-by"
@@ -52,10 +53,6 @@ _KIND_ORDER = {B.TYPE_SUBNET: 0, B.TYPE_PEERING: 1, B.TYPE_PLS: 2, B.TYPE_PE: 3,
                B.TYPE_ZONE_LINK: 5, B.TYPE_A: 6}  # fmt: skip
 
 
-class Action(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,7 +520,6 @@ class _Planner:
     # ------------------------------------------------------------------ connections
 
     def decide(self, conn: Connection, consumer: VNet) -> str:
-        from netplan.recommend import recommend
 
         assert self.provider is not None
         rec = recommend(self.estate, consumer, self.provider, conn.use_case.value, whole_network=conn.whole_network,
@@ -554,7 +550,6 @@ class _Planner:
                          reasons: tuple[Mapping[str, str], ...]) -> tuple[str, tuple[Mapping[str, str], ...]]:  # fmt: skip
         """P3 between the consumers of this very plan: a consumer that overlaps another one peered
         with the provider earlier in the plan cannot be peered with the provider too."""
-        from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes
 
         assert self.provider is not None
         pl = next((a for a in rec.alternatives if a.method == "private-link"), None)

@@ -25,8 +25,12 @@ from typing import Any
 from netplan.cost import Cost, monthly_cost
 from netplan.errors import UsageError
 from netplan.estate import Estate
+from netplan.free import find_free
 from netplan.ids import parse_id, rid_key
 from netplan.model import Frontend, LoadBalancer, VNet
+from netplan.overlaps import peering_blockers as shared
+from netplan.reach import reach
+from netplan.vocab import UseCase
 
 #: From this many distinct services behind the connection, one peering is preferred over one
 #: private endpoint (and Private Link Service) per service: the endpoints' hours and their DNS
@@ -65,10 +69,6 @@ class Code(StrEnum):
     OUTSIDE_SNAPSHOT = "outside-snapshot"
 
 
-class UseCase(StrEnum):
-    EXPOSE_APPS = "expose-apps"
-    INTERNAL_SERVICE = "internal-service"
-    DATABASE = "database"
 
 
 PEERING = "peering"
@@ -157,7 +157,6 @@ def overlapping_prefixes(a: VNet, b_prefixes: tuple[Any, ...]) -> list[str]:
 
 def peering_blockers(estate: Estate, a: VNet, b: VNet) -> list[Blocker]:
     """P3 blockers of a new peering a<->b (netplan.overlaps decides), in the planner's shape."""
-    from netplan.overlaps import peering_blockers as shared
 
     return [
         Blocker(str(x.code), str(x.message), tuple(f"{p[0]}~{p[1]}" if isinstance(p, tuple) else str(p) for p in x.prefixes),
@@ -177,7 +176,6 @@ def internal_frontends(estate: Estate, vnet: VNet) -> list[tuple[LoadBalancer, F
 
 def _free_prefixes(estate: Estate, consumer: VNet) -> tuple[list[str], str | None]:
     """Free prefixes the consumer could be re-addressed into (netplan.free), and any caveat."""
-    from netplan.free import find_free
 
     out: list[str] = []
     caveat: str | None = None
@@ -306,7 +304,6 @@ def recommend(
     # before adding a second path. Asked at VNet level: an address-level question would build the
     # estate's address indexes, seconds on a 10,000-VNet estate, for the same answer.
     if uc is not UseCase.INTERNAL_SERVICE and (a_link is None or b_link is None):
-        from netplan.reach import reach
 
         verdict = reach(estate, c.id, p.id)
         if verdict.reachable:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from netplan.dns.live import LiveAnswer, Nameserver, ProbeResult
+from netplan.dns import live
+from netplan.dns.live import LiveAnswer, Nameserver, ProbeResult, parse_nameserver
 from netplan.dns.matrix import app_names
 from netplan.dns.names import DnsNameError, normalize
 from netplan.dns.simulator import Answer, DnsSimulator, Status
@@ -39,22 +39,17 @@ from netplan.model import (
     PrivateLinkService,
     VNet,
 )
+from netplan.reach import reach
+from netplan.vocab import Method
+from netplan.vocab import Status as Result
 
 #: The name checked when no app is given and the app domain has no explicit records: any name
 #: the wildcard answers will do.
 PROBE_LABEL = "vnetplan-check"
 
 
-class Result(StrEnum):
-    PASS = "PASS"
-    FAIL = "FAIL"
-    UNKNOWN = "UNKNOWN"
 
 
-class Method(StrEnum):
-    AUTO = "auto"
-    PEERING = "peering"
-    PRIVATE_LINK = "private-link"
 
 
 @dataclass(frozen=True)
@@ -272,7 +267,6 @@ def _pls_names(estate: Estate, pe: PrivateEndpoint, plss: Sequence[PrivateLinkSe
 
 def _reach(estate: Estate, consumer: VNet, ip: str) -> tuple[bool | None, list[str], list[str]]:
     """reach() for one address: (reachable, reason messages, path)."""
-    from netplan.reach import reach
 
     verdict = reach(estate, consumer.id, ip)
     return verdict.reachable, [r.message for r in verdict.reasons], list(verdict.path)
@@ -298,7 +292,6 @@ def check_name(
     query: Callable[..., LiveAnswer] | None = None,
 ) -> NameCheck:
     """Verify one name from one consumer (see the module docstring for what PASS means)."""
-    from netplan.dns import live
 
     answer = sim.resolve(consumer, name)
     results: list[Result] = []
@@ -420,7 +413,6 @@ def verify_connection(
     Raises :class:`RefError` / :class:`UsageError` for references and arguments that cannot be used;
     everything else (network trouble included) ends up in the result.
     """
-    from netplan.dns.live import parse_nameserver
 
     provider = provider_vnet if isinstance(provider_vnet, VNet) else estate.resolve_vnet(provider_vnet)
     consumer = consumer_vnet if isinstance(consumer_vnet, VNet) else estate.resolve_vnet(consumer_vnet)
@@ -493,7 +485,6 @@ def verify_service(
     that Private Link Service) or ``zone_id`` (expected: the answer comes from that private zone,
     which must be linked to ``vnet``).
     """
-    from netplan.dns.live import parse_nameserver
 
     if (pls_id is None) == (zone_id is None):
         raise UsageError("verify_service needs exactly one of pls_id or zone_id")

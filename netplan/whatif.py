@@ -21,10 +21,16 @@ from typing import Any
 
 from netplan import bodies as B
 from netplan.addr import IPAddress, ip_from_int
+from netplan.dns.simulator import DnsSimulator
+from netplan.dns.simulator import Status as DnsStatus
 from netplan.estate import Estate
 from netplan.ids import name_of, parent_id, parse_id, rid_key
 from netplan.intent import Intent, InternalService, UseCase
 from netplan.plan import PLACEHOLDER_PREFIX, Action, Change, ChangeSet
+from netplan.reach import reach
+from netplan.recommend import peering_blockers
+from netplan.verify import verify_connection
+from netplan.vocab import Status
 
 PLACEHOLDER_TAG = "vnetplan-placeholder"
 
@@ -74,7 +80,7 @@ class WhatIf:
 
     @property
     def would_verify(self) -> bool:
-        return (all(o.after == "PASS" for o in self.outcomes) and all(s.after == "PASS" for s in self.services)
+        return (all(o.after == Status.PASS for o in self.outcomes) and all(s.after == Status.PASS for s in self.services)
                 and not self.overlaps)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -346,7 +352,6 @@ def apply_in_memory(estate: Estate, changes: ChangeSet) -> tuple[Estate, dict[st
 
 def _reach(estate: Estate, source: str, target: str) -> tuple[str, tuple[str, ...]]:
     """Network reachability only (database and internal-service connections have no app name)."""
-    from netplan.reach import reach
 
     v = reach(estate, source, target)
     result = {True: "PASS", False: "FAIL", None: "UNKNOWN"}[v.reachable]
@@ -354,7 +359,6 @@ def _reach(estate: Estate, source: str, target: str) -> tuple[str, tuple[str, ..
 
 
 def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    from netplan.verify import verify_connection
 
     names = () if apps == ("*",) else apps
     v = verify_connection(estate, intent.provider.vnet_id, consumer_id, intent.provider.app_domain, names,
@@ -362,14 +366,12 @@ def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps:
                           lb_frontend=intent.provider.frontend_id)  # fmt: skip
     reasons = list(v.reasons)
     for c in v.checks:
-        reasons.extend(f"{c.name}: {r}" for r in c.reasons if c.result.value != "PASS")
+        reasons.extend(f"{c.name}: {r}" for r in c.reasons if c.result is not Status.PASS)
     return v.result.value, tuple(dict.fromkeys(reasons))
 
 
 def _service(estate: Estate, provider_id: str, svc: InternalService) -> tuple[str, tuple[str, ...]]:
     """Does the provider VNet resolve the service's FQDN to the service's private address?"""
-    from netplan.dns.simulator import DnsSimulator, Status
-
     provider = estate.vnet(provider_id)
     if provider is None:
         return "UNKNOWN", (f"{provider_id} is not in the estate",)
@@ -389,7 +391,7 @@ def _service(estate: Estate, provider_id: str, svc: InternalService) -> tuple[st
     if not expected:
         return "FAIL", (f"no address for {svc.fqdn}: {what} does not exist",)
     answer = DnsSimulator(estate).resolve(provider, svc.fqdn)
-    if answer.status is Status.UNKNOWN:
+    if answer.status is DnsStatus.UNKNOWN:
         return "UNKNOWN", answer.reasons
     if answer.resolved and set(answer.addresses) <= expected:
         return "PASS", ()
@@ -400,7 +402,6 @@ def _service(estate: Estate, provider_id: str, svc: InternalService) -> tuple[st
 
 def _overlaps(after: Estate, changes: ChangeSet) -> tuple[str, ...]:
     """Routed overlaps between VNets the plan peers (the pairs it creates links for)."""
-    from netplan.recommend import peering_blockers
 
     out: list[str] = []
     for c in changes.changes:

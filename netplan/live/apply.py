@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from netplan import kinds
 from netplan.errors import ExitCode, VnetplanError
 from netplan.ids import parent_id, parse_id, rid_key, short_id
 from netplan.live.credentials import redact
@@ -50,20 +51,21 @@ MANAGED_BY = "managed-by"
 MANAGED_BY_VALUE = "vnetplan"
 PLAN_TAG = "vnetplan-plan"
 
-T_VNET = "microsoft.network/virtualnetworks"
-T_SUBNET = "microsoft.network/virtualnetworks/subnets"
-T_PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
-T_PLS = "microsoft.network/privatelinkservices"
-T_PE = "microsoft.network/privateendpoints"
-T_ZONE_GROUP = "microsoft.network/privateendpoints/privatednszonegroups"
-T_ZONE = "microsoft.network/privatednszones"
-T_LINK = "microsoft.network/privatednszones/virtualnetworklinks"
-RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "PTR", "SOA", "SRV", "TXT")
+# Lower-cased types (how the executor compares them), from the kind table.
+T_VNET = kinds.VNET.key
+T_SUBNET = kinds.SUBNET.key
+T_PEERING = kinds.PEERING.key
+T_PLS = kinds.PLS.key
+T_PE = kinds.PE.key
+T_ZONE_GROUP = kinds.ZONE_GROUP.key
+T_ZONE = kinds.ZONE.key
+T_LINK = kinds.ZONE_LINK.key
+RECORD_TYPES = kinds.RECORD_TYPES
 
 #: Types that carry ARM tags; the others record ownership in metadata (record sets) or the journal.
-TAGGABLE = frozenset({T_VNET, T_PLS, T_PE, T_ZONE, T_LINK})
+TAGGABLE = frozenset(k.key for k in kinds.KINDS if k.ownership is kinds.Ownership.TAGS)
 #: Types whose ownership lives in the journal (no tags, no metadata).
-JOURNAL_OWNED = frozenset({T_PEERING, T_SUBNET, T_ZONE_GROUP})
+JOURNAL_OWNED = frozenset(k.key for k in kinds.KINDS if k.ownership is kinds.Ownership.JOURNAL)
 
 #: The plan file's schema (netplan/plan.py, ``ChangeSet.to_dict``).
 PLAN_SCHEMA = "vnetplan.plan/v1"

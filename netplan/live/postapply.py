@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from netplan.estate import Estate
+from netplan.estate import Estate, estate_from_data
 from netplan.ids import parse_id
+from netplan.intent import parse_intent
+from netplan.live.credentials import make_credential
+from netplan.live.inventory import InventoryOptions, take_inventory
+from netplan.verify import verify_connection
 
 
 def subscriptions_to_read(estate: Estate, plan: Any) -> tuple[str, ...]:
@@ -31,13 +35,7 @@ def fresh_estate(snapshot: Mapping[str, Any], declarations: Mapping[str, Any]) -
     are the user's declarations and would otherwise be lost, turning a verdict that depends on
     them into a different one.
     """
-    from netplan.loader import parse_declarations, parse_snapshots, snapshot_from_data
-
-    data = dict(snapshot)
-    if declarations:
-        data["declarations"] = dict(declarations)
-    parsed = parse_snapshots([snapshot_from_data(data, "<inventory after apply>")])
-    return Estate.build(parsed, [parse_declarations(f, d) for f, d in parsed.declarations])
+    return estate_from_data(snapshot, "<inventory after apply>", declarations)
 
 
 def verify_after_apply(
@@ -62,10 +60,6 @@ def verify_after_apply(
     and :class:`netplan.errors.InputError` when the intent no longer matches the estate (a VNet it
     names is gone): both exit 2 in the CLI, a notification here.
     """
-    from netplan.intent import parse_intent
-    from netplan.live.credentials import make_credential
-    from netplan.live.inventory import InventoryOptions, take_inventory
-    from netplan.verify import verify_connection
 
     subs = subscriptions_to_read(estate, plan)
     log(f"re-inventorying {len(subs)} subscription(s) to verify")

@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from netplan.errors import UsageError
+from netplan.render import use_color
+from netplan.report.json_format import render_json
+from netplan.report.junit import render_junit
+from netplan.report.markdown import render_markdown
 from netplan.report.model import (
     FAIL_ON_CHOICES,
     Finding,
@@ -22,6 +27,8 @@ from netplan.report.model import (
     Suppressed,
     parse_fail_on,
 )
+from netplan.report.sarif import render_sarif
+from netplan.report.table import render_table
 
 if TYPE_CHECKING:
     from netplan.report.sarif import SarifOptions
@@ -36,23 +43,18 @@ def render(report: Report, fmt: str, *, color: bool = False, sarif: SarifOptions
     ``sarif`` holds the SARIF-only choices (category, suppressed results); other formats ignore it.
     """
     if fmt == "table":
-        from netplan.report.table import render_table
 
         return render_table(report, color=color)
     if fmt == "json":
-        from netplan.report.json_format import render_json
 
         return render_json(report)
     if fmt == "sarif":
-        from netplan.report.sarif import render_sarif
 
         return render_sarif(report, sarif)
     if fmt == "junit":
-        from netplan.report.junit import render_junit
 
         return render_junit(report)
     if fmt == "markdown":
-        from netplan.report.markdown import render_markdown
 
         return render_markdown(report)
     raise ValueError(f"unknown report format {fmt!r}")
@@ -90,9 +92,6 @@ def write_report(
 ) -> None:
     """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format)."""
     import sys
-
-    from netplan.errors import UsageError
-    from netplan.render import use_color
 
     if output:
         text = render(report, fmt, sarif=sarif)

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from netplan.ids import rid_key
+from netplan.vocab import Status
 
 
 class Severity(StrEnum):
@@ -44,12 +45,6 @@ class Severity(StrEnum):
 _RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
 
 
-class Status(StrEnum):
-    """PASS: checked and fine. FAIL: checked and wrong. UNKNOWN: could not be judged (the message says why)."""
-
-    PASS = "PASS"
-    FAIL = "FAIL"
-    UNKNOWN = "UNKNOWN"
 
 
 #: ``--fail-on`` values: a severity, or ``none`` to report without ever failing.

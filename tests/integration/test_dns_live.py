@@ -187,7 +187,7 @@ def test_sample_estate_verified_against_bind_serving_its_zones(
     tmp_path: Path, named: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sample = Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
 
     zones = served_zones(load_estate([sample]), "vnet-corp-spoke1-weu")
     assert sorted(zones) == [APP_DOMAIN, "privatelink.blob.core.windows.net", "privatelink.postgres.database.azure.com"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from netplan.loader import load_estate
+from netplan.estate import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from vnetplan.cli import main
 

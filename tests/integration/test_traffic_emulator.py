@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from netplan.loader import load_estate
+from netplan.estate import load_estate
 from netplan.model import Direction, NextHopType
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.clients import network_client as make_network_client

@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 from textual.widgets import Button, DataTable, Input, Log
 
-from netplan.estate import Estate
+from netplan.estate import Estate, load_estate
 from netplan.ids import parse_id
 from netplan.intent import Intent, load_intent
-from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig
 from tests.tui.test_pilot import Recorder, settle, static_text
 from tui import messages as m

@@ -320,8 +320,8 @@ async def test_plan_flow_on_the_sample_recommends_plans_and_what_ifs(tmp_path: A
     """The bundled sample and its intent: recommendation for a consumer, the plan, the what-if, saved."""
     import json
 
+    from netplan.estate import load_estate
     from netplan.intent import load_intent
-    from netplan.loader import load_estate
 
     root = Path(__file__).resolve().parents[2]
     estate = load_estate([root / "samples" / "mendix-estate.json"])

@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netplan.estate import Estate
-from netplan.loader import parse_declarations, parse_snapshots, snapshot_from_data
+from netplan.estate import Estate, estate_from_data
 
 SUB = "/subscriptions/6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f"
 SUB2 = "/subscriptions/0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c"
@@ -606,10 +605,8 @@ class EstateBuilder:
 
 
 def load_snapshot(data: Any, file: str = "<test>") -> Estate:
-    """An Estate from snapshot data, through the same parse steps as :func:`netplan.loader.load_estate`."""
-    parsed = parse_snapshots([snapshot_from_data(data, file)])
-    decls = [parse_declarations(f, d) for f, d in parsed.declarations]
-    return Estate.build(parsed, decls)
+    """An Estate from snapshot data, through the same steps as :func:`netplan.estate.load_estate`."""
+    return estate_from_data(data, file)
 
 
 def estate_of(resources: Iterable[Mapping[str, Any]], declarations: Mapping[str, Any] | None = None) -> Estate:

@@ -9,8 +9,7 @@ import pytest
 
 from netplan.dns.matrix import app_names, resolution_matrix
 from netplan.dns.simulator import DnsSimulator, Status
-from netplan.estate import Estate
-from netplan.loader import load_estate
+from netplan.estate import Estate, load_estate
 from netplan.verify import Method, Result, verify_connection
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

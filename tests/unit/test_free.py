@@ -143,7 +143,7 @@ def test_cli_free_bad_input_exits_2_with_one_line(
 
 
 def test_sample_suggestions_overlap_nothing_in_the_mendix_estate() -> None:
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
 
     estate = load_estate([Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"])
     used = [p for v in estate.vnets for p in v.address_prefixes] + [

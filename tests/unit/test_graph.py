@@ -82,7 +82,7 @@ def test_builder_peer_states_create_the_links_azure_shows() -> None:
 
 
 def test_builder_snapshot_file_round_trips_through_the_loader(tmp_path: Path) -> None:
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
 
     b = small_estate()
     e = load_estate([b.write(tmp_path / "e.json")])

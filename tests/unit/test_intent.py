@@ -9,8 +9,8 @@ import pytest
 
 from netplan.addr import parse_ip
 from netplan.errors import InputError
+from netplan.estate import load_estate
 from netplan.intent import Method, UseCase, load_intent
-from netplan.loader import load_estate
 from tests.unit.test_plan import INTENT, PEERING_A, PL_B, intent_file, mendix_builder
 
 
@@ -198,7 +198,7 @@ def _sample_stand_in():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("sample", ["mendix-intent.yaml", "clean-intent.yaml"])
 def test_samples_are_documented_and_resolve(sample: str) -> None:
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
     from netplan.plan import make_plan
 
     root = Path(__file__).resolve().parents[2] / "samples"

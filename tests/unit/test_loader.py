@@ -10,8 +10,7 @@ import pytest
 
 from netplan.addr import parse_prefix
 from netplan.errors import InputError, RefError
-from netplan.estate import Estate
-from netplan.loader import load_estate
+from netplan.estate import Estate, load_estate
 from netplan.model import PeeringState, ResolutionPolicy, SyncLevel
 from tests.fixtures import AZURE_REST_EXAMPLES as EXAMPLES
 

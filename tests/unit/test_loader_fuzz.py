@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netplan.errors import InputError
-from netplan.estate import Estate
-from netplan.loader import parse_snapshots, snapshot_from_data
+from netplan.estate import estate_from_data
+from netplan.loader import snapshot_from_data
 
 SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json").read_text())
 
@@ -61,7 +61,7 @@ def test_damaged_resource_loads_or_fails_with_one_input_error(resource: int, pic
     else:
         data["resources"][resource] = _set(target, path, junk)
     try:
-        estate = Estate.build(parse_snapshots([snapshot_from_data(data, "fuzz.json")]))
+        estate = estate_from_data(data, "fuzz.json")
     except InputError as exc:
         line = str(exc)
         assert line.startswith("fuzz.json: ")

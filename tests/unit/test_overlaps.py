@@ -503,7 +503,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 def test_sample_legacy_spoke_overlaps_the_mendix_vnet_legitimately() -> None:
     # samples/README.md: vnet-legacy-apps-weu 10.20.0.0/22 overlaps vnet-mendix-weu 10.20.0.0/16,
     # with no peering path between them (the legacy VNet uses Private Link).
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
 
     report = find_overlaps(load_estate([SAMPLES / "mendix-estate.json"]))
     assert [(g.severity, g.scope, str(g.prefix)) for g in report.groups] == [

@@ -492,7 +492,7 @@ def test_peerings_planned_together_count_towards_the_limit(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("sample", ["mendix", "clean"])
 def test_golden_plan_on_the_sample_estates(sample: str) -> None:
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
     from netplan.whatif import apply_in_memory
 
     root = Path(__file__).resolve().parents[2] / "samples"
@@ -509,7 +509,7 @@ def test_golden_plan_on_the_sample_estates(sample: str) -> None:
 
 
 def test_mendix_sample_plan_finds_its_deliberate_problems() -> None:
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
 
     root = Path(__file__).resolve().parents[2] / "samples"
     est = load_estate([root / "mendix-estate.json"])

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+from netplan.estate import load_estate
 from netplan.live.postapply import fresh_estate, subscriptions_to_read
-from netplan.loader import load_estate
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"
 

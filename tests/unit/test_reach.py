@@ -652,7 +652,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 @pytest.fixture(scope="module")
 def mendix() -> Estate:
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
 
     return load_estate([SAMPLES / "mendix-estate.json"])
 
@@ -709,7 +709,7 @@ def test_sample_spoke1_reaches_onprem_by_gateway_transit(mendix: Estate) -> None
 
 
 def test_sample_clean_estate_spokes_reach_the_hub_and_onprem_but_not_each_other() -> None:
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
 
     e = load_estate([SAMPLES / "clean-estate.json"])
     assert reach(e, "vnet-spoke-a", "vnet-hub").reachable is True

@@ -20,7 +20,7 @@ import pytest
 
 from checks.registry import audit, rule_infos
 from checks.suppressions import load_suppressions
-from netplan.loader import load_estate
+from netplan.estate import load_estate
 from netplan.report import Finding, Report, RuleInfo, Severity, Status
 from netplan.report.locate import ResourceLines
 from netplan.report.sarif import FINGERPRINT_KEY, SarifOptions, to_sarif

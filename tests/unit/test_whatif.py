@@ -193,7 +193,7 @@ def test_deleting_one_side_leaves_the_other_disconnected(tmp_path: Path) -> None
     assert link is not None
     intent = load_intent(intent_file(tmp_path, PEERING_A), est)
     cs = make_plan(est, intent)
-    delete = Change(Action.DELETE, link.id, B.TYPE_PEERING, B.NETWORK_API, None, "test")
+    delete = Change(Action.DELETE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING], None, "test")
     after, _ = apply_in_memory(est, replace(cs, changes=(delete,)))
     assert after.peering(a.id, m.id) is None
     assert after.peering(m.id, a.id).state is PeeringState.DISCONNECTED  # type: ignore[union-attr]

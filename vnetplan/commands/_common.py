@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from netplan.estate import Estate
+from netplan.estate import Estate, load_estate
 
 
 def add_estate_args(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -27,7 +27,6 @@ def add_format_arg(parser: argparse.ArgumentParser, choices: tuple[str, ...] = (
 
 def load(args: argparse.Namespace) -> Estate:
     """Load the estate named on the command line; report skipped types and gaps on stderr."""
-    from netplan.loader import load_estate
 
     estate: Estate = load_estate(args.estate or [], getattr(args, "declarations", None) or [])
     report_load(estate)

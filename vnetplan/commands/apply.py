@@ -18,7 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from netplan.errors import ExitCode, InputError, UsageError
+from netplan.estate import Estate, load_estate
+from netplan.ids import short_id
+from netplan.live.apply import (
+    ApplyOptions,
+    Outcome,
+    apply_plan,
+    estate_sources_of,
+    intent_file_of,
+    plan_from_dict,
+)
+from netplan.live.credentials import make_credential, redact
+from netplan.live.journal import Journal
+from netplan.live.postapply import verify_after_apply
+from netplan.render import table
+from netplan.verify import combine
+from netplan.vocab import Status
+from netplan.yamlio import load_with_lines
 from vnetplan.commands._common import emit
+from vnetplan.commands.verify import render
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,13 +85,11 @@ def _read_plan(path: str) -> dict[str, Any]:
 
 def _source_estate(data: dict[str, Any]) -> Any:
     """The estate the plan was made from, when its files are still at hand (for preconditions)."""
-    from netplan.live.apply import estate_sources_of
 
     sources = [s for s in estate_sources_of(data) if s and Path(s).is_file()]
     if not sources:
         return None
     try:
-        from netplan.loader import load_estate
 
         return load_estate(sources)
     except Exception:  # only used to add checks; without it the etags still guard updates
@@ -81,8 +97,6 @@ def _source_estate(data: dict[str, Any]) -> Any:
 
 
 def show_plan(plan: Any, data: dict[str, Any]) -> str:
-    from netplan.ids import short_id
-    from netplan.render import table
 
     rows = [[str(i), s.action.value, s.type.rsplit("/", 1)[-1], short_id(s.resource_id), s.description[:70]]
             for i, s in enumerate(plan.steps, 1)]  # fmt: skip
@@ -105,17 +119,12 @@ def _confirm(n: int) -> None:
 
 
 def result_table(result: Any) -> str:
-    from netplan.ids import short_id
-    from netplan.render import table
 
     rows = [[r.step.action.value, short_id(r.step.resource_id), r.outcome.value, r.message[:120]] for r in result.results]
     return table(["action", "resource", "outcome", "note"], rows)
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.live.apply import ApplyOptions, Outcome, apply_plan, plan_from_dict
-    from netplan.live.credentials import make_credential, redact
-    from netplan.live.journal import Journal
 
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
@@ -141,8 +150,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"vnetplan: {redact(msg)}", file=sys.stderr)
 
     def progress(r: Any, done: int, total: int) -> None:
-        from netplan.ids import short_id
-
         print(f"[{done}/{total}] {r.step.action.value} {short_id(r.step.resource_id)}: {r.outcome.value}", file=sys.stderr)
 
     if args.dry_run:
@@ -171,12 +178,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any) -> int:
     """Re-inventory the subscriptions the plan touches and verify the intent's connections on it."""
-    from netplan.estate import Estate
-    from netplan.live.apply import intent_file_of
-    from netplan.live.postapply import verify_after_apply
-    from netplan.verify import combine
-    from netplan.yamlio import load_with_lines
-    from vnetplan.commands.verify import render
 
     intent_file = intent_file_of(data)
     if not intent_file or not Path(intent_file).is_file():
@@ -195,4 +196,4 @@ def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any) -> int:
     emit(render(estate, results, False))
     overall = combine([r.result for r in results])
     print(f"verification after apply: {overall.value}", file=sys.stderr)
-    return int(ExitCode.OK if overall.value == "PASS" else ExitCode.PROBLEMS)
+    return int(ExitCode.OK if overall is Status.PASS else ExitCode.PROBLEMS)

@@ -16,7 +16,10 @@ from dataclasses import replace
 
 from checks import registry, suppressions
 from netplan.errors import ExitCode, UsageError
-from netplan.estate import Estate
+from netplan.estate import Estate, estate_from_data
+from netplan.intent import load_intent
+from netplan.live.credentials import make_credential
+from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
 from netplan.report.sarif import SarifOptions
 from vnetplan.commands._common import add_estate_args, load, report_load
@@ -87,18 +90,12 @@ def load_source(args: argparse.Namespace) -> Estate:
         raise UsageError("give either --estate FILE or --live")
     if not args.live:
         return load(args)
-    from netplan.live.credentials import make_credential
-    from netplan.live.inventory import InventoryOptions, take_inventory
-    from netplan.loader import parse_declarations, parse_snapshots, read_declarations, snapshot_from_data
 
     opts = InventoryOptions(
         subscriptions=tuple(args.subscription), endpoint=args.endpoint, ca_bundle=args.ca_bundle, allow_partial=True
     )
     result = take_inventory(make_credential(), opts, progress=sys.stderr, show_progress=False)
-    parsed = parse_snapshots([snapshot_from_data(result.snapshot, "<live Azure>")])
-    decls = [parse_declarations(f, d) for f, d in parsed.declarations]
-    decls.extend(read_declarations(p) for p in args.declarations or [])
-    estate = Estate.build(parsed, decls)
+    estate = estate_from_data(result.snapshot, "<live Azure>", declaration_files=args.declarations or [])
     report_load(estate)
     return estate
 
@@ -109,7 +106,6 @@ def run(args: argparse.Namespace) -> int:
     supp = suppressions.load_suppressions(args.suppressions, registry.rule_infos()) if args.suppressions else []
     intent = None
     if args.intent:
-        from netplan.intent import load_intent
 
         intent = load_intent(args.intent, estate)
     started, clock = time.time(), time.perf_counter()

@@ -13,7 +13,10 @@ import sys
 import time
 from dataclasses import replace
 
+from netplan.drift import has_drift, intent_drift, merge, snapshot_drift
 from netplan.errors import ExitCode, UsageError
+from netplan.estate import load_estate
+from netplan.intent import load_intent
 from netplan.report import FORMATS, Report, run_info, summary_line, write_report
 from vnetplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
 
@@ -39,7 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.drift import has_drift, intent_drift, merge, snapshot_drift
 
     if not args.baseline and not args.intent:
         raise UsageError("drift needs --baseline FILE (snapshot drift) and/or --intent FILE (intent drift)")
@@ -48,14 +50,12 @@ def run(args: argparse.Namespace) -> int:
     reports: list[Report] = []
     extra: dict[str, object] = {}
     if args.baseline:
-        from netplan.loader import load_estate
 
         baseline = load_estate([args.baseline], args.declarations or [])
         snap = snapshot_drift(baseline, estate, baseline_name=args.baseline)
         reports.append(snap)
         extra.update(snap.extra)
     if args.intent:
-        from netplan.intent import load_intent
 
         intent = load_intent(args.intent, estate)
         reports.append(intent_drift(estate, intent))

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from netplan.addr import AddressError, parse_prefix
 from netplan.errors import ExitCode, UsageError
+from netplan.free import find_free, parse_size
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
@@ -36,8 +38,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.addr import AddressError, parse_prefix
-    from netplan.free import find_free, parse_size
 
     length = parse_size(args.size)
     within = []

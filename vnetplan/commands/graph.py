@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from netplan.errors import ExitCode, UsageError
+from netplan.graph import build_graph, neighbourhood, to_dot, to_json, to_mermaid, vnets_overlapping
 from vnetplan.commands._common import add_estate_args, emit, load
 
 
@@ -34,7 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.graph import build_graph, neighbourhood, to_dot, to_json, to_mermaid, vnets_overlapping
 
     if args.depth < 0:
         raise UsageError("--depth must be 0 or more")

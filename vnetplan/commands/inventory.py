@@ -9,7 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from netplan.errors import ExitCode
+from netplan.errors import ExitCode, UsageError
+from netplan.live.credentials import make_credential
+from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.render import table
 
 
@@ -52,11 +54,8 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.live.credentials import make_credential
-    from netplan.live.inventory import InventoryOptions, take_inventory
 
     if args.concurrency < 1:
-        from netplan.errors import UsageError
 
         raise UsageError("--concurrency must be at least 1")
     opts = InventoryOptions(

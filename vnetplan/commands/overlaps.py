@@ -9,6 +9,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from netplan.errors import ExitCode
+from netplan.overlaps import find_overlaps
 from netplan.render import SEVERITY_COLORS, paint, use_color
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
@@ -37,7 +38,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.overlaps import find_overlaps
 
     estate = load(args)
     report = find_overlaps(estate)

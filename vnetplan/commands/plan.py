@@ -16,7 +16,10 @@ from typing import Any
 
 from netplan.errors import ExitCode, InputError
 from netplan.ids import short_id
+from netplan.intent import load_intent
+from netplan.plan import make_plan
 from netplan.render import paint, use_color
+from netplan.whatif import what_if
 from vnetplan.commands._common import add_estate_args, emit, emit_json, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
@@ -148,15 +151,12 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.intent import load_intent
-    from netplan.plan import make_plan
 
     estate = load(args)
     intent = load_intent(args.intent, estate)
     cs = make_plan(estate, intent)
     wi = None
     if args.what_if:
-        from netplan.whatif import what_if
 
         wi = what_if(estate, intent, cs)
     if args.out:

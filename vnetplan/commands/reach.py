@@ -10,6 +10,7 @@ import argparse
 
 from netplan.errors import ExitCode
 from netplan.ids import short_id
+from netplan.reach import Verdict, reach
 from netplan.render import paint, use_color
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
@@ -38,7 +39,6 @@ _VERDICT = {True: ("REACHABLE", "green"), False: ("NOT REACHABLE", "red"), None:
 
 def render_table(verdict: object, color: bool = False) -> str:
     """The human-readable answer: verdict, what the target is, the path, and why."""
-    from netplan.reach import Verdict
 
     assert isinstance(verdict, Verdict)
     t = verdict.target
@@ -61,7 +61,6 @@ def render_table(verdict: object, color: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.reach import reach
 
     estate = load(args)
     verdict = reach(estate, args.source, args.target)

@@ -10,12 +10,12 @@ import argparse
 
 from netplan.errors import ExitCode
 from netplan.ids import short_id
+from netplan.recommend import MANY_SERVICES, Recommendation, recommend
 from netplan.render import paint, use_color
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from netplan.recommend import MANY_SERVICES
 
     p = sub.add_parser(
         "recommend",
@@ -45,7 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def render_table(rec: object, color: bool = False) -> str:
-    from netplan.recommend import Recommendation
 
     assert isinstance(rec, Recommendation)
     hue = "green" if rec.ok else "red"
@@ -73,7 +72,6 @@ def render_table(rec: object, color: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.recommend import recommend
 
     estate = load(args)
     rec = recommend(

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import argparse
 
-from netplan.errors import ExitCode
+from netplan.dns.matrix import app_names, resolution_matrix
+from netplan.dns.names import DnsNameError
+from netplan.dns.simulator import Answer, DnsSimulator
+from netplan.errors import ExitCode, UsageError
+from netplan.ids import short_id
+from netplan.render import table
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
@@ -38,8 +43,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.dns.simulator import DnsSimulator
-    from netplan.errors import UsageError
 
     if args.all_vnets:
         if args.vnet:
@@ -62,10 +65,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_matrix(args: argparse.Namespace) -> int:
-    from netplan.dns.matrix import app_names, resolution_matrix
-    from netplan.dns.names import DnsNameError
-    from netplan.errors import UsageError
-    from netplan.render import table
 
     estate = load(args)
     names = list(args.name)
@@ -93,9 +92,6 @@ def run_matrix(args: argparse.Namespace) -> int:
 
 def render_answer(answer: object, vnet_label: str) -> str:
     """The table view of one :class:`~netplan.dns.simulator.Answer`."""
-    from netplan.dns.simulator import Answer
-    from netplan.ids import short_id
-    from netplan.render import table
 
     assert isinstance(answer, Answer)
     lines = [

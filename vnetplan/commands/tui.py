@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import netplan
 from netplan.errors import InputError, UsageError
+from netplan.intent import load_intent
 from vnetplan.commands._common import add_estate_args, load
 
 
 def default_estate_path() -> Path:
     """samples/mendix-estate.json next to the installed package (not relative to the cwd)."""
-    import netplan
 
     return Path(netplan.__file__).resolve().parents[1] / "samples" / "mendix-estate.json"
 
@@ -64,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
     estate = load(args)
     intent = None
     if args.intent:
-        from netplan.intent import load_intent
 
         intent = load_intent(args.intent, estate)
     # Deferred: Textual loads only for this command (see the module docstring).

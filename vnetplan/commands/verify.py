@@ -20,7 +20,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from netplan.dns.live import parse_nameserver
+from netplan.dns.simulator import DnsSimulator
 from netplan.errors import ExitCode, UsageError
+from netplan.intent import load_intent
+from netplan.render import table
+from netplan.verify import combine, verify_connection, verify_service
+from netplan.vocab import Status
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
@@ -62,7 +68,6 @@ def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
     if args.intent:
         if args.provider or args.consumer or args.app_domain:
             raise UsageError("give either --intent or --app-domain/--provider/--consumer, not both")
-        from netplan.intent import load_intent
 
         intent = load_intent(args.intent, estate)
         prov = intent.provider
@@ -92,9 +97,6 @@ def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.dns.live import parse_nameserver
-    from netplan.dns.simulator import DnsSimulator
-    from netplan.verify import combine, verify_connection, verify_service
 
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
@@ -128,14 +130,12 @@ def run(args: argparse.Namespace) -> int:
         emit_json(doc)
     else:
         emit(render(estate, results, bool(servers), services))
-    return int(ExitCode.OK if overall.value == "PASS" else ExitCode.PROBLEMS)
+    return int(ExitCode.OK if overall is Status.PASS else ExitCode.PROBLEMS)
 
 
 def render(estate: Any, results: list[Any], live: bool, services: list[Any] | None = None) -> str:
     """One row per consumer x name (and per internal service): expected, simulated, live side by
     side, the result and why."""
-    from netplan.render import table
-    from netplan.verify import combine
 
     def vname(rid: str) -> str:
         v = estate.vnet(rid)
