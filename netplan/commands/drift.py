@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from netplan.commands._common import add_pretty_arg
 from netplan.commands.audit import add_source_args, load_source
 from netplan.errors import ExitCode, UsageError
 from netplan.report import FORMATS, Report, summary_line, write_report
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--intent", metavar="FILE", help="the intent file (provider and connections) to check against")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_pretty_arg(p)
     p.set_defaults(func=run)
 
 
@@ -57,6 +59,6 @@ def run(args: argparse.Namespace) -> int:
         reports.append(intent_drift(estate, intent))
         extra["intent"] = args.intent
     report = reports[0] if len(reports) == 1 else merge(reports, estate.sources, extra)
-    write_report(report, args.format, args.output)
+    write_report(report, args.format, args.output, pretty=args.pretty)
     print(summary_line(report), file=sys.stderr)
     return int(ExitCode.PROBLEMS if has_drift(report) else ExitCode.OK)

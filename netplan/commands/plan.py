@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from netplan.commands._common import add_estate_args, emit, emit_json, load
+from netplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 from netplan.errors import ExitCode, InputError
 from netplan.ids import short_id
 from netplan.render import paint, use_color
@@ -44,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_estate_args(p)
     p.add_argument("--intent", required=True, metavar="FILE", help="the intent YAML file")
     p.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="output format (default table)")
+    add_pretty_arg(p)
     p.add_argument("--out", metavar="PLAN.json", help="also write the JSON plan file for apply")
     p.add_argument("--what-if", action="store_true", help="verify each connection before -> after the plan, in memory")
     p.set_defaults(func=run)
@@ -171,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         data = cs.to_dict()
         if wi is not None:
             data["what_if"] = wi.to_dict()
-        emit_json(data)
+        emit_json(data, pretty=args.pretty)
     elif args.format == "markdown":
         emit(render_markdown(cs, wi))
     else:

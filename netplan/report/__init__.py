@@ -8,6 +8,8 @@ the Report (no clock, no environment) so golden files lock them.
 
 from __future__ import annotations
 
+from typing import IO
+
 from netplan.report.model import (
     FAIL_ON_CHOICES,
     Finding,
@@ -64,23 +66,48 @@ __all__ = [
 ]
 
 
-def write_report(report: Report, fmt: str, output: str | None = None) -> None:
-    """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format)."""
+def write_report(report: Report, fmt: str, output: str | None = None, *, pretty: bool | None = None) -> None:
+    """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format).
+
+    JSON and SARIF are streamed through the C encoder (:mod:`netplan.jsonout`): indented with
+    ``pretty=True``, compact with False, and with None indented only when writing to a terminal.
+    """
     import sys
 
     from netplan.errors import UsageError
     from netplan.render import use_color
 
     if output:
-        text = render(report, fmt)
         try:
             with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
+                _write(report, fmt, fh, color=False, pretty=bool(pretty))
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         return
-    text = render(report, fmt, color=fmt == "table" and use_color())
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    from netplan.jsonout import pretty_default
+
+    _write(
+        report, fmt, sys.stdout,
+        color=fmt == "table" and use_color(),
+        pretty=pretty_default(sys.stdout) if pretty is None else pretty,
+    )  # fmt: skip
+
+
+def _write(report: Report, fmt: str, out: IO[str], *, color: bool, pretty: bool) -> None:
+    if fmt in ("json", "sarif"):
+        from netplan.jsonout import write_json
+
+        if fmt == "json":
+            from netplan.report.json_format import to_data
+
+            write_json(out, to_data(report, lazy=True), pretty=pretty)
+        else:
+            from netplan.report.sarif import to_sarif
+
+            write_json(out, to_sarif(report), pretty=pretty)
+        return
+    text = render(report, fmt, color=color)
+    out.write(text if text.endswith("\n") else text + "\n")
 
 
 def summary_line(report: Report) -> str:
