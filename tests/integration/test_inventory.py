@@ -17,6 +17,8 @@ from netplan.cli import main
 from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 
+pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 SUB_A = "6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f"
