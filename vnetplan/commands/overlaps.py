@@ -15,9 +15,9 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from netplan.commands._common import add_estate_args, add_format_arg, emit_json, load
 from netplan.errors import ExitCode
 from netplan.render import SEVERITY_COLORS, paint, use_color
+from vnetplan.commands._common import add_estate_args, add_format_arg, emit_json, load
 
 if TYPE_CHECKING:
     from netplan.overlaps import OverlapGroup, OverlapReport

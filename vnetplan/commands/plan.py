@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from netplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 from netplan.errors import ExitCode, InputError
 from netplan.ids import short_id
 from netplan.render import paint, use_color
+from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
