@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.live import resourcegraph
 from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from tests.integration.test_inventory import SUB_A, SUB_B, TOKEN, _seed
+from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from netplan import jsonout
-from netplan.cli import main
 from netplan.jsonout import Stream, dumps, write_json
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
