@@ -282,6 +282,8 @@ class Emulator:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_path = ""
         self.url = ""
+        #: the test CA (set by start): a second loopback server can present a certificate the SDK trusts
+        self.ca: trustme.CA | None = None
         self._load_initial()
 
     # -- state -----------------------------------------------------------------------------------
@@ -378,7 +380,7 @@ class Emulator:
         if self._server is not None:
             return self.url
         self._tmp = tempfile.TemporaryDirectory(prefix="arm-emulator-")
-        ca = trustme.CA()
+        ca = self.ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
         self.ca_path = str(Path(self._tmp.name) / "ca.pem")
         ca.cert_pem.write_to_path(self.ca_path)

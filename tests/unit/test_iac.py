@@ -18,10 +18,10 @@ from typing import Any
 import hcl2
 import pytest
 
-from netplan.cli import main
 from netplan.export import render_iac
 from netplan.export._common import items, sent_body
 from netplan.plan import Action, Change, ChangeSet
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "iac"

@@ -14,11 +14,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from netplan.commands._common import add_estate_args, emit, load
 from netplan.errors import ExitCode, InputError, UsageError
 from netplan.export import IAC_FORMATS
 from netplan.ids import short_id
 from netplan.render import paint, use_color
+from vnetplan.commands._common import add_estate_args, emit, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
