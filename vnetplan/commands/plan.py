@@ -14,13 +14,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from netplan.errors import ExitCode, InputError
+from netplan.errors import ExitCode, InputError, UsageError
+from netplan.export import IAC_FORMATS, render_iac, write_iac
 from netplan.ids import short_id
 from netplan.intent import load_intent
 from netplan.plan import make_plan
 from netplan.render import paint, use_color
 from netplan.whatif import what_if
-from vnetplan.commands._common import add_estate_args, emit, emit_json, load
+from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
@@ -46,7 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_estate_args(p)
     p.add_argument("--intent", required=True, metavar="FILE", help="the intent YAML file")
-    p.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="output format (default table)")
+    p.add_argument("--format", choices=("table", "json", "markdown", *IAC_FORMATS), default="table",
+                   help="output format (default table); terraform (azapi), bicep or arm write the plan as "
+                        "infrastructure code, one resource per change")  # fmt: skip
+    p.add_argument("--output", metavar="PATH",
+                   help="write the output to PATH instead of stdout (with --format bicep: a directory, required, "
+                        "for main.bicep and its modules/)")  # fmt: skip
+    add_pretty_arg(p)
     p.add_argument("--out", metavar="PLAN.json", help="also write the JSON plan file for apply")
     p.add_argument("--what-if", action="store_true", help="verify each connection before -> after the plan, in memory")
     p.set_defaults(func=run)
@@ -150,8 +157,35 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
     return "\n".join(out)
 
 
+def _emit(text: str, output: str | None) -> None:
+    if not output:
+        emit(text)
+        return
+    try:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _write_iac(cs: Any, fmt: str, output: str | None) -> None:
+    """Terraform and ARM are one file (stdout or --output); Bicep is a directory of files."""
+
+    files = render_iac(cs, fmt)
+    if fmt == "bicep":
+        assert output, "checked before planning"
+        try:
+            write_iac(files, Path(output))
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
+    (text,) = files.values()
+    _emit(text, output)
+
+
 def run(args: argparse.Namespace) -> int:
 
+    if args.format == "bicep" and not args.output:
+        raise UsageError("--format bicep writes main.bicep and modules/: give --output DIR")
     estate = load(args)
     intent = load_intent(args.intent, estate)
     cs = make_plan(estate, intent)
@@ -167,14 +201,19 @@ def run(args: argparse.Namespace) -> int:
             Path(args.out).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise InputError(args.out, "", f"cannot write: {exc.strerror or exc}") from None
-    if args.format == "json":
+    if args.format in IAC_FORMATS:
+        _write_iac(cs, args.format, args.output)
+    elif args.format == "json":
         data = cs.to_dict()
         if wi is not None:
             data["what_if"] = wi.to_dict()
-        emit_json(data)
+        if args.output:
+            _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+        else:
+            emit_json(data, pretty=args.pretty)
     elif args.format == "markdown":
-        emit(render_markdown(cs, wi))
+        _emit(render_markdown(cs, wi), args.output)
     else:
-        emit(render_table(cs, wi, color=use_color()))
+        _emit(render_table(cs, wi, color=use_color() and not args.output), args.output)
     pending = not cs.empty or bool(cs.problems) or (wi is not None and not wi.would_verify)
     return int(ExitCode.PROBLEMS if pending else ExitCode.OK)
