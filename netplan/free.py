@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from netplan.addr import Prefix, parse_prefix
 from netplan.errors import UsageError
 from netplan.estate import Estate
+from netplan.model import Peering, Subnet
 
 #: The private IPv4 ranges of RFC 1918, in the order suggestions are drawn from them.
 RFC1918: tuple[Prefix, ...] = (
@@ -68,12 +69,16 @@ def parse_size(text: str) -> int:
 
 def used_prefixes(estate: Estate) -> list[Prefix]:
     """Every prefix in use: VNet address spaces, the spaces that peering links report for VNets
-    outside the snapshot, and declared on-prem prefixes."""
+    outside the snapshot (both the peered ``remoteAddressSpace`` and the current
+    ``remoteVirtualNetworkAddressSpace``: an unsynced prefix is used all the same), the subnets of
+    VNets that are themselves outside it, and declared on-prem prefixes."""
     used = [p for v in estate.vnets for p in v.address_prefixes]
-    for v in estate.vnets:
-        for link in v.peerings:
-            if estate.vnet(link.remote_vnet_id) is None:
-                used.extend(link.remote_prefixes)
+    links = [link for v in estate.vnets for link in v.peerings]
+    links += [o for o in estate.orphans if isinstance(o, Peering)]
+    for link in links:
+        if estate.vnet(link.remote_vnet_id) is None:
+            used.extend(dict.fromkeys((*link.remote_prefixes, *link.remote_current_prefixes)))
+    used.extend(q for o in estate.orphans if isinstance(o, Subnet) for q in o.prefixes)
     used.extend(p for net in estate.onprem for p in net.prefixes)
     return used
 
