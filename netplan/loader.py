@@ -2,8 +2,12 @@
 
 Accepted shapes, as Azure tools really produce them: a top-level list of ARM resources; an object
 with ``resources`` (our snapshot format, also written by ``vnetplan inventory``); an ARM list
-response (``value``); Azure Resource Graph output (``data``); a single resource; and the Azure
-CLI's flattened shape, where ``properties`` is lifted to the top level. VNets carry subnets and
+response (``value``); Azure Resource Graph output (``data``); a single resource; what ``az ...
+create`` prints (one top-level key such as ``newVNet`` or ``NewNIC`` wrapping a resource or a
+list); and the Azure CLI's flattened shape, where ``properties`` is lifted to the top level. A
+resource without ``type`` gets it from its ID's provider path. Subnets, peerings, routes and
+security rules listed without their parent (``az network vnet subnet list``) are kept, with a
+gap naming the missing parent, as are DNS zone groups without their private endpoint. VNets carry subnets and
 peerings inline, as ARM returns them; private DNS record sets and VNet links are resources of
 their own. Several files merge into one estate; the same resource ID twice is an error.
 
