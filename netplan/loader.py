@@ -380,6 +380,7 @@ def _subnet(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Subnet:
         prefixes = (_prefix(props["addressPrefix"], at, _join(pp, "addressPrefix")),)
     else:
         prefixes = ()
+    prefixes = _with_ipam(prefixes, props, at, pp)
     delegations = []
     for i, d in enumerate(_list(props, "delegations", at, pp)):
         if isinstance(d, dict):
@@ -454,6 +455,20 @@ def _address_space(props: dict[str, Any], key: str, at: _At, path: str) -> tuple
     return _prefixes(space.get("addressPrefixes"), at, _join(_join(path, key), "addressPrefixes"))
 
 
+def _with_ipam(prefixes: tuple[Prefix, ...], holder: dict[str, Any], at: _At, path: str) -> tuple[Prefix, ...]:
+    """``prefixes`` plus the ``allocatedAddressPrefixes`` of ``ipamPoolPrefixAllocations`` (a VNet's
+    addressSpace or a subnet): space an IPAM pool allocated is used even when a payload lists it
+    only there."""
+    if "ipamPoolPrefixAllocations" not in holder:
+        return prefixes
+    extra: list[Prefix] = []
+    for alloc, ap in _objects(holder, "ipamPoolPrefixAllocations", at, path):
+        extra.extend(_prefixes(alloc.get("allocatedAddressPrefixes"), at, _join(ap, "allocatedAddressPrefixes")))
+    if not extra:
+        return prefixes
+    return tuple(dict.fromkeys((*prefixes, *extra)))
+
+
 def _location(obj: dict[str, Any], at: _At) -> str:
     loc = obj.get("location")
     if loc is None:
@@ -478,6 +493,7 @@ def parse_vnet(obj: dict[str, Any], rid: str, at: _At) -> VNet:
     if not isinstance(space, dict):
         raise at.err(_join(pp, "addressSpace"), "missing addressSpace.addressPrefixes")
     prefixes = _prefixes(space.get("addressPrefixes"), at, _join(_join(pp, "addressSpace"), "addressPrefixes"))
+    prefixes = _with_ipam(prefixes, space, at, _join(pp, "addressSpace"))
     dhcp = props.get("dhcpOptions") or {}
     if not isinstance(dhcp, dict):
         raise at.err(_join(pp, "dhcpOptions"), "expected an object")

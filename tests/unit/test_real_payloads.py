@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from checks.rules import peer_address_overlap, peer_gateway_transit
+from checks.rules import addr_forbidden_space, peer_address_overlap, peer_gateway_transit
 from netplan.addr import parse_ip, parse_prefix
 from netplan.errors import InputError
 from netplan.free import find_free
@@ -22,8 +22,8 @@ from netplan.model import Peering, Subnet
 from netplan.overlaps import Severity, find_overlaps
 from netplan.reach import reach
 from netplan.topology import link_routes, neighbours, peer_pair, peered_space
-from tests.checks.builders import judged
-from tests.unit.builders import EstateBuilder, vnet_id
+from tests.checks.builders import judged, messages
+from tests.unit.builders import EstateBuilder, load_snapshot, vnet_id
 
 CLI = Path(__file__).resolve().parents[1] / "fixtures" / "cli"
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"
@@ -220,3 +220,47 @@ def test_gateway_transit_passes_for_a_gateway_named_by_remote_gateways() -> None
            b_to_a={"allow_gateway_transit": True})
     got = judged(peer_gateway_transit.RULE, b.estate())
     assert got == {"PASS": {"pass_named_gateway", "pass_hub_gateway_unseen"}, "FAIL": set(), "UNKNOWN": set()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Address space Azure never allows (R6) and IPAM pool allocations
+
+
+@pytest.mark.parametrize(
+    "within", ["224.0.0.0/3", "255.255.255.0/24", "126.0.0.0/7", "169.254.0.0/15", "168.63.128.0/23"]
+)
+def test_free_never_suggests_a_range_azure_forbids(within: str) -> None:
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"])
+    r = find_free(b.estate(), 30, [parse_prefix(within)], count=2000)
+    forbidden = [parse_prefix(f) for f in ("224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "169.254.0.0/16",
+                                          "168.63.129.16/32")]
+    assert r.prefixes and not any(p.overlaps(f) for p in r.prefixes for f in forbidden)
+
+
+def test_audit_flags_a_vnet_using_forbidden_space() -> None:
+    b = EstateBuilder()
+    b.vnet("pass_private", ["10.0.0.0/16"])
+    b.vnet("fail_link_local", ["10.1.0.0/16", "169.254.0.0/24"])
+    b.vnet("fail_wraps_wireserver", ["168.63.0.0/16"])
+    b.vnet("fail_loopback", ["127.1.0.0/16"])
+    est = b.estate()
+    got = judged(addr_forbidden_space.RULE, est)
+    assert got == {"PASS": {"pass_private"}, "FAIL": {"fail_link_local", "fail_wraps_wireserver", "fail_loopback"},
+                   "UNKNOWN": set()}
+    msg = messages(addr_forbidden_space.RULE, est)
+    assert "168.63.0.0/16 (touches 168.63.129.16/32)" in msg["fail_wraps_wireserver"]
+
+
+def test_ipam_pool_allocations_count_as_used_space() -> None:
+    b = EstateBuilder()
+    b.vnet("ipam", [])
+    snap = b.snapshot()
+    pool = "/subscriptions/5d1e9a47-0c2b-4f8e-9a63-7b2c1d0e4f58/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm/ipamPools/pool-weu"
+    snap["resources"][0]["properties"]["addressSpace"]["ipamPoolPrefixAllocations"] = [
+        {"pool": {"id": pool}, "numberOfIpAddresses": "1024", "allocatedAddressPrefixes": ["10.0.0.0/22"]}
+    ]
+    est = load_snapshot(snap)
+    assert [str(p) for p in est.vnets[0].address_prefixes] == ["10.0.0.0/22"]
+    r = find_free(est, 22, [parse_prefix("10.0.0.0/20")])
+    assert [str(p) for p in r.prefixes] == ["10.0.4.0/22"]
