@@ -170,7 +170,9 @@ class Backend:
     @classmethod
     def check_etag(cls, req: ArmRequest, existing: Resource | None, resource_id: str) -> None:
         """If-Match / If-None-Match handling: 412 PreconditionFailed on mismatch."""
-        current = str((existing or {}).get("etag", ""))
+        # Compared unquoted on both sides: Private DNS links carry quoted etags (``"guid"``), which a
+        # client sends back as they are.
+        current = next(iter(cls._etags(str((existing or {}).get("etag", "")))), "")
         if_match = req.headers.get("if-match")
         if if_match is not None:
             tags = cls._etags(if_match)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.emulator import Emulator, FaultConfig
-from tests.emulator.sample import SUB, rg_scope, sample_snapshot, vnet_id
+from tests.emulator.sample import rg_scope, sample_snapshot, vnet_id
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +56,10 @@ class Reply:
 
 
 def call(emu: Emulator, method: str, path_or_url: str, body: Any = None) -> Reply:
+    return call_with(emu, method, path_or_url, body, {})
+
+
+def call_with(emu: Emulator, method: str, path_or_url: str, body: Any, headers: dict[str, str]) -> Reply:
     ctx = ssl.create_default_context(cafile=emu.ca_path)
     url = path_or_url if path_or_url.startswith("https://") else emu.url + path_or_url
     # LRO URLs are absolute and name the emulator's own host.
@@ -64,6 +68,8 @@ def call(emu: Emulator, method: str, path_or_url: str, body: Any = None) -> Repl
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     req.add_header("Authorization", "Bearer fake-token")
+    for k, v in headers.items():
+        req.add_header(k, v)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
@@ -149,6 +155,10 @@ def test_link_etag_is_quoted_and_2024_06_01_bodies_say_resolution_policy_default
     assert "resolutionPolicy" not in call(emu, "GET", f"{link}?api-version=2020-06-01").body["properties"]
     listed = call(emu, "GET", f"{zone}/virtualNetworkLinks?{DNS_API}").body["value"]
     assert listed[0]["properties"]["resolutionPolicy"] == "Default"
+    # The quoted etag sent back as it is matches (If-Match), and a stale one does not.
+    body = {"location": "Global", "properties": {"virtualNetwork": {"id": SPOKE1}, "registrationEnabled": True}}
+    assert call_with(emu, "PUT", f"{link}?{DNS_API}", body, {"If-Match": '"0000"'}).status == 412
+    assert call_with(emu, "PUT", f"{link}?{DNS_API}", body, {"If-Match": etag}).status == 202
 
 
 def test_zone_body_has_no_internal_id_and_no_tags_unless_set(emu: Emulator) -> None:
