@@ -45,7 +45,7 @@ if mode == "json":
     gc.enable()
     rc = 0
 elif mode == "sweep":
-    from netplan.loader import load_estate
+    from netplan.estate import load_estate
     from netplan.overlaps import find_overlaps
     estate = load_estate([path])
     ivs = []

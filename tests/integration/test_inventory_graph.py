@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from netplan.estate import load_estate
 from netplan.live import resourcegraph
-from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from tests.integration.test_inventory import SUB_A, SUB_B, TOKEN, _seed
 from vnetplan.cli import main

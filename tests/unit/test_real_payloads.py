@@ -16,8 +16,9 @@ import pytest
 from checks.rules import addr_forbidden_space, peer_address_overlap, peer_gateway_transit
 from netplan.addr import parse_ip, parse_prefix
 from netplan.errors import InputError
+from netplan.estate import load_estate
 from netplan.free import find_free
-from netplan.loader import infer_type, load_estate
+from netplan.loader import infer_type
 from netplan.model import Peering, Subnet
 from netplan.overlaps import Severity, find_overlaps
 from netplan.reach import reach
