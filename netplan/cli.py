@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "overlaps",
     "free",
     "reach",
+    "routes",
     "graph",
     "resolve",
     "verify",
