@@ -968,25 +968,54 @@ def _spec_of(text: str) -> AddressSpec:
     return AddressSpec(any=True) if text == "*" else AddressSpec(tags=(text,))
 
 
+def _default_rule(name: str, prio: int, d: str, a: str, src: str, dst: str, nsg_id: str) -> SecurityRule:
+    return SecurityRule(f"{nsg_id}/defaultSecurityRules/{name}", name, nsg_id, prio, Direction(d), Access(a), "*",
+                        _spec_of(src), _spec_of(dst), default=True)  # fmt: skip
+
+
+#: Azure's default rules, built once and shared by every NSG whose payload shows them unchanged (or
+#: omits them): 10k NSGs must not cost 60k rule objects. Their ``nsg_id`` is empty.
+SHARED_DEFAULT_RULES: tuple[SecurityRule, ...] = tuple(_default_rule(*d, "") for d in DEFAULT_RULES)
+
+
 def default_rules(nsg_id: str) -> tuple[SecurityRule, ...]:
     """Azure's six default rules of an NSG (they are there whether or not a payload lists them)."""
-    return tuple(
-        SecurityRule(f"{nsg_id}/defaultSecurityRules/{n}", n, nsg_id, prio, Direction(d), Access(a), "*",
-                     _spec_of(src), _spec_of(dst), default=True)
-        for n, prio, d, a, src, dst in DEFAULT_RULES
-    )  # fmt: skip
+    return tuple(_default_rule(*d, nsg_id) for d in DEFAULT_RULES)
+
+
+def _standard_defaults(items: list[Any]) -> bool:
+    """The payload's defaultSecurityRules are exactly Azure's six (the usual case): no need to parse them."""
+    if len(items) != len(DEFAULT_RULES):
+        return False
+    want = {n: (prio, d, a, src, dst) for n, prio, d, a, src, dst in DEFAULT_RULES}
+    for item in items:
+        if not isinstance(item, dict):
+            return False
+        props = item.get("properties", item)
+        w = want.pop(str(item.get("name")), None)
+        if w is None or not isinstance(props, dict):
+            return False
+        got = (props.get("priority"), props.get("direction"), props.get("access"),
+               props.get("sourceAddressPrefix"), props.get("destinationAddressPrefix"))  # fmt: skip
+        if got != w or props.get("protocol", "*") != "*" or props.get("destinationPortRange", "*") != "*":
+            return False
+    return True
 
 
 def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
     props, pp = _props(obj, at, "")
     rules = tuple(_security_rule(r, rid, at, rp, default=False) for r, rp in _objects(props, "securityRules", at, pp))
-    defaults = tuple(_security_rule(r, rid, at, rp, default=True) for r, rp in _objects(props, "defaultSecurityRules", at, pp))
+    raw_defaults = _list(props, "defaultSecurityRules", at, pp)
+    if not raw_defaults or _standard_defaults(raw_defaults):
+        defaults = SHARED_DEFAULT_RULES
+    else:
+        defaults = tuple(_security_rule(r, rid, at, rp, default=True) for r, rp in _objects(props, "defaultSecurityRules", at, pp))
     return NetworkSecurityGroup(
         id=rid,
         name=_sub_name(obj, rid),
         location=_location(obj, at),
         rules=rules,
-        default_rules=defaults or default_rules(rid),
+        default_rules=defaults,
         tags=_tags_of(obj, at),
         raw=obj,
     )
