@@ -357,12 +357,15 @@ def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps:
     from netplan.verify import verify_connection
 
     names = () if apps == ("*",) else apps
+    ports = next((c.ports for c in intent.connections if c.consumer_vnet_id.lower() == consumer_id.lower()), (443, 80))
     v = verify_connection(estate, intent.provider.vnet_id, consumer_id, intent.provider.app_domain, names,
                           method=method if method in ("peering", "private-link") else "auto",
-                          lb_frontend=intent.provider.frontend_id)  # fmt: skip
+                          lb_frontend=intent.provider.frontend_id, ports=ports)  # fmt: skip
     reasons = list(v.reasons)
     for c in v.checks:
         reasons.extend(f"{c.name}: {r}" for r in c.reasons if c.result.value != "PASS")
+    for pc in v.ports:
+        reasons.extend(f"TCP {pc.port} to {pc.address}: {r}" for r in pc.reasons if pc.result.value != "PASS")
     return v.result.value, tuple(dict.fromkeys(reasons))
 
 

@@ -72,9 +72,16 @@ def test_matrix_equals_one_by_one_on_the_sample(estate: Estate, sim: DnsSimulato
 
 
 def test_verify_on_the_sample(estate: Estate, sim: DnsSimulator) -> None:
-    ok = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke1-weu", DOMAIN, ["hr-portal", "sales"], simulator=sim)
+    ok = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke1-weu", DOMAIN, ["hr-portal", "sales"],
+                           simulator=sim, ports=[443])  # fmt: skip
     assert ok.result is Result.PASS, [c.reasons for c in ok.checks]
-    legacy = verify_connection(estate, "vnet-mendix-weu", "vnet-legacy-apps-weu", DOMAIN, ["sales"], simulator=sim)
+    # The default app ports are 443 and 80; the sample's internal load balancer serves HTTPS only.
+    both = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke1-weu", DOMAIN, ["sales"], simulator=sim)
+    assert both.result is Result.FAIL
+    assert [(p.port, p.result, (p.blocked_by or {}).get("kind")) for p in both.ports] == [
+        (443, Result.PASS, None), (80, Result.FAIL, "lb-rule")]
+    legacy = verify_connection(estate, "vnet-mendix-weu", "vnet-legacy-apps-weu", DOMAIN, ["sales"], simulator=sim,
+                               ports=[443])  # fmt: skip
     assert (legacy.method, legacy.result) == (Method.PRIVATE_LINK, Result.PASS)
     broken = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke2-weu", DOMAIN, ["sales"], simulator=sim)
     assert broken.result is Result.FAIL
