@@ -60,6 +60,11 @@ class Decision:
     rule: SecurityRule | None
     #: Service tags the decision depended on and could not evaluate.
     unknown_tags: tuple[str, ...] = ()
+    #: The flow as this NSG saw it (behind an ILB: the backend address and port; through Private
+    #: Link: the NAT address as the source).
+    src: Prefix | None = None
+    dst: Prefix | None = None
+    port: int | None = None
 
     def describe(self) -> str:
         where = f"network security group {self.nsg.name}"
@@ -149,13 +154,13 @@ def evaluate(nsg: NetworkSecurityGroup, direction: Direction, src: Prefix, dst: 
         conflict = [(r, t) for r, t in uncertain if (r.access is Access.ALLOW) != allowed]
         if conflict:
             r, t = conflict[0]
-            return Decision(nsg, direction, None, r, t)
-        return Decision(nsg, direction, allowed, rule)
+            return Decision(nsg, direction, None, r, t, src, dst, port)
+        return Decision(nsg, direction, allowed, rule, (), src, dst, port)
     # Unreachable with Azure's default rules in place (DenyAll* matches everything).
     if uncertain:
         r, t = uncertain[0]
-        return Decision(nsg, direction, None, r, t)
-    return Decision(nsg, direction, True, None)
+        return Decision(nsg, direction, None, r, t, src, dst, port)
+    return Decision(nsg, direction, True, None, (), src, dst, port)
 
 
 # ---------------------------------------------------------------------------------------------
