@@ -22,13 +22,18 @@ from netplan.render import paint, use_color
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "reach",
-        help="can traffic from a VNet reach a VNet or an IP address? (peering state, flags, hubs, gateways)",
+        help="can traffic reach a VNet or an address? peerings, and per port routes hop by hop and NSGs",
         description=(
-            "Decide whether traffic from SOURCE (a VNet: full ID, resourceGroup/name or a unique name) reaches "
-            "TARGET (a VNet reference, an IP address, or the ID of an LB frontend, private endpoint or NIC), "
-            "following peering state (both links Connected), allowVirtualNetworkAccess, non-transitivity, "
-            "declared forwarding hubs, gateway transit, peering sync and Basic load balancers across global "
-            "peering. Exit 0 reachable, 1 not reachable or cannot be determined, 2 error."
+            "Decide whether traffic from SOURCE reaches TARGET (a VNet reference, an IP address, or the ID of an "
+            "LB frontend, private endpoint or NIC). SOURCE is a VNet (full ID, resourceGroup/name or a unique "
+            "name), a subnet (VNET/SUBNET or its ID), an address in the estate, or a NIC ID. From a VNet without "
+            "--port: peering state (both links Connected), allowVirtualNetworkAccess, non-transitivity, declared "
+            "forwarding hubs, gateway transit, peering sync and Basic load balancers across global peering, plus "
+            "the ports routes and NSGs leave open. With --port (or a subnet/address SOURCE): the flow hop by hop "
+            "through effective routes (user, gateway and system routes; appliances, black holes, None) and NSGs "
+            "(outbound at the source, inbound at the destination, first matching rule by priority, default rules "
+            "included), an internal load balancer judged at its backends, Private Link from the NAT addresses; "
+            "the JSON adds hops and blocked_by. Exit 0 reachable, 1 not reachable or cannot be determined, 2 error."
         ),
     )
     add_estate_args(p)
