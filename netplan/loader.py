@@ -828,7 +828,33 @@ def parse_ruleset_link(obj: dict[str, Any], rid: str, at: _At) -> RulesetLink:
 # Traffic rules: route tables, network security groups, application security groups, firewalls
 
 
+_HOPS = {t.value.lower(): t for t in NextHopType}
+
+
+def _route_fast(obj: dict[str, Any], table_id: str) -> Route | None:
+    props = obj.get("properties")
+    rid, name = obj.get("id"), obj.get("name")
+    if not isinstance(props, dict) or not isinstance(rid, str) or not rid or not isinstance(name, str) or not name:
+        return None
+    text = props.get("addressPrefix")
+    hop = _HOPS.get(str(props.get("nextHopType", "")).lower())
+    if not isinstance(text, str) or not text or hop is None:
+        return None
+    ip_text = props.get("nextHopIpAddress")
+    try:
+        prefix = parse_prefix(text) if (text[:1].isdigit() or ":" in text) else None
+        ip = parse_ip(ip_text) if ip_text else None
+    except AddressError:
+        return None
+    if hop is NextHopType.VIRTUAL_APPLIANCE and ip is None:
+        return None
+    return Route(rid, name, table_id, prefix, text, hop, ip)
+
+
 def _route(obj: dict[str, Any], table_id: str, at: _At, path: str) -> Route:
+    fast = _route_fast(obj, table_id)
+    if fast is not None:
+        return fast
     rid = _str(obj, "id", at, path, required=False)
     name = _sub_name(obj, rid)
     rid = rid or f"{table_id}/routes/{name}"
@@ -920,7 +946,84 @@ def _address_spec(props: dict[str, Any], side: str, at: _At, pp: str) -> Address
     return AddressSpec(any_, tuple(prefixes), tuple(tags), asgs)
 
 
+_DIRECTIONS = {"inbound": Direction.INBOUND, "outbound": Direction.OUTBOUND}
+_ACCESS = {"allow": Access.ALLOW, "deny": Access.DENY}
+_SPEC_MEMO: dict[str, AddressSpec] = {}
+_PORT_MEMO: dict[str, PortRange] = {}
+
+
+def _fast_spec(props: dict[str, Any], side: str) -> AddressSpec | None:
+    """The common shape (one prefix or tag, no list, no ASG), memoised; None for anything else."""
+    if props.get(f"{side}AddressPrefixes") or props.get(f"{side}ApplicationSecurityGroups"):
+        return None
+    v = props.get(f"{side}AddressPrefix")
+    if not isinstance(v, str) or not v:
+        return None
+    hit = _SPEC_MEMO.get(v)
+    if hit is None:
+        if v in ("*", "0.0.0.0/0", "Any", "any"):
+            hit = AddressSpec(any=True)
+        elif v[:1].isdigit() or ":" in v:
+            try:
+                hit = AddressSpec(prefixes=(parse_prefix(v if "/" in v else (f"{v}/128" if ":" in v else f"{v}/32")),))
+            except AddressError:
+                return None
+        else:
+            hit = AddressSpec(tags=(v,))
+        if len(_SPEC_MEMO) < 65536:
+            _SPEC_MEMO[v] = hit
+    return hit
+
+
+def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRange, ...] | None:
+    if props.get(plural):
+        return None
+    v = props.get(single)
+    if v is None or v == "*":
+        return (ANY_PORT,)
+    if not isinstance(v, str):
+        return None
+    hit = _PORT_MEMO.get(v)
+    if hit is None:
+        lo_s, sep, hi_s = v.partition("-")
+        if not lo_s.isdigit() or (sep and not hi_s.isdigit()):
+            return None
+        lo, hi = int(lo_s), int(hi_s) if sep else int(lo_s)
+        if not 0 <= lo <= hi <= 65535:
+            return None
+        hit = PortRange(lo, hi)
+        if len(_PORT_MEMO) < 65536:
+            _PORT_MEMO[v] = hit
+    return (hit,)
+
+
+def _security_rule_fast(obj: dict[str, Any], nsg_id: str, default: bool) -> SecurityRule | None:
+    """The ARM shape of a well-formed rule, without building JSON paths (10k NSGs); None: use the
+    checked parser, which names the problem."""
+    props = obj.get("properties")
+    rid, name = obj.get("id"), obj.get("name")
+    if not isinstance(props, dict) or not isinstance(rid, str) or not rid or not isinstance(name, str) or not name:
+        return None
+    prio = props.get("priority")
+    if type(prio) is not int or not (100 <= prio <= 4096 or (default and prio >= 65000)):
+        return None
+    d = _DIRECTIONS.get(str(props.get("direction", "")).lower())
+    a = _ACCESS.get(str(props.get("access", "")).lower())
+    proto = _PROTOCOLS.get(str(props.get("protocol", "*")).lower())
+    src, dst = _fast_spec(props, "source"), _fast_spec(props, "destination")
+    sports = _fast_ports(props, "sourcePortRange", "sourcePortRanges")
+    dports = _fast_ports(props, "destinationPortRange", "destinationPortRanges")
+    if d is None or a is None or proto is None or src is None or dst is None or sports is None or dports is None:
+        return None
+    desc = props.get("description")
+    return SecurityRule(rid, name, nsg_id, prio, d, a, proto, src, dst, sports, dports, default,
+                        desc if isinstance(desc, str) else "")  # fmt: skip
+
+
 def _security_rule(obj: dict[str, Any], nsg_id: str, at: _At, path: str, default: bool) -> SecurityRule:
+    fast = _security_rule_fast(obj, nsg_id, default)
+    if fast is not None:
+        return fast
     rid = _str(obj, "id", at, path, required=False)
     name = _sub_name(obj, rid)
     rid = rid or f"{nsg_id}/{'defaultSecurityRules' if default else 'securityRules'}/{name}"
