@@ -320,6 +320,15 @@ class _Walk:
     unknown: bool = False
     ports: Ports = field(default_factory=lambda: list(_ALL_PORTS))
     via_appliance: VNet | None = None
+    #: reach() verdicts already asked in this walk: (VNet key, address) -> verdict.
+    asked: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def reach(self, vnet: VNet, to: str) -> Any:
+        k = (vnet.key, to)
+        hit = self.asked.get(k)
+        if hit is None:
+            hit = self.asked[k] = reach(self.estate, vnet.id, to)
+        return hit
 
     def fail(self, kind: str, resource: str | None, code: str, message: str, rule: str | None = None,
              priority: int | None = None) -> bool:  # fmt: skip
@@ -455,7 +464,7 @@ def _peering_ok(w: _Walk, a: VNet, b: VNet, to: IPAddress | None = None) -> bool
     P1-P6 through reach(), and allowForwardedTraffic for traffic an appliance forwarded."""
     if a.key == b.key:
         return True
-    v = reach(w.estate, a.id, str(to or w.dst))
+    v = w.reach(a, str(to or w.dst))
     direct = [r for r in v.reasons if str(r.code) not in _DROPPED_CODES]
     if v.reachable is False:
         for r in direct:
@@ -678,6 +687,7 @@ def _one(estate: Estate, src: Source, text: str, dst: IPAddress, port: int | Non
     base = reach(estate, vnet.id, text)
     target = base.target
     w = _Walk(estate, src, dst, port, protocol, target)
+    w.asked[(vnet.key, str(dst))] = base
     if target.kind == "outside" or (target.vnet is None and target.kind != "onprem"):
         return FlowVerdict(src.label, target, port, protocol, base.reachable,
                            [r for r in base.reasons if str(r.code) not in _DROPPED_CODES])  # fmt: skip

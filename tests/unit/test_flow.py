@@ -244,6 +244,7 @@ def test_on_the_sample_ssh_only_from_the_jump_subnet_and_https_to_mendix_through
     v = flow(e, "vnet-corp-spoke1-weu/snet-app", "10.20.0.250", 443)
     assert v.reachable is True and [h.route.next_hop_type for h in v.hops if h.route] == ["VirtualAppliance", "VNetPeering"]
     assert {"via-firewall", "lb-backends-unknown"} <= set(v.codes())
-    assert flow(e, "vnet-corp-spoke1-weu/snet-app", "10.20.0.250", 80).blocked_by.kind == "lb-rule"  # type: ignore[union-attr]
+    assert flow(e, "vnet-corp-spoke1-weu/snet-app", "10.20.0.250", 80).reachable is True
+    assert flow(e, "vnet-corp-spoke1-weu/snet-app", "10.20.0.250", 8080).blocked_by.kind == "lb-rule"  # type: ignore[union-attr]
     v = flow(e, "vnet-legacy-apps-weu/snet-app", "10.20.3.4", 443)
     assert v.reachable is True and {"pe-nsg-not-applied", "private-link-nat"} <= set(v.codes())
