@@ -278,26 +278,28 @@ class Backend:
     def status_url(self, req: ArmRequest, op: Operation) -> str:
         """The Azure-AsyncOperation URL of an LRO."""
         q = urlencode({"api-version": op.api_version or req.api_version})
+        base = self.faults.config.lro_base_url or req.base_url
         if op.provider == "privatedns":
             return (
-                f"{req.base_url}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
+                f"{base}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
                 f"/providers/Microsoft.Network/privateDnsOperationStatuses/{op.id}?{q}"
             )
         return (
-            f"{req.base_url}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
+            f"{base}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
             f"{op.location}/operations/{op.id}?{q}"
         )
 
     def result_url(self, req: ArmRequest, op: Operation) -> str:
         """The Location URL of an LRO."""
         q = urlencode({"api-version": op.api_version or req.api_version})
+        base = self.faults.config.lro_base_url or req.base_url
         if op.provider == "privatedns":
             return (
-                f"{req.base_url}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
+                f"{base}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
                 f"/providers/Microsoft.Network/privateDnsOperationResults/{op.id}?{q}"
             )
         return (
-            f"{req.base_url}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
+            f"{base}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
             f"{op.location}/operationResults/{op.id}?{q}"
         )
 

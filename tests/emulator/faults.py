@@ -74,6 +74,7 @@ class FaultConfig:
     delete_async_operation: bool = (
         True  # network DELETE 202 also carries Azure-AsyncOperation (else Location only)
     )
+    lro_base_url: str | None = None  # LRO status/result URLs on this base (a hostile or misconfigured ARM)
     methods: list[str] | None = None  # restrict 429/500/reset/latency to these methods
     path_contains: str | None = None  # ... and to paths containing this (case-insensitive)
     forbidden: list[ForbiddenRule] = field(default_factory=list)

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
+from vnetplan.cli import main
+
+pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"

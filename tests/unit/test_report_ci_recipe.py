@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 import yaml
 
-from netplan.cli import main
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "ci.md"
