@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from netplan.errors import RefError
 from netplan.flow import flow
 from tests.unit.builders import EstateBuilder
 from tests.unit.traffic_builders import asg, attach, lb_rules, nic_set, nsg, route, route_table, rule
+from vnetplan.cli import main
 
 
 def two_peered() -> EstateBuilder:

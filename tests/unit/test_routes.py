@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from netplan.addr import parse_ip
-from netplan.cli import main
 from netplan.routes import effective_routes
 from tests.unit.builders import EstateBuilder
 from tests.unit.traffic_builders import attach, route, route_table
+from vnetplan.cli import main
 
 
 def _rows(e, sid):  # type: ignore[no-untyped-def]
