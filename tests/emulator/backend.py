@@ -117,6 +117,9 @@ class Backend:
         self.principal_id = principal_id
         self.state_file = state_file
         self.ops: dict[str, Operation] = {}
+        from .resourcegraph import Quota
+
+        self.graph_quota = Quota()
 
     # -- persistence ------------------------------------------------------------
     def persist(self) -> None:
@@ -377,6 +380,10 @@ class Backend:
                 raise ArmError(405, "MethodNotAllowed", "The requested method is not allowed.")
             self.check_authz("/subscriptions", "Microsoft.Resources/subscriptions/read", req.method)
             return self.page(req, [self.subscription_body(s) for s in self.store.subscriptions()])
+        if low == ["providers", "microsoft.resourcegraph", "resources"]:
+            from . import resourcegraph
+
+            return resourcegraph.handle(self, req)
         if low == ["tenants"]:
             return ArmResponse(200, {"value": [{"id": f"/tenants/{TENANT_ID}", "tenantId": TENANT_ID}]})
         arm = parse_path(req.path)

@@ -18,7 +18,7 @@ from netplan.errors import ExitCode, InputError, UsageError
 from netplan.export import IAC_FORMATS
 from netplan.ids import short_id
 from netplan.render import paint, use_color
-from vnetplan.commands._common import add_estate_args, emit, load
+from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
@@ -50,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", metavar="PATH",
                    help="write the output to PATH instead of stdout (with --format bicep: a directory, required, "
                         "for main.bicep and its modules/)")  # fmt: skip
+    add_pretty_arg(p)
     p.add_argument("--out", metavar="PLAN.json", help="also write the JSON plan file for apply")
     p.add_argument("--what-if", action="store_true", help="verify each connection before -> after the plan, in memory")
     p.set_defaults(func=run)
@@ -207,7 +208,10 @@ def run(args: argparse.Namespace) -> int:
         data = cs.to_dict()
         if wi is not None:
             data["what_if"] = wi.to_dict()
-        _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+        if args.output:
+            _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+        else:
+            emit_json(data, pretty=args.pretty)
     elif args.format == "markdown":
         _emit(render_markdown(cs, wi), args.output)
     else:

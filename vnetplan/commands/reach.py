@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             verdict.reasons.append(Reason("traffic-rules", f"routes and NSGs block it from some subnet: {why} "
                                           "(ask with --port N or a subnet SOURCE for the per-flow verdict)"))  # fmt: skip
     if args.format == "json":
-        emit_json(verdict.to_dict())
+        emit_json(verdict.to_dict(), pretty=args.pretty)
     else:
         emit(render_table(verdict, color=use_color()))
     return int(ExitCode.OK if verdict.reachable else ExitCode.PROBLEMS)

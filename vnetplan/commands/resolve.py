@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     vnet = estate.resolve_vnet(args.vnet)
     answer = DnsSimulator(estate).resolve(vnet, args.name[0], args.rtype)
     if args.format == "json":
-        emit_json(answer.to_dict())
+        emit_json(answer.to_dict(), pretty=args.pretty)
     else:
         emit(render_answer(answer, vnet.name))
     return int(ExitCode.OK if answer.resolved else ExitCode.PROBLEMS)
@@ -79,7 +79,7 @@ def run_matrix(args: argparse.Namespace) -> int:
         names += found
     m = resolution_matrix(estate, names, args.rtype)
     if args.format == "json":
-        emit_json({"names": list(m.names), "type": m.rtype, "results": [a.to_dict() for a in m.cells()]})
+        emit_json({"names": list(m.names), "type": m.rtype, "results": [a.to_dict() for a in m.cells()]}, pretty=args.pretty)
     else:
         rows = []
         for v in m.vnets:
