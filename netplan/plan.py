@@ -738,14 +738,19 @@ def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_
                       changes=planner.ordered())  # fmt: skip
     after, _ = apply_in_memory(estate, draft)
     needs, problems = plan_rules(estate, after, intent)
+    # A connection the plan already cannot make (a blocked method, a missing frontend...) gets no
+    # traffic rules: its problem is named, and rules for it would be noise.
+    failed = {p.group for p in planner.problems}
+    needs = [n for n in needs if n.group not in failed]
     for change in changes_for(needs, planner.tags):
         planner.add(change)
     for n in needs:
         if n.owner:
             planner.problem("owner-change", f"allow TCP in network security group {name_of(n.nsg_id)} for {n.group}: "
                             f"{n.owner}, so its owner must add the rule: {n.az_command()}", n.group)  # fmt: skip
-    for code, message, group in problems:
-        planner.problem(code, message, group)
+    for code, message, group in dict.fromkeys(problems):
+        if group not in failed:
+            planner.problem(code, message, group)
 
 
 def make_plan(estate: Estate, intent: Intent) -> ChangeSet:
