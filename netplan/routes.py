@@ -4,7 +4,8 @@
 it: system routes (the VNet's own space ``VnetLocal``, ``0.0.0.0/0`` ``Internet``, ``None`` for the
 RFC 1918 and 100.64.0.0/10 ranges that no VNet or peered prefix covers; Invalid when a user route
 overrides 0.0.0.0/0, so that private traffic follows it to the appliance, as hub-and-spoke relies on), one route per Connected
-peering link with the space that link has peered (``VNetPeering`` / ``VNetGlobalPeering``), private
+peering link with the space that link has peered (``VNetPeering`` / ``VNetGlobalPeering``, from
+:func:`netplan.topology.link_routes`: stale until synced, IPv6 only, the named subnets), private
 endpoint ``/32`` routes (``InterfaceEndpoint``, for endpoints in the VNet and its directly peered
 VNets), gateway routes to the declared on-premises prefixes (the VNet's own gateway, or the hub's
 through ``useRemoteGateways``; dropped when the subnet's route table sets
@@ -32,6 +33,7 @@ from netplan.addr import IPAddress, Prefix, parse_prefix, prefix_of_ip
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
 from netplan.model import NextHopType, Peering, PeeringState, RouteTable, Subnet, VNet
+from netplan.topology import link_routes
 
 #: Source of an effective route, as Azure names it.
 SOURCE_DEFAULT = "Default"
@@ -154,22 +156,7 @@ def _index(estate: Estate) -> _Index:
 
 
 # ---------------------------------------------------------------------------------------------
-# What a peering link routes
-
-
-def peered_prefixes(estate: Estate, link: Peering) -> tuple[Prefix, ...]:
-    """The address space ``link`` routes to: what the link has peered (P4, P9).
-
-    Subnet-level peering routes only the named remote subnets' prefixes; otherwise the space the
-    link records (stale until synced), else the remote VNet's current space.
-    """
-    remote = estate.vnet(link.remote_vnet_id)
-    if not link.peer_complete_vnets and link.remote_subnet_names and remote is not None:
-        names = {n.lower() for n in link.remote_subnet_names}
-        return tuple(p for s in remote.subnets if s.name.lower() in names for p in s.prefixes)
-    if link.remote_prefixes:
-        return link.remote_prefixes
-    return remote.address_prefixes if remote is not None else ()
+# What a peering link routes: netplan.topology.link_routes (shared with reach, overlaps, audit)
 
 
 def _is_global(estate: Estate, a: VNet, link: Peering) -> bool:
@@ -209,10 +196,16 @@ def effective_routes(estate: Estate, subnet: Subnet | str) -> EffectiveRoutes:
                                resource_id=vnet.id))  # fmt: skip
     peers: list[str] = []
     gateway_via: str | None = vnet.key if vnet.key in idx.gateway_vnets else None
+    unknown: list[str] = []
     for link in vnet.peerings:
         if link.state is not PeeringState.CONNECTED:
             continue
-        prefixes = peered_prefixes(estate, link)
+        lr = link_routes(estate, link)
+        if not lr.applies_to(sub.name):
+            continue  # subnet peering: only the named local subnets get the routes
+        if lr.unknown:
+            unknown.append(lr.unknown)
+        prefixes = lr.prefixes
         if prefixes:
             hop = HOP_GLOBAL_PEERING if _is_global(estate, vnet, link) else HOP_PEERING
             rows.append(EffectiveRoute(SOURCE_DEFAULT, "Active", prefixes, hop, resource_id=link.id))
@@ -250,7 +243,9 @@ def effective_routes(estate: Estate, subnet: Subnet | str) -> EffectiveRoutes:
             ))  # fmt: skip
     rows = _resolve_states(estate, idx, rows)
     active = [(p, r) for r in rows if r.active for p in r.prefixes]
-    out = EffectiveRoutes(sub.id, sub.route_table_id, tuple(rows), (missing,) if missing else (), disable_bgp, active)
+    if missing:
+        unknown.insert(0, missing)
+    out = EffectiveRoutes(sub.id, sub.route_table_id, tuple(rows), tuple(unknown), disable_bgp, active)
     idx.cache[sub.key] = out
     return out
 
