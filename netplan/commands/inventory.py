@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from netplan.commands._common import add_credential_arg, add_verbose_arg
 from netplan.errors import ExitCode
 from netplan.render import table
 
@@ -19,9 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="read VNets, LBs, Private Link, endpoints and Private DNS from Azure into a snapshot",
         description=(
             "Read the estate from Azure with the Azure SDK (only GET requests) and write the snapshot "
-            "format the other commands read. Credentials: VNETPLAN_ACCESS_TOKEN if set (a bearer token, "
-            "never printed), else DefaultAzureCredential (Azure CLI login, managed identity, workload "
-            "identity federation, environment variables). Exit 0 done, 2 when a subscription or "
+            "format the other commands read. Credentials: --credential (default auto: VNETPLAN_ACCESS_TOKEN "
+            "if set, a bearer token never printed, else DefaultAzureCredential: environment, workload "
+            "identity, managed identity, Azure CLI login). Exit 0 done, 2 when a subscription or "
             "resource kind could not be read (unless --allow-partial)."
         ),
     )
@@ -35,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-partial", action="store_true",
                    help="write a snapshot even if some subscription/kind failed; it records what is missing")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on stderr")
+    add_credential_arg(p)
+    add_verbose_arg(p)
     p.set_defaults(func=run)
 
 
@@ -52,7 +55,7 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.live.credentials import make_credential
+    from netplan.live.credentials import acquire
     from netplan.live.inventory import InventoryOptions, take_inventory
 
     if args.concurrency < 1:
@@ -67,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         allow_partial=args.allow_partial,
     )
-    result = take_inventory(make_credential(), opts, progress=sys.stderr, show_progress=not args.quiet)
+    credential = acquire(args.credential, args.endpoint)
+    result = take_inventory(credential, opts, progress=sys.stderr, show_progress=not args.quiet)
     text = json.dumps(result.snapshot, indent=1, ensure_ascii=False) + "\n"
     if args.out:
         write_atomically(args.out, text)
