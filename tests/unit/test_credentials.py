@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.live import credentials as C
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 LINE_START = "vnetplan: error: no Azure credential: tried "

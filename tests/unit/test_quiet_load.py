@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "mendix-estate.json"
