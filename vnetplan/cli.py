@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except VnetplanError as exc:
         print(f"vnetplan: error: {exc}", file=sys.stderr)
+        details = getattr(exc, "details", "")
+        if details and getattr(args, "verbose", False):
+            print(f"vnetplan: details: {details}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("vnetplan: interrupted", file=sys.stderr)
