@@ -53,9 +53,13 @@ ZONE_GROUP = Kind("Microsoft.Network/privateEndpoints/privateDnsZoneGroups", NET
 ZONE = Kind("Microsoft.Network/privateDnsZones", PRIVATE_DNS_API, Ownership.TAGS)
 ZONE_LINK = Kind("Microsoft.Network/privateDnsZones/virtualNetworkLinks", PRIVATE_DNS_API, Ownership.TAGS)
 A_RECORD = Kind("Microsoft.Network/privateDnsZones/A", PRIVATE_DNS_API, Ownership.METADATA)
+SECURITY_RULE = Kind("Microsoft.Network/networkSecurityGroups/securityRules", NETWORK_API, Ownership.JOURNAL)
+ROUTE = Kind("Microsoft.Network/routeTables/routes", NETWORK_API, Ownership.JOURNAL)
 
 #: Every writable kind.
-KINDS: tuple[Kind, ...] = (VNET, SUBNET, PEERING, PLS, PE, ZONE_GROUP, ZONE, ZONE_LINK, A_RECORD)
+KINDS: tuple[Kind, ...] = (
+    VNET, SUBNET, PEERING, PLS, PE, ZONE_GROUP, ZONE, ZONE_LINK, A_RECORD, SECURITY_RULE, ROUTE,
+)  # fmt: skip
 
 _BY_KEY = {k.key: k for k in KINDS}
 
