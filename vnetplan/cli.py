@@ -35,6 +35,7 @@ from vnetplan.commands import (
     reach,
     recommend,
     resolve,
+    routes,
     rules,
     tui,
     verify,
@@ -43,7 +44,7 @@ from vnetplan.commands import (
 
 #: Subcommand modules in the order ``--help`` lists them (the workflow's order).
 _MODULES: tuple[ModuleType, ...] = (
-    tui, inventory, overlaps, free, reach, graph, resolve, verify, recommend, plan, whatif, apply, audit, rules, drift,
+    tui, inventory, overlaps, free, reach, routes, graph, resolve, verify, recommend, plan, whatif, apply, audit, rules, drift,
 )  # fmt: skip
 
 #: Subcommand names in ``--help`` order; the name is the module's.

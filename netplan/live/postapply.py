@@ -82,5 +82,5 @@ def verify_after_apply(
         apps: Sequence[str] = () if conn.wildcard else conn.apps
         method = methods.get(conn.consumer_vnet_id.lower(), conn.method.value)
         results.append(verify_connection(fresh, live_intent.provider.vnet_id, conn.consumer_vnet_id,
-                                         live_intent.provider.app_domain, apps, method))  # fmt: skip
+                                         live_intent.provider.app_domain, apps, method, ports=conn.ports))  # fmt: skip
     return results, fresh
