@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1510,15 +1510,10 @@ def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None
     return out
 
 
-<<<<<<< HEAD
-def read_declarations(path: str | Path) -> Declarations:
-=======
 def read_declarations_data(path: str | Path) -> tuple[Any, dict[Any, int]]:
     """The raw declarations in ``path`` and their line numbers: the whole file for a declarations
     file, or the ``declarations`` key of a snapshot (``{"resources": [...], "declarations": {...}}``;
     None when the snapshot has none)."""
-    from netplan.yamlio import load_with_lines
->>>>>>> main
 
     data, lines = load_with_lines(path)
     if isinstance(data, dict) and any(k in data for k in ("resources", "value", "data")):
@@ -1531,8 +1526,6 @@ def read_declarations(path: str | Path) -> Declarations:
     """A declarations file, or a snapshot file's ``declarations`` key."""
     data, lines = read_declarations_data(path)
     return parse_declarations(str(path), data, lines)
-<<<<<<< HEAD
-=======
 
 
 def merge_declarations(items: Sequence[Any]) -> dict[str, Any]:
@@ -1543,25 +1536,3 @@ def merge_declarations(items: Sequence[Any]) -> dict[str, Any]:
             if isinstance(data, dict) and data.get(key):
                 out.setdefault(key, []).extend(data[key])
     return out
-
-
-def load_estate(paths: Sequence[str | Path], declarations: Sequence[str | Path] = ()) -> Estate:
-    """Read snapshot files (and optional declaration files) into one Estate."""
-    from netplan.estate import Estate
-
-    if not paths:
-        raise InputError("<command line>", "", "no estate file given")
-    # The JSON tree and the model are large and acyclic: the cyclic collector would traverse the
-    # whole tree again and again while the model is built (measured: half the load time of a
-    # 10k-VNet estate). Nothing here makes reference cycles, so it is paused for the load.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        parsed = parse_snapshots(read_snapshot(p) for p in paths)
-        decls = [parse_declarations(f, d) for f, d in parsed.declarations]
-        decls.extend(read_declarations(p) for p in declarations)
-        return Estate.build(parsed, decls)
-    finally:
-        if was_enabled:
-            gc.enable()
->>>>>>> main
