@@ -21,6 +21,8 @@ from netplan.addr import IPAddress, PrefixIndex, parse_ip
 from netplan.errors import InputError, RefError
 from netplan.ids import parent_id, parse_id, rid_key
 from netplan.model import (
+    ApplicationSecurityGroup,
+    AzureFirewall,
     DnsForwarder,
     DnsResolver,
     Forwarder,
@@ -31,6 +33,7 @@ from netplan.model import (
     Gateway,
     LoadBalancer,
     NetworkInterface,
+    NetworkSecurityGroup,
     OnPremNetwork,
     Peering,
     PrivateDnsZone,
@@ -39,6 +42,7 @@ from netplan.model import (
     PublicAnswer,
     RecordSet,
     ResolverEndpoint,
+    RouteTable,
     RulesetLink,
     Subnet,
     VNet,
@@ -63,6 +67,10 @@ RESOURCE_FIELDS = (
     "rulesets",
     "forwarding_rules",
     "ruleset_links",
+    "route_tables",
+    "nsgs",
+    "asgs",
+    "firewalls",
 )
 
 
@@ -70,7 +78,7 @@ RESOURCE_FIELDS = (
 class IpOwner:
     """A resource that holds an IP address in the estate."""
 
-    #: "lb-frontend", "private-endpoint", "nic", "resolver-inbound", "pls-nat"
+    #: "lb-frontend", "private-endpoint", "nic", "resolver-inbound", "pls-nat", "firewall"
     kind: str
     resource_id: str
     ip: IPAddress
@@ -99,6 +107,10 @@ class Estate:
     rulesets: tuple[ForwardingRuleset, ...] = ()
     forwarding_rules: tuple[ForwardingRule, ...] = ()
     ruleset_links: tuple[RulesetLink, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    nsgs: tuple[NetworkSecurityGroup, ...] = ()
+    asgs: tuple[ApplicationSecurityGroup, ...] = ()
+    firewalls: tuple[AzureFirewall, ...] = ()
     # Declarations: what the user states because no Azure API shows it.
     onprem: tuple[OnPremNetwork, ...] = ()
     forwarders: tuple[Forwarder, ...] = ()
@@ -114,6 +126,8 @@ class Estate:
     subscription_names: tuple[tuple[str, str], ...] = ()
     #: Standalone subnet/peering resources folded into their VNets (kept for the round trip).
     child_raw: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, repr=False)
+    #: Standalone subnets/peerings whose VNet is not in the snapshot (each VNet has a gap).
+    orphans: tuple[Subnet | Peering, ...] = ()
 
     # ------------------------------------------------------------------ construction
 
@@ -127,6 +141,7 @@ class Estate:
             skipped=tuple(sorted(parsed.skipped.items())),
             sources=tuple(parsed.files),
             child_raw=tuple(parsed.child_raw),
+            orphans=tuple(parsed.orphans),
         )
         if not declarations:
             return base
@@ -186,14 +201,16 @@ class Estate:
         for name in RESOURCE_FIELDS:
             old = tuple(r for r in getattr(self, name) if r.key not in drop)
             buckets[name] = old + tuple(parsed.buckets.get(name, ()))
-        new = Estate(**buckets, skipped=self.skipped, child_raw=kept_children + tuple(parsed.child_raw))
+        orphans = tuple(o for o in self.orphans if rid_key(o.vnet_id) not in drop) + tuple(parsed.orphans)
+        new = Estate(**buckets, skipped=self.skipped, child_raw=kept_children + tuple(parsed.child_raw), orphans=orphans)
         return _replace(
             new,
             onprem=self.onprem,
             forwarders=self.forwarders,
             dns_forwarders=self.dns_forwarders,
             public_dns=self.public_dns,
-            gaps=self.gaps,
+            # The gap of an orphan's missing parent closes when the what-if adds that parent.
+            gaps=tuple(g for g in self.gaps if not (g.orphan_parent and rid_key(g.scope) in drop)),
             sources=self.sources,
             subscription_names=self.subscription_names,
         )
@@ -252,12 +269,20 @@ class Estate:
                 idx[s.key] = s
             for p in v.peerings:
                 idx[p.key] = p
+        for o in self.orphans:
+            idx[o.key] = o
         for lb in self.load_balancers:
             for fe in lb.frontends:
                 idx[fe.key] = fe
         for nic in self.nics:
             for c in nic.ip_configs:
                 idx[c.key] = c
+        for rt in self.route_tables:
+            for r in rt.routes:
+                idx[r.key] = r
+        for nsg in self.nsgs:
+            for rule in (*nsg.rules, *nsg.default_rules):
+                idx[rule.key] = rule
         return idx
 
     def get(self, rid: str | None) -> Any | None:
@@ -368,6 +393,9 @@ class Estate:
                     idx[nat.private_ip].append(
                         IpOwner("pls-nat", pls.id, nat.private_ip, nat.subnet_id, vnet_id_of(nat.subnet_id), pls.id)
                     )
+        for fw in self.firewalls:
+            for fip in fw.ips:
+                idx[fip.ip].append(IpOwner("firewall", fw.id, fip.ip, fip.subnet_id, vnet_id_of(fip.subnet_id), fw.id))
         for ep in self.resolver_endpoints:
             if ep.direction == "inbound":
                 for ip in ep.ips:

@@ -2,8 +2,12 @@
 
 Accepted shapes, as Azure tools really produce them: a top-level list of ARM resources; an object
 with ``resources`` (our snapshot format, also written by ``vnetplan inventory``); an ARM list
-response (``value``); Azure Resource Graph output (``data``); a single resource; and the Azure
-CLI's flattened shape, where ``properties`` is lifted to the top level. VNets carry subnets and
+response (``value``); Azure Resource Graph output (``data``); a single resource; what ``az ...
+create`` prints (one top-level key such as ``newVNet`` or ``NewNIC`` wrapping a resource or a
+list); and the Azure CLI's flattened shape, where ``properties`` is lifted to the top level. A
+resource without ``type`` gets it from its ID's provider path. Subnets, peerings, routes and
+security rules listed without their parent (``az network vnet subnet list``) are kept, with a
+gap naming the missing parent, as are DNS zone groups without their private endpoint. VNets carry subnets and
 peerings inline, as ARM returns them; private DNS record sets and VNet links are resources of
 their own. Several files merge into one estate; the same resource ID twice is an error.
 
@@ -27,26 +31,40 @@ from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
 from netplan.model import (
+    ANY_PORT,
+    ORPHAN_PARENT_REASON,
+    Access,
+    AddressSpec,
+    ApplicationSecurityGroup,
+    AzureFirewall,
+    BackendAddress,
+    BackendPool,
     ConnectionStatus,
     CustomDnsConfig,
+    Direction,
     DnsForwarder,
     DnsResolver,
     DnsTarget,
     EndpointConnection,
+    FirewallIp,
     Forwarder,
     ForwardingRule,
     ForwardingRuleset,
     Frontend,
     Gap,
     Gateway,
+    LbRule,
     LoadBalancer,
     NetworkInterface,
+    NetworkSecurityGroup,
+    NextHopType,
     NicIpConfig,
     OnPremNetwork,
     Peering,
     PeeringState,
     PlsConnection,
     PlsNatIp,
+    PortRange,
     PrivateDnsZone,
     PrivateEndpoint,
     PrivateLinkService,
@@ -54,7 +72,10 @@ from netplan.model import (
     RecordSet,
     ResolutionPolicy,
     ResolverEndpoint,
+    Route,
+    RouteTable,
     RulesetLink,
+    SecurityRule,
     Subnet,
     SyncLevel,
     VNet,
@@ -138,10 +159,10 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
             items, base = data["value"], "value"
         elif "data" in data:
             items, base = data["data"], "data"
-        elif "newVNet" in data:  # `az network vnet create` output
-            items, base = [data["newVNet"]], "newVNet"
-        elif "id" in data and "type" in data:
+        elif "id" in data and ("type" in data or "properties" in data):
             items, base = [data], ""
+        elif (wrapped := _cli_wrapper(data)) is not None:
+            items, base = wrapped
         else:
             raise InputError(
                 file, "$", "no resources found: expected a list, or an object with 'resources', 'value' or 'data'"
@@ -165,6 +186,36 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
             raise InputError(file, path, f"expected a resource object, got {type(item).__name__}")
         resources.append((path, item))
     return RawSnapshot(file, resources, declarations, gaps)
+
+
+def _cli_wrapper(data: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """What ``az ... create`` prints: one top-level key (``newVNet``, ``NewNIC``, ...) wrapping one
+    resource or a list of them. Returns (items, base path), or None for any other object."""
+    if len(data) != 1:
+        return None
+    ((key, value),) = data.items()
+    if isinstance(value, dict) and "id" in value:
+        return [value], key
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+        return value, key
+    return None
+
+
+def infer_type(rid: object) -> str | None:
+    """The ARM type a resource ID names (``.../providers/Microsoft.Network/privateEndpoints/pe/
+    privateDnsZoneGroups/default`` -> ``Microsoft.Network/privateEndpoints/privateDnsZoneGroups``),
+    for payloads that omit ``type`` (the Azure CLI does for zone groups, subnets, peerings)."""
+    if not isinstance(rid, str) or not rid.startswith("/"):
+        return None
+    parts = [p for p in rid.split("/") if p]
+    low = [p.lower() for p in parts]
+    if "providers" not in low:
+        return None
+    rest = parts[low.index("providers") + 1 :]
+    # namespace, then type/name pairs: an odd count after the namespace is not a resource ID.
+    if len(rest) < 3 or len(rest) % 2 != 1:
+        return None
+    return "/".join((rest[0], *rest[1::2]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,6 +380,7 @@ def _subnet(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Subnet:
         prefixes = (_prefix(props["addressPrefix"], at, _join(pp, "addressPrefix")),)
     else:
         prefixes = ()
+    prefixes = _with_ipam(prefixes, props, at, pp)
     delegations = []
     for i, d in enumerate(_list(props, "delegations", at, pp)):
         if isinstance(d, dict):
@@ -367,10 +419,8 @@ def _peering(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Peering:
     state = _enum(PeeringState, props["peeringState"], at, _join(pp, "peeringState"))
     sync = props.get("peeringSyncLevel")
     sync_level = None if sync is None else _enum(SyncLevel, sync, at, _join(pp, "peeringSyncLevel"))
-    space_key = "remoteVirtualNetworkAddressSpace" if props.get("remoteVirtualNetworkAddressSpace") else "remoteAddressSpace"
-    space = props.get(space_key) or {}
-    if not isinstance(space, dict):
-        raise at.err(_join(pp, space_key), "expected an object with addressPrefixes")
+    peered = _address_space(props, "remoteAddressSpace", at, pp)
+    current = _address_space(props, "remoteVirtualNetworkAddressSpace", at, pp)
     return Peering(
         id=rid,
         name=name,
@@ -382,12 +432,41 @@ def _peering(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Peering:
         allow_forwarded_traffic=_bool(props, "allowForwardedTraffic", at, pp, False),
         allow_gateway_transit=_bool(props, "allowGatewayTransit", at, pp, False),
         use_remote_gateways=_bool(props, "useRemoteGateways", at, pp, False),
-        remote_prefixes=_prefixes(space.get("addressPrefixes"), at, _join(_join(pp, space_key), "addressPrefixes")),
+        remote_prefixes=peered if peered is not None else (current or ()),
+        remote_current_prefixes=current if current is not None else (peered or ()),
         peer_complete_vnets=_bool(props, "peerCompleteVnets", at, pp, True),
         local_subnet_names=tuple(s for s in _list(props, "localSubnetNames", at, pp) if isinstance(s, str)),
         remote_subnet_names=tuple(s for s in _list(props, "remoteSubnetNames", at, pp) if isinstance(s, str)),
+        only_ipv6=_bool(props, "enableOnlyIPv6Peering", at, pp, False),
+        remote_gateway_ids=_ref_ids(props, "remoteGateways", at, pp),
         provisioning_state=_str(props, "provisioningState", at, pp, required=False),
     )
+
+
+def _address_space(props: dict[str, Any], key: str, at: _At, path: str) -> tuple[Prefix, ...] | None:
+    """``{key: {"addressPrefixes": [...]}}`` of a peering; None when the payload has no such field."""
+    space = props.get(key)
+    if space is None:
+        return None
+    if not isinstance(space, dict):
+        raise at.err(_join(path, key), "expected an object with addressPrefixes")
+    if space.get("addressPrefixes") is None:
+        return None
+    return _prefixes(space.get("addressPrefixes"), at, _join(_join(path, key), "addressPrefixes"))
+
+
+def _with_ipam(prefixes: tuple[Prefix, ...], holder: dict[str, Any], at: _At, path: str) -> tuple[Prefix, ...]:
+    """``prefixes`` plus the ``allocatedAddressPrefixes`` of ``ipamPoolPrefixAllocations`` (a VNet's
+    addressSpace or a subnet): space an IPAM pool allocated is used even when a payload lists it
+    only there."""
+    if "ipamPoolPrefixAllocations" not in holder:
+        return prefixes
+    extra: list[Prefix] = []
+    for alloc, ap in _objects(holder, "ipamPoolPrefixAllocations", at, path):
+        extra.extend(_prefixes(alloc.get("allocatedAddressPrefixes"), at, _join(ap, "allocatedAddressPrefixes")))
+    if not extra:
+        return prefixes
+    return tuple(dict.fromkeys((*prefixes, *extra)))
 
 
 def _location(obj: dict[str, Any], at: _At) -> str:
@@ -414,6 +493,7 @@ def parse_vnet(obj: dict[str, Any], rid: str, at: _At) -> VNet:
     if not isinstance(space, dict):
         raise at.err(_join(pp, "addressSpace"), "missing addressSpace.addressPrefixes")
     prefixes = _prefixes(space.get("addressPrefixes"), at, _join(_join(pp, "addressSpace"), "addressPrefixes"))
+    prefixes = _with_ipam(prefixes, space, at, _join(pp, "addressSpace"))
     dhcp = props.get("dhcpOptions") or {}
     if not isinstance(dhcp, dict):
         raise at.err(_join(pp, "dhcpOptions"), "expected an object")
@@ -469,6 +549,34 @@ def parse_load_balancer(obj: dict[str, Any], rid: str, at: _At) -> LoadBalancer:
                 allocation=_str(fprops, "privateIPAllocationMethod", at, fpp, required=False),
             )
         )
+    pools = []
+    for bp, bpp in _objects(props, "backendAddressPools", at, pp):
+        bp_id = _str(bp, "id", at, bpp, required=False)
+        bname = _sub_name(bp, bp_id)
+        bprops, bpprops = _props(bp, at, bpp) if "properties" in bp else ({}, bpp)
+        addrs = []
+        for a, ap in _objects(bprops, "loadBalancerBackendAddresses", at, bpprops):
+            aprops, app = _props(a, at, ap) if "properties" in a else (a, ap)  # ARM nests, the CLI flattens
+            addrs.append(BackendAddress(
+                _opt_ip(aprops, "ipAddress", at, app),
+                _ref(aprops, "subnet", at, app),
+                _ref(aprops, "virtualNetwork", at, app),
+            ))  # fmt: skip
+        pools.append(BackendPool(bp_id or f"{rid}/backendAddressPools/{bname}", bname, tuple(addrs)))
+    rules = []
+    for r, rp in _objects(props, "loadBalancingRules", at, pp):
+        rprops, rpp = _props(r, at, rp)
+        fe_port, be_port = rprops.get("frontendPort", 0), rprops.get("backendPort", rprops.get("frontendPort", 0))
+        for key, v in (("frontendPort", fe_port), ("backendPort", be_port)):
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 65535:
+                raise at.err(_join(rpp, key), f"invalid port {v!r} (0-65535)")
+        pool_ids = _ref_ids(rprops, "backendAddressPools", at, rpp) or tuple(
+            x for x in [_ref(rprops, "backendAddressPool", at, rpp)] if x
+        )
+        rules.append(LbRule(
+            _sub_name(r, r.get("id")), _ref(rprops, "frontendIPConfiguration", at, rpp), pool_ids,
+            str(rprops.get("protocol") or "All"), fe_port, be_port,
+        ))  # fmt: skip
     return LoadBalancer(
         id=rid,
         name=_sub_name(obj, rid),
@@ -476,6 +584,8 @@ def parse_load_balancer(obj: dict[str, Any], rid: str, at: _At) -> LoadBalancer:
         # Azure's default SKU for an LB created without one is Basic.
         sku=sku_name if isinstance(sku_name, str) else "Basic",
         frontends=tuple(frontends),
+        backend_pools=tuple(pools),
+        rules=tuple(rules),
         tags=_tags_of(obj, at),
         raw=obj,
     )
@@ -602,6 +712,8 @@ def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
                 private_ip=_opt_ip(cprops, "privateIPAddress", at, cpp),
                 subnet_id=_ref(cprops, "subnet", at, cpp),
                 primary=_bool(cprops, "primary", at, cpp, False),
+                asg_ids=_ref_ids(cprops, "applicationSecurityGroups", at, cpp),
+                backend_pool_ids=_ref_ids(cprops, "loadBalancerBackendAddressPools", at, cpp),
             )
         )
     return NetworkInterface(
@@ -612,6 +724,8 @@ def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
         vm_id=_ref(props, "virtualMachine", at, pp),
         private_endpoint_id=_ref(props, "privateEndpoint", at, pp),
         private_link_service_id=_ref(props, "privateLinkService", at, pp),
+        nsg_id=_ref(props, "networkSecurityGroup", at, pp),
+        ip_forwarding=_bool(props, "enableIPForwarding", at, pp, False),
         tags=_tags_of(obj, at),
         raw=obj,
     )
@@ -774,6 +888,191 @@ def parse_ruleset_link(obj: dict[str, Any], rid: str, at: _At) -> RulesetLink:
     return RulesetLink(id=rid, name=_sub_name(obj, rid), ruleset_id=parent_id(rid), vnet_id=vnet, raw=obj)
 
 
+# ---------------------------------------------------------------------------------------------
+# Traffic rules: route tables, network security groups, application security groups, firewalls
+
+
+def _route(obj: dict[str, Any], table_id: str, at: _At, path: str) -> Route:
+    rid = _str(obj, "id", at, path, required=False)
+    name = _sub_name(obj, rid)
+    rid = rid or f"{table_id}/routes/{name}"
+    props, pp = _props(obj, at, path)
+    text = _str(props, "addressPrefix", at, pp)
+    assert text is not None
+    prefix = _prefix(text, at, _join(pp, "addressPrefix")) if ("/" in text or text[:1].isdigit() or ":" in text) else None
+    hop = props.get("nextHopType")
+    if hop is None:
+        raise at.err(_join(pp, "nextHopType"), "missing 'nextHopType'")
+    hop_type = _enum(NextHopType, hop, at, _join(pp, "nextHopType"))
+    ip = _opt_ip(props, "nextHopIpAddress", at, pp)
+    if hop_type is NextHopType.VIRTUAL_APPLIANCE and ip is None:
+        raise at.err(_join(pp, "nextHopIpAddress"), "a VirtualAppliance route needs nextHopIpAddress")
+    return Route(id=rid, name=name, route_table_id=table_id, prefix=prefix, address_prefix=text,
+                 next_hop_type=hop_type, next_hop_ip=ip)  # fmt: skip
+
+
+def parse_route_table(obj: dict[str, Any], rid: str, at: _At) -> RouteTable:
+    props, pp = _props(obj, at, "")
+    routes = tuple(_route(r, rid, at, rp) for r, rp in _objects(props, "routes", at, pp))
+    return RouteTable(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        routes=routes,
+        disable_bgp_route_propagation=_bool(props, "disableBgpRoutePropagation", at, pp, False),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+_PROTOCOLS = {p.lower(): p for p in ("*", "Tcp", "Udp", "Icmp", "Esp", "Ah")}
+
+
+def _port_range(text: object, at: _At, path: str) -> PortRange:
+    if isinstance(text, int) and not isinstance(text, bool):
+        text = str(text)
+    if not isinstance(text, str) or not text.strip():
+        raise at.err(path, f"malformed port range {text!r} (expected '*', a port, or 'low-high')")
+    t = text.strip()
+    if t == "*":
+        return ANY_PORT
+    lo_s, sep, hi_s = t.partition("-")
+    try:
+        lo = int(lo_s)
+        hi = int(hi_s) if sep else lo
+    except ValueError:
+        raise at.err(path, f"malformed port range {text!r} (expected '*', a port, or 'low-high')") from None
+    if not (0 <= lo <= hi <= 65535):
+        raise at.err(path, f"malformed port range {text!r} (ports 0-65535, low <= high)")
+    return PortRange(lo, hi)
+
+
+def _ports(props: dict[str, Any], single: str, plural: str, at: _At, pp: str) -> tuple[PortRange, ...]:
+    many = _list(props, plural, at, pp)
+    if many:
+        return tuple(_port_range(v, at, _join(_join(pp, plural), i)) for i, v in enumerate(many))
+    one = props.get(single)
+    if one is None:
+        return (ANY_PORT,)
+    return (_port_range(one, at, _join(pp, single)),)
+
+
+def _address_spec(props: dict[str, Any], side: str, at: _At, pp: str) -> AddressSpec:
+    texts: list[tuple[str, Any]] = []
+    many = _list(props, f"{side}AddressPrefixes", at, pp)
+    if many:
+        texts = [(_join(_join(pp, f"{side}AddressPrefixes"), i), v) for i, v in enumerate(many)]
+    elif props.get(f"{side}AddressPrefix") not in (None, ""):
+        texts = [(_join(pp, f"{side}AddressPrefix"), props[f"{side}AddressPrefix"])]
+    asgs = _ref_ids(props, f"{side}ApplicationSecurityGroups", at, pp)
+    if not texts and not asgs:
+        raise at.err(_join(pp, f"{side}AddressPrefix"), f"the rule names no {side} (prefix, service tag or application security group)")
+    any_ = False
+    prefixes: list[Prefix] = []
+    tags: list[str] = []
+    for where, v in texts:
+        if not isinstance(v, str) or not v.strip():
+            raise at.err(where, f"expected an address prefix or service tag, got {v!r}")
+        v = v.strip()
+        if v in ("*", "0.0.0.0/0", "Any", "any"):
+            any_ = True
+        elif v[:1].isdigit() or ":" in v:
+            text = v if "/" in v else (f"{v}/128" if ":" in v else f"{v}/32")
+            prefixes.append(_prefix(text, at, where))
+        else:
+            tags.append(v)
+    return AddressSpec(any_, tuple(prefixes), tuple(tags), asgs)
+
+
+def _security_rule(obj: dict[str, Any], nsg_id: str, at: _At, path: str, default: bool) -> SecurityRule:
+    rid = _str(obj, "id", at, path, required=False)
+    name = _sub_name(obj, rid)
+    rid = rid or f"{nsg_id}/{'defaultSecurityRules' if default else 'securityRules'}/{name}"
+    props, pp = _props(obj, at, path)
+    prio = props.get("priority")
+    if not isinstance(prio, int) or isinstance(prio, bool) or not (100 <= prio <= 4096 or (default and prio >= 65000)):
+        raise at.err(_join(pp, "priority"), f"invalid priority {prio!r} (100-4096)")
+    proto = props.get("protocol", "*")
+    if not isinstance(proto, str) or proto.lower() not in _PROTOCOLS:
+        raise at.err(_join(pp, "protocol"), f"unknown protocol {proto!r} (expected *, Tcp, Udp, Icmp, Esp or Ah)")
+    if "direction" not in props:
+        raise at.err(_join(pp, "direction"), "missing 'direction'")
+    if "access" not in props:
+        raise at.err(_join(pp, "access"), "missing 'access'")
+    desc = props.get("description")
+    return SecurityRule(
+        id=rid,
+        name=name,
+        nsg_id=nsg_id,
+        priority=prio,
+        direction=_enum(Direction, props["direction"], at, _join(pp, "direction")),
+        access=_enum(Access, props["access"], at, _join(pp, "access")),
+        protocol=_PROTOCOLS[proto.lower()],
+        source=_address_spec(props, "source", at, pp),
+        destination=_address_spec(props, "destination", at, pp),
+        source_ports=_ports(props, "sourcePortRange", "sourcePortRanges", at, pp),
+        destination_ports=_ports(props, "destinationPortRange", "destinationPortRanges", at, pp),
+        default=default,
+        description=desc if isinstance(desc, str) else "",
+    )
+
+
+#: Azure's default security rules, in every NSG (R3): (name, priority, direction, access, source, destination).
+DEFAULT_RULES = (
+    ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+    ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"),
+    ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
+    ("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+    ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet"),
+    ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
+)
+
+
+def _spec_of(text: str) -> AddressSpec:
+    return AddressSpec(any=True) if text == "*" else AddressSpec(tags=(text,))
+
+
+def default_rules(nsg_id: str) -> tuple[SecurityRule, ...]:
+    """Azure's six default rules of an NSG (they are there whether or not a payload lists them)."""
+    return tuple(
+        SecurityRule(f"{nsg_id}/defaultSecurityRules/{n}", n, nsg_id, prio, Direction(d), Access(a), "*",
+                     _spec_of(src), _spec_of(dst), default=True)
+        for n, prio, d, a, src, dst in DEFAULT_RULES
+    )  # fmt: skip
+
+
+def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
+    props, pp = _props(obj, at, "")
+    rules = tuple(_security_rule(r, rid, at, rp, default=False) for r, rp in _objects(props, "securityRules", at, pp))
+    defaults = tuple(_security_rule(r, rid, at, rp, default=True) for r, rp in _objects(props, "defaultSecurityRules", at, pp))
+    return NetworkSecurityGroup(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        rules=rules,
+        default_rules=defaults or default_rules(rid),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def parse_asg(obj: dict[str, Any], rid: str, at: _At) -> ApplicationSecurityGroup:
+    return ApplicationSecurityGroup(id=rid, name=_sub_name(obj, rid), location=_location(obj, at),
+                                    tags=_tags_of(obj, at), raw=obj)  # fmt: skip
+
+
+def parse_firewall(obj: dict[str, Any], rid: str, at: _At) -> AzureFirewall:
+    props, pp = _props(obj, at, "")
+    ips = []
+    for c, cp in _objects(props, "ipConfigurations", at, pp):
+        cprops, cpp = _props(c, at, cp)
+        ip = _opt_ip(cprops, "privateIPAddress", at, cpp)
+        if ip is not None:
+            ips.append(FirewallIp(ip, _ref(cprops, "subnet", at, cpp)))
+    return AzureFirewall(id=rid, name=_sub_name(obj, rid), location=_location(obj, at), ips=tuple(ips),
+                         tags=_tags_of(obj, at), raw=obj)  # fmt: skip
+
+
 # lower-case ARM type -> (bucket name in the estate, parser)
 _PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {
     "microsoft.network/virtualnetworks": ("vnets", parse_vnet),
@@ -791,6 +1090,10 @@ _PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {
     "microsoft.network/dnsforwardingrulesets": ("rulesets", parse_ruleset),
     "microsoft.network/dnsforwardingrulesets/forwardingrules": ("forwarding_rules", parse_forwarding_rule),
     "microsoft.network/dnsforwardingrulesets/virtualnetworklinks": ("ruleset_links", parse_ruleset_link),
+    "microsoft.network/routetables": ("route_tables", parse_route_table),
+    "microsoft.network/networksecuritygroups": ("nsgs", parse_nsg),
+    "microsoft.network/applicationsecuritygroups": ("asgs", parse_asg),
+    "microsoft.network/azurefirewalls": ("firewalls", parse_firewall),
 }
 for _rt in DNS_RECORD_TYPES:
     _PARSERS[f"microsoft.network/privatednszones/{_rt.lower()}"] = (
@@ -801,6 +1104,9 @@ for _rt in DNS_RECORD_TYPES:
 _CHILD_TYPES = {
     "microsoft.network/virtualnetworks/subnets": "subnets",
     "microsoft.network/virtualnetworks/virtualnetworkpeerings": "peerings",
+    # Standalone routes / security rules (`az network route-table route list`, `az network nsg rule list`).
+    "microsoft.network/routetables/routes": "routes",
+    "microsoft.network/networksecuritygroups/securityrules": "security_rules",
 }
 
 MODELLED_TYPES = tuple(sorted(_PARSERS)) + tuple(sorted(_CHILD_TYPES))
@@ -816,6 +1122,8 @@ class Parsed:
     declarations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     child_raw: list[dict[str, Any]] = field(default_factory=list)
+    #: Standalone subnets/peerings whose VNet is not in the snapshot (each with a gap).
+    orphans: list[Subnet | Peering] = field(default_factory=list)
 
 
 def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
@@ -829,7 +1137,7 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
             at = _At(snap.file, path, name)
             rtype = obj.get("type")
             if rtype is None:
-                raise at.err("type", "missing 'type'")
+                rtype = _type_from_id(obj, at)
             if not isinstance(rtype, str):
                 raise at.err("type", f"expected a string, got {rtype!r}")
             low = rtype.lower()
@@ -858,31 +1166,113 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
             out.declarations.append((snap.file, snap.declarations))
     if children:
         _merge_children(out, children, seen)
+    _orphan_zone_groups(out)
     return out
 
 
+def _type_from_id(obj: dict[str, Any], at: _At) -> str:
+    """The type of a resource that has none, from its ID; a one-line error when that cannot be."""
+    rid = obj.get("id")
+    if rid is None:
+        keys = ", ".join(sorted(str(k) for k in obj)[:4]) or "none"
+        raise at.err(
+            "", f"not an ARM resource: no 'id' and no 'type' (keys: {keys}); a Resource Graph query must "
+            "project id, type and properties"
+        )  # fmt: skip
+    inferred = infer_type(rid)
+    if inferred is None:
+        raise at.err("type", f"missing 'type', and the id {rid!r} names no resource type")
+    return inferred
+
+
+def _orphan_gap(kind: str, parent: str, what: str) -> Gap:
+    return Gap(parent, kind, f"{what} {ORPHAN_PARENT_REASON}")
+
+
 def _merge_children(out: Parsed, children: list[tuple[str, str, str, Any, _At]], seen: dict[str, tuple[str, str]]) -> None:
-    """Fold standalone subnet/peering resources into their parent VNets."""
+    """Fold standalone subnet/peering/route/security-rule resources into their parents. Those whose
+    parent is not in the snapshot (``az network vnet subnet list`` / ``peering list`` alone) are
+    kept (subnets and peerings as orphans), with a gap naming the missing parent, so that analyses
+    that need it say UNKNOWN."""
     from dataclasses import replace
 
-    vnets = {v.key: i for i, v in enumerate(out.buckets.get("vnets", []))}
+    gapped: set[str] = set()
+
+    parents = {
+        "subnets": ("vnets", "VNet"), "peerings": ("vnets", "VNet"),
+        "routes": ("route_tables", "route table"), "security_rules": ("nsgs", "network security group"),
+    }  # fmt: skip
+    index: dict[str, dict[str, int]] = {}
     for kind, parent_key, _path, obj, at in children:
-        idx = vnets.get(parent_key)
+        bucket, label = parents[kind]
+        idx_map = index.get(bucket)
+        if idx_map is None:
+            idx_map = index[bucket] = {r.key: i for i, r in enumerate(out.buckets.get(bucket, []))}
+        idx = idx_map.get(parent_key)
         if idx is None:
-            raise at.err("id", f"the parent VNet {parent_id(obj['id'])} is not in the snapshot")
-        vnet: VNet = out.buckets["vnets"][idx]
+            if kind in ("subnets", "peerings"):
+                _keep_orphan(out, kind, obj, at, gapped)
+            else:
+                # A route or security rule alone: kept for the round trip, its parent is a gap.
+                out.child_raw.append(obj)
+                kind_name = "routeTables" if bucket == "route_tables" else "networkSecurityGroups"
+                _add_gap(out, _orphan_gap(kind_name, parent_id(obj["id"]), f"the {label} of {_sub_name(obj, obj['id'])}"))
+            continue
+        parent = out.buckets[bucket][idx]
         out.child_raw.append(obj)
         if kind == "subnets":
-            sub = _subnet(obj, vnet.id, at, "")
-            if any(s.key == sub.key for s in vnet.subnets):
+            sub = _subnet(obj, parent.id, at, "")
+            if any(s.key == sub.key for s in parent.subnets):
                 raise at.err("id", f"duplicate resource id {sub.id} (also inline in its VNet)")
-            vnet = replace(vnet, subnets=(*vnet.subnets, sub))
-        else:
-            peer = _peering(obj, vnet.id, at, "")
-            if any(p.key == peer.key for p in vnet.peerings):
+            parent = replace(parent, subnets=(*parent.subnets, sub))
+        elif kind == "peerings":
+            peer = _peering(obj, parent.id, at, "")
+            if any(p.key == peer.key for p in parent.peerings):
                 raise at.err("id", f"duplicate resource id {peer.id} (also inline in its VNet)")
-            vnet = replace(vnet, peerings=(*vnet.peerings, peer))
-        out.buckets["vnets"][idx] = vnet
+            parent = replace(parent, peerings=(*parent.peerings, peer))
+        elif kind == "routes":
+            route = _route(obj, parent.id, at, "")
+            if any(r.key == route.key for r in parent.routes):
+                raise at.err("id", f"duplicate resource id {route.id} (also inline in its route table)")
+            parent = replace(parent, routes=(*parent.routes, route))
+        else:
+            rule = _security_rule(obj, parent.id, at, "", default=False)
+            if any(r.key == rule.key for r in parent.rules):
+                raise at.err("id", f"duplicate resource id {rule.id} (also inline in its network security group)")
+            parent = replace(parent, rules=(*parent.rules, rule))
+        out.buckets[bucket][idx] = parent
+
+
+def _keep_orphan(out: Parsed, kind: str, obj: dict[str, Any], at: _At, gapped: set[str]) -> None:
+    vnet_id = parent_id(obj["id"])
+    out.child_raw.append(obj)
+    child = _subnet(obj, vnet_id, at, "") if kind == "subnets" else _peering(obj, vnet_id, at, "")
+    out.orphans.append(child)
+    if rid_key(vnet_id) not in gapped:
+        gapped.add(rid_key(vnet_id))
+        what = "a subnet" if kind == "subnets" else "a peering"
+        _add_gap(out, _orphan_gap("virtualNetworks", vnet_id, f"the VNet of {what} ({child.name})"))
+
+
+def _orphan_zone_groups(out: Parsed) -> None:
+    """A DNS zone group listed without its private endpoint (``az network private-endpoint
+    dns-zone-group list``) is kept; the missing endpoint is a gap."""
+    groups = out.buckets.get("zone_groups")
+    if not groups:
+        return
+    endpoints = {pe.key for pe in out.buckets.get("private_endpoints", [])}
+    gapped: set[str] = set()
+    for zg in groups:
+        k = rid_key(zg.endpoint_id)
+        if k not in endpoints and k not in gapped:
+            gapped.add(k)
+            _add_gap(out, _orphan_gap("privateEndpoints", zg.endpoint_id, f"the private endpoint of DNS zone group {zg.name}"))
+
+
+def _add_gap(out: Parsed, gap: Gap) -> None:
+    # A snapshot saved by `vnetplan inventory` / to_snapshot already carries the gap.
+    if gap not in out.gaps:
+        out.gaps.append(gap)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 ``take_inventory`` lists, for each subscription, every resource kind the model covers:
 VNets (with their subnets and peerings inline), load balancers, Private Link Services, private
-endpoints and their DNS zone groups, NICs, virtual network gateways, Private DNS zones with their
+endpoints and their DNS zone groups, NICs, route tables (routes inline), network security groups
+(security and default rules inline), application security groups, Azure Firewalls (their private
+addresses: next hops of user-defined routes), virtual network gateways, Private DNS zones with their
 record sets and VNet links, and DNS private resolvers with their endpoints, forwarding rulesets,
 rules and ruleset links. Work runs in a bounded thread pool across subscriptions and kinds; the
 SDK pages (``nextLink``) and retries 429/5xx honouring Retry-After.
@@ -27,6 +29,7 @@ from typing import Any, TextIO
 from netplan.errors import VnetplanError
 from netplan.ids import parse_id
 from netplan.live.credentials import redact
+from netplan.live.guard import EndpointGuard
 
 #: api-versions for resource kinds that have no SDK installed (called through send_request).
 SUBSCRIPTIONS_API = "2022-12-01"
@@ -146,7 +149,8 @@ def _client_kwargs(opts: InventoryOptions) -> dict[str, Any]:
     kw: dict[str, Any] = {
         "retry_total": opts.retries,
         "retry_backoff_factor": opts.backoff,
-        "transport": _transport(opts),
+        # Every request of every client goes through the guard: the token only to the endpoint.
+        "transport": EndpointGuard(_transport(opts), opts.endpoint),
     }
     if opts.endpoint:
         kw["base_url"] = opts.endpoint.rstrip("/")
@@ -273,6 +277,10 @@ def _subscription_tasks(sub: str, credential: Any, opts: InventoryOptions) -> li
         listing("privateLinkServices", net.private_link_services.list_by_subscription),
         listing("privateEndpoints", net.private_endpoints.list_by_subscription, zone_groups),
         listing("networkInterfaces", net.network_interfaces.list_all),
+        listing("routeTables", net.route_tables.list_all),
+        listing("networkSecurityGroups", net.network_security_groups.list_all),
+        listing("applicationSecurityGroups", net.application_security_groups.list_all),
+        listing("azureFirewalls", net.azure_firewalls.list_all),
         listing("privateDnsZones", dns.private_zones.list, zone_children),
         generic("dnsResolvers", ("inboundEndpoints", "outboundEndpoints")),
         generic("dnsForwardingRulesets", ("forwardingRules", "virtualNetworkLinks")),

@@ -8,23 +8,33 @@ the Report (no clock, no environment) so golden files lock them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING
+
 from netplan.report.model import (
     FAIL_ON_CHOICES,
     Finding,
     Report,
     RuleInfo,
+    RunInfo,
     Severity,
     Status,
     Suppressed,
     parse_fail_on,
 )
 
+if TYPE_CHECKING:
+    from netplan.report.sarif import SarifOptions
+
 #: Output formats, in the order ``--format`` lists them.
 FORMATS: tuple[str, ...] = ("table", "json", "sarif", "junit", "markdown")
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    """The report in one format (``table``, ``json``, ``sarif``, ``junit``, ``markdown``)."""
+def render(report: Report, fmt: str, *, color: bool = False, sarif: SarifOptions | None = None) -> str:
+    """The report in one format (``table``, ``json``, ``sarif``, ``junit``, ``markdown``).
+
+    ``sarif`` holds the SARIF-only choices (category, suppressed results); other formats ignore it.
+    """
     if fmt == "table":
         from netplan.report.table import render_table
 
@@ -36,7 +46,7 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     if fmt == "sarif":
         from netplan.report.sarif import render_sarif
 
-        return render_sarif(report)
+        return render_sarif(report, sarif)
     if fmt == "junit":
         from netplan.report.junit import render_junit
 
@@ -54,33 +64,78 @@ __all__ = [
     "Finding",
     "Report",
     "RuleInfo",
+    "RunInfo",
     "Severity",
     "Status",
     "Suppressed",
     "parse_fail_on",
     "render",
+    "run_info",
     "summary_line",
     "write_report",
 ]
 
 
-def write_report(report: Report, fmt: str, output: str | None = None) -> None:
-    """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format)."""
+def run_info(started: float, seconds: float, rule_seconds: Mapping[str, float] | None = None) -> RunInfo:
+    """This run's :class:`RunInfo`: ``started`` is a ``time.time()`` value, the host is this machine."""
+    import datetime as dt
+    import socket
+
+    when = dt.datetime.fromtimestamp(started, dt.UTC).replace(microsecond=0, tzinfo=None)
+    return RunInfo(when.isoformat(), socket.gethostname(), seconds, dict(rule_seconds or {}))
+
+
+def write_report(
+    report: Report,
+    fmt: str,
+    output: str | None = None,
+    *,
+    sarif: SarifOptions | None = None,
+    pretty: bool | None = None,
+) -> None:
+    """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format).
+
+    JSON and SARIF are streamed through the C encoder (:mod:`netplan.jsonout`): indented with
+    ``pretty=True``, compact with False, and with None indented only when writing to a terminal.
+    """
     import sys
 
     from netplan.errors import UsageError
     from netplan.render import use_color
 
     if output:
-        text = render(report, fmt)
         try:
             with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
+                _write(report, fmt, fh, color=False, pretty=bool(pretty), sarif=sarif)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         return
-    text = render(report, fmt, color=fmt == "table" and use_color())
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    from netplan.jsonout import pretty_default
+
+    _write(
+        report, fmt, sys.stdout,
+        color=fmt == "table" and use_color(),
+        pretty=pretty_default(sys.stdout) if pretty is None else pretty,
+        sarif=sarif,
+    )  # fmt: skip
+
+
+def _write(report: Report, fmt: str, out: IO[str], *, color: bool, pretty: bool, sarif: SarifOptions | None) -> None:
+    if fmt in ("json", "sarif"):
+        from netplan.jsonout import write_json
+
+        if fmt == "json":
+            from netplan.report.json_format import to_data
+
+            write_json(out, to_data(report, lazy=True), pretty=pretty)
+        else:
+            from netplan.report.locate import ResourceLines
+            from netplan.report.sarif import to_sarif
+
+            write_json(out, to_sarif(report, sarif, ResourceLines.scan(report.sources)), pretty=pretty)
+        return
+    text = render(report, fmt, color=color, sarif=sarif)
+    out.write(text if text.endswith("\n") else text + "\n")
 
 
 def summary_line(report: Report) -> str:

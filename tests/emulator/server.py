@@ -33,7 +33,7 @@ import trustme
 
 from . import errors
 from .backend import ArmRequest, ArmResponse, Backend
-from .faults import FaultConfig, FaultInjector, Stats
+from .faults import GRAPH_KIND, FaultConfig, FaultInjector, Stats
 from .store import Store, parse_path
 
 STATE_FILE = "state.json"
@@ -140,6 +140,10 @@ class _Handler(BaseHTTPRequestHandler):
         arm = parse_path(path)
         kind = _kind(path, arm)
         emu.stats.count_request(method, kind)
+        gate = emu.write_gate
+        if gate is not None and method in Stats.WRITE_METHODS and not gate.pass_or_hold():
+            self._reset_connection()  # the held write was dropped: it never reaches the store
+            return
         auth = self.headers.get("Authorization")
         if not auth or not auth.startswith("Bearer ") or not auth[7:].strip():
             e = errors.unauthenticated(missing=not auth)
@@ -178,10 +182,45 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(emu.backend.handle(req))
 
 
+class WriteGate:
+    """A point in a run that a test controls: the first ``after`` ARM writes pass, later ones wait.
+
+    ``held`` is set when a write is waiting (so the test knows the client has exactly ``after``
+    writes behind it and one in flight); ``open(drop=...)`` lets the waiting writes go on, or drops
+    them (the connection is reset and the store never sees them). Created by
+    :meth:`Emulator.hold_writes_after`.
+    """
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.passed = 0
+        self.held = threading.Event()
+        self._open = threading.Event()
+        self._drop = False
+        self._lock = threading.Lock()
+
+    def pass_or_hold(self) -> bool:
+        """Called for each write: True to serve it, False to drop it (after waiting for the test)."""
+        with self._lock:
+            if self._open.is_set() or self.passed < self.after:
+                self.passed += 1
+                return True
+        self.held.set()
+        self._open.wait()
+        return not self._drop
+
+    def open(self, *, drop: bool = False) -> None:
+        """Let every waiting and later write through (``drop``: reset the waiting ones instead)."""
+        self._drop = drop
+        self._open.set()
+
+
 def _kind(path: str, arm: Any) -> str:
     """A short request kind for the counters, e.g. ``Microsoft.Network/virtualNetworks[]`` for a list."""
     if arm is None or arm.namespace is None:
         parts = [p for p in path.split("/") if p]
+        if [p.lower() for p in parts] == ["providers", "microsoft.resourcegraph", "resources"]:
+            return GRAPH_KIND
         return "subscriptions[]" if len(parts) <= 1 else "scope"
     segs = [s.lower() for s in arm.segments]
     if segs and segs[0] in ("locations", "privatednsoperationstatuses", "privatednsoperationresults"):
@@ -239,11 +278,14 @@ class Emulator:
             self.stats,
             state_file=self.state_dir / STATE_FILE if self.state_dir else None,
         )
+        self.write_gate: WriteGate | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_path = ""
         self.url = ""
+        #: the test CA (set by start): a second loopback server can present a certificate the SDK trusts
+        self.ca: trustme.CA | None = None
         self._load_initial()
 
     # -- state -----------------------------------------------------------------------------------
@@ -290,6 +332,15 @@ class Emulator:
         self.faults.configure(new)
         return new
 
+    def hold_writes_after(self, after: int) -> WriteGate:
+        """Serve the next ``after`` ARM writes, then hold the following ones until the returned
+        gate is opened (a kill or Ctrl-C at a point the test chooses, not at a time)."""
+        if self.write_gate is not None:
+            self.write_gate.open()
+        gate = WriteGate(after)
+        self.write_gate = gate
+        return gate
+
     def reset(self, *, state: bool = False) -> None:
         """Zero counters and restore the initial fault config; ``state=True`` also reloads the seed."""
         self.stats.reset()
@@ -331,7 +382,7 @@ class Emulator:
         if self._server is not None:
             return self.url
         self._tmp = tempfile.TemporaryDirectory(prefix="arm-emulator-")
-        ca = trustme.CA()
+        ca = self.ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
         self.ca_path = str(Path(self._tmp.name) / "ca.pem")
         ca.cert_pem.write_to_path(self.ca_path)
@@ -351,6 +402,8 @@ class Emulator:
 
     def stop(self) -> None:
         """Stop serving and remove the temporary CA files."""
+        if self.write_gate is not None:
+            self.write_gate.open(drop=True)  # no handler thread may stay blocked
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

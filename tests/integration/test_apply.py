@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from tests.emulator.sample import SUB, ZONE, rg_scope, sample_snapshot, vnet_id
+from vnetplan.cli import main
+
+pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
 
 TOKEN = "vnetplan-apply-test-token-5d1e-SECRET"
 HUB = vnet_id("hub", "rg-hub")
