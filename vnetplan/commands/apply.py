@@ -142,9 +142,13 @@ def run(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(f"vnetplan: {redact(msg)}", file=sys.stderr)
 
+    reported: set[str] = set()  # changes the run reported finished (for the Ctrl-C summary)
+
     def progress(r: Any, done: int, total: int) -> None:
         from netplan.ids import short_id
 
+        if r.outcome in (Outcome.DONE, Outcome.ALREADY):
+            reported.add(r.step.change_id)
         print(f"[{done}/{total}] {r.step.action.value} {short_id(r.step.resource_id)}: {r.outcome.value}", file=sys.stderr)
 
     # One token before any work: a missing credential is one line, not one per change.
@@ -152,8 +156,17 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         result = apply_plan(plan, credential, opts, journal.load(), log, progress)
     else:
-        with journal:
-            result = apply_plan(plan, credential, opts, journal, log, progress)
+        try:
+            with journal:
+                result = apply_plan(plan, credential, opts, journal, log, progress)
+        except KeyboardInterrupt:
+            # The changes in flight have finished (apply_plan waits for them): say what is where.
+            from netplan.live.interrupt import summarize
+
+            summary = summarize(plan, str(journal.path), reported)
+            rerun = f"`vnetplan apply {args.plan}" + (f" --journal {args.journal}`" if args.journal else "`")
+            print(f"vnetplan: interrupted: {summary.sentence()}; {summary.rerun(rerun)}", file=sys.stderr)
+            raise
     emit(result_table(result))
     n_done, n_already = result.count(Outcome.DONE), result.count(Outcome.ALREADY)
     if args.dry_run:
