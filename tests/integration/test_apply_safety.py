@@ -260,22 +260,20 @@ def test_a_crash_before_the_put_leaves_no_ownership_and_someone_elses_resource_i
 # the plan records its what-if verdict; a stale plan writes nothing; plans work from any directory
 # ----------------------------------------------------------------------------------------------
 def cli_plan(tmp_path: Path, intent: str = INTENT, monkeypatch: pytest.MonkeyPatch | None = None) -> Path:
-    """`vnetplan plan --out` as a user runs it: relative paths, from a working directory of its own."""
-    data = tmp_path / "data"
+    """`vnetplan plan --out` as a user runs it: relative paths from a working directory of its own,
+    the plan in a folder beside the inputs; then the current directory moves elsewhere."""
     work = tmp_path / "work"
-    for d in (data, work, tmp_path / "plans"):
+    for d in (work / "data", work / "plans", tmp_path / "elsewhere"):
         d.mkdir(parents=True, exist_ok=True)
-    (data / "estate.json").write_text(json.dumps(sample_snapshot()))
-    (data / "intent.yaml").write_text(intent)
+    (work / "data" / "estate.json").write_text(json.dumps(sample_snapshot()))
+    (work / "data" / "intent.yaml").write_text(intent)
     assert monkeypatch is not None
     monkeypatch.chdir(work)
-    rc = main(["plan", "--estate", "../data/estate.json", "--intent", "../data/intent.yaml", "--out", "../plans/plan.json",
+    rc = main(["plan", "--estate", "data/estate.json", "--intent", "data/intent.yaml", "--out", "plans/plan.json",
                "--format", "json"])  # fmt: skip
     assert rc in (0, 1)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir(exist_ok=True)
-    monkeypatch.chdir(elsewhere)
-    return tmp_path / "plans" / "plan.json"
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    return work / "plans" / "plan.json"
 
 
 def _grow(emu: Emulator, vnet: str, prefix: str) -> None:
@@ -312,7 +310,9 @@ def test_a_plan_made_with_relative_paths_applies_and_verifies_from_another_direc
 ) -> None:
     plan = cli_plan(tmp_path, monkeypatch=monkeypatch)
     made = json.loads(plan.read_text())["made_from"]
-    assert made["paths"] == "plan-relative" and made["intent"] == "../data/intent.yaml"
+    import os
+
+    assert made["paths"] == "plan-relative" and made["intent"] == os.path.join(os.pardir, "data", "intent.yaml")
     assert apply_cli(emu, plan, "--yes", "--verify") == 0, capsys.readouterr().err
     assert "result: PASS" in capsys.readouterr().out
 
@@ -323,7 +323,7 @@ def test_a_stale_plan_lists_every_difference_and_writes_nothing_even_without_its
     from tests.emulator.sample import vnet_id
 
     plan = cli_plan(tmp_path, monkeypatch=monkeypatch)
-    (tmp_path / "data" / "estate.json").unlink()  # the plan's own record is enough
+    (tmp_path / "work" / "data" / "estate.json").unlink()  # the plan's own record is enough
     _grow(emu, vnet_id("spoke1"), "10.11.0.0/16")  # a peering side (P4)
     _grow(emu, vnet_id("hub", "rg-hub"), "10.250.0.0/16")  # the other side, and the PLS's VNet
     emu.stats.reset()
