@@ -106,6 +106,10 @@ class PermissionDenied(ApplyError):
     """Azure answered 403: names the missing action and its scope."""
 
 
+class PolicyDenied(ApplyError):
+    """Azure Policy denies a planned resource (before the run, or RequestDisallowedByPolicy during it)."""
+
+
 @dataclass(frozen=True)
 class Precondition:
     """The plan assumed ``resource_id``'s value at ``path`` was ``expected`` (e.g. a VNet's prefixes)."""
@@ -472,6 +476,7 @@ class _Clients:
         self._lock = threading.Lock()
         self._net: dict[str, Any] = {}
         self._dns: dict[str, Any] = {}
+        self._policy: dict[str, Any] = {}
 
     def _kw(self) -> dict[str, Any]:
         from netplan.live.inventory import _client_kwargs
@@ -497,8 +502,17 @@ class _Clients:
                 self._dns[sub.lower()] = PrivateDnsManagementClient(self.credential, sub, **self._kw())
             return self._dns[sub.lower()]
 
+    def policy(self, sub: str) -> Any:
+        with self._lock:
+            if sub.lower() not in self._policy:
+                from azure.mgmt.policyinsights import PolicyInsightsClient
+
+                kw = self._kw()
+                self._policy[sub.lower()] = PolicyInsightsClient(self.credential, sub, kw.pop("base_url", None), **kw)
+            return self._policy[sub.lower()]
+
     def close(self) -> None:
-        for c in [*self._net.values(), *self._dns.values()]:
+        for c in [*self._net.values(), *self._dns.values(), *self._policy.values()]:
             with contextlib.suppress(Exception):  # closing is best effort
                 c.close()
 
@@ -807,6 +821,16 @@ class Executor:
                     )
                 elif isinstance(cause, ClientAuthenticationError) and _status(cause) != 403:
                     err = ApplyError(f"authentication failed: {_error_message(cause)}", step.change_id)
+                elif _status(cause) == 403 and _code(cause) == "RequestDisallowedByPolicy":
+                    from netplan.live.policy import policy_violation
+
+                    name, assignment = policy_violation(cause) or ("", "")
+                    err = PolicyDenied(
+                        f"change {step.change_id} ({step.action.value} {short_id(step.resource_id)}) was denied by Azure "
+                        f"Policy: assignment '{name or '?'}' ({assignment or 'id not given'}); nothing was written for it; "
+                        "the journal is kept: re-run once the policy allows it, or re-plan",
+                        step.change_id,
+                    )
                 elif _status(cause) == 403:
                     err = explain_forbidden(cause, step)
                 elif _is_transient(exc) and attempt < self.opts.attempts and not self._stop.is_set():
@@ -1117,6 +1141,17 @@ def apply_plan(
                 cannot = PermissionDenied(f"preflight: {unknown[0].sentence()}{more}; nothing was changed; re-run with "
                                           "--skip-preflight to apply without the permission check", unknown[0].requirement.change_id)  # fmt: skip
                 return ApplyResult(plan.plan_id, [StepResult(s) for s in plan.steps], cannot)
+            if not known:
+                from netplan.live.policy import check_policy, sdk_checker
+
+                denials, unchecked = check_policy(todo, sdk_checker(clients))
+                for u in unchecked:
+                    say(f"policy check: cannot tell whether Azure Policy allows change {u.change_id} ({u.reason}); "
+                        "a denial would stop the run at that write")  # fmt: skip
+                if denials:
+                    more = f" (and {len(denials) - 1} more)" if len(denials) > 1 else ""
+                    by_policy = PolicyDenied(f"{denials[0].sentence()}{more}; nothing was changed", denials[0].change_id)
+                    return ApplyResult(plan.plan_id, [StepResult(s) for s in plan.steps], by_policy)
             if known:
                 more = f" (and {len(known) - 1} more)" if len(known) > 1 else ""
                 denied = PermissionDenied(f"preflight: {known[0].sentence()}{more}; nothing was changed", known[0].requirement.change_id)

@@ -392,3 +392,56 @@ def test_preflight_that_cannot_tell_stops_unless_skip_preflight(
     assert emu.stats.writes == 0
     assert apply_cli(emu, plan, "--yes", "--skip-preflight") == 0
     assert emu.stats.writes > 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Azure Policy: asked before writing; a denial during the run is one line and resumable
+# ----------------------------------------------------------------------------------------------
+def _zone_deny() -> Any:
+    from tests.emulator import PolicyDeny
+    from tests.emulator.sample import rg_scope
+
+    # A landing zone's rule: no private DNS zones in the spokes' resource group.
+    return PolicyDeny(type="Microsoft.Network/privateDnsZones", scope=rg_scope("rg-spoke"),
+                      assignment="deny-pdns-outside-connectivity")  # fmt: skip
+
+
+def test_a_policy_denial_stops_apply_before_the_first_write_naming_the_assignment(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = make_plan(tmp_path)
+    deny = _zone_deny()
+    emu.set_faults(policy_deny=[deny])
+    emu.stats.reset()
+    assert apply_cli(emu, plan, "--yes") == 2
+    last = _last_err(capsys)
+    assert last.startswith("vnetplan: error: Azure Policy would deny change create:") and "azure.mendixapps.io" in last
+    assert f"policy assignment 'deny-pdns-outside-connectivity' ({deny.assignment_id()})" in last
+    assert "nothing was changed" in last
+    assert emu.stats.writes == 0
+    checks = [k for k in emu.stats.by_kind if k.startswith("POST") and "checkPolicyRestrictions".lower() in k.lower()]
+    assert checks, emu.stats.by_kind
+    # Without the deny the same plan passes the check and applies.
+    emu.set_faults(policy_deny=[])
+    assert apply_cli(emu, plan, "--yes") == 0
+
+
+def test_request_disallowed_by_policy_during_apply_is_one_line_and_the_journal_resumes(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from netplan.live.journal import read_journal
+
+    plan = make_plan(tmp_path)
+    deny = _zone_deny()
+    emu.set_faults(policy_deny=[deny])
+    # --skip-preflight: no permission or policy check before writing; Azure answers at the write.
+    assert apply_cli(emu, plan, "--yes", "--skip-preflight", "--concurrency", "1") == 2
+    last = _last_err(capsys)
+    assert "was denied by Azure Policy: assignment 'Deny private DNS zones outside the connectivity subscription' " \
+           f"({deny.assignment_id()})" in last and "re-run once the policy allows it" in last  # fmt: skip
+    failed = [r for r in read_journal(f"{plan}.journal") if r["event"] == "failed"]
+    assert failed and "Azure Policy" in failed[0]["reason"]
+    emu.set_faults(policy_deny=[])
+    assert apply_cli(emu, plan, "--yes") == 0
+    out = capsys.readouterr().out
+    assert out.count(" done") + out.count(" already") >= 9
