@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from tests.checks.builders import GOLDEN_SUPPRESSIONS
 from tests.unit.builders import EstateBuilder
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "tests" / "golden" / "audit-estate.json"

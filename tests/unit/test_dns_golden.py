@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from tests.dns.builders import APP_DOMAIN, mendix_provider, resolver
 from tests.unit.builders import EstateBuilder
+from vnetplan.cli import main
 
 GOLDEN = Path(__file__).resolve().parents[1] / "dns" / "golden"
 

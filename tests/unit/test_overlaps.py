@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netplan.addr import Prefix, parse_prefix
-from netplan.cli import main
 from netplan.errors import RefError
 from netplan.overlaps import (
     ANOTHER_PEERING,
@@ -29,6 +28,7 @@ from netplan.overlaps import (
     peering_blockers,
 )
 from tests.unit.builders import EstateBuilder, vnet_id
+from vnetplan.cli import main
 
 
 def only(report: OverlapReport) -> tuple[Severity, Scope, set[str]]:

@@ -1,6 +1,6 @@
 """Synthetic Azure estate generator: large, realistic snapshots for benchmarks and scale tests.
 
-``python -m netplan.synth --vnets 10000 [--seed 1] [--prefixes-per-vnet 10] [--out FILE]`` writes a
+``python -m bench.synth --vnets 10000 [--seed 1] [--prefixes-per-vnet 10] [--out FILE]`` writes a
 snapshot (``{"resources": [...], "declarations": {...}}``, ARM REST shapes, the same format as
 ``samples/*.json``) to FILE or stdout. ``generate(vnets, seed, prefixes_per_vnet)`` returns it as a
 dict. The output depends only on the arguments (deterministic for a seed).
@@ -385,7 +385,7 @@ class _Builder:
                 "location": v.region[0],
                 "tags": {
                     "environment": v.name.split("-")[2] if v.kind != "hub" else "prod",
-                    "generator": "netplan.synth",
+                    "generator": "bench.synth",
                 },
                 "properties": props,
             }
@@ -909,7 +909,7 @@ def write(doc: dict[str, Any], out: TextIO) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m netplan.synth", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="python -m bench.synth", description=__doc__.splitlines()[0] if __doc__ else None
     )
     ap.add_argument("--vnets", type=int, required=True, help="number of VNets (hubs, spokes and isolated)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (same seed, same estate)")
@@ -921,7 +921,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         doc = generate(args.vnets, args.seed, args.prefixes_per_vnet)
     except ValueError as exc:
-        print(f"netplan.synth: {exc}", file=sys.stderr)
+        print(f"bench.synth: {exc}", file=sys.stderr)
         return 2
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:

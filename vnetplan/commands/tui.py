@@ -2,19 +2,18 @@
 
 The estate is loaded here, before the terminal is taken over, so that a missing or malformed
 file fails like every other command: one line on stderr, exit 2. The UI itself is the ``tui``
-package, imported inside :func:`run` by name: ``netplan`` must never import ``tui`` statically
-(import-linter's layers contract, tui -> checks -> netplan), and the other commands must not pay
-for loading Textual.
+package, imported inside :func:`run`: the other commands must not pay for loading Textual (a
+deliberate deferred import; ``tests/unit/test_import_hygiene.py`` proves the offline commands never
+load it).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 
-from netplan.commands._common import add_estate_args, load
 from netplan.errors import InputError, UsageError
+from vnetplan.commands._common import add_estate_args, load
 
 
 def default_estate_path() -> Path:
@@ -68,8 +67,9 @@ def run(args: argparse.Namespace) -> int:
         from netplan.intent import load_intent
 
         intent = load_intent(args.intent, estate)
-    # By name, at run time: see the module docstring (netplan never imports tui statically).
-    tui_app = importlib.import_module("tui.app")
+    # Deferred: Textual loads only for this command (see the module docstring).
+    from tui import app as tui_app
+
     options = tui_app.TuiOptions(
         source=", ".join(args.estate),
         app_domain=args.app_domain

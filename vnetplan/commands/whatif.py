@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from netplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 from netplan.errors import ExitCode, InputError
+from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,10 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.commands.plan import render_table
     from netplan.intent import load_intent
     from netplan.plan import ChangeSet, estate_fingerprint, make_plan
     from netplan.whatif import what_if
+    from vnetplan.commands.plan import render_table
 
     estate = load(args)
     intent = load_intent(args.intent, estate)

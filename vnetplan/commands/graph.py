@@ -6,10 +6,9 @@ Exit 0 when the diagram is written; 2 for bad input or an unknown/ambiguous ``--
 from __future__ import annotations
 
 import argparse
-import sys
 
-from netplan.commands._common import add_estate_args, emit, load
 from netplan.errors import ExitCode, UsageError
+from vnetplan.commands._common import add_estate_args, emit, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,10 +41,8 @@ def run(args: argparse.Namespace) -> int:
     estate = load(args)
     center = estate.resolve_vnet(args.vnet) if args.vnet else None
     overlapping = vnets_overlapping(estate)
-    if overlapping is None:
-        print("vnetplan: note: overlap analysis unavailable; overlapping VNets are not marked", file=sys.stderr)
     resources = bool(args.resources or center is not None or args.format == "json")
-    g = build_graph(estate, overlapping=overlapping or (), resources=resources)
+    g = build_graph(estate, overlapping=overlapping, resources=resources)
     title = "vnetplan"
     if center is not None:
         g = neighbourhood(g, center.key, args.depth)

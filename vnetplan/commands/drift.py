@@ -13,9 +13,9 @@ import sys
 import time
 from dataclasses import replace
 
-from netplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
 from netplan.errors import ExitCode, UsageError
 from netplan.report import FORMATS, Report, run_info, summary_line, write_report
+from vnetplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -10,16 +10,16 @@ stderr, never a silent pass.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 from dataclasses import replace
 
-from netplan.commands._common import add_estate_args, load, report_load
+from checks import registry, suppressions
 from netplan.errors import ExitCode, UsageError
 from netplan.estate import Estate
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
 from netplan.report.sarif import SarifOptions
+from vnetplan.commands._common import add_estate_args, load, report_load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,10 +104,6 @@ def load_source(args: argparse.Namespace) -> Estate:
 
 
 def run(args: argparse.Namespace) -> int:
-    # The CLI is the outer shell and may load the rule pack; the core library (netplan/) must never
-    # import checks/. import-linter only follows static imports, so this one is dynamic, here.
-    registry = importlib.import_module("checks.registry")
-    suppressions = importlib.import_module("checks.suppressions")
     registry.select(args.rules, args.skip)  # unknown ids are a usage error before any work
     estate = load_source(args)
     supp = suppressions.load_suppressions(args.suppressions, registry.rule_infos()) if args.suppressions else []

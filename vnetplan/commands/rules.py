@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 
-from netplan.commands._common import add_format_arg, emit, emit_json
+from checks import registry
+from checks.mappings import MAPPINGS
 from netplan.errors import ExitCode
 from netplan.render import table
+from vnetplan.commands._common import add_format_arg, emit, emit_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,9 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Dynamic import: netplan/ must not import checks/ statically (see netplan/commands/audit.py).
-    registry = importlib.import_module("checks.registry")
-    mappings = importlib.import_module("checks.mappings").MAPPINGS
+    mappings = MAPPINGS
     infos = registry.rule_infos()
     if args.format == "json":
         emit_json({"rules": [{**infos[i].to_dict(), "mappings": {k: list(v) for k, v in mappings.get(i, {}).items()}}

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from netplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 from netplan.errors import ExitCode
 from netplan.render import SEVERITY_COLORS, paint, use_color
+from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 if TYPE_CHECKING:
     from netplan.overlaps import OverlapGroup, OverlapReport

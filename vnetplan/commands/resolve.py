@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from netplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 from netplan.errors import ExitCode
+from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from netplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 from netplan.errors import ExitCode, UsageError
+from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

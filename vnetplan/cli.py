@@ -1,9 +1,12 @@
 """The ``vnetplan`` command line: a thin shell over the core functions.
 
-Each subcommand lives in its own module under :mod:`netplan.commands` and is registered here,
-explicitly, by name. A command module defines ``register(subparsers)`` and a ``run(args) -> int``
-that it sets as the parser's ``func``; it keeps heavy imports (the Azure SDK, Textual) inside
-``run`` so that ``vnetplan --help`` and the offline commands start fast.
+This package is the shell above the core (``netplan``), the rules (``checks``) and the terminal UI
+(``tui``): it imports them normally. Each subcommand lives in its own module under
+:mod:`vnetplan.commands` and is registered here, explicitly. A command module defines
+``register(subparsers)`` and a ``run(args) -> int`` that it sets as the parser's ``func``; the
+Azure SDK and Textual load only when a command that needs them runs (the SDK inside
+``netplan.live``, Textual in :mod:`vnetplan.commands.tui`), so that ``vnetplan --help`` and the
+offline commands start fast.
 
 The contract (DESIGN.md): stdout carries only the result, diagnostics go to stderr; exit 0 = done
 and clean, 1 = done and something is wrong, 2 = could not do the job (one line on stderr, no
@@ -13,32 +16,38 @@ traceback), 130 = interrupted.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from netplan import __version__
 from netplan.errors import ExitCode, VnetplanError, exit_code_for
-
-#: Subcommands in the order ``--help`` lists them; each is the module netplan.commands.<name>.
-COMMANDS: tuple[str, ...] = (
-    "tui",
-    "inventory",
-    "overlaps",
-    "free",
-    "reach",
-    "graph",
-    "resolve",
-    "verify",
-    "recommend",
-    "plan",
-    "whatif",
-    "apply",
-    "audit",
-    "rules",
-    "drift",
+from vnetplan.commands import (
+    apply,
+    audit,
+    drift,
+    free,
+    graph,
+    inventory,
+    overlaps,
+    plan,
+    reach,
+    recommend,
+    resolve,
+    rules,
+    tui,
+    verify,
+    whatif,
 )
+
+#: Subcommand modules in the order ``--help`` lists them (the workflow's order).
+_MODULES: tuple[ModuleType, ...] = (
+    tui, inventory, overlaps, free, reach, graph, resolve, verify, recommend, plan, whatif, apply, audit, rules, drift,
+)  # fmt: skip
+
+#: Subcommand names in ``--help`` order; the name is the module's.
+COMMANDS: tuple[str, ...] = tuple(m.__name__.rsplit(".", 1)[-1] for m in _MODULES)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,8 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vnetplan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
-        module = importlib.import_module(f"netplan.commands.{name}")
+    for module in _MODULES:
         module.register(sub)
     return parser
 

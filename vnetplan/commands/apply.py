@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from netplan.commands._common import emit
 from netplan.errors import ExitCode, InputError, UsageError
+from vnetplan.commands._common import emit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -199,12 +199,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any) -> int:
     """Re-inventory the subscriptions the plan touches and verify the intent's connections on it."""
-    from netplan.commands.verify import render
     from netplan.estate import Estate
     from netplan.live.apply import intent_file_of
     from netplan.live.postapply import verify_after_apply
     from netplan.verify import combine
     from netplan.yamlio import load_with_lines
+    from vnetplan.commands.verify import render
 
     intent_file = intent_file_of(data, args.plan)
     if not intent_file or not Path(intent_file).is_file():

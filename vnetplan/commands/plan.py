@@ -14,10 +14,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from netplan.commands._common import add_estate_args, emit, emit_json, load
-from netplan.errors import ExitCode, InputError
+from netplan.errors import ExitCode, InputError, UsageError
+from netplan.export import IAC_FORMATS
 from netplan.ids import short_id
 from netplan.render import paint, use_color
+from vnetplan.commands._common import add_estate_args, emit, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
@@ -43,7 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_estate_args(p)
     p.add_argument("--intent", required=True, metavar="FILE", help="the intent YAML file")
-    p.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="output format (default table)")
+    p.add_argument("--format", choices=("table", "json", "markdown", *IAC_FORMATS), default="table",
+                   help="output format (default table); terraform (azapi), bicep or arm write the plan as "
+                        "infrastructure code, one resource per change")  # fmt: skip
+    p.add_argument("--output", metavar="PATH",
+                   help="write the output to PATH instead of stdout (with --format bicep: a directory, required, "
+                        "for main.bicep and its modules/)")  # fmt: skip
     p.add_argument("--out", metavar="PLAN.json", help="also write the JSON plan file for apply")
     p.add_argument("--what-if", action="store_true", help="verify each connection before -> after the plan, in memory")
     p.set_defaults(func=run)
@@ -147,10 +153,38 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
     return "\n".join(out)
 
 
+def _emit(text: str, output: str | None) -> None:
+    if not output:
+        emit(text)
+        return
+    try:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _write_iac(cs: Any, fmt: str, output: str | None) -> None:
+    """Terraform and ARM are one file (stdout or --output); Bicep is a directory of files."""
+    from netplan.export import render_iac, write_iac
+
+    files = render_iac(cs, fmt)
+    if fmt == "bicep":
+        assert output, "checked before planning"
+        try:
+            write_iac(files, Path(output))
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
+    (text,) = files.values()
+    _emit(text, output)
+
+
 def run(args: argparse.Namespace) -> int:
     from netplan.intent import load_intent
     from netplan.plan import make_plan
 
+    if args.format == "bicep" and not args.output:
+        raise UsageError("--format bicep writes main.bicep and modules/: give --output DIR")
     estate = load(args)
     intent = load_intent(args.intent, estate)
     cs = make_plan(estate, intent)
@@ -168,17 +202,22 @@ def run(args: argparse.Namespace) -> int:
         if wi is not None:
             data["what_if"] = wi.to_dict()
     if args.out:
-        _plan_relative(data, args.out)
+        import copy
+
+        written = copy.deepcopy(data)
+        _plan_relative(written, args.out)
         try:
-            Path(args.out).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            Path(args.out).write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise InputError(args.out, "", f"cannot write: {exc.strerror or exc}") from None
-    if args.format == "json":
-        emit_json(data)
+    if args.format in IAC_FORMATS:
+        _write_iac(cs, args.format, args.output)
+    elif args.format == "json":
+        _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
     elif args.format == "markdown":
-        emit(render_markdown(cs, wi))
+        _emit(render_markdown(cs, wi), args.output)
     else:
-        emit(render_table(cs, wi, color=use_color()))
+        _emit(render_table(cs, wi, color=use_color() and not args.output), args.output)
     pending = not cs.empty or bool(cs.problems) or (wi is not None and not wi.would_verify)
     return int(ExitCode.PROBLEMS if pending else ExitCode.OK)
 

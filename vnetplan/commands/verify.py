@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from netplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 from netplan.errors import ExitCode, UsageError
+from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,10 +62,8 @@ def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
     if args.intent:
         if args.provider or args.consumer or args.app_domain:
             raise UsageError("give either --intent or --app-domain/--provider/--consumer, not both")
-        try:
-            from netplan.intent import load_intent
-        except ImportError:  # pragma: no cover - the planner's intent loader ships with the core
-            raise UsageError("--intent needs the intent loader (netplan/intent.py)") from None
+        from netplan.intent import load_intent
+
         intent = load_intent(args.intent, estate)
         prov = intent.provider
         conns: list[dict[str, Any]] = [
