@@ -138,6 +138,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         raise InputError(file, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
     except UnicodeDecodeError:
         raise InputError(file, "", "not UTF-8 JSON") from None
+    except RecursionError:
+        raise InputError(file, "", "nested too deeply to be a snapshot (JSON nesting beyond the parser's limit)") from None
     return snapshot_from_data(data, file)
 
 

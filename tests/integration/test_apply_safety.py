@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.recorder import Recorder
 from tests.emulator.sample import sample_snapshot
 from tests.integration.test_apply import INTENT, TOKEN, apply_cli, by_id, make_plan
+from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,6 @@ interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,10 +60,9 @@ def _read_plan(path: str) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(path, "", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(path, f"line {getattr(exc, 'lineno', '?')}", "not valid JSON") from None
+    from netplan.bounds import loads_json
+
+    data = loads_json(text, path)
     if not isinstance(data, dict):
         raise InputError(path, "", "a plan must be a JSON object")
     return data
