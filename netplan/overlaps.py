@@ -39,7 +39,7 @@ from netplan.addr import Prefix
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
-from netplan.topology import Topology, onprem_key, routing_domains, topology
+from netplan.topology import PeerPair, Topology, onprem_key, peered_space, routing_domains, topology
 
 
 class Severity(StrEnum):
@@ -213,11 +213,13 @@ class OverlapGroup:
     def vnet_ids(self) -> set[str]:
         return {m.vnet for m in self._members if m.vnet}
 
-    def to_dict(self, with_pairs: bool = True) -> dict[str, Any]:
+    def to_dict(self, with_pairs: bool = True, *, lazy: bool = False) -> dict[str, Any]:
         """The JSON form. ``pairs`` holds every overlapping pair as ``[a, b, r]``: indexes into
         ``members`` (the two sides) and ``reasons`` (why), so that a group of 1,000 VNets on one
         prefix stays a few megabytes; ``codes`` and ``third_vnets`` collect the Azure error codes
-        and the third VNets (P3) named by the group's pairs."""
+        and the third VNets (P3) named by the group's pairs. Without ``with_pairs`` the key is left
+        out (``pair_count`` still counts them); with ``lazy`` it is a :class:`netplan.jsonout.Stream`
+        that expands the pairs only while being written."""
         members = self.members
         reasons = self.reasons
         d: dict[str, Any] = {
@@ -227,17 +229,26 @@ class OverlapGroup:
             "members": [m.to_dict() for m in members],
         }
         if with_pairs:
-            index = {id(m): i for i, m in enumerate(members)}
-            r_index = {r: i for i, r in enumerate(reasons)}
-            pairs = [[index[id(p.a)], index[id(p.b)], r_index[p.reason]] for p in self.explicit]
-            for b in self.blocks:
-                pairs.extend(b.index_pairs(index, r_index[self.block_reason]))
-            d["pairs"] = pairs
+            pairs = self._index_pairs(members, reasons)
+            if lazy:
+                from netplan.jsonout import Stream
+
+                d["pairs"] = Stream(pairs)
+            else:
+                d["pairs"] = list(pairs)
         d["pair_count"] = self.pair_count
         d["reasons"] = reasons
         d["codes"] = sorted({p.code for p in self.explicit if p.code})
         d["third_vnets"] = sorted({p.third_vnet for p in self.explicit if p.third_vnet})
         return d
+
+    def _index_pairs(self, members: list[Member], reasons: list[str]) -> Iterator[list[int]]:
+        index = {id(m): i for i, m in enumerate(members)}
+        r_index = {r: i for i, r in enumerate(reasons)}
+        for p in self.explicit:
+            yield [index[id(p.a)], index[id(p.b)], r_index[p.reason]]
+        for b in self.blocks:
+            yield from b.index_pairs(index, r_index[self.block_reason])
 
     def _add_members(self, ms: Iterable[Member]) -> None:
         for m in ms:
@@ -302,8 +313,25 @@ class OverlapReport:
             out["incomplete"] = self.incomplete
         return out
 
-    def to_dict(self, with_pairs: bool = True) -> dict[str, Any]:
-        return {"overlaps": [g.to_dict(with_pairs) for g in self.groups], "summary": self.summary()}
+    def to_dict(self, with_pairs: bool = True, *, isolated_pairs: bool = True) -> dict[str, Any]:
+        """Every group with its members and pair count; the pairs of error and warning groups with
+        ``with_pairs``, and those of isolated (info) groups only with ``isolated_pairs`` too."""
+        return {
+            "overlaps": [g.to_dict(_lists_pairs(g, with_pairs, isolated_pairs)) for g in self.groups],
+            "summary": self.summary(),
+        }
+
+    def to_stream(self, *, isolated_pairs: bool = False) -> dict[str, Any]:
+        """:meth:`to_dict` for :func:`netplan.jsonout.write_json`: groups and pairs produced while
+        they are written, so memory stays bounded by the largest group's members, not its pairs."""
+        from netplan.jsonout import Stream
+
+        groups = (g.to_dict(_lists_pairs(g, True, isolated_pairs), lazy=True) for g in self.groups)
+        return {"overlaps": Stream(groups), "summary": self.summary()}
+
+
+def _lists_pairs(g: OverlapGroup, with_pairs: bool, isolated_pairs: bool) -> bool:
+    return with_pairs and (isolated_pairs or g.severity is not Severity.INFO)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,6 +434,12 @@ class _Classifier:
             )  # fmt: skip
         pk = (xk, yk) if xk < yk else (yk, xk)
         pair = self.topo.pairs.get(pk)
+        if pair is not None and not self._peered_overlap(pair, x, y):
+            return OverlapPair(
+                x, y, Severity.INFO, Scope.PEERED,
+                f"{x.label} and {y.label} are peered ({pair.describe()}) {_partial_peering(pair)}, and "
+                f"{x.prefix} / {y.prefix} overlap outside what it connects: not a peering error (P9)",
+            )  # fmt: skip
         if pair is not None:
             return OverlapPair(
                 x, y, Severity.ERROR, Scope.PEERED,
@@ -443,6 +477,16 @@ class _Classifier:
             f"gateway cannot tell {x.prefix} and {y.prefix} apart, and they can never be peered",
         )  # fmt: skip
 
+    def _peered_overlap(self, pair: PeerPair, x: Member, y: Member) -> bool:
+        """Does the overlap of ``x`` and ``y`` lie in what the peering connects? Always, unless it
+        is a subnet peering or IPv6-only (then only the connected prefixes count, P9)."""
+        space = peered_space(self.estate, pair)
+        if space is None:
+            return True
+        xs = [_meet(p, x.prefix) for p in space.get(x.key, ()) if p.overlaps(x.prefix)]
+        ys = [_meet(p, y.prefix) for p in space.get(y.key, ()) if p.overlaps(y.prefix)]
+        return any(a.overlaps(b) for a in xs for b in ys)
+
     def _onprem(self, x: Member, y: Member) -> OverlapPair:
         if x.vnet is None and y.vnet is not None:
             x, y = y, x
@@ -466,6 +510,18 @@ class _Classifier:
             f"declared {x.label} and {y.label} overlap ({x.prefix} / {y.prefix}) and are reachable from the same "
             "routing domain: routes to the overlap are ambiguous",
         )  # fmt: skip
+
+
+def _meet(a: Prefix, b: Prefix) -> Prefix:
+    """The intersection of two overlapping prefixes (CIDR prefixes nest: the longer one)."""
+    return a if a.length >= b.length else b
+
+
+def _partial_peering(pair: PeerPair) -> str:
+    link = pair.links[0]
+    if not link.peer_complete_vnets:
+        return "by subnet peering"
+    return "for IPv6 only (enableOnlyIPv6Peering)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -799,7 +855,7 @@ def peering_blockers(
             if third_key in (a.key, b.key):
                 continue
             third = estate.vnet(link.remote_vnet_id)
-            third_prefixes = third.address_prefixes if third is not None else link.remote_prefixes
+            third_prefixes = third.address_prefixes if third is not None else link.remote_current_prefixes
             hits = cross_overlaps(first.address_prefixes, third_prefixes)
             if not hits:
                 continue

@@ -68,7 +68,8 @@ class FaultConfig:
     lro_fail_next: int = 0
     lro_fail_code: str = "InternalServerError"
     lro_polls: int = 1  # polls answered InProgress before the terminal status
-    lro_retry_after: int = 0  # Retry-After on LRO responses (seconds)
+    # Retry-After on LRO responses (seconds); None: no header, as most real responses carry none.
+    lro_retry_after: int | None = None
     lro_max_seconds: float = 30.0  # an LRO nobody polls completes after this long
     page_size: int = 50  # list page size (nextLink when more)
     delete_async_operation: bool = (
@@ -81,6 +82,8 @@ class FaultConfig:
     #: Azure Policy deny assignments (tests.emulator.policy.PolicyDeny): checkPolicyRestrictions
     #: reports them, and writes they match answer 403 RequestDisallowedByPolicy
     policy_deny: list[Any] = field(default_factory=list)
+    graph_quota: int = 15  # Resource Graph queries per window (0: unlimited); then 429
+    graph_window_s: float = 5.0  # ... and the window, in seconds
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -175,6 +178,10 @@ class FaultInjector:
             return any(r.matches(target, action, method) for r in self.config.forbidden)
 
 
+#: The request kind of a Resource Graph query (a POST that reads).
+GRAPH_KIND = "Microsoft.ResourceGraph/resources"
+
+
 class Stats:
     """Request counters. ``writes`` counts PUT/PATCH/POST/DELETE to ARM paths (not control endpoints)."""
 
@@ -204,7 +211,7 @@ class Stats:
             self.by_method[method] = self.by_method.get(method, 0) + 1
             key = f"{method} {kind}"
             self.by_kind[key] = self.by_kind.get(key, 0) + 1
-            if method in self.WRITE_METHODS if write is None else write:
+            if (method in self.WRITE_METHODS if write is None else write) and kind != GRAPH_KIND:  # a Resource Graph query is a read
                 self.writes += 1
 
     def count(self, attr: str, key: str | None = None) -> None:

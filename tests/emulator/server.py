@@ -33,7 +33,7 @@ import trustme
 
 from . import errors
 from .backend import ArmRequest, ArmResponse, Backend
-from .faults import FaultConfig, FaultInjector, Stats
+from .faults import GRAPH_KIND, FaultConfig, FaultInjector, Stats
 from .store import Store, parse_path
 
 STATE_FILE = "state.json"
@@ -222,6 +222,8 @@ def _kind(path: str, arm: Any) -> str:
     """A short request kind for the counters, e.g. ``Microsoft.Network/virtualNetworks[]`` for a list."""
     if arm is None or arm.namespace is None:
         parts = [p for p in path.split("/") if p]
+        if [p.lower() for p in parts] == ["providers", "microsoft.resourcegraph", "resources"]:
+            return GRAPH_KIND
         return "subscriptions[]" if len(parts) <= 1 else "scope"
     segs = [s.lower() for s in arm.segments]
     if segs and segs[0] in ("locations", "privatednsoperationstatuses", "privatednsoperationresults"):

@@ -32,6 +32,7 @@ def estate(tmp_path: Path) -> str:
     b.vnet("corp-spoke-2", ["10.2.0.0/16"], subnets={"app": "10.2.1.0/24"})
     b.vnet("corp-spoke-3", ["10.3.0.0/16"], subnets={"app": "10.3.1.0/24"}, dns=["10.3.0.53"])
     b.peer("corp-spoke-1", "mendix-vnet")
+    b.peer("corp-spoke-1", "hub")  # its custom DNS server is the hub's resolver: it must reach it
     b.peer("corp-spoke-2", "mendix-vnet", state="Initiated")
     b.peer("corp-spoke-3", "mendix-vnet")
     b.zone_link(p["zone"], "corp-spoke-2")
@@ -40,13 +41,14 @@ def estate(tmp_path: Path) -> str:
 
 CASES = {
     "resolve_privatelink.txt": ["resolve", "--vnet", "corp-spoke-1", "stcorp.blob.core.windows.net"],
-    "resolve_privatelink.json": ["resolve", "--vnet", "corp-spoke-1", "stcorp.blob.core.windows.net", "--format", "json"],
-    "resolve_custom_dns.json": ["resolve", "--vnet", "corp-spoke-3", f"crm.{APP_DOMAIN}", "--format", "json"],
+    "resolve_privatelink.json": ["resolve", "--vnet", "corp-spoke-1", "stcorp.blob.core.windows.net", "--format", "json",
+                                 "--pretty"],
+    "resolve_custom_dns.json": ["resolve", "--vnet", "corp-spoke-3", f"crm.{APP_DOMAIN}", "--format", "json", "--pretty"],
     "resolve_matrix.txt": ["resolve", "--all-vnets", "--app-domain", APP_DOMAIN],
     "verify.txt": ["verify", "--app-domain", APP_DOMAIN, "--provider", "mendix-vnet", "--consumer", "corp-spoke-1",
                    "--consumer", "corp-spoke-2", "--consumer", "corp-spoke-3"],
     "verify.json": ["verify", "--app-domain", APP_DOMAIN, "--provider", "mendix-vnet", "--consumer", "corp-spoke-1",
-                    "--consumer", "corp-spoke-2", "--consumer", "corp-spoke-3", "--format", "json"],
+                    "--consumer", "corp-spoke-2", "--consumer", "corp-spoke-3", "--format", "json", "--pretty"],
 }  # fmt: skip
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -23,6 +22,14 @@ def add_estate_args(parser: argparse.ArgumentParser, required: bool = True) -> N
 
 def add_format_arg(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
     parser.add_argument("--format", choices=choices, default=choices[0], help=f"output format (default {choices[0]})")
+    add_pretty_arg(parser)
+
+
+def add_pretty_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pretty", action="store_true", default=None,
+        help="indent JSON output (default: indented on a terminal, compact when piped or written to a file)",
+    )  # fmt: skip
 
 
 def load(args: argparse.Namespace) -> Estate:
@@ -48,5 +55,9 @@ def emit(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def emit_json(data: Any) -> None:
-    emit(json.dumps(data, indent=2, ensure_ascii=False))
+def emit_json(data: Any, pretty: bool | None = None) -> None:
+    """Write JSON to stdout through the streamed C-encoder writer (:mod:`netplan.jsonout`):
+    indented with ``pretty=True``, compact with False, and with None indented only on a terminal."""
+    from netplan.jsonout import pretty_default, write_json
+
+    write_json(sys.stdout, data, pretty=pretty_default(sys.stdout) if pretty is None else pretty)

@@ -19,7 +19,7 @@ from netplan.errors import ExitCode, UsageError
 from netplan.estate import Estate
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
 from netplan.report.sarif import SarifOptions
-from vnetplan.commands._common import add_estate_args, load, report_load
+from vnetplan.commands._common import add_estate_args, add_pretty_arg, load, report_load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="YAML file of accepted findings: rule, resource (ID or glob), reason, expires")  # fmt: skip
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--include-passed", action="store_true",
+                   help="also list PASS findings (default: failures, UNKNOWNs and suppressed findings are listed, "
+                        "passes only counted per rule)")  # fmt: skip
+    add_pretty_arg(p)
     add_sarif_args(p)
     p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="high",
                    help="exit 1 when an unsuppressed failure has this severity or higher (default high; none: never)")  # fmt: skip
@@ -119,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         timings=timings,
     )  # fmt: skip
     report = replace(report, run=run_info(started, time.perf_counter() - clock, timings))
-    write_report(report, args.format, args.output, sarif=sarif_options(args))
+    if not args.include_passed:
+        report = report.without_passed()
+    write_report(report, args.format, args.output, sarif=sarif_options(args), pretty=args.pretty)
     print(summary_line(report), file=sys.stderr)
     return int(ExitCode.PROBLEMS if report.failed else ExitCode.OK)

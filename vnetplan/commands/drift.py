@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from netplan.errors import ExitCode, UsageError
 from netplan.report import FORMATS, Report, run_info, summary_line, write_report
+from vnetplan.commands._common import add_pretty_arg
 from vnetplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
 
 
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--intent", metavar="FILE", help="the intent file (provider and connections) to check against")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_pretty_arg(p)
     add_sarif_args(p)
     p.set_defaults(func=run)
 
@@ -62,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
         extra["intent"] = args.intent
     report = reports[0] if len(reports) == 1 else merge(reports, estate.sources, extra)
     report = replace(report, run=run_info(started, time.perf_counter() - clock))
-    write_report(report, args.format, args.output, sarif=sarif_options(args))
+    write_report(report, args.format, args.output, sarif=sarif_options(args), pretty=args.pretty)
     print(summary_line(report), file=sys.stderr)
     return int(ExitCode.PROBLEMS if has_drift(report) else ExitCode.OK)

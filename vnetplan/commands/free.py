@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if result.incomplete:
         print(f"vnetplan: warning: {result.incomplete}", file=sys.stderr)
     if args.format == "json":
-        emit_json(result.to_dict())
+        emit_json(result.to_dict(), pretty=args.pretty)
     elif result.found:
         emit("\n".join(str(p) for p in result.prefixes))
     if not result.found:

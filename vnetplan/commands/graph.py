@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from netplan.errors import ExitCode, UsageError
-from vnetplan.commands._common import add_estate_args, emit, load
+from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_estate_args(p)
     p.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot", help="output format (default dot)")
+    add_pretty_arg(p)
     p.add_argument("--vnet", metavar="REF", help="draw only the neighbourhood of this VNet")
     p.add_argument("--depth", type=int, default=1, metavar="N", help="peering hops around --vnet (default 1)")
     p.add_argument("--resources", action="store_true",
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.graph import build_graph, neighbourhood, to_dot, to_json, to_mermaid, vnets_overlapping
+    from netplan.graph import build_graph, neighbourhood, to_dot, to_mermaid, to_node_link, vnets_overlapping
 
     if args.depth < 0:
         raise UsageError("--depth must be 0 or more")
@@ -52,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "mermaid":
         emit(to_mermaid(g))
     else:
-        emit(to_json(g))
+        emit_json(to_node_link(g), pretty=args.pretty)
     return int(ExitCode.OK)

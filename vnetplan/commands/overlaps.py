@@ -1,16 +1,23 @@
 """``vnetplan overlaps``: every address overlap in the estate, grouped and classified (DESIGN P3).
 
 Exit 1 when any overlap is an ``error`` (peered or third-VNet rule), else 0; 2 on bad input.
+
+The output grows with the estate, not with its square: every group is listed with its members and
+pair count, the pairs of error and warning groups (what a user fixes) are listed in JSON, and the
+pairs of isolated groups (a thousand VNets on the portal's default 10.0.0.0/16 make half a million)
+only with ``--pairs``, written as they are expanded.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from netplan.errors import ExitCode
 from netplan.render import SEVERITY_COLORS, paint, use_color
-from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
+from vnetplan.commands._common import add_estate_args, add_format_arg, emit_json, load
 
 if TYPE_CHECKING:
     from netplan.overlaps import OverlapGroup, OverlapReport
@@ -33,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_estate_args(p)
     add_format_arg(p)
+    p.add_argument(
+        "--pairs", action="store_true",
+        help="also list every pair of the isolated (info) groups; error and warning groups always list "
+        "their pairs in JSON (the table lists pairs only with --pairs)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -42,18 +54,28 @@ def run(args: argparse.Namespace) -> int:
     estate = load(args)
     report = find_overlaps(estate)
     if args.format == "json":
-        emit_json(report.to_dict())
+        emit_json(report.to_stream(isolated_pairs=args.pairs), pretty=args.pretty)
     else:
-        emit(render_table(report, color=use_color()))
+        out = sys.stdout
+        for line in table_lines(report, color=use_color(), pairs=args.pairs):
+            out.write(line + "\n")
     return int(ExitCode.PROBLEMS if report.has_errors else ExitCode.OK)
 
 
-def render_table(report: OverlapReport, color: bool = False) -> str:
+def render_table(report: OverlapReport, color: bool = False, pairs: bool = False) -> str:
     """The grouped, human-readable report: one block per group, a summary line last."""
-    lines: list[str] = []
+    return "\n".join(table_lines(report, color, pairs))
+
+
+def table_lines(report: OverlapReport, color: bool = False, pairs: bool = False) -> Iterator[str]:
+    """The lines of :func:`render_table`, produced one group at a time (``--pairs`` can list millions)."""
     for g in report.groups:
-        lines.extend(_group_lines(g, color))
-        lines.append("")
+        yield from _group_lines(g, color)
+        if pairs:
+            for p in g.pairs():
+                yield f"    pair: {p.a.label} {p.a.prefix}  <->  {p.b.label} {p.b.prefix}"
+        yield ""
+    lines: list[str] = []
     s = report.summary()
     sev = s["pairs_by_severity"]
     scope = (
@@ -69,7 +91,7 @@ def render_table(report: OverlapReport, color: bool = False) -> str:
         )
     if report.incomplete:
         lines.append(f"note: {report.incomplete}")
-    return "\n".join(lines)
+    yield from lines
 
 
 def _group_lines(g: OverlapGroup, color: bool) -> list[str]:
@@ -89,7 +111,7 @@ def _group_lines(g: OverlapGroup, color: bool) -> list[str]:
     for r in reasons[:MAX_REASONS]:
         out.append(f"  why: {r}")
     if len(reasons) > MAX_REASONS:
-        out.append(f"  … and {len(reasons) - MAX_REASONS} more reasons (--format json lists every pair)")
+        out.append(f"  … and {len(reasons) - MAX_REASONS} more reasons (--format json or --pairs lists every pair)")
     return out
 
 

@@ -1,4 +1,5 @@
-"""``vnetplan plan``: the ordered ARM changes that realise an intent, as a table, JSON or Markdown.
+"""``vnetplan plan``: the ordered ARM changes that realise an intent, as a table, JSON or Markdown,
+or as infrastructure code (``--format terraform|bicep|arm``, :mod:`netplan.export`).
 
 Exit codes follow ``terraform plan -detailed-exitcode``: 0 = the estate already matches the intent
 (no changes, no problems); 1 = changes are pending, or the plan has problems it cannot solve, or
@@ -18,7 +19,7 @@ from netplan.errors import ExitCode, InputError, UsageError
 from netplan.export import IAC_FORMATS
 from netplan.ids import short_id
 from netplan.render import paint, use_color
-from vnetplan.commands._common import add_estate_args, emit, load
+from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
@@ -50,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", metavar="PATH",
                    help="write the output to PATH instead of stdout (with --format bicep: a directory, required, "
                         "for main.bicep and its modules/)")  # fmt: skip
+    add_pretty_arg(p)
     p.add_argument("--out", metavar="PLAN.json", help="also write the JSON plan file for apply")
     p.add_argument("--what-if", action="store_true", help="verify each connection before -> after the plan, in memory")
     p.set_defaults(func=run)
@@ -213,7 +215,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format in IAC_FORMATS:
         _write_iac(cs, args.format, args.output)
     elif args.format == "json":
-        _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+        if args.output:
+            _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+        else:
+            emit_json(data, pretty=args.pretty)
     elif args.format == "markdown":
         _emit(render_markdown(cs, wi), args.output)
     else:

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     estate = load(args)
     verdict = reach(estate, args.source, args.target)
     if args.format == "json":
-        emit_json(verdict.to_dict())
+        emit_json(verdict.to_dict(), pretty=args.pretty)
     else:
         emit(render_table(verdict, color=use_color()))
     return int(ExitCode.OK if verdict.reachable else ExitCode.PROBLEMS)

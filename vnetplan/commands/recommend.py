@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         services=args.services, gateway_transit=args.gateway_transit, traffic_gb=args.traffic_gb,
     )  # fmt: skip
     if args.format == "json":
-        emit_json(rec.to_dict())
+        emit_json(rec.to_dict(), pretty=args.pretty)
     else:
         emit(render_table(rec, color=use_color()))
     return int(ExitCode.OK if rec.ok else ExitCode.PROBLEMS)

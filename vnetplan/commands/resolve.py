@@ -3,8 +3,8 @@
 ``--vnet VNET NAME`` answers one query (the JSON shape is a contract). ``--all-vnets`` answers
 every VNet x the names given (and/or the records under ``--app-domain``) in one pass with the
 resolution matrix. Exit 0 when every answer is NOERROR with an address; 1 when any is NXDOMAIN,
-PUBLIC, UNKNOWN, or NOERROR without an address of the asked type (NODATA: nothing to connect to);
-2 for bad input.
+SERVFAIL (a CNAME or forwarding loop, or no custom DNS server the VNet can reach), PUBLIC, UNKNOWN,
+or NOERROR without an address of the asked type (NODATA: nothing to connect to); 2 for bad input.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Simulate Azure-provided DNS (168.63.129.16) for a VM in VNET: linked Private DNS zones "
             "(most specific wins, authoritative), wildcards, CNAME chains including the privatelink "
             "alias of Azure services, NxDomainRedirect, custom DNS servers, DNS private resolvers and "
-            "forwarding rulesets. Exit 0 NOERROR with an address, 1 NXDOMAIN/PUBLIC/UNKNOWN/no "
-            "address, 2 bad input."
+            "forwarding rulesets; SERVFAIL for CNAME or forwarding loops and for custom DNS servers "
+            "the VNet cannot reach. Exit 0 NOERROR with an address, 1 NXDOMAIN/SERVFAIL/PUBLIC/"
+            "UNKNOWN/no address, 2 bad input."
         ),
     )
     add_estate_args(p)
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     vnet = estate.resolve_vnet(args.vnet)
     answer = DnsSimulator(estate).resolve(vnet, args.name[0], args.rtype)
     if args.format == "json":
-        emit_json(answer.to_dict())
+        emit_json(answer.to_dict(), pretty=args.pretty)
     else:
         emit(render_answer(answer, vnet.name))
     return int(ExitCode.OK if answer.resolved else ExitCode.PROBLEMS)
@@ -79,7 +80,7 @@ def run_matrix(args: argparse.Namespace) -> int:
         names += found
     m = resolution_matrix(estate, names, args.rtype)
     if args.format == "json":
-        emit_json({"names": list(m.names), "type": m.rtype, "results": [a.to_dict() for a in m.cells()]})
+        emit_json({"names": list(m.names), "type": m.rtype, "results": [a.to_dict() for a in m.cells()]}, pretty=args.pretty)
     else:
         rows = []
         for v in m.vnets:

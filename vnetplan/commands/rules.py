@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     infos = registry.rule_infos()
     if args.format == "json":
         emit_json({"rules": [{**infos[i].to_dict(), "mappings": {k: list(v) for k, v in mappings.get(i, {}).items()}}
-                             for i in sorted(infos)]})  # fmt: skip
+                             for i in sorted(infos)]}, pretty=args.pretty)  # fmt: skip
     else:
         rows = [(i, infos[i].severity.value, infos[i].title, ", ".join(infos[i].tags)) for i in sorted(infos)]
         emit(table(("ID", "SEVERITY", "TITLE", "TAGS"), rows))

@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         doc: dict[str, Any] = {"result": overall.value, "connections": [r.to_dict() for r in results]}
         if args.intent:
             doc["services"] = [s.to_dict() for s in services]
-        emit_json(doc)
+        emit_json(doc, pretty=args.pretty)
     else:
         emit(render(estate, results, bool(servers), services))
     return int(ExitCode.OK if overall.value == "PASS" else ExitCode.PROBLEMS)

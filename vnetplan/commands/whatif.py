@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         cs = make_plan(estate, intent)
     wi = what_if(estate, intent, cs)
     if args.format == "json":
-        emit_json(wi.to_dict())
+        emit_json(wi.to_dict(), pretty=args.pretty)
     else:
         emit(render_table(cs, wi))
     return int(ExitCode.OK if wi.would_verify else ExitCode.PROBLEMS)
