@@ -411,7 +411,7 @@ def intent_drift(estate: Estate, intent: Any) -> Report:
             method = decided[consumer.key]
         ver = verify_connection(
             estate, provider, consumer, domain, apps=() if conn.wildcard else conn.apps,
-            method=method, lb_frontend=intent.provider.frontend_id, simulator=sim,
+            method=method, lb_frontend=intent.provider.frontend_id, simulator=sim, ports=conn.ports,
         )  # fmt: skip
         if ver.method is Method.PEERING:
             peering_consumers.add(consumer.key)

@@ -278,7 +278,7 @@ class Estate:
             for r in rt.routes:
                 idx[r.key] = r
         for nsg in self.nsgs:
-            for rule in (*nsg.rules, *nsg.default_rules):
+            for rule in nsg.rules:  # default rules are shared objects, not addressable children
                 idx[rule.key] = rule
         return idx
 

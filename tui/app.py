@@ -85,6 +85,8 @@ class TuiOptions:
     ca_bundle: str | None = None
     #: Seconds between polls of a long-running operation that sends no Retry-After (as the CLI's).
     polling_interval: float = 5.0
+    #: ``--credential``: how apply and the re-inventory after it sign in (netplan.live.credentials).
+    credential: str = "auto"
 
 
 class VnetplanApp(App[int]):
@@ -309,7 +311,7 @@ class VnetplanApp(App[int]):
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def apply_changes(self, plan: Any, journal_path: str) -> None:
         from netplan.live.apply import ApplyOptions, ApplyResult, StepResult, apply_plan
-        from netplan.live.credentials import make_credential, redact
+        from netplan.live.credentials import acquire, redact
         from netplan.live.journal import Journal
         from tui.applying import ApplyCancelled, outcomes_after_cancel
 
@@ -332,9 +334,11 @@ class VnetplanApp(App[int]):
             ca_bundle=self.options.ca_bundle,
             polling_interval=self.options.polling_interval,
         )
+        # One token before any work: a missing credential is the CLI's one line (a notification).
+        credential = acquire(self.options.credential, self.options.endpoint)
         try:
             with Journal(journal_path, plan.plan_id) as journal:
-                result = apply_plan(plan, make_credential(), opts, journal, log, progress)
+                result = apply_plan(plan, credential, opts, journal, log, progress)
         except ApplyCancelled:
             results = outcomes_after_cancel(plan, seen, journal_path)
             self.post_message(m.Applied(ApplyResult(plan.plan_id, results), cancelled=True))
@@ -343,7 +347,7 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def verify_applied(self, plan: Any) -> None:
-        from netplan.live.credentials import redact
+        from netplan.live.credentials import acquire, redact
         from tui.applying import verify_after_apply
 
         intent = self.options.intent
@@ -355,6 +359,7 @@ class VnetplanApp(App[int]):
             self.options.endpoint,
             self.options.ca_bundle,
             lambda text: self._log_apply(redact(text)),
+            credential=acquire(self.options.credential, self.options.endpoint),
         )
         if not get_current_worker().is_cancelled:
             self.post_message(m.Verified(results, fresh))

@@ -382,3 +382,26 @@ async def test_escape_during_verification_leaves_it_not_verified(
         assert rec.of(m.Applied)[0].result.ok and not rec.of(m.Verified)
         shown = static_text(app, "#verify-result")
         assert shown.startswith("Not verified: cancelled") and "PASS" not in shown
+
+
+async def test_a_missing_credential_is_the_cli_line_once_and_nothing_is_sent(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from netplan.live.credentials import CredentialMissing
+
+    monkeypatch.delenv("VNETPLAN_ACCESS_TOKEN")
+    rec = Recorder()
+    app = make(sample, emu)
+    app.options = replace(app.options, credential="token")
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await until(pilot, lambda: bool(app.screen.query("#confirm-apply")))
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: bool(rec.of(m.WorkFailed)))
+        await settle(app, pilot)
+        (failed,) = rec.of(m.WorkFailed)
+        assert failed.text == f"vnetplan: error: {CredentialMissing('token')}"  # the line `vnetplan apply` prints
+        assert "az login" in failed.text and "\n" not in failed.text
+        assert emu.stats.requests == 0
