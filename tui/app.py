@@ -106,6 +106,8 @@ class VnetplanApp(App[int]):
         super().__init__()
         self.estate = estate
         self.options = options
+        #: What a cancelled apply left behind (netplan.live.interrupt), for the cancel message.
+        self.cancel_summary: Any = None
         self.badges: dict[str, frozenset[str]] = {}
         self.overlaps_known = False
         self.graph: object | None = None
@@ -340,7 +342,13 @@ class VnetplanApp(App[int]):
             with Journal(journal_path, plan.plan_id) as journal:
                 result = apply_plan(plan, credential, opts, journal, log, progress)
         except ApplyCancelled:
+            from netplan.live.apply import Outcome
+            from netplan.live.interrupt import summarize
+
             results = outcomes_after_cancel(plan, seen, journal_path)
+            # Counted from the journal: the changes in flight at the cancel have finished since.
+            done = [cid for cid, r in seen.items() if r.outcome in (Outcome.DONE, Outcome.ALREADY)]
+            self.cancel_summary = summarize(plan, journal_path, done)
             self.post_message(m.Applied(ApplyResult(plan.plan_id, results), cancelled=True))
             return
         self.post_message(m.Applied(result))
@@ -380,8 +388,11 @@ class VnetplanApp(App[int]):
             # The same line `vnetplan apply` prints before exiting 2.
             self.post_message(m.WorkFailed(error_line(result.error)))
         elif message.cancelled:
-            self.notify("apply cancelled: no new change was started; the journal records what is done",
-                        severity="warning", timeout=6)  # fmt: skip
+            s = self.cancel_summary
+            text = (f"apply cancelled: {s.sentence()}; {s.rerun('Apply')}" if s is not None
+                    else "apply cancelled: no new change was started; the journal records what is done")  # fmt: skip
+            self.post_message(m.ApplyLogged(text))
+            self.notify(text, severity="warning", timeout=8)
         elif self.options.intent is not None and self.apply_plan is not None:
             self.verify_applied(self.apply_plan)
 

@@ -1008,6 +1008,8 @@ class Executor:
                 self._stop.set()
                 for fut in running:
                     fut.cancel()
+                busy = sum(1 for f in running if not f.done())
+                self.log(f"interrupted: no new change starts; waiting for the {busy} in flight to finish")
                 raise
         if error is None and finished + len(self.stale) < len(steps):
             stuck = sorted(cid for cid in steps if results[cid].outcome == Outcome.NOT_RUN)

@@ -161,9 +161,13 @@ def run(args: argparse.Namespace) -> int:
         allow_stale=args.allow_stale,
     )  # fmt: skip
 
+    reported: set[str] = set()  # changes the run reported finished (for the Ctrl-C summary)
+
     def progress(r: Any, done: int, total: int) -> None:
         from netplan.ids import short_id
 
+        if r.outcome in (Outcome.DONE, Outcome.ALREADY):
+            reported.add(r.step.change_id)
         print(f"[{done}/{total}] {r.step.action.value} {short_id(r.step.resource_id)}: {r.outcome.value}", file=sys.stderr)
 
     # One token before any work: a missing credential is one line, not one per change.
@@ -171,8 +175,17 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         result = apply_plan(plan, credential, opts, journal.load(), log, progress)
     else:
-        with journal:
-            result = apply_plan(plan, credential, opts, journal, log, progress)
+        try:
+            with journal:
+                result = apply_plan(plan, credential, opts, journal, log, progress)
+        except KeyboardInterrupt:
+            # The changes in flight have finished (apply_plan waits for them): say what is where.
+            from netplan.live.interrupt import summarize
+
+            summary = summarize(plan, str(journal.path), reported)
+            rerun = f"`vnetplan apply {args.plan}" + (f" --journal {args.journal}`" if args.journal else "`")
+            print(f"vnetplan: interrupted: {summary.sentence()}; {summary.rerun(rerun)}", file=sys.stderr)
+            raise
     if len(result.differences) > 1 or (result.differences and args.allow_stale):
         for d in result.differences:
             log(f"stale: {d}")
