@@ -139,9 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
         method = self.command
         arm = parse_path(path)
         kind = _kind(path, arm)
-        emu.stats.count_request(method, kind)
+        from .policy import is_check_path
+
+        write = method in Stats.WRITE_METHODS and not is_check_path(path)  # the policy check is a read
+        emu.stats.count_request(method, kind, write=write)
         gate = emu.write_gate
-        if gate is not None and method in Stats.WRITE_METHODS and not gate.pass_or_hold():
+        if gate is not None and write and not gate.pass_or_hold():
             self._reset_connection()  # the held write was dropped: it never reaches the store
             return
         auth = self.headers.get("Authorization")
