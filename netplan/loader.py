@@ -141,6 +141,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         raise InputError(file, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
     except UnicodeDecodeError:
         raise InputError(file, "", "not UTF-8 JSON") from None
+    except RecursionError:
+        raise InputError(file, "", "nested too deeply to be a snapshot (JSON nesting beyond the parser's limit)") from None
     return snapshot_from_data(data, file)
 
 
@@ -1304,7 +1306,7 @@ def _type_from_id(obj: dict[str, Any], at: _At) -> str:
     """The type of a resource that has none, from its ID; a one-line error when that cannot be."""
     rid = obj.get("id")
     if rid is None:
-        keys = ", ".join(sorted(str(k) for k in obj)[:4]) or "none"
+        keys = ", ".join(sorted(repr(str(k)) for k in obj)[:4]) or "none"  # repr: a key may hold a newline
         raise at.err(
             "", f"not an ARM resource: no 'id' and no 'type' (keys: {keys}); a Resource Graph query must "
             "project id, type and properties"
