@@ -276,7 +276,7 @@ async def test_save_intent_writes_yaml_that_loads_back(
 async def test_a_verification_that_cannot_read_azure_says_not_verified_never_pass(
     sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from netplan.live import inventory
+    from netplan.live import postapply as inventory  # where verification after apply reads Azure
     from netplan.live.inventory import LiveError
 
     def unreadable(*_a: Any, **_k: Any) -> Any:
@@ -379,7 +379,7 @@ async def test_escape_during_verification_leaves_it_not_verified(
 ) -> None:
     import threading
 
-    from netplan.live import inventory
+    from netplan.live import postapply as inventory  # where verification after apply reads Azure
 
     real = inventory.take_inventory
     release = threading.Event()
