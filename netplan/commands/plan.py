@@ -69,6 +69,7 @@ def render_table(cs: Any, whatif: Any = None, color: bool = False) -> str:
     lines = [f"plan {cs.plan_id}: {s['create']} to create, {s['update']} to update, {s['delete']} to delete"]
     for d in cs.decisions:
         lines.append(f"  {short_id(d.consumer_id)}: {d.method} ({d.use_case}, asked {d.asked})")
+        lines.extend(f"      - [{r.get('code', '')}] {r.get('message', '')}" for r in d.reasons)
     groups: dict[str, list[Any]] = {}
     for c in cs.changes:
         groups.setdefault(c.group or "-", []).append(c)
@@ -118,6 +119,11 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
         out += ["| consumer | use case | asked | method |", "|---|---|---|---|"]
         out += [f"| `{short_id(d.consumer_id)}` | {d.use_case} | {d.asked} | **{d.method}** |" for d in cs.decisions]
         out.append("")
+        for d in cs.decisions:
+            if d.reasons:
+                out.append(f"Why **{d.method}** for `{short_id(d.consumer_id)}`:")
+                out += [f"- {r.get('message', '')}" for r in d.reasons]
+                out.append("")
     if cs.changes:
         out += ["| # | action | type | resource | why |", "|---|---|---|---|---|"]
         for i, c in enumerate(cs.changes, 1):
