@@ -176,6 +176,8 @@ class Rule:
     remediation: str
     check: Check = field(compare=False, repr=False)
     references: tuple[str, ...] = ()
+    #: Lower-case-kebab labels. ``exposure`` marks a rule about traffic reaching what it should not:
+    #: its SARIF results become security alerts on GitHub (``security-severity``); others are quality.
     tags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -21,6 +21,8 @@ from netplan.addr import IPAddress, PrefixIndex, parse_ip
 from netplan.errors import InputError, RefError
 from netplan.ids import parent_id, parse_id, rid_key
 from netplan.model import (
+    ApplicationSecurityGroup,
+    AzureFirewall,
     DnsForwarder,
     DnsResolver,
     Forwarder,
@@ -31,6 +33,7 @@ from netplan.model import (
     Gateway,
     LoadBalancer,
     NetworkInterface,
+    NetworkSecurityGroup,
     OnPremNetwork,
     Peering,
     PrivateDnsZone,
@@ -39,6 +42,7 @@ from netplan.model import (
     PublicAnswer,
     RecordSet,
     ResolverEndpoint,
+    RouteTable,
     RulesetLink,
     Subnet,
     VNet,
@@ -63,6 +67,10 @@ RESOURCE_FIELDS = (
     "rulesets",
     "forwarding_rules",
     "ruleset_links",
+    "route_tables",
+    "nsgs",
+    "asgs",
+    "firewalls",
 )
 
 
@@ -70,7 +78,7 @@ RESOURCE_FIELDS = (
 class IpOwner:
     """A resource that holds an IP address in the estate."""
 
-    #: "lb-frontend", "private-endpoint", "nic", "resolver-inbound", "pls-nat"
+    #: "lb-frontend", "private-endpoint", "nic", "resolver-inbound", "pls-nat", "firewall"
     kind: str
     resource_id: str
     ip: IPAddress
@@ -99,6 +107,10 @@ class Estate:
     rulesets: tuple[ForwardingRuleset, ...] = ()
     forwarding_rules: tuple[ForwardingRule, ...] = ()
     ruleset_links: tuple[RulesetLink, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    nsgs: tuple[NetworkSecurityGroup, ...] = ()
+    asgs: tuple[ApplicationSecurityGroup, ...] = ()
+    firewalls: tuple[AzureFirewall, ...] = ()
     # Declarations: what the user states because no Azure API shows it.
     onprem: tuple[OnPremNetwork, ...] = ()
     forwarders: tuple[Forwarder, ...] = ()
@@ -255,6 +267,12 @@ class Estate:
         for nic in self.nics:
             for c in nic.ip_configs:
                 idx[c.key] = c
+        for rt in self.route_tables:
+            for r in rt.routes:
+                idx[r.key] = r
+        for nsg in self.nsgs:
+            for rule in (*nsg.rules, *nsg.default_rules):
+                idx[rule.key] = rule
         return idx
 
     def get(self, rid: str | None) -> Any | None:
@@ -365,6 +383,9 @@ class Estate:
                     idx[nat.private_ip].append(
                         IpOwner("pls-nat", pls.id, nat.private_ip, nat.subnet_id, vnet_id_of(nat.subnet_id), pls.id)
                     )
+        for fw in self.firewalls:
+            for fip in fw.ips:
+                idx[fip.ip].append(IpOwner("firewall", fw.id, fip.ip, fip.subnet_id, vnet_id_of(fip.subnet_id), fw.id))
         for ep in self.resolver_endpoints:
             if ep.direction == "inbound":
                 for ip in ep.ips:

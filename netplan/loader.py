@@ -27,26 +27,39 @@ from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
 from netplan.model import (
+    ANY_PORT,
+    Access,
+    AddressSpec,
+    ApplicationSecurityGroup,
+    AzureFirewall,
+    BackendAddress,
+    BackendPool,
     ConnectionStatus,
     CustomDnsConfig,
+    Direction,
     DnsForwarder,
     DnsResolver,
     DnsTarget,
     EndpointConnection,
+    FirewallIp,
     Forwarder,
     ForwardingRule,
     ForwardingRuleset,
     Frontend,
     Gap,
     Gateway,
+    LbRule,
     LoadBalancer,
     NetworkInterface,
+    NetworkSecurityGroup,
+    NextHopType,
     NicIpConfig,
     OnPremNetwork,
     Peering,
     PeeringState,
     PlsConnection,
     PlsNatIp,
+    PortRange,
     PrivateDnsZone,
     PrivateEndpoint,
     PrivateLinkService,
@@ -54,7 +67,10 @@ from netplan.model import (
     RecordSet,
     ResolutionPolicy,
     ResolverEndpoint,
+    Route,
+    RouteTable,
     RulesetLink,
+    SecurityRule,
     Subnet,
     SyncLevel,
     VNet,
@@ -469,6 +485,34 @@ def parse_load_balancer(obj: dict[str, Any], rid: str, at: _At) -> LoadBalancer:
                 allocation=_str(fprops, "privateIPAllocationMethod", at, fpp, required=False),
             )
         )
+    pools = []
+    for bp, bpp in _objects(props, "backendAddressPools", at, pp):
+        bp_id = _str(bp, "id", at, bpp, required=False)
+        bname = _sub_name(bp, bp_id)
+        bprops, bpprops = _props(bp, at, bpp) if "properties" in bp else ({}, bpp)
+        addrs = []
+        for a, ap in _objects(bprops, "loadBalancerBackendAddresses", at, bpprops):
+            aprops, app = _props(a, at, ap) if "properties" in a else (a, ap)  # ARM nests, the CLI flattens
+            addrs.append(BackendAddress(
+                _opt_ip(aprops, "ipAddress", at, app),
+                _ref(aprops, "subnet", at, app),
+                _ref(aprops, "virtualNetwork", at, app),
+            ))  # fmt: skip
+        pools.append(BackendPool(bp_id or f"{rid}/backendAddressPools/{bname}", bname, tuple(addrs)))
+    rules = []
+    for r, rp in _objects(props, "loadBalancingRules", at, pp):
+        rprops, rpp = _props(r, at, rp)
+        fe_port, be_port = rprops.get("frontendPort", 0), rprops.get("backendPort", rprops.get("frontendPort", 0))
+        for key, v in (("frontendPort", fe_port), ("backendPort", be_port)):
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 65535:
+                raise at.err(_join(rpp, key), f"invalid port {v!r} (0-65535)")
+        pool_ids = _ref_ids(rprops, "backendAddressPools", at, rpp) or tuple(
+            x for x in [_ref(rprops, "backendAddressPool", at, rpp)] if x
+        )
+        rules.append(LbRule(
+            _sub_name(r, r.get("id")), _ref(rprops, "frontendIPConfiguration", at, rpp), pool_ids,
+            str(rprops.get("protocol") or "All"), fe_port, be_port,
+        ))  # fmt: skip
     return LoadBalancer(
         id=rid,
         name=_sub_name(obj, rid),
@@ -476,6 +520,8 @@ def parse_load_balancer(obj: dict[str, Any], rid: str, at: _At) -> LoadBalancer:
         # Azure's default SKU for an LB created without one is Basic.
         sku=sku_name if isinstance(sku_name, str) else "Basic",
         frontends=tuple(frontends),
+        backend_pools=tuple(pools),
+        rules=tuple(rules),
         tags=_tags_of(obj, at),
         raw=obj,
     )
@@ -602,6 +648,8 @@ def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
                 private_ip=_opt_ip(cprops, "privateIPAddress", at, cpp),
                 subnet_id=_ref(cprops, "subnet", at, cpp),
                 primary=_bool(cprops, "primary", at, cpp, False),
+                asg_ids=_ref_ids(cprops, "applicationSecurityGroups", at, cpp),
+                backend_pool_ids=_ref_ids(cprops, "loadBalancerBackendAddressPools", at, cpp),
             )
         )
     return NetworkInterface(
@@ -612,6 +660,8 @@ def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
         vm_id=_ref(props, "virtualMachine", at, pp),
         private_endpoint_id=_ref(props, "privateEndpoint", at, pp),
         private_link_service_id=_ref(props, "privateLinkService", at, pp),
+        nsg_id=_ref(props, "networkSecurityGroup", at, pp),
+        ip_forwarding=_bool(props, "enableIPForwarding", at, pp, False),
         tags=_tags_of(obj, at),
         raw=obj,
     )
@@ -774,6 +824,191 @@ def parse_ruleset_link(obj: dict[str, Any], rid: str, at: _At) -> RulesetLink:
     return RulesetLink(id=rid, name=_sub_name(obj, rid), ruleset_id=parent_id(rid), vnet_id=vnet, raw=obj)
 
 
+# ---------------------------------------------------------------------------------------------
+# Traffic rules: route tables, network security groups, application security groups, firewalls
+
+
+def _route(obj: dict[str, Any], table_id: str, at: _At, path: str) -> Route:
+    rid = _str(obj, "id", at, path, required=False)
+    name = _sub_name(obj, rid)
+    rid = rid or f"{table_id}/routes/{name}"
+    props, pp = _props(obj, at, path)
+    text = _str(props, "addressPrefix", at, pp)
+    assert text is not None
+    prefix = _prefix(text, at, _join(pp, "addressPrefix")) if ("/" in text or text[:1].isdigit() or ":" in text) else None
+    hop = props.get("nextHopType")
+    if hop is None:
+        raise at.err(_join(pp, "nextHopType"), "missing 'nextHopType'")
+    hop_type = _enum(NextHopType, hop, at, _join(pp, "nextHopType"))
+    ip = _opt_ip(props, "nextHopIpAddress", at, pp)
+    if hop_type is NextHopType.VIRTUAL_APPLIANCE and ip is None:
+        raise at.err(_join(pp, "nextHopIpAddress"), "a VirtualAppliance route needs nextHopIpAddress")
+    return Route(id=rid, name=name, route_table_id=table_id, prefix=prefix, address_prefix=text,
+                 next_hop_type=hop_type, next_hop_ip=ip)  # fmt: skip
+
+
+def parse_route_table(obj: dict[str, Any], rid: str, at: _At) -> RouteTable:
+    props, pp = _props(obj, at, "")
+    routes = tuple(_route(r, rid, at, rp) for r, rp in _objects(props, "routes", at, pp))
+    return RouteTable(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        routes=routes,
+        disable_bgp_route_propagation=_bool(props, "disableBgpRoutePropagation", at, pp, False),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+_PROTOCOLS = {p.lower(): p for p in ("*", "Tcp", "Udp", "Icmp", "Esp", "Ah")}
+
+
+def _port_range(text: object, at: _At, path: str) -> PortRange:
+    if isinstance(text, int) and not isinstance(text, bool):
+        text = str(text)
+    if not isinstance(text, str) or not text.strip():
+        raise at.err(path, f"malformed port range {text!r} (expected '*', a port, or 'low-high')")
+    t = text.strip()
+    if t == "*":
+        return ANY_PORT
+    lo_s, sep, hi_s = t.partition("-")
+    try:
+        lo = int(lo_s)
+        hi = int(hi_s) if sep else lo
+    except ValueError:
+        raise at.err(path, f"malformed port range {text!r} (expected '*', a port, or 'low-high')") from None
+    if not (0 <= lo <= hi <= 65535):
+        raise at.err(path, f"malformed port range {text!r} (ports 0-65535, low <= high)")
+    return PortRange(lo, hi)
+
+
+def _ports(props: dict[str, Any], single: str, plural: str, at: _At, pp: str) -> tuple[PortRange, ...]:
+    many = _list(props, plural, at, pp)
+    if many:
+        return tuple(_port_range(v, at, _join(_join(pp, plural), i)) for i, v in enumerate(many))
+    one = props.get(single)
+    if one is None:
+        return (ANY_PORT,)
+    return (_port_range(one, at, _join(pp, single)),)
+
+
+def _address_spec(props: dict[str, Any], side: str, at: _At, pp: str) -> AddressSpec:
+    texts: list[tuple[str, Any]] = []
+    many = _list(props, f"{side}AddressPrefixes", at, pp)
+    if many:
+        texts = [(_join(_join(pp, f"{side}AddressPrefixes"), i), v) for i, v in enumerate(many)]
+    elif props.get(f"{side}AddressPrefix") not in (None, ""):
+        texts = [(_join(pp, f"{side}AddressPrefix"), props[f"{side}AddressPrefix"])]
+    asgs = _ref_ids(props, f"{side}ApplicationSecurityGroups", at, pp)
+    if not texts and not asgs:
+        raise at.err(_join(pp, f"{side}AddressPrefix"), f"the rule names no {side} (prefix, service tag or application security group)")
+    any_ = False
+    prefixes: list[Prefix] = []
+    tags: list[str] = []
+    for where, v in texts:
+        if not isinstance(v, str) or not v.strip():
+            raise at.err(where, f"expected an address prefix or service tag, got {v!r}")
+        v = v.strip()
+        if v in ("*", "0.0.0.0/0", "Any", "any"):
+            any_ = True
+        elif v[:1].isdigit() or ":" in v:
+            text = v if "/" in v else (f"{v}/128" if ":" in v else f"{v}/32")
+            prefixes.append(_prefix(text, at, where))
+        else:
+            tags.append(v)
+    return AddressSpec(any_, tuple(prefixes), tuple(tags), asgs)
+
+
+def _security_rule(obj: dict[str, Any], nsg_id: str, at: _At, path: str, default: bool) -> SecurityRule:
+    rid = _str(obj, "id", at, path, required=False)
+    name = _sub_name(obj, rid)
+    rid = rid or f"{nsg_id}/{'defaultSecurityRules' if default else 'securityRules'}/{name}"
+    props, pp = _props(obj, at, path)
+    prio = props.get("priority")
+    if not isinstance(prio, int) or isinstance(prio, bool) or not (100 <= prio <= 4096 or (default and prio >= 65000)):
+        raise at.err(_join(pp, "priority"), f"invalid priority {prio!r} (100-4096)")
+    proto = props.get("protocol", "*")
+    if not isinstance(proto, str) or proto.lower() not in _PROTOCOLS:
+        raise at.err(_join(pp, "protocol"), f"unknown protocol {proto!r} (expected *, Tcp, Udp, Icmp, Esp or Ah)")
+    if "direction" not in props:
+        raise at.err(_join(pp, "direction"), "missing 'direction'")
+    if "access" not in props:
+        raise at.err(_join(pp, "access"), "missing 'access'")
+    desc = props.get("description")
+    return SecurityRule(
+        id=rid,
+        name=name,
+        nsg_id=nsg_id,
+        priority=prio,
+        direction=_enum(Direction, props["direction"], at, _join(pp, "direction")),
+        access=_enum(Access, props["access"], at, _join(pp, "access")),
+        protocol=_PROTOCOLS[proto.lower()],
+        source=_address_spec(props, "source", at, pp),
+        destination=_address_spec(props, "destination", at, pp),
+        source_ports=_ports(props, "sourcePortRange", "sourcePortRanges", at, pp),
+        destination_ports=_ports(props, "destinationPortRange", "destinationPortRanges", at, pp),
+        default=default,
+        description=desc if isinstance(desc, str) else "",
+    )
+
+
+#: Azure's default security rules, in every NSG (R3): (name, priority, direction, access, source, destination).
+DEFAULT_RULES = (
+    ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+    ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"),
+    ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
+    ("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+    ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet"),
+    ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
+)
+
+
+def _spec_of(text: str) -> AddressSpec:
+    return AddressSpec(any=True) if text == "*" else AddressSpec(tags=(text,))
+
+
+def default_rules(nsg_id: str) -> tuple[SecurityRule, ...]:
+    """Azure's six default rules of an NSG (they are there whether or not a payload lists them)."""
+    return tuple(
+        SecurityRule(f"{nsg_id}/defaultSecurityRules/{n}", n, nsg_id, prio, Direction(d), Access(a), "*",
+                     _spec_of(src), _spec_of(dst), default=True)
+        for n, prio, d, a, src, dst in DEFAULT_RULES
+    )  # fmt: skip
+
+
+def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
+    props, pp = _props(obj, at, "")
+    rules = tuple(_security_rule(r, rid, at, rp, default=False) for r, rp in _objects(props, "securityRules", at, pp))
+    defaults = tuple(_security_rule(r, rid, at, rp, default=True) for r, rp in _objects(props, "defaultSecurityRules", at, pp))
+    return NetworkSecurityGroup(
+        id=rid,
+        name=_sub_name(obj, rid),
+        location=_location(obj, at),
+        rules=rules,
+        default_rules=defaults or default_rules(rid),
+        tags=_tags_of(obj, at),
+        raw=obj,
+    )
+
+
+def parse_asg(obj: dict[str, Any], rid: str, at: _At) -> ApplicationSecurityGroup:
+    return ApplicationSecurityGroup(id=rid, name=_sub_name(obj, rid), location=_location(obj, at),
+                                    tags=_tags_of(obj, at), raw=obj)  # fmt: skip
+
+
+def parse_firewall(obj: dict[str, Any], rid: str, at: _At) -> AzureFirewall:
+    props, pp = _props(obj, at, "")
+    ips = []
+    for c, cp in _objects(props, "ipConfigurations", at, pp):
+        cprops, cpp = _props(c, at, cp)
+        ip = _opt_ip(cprops, "privateIPAddress", at, cpp)
+        if ip is not None:
+            ips.append(FirewallIp(ip, _ref(cprops, "subnet", at, cpp)))
+    return AzureFirewall(id=rid, name=_sub_name(obj, rid), location=_location(obj, at), ips=tuple(ips),
+                         tags=_tags_of(obj, at), raw=obj)  # fmt: skip
+
+
 # lower-case ARM type -> (bucket name in the estate, parser)
 _PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {
     "microsoft.network/virtualnetworks": ("vnets", parse_vnet),
@@ -791,6 +1026,10 @@ _PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {
     "microsoft.network/dnsforwardingrulesets": ("rulesets", parse_ruleset),
     "microsoft.network/dnsforwardingrulesets/forwardingrules": ("forwarding_rules", parse_forwarding_rule),
     "microsoft.network/dnsforwardingrulesets/virtualnetworklinks": ("ruleset_links", parse_ruleset_link),
+    "microsoft.network/routetables": ("route_tables", parse_route_table),
+    "microsoft.network/networksecuritygroups": ("nsgs", parse_nsg),
+    "microsoft.network/applicationsecuritygroups": ("asgs", parse_asg),
+    "microsoft.network/azurefirewalls": ("firewalls", parse_firewall),
 }
 for _rt in DNS_RECORD_TYPES:
     _PARSERS[f"microsoft.network/privatednszones/{_rt.lower()}"] = (
@@ -801,6 +1040,9 @@ for _rt in DNS_RECORD_TYPES:
 _CHILD_TYPES = {
     "microsoft.network/virtualnetworks/subnets": "subnets",
     "microsoft.network/virtualnetworks/virtualnetworkpeerings": "peerings",
+    # Standalone routes / security rules (`az network route-table route list`, `az network nsg rule list`).
+    "microsoft.network/routetables/routes": "routes",
+    "microsoft.network/networksecuritygroups/securityrules": "security_rules",
 }
 
 MODELLED_TYPES = tuple(sorted(_PARSERS)) + tuple(sorted(_CHILD_TYPES))
@@ -862,27 +1104,45 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
 
 
 def _merge_children(out: Parsed, children: list[tuple[str, str, str, Any, _At]], seen: dict[str, tuple[str, str]]) -> None:
-    """Fold standalone subnet/peering resources into their parent VNets."""
+    """Fold standalone subnet/peering/route/security-rule resources into their parents."""
     from dataclasses import replace
 
-    vnets = {v.key: i for i, v in enumerate(out.buckets.get("vnets", []))}
+    parents = {
+        "subnets": ("vnets", "VNet"), "peerings": ("vnets", "VNet"),
+        "routes": ("route_tables", "route table"), "security_rules": ("nsgs", "network security group"),
+    }  # fmt: skip
+    index: dict[str, dict[str, int]] = {}
     for kind, parent_key, _path, obj, at in children:
-        idx = vnets.get(parent_key)
+        bucket, label = parents[kind]
+        idx_map = index.get(bucket)
+        if idx_map is None:
+            idx_map = index[bucket] = {r.key: i for i, r in enumerate(out.buckets.get(bucket, []))}
+        idx = idx_map.get(parent_key)
         if idx is None:
-            raise at.err("id", f"the parent VNet {parent_id(obj['id'])} is not in the snapshot")
-        vnet: VNet = out.buckets["vnets"][idx]
+            raise at.err("id", f"the parent {label} {parent_id(obj['id'])} is not in the snapshot")
+        parent = out.buckets[bucket][idx]
         out.child_raw.append(obj)
         if kind == "subnets":
-            sub = _subnet(obj, vnet.id, at, "")
-            if any(s.key == sub.key for s in vnet.subnets):
+            sub = _subnet(obj, parent.id, at, "")
+            if any(s.key == sub.key for s in parent.subnets):
                 raise at.err("id", f"duplicate resource id {sub.id} (also inline in its VNet)")
-            vnet = replace(vnet, subnets=(*vnet.subnets, sub))
-        else:
-            peer = _peering(obj, vnet.id, at, "")
-            if any(p.key == peer.key for p in vnet.peerings):
+            parent = replace(parent, subnets=(*parent.subnets, sub))
+        elif kind == "peerings":
+            peer = _peering(obj, parent.id, at, "")
+            if any(p.key == peer.key for p in parent.peerings):
                 raise at.err("id", f"duplicate resource id {peer.id} (also inline in its VNet)")
-            vnet = replace(vnet, peerings=(*vnet.peerings, peer))
-        out.buckets["vnets"][idx] = vnet
+            parent = replace(parent, peerings=(*parent.peerings, peer))
+        elif kind == "routes":
+            route = _route(obj, parent.id, at, "")
+            if any(r.key == route.key for r in parent.routes):
+                raise at.err("id", f"duplicate resource id {route.id} (also inline in its route table)")
+            parent = replace(parent, routes=(*parent.routes, route))
+        else:
+            rule = _security_rule(obj, parent.id, at, "", default=False)
+            if any(r.key == rule.key for r in parent.rules):
+                raise at.err("id", f"duplicate resource id {rule.id} (also inline in its network security group)")
+            parent = replace(parent, rules=(*parent.rules, rule))
+        out.buckets[bucket][idx] = parent
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,11 +93,18 @@ class Subnet(_Resource):
     #: IDs of the IP configurations placed in this subnet (NIC ipconfigs, LB frontends).
     ip_configuration_ids: tuple[str, ...] = ()
     nsg_id: str | None = None
-    #: A route table means user-defined routes, which the model does not evaluate yet.
+    #: The subnet's route table (user-defined routes, R1); see :mod:`netplan.routes`.
     route_table_id: str | None = None
     delegations: tuple[str, ...] = ()
+    #: Disabled / Enabled / NetworkSecurityGroupEnabled / RouteTableEnabled (R5). Azure's default
+    #: for a subnet created without it is Disabled.
     private_endpoint_network_policies: str | None = None
     private_link_service_network_policies: str | None = None
+
+    def pe_policies(self) -> tuple[bool, bool]:
+        """(NSGs apply to private endpoints here, route tables apply to them) per R5."""
+        v = (self.private_endpoint_network_policies or "Disabled").lower()
+        return v in ("enabled", "networksecuritygroupenabled"), v in ("enabled", "routetableenabled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +169,42 @@ class Frontend(_Resource):
 
 
 @dataclass(frozen=True, slots=True)
+class BackendAddress:
+    """A backend pool member given by address (``loadBalancerBackendAddresses``)."""
+
+    ip: IPAddress | None
+    subnet_id: str | None = None
+    vnet_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BackendPool(_Resource):
+    id: str
+    name: str
+    addresses: tuple[BackendAddress, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LbRule:
+    """A load-balancing rule: frontend port to backend port (0 with protocol All = HA ports)."""
+
+    name: str
+    frontend_id: str | None
+    backend_pool_ids: tuple[str, ...]
+    protocol: str
+    frontend_port: int
+    backend_port: int
+
+
+@dataclass(frozen=True, slots=True)
 class LoadBalancer(_Resource):
     id: str
     name: str
     location: str
     sku: str
     frontends: tuple[Frontend, ...] = ()
+    backend_pools: tuple[BackendPool, ...] = ()
+    rules: tuple[LbRule, ...] = ()
     tags: Mapping[str, str] = _tags()
     raw: Raw = _raw()
 
@@ -251,6 +288,10 @@ class NicIpConfig(_Resource):
     private_ip: IPAddress | None
     subnet_id: str | None
     primary: bool = False
+    #: applicationSecurityGroups this configuration is a member of (R3).
+    asg_ids: tuple[str, ...] = ()
+    #: loadBalancerBackendAddressPools this configuration is in (R4).
+    backend_pool_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +303,10 @@ class NetworkInterface(_Resource):
     vm_id: str | None = None
     private_endpoint_id: str | None = None
     private_link_service_id: str | None = None
+    #: ``networkSecurityGroup`` on the NIC itself (evaluated with the subnet's, R3).
+    nsg_id: str | None = None
+    #: ``enableIPForwarding``: the NIC may forward traffic not addressed to it (an NVA, R2).
+    ip_forwarding: bool = False
     tags: Mapping[str, str] = _tags()
     raw: Raw = _raw()
 
@@ -443,3 +488,150 @@ class Gap:
     scope: str
     kind: str
     reason: str
+
+
+# ---- traffic rules: route tables, network security groups, application security groups ----
+
+
+class NextHopType(StrEnum):
+    """``nextHopType`` of a user-defined route (R2)."""
+
+    VIRTUAL_APPLIANCE = "VirtualAppliance"
+    VIRTUAL_NETWORK_GATEWAY = "VirtualNetworkGateway"
+    VNET_LOCAL = "VnetLocal"
+    INTERNET = "Internet"
+    NONE = "None"
+
+
+@dataclass(frozen=True, slots=True)
+class Route(_Resource):
+    """One user-defined route of a route table."""
+
+    id: str
+    name: str
+    route_table_id: str
+    #: The destination prefix; None when ``address_prefix`` is a service tag.
+    prefix: Prefix | None
+    #: ``addressPrefix`` as written (a CIDR, or a service tag such as ``AzureCloud``).
+    address_prefix: str
+    next_hop_type: NextHopType
+    next_hop_ip: IPAddress | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable(_Resource):
+    id: str
+    name: str
+    location: str
+    routes: tuple[Route, ...] = ()
+    #: Gateway (BGP) routes are not propagated to the subnets using this table (R1).
+    disable_bgp_route_propagation: bool = False
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+
+class Direction(StrEnum):
+    INBOUND = "Inbound"
+    OUTBOUND = "Outbound"
+
+
+class Access(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PortRange:
+    lo: int
+    hi: int
+
+    def __str__(self) -> str:
+        if self.lo == 0 and self.hi == 65535:
+            return "*"
+        return str(self.lo) if self.lo == self.hi else f"{self.lo}-{self.hi}"
+
+
+ANY_PORT = PortRange(0, 65535)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSpec:
+    """The source or destination of a security rule: ``*``, prefixes, service tags and/or ASGs."""
+
+    any: bool = False
+    prefixes: tuple[Prefix, ...] = ()
+    #: Service tags as written (``VirtualNetwork``, ``AzureLoadBalancer``, ``Internet``, ``Storage.WestEurope``...).
+    tags: tuple[str, ...] = ()
+    asg_ids: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.any:
+            return "*"
+        parts = [str(p) for p in self.prefixes] + list(self.tags) + [a.rsplit("/", 1)[-1] for a in self.asg_ids]
+        return ", ".join(parts) or "(none)"
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityRule(_Resource):
+    """A security rule (or one of Azure's default rules) of a network security group (R3)."""
+
+    id: str
+    name: str
+    nsg_id: str
+    priority: int
+    direction: Direction
+    access: Access
+    #: "*", "Tcp", "Udp", "Icmp", "Esp", "Ah".
+    protocol: str
+    source: AddressSpec
+    destination: AddressSpec
+    source_ports: tuple[PortRange, ...] = (ANY_PORT,)
+    destination_ports: tuple[PortRange, ...] = (ANY_PORT,)
+    default: bool = False
+    description: str = ""
+
+    def ports_text(self) -> str:
+        return ",".join(str(p) for p in self.destination_ports)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSecurityGroup(_Resource):
+    id: str
+    name: str
+    location: str
+    rules: tuple[SecurityRule, ...] = ()
+    default_rules: tuple[SecurityRule, ...] = ()
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+    def ordered(self, direction: Direction) -> tuple[SecurityRule, ...]:
+        """The rules of one direction in evaluation order: custom by priority, then defaults."""
+        rules = [r for r in (*self.rules, *self.default_rules) if r.direction is direction]
+        return tuple(sorted(rules, key=lambda r: (r.priority, r.default, r.name)))
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationSecurityGroup(_Resource):
+    id: str
+    name: str
+    location: str
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallIp:
+    ip: IPAddress
+    subnet_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AzureFirewall(_Resource):
+    """An Azure Firewall: a forwarding appliance at its private IP (its rule base is not modelled)."""
+
+    id: str
+    name: str
+    location: str
+    ips: tuple[FirewallIp, ...] = ()
+    tags: Mapping[str, str] = _tags()
+    raw: Raw = _raw()

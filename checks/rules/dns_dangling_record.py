@@ -75,5 +75,5 @@ RULE = Rule(
     ),
     check=check,
     references=(_docs.PRIVATE_DNS_OVERVIEW, _docs.PE_DNS),
-    tags=("dns", "private-dns", "hygiene"),
+    tags=("dns", "private-dns", "hygiene", "exposure"),
 )

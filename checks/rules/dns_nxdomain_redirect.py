@@ -74,5 +74,5 @@ RULE = Rule(
     ),
     check=check,
     references=(_docs.PRIVATE_DNS_FALLBACK, _docs.PE_DNS),
-    tags=("dns", "private-dns", "private-link"),
+    tags=("dns", "private-dns", "private-link", "exposure"),
 )

@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import time
+from dataclasses import replace
 
 from netplan.commands._common import add_estate_args, load, report_load
 from netplan.errors import ExitCode, UsageError
 from netplan.estate import Estate
-from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, summary_line, write_report
+from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
+from netplan.report.sarif import SarifOptions
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,9 +42,25 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="YAML file of accepted findings: rule, resource (ID or glob), reason, expires")  # fmt: skip
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_sarif_args(p)
     p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="high",
                    help="exit 1 when an unsuppressed failure has this severity or higher (default high; none: never)")  # fmt: skip
     p.set_defaults(func=run)
+
+
+def add_sarif_args(parser: argparse.ArgumentParser) -> None:
+    """The SARIF-only options, shared by audit and drift."""
+    group = parser.add_argument_group("SARIF (--format sarif)")
+    group.add_argument("--sarif-category", metavar="NAME",
+                       help="write runs[].automationDetails.id = NAME/ (default: none, so the upload action's "
+                            "category input applies)")  # fmt: skip
+    group.add_argument("--sarif-include-suppressed", action="store_true",
+                       help="keep suppressed findings as results with a SARIF suppression (GitHub code scanning "
+                            "ignores suppressions and opens alerts for them; default: left out)")  # fmt: skip
+
+
+def sarif_options(args: argparse.Namespace) -> SarifOptions:
+    return SarifOptions(category=args.sarif_category or None, include_suppressed=args.sarif_include_suppressed)
 
 
 def add_source_args(parser: argparse.ArgumentParser) -> None:
@@ -97,9 +116,13 @@ def run(args: argparse.Namespace) -> int:
         from netplan.intent import load_intent
 
         intent = load_intent(args.intent, estate)
+    started, clock = time.time(), time.perf_counter()
+    timings: dict[str, float] = {}
     report = registry.audit(
-        estate, only=args.rules, skip=args.skip, suppressions=supp, intent=intent, fail_on=parse_fail_on(args.fail_on)
-    )
-    write_report(report, args.format, args.output)
+        estate, only=args.rules, skip=args.skip, suppressions=supp, intent=intent, fail_on=parse_fail_on(args.fail_on),
+        timings=timings,
+    )  # fmt: skip
+    report = replace(report, run=run_info(started, time.perf_counter() - clock, timings))
+    write_report(report, args.format, args.output, sarif=sarif_options(args))
     print(summary_line(report), file=sys.stderr)
     return int(ExitCode.PROBLEMS if report.failed else ExitCode.OK)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from dataclasses import replace
 
-from netplan.commands.audit import add_source_args, load_source
+from netplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
 from netplan.errors import ExitCode, UsageError
-from netplan.report import FORMATS, Report, summary_line, write_report
+from netplan.report import FORMATS, Report, run_info, summary_line, write_report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--intent", metavar="FILE", help="the intent file (provider and connections) to check against")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_sarif_args(p)
     p.set_defaults(func=run)
 
 
@@ -41,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.baseline and not args.intent:
         raise UsageError("drift needs --baseline FILE (snapshot drift) and/or --intent FILE (intent drift)")
     estate = load_source(args)
+    started, clock = time.time(), time.perf_counter()
     reports: list[Report] = []
     extra: dict[str, object] = {}
     if args.baseline:
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         reports.append(intent_drift(estate, intent))
         extra["intent"] = args.intent
     report = reports[0] if len(reports) == 1 else merge(reports, estate.sources, extra)
-    write_report(report, args.format, args.output)
+    report = replace(report, run=run_info(started, time.perf_counter() - clock))
+    write_report(report, args.format, args.output, sarif=sarif_options(args))
     print(summary_line(report), file=sys.stderr)
     return int(ExitCode.PROBLEMS if has_drift(report) else ExitCode.OK)

@@ -2,7 +2,9 @@
 
 ``take_inventory`` lists, for each subscription, every resource kind the model covers:
 VNets (with their subnets and peerings inline), load balancers, Private Link Services, private
-endpoints and their DNS zone groups, NICs, virtual network gateways, Private DNS zones with their
+endpoints and their DNS zone groups, NICs, route tables (routes inline), network security groups
+(security and default rules inline), application security groups, Azure Firewalls (their private
+addresses: next hops of user-defined routes), virtual network gateways, Private DNS zones with their
 record sets and VNet links, and DNS private resolvers with their endpoints, forwarding rulesets,
 rules and ruleset links. Work runs in a bounded thread pool across subscriptions and kinds; the
 SDK pages (``nextLink``) and retries 429/5xx honouring Retry-After.
@@ -273,6 +275,10 @@ def _subscription_tasks(sub: str, credential: Any, opts: InventoryOptions) -> li
         listing("privateLinkServices", net.private_link_services.list_by_subscription),
         listing("privateEndpoints", net.private_endpoints.list_by_subscription, zone_groups),
         listing("networkInterfaces", net.network_interfaces.list_all),
+        listing("routeTables", net.route_tables.list_all),
+        listing("networkSecurityGroups", net.network_security_groups.list_all),
+        listing("applicationSecurityGroups", net.application_security_groups.list_all),
+        listing("azureFirewalls", net.azure_firewalls.list_all),
         listing("privateDnsZones", dns.private_zones.list, zone_children),
         generic("dnsResolvers", ("inboundEndpoints", "outboundEndpoints")),
         generic("dnsForwardingRulesets", ("forwardingRules", "virtualNetworkLinks")),

@@ -8,23 +8,33 @@ the Report (no clock, no environment) so golden files lock them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from netplan.report.model import (
     FAIL_ON_CHOICES,
     Finding,
     Report,
     RuleInfo,
+    RunInfo,
     Severity,
     Status,
     Suppressed,
     parse_fail_on,
 )
 
+if TYPE_CHECKING:
+    from netplan.report.sarif import SarifOptions
+
 #: Output formats, in the order ``--format`` lists them.
 FORMATS: tuple[str, ...] = ("table", "json", "sarif", "junit", "markdown")
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    """The report in one format (``table``, ``json``, ``sarif``, ``junit``, ``markdown``)."""
+def render(report: Report, fmt: str, *, color: bool = False, sarif: SarifOptions | None = None) -> str:
+    """The report in one format (``table``, ``json``, ``sarif``, ``junit``, ``markdown``).
+
+    ``sarif`` holds the SARIF-only choices (category, suppressed results); other formats ignore it.
+    """
     if fmt == "table":
         from netplan.report.table import render_table
 
@@ -36,7 +46,7 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     if fmt == "sarif":
         from netplan.report.sarif import render_sarif
 
-        return render_sarif(report)
+        return render_sarif(report, sarif)
     if fmt == "junit":
         from netplan.report.junit import render_junit
 
@@ -54,17 +64,30 @@ __all__ = [
     "Finding",
     "Report",
     "RuleInfo",
+    "RunInfo",
     "Severity",
     "Status",
     "Suppressed",
     "parse_fail_on",
     "render",
+    "run_info",
     "summary_line",
     "write_report",
 ]
 
 
-def write_report(report: Report, fmt: str, output: str | None = None) -> None:
+def run_info(started: float, seconds: float, rule_seconds: Mapping[str, float] | None = None) -> RunInfo:
+    """This run's :class:`RunInfo`: ``started`` is a ``time.time()`` value, the host is this machine."""
+    import datetime as dt
+    import socket
+
+    when = dt.datetime.fromtimestamp(started, dt.UTC).replace(microsecond=0, tzinfo=None)
+    return RunInfo(when.isoformat(), socket.gethostname(), seconds, dict(rule_seconds or {}))
+
+
+def write_report(
+    report: Report, fmt: str, output: str | None = None, *, sarif: SarifOptions | None = None
+) -> None:
     """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format)."""
     import sys
 
@@ -72,14 +95,14 @@ def write_report(report: Report, fmt: str, output: str | None = None) -> None:
     from netplan.render import use_color
 
     if output:
-        text = render(report, fmt)
+        text = render(report, fmt, sarif=sarif)
         try:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text if text.endswith("\n") else text + "\n")
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         return
-    text = render(report, fmt, color=fmt == "table" and use_color())
+    text = render(report, fmt, color=fmt == "table" and use_color(), sarif=sarif)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 

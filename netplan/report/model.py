@@ -145,6 +145,20 @@ class Finding:
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
 
 
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """When, where and how long the run took: what CI test reports show (JUnit ``timestamp``,
+    ``hostname``, ``time``). The commands measure it; writers only copy it, so they stay pure."""
+
+    #: Start of the run, ISO 8601 in UTC to the second (``2026-11-23T06:00:00``).
+    started: str
+    hostname: str
+    #: Wall-clock seconds of the whole run (loading excluded).
+    seconds: float
+    #: Seconds per rule, when each rule was timed (the audit); drift times only the whole run.
+    rule_seconds: Mapping[str, float] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Report:
     """Findings plus the rule metadata and inputs the writers need."""
@@ -159,6 +173,8 @@ class Report:
     fail_on: Severity | None = Severity.HIGH
     #: Extra summary facts (drift: unchanged resource count, baseline file).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: When and where it ran (None in library use and golden files without it).
+    run: RunInfo | None = None
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

@@ -5,7 +5,7 @@ Bodies follow the ARM error format that azure-mgmt-core's ``ARMErrorFormat`` par
     {"error": {"code": "...", "message": "...", "details": []}}
 
 Message texts follow real observed ARM/Network RP messages where they are known (see
-``/work/shared/azure-rest-examples/README.md``).
+``tests/fixtures/azure-rest-examples/README.md``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Microsoft.Network resource provider of the emulator (everything except private DNS zones).
 
 Typed behaviour for virtual networks, subnets, peerings (P1, P3, P4 of DESIGN.md), load balancers,
-Private Link Services, private endpoints (with their NIC), private DNS zone groups and network
-interfaces; any other Microsoft.Network type (dnsResolvers, dnsForwardingRulesets, gateways...)
+Private Link Services, private endpoints (with their NIC), private DNS zone groups, network
+interfaces, route tables with their routes and network security groups with their security rules
+(both writable as child resources; an NSG gets Azure's six default rules; a rule whose priority and
+direction are taken answers 400 ``SecurityRuleConflict``, a VirtualAppliance route without
+``nextHopIpAddress`` 400 ``VirtualApplianceNextHopIpAddressMissing``); any other Microsoft.Network type (dnsResolvers, dnsForwardingRulesets, gateways...)
 is stored and served generically.
 
 Peering rules: a new link is ``Initiated`` until the reverse link exists, then both are ``Connected``;
@@ -256,7 +259,7 @@ def _inline(be: Backend, req: ArmRequest, arm: ArmPath, prop: str) -> ArmRespons
         if child is None:
             raise errors.nested_not_found(item_id)
         return ArmResponse(200, copy.deepcopy(child))
-    if prop not in ("subnets", "virtualNetworkPeerings"):
+    if prop not in _WRITABLE_INLINE:
         raise ArmError(
             405,
             "MethodNotAllowed",
@@ -268,6 +271,10 @@ def _inline(be: Backend, req: ArmRequest, arm: ArmPath, prop: str) -> ArmRespons
         be.ensure_not_busy(req, child["id"] if child else item_id)
         if prop == "subnets":
             new = _prepare_subnet(be, parent, name, body, child)
+        elif prop == "routes":
+            new = _prepare_route(parent, name, body, child)
+        elif prop == "securityRules":
+            new = _prepare_security_rule(parent, name, body, child)
         else:
             new = _prepare_peering(be, req, parent, name, body, child)
         new["properties"]["provisioningState"] = "Updating"
@@ -330,6 +337,9 @@ def _inline(be: Backend, req: ArmRequest, arm: ArmPath, prop: str) -> ArmRespons
         op = be.start_lro(req, "network", cid, str(parent.get("location", "global")), ok, fail)
         return ArmResponse(202, None, _delete_headers(be, req, op))
     raise ArmError(405, "MethodNotAllowed", f"The method '{req.method}' is not allowed.")
+
+
+_WRITABLE_INLINE = ("subnets", "virtualNetworkPeerings", "routes", "securityRules")
 
 
 def _render_inline(be: Backend, parent_id: str, prop: str, name: str) -> Any:
@@ -1083,6 +1093,198 @@ def _after_delete_zone_group(be: Backend, zg: Resource) -> None:
     _remove_zone_group_records(be, zg)
 
 
+# ----------------------------------------------------------------------------------------------
+# route tables and network security groups (routes and security rules are inline children)
+# ----------------------------------------------------------------------------------------------
+_NEXT_HOP_TYPES = {t.lower(): t for t in ("VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None")}
+_PROTOCOLS = {p.lower(): p for p in ("*", "Tcp", "Udp", "Icmp", "Esp", "Ah")}
+_DEFAULT_RULES = (
+    ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow inbound traffic from all VMs in VNET"),
+    ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*", "Allow inbound traffic from azure load balancer"),
+    ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "Deny all inbound traffic"),
+    ("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow outbound traffic from all VMs to all VMs in VNET"),
+    ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet", "Allow outbound traffic from all VMs to Internet"),
+    ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "Deny all outbound traffic"),
+)
+
+
+def _normalize_route(table: Resource, name: str, body: dict[str, Any], existing: Resource | None) -> Resource:
+    props = copy.deepcopy(body.get("properties") or {})
+    if not isinstance(props, dict):
+        raise errors.invalid_request_content("properties must be a JSON object")
+    props.pop("provisioningState", None)
+    hop = str(props.get("nextHopType") or "")
+    if hop.lower() not in _NEXT_HOP_TYPES:
+        raise errors.bad_request(
+            "InvalidRequestFormat", f"Cannot parse the request: nextHopType '{hop}' is not a valid value."
+        )
+    props["nextHopType"] = _NEXT_HOP_TYPES[hop.lower()]
+    prefix = str(props.get("addressPrefix") or "")
+    if not prefix:
+        raise errors.bad_request("InvalidRequestFormat", "Cannot parse the request: addressPrefix is required.")
+    if prefix[:1].isdigit():
+        _validate_prefixes([prefix], f"{table['id']}/routes/{name}")
+    if props["nextHopType"] == "VirtualAppliance" and not props.get("nextHopIpAddress"):
+        raise errors.bad_request(
+            "VirtualApplianceNextHopIpAddressMissing",
+            f"Route {name} has next hop type VirtualAppliance but no next hop IP address.",
+        )
+    if props["nextHopType"] != "VirtualAppliance" and props.get("nextHopIpAddress"):
+        raise errors.bad_request(
+            "NextHopIpAddressNotAllowed",
+            f"Route {name} has next hop type {props['nextHopType']}: a next hop IP address is only allowed "
+            "for VirtualAppliance.",
+        )
+    props.setdefault("hasBgpOverride", False)
+    props["provisioningState"] = "Succeeded"
+    return {
+        "name": existing["name"] if existing else name,
+        "id": existing["id"] if existing else f"{table['id']}/routes/{name}",
+        "etag": new_etag_network(),
+        "type": "Microsoft.Network/routeTables/routes",
+        "properties": props,
+    }
+
+
+def _prepare_route(table: Resource, name: str, body: dict[str, Any], existing: Resource | None) -> Resource:
+    new = _normalize_route(table, name, body, existing)
+    for r in inline_list(table, "routes"):
+        if str(r.get("name", "")).lower() == name.lower():
+            continue
+        if str(r.get("properties", {}).get("addressPrefix", "")).lower() == new["properties"]["addressPrefix"].lower():
+            raise errors.bad_request(
+                "RouteConflict",
+                f"Route {name} has the same address prefix {new['properties']['addressPrefix']} as route "
+                f"{r.get('name')} of route table {table['name']}.",
+            )
+    return new
+
+
+def _prepare_route_table(be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None) -> None:
+    props = new["properties"]
+    routes = props.get("routes") or []
+    if not isinstance(routes, list):
+        raise errors.invalid_request_content("routes must be a list")
+    out: list[Resource] = []
+    old = {str(r.get("name", "")).lower(): r for r in (existing or {}).get("properties", {}).get("routes", [])}
+    for r in routes:
+        rname = str(r.get("name") or "")
+        if not rname:
+            raise errors.invalid_request_content("route name is required")
+        out.append(_normalize_route(new, rname, r, old.get(rname.lower())))
+    props["routes"] = out
+    props.setdefault("disableBgpRoutePropagation", False)
+
+
+def _port_ok(v: object) -> bool:
+    if isinstance(v, int):
+        return 0 <= v <= 65535
+    t = str(v)
+    if t == "*":
+        return True
+    lo, sep, hi = t.partition("-")
+    try:
+        a, b = int(lo), int(hi) if sep else int(lo)
+    except ValueError:
+        return False
+    return 0 <= a <= b <= 65535
+
+
+def _normalize_security_rule(nsg: Resource, name: str, body: dict[str, Any], existing: Resource | None) -> Resource:
+    props = copy.deepcopy(body.get("properties") or {})
+    if not isinstance(props, dict):
+        raise errors.invalid_request_content("properties must be a JSON object")
+    props.pop("provisioningState", None)
+    prio = props.get("priority")
+    if not isinstance(prio, int) or not 100 <= prio <= 4096:
+        raise errors.bad_request(
+            "SecurityRuleInvalidPriority",
+            f"Security rule {name} has invalid Priority {prio}. Value provided: {prio} Allowed range 100-4096.",
+        )
+    proto = str(props.get("protocol") or "")
+    if proto.lower() not in _PROTOCOLS:
+        raise errors.bad_request("SecurityRuleInvalidProtocol", f"Security rule {name} has invalid Protocol {proto!r}.")
+    props["protocol"] = _PROTOCOLS[proto.lower()]
+    for key, allowed in (("direction", ("Inbound", "Outbound")), ("access", ("Allow", "Deny"))):
+        v = str(props.get(key) or "")
+        match = next((a for a in allowed if a.lower() == v.lower()), None)
+        if match is None:
+            raise errors.bad_request("InvalidRequestFormat", f"Cannot parse the request: {key} '{v}' is not valid.")
+        props[key] = match
+    for side in ("source", "destination"):
+        ports = props.get(f"{side}PortRanges") or ([props[f"{side}PortRange"]] if props.get(f"{side}PortRange") is not None else [])
+        for port in ports:
+            if not _port_ok(port):
+                raise errors.bad_request(
+                    "SecurityRuleInvalidPortRange", f"Security rule {name} has invalid Port range {port!r}."
+                )
+        if not (props.get(f"{side}AddressPrefix") or props.get(f"{side}AddressPrefixes")
+                or props.get(f"{side}ApplicationSecurityGroups")):
+            raise errors.bad_request(
+                "SecurityRuleParameterContainsUnsupportedValue",
+                f"Security rule {name} names no {side} address prefix or application security group.",
+            )
+    props["provisioningState"] = "Succeeded"
+    return {
+        "name": existing["name"] if existing else name,
+        "id": existing["id"] if existing else f"{nsg['id']}/securityRules/{name}",
+        "etag": new_etag_network(),
+        "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+        "properties": props,
+    }
+
+
+def _check_priority_free(nsg_name: str, rule: Resource, others: list[Resource]) -> None:
+    p = rule["properties"]
+    for o in others:
+        if str(o.get("name", "")).lower() == str(rule["name"]).lower():
+            continue
+        op = o.get("properties", {})
+        if op.get("priority") == p["priority"] and str(op.get("direction", "")).lower() == p["direction"].lower():
+            raise errors.bad_request(
+                "SecurityRuleConflict",
+                f"Security rule {rule['name']} conflicts with rule {o.get('name')} of network security group "
+                f"{nsg_name}: rules cannot have the same Priority ({p['priority']}) and Direction ({p['direction']}).",
+            )
+
+
+def _prepare_security_rule(nsg: Resource, name: str, body: dict[str, Any], existing: Resource | None) -> Resource:
+    new = _normalize_security_rule(nsg, name, body, existing)
+    _check_priority_free(nsg["name"], new, inline_list(nsg, "securityRules"))
+    return new
+
+
+def _prepare_nsg(be: Backend, req: ArmRequest | None, new: Resource, existing: Resource | None) -> None:
+    props = new["properties"]
+    rules = props.get("securityRules") or []
+    if not isinstance(rules, list):
+        raise errors.invalid_request_content("securityRules must be a list")
+    old = {str(r.get("name", "")).lower(): r for r in (existing or {}).get("properties", {}).get("securityRules", [])}
+    out: list[Resource] = []
+    for r in rules:
+        rname = str(r.get("name") or "")
+        if not rname:
+            raise errors.invalid_request_content("security rule name is required")
+        rule = _normalize_security_rule(new, rname, r, old.get(rname.lower()))
+        _check_priority_free(new["name"], rule, out)
+        out.append(rule)
+    props["securityRules"] = out
+    props["defaultSecurityRules"] = [
+        {
+            "name": n,
+            "id": f"{new['id']}/defaultSecurityRules/{n}",
+            "etag": new["etag"],
+            "type": "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
+            "properties": {
+                "provisioningState": "Succeeded", "description": desc, "protocol": "*",
+                "sourcePortRange": "*", "destinationPortRange": "*", "sourceAddressPrefix": src,
+                "destinationAddressPrefix": dst, "access": access, "priority": prio, "direction": direction,
+            },
+        }
+        for n, prio, direction, access, src, dst, desc in _DEFAULT_RULES
+    ]  # fmt: skip
+
+
 _IP_OWNERS = {
     "microsoft.network/loadbalancers": "frontendIPConfigurations",
     "microsoft.network/networkinterfaces": "ipConfigurations",
@@ -1095,6 +1297,8 @@ _PREPARE = {
     "microsoft.network/privatelinkservices": _prepare_pls,
     "microsoft.network/privateendpoints": _prepare_pe,
     "microsoft.network/privateendpoints/privatednszonegroups": _prepare_zone_group,
+    "microsoft.network/routetables": _prepare_route_table,
+    "microsoft.network/networksecuritygroups": _prepare_nsg,
 }
 _AFTER_PUT = {
     "microsoft.network/privateendpoints": _after_put_pe,

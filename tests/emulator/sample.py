@@ -1,6 +1,6 @@
 """A small ARM-shaped estate for emulator tests, mirroring the official example payloads' shapes.
 
-Field names, nesting and casing follow ``/work/shared/azure-rest-examples`` (VirtualNetworkGet,
+Field names, nesting and casing follow ``tests/fixtures/azure-rest-examples`` (VirtualNetworkGet,
 LoadBalancerGet, PrivateZoneGet, RecordSetAGet, VirtualNetworkLinkGet): subnets and peerings inline
 in VNets, frontends inline in the LB, record sets and links as separate resources.
 

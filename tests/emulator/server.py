@@ -140,6 +140,10 @@ class _Handler(BaseHTTPRequestHandler):
         arm = parse_path(path)
         kind = _kind(path, arm)
         emu.stats.count_request(method, kind)
+        gate = emu.write_gate
+        if gate is not None and method in Stats.WRITE_METHODS and not gate.pass_or_hold():
+            self._reset_connection()  # the held write was dropped: it never reaches the store
+            return
         auth = self.headers.get("Authorization")
         if not auth or not auth.startswith("Bearer ") or not auth[7:].strip():
             e = errors.unauthenticated(missing=not auth)
@@ -176,6 +180,39 @@ class _Handler(BaseHTTPRequestHandler):
             method, path, query, {k.lower(): v for k, v in self.headers.items()}, body, f"https://{host}"
         )
         self._send(emu.backend.handle(req))
+
+
+class WriteGate:
+    """A point in a run that a test controls: the first ``after`` ARM writes pass, later ones wait.
+
+    ``held`` is set when a write is waiting (so the test knows the client has exactly ``after``
+    writes behind it and one in flight); ``open(drop=...)`` lets the waiting writes go on, or drops
+    them (the connection is reset and the store never sees them). Created by
+    :meth:`Emulator.hold_writes_after`.
+    """
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.passed = 0
+        self.held = threading.Event()
+        self._open = threading.Event()
+        self._drop = False
+        self._lock = threading.Lock()
+
+    def pass_or_hold(self) -> bool:
+        """Called for each write: True to serve it, False to drop it (after waiting for the test)."""
+        with self._lock:
+            if self._open.is_set() or self.passed < self.after:
+                self.passed += 1
+                return True
+        self.held.set()
+        self._open.wait()
+        return not self._drop
+
+    def open(self, *, drop: bool = False) -> None:
+        """Let every waiting and later write through (``drop``: reset the waiting ones instead)."""
+        self._drop = drop
+        self._open.set()
 
 
 def _kind(path: str, arm: Any) -> str:
@@ -239,6 +276,7 @@ class Emulator:
             self.stats,
             state_file=self.state_dir / STATE_FILE if self.state_dir else None,
         )
+        self.write_gate: WriteGate | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -289,6 +327,15 @@ class Emulator:
             new = FaultConfig.from_dict(merged, base=self.faults.config)
         self.faults.configure(new)
         return new
+
+    def hold_writes_after(self, after: int) -> WriteGate:
+        """Serve the next ``after`` ARM writes, then hold the following ones until the returned
+        gate is opened (a kill or Ctrl-C at a point the test chooses, not at a time)."""
+        if self.write_gate is not None:
+            self.write_gate.open()
+        gate = WriteGate(after)
+        self.write_gate = gate
+        return gate
 
     def reset(self, *, state: bool = False) -> None:
         """Zero counters and restore the initial fault config; ``state=True`` also reloads the seed."""
@@ -351,6 +398,8 @@ class Emulator:
 
     def stop(self) -> None:
         """Stop serving and remove the temporary CA files."""
+        if self.write_gate is not None:
+            self.write_gate.open(drop=True)  # no handler thread may stay blocked
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

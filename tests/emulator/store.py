@@ -35,6 +35,11 @@ INLINE_CHILDREN: dict[str, dict[str, str]] = {
         "outboundrules": "outboundRules",
     },
     "microsoft.network/networkinterfaces": {"ipconfigurations": "ipConfigurations"},
+    "microsoft.network/routetables": {"routes": "routes"},
+    "microsoft.network/networksecuritygroups": {
+        "securityrules": "securityRules",
+        "defaultsecurityrules": "defaultSecurityRules",
+    },
 }
 
 DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "PTR", "SOA", "SRV", "TXT")

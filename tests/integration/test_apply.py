@@ -21,6 +21,8 @@ from netplan.cli import main
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from tests.emulator.sample import SUB, ZONE, rg_scope, sample_snapshot, vnet_id
 
+pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
+
 TOKEN = "vnetplan-apply-test-token-5d1e-SECRET"
 HUB = vnet_id("hub", "rg-hub")
 SPOKE1 = vnet_id("spoke1")

@@ -4,19 +4,18 @@
   (500, 429, connection resets) and 20% of long-running operations failing: each run converges to
   the same state as a fault-free run - nothing missing, nothing duplicated (one NIC per endpoint,
   one connection per endpoint on the Private Link Service), nothing deleted.
-* ``kill -9`` of the apply process at random points (``VNETPLAN_KILL_RUNS``), then the same
-  command again with the same journal: it finishes the plan, and the end state is the same.
+* ``kill -9`` of the apply process after the N-th write the emulator served, with the next write
+  held in flight (``VNETPLAN_KILL_RUNS`` points), then the same command again with the same
+  journal: it finishes the plan, and the end state is the same.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,8 @@ from tests.emulator import Emulator, FaultConfig
 from tests.emulator.clients import StaticTokenCredential
 from tests.emulator.sample import sample_snapshot
 from tests.integration.test_apply import PE, PLS, TOKEN, make_plan, normalized_state
+
+pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 SOAK_RUNS = int(os.environ.get("VNETPLAN_SOAK_RUNS", "50"))
@@ -103,32 +104,33 @@ def _start(emu: Emulator, plan: Path, journal: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("run", range(KILL_RUNS))
-def test_kill_minus_nine_at_a_random_point_then_rerun_converges(planned: tuple[Path, str], tmp_path: Path, run: int) -> None:
+# Kill points: after the N-th write the emulator has served, with the next write held in flight.
+# Even N: the held write is dropped with the dead client; odd N: it lands after the client died
+# (the write happened, the journal never heard of it).
+KILL_POINTS = [1, 2, 3, 4, 5, 7, 9, 11, 13, 15][:KILL_RUNS]
+
+
+@pytest.mark.parametrize("after", KILL_POINTS)
+def test_kill_minus_nine_after_the_nth_write_then_rerun_converges(planned: tuple[Path, str], tmp_path: Path, after: int) -> None:
     plan, want = planned
-    rng = random.Random(1000 + run)
     journal = tmp_path / "apply.journal"
-    # Slow enough (latency, several polls per LRO) that the kill lands mid-run.
-    slow = FaultConfig(latency_ms=15, lro_polls=3, lro_retry_after=0, retry_after=0, lro_max_seconds=60)
-    with Emulator(sample_snapshot(), faults=slow) as emu:
+    with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
+        gate = emu.hold_writes_after(after)
         proc = _start(emu, plan, journal)
-        # The first writes come after the interpreter and SDK load: wait for them, then kill.
-        deadline = time.monotonic() + 60
-        while emu.stats.writes == 0 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 1.2))
+        assert gate.held.wait(120), f"the apply never reached write {after + 1}"
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
-        assert proc.returncode == -signal.SIGKILL, "the apply finished before the kill: not a mid-run kill"
-        writes_before = emu.stats.writes
+        assert proc.returncode == -signal.SIGKILL
+        gate.open(drop=after % 2 == 0)
+        assert gate.passed == after
         records = read_journal(journal)
+        assert records, "the journal has the work started before the kill"
         rerun = _start(emu, plan, journal)
         out, err = rerun.communicate(timeout=180)
         assert rerun.returncode == 0, err
         assert TOKEN not in out + err + journal.read_text()
         assert not _duplicates(emu)
         assert normalized_state(emu) == want
-        assert writes_before > 0 and records, "the kill landed after some work was journalled"
         # The re-run skipped what was done: "already" for each change finished before the kill.
         finished = {r["change"] for r in records if r.get("event") == "done"}
         assert out.count("already") >= len(finished)
@@ -138,13 +140,12 @@ def test_kill_minus_nine_at_a_random_point_then_rerun_converges(planned: tuple[P
 def test_ctrl_c_mid_run_exits_130_and_the_rerun_finishes(planned: tuple[Path, str], tmp_path: Path) -> None:
     plan, want = planned
     journal = tmp_path / "apply.journal"
-    slow = FaultConfig(latency_ms=15, lro_polls=3, lro_retry_after=0, retry_after=0, lro_max_seconds=60)
-    with Emulator(sample_snapshot(), faults=slow) as emu:
+    with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
+        gate = emu.hold_writes_after(2)
         proc = _start(emu, plan, journal)
-        deadline = time.monotonic() + 60
-        while emu.stats.writes == 0 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert gate.held.wait(120), "the apply never reached its third write"
         proc.send_signal(signal.SIGINT)
+        gate.open()  # the write in flight goes on; the apply stops before starting another
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 130, err
         assert err.strip().splitlines()[-1] == "vnetplan: interrupted" and "Traceback" not in err

@@ -25,11 +25,12 @@ from azure.core.exceptions import HttpResponseError, ResourceModifiedError, Reso
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from tests.emulator.clients import network_client as make_network_client
 from tests.emulator.sample import SUB, ZONE, rg_scope, sample_snapshot, vnet_id
+from tests.fixtures import AZURE_REST_EXAMPLES
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = Path("/work/shared/azure-rest-examples")
+EXAMPLES = AZURE_REST_EXAMPLES
 HUB = vnet_id("hub", "rg-hub")
 SPOKE1 = vnet_id("spoke1")
 SPOKE2 = vnet_id("spoke2")
@@ -679,7 +680,6 @@ def _example(rel: str, status: str = "200") -> dict[str, Any]:
     return json.loads((EXAMPLES / rel).read_text())["responses"][status]["body"]
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="official example payloads not available")
 def test_output_keys_match_official_examples(
     network_client: Any, dns_client: Any, arm_emulator: Emulator
 ) -> None:

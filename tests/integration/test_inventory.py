@@ -17,6 +17,8 @@ from netplan.cli import main
 from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 
+pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 SUB_A = "6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f"
@@ -96,7 +98,7 @@ def test_inventory_of_each_sample_equals_the_sample(tmp_path: Path, monkeypatch:
             got, want = load_estate([str(out)]), load_estate([str(sample)])
             for kind in ("vnets", "load_balancers", "private_link_services", "private_endpoints", "nics", "zones",
                          "record_sets", "zone_links", "zone_groups", "gateways", "dns_resolvers", "resolver_endpoints",
-                         "rulesets", "forwarding_rules", "ruleset_links"):  # fmt: skip
+                         "rulesets", "forwarding_rules", "ruleset_links", "route_tables", "nsgs", "asgs", "firewalls"):  # fmt: skip
                 assert {r.key for r in getattr(got, kind)} == {r.key for r in getattr(want, kind)}, (sample.name, kind)
             assert sorted(got.vnets, key=lambda v: v.key) == sorted(want.vnets, key=lambda v: v.key), sample.name
             assert emu.stats.writes == 0

@@ -28,6 +28,8 @@ from tui import messages as m
 from tui.app import TuiOptions, VnetplanApp, create_app
 from tui.screens.confirm_apply import ConfirmApplyScreen, subscriptions_touched
 
+pytestmark = pytest.mark.integration  # the apply tests start the ARM emulator
+
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "samples" / "clean-estate.json"
 INTENT = ROOT / "samples" / "clean-intent.yaml"

@@ -46,7 +46,7 @@ def vnet_id(name: str, rg: str = "rg-net", sub: str = SUB) -> str:
 
 
 def resource_id(rtype: str, name: str, rg: str = "rg-net", sub: str = SUB) -> str:
-    """``/subscriptions/../resourceGroups/rg/providers/Microsoft.Network/<rtype>/<name>``."""
+    """``/subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Network/<rtype>/<name>``."""
     return f"{sub}/resourceGroups/{rg}/providers/{NET}/{rtype}/{name}"
 
 

@@ -251,6 +251,7 @@ def loopback_estate() -> EstateBuilder:
     return b
 
 
+@pytest.mark.integration  # starts a TCP listener on loopback
 def test_probe_tcp_pass_and_fail(listener: int) -> None:
     e = loopback_estate().estate()
     ok = verify_connection(e, "prov", "prov", APP_DOMAIN, ["myapp"], probe_tcp=listener, timeout=1)

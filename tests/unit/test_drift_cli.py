@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from netplan.drift import snapshot_drift
 from netplan.report import FORMATS, render
 from tests.checks.builders import GOLDEN_DRIFT_ESTATE, GOLDEN_ESTATE, golden_builder, golden_drift_builder
 from tests.unit.builders import load_snapshot
-from tests.unit.test_report_golden import SUFFIX, check_golden
+from tests.unit.test_report_golden import GOLDEN_RUN, SUFFIX, check_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,11 +23,12 @@ def _write_estates() -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_drift_output_matches_golden_file(fmt: str) -> None:
+def test_drift_output_matches_golden_file(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_estates()
+    monkeypatch.chdir(ROOT)  # the SARIF writer reads the snapshot named relative to the checkout
     old = load_snapshot(golden_builder().snapshot(), GOLDEN_ESTATE)
     new = load_snapshot(golden_drift_builder().snapshot(), GOLDEN_DRIFT_ESTATE)
-    report = snapshot_drift(old, new, baseline_name=GOLDEN_ESTATE)
+    report = replace(snapshot_drift(old, new, baseline_name=GOLDEN_ESTATE), run=GOLDEN_RUN)
     check_golden(f"drift.{SUFFIX[fmt]}", render(report, fmt) + "\n")
 
 

@@ -13,8 +13,8 @@ from netplan.errors import InputError, RefError
 from netplan.estate import Estate
 from netplan.loader import load_estate
 from netplan.model import PeeringState, ResolutionPolicy, SyncLevel
+from tests.fixtures import AZURE_REST_EXAMPLES as EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "azure-rest-examples"
 SUB = "/subscriptions/6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f"
 
 

@@ -19,6 +19,7 @@ from netplan.cli import main
 from netplan.estate import Estate
 from netplan.intent import load_intent
 from netplan.plan import Action, ChangeSet, make_plan
+from tests.fixtures import AZURE_REST_EXAMPLES, official_example
 from tests.unit.builders import SUB2, EstateBuilder
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -124,8 +125,7 @@ def test_peering_plan_creates_both_links_zone_link_and_wildcard_to_lb_frontend(t
 
 
 def test_peering_body_matches_official_create_payload_fields(tmp_path: Path) -> None:
-    official = json.loads(Path("/work/shared/azure-rest-examples/vnet-peering/VirtualNetworkPeeringCreate.json").read_text()) \
-        if Path("/work/shared/azure-rest-examples").exists() else None  # fmt: skip
+    official = official_example("vnet-peering/VirtualNetworkPeeringCreate.json")
     cs = plan_of(mendix_builder().estate(), intent_file(tmp_path, PEERING_A))
     body = cs.changes[0].body
     assert body is not None
@@ -133,8 +133,7 @@ def test_peering_body_matches_official_create_payload_fields(tmp_path: Path) -> 
     expected = {"allowForwardedTraffic", "allowGatewayTransit", "allowVirtualNetworkAccess", "remoteVirtualNetwork",
                 "useRemoteGateways"}  # fmt: skip
     assert set(body["properties"]) == expected
-    if official is not None:
-        assert set(official["parameters"]["VirtualNetworkPeeringParameters"]["properties"]) == expected
+    assert set(official["parameters"]["VirtualNetworkPeeringParameters"]["properties"]) == expected
 
 
 def test_only_the_missing_side_of_an_initiated_peering_is_created(tmp_path: Path) -> None:
@@ -602,7 +601,7 @@ def test_gateway_transit_without_a_provider_gateway_is_a_problem(tmp_path: Path)
     assert all(not (c.body or {})["properties"]["useRemoteGateways"] for c in cs.changes if c.type.endswith("Peerings"))
 
 
-EXAMPLES = Path("/work/shared/azure-rest-examples")
+EXAMPLES = AZURE_REST_EXAMPLES
 
 
 def _keys(d: Any, prefix: str = "") -> set[str]:
@@ -619,7 +618,6 @@ def _keys(d: Any, prefix: str = "") -> set[str]:
     return out
 
 
-@pytest.mark.skipif(not EXAMPLES.exists(), reason="the official example payloads are not on this machine")
 @pytest.mark.parametrize(
     ("example", "param"),
     [

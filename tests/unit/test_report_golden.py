@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from checks.registry import audit, rule_infos
 from checks.suppressions import load_suppressions
-from netplan.report import FORMATS, Report, render
+from netplan.report import FORMATS, Report, RunInfo, render
 from tests.checks.builders import GOLDEN_ESTATE, GOLDEN_SUPPRESSIONS, GOLDEN_TODAY, golden_builder
 from tests.unit.builders import load_snapshot
 
@@ -24,6 +25,15 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE = os.environ.get("VNETPLAN_UPDATE_GOLDEN") == "1"
 SUFFIX = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "junit.xml", "markdown": "md"}
+#: What the commands measure, fixed for the golden files (JUnit timestamp, hostname, time).
+GOLDEN_RUN = RunInfo("2026-11-23T06:00:00", "ci-runner-01", 0.25)
+
+
+@pytest.fixture(autouse=True)
+def _at_checkout_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reports name their snapshot as users do (``tests/golden/...``, relative to the checkout),
+    and the SARIF writer reads it from there to place each result on its resource's line."""
+    monkeypatch.chdir(ROOT)
 
 
 def check_golden(name: str, text: str) -> None:
@@ -44,7 +54,9 @@ def golden_report(tmp_path: Path) -> Report:
     supp = load_suppressions(supp_file, rule_infos())
     # Suppression sources would embed the tmp path; golden files name the file as users write it.
     supp = [s.__class__(s.rule, s.resource, s.reason, s.expires, "suppressions.yaml", s.line) for s in supp]
-    return audit(estate, suppressions=supp, today=dt.date.fromisoformat(GOLDEN_TODAY))
+    report = audit(estate, suppressions=supp, today=dt.date.fromisoformat(GOLDEN_TODAY))
+    timings = {rid: 0.001 * (i + 1) for i, rid in enumerate(sorted(report.rules))}
+    return replace(report, run=replace(GOLDEN_RUN, rule_seconds=timings))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

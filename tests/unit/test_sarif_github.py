@@ -1,0 +1,224 @@
+"""The audit's SARIF as GitHub code scanning receives it: one alert per finding, identities that
+survive edits to other resources, valid SARIF 2.1.0, and what GitHub does with levels, security
+severity, suppressions and categories.
+
+The upload action is simulated by :mod:`tests.unit.codeql_upload` (its fingerprinting, re-implemented
+and checked against the action's test vectors); the estate is the golden audit estate written to a
+temporary checkout as ``estate.json``, the way the CI recipe writes it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from checks.registry import audit, rule_infos
+from checks.suppressions import load_suppressions
+from netplan.loader import load_estate
+from netplan.report import Finding, Report, RuleInfo, Severity, Status
+from netplan.report.locate import ResourceLines
+from netplan.report.sarif import FINGERPRINT_KEY, SarifOptions, to_sarif
+from tests.checks.builders import GOLDEN_SUPPRESSIONS, GOLDEN_TODAY, golden_builder
+from tests.unit.codeql_upload import alerts, line_hashes, upload
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+HUB_RG = "/subscriptions/6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f/resourceGroups/rg-hub"
+
+
+def validate(doc: dict[str, Any]) -> None:
+    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+
+
+def sarif_of(checkout: Path, snapshot: dict[str, Any], options: SarifOptions | None = None,
+             suppressions: str = "") -> dict[str, Any]:  # fmt: skip
+    """Write the snapshot as ``estate.json`` in the checkout, audit it, and render the SARIF as the
+    CLI does (the snapshot path relative to the checkout)."""
+    (checkout / "estate.json").write_text(json.dumps(snapshot, indent=2) + "\n")
+    estate = load_estate(["estate.json"], [])
+    supp = []
+    if suppressions:
+        (checkout / "suppressions.yaml").write_text(suppressions)
+        supp = load_suppressions(checkout / "suppressions.yaml", rule_infos())
+    report = audit(estate, suppressions=supp, today=dt.date.fromisoformat(GOLDEN_TODAY))
+    return to_sarif(report, options, ResourceLines.scan(report.sources))
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def edited(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Other resources change: a new VNet in the hub's resource group ahead of everything, and a tag
+    on an existing VNet (which moves every line after it)."""
+    snap = copy.deepcopy(snapshot)
+    snap["resources"].insert(0, {
+        "name": "hub-vnet-2", "id": f"{HUB_RG}/providers/Microsoft.Network/virtualNetworks/hub-vnet-2",
+        "type": "Microsoft.Network/virtualNetworks", "location": "westeurope",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.250.0.0/16"]}, "subnets": []},
+    })  # fmt: skip
+    spoke = next(r for r in snap["resources"] if r["name"] == "spoke-us")
+    spoke["tags"] = {"owner": "network-team", "cost-centre": "4711"}
+    return snap
+
+
+def test_the_line_hash_matches_the_actions_test_vectors() -> None:
+    # From github/codeql-action src/fingerprints.test.ts ("hash").
+    assert line_hashes("") == {1: "c129715d7a2bc9a3:1"}
+    assert line_hashes(" a\nb\n  \t\tc\n d") == {
+        1: "271789c17abda88f:1", 2: "54703d4cd895b18:1", 3: "180aee12dab6264:1", 4: "a23a3dc5e078b07b:1",
+    }  # fmt: skip
+    crlf = line_hashes(" hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n")
+    assert crlf == line_hashes(" hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n")
+    assert crlf[1] == "e9496ae3ebfced30:1" and crlf[7] == "c129715d7a2bc9a3:1"
+
+
+def test_every_finding_is_its_own_alert_and_the_action_keeps_our_fingerprints(checkout: Path) -> None:
+    doc = sarif_of(checkout, golden_builder().snapshot())
+    validate(doc)
+    sent = upload(doc, checkout)
+    results = sent["runs"][0]["results"]
+    assert len(results) >= 9
+    assert [r["partialFingerprints"] for r in results] == [r["partialFingerprints"] for r in doc["runs"][0]["results"]]
+    collided = {k: v for k, v in alerts(sent).items() if len(v) > 1}
+    assert not collided
+    # Each result sits on its resource's "id" line in the snapshot.
+    lines = (checkout / "estate.json").read_text().splitlines()
+    for r in results:
+        loc = r["locations"][0]
+        line = loc["physicalLocation"]["region"]["startLine"]
+        resource = loc["logicalLocations"][0]["fullyQualifiedName"]
+        if resource.startswith("/subscriptions/"):
+            assert f'"id": "{resource}"' in lines[line - 1], resource
+        assert loc["physicalLocation"]["artifactLocation"]["uri"] == "estate.json"
+
+
+def test_without_our_fingerprints_the_action_would_merge_alerts_at_line_one(checkout: Path) -> None:
+    """The failure the fingerprints prevent (issue 17): everything at line 1, the action's hash."""
+    doc = sarif_of(checkout, golden_builder().snapshot())
+    for r in doc["runs"][0]["results"]:
+        del r["partialFingerprints"]
+        r["locations"][0]["physicalLocation"]["region"]["startLine"] = 1
+    merged = alerts(upload(doc, checkout))
+    assert len(merged) < len(doc["runs"][0]["results"])
+    assert any(len(v) > 1 for v in merged.values())
+
+
+def test_editing_other_resources_changes_no_fingerprint(checkout: Path) -> None:
+    before = upload(sarif_of(checkout, golden_builder().snapshot()), checkout)
+    after = upload(sarif_of(checkout, edited(golden_builder().snapshot())), checkout)
+
+    def keyed(doc: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, int]]:
+        out = {}
+        for r in doc["runs"][0]["results"]:
+            loc = r["locations"][0]
+            ident = (r["ruleId"], loc["logicalLocations"][0]["fullyQualifiedName"], r["properties"].get("item", ""))
+            out[ident] = (r["partialFingerprints"][FINGERPRINT_KEY], loc["physicalLocation"]["region"]["startLine"])
+        return out
+
+    old, new = keyed(before), keyed(after)
+    assert old.keys() <= new.keys(), "the edit must not change the findings themselves"
+    assert {k: v[0] for k, v in old.items()} == {k: new[k][0] for k in old}
+    assert any(old[k][1] != new[k][1] for k in old), "the edit moved the resources' lines"
+
+
+def test_the_actions_own_hash_would_change_with_the_same_edit(checkout: Path) -> None:
+    """Why vnetplan sends its own: the first 100 characters of an "id" line are the same for every
+    resource of a resource group, so the action's hash counts them, and a new resource renumbers."""
+
+    def action_keys(snapshot: dict[str, Any]) -> dict[tuple[str, str], str]:
+        doc = sarif_of(checkout, snapshot)
+        for r in doc["runs"][0]["results"]:
+            del r["partialFingerprints"]
+        sent = upload(doc, checkout)
+        return {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]):
+                r["partialFingerprints"]["primaryLocationLineHash"] for r in sent["runs"][0]["results"]}  # fmt: skip
+
+    old, new = action_keys(golden_builder().snapshot()), action_keys(edited(golden_builder().snapshot()))
+    assert any(old[k] != new[k] for k in old if k in new)
+
+
+def test_distinct_findings_on_one_resource_and_one_resource_group_never_collide() -> None:
+    info = RuleInfo("VNP-DNS-001", "Private DNS zone is not linked", Severity.HIGH, "r" * 30, "m" * 30)
+    vnet = f"{HUB_RG}/providers/Microsoft.Network/virtualNetworks/hub-vnet"
+    findings = [
+        Finding(info.id, Severity.HIGH, Status.FAIL, vnet, "m", item="privatelink.blob.core.windows.net"),
+        Finding(info.id, Severity.HIGH, Status.FAIL, vnet, "m", item="azure.mendixapps.io"),
+        Finding(info.id, Severity.HIGH, Status.FAIL, vnet + "-2", "m", item="azure.mendixapps.io"),
+        Finding(info.id, Severity.HIGH, Status.UNKNOWN, vnet + "-3", "m"),
+    ]
+    doc = to_sarif(Report("audit", findings, {info.id: info}, sources=("estate.json",)))
+    validate(doc)
+    assert len(alerts(doc)) == len(findings)
+
+
+def test_unknown_results_are_review_with_level_none(checkout: Path) -> None:
+    results = sarif_of(checkout, golden_builder().snapshot())["runs"][0]["results"]
+    unknown = [r for r in results if r["properties"]["status"] == "UNKNOWN"]
+    assert unknown
+    for r in results:
+        if r in unknown:
+            assert (r["kind"], r["level"]) == ("review", "none") and r["message"]["text"].startswith("UNKNOWN: ")
+        else:
+            assert r.get("kind", "fail") == "fail" and r["level"] in ("error", "warning", "note")
+
+
+def test_only_exposure_rules_are_security_alerts(checkout: Path) -> None:
+    rules = sarif_of(checkout, golden_builder().snapshot())["runs"][0]["tool"]["driver"]["rules"]
+    security = {r["id"] for r in rules if "security-severity" in r["properties"]}
+    assert security == {i.id for i in rule_infos().values() if "exposure" in i.tags} == {"VNP-DNS-003", "VNP-DNS-008"}
+    for r in rules:
+        props = r["properties"]
+        if r["id"] in security:
+            assert "security" in props["tags"] and "problem.severity" not in props
+        else:
+            assert props["problem.severity"] in ("error", "warning", "recommendation") and "security" not in props["tags"]
+
+
+def test_suppressed_findings_are_left_out_unless_asked_and_then_all_results_carry_suppressions(checkout: Path) -> None:
+    snap = golden_builder().snapshot()
+    default = sarif_of(checkout, snap, suppressions=GOLDEN_SUPPRESSIONS)["runs"][0]
+    kept = sarif_of(checkout, snap, SarifOptions(include_suppressed=True), suppressions=GOLDEN_SUPPRESSIONS)
+    validate(kept)
+    kept_results = kept["runs"][0]["results"]
+    assert default["properties"]["summary"]["suppressed"] == 1
+    assert len(kept_results) == len(default["results"]) + 1
+    assert not any("suppressions" in r for r in default["results"])
+    # SARIF §3.27.23: either every result has suppressions or none has.
+    assert all("suppressions" in r for r in kept_results)
+    suppressed = [r for r in kept_results if r["suppressions"]]
+    assert len(suppressed) == 1 and suppressed[0]["suppressions"][0]["status"] == "accepted"
+
+
+def test_automation_details_only_with_a_category(checkout: Path) -> None:
+    snap = golden_builder().snapshot()
+    assert "automationDetails" not in sarif_of(checkout, snap)["runs"][0]
+    doc = sarif_of(checkout, snap, SarifOptions(category="vnetplan-audit"))
+    validate(doc)
+    assert doc["runs"][0]["automationDetails"] == {"id": "vnetplan-audit/"}
+
+
+def test_a_resource_only_referenced_or_in_a_minified_file_is_placed_sensibly(tmp_path: Path) -> None:
+    vnet = f"{HUB_RG}/providers/Microsoft.Network/virtualNetworks/hub-vnet"
+    text = json.dumps({"resources": [
+        {"name": "pe", "id": f"{HUB_RG}/providers/Microsoft.Network/privateEndpoints/pe",
+         "properties": {"subnet": {"id": vnet.upper() + "/subnets/a"}}},
+        {"name": "hub-vnet", "id": vnet, "properties": {"subnets": [{"id": vnet + "/subnets/a", "name": "a"}]}},
+    ]}, indent=1)  # fmt: skip
+    (tmp_path / "e.json").write_text(text)
+    lines = ResourceLines.scan([str(tmp_path / "e.json"), "<live Azure>", str(tmp_path / "missing.json")])
+    rows = text.splitlines()
+    subnet = lines.find(vnet + "/subnets/a")
+    assert subnet is not None and '"name": "a"' in rows[subnet.line] + rows[subnet.line - 2]
+    hub = lines.find(vnet.lower())
+    assert hub is not None and rows[hub.line - 1].strip() == f'"id": "{vnet}",'
+    (tmp_path / "m.json").write_text(json.dumps(json.loads(text)))
+    assert ResourceLines.scan([str(tmp_path / "m.json")]).find(vnet) == type(hub)(str(tmp_path / "m.json"), 1)
