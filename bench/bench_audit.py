@@ -2,7 +2,7 @@
 
     python bench/bench_audit.py [--vnets 10000] [--seed 1] [--prefixes-per-vnet 10] [--repeat 1]
 
-Generates the estate with :func:`netplan.synth.generate`, writes it to a temporary snapshot file,
+Generates the estate with :func:`bench.synth.generate`, writes it to a temporary snapshot file,
 and times (a) ``load_estate`` on it (the baseline: parse + model + first index use) and (b) the
 full rule pack on the loaded estate (``checks.registry.audit``), then each rule on its own. Prints
 the ratio all-rules / load (target <= 2.0) and the slowest rules. Ratios only, measured in the
@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.synth import generate
 from checks.model import Context
 from checks.registry import RULES, audit
 from netplan.drift import snapshot_drift
 from netplan.loader import load_estate
-from netplan.synth import generate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
     python bench/bench_dns.py [--vnets 10000] [--names 100] [--seed 7] [--sample 50000]
 
-Builds a synthetic estate (``netplan.synth.generate`` when it exists, else a hub-and-spoke
+Builds a synthetic estate (``bench.synth.generate`` when it exists, else a hub-and-spoke
 generator below that links central zones to most spokes, a few team zones to some, and gives a few
 spokes custom DNS), then times :func:`netplan.dns.matrix.resolution_matrix` and the baseline: one
 :meth:`DnsSimulator.resolve` call per (VNet, name) on a shared, warmed simulator. When the grid is
@@ -129,7 +129,7 @@ def build(vnets: int, names: int, seed: int) -> tuple[Estate, list[str], str]:
     domain = APP_DOMAIN if estate.zones_named(APP_DOMAIN) else max(links, key=lambda n: links[n], default=APP_DOMAIN)
     found = app_names(estate, domain)[:names]
     found += [f"bench{a}.{domain}" for a in range(names - len(found))]
-    return estate, found, "netplan.synth.generate"
+    return estate, found, "bench.synth.generate"
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ against a pairwise ``ipaddress`` baseline, all measured in the same run.
                                      [--repeat 3] [--pairwise 1000,2000,5000,10000]
                                      [--pairwise-limit 60] [--snapshot FILE]
 
-For each size, ``netplan.synth.generate`` builds the estate (10k VNets x 10 prefixes = 100k
+For each size, ``bench.synth.generate`` builds the estate (10k VNets x 10 prefixes = 100k
 prefixes), which is written to a temporary file and timed: ``json.load`` of the file, the full
 ``load_estate``, ``find_overlaps``, and one ``reach`` query when ``netplan.reach`` exists. Each
 figure is the best of ``--repeat`` runs (the machine is shared; the best run is the least
@@ -71,9 +71,9 @@ def reach_query(estate: Estate) -> Callable[[], Any] | None:
 
 def generate(vnets: int, seed: int, per_vnet: int) -> dict[str, Any]:
     try:
-        from netplan.synth import generate as synth
+        from bench.synth import generate as synth
     except ImportError:
-        sys.exit("bench_foundation: netplan.synth is not available; pass --snapshot FILE instead")
+        sys.exit("bench_foundation: bench.synth is not available; pass --snapshot FILE instead")
     return synth(vnets, seed, per_vnet)
 
 

@@ -2,7 +2,7 @@
 
     python bench/bench_tui.py [--vnets 10000] [--seed 1] [--presses 40]
 
-For each estate (samples/clean-estate.json, then ``netplan.synth.generate(VNETS)``) it measures,
+For each estate (samples/clean-estate.json, then ``bench.synth.generate(VNETS)``) it measures,
 with Textual's pilot in a headless terminal of 160x48 and the app built by the same factory the
 CLI uses:
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--presses", type=int, default=40)
     args = ap.parse_args(argv)
 
-    from netplan.synth import generate
+    from bench.synth import generate
 
     results: dict[str, dict[str, float]] = {}
     # Warm-up: the first app in a process pays for Textual's lazy imports and CSS parsing.

@@ -1,5 +1,5 @@
 """``python -m netplan`` runs the ``vnetplan`` command line."""
 
-from netplan.cli import entry
+from vnetplan.cli import entry
 
 entry()

@@ -31,6 +31,7 @@ import networkx as nx
 from netplan.estate import Estate
 from netplan.ids import name_of, parse_id, rid_key
 from netplan.model import Peering, PeeringState, SyncLevel, VNet
+from netplan.overlaps import find_overlaps
 
 #: Node kinds.
 VNET, LB_FRONTEND, PRIVATE_ENDPOINT, SERVICE, PLS, GATEWAY, ZONE, ONPREM = (
@@ -202,41 +203,16 @@ def neighbourhood(g: nx.MultiDiGraph, vnet_key: str, depth: int = 1) -> nx.Multi
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def vnets_overlapping(estate: Estate) -> dict[str, str] | None:
-    """VNet ID -> the worst severity of its overlaps (``error``, ``warning``, ``info``), from
-    :mod:`netplan.overlaps` when that module is present (None when it is not)."""
-    import importlib
-
-    try:
-        # Written separately; the graph degrades to unmarked VNets without it.
-        overlaps = importlib.import_module("netplan.overlaps")
-    except ImportError:
-        return None
-    report = overlaps.find_overlaps(estate)
+def vnets_overlapping(estate: Estate) -> dict[str, str]:
+    """VNet ID -> the worst severity of its overlaps (``error``, ``warning``, ``info``)."""
     out: dict[str, str] = {}
-    for item in _report_items(report):
-        members = _get(item, "members") or ()
-        ids = {m for m in (_get(x, "vnet") or _get(x, "vnet_id") for x in members) if isinstance(m, str)}
-        severity = str(_get(item, "severity") or "error")
-        for vid in ids:
+    for group in find_overlaps(estate).groups:
+        severity = str(group.severity)
+        for vid in group.vnet_ids():
             old = out.get(vid)
             if old is None or _SEVERITY_ORDER.get(severity, 0) < _SEVERITY_ORDER.get(old, 0):
                 out[vid] = severity
     return out
-
-
-def _report_items(report: Any) -> list[Any]:
-    for attr in ("groups", "overlaps", "pairs"):
-        items = _get(report, attr)
-        if items:
-            return list(items)
-    return []
-
-
-def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 # ---------------------------------------------------------------------------------------------

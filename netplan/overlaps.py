@@ -213,11 +213,13 @@ class OverlapGroup:
     def vnet_ids(self) -> set[str]:
         return {m.vnet for m in self._members if m.vnet}
 
-    def to_dict(self, with_pairs: bool = True) -> dict[str, Any]:
+    def to_dict(self, with_pairs: bool = True, *, lazy: bool = False) -> dict[str, Any]:
         """The JSON form. ``pairs`` holds every overlapping pair as ``[a, b, r]``: indexes into
         ``members`` (the two sides) and ``reasons`` (why), so that a group of 1,000 VNets on one
         prefix stays a few megabytes; ``codes`` and ``third_vnets`` collect the Azure error codes
-        and the third VNets (P3) named by the group's pairs."""
+        and the third VNets (P3) named by the group's pairs. Without ``with_pairs`` the key is left
+        out (``pair_count`` still counts them); with ``lazy`` it is a :class:`netplan.jsonout.Stream`
+        that expands the pairs only while being written."""
         members = self.members
         reasons = self.reasons
         d: dict[str, Any] = {
@@ -227,17 +229,26 @@ class OverlapGroup:
             "members": [m.to_dict() for m in members],
         }
         if with_pairs:
-            index = {id(m): i for i, m in enumerate(members)}
-            r_index = {r: i for i, r in enumerate(reasons)}
-            pairs = [[index[id(p.a)], index[id(p.b)], r_index[p.reason]] for p in self.explicit]
-            for b in self.blocks:
-                pairs.extend(b.index_pairs(index, r_index[self.block_reason]))
-            d["pairs"] = pairs
+            pairs = self._index_pairs(members, reasons)
+            if lazy:
+                from netplan.jsonout import Stream
+
+                d["pairs"] = Stream(pairs)
+            else:
+                d["pairs"] = list(pairs)
         d["pair_count"] = self.pair_count
         d["reasons"] = reasons
         d["codes"] = sorted({p.code for p in self.explicit if p.code})
         d["third_vnets"] = sorted({p.third_vnet for p in self.explicit if p.third_vnet})
         return d
+
+    def _index_pairs(self, members: list[Member], reasons: list[str]) -> Iterator[list[int]]:
+        index = {id(m): i for i, m in enumerate(members)}
+        r_index = {r: i for i, r in enumerate(reasons)}
+        for p in self.explicit:
+            yield [index[id(p.a)], index[id(p.b)], r_index[p.reason]]
+        for b in self.blocks:
+            yield from b.index_pairs(index, r_index[self.block_reason])
 
     def _add_members(self, ms: Iterable[Member]) -> None:
         for m in ms:
@@ -302,8 +313,25 @@ class OverlapReport:
             out["incomplete"] = self.incomplete
         return out
 
-    def to_dict(self, with_pairs: bool = True) -> dict[str, Any]:
-        return {"overlaps": [g.to_dict(with_pairs) for g in self.groups], "summary": self.summary()}
+    def to_dict(self, with_pairs: bool = True, *, isolated_pairs: bool = True) -> dict[str, Any]:
+        """Every group with its members and pair count; the pairs of error and warning groups with
+        ``with_pairs``, and those of isolated (info) groups only with ``isolated_pairs`` too."""
+        return {
+            "overlaps": [g.to_dict(_lists_pairs(g, with_pairs, isolated_pairs)) for g in self.groups],
+            "summary": self.summary(),
+        }
+
+    def to_stream(self, *, isolated_pairs: bool = False) -> dict[str, Any]:
+        """:meth:`to_dict` for :func:`netplan.jsonout.write_json`: groups and pairs produced while
+        they are written, so memory stays bounded by the largest group's members, not its pairs."""
+        from netplan.jsonout import Stream
+
+        groups = (g.to_dict(_lists_pairs(g, True, isolated_pairs), lazy=True) for g in self.groups)
+        return {"overlaps": Stream(groups), "summary": self.summary()}
+
+
+def _lists_pairs(g: OverlapGroup, with_pairs: bool, isolated_pairs: bool) -> bool:
+    return with_pairs and (isolated_pairs or g.severity is not Severity.INFO)
 
 
 # ---------------------------------------------------------------------------------------------

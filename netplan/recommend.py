@@ -177,10 +177,8 @@ def internal_frontends(estate: Estate, vnet: VNet) -> list[tuple[LoadBalancer, F
 
 def _free_prefixes(estate: Estate, consumer: VNet) -> tuple[list[str], str | None]:
     """Free prefixes the consumer could be re-addressed into (netplan.free), and any caveat."""
-    try:
-        from netplan.free import find_free  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return [], "netplan.free is not available: no free prefixes suggested"
+    from netplan.free import find_free
+
     out: list[str] = []
     caveat: str | None = None
     for p in consumer.address_prefixes:

@@ -272,10 +272,8 @@ def _pls_names(estate: Estate, pe: PrivateEndpoint, plss: Sequence[PrivateLinkSe
 
 def _reach(estate: Estate, consumer: VNet, ip: str) -> tuple[bool | None, list[str], list[str]]:
     """reach() for one address: (reachable, reason messages, path)."""
-    try:
-        from netplan.reach import reach
-    except ImportError:  # pragma: no cover - the reachability module ships with the core
-        return None, ["reachability was not evaluated (netplan.reach is not available)"], []
+    from netplan.reach import reach
+
     verdict = reach(estate, consumer.id, ip)
     return verdict.reachable, [r.message for r in verdict.reasons], list(verdict.path)
 

@@ -7,12 +7,11 @@ and posts a past-tense message (:mod:`tui.messages`). Workers are exclusive per 
 request cancels the old one, and Escape cancels all of them. Errors reach the user as
 notifications carrying the same one line the CLI prints (``vnetplan: error: ...``), never as a
 traceback. The promise: nothing here decides anything about the network that the CLI could not
-also say; tabs whose core module is not installed are absent rather than imitated.
+also say.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from checks import registry
+from netplan import overlaps, whatif
+from netplan import plan as planner
+from netplan import recommend as recommender
 from netplan.errors import VnetplanError
 from netplan.estate import Estate
 from netplan.ids import rid_key
@@ -38,16 +41,8 @@ DEFAULT_APP_DOMAIN = "azure.mendixapps.io"
 OVERLAP, PEERING, CUSTOM_DNS, GAP = "overlap", "peering", "custom-dns", "gap"
 
 
-def has_core(module: str) -> bool:
-    """Whether an optional core module is installed (its tab exists only then)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def error_line(exc: BaseException) -> str:
-    """The one line the CLI prints for ``exc`` (netplan/cli.py), reused in notifications."""
+    """The one line the CLI prints for ``exc`` (vnetplan/cli.py), reused in notifications."""
     if isinstance(exc, VnetplanError):
         return f"vnetplan: error: {exc}"
     return f"vnetplan: internal error: {type(exc).__name__}: {exc}"
@@ -123,9 +118,9 @@ class VnetplanApp(App[int]):
         return MainScreen(
             self.estate,
             self.options,
-            overlaps_tab=has_core("netplan.overlaps"),
-            findings_tab=has_core("checks.registry"),
-            plan_tab=all(has_core(f"netplan.{m}") for m in ("intent", "recommend", "plan", "whatif")),
+            overlaps_tab=True,
+            findings_tab=True,
+            plan_tab=True,
         )
 
     def on_mount(self) -> None:
@@ -140,8 +135,7 @@ class VnetplanApp(App[int]):
         """Estate-wide work, each in its own worker: the screen is usable meanwhile."""
         self.compute_badges(self.estate)
         self.build_graph(self.estate)
-        if has_core("checks.registry"):
-            self.run_audit(self.estate)
+        self.run_audit(self.estate)
         self.compute_matrix(self.estate, self.options.app_domain)
 
     @property
@@ -160,8 +154,7 @@ class VnetplanApp(App[int]):
         for v in estate.vnets:
             out[v.key] = frozenset(vnet_badges(v, bool(estate.gaps) and bool(estate.gaps_for(v.id))))
         report = None
-        if has_core("netplan.overlaps") and not worker.is_cancelled:
-            overlaps = importlib.import_module("netplan.overlaps")
+        if not worker.is_cancelled:
             report = overlaps.find_overlaps(estate)
             # Only overlaps that matter get the badge: an isolated one (info) is legitimate (P3).
             for vid in report.overlapping_vnets(overlaps.Severity.WARNING):
@@ -183,7 +176,6 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
     def run_audit(self, estate: Estate) -> None:
-        registry = importlib.import_module("checks.registry")
         report = registry.audit(estate)
         if not get_current_worker().is_cancelled:
             self.post_message(m.AuditFinished(report))
@@ -213,22 +205,19 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="recommend", exit_on_error=False)
     def recommend(self, estate: Estate, consumer: str, provider: str, use_case: str) -> None:
-        recommend = importlib.import_module("netplan.recommend").recommend
-        rec = recommend(estate, consumer, provider, use_case)
+        rec = recommender.recommend(estate, consumer, provider, use_case)
         if not get_current_worker().is_cancelled:
             self.post_message(m.Recommended(rec))
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def make_plan(self, estate: Estate, intent: Any) -> None:
-        make_plan = importlib.import_module("netplan.plan").make_plan
-        cs = make_plan(estate, intent)
+        cs = planner.make_plan(estate, intent)
         if not get_current_worker().is_cancelled:
             self.post_message(m.Planned(cs))
 
     @work(thread=True, exclusive=True, group="whatif", exit_on_error=False)
     def what_if(self, estate: Estate, intent: Any, changes: Any) -> None:
-        what_if = importlib.import_module("netplan.whatif").what_if
-        wi = what_if(estate, intent, changes)
+        wi = whatif.what_if(estate, intent, changes)
         if not get_current_worker().is_cancelled:
             self.post_message(m.WhatIfComputed(wi))
 
@@ -365,10 +354,13 @@ class VnetplanApp(App[int]):
             plan,
             self.options.endpoint,
             self.options.ca_bundle,
-            lambda text: self.post_message(m.ApplyLogged(redact(text))),
+            lambda text: self._log_apply(redact(text)),
         )
         if not get_current_worker().is_cancelled:
             self.post_message(m.Verified(results, fresh))
+
+    def _log_apply(self, text: str) -> None:
+        self.post_message(m.ApplyLogged(text))
 
     def on_apply_progressed(self, message: m.ApplyProgressed) -> None:
         self.main.show_apply_progress(message.result, message.done, message.total)

@@ -20,18 +20,11 @@ from collections.abc import Iterator
 from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import rid_key
+from netplan.overlaps import Scope, find_overlaps
+from netplan.overlaps import Severity as OverlapSeverity
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    # Imported here: the overlaps analysis is the expensive part of this rule, and only this rule needs it.
-    try:
-        from netplan.overlaps import Scope, find_overlaps
-        from netplan.overlaps import Severity as OverlapSeverity
-    except ImportError as exc:  # a build without the analysis: say so per VNet, never pass silently
-        for v in ctx.estate.vnets:
-            yield unknown(v.id, f"VNet {v.name}: the overlap analysis is not available ({exc}).")
-        return
-
     report = find_overlaps(ctx.estate)
     problems: dict[str, list[tuple[str, str]]] = defaultdict(list)
     isolated: set[str] = set()

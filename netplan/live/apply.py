@@ -42,6 +42,8 @@ from typing import Any
 from netplan.errors import ExitCode, VnetplanError
 from netplan.ids import parent_id, parse_id, rid_key, short_id
 from netplan.live.credentials import redact
+from netplan.live.guard import ARM_ENDPOINT
+from netplan.live.guard import origin as origin_of
 from netplan.live.journal import ChangeState, Journal
 
 MANAGED_BY = "managed-by"
@@ -363,8 +365,17 @@ def decide(
     plan_id: str,
     owned_in_journal: bool,
 ) -> Decision:
-    """What to do with one step given the live target; raises StalePlan / UnsafeDelete."""
-    ours_before = journal_state.started or (live is not None and str(live.get("etag", "")) in journal_state.written_etags)
+    """What to do with one step given the live target; raises StalePlan / UnsafeDelete.
+
+    "Ours" is proven, never assumed: an etag Azure returned for one of our writes, a create of
+    ours that Azure accepted while the target was absent, or (taggable kinds) this plan's tags.
+    A ``started`` record alone proves nothing: the run may have died before its write was sent,
+    and a resource that now differs from the plan is then someone else's.
+    """
+    ours_before = live is not None and (
+        str(live.get("etag", "")) in journal_state.written_etags
+        or (step.action == Action.CREATE and (journal_state.created_by_us or (journal_state.started and matches(body, live))))
+    )
     if step.action == Action.DELETE:
         if live is None:
             return Decision.ALREADY
@@ -533,9 +544,10 @@ def read_resource(clients: _Clients, rid: str, rtype: str | None = None) -> dict
 class _Capture:
     """raw_response_hook: journal the LRO status URL and the etag Azure returned for our write."""
 
-    def __init__(self, journal: Journal | None, change_id: str) -> None:
+    def __init__(self, journal: Journal | None, change_id: str, endpoint: str | None = None) -> None:
         self.journal = journal
         self.change_id = change_id
+        self.endpoint = endpoint
         self.url: str | None = None
         self.etag: str | None = None
 
@@ -553,10 +565,17 @@ class _Capture:
                 etag = body.get("etag")
         except Exception:
             etag = None
-        if url or etag:
+        if url or etag or http.status_code < 300:
+            from netplan.live.guard import origin, same_endpoint
+
+            extra: dict[str, Any] = {}
+            if url and not same_endpoint(url, self.endpoint):
+                # Never journalled as a URL to follow: a resumed run would send the token there.
+                extra["refused_url_origin"] = origin(url)
+                url = None
             self.url, self.etag = url, (str(etag) if etag else None)
             if self.journal is not None:
-                self.journal.record("lro", self.change_id, url=url, etag=self.etag, status=http.status_code)
+                self.journal.record("lro", self.change_id, url=url, etag=self.etag, status=http.status_code, **extra)
 
 
 def write_resource(clients: _Clients, step: Step, body: Mapping[str, Any], live: Mapping[str, Any] | None,
@@ -770,8 +789,16 @@ class Executor:
             except Exception as exc:
                 from azure.core.exceptions import ClientAuthenticationError
 
+                from netplan.live.guard import ForeignEndpoint
+
                 cause = exc.cause if isinstance(exc, _LroFailed) else exc
-                if isinstance(cause, ClientAuthenticationError) and _status(cause) != 403:
+                if isinstance(cause, ForeignEndpoint):
+                    err = ApplyError(
+                        f"change {step.change_id} ({step.action.value} {short_id(step.resource_id)}): Azure's answer "
+                        f"named an operation URL on {origin_of(cause.url)}, not on the ARM endpoint: {cause}",
+                        step.change_id,
+                    )
+                elif isinstance(cause, ClientAuthenticationError) and _status(cause) != 403:
                     err = ApplyError(f"authentication failed: {_error_message(cause)}", step.change_id)
                 elif _status(cause) == 403:
                     err = explain_forbidden(cause, step)
@@ -808,6 +835,16 @@ class Executor:
     def _attempt(self, step: Step, res: StepResult) -> None:
         js = self._jstate(step)
         if js.lro_url and not js.finished and not self.opts.dry_run:
+            from netplan.live.guard import origin, same_endpoint
+
+            if not same_endpoint(js.lro_url, self.opts.endpoint):
+                where = f"{self.journal.path}: line {js.lro_line}" if self.journal is not None else "the journal"
+                raise ApplyError(
+                    f"{where}: the operation URL of change {step.change_id} is on {origin(js.lro_url)}, not on the ARM "
+                    f"endpoint {origin(self.opts.endpoint or ARM_ENDPOINT)}; not followed, no request sent (the journal "
+                    "was edited or made for another endpoint)",
+                    step.change_id,
+                )
             # An earlier run was interrupted while Azure was working: let that finish first.
             _wait_for_operation(self.clients, parse_id(step.resource_id).subscription, js.lro_url,
                                 time.monotonic() + self.opts.resume_wait, self.opts.polling_interval)  # fmt: skip
@@ -820,19 +857,34 @@ class Executor:
         decision = decide(step, body, live, js, self.plan.plan_id, self._owned(step.resource_id))
         if decision == Decision.ALREADY:
             res.outcome = Outcome.ALREADY
-            if js.started and step.action == Action.CREATE and step.tkey not in TAGGABLE and not self._owned(step.resource_id):
-                # Our write landed but the run died before recording it: it is still ours.
+            if js.created_by_us and step.action == Action.CREATE and step.tkey not in TAGGABLE and not self._owned(step.resource_id):
+                # Azure accepted our create (conditional on absence) but the run died before
+                # recording the outcome: proven ours. A bare `started` would not be proof.
                 self._record("owned", step)
+            elif js.started and step.action == Action.CREATE and step.tkey not in TAGGABLE and not self._owned(step.resource_id):
+                self.log(f"change {step.change_id}: {short_id(step.resource_id)} is as planned, but this journal cannot "
+                         "prove vnetplan created it (the run stopped before Azure answered); it is not recorded as owned")  # fmt: skip
             self._record("already", step, etag=(live or {}).get("etag"))
             self._after(step, live)
             return
         if self.opts.dry_run:
             res.outcome = Outcome.WOULD_WRITE
             return
-        self._record("started", step, action=step.action.value)
-        hook = _Capture(self.journal, step.change_id)
+        self._record("started", step, action=step.action.value, absent=live is None)
+        hook = _Capture(self.journal, step.change_id, self.opts.endpoint)
         res.writes += 1
-        write_resource(self.clients, step, body, live, hook)
+        try:
+            write_resource(self.clients, step, body, live, hook)
+        except Exception as exc:
+            cause = exc.cause if isinstance(exc, _LroFailed) else exc
+            if live is None and step.action != Action.DELETE and _status(cause) == 412:
+                # Our create was conditional on absence (If-None-Match: *): another writer won.
+                raise StalePlan(
+                    f"someone else created {step.resource_id} while this apply ran; it is not recorded as ours "
+                    "(re-read the estate and re-plan)",
+                    step.change_id,
+                ) from None
+            raise
         after = read_resource(self.clients, step.resource_id, step.type)
         if step.action == Action.DELETE:
             if after is not None:
@@ -1001,11 +1053,17 @@ def plan_from_dict(data: Any, file: str = "<plan>", source_estate: Any = None) -
         raise InputError(file, "plan_id", "missing")
     made = data.get("made_from") if isinstance(data.get("made_from"), Mapping) else {}
     assert isinstance(made, Mapping)
-    etags = {rid_key(str(k)): str(v) for k, v in (made.get("etags") or {}).items()}
+    if data.get("made_from") is not None and not isinstance(data.get("made_from"), Mapping):
+        raise InputError(file, "made_from", "must be an object")
+    raw_etags = made.get("etags")
+    if raw_etags is not None and (not isinstance(raw_etags, Mapping) or not all(isinstance(v, str) for v in raw_etags.values())):
+        raise InputError(file, "made_from.etags", "must map resource ids to etag strings")
+    etags = {rid_key(str(k)): str(v) for k, v in (raw_etags or {}).items()}
     changes = data.get("changes")
     if not isinstance(changes, list):
         raise InputError(file, "changes", "must be a list")
     steps: list[Step] = []
+    seen: dict[str, str] = {}
     for i, c in enumerate(changes):
         where = f"changes[{i}]"
         if not isinstance(c, Mapping):
@@ -1020,34 +1078,81 @@ def plan_from_dict(data: Any, file: str = "<plan>", source_estate: Any = None) -
         rid = str(c["id"])
         if not supported_type(str(c["type"])):
             raise InputError(file, f"{where}.type", f"vnetplan apply cannot write resources of type {c['type']}")
+        _check_resource_id(rid, str(c["type"]), file, f"{where}.id")
         body = c.get("body")
         if action != Action.DELETE and not isinstance(body, Mapping):
             raise InputError(file, f"{where}.body", f"a {action.value} needs the REST body")
+        if body is not None and not isinstance(body, Mapping):
+            raise InputError(file, f"{where}.body", "must be an object or null")
+        if isinstance(body, Mapping) and "properties" in body and not isinstance(body["properties"], Mapping):
+            raise InputError(file, f"{where}.body.properties", "must be an object")
+        key = c.get("key")
+        if key is not None and (not isinstance(key, str) or not key):
+            raise InputError(file, f"{where}.key", "must be a non-empty string")
+        deps = c.get("depends_on")
+        if deps is not None and (not isinstance(deps, list) or not all(isinstance(d, str) and d for d in deps)):
+            raise InputError(file, f"{where}.depends_on", "must be a list of change keys (strings)")
+        phs = c.get("placeholders")
+        if phs is not None and not isinstance(phs, list):
+            raise InputError(file, f"{where}.placeholders", "must be a list")
         holders = []
-        for j, ph in enumerate(c.get("placeholders") or []):
-            if not isinstance(ph, Mapping) or not ph.get("path") or not ph.get("from"):
-                raise InputError(file, f"{where}.placeholders[{j}]", "needs 'path' and 'from'")
+        for j, ph in enumerate(phs or []):
+            if not isinstance(ph, Mapping) or not isinstance(ph.get("path"), str) or not isinstance(ph.get("from"), str) \
+                    or not ph["path"] or not ph["from"]:  # fmt: skip
+                raise InputError(file, f"{where}.placeholders[{j}]", "needs 'path' and 'from' strings")
+            if not isinstance(body, Mapping):
+                raise InputError(file, f"{where}.placeholders[{j}]", "a placeholder needs a body to fill")
+            try:
+                set_path(copy.deepcopy(dict(body)), str(ph["path"]), "0.0.0.0")
+            except ApplyError:
+                raise InputError(file, f"{where}.placeholders[{j}].path", f"{ph['path']!r} is not a place in the change's body") from None
+            _check_resource_id(str(ph["from"]), "Microsoft.Network/privateEndpoints", file, f"{where}.placeholders[{j}].from")
             holders.append((str(ph["path"]), str(ph["from"])))
+        for opt in ("query", "before"):
+            if c.get(opt) is not None and not isinstance(c.get(opt), Mapping):
+                raise InputError(file, f"{where}.{opt}", "must be an object")
         query = c.get("query") if isinstance(c.get("query"), Mapping) else {}
         assert isinstance(query, Mapping)
         sync = any(str(k).lower() == "syncremoteaddressspace" and str(v).lower() == "true" for k, v in query.items())
         before = c.get("before") if isinstance(c.get("before"), Mapping) else None
+        change_id = str(key or f"{action.value}:{rid_key(rid)}")
+        if change_id in seen:
+            raise InputError(file, f"{where}.key", f"change {change_id} appears twice (also at {seen[change_id]})")
+        seen[change_id] = where
         step = Step(
-            change_id=str(c.get("key") or f"{action.value}:{rid_key(rid)}"), action=action, type=str(c["type"]),
+            change_id=change_id, action=action, type=str(c["type"]),
             resource_id=rid, body=body if isinstance(body, Mapping) else None,
-            depends_on=tuple(str(d) for d in c.get("depends_on") or ()), sync_remote=sync,
+            depends_on=tuple(deps or ()), sync_remote=sync,
             before_etag=etags.get(rid_key(rid)) if action != Action.CREATE else None, before=before,
             placeholders=tuple(holders), description=str(c.get("reason", "")), api_version=str(c.get("api_version", "")),
         )  # fmt: skip
         if source_estate is not None and step.tkey == T_PEERING and action != Action.DELETE:
             step = _with_peering_preconditions(step, source_estate)
         steps.append(step)
+    ids = {s.change_id for s in steps}
+    for i, s in enumerate(steps):
+        for j, d in enumerate(s.depends_on):
+            if d not in ids:
+                raise InputError(file, f"changes[{i}].depends_on[{j}]", f"names {d}, which is not a change of this plan")
     plan = ApplyPlan(plan_id, tuple(steps), _connections(data), file)
     try:
         validate_plan(plan)
     except ApplyError as exc:
         raise InputError(file, "changes", str(exc)) from None
     return plan
+
+
+def _check_resource_id(rid: str, rtype: str, file: str, where: str) -> None:
+    """A full ARM id (subscription, resource group, provider, type/name pairs) of type ``rtype``."""
+    from netplan.errors import InputError
+
+    p = parse_id(rid)
+    parts = [x for x in rid.strip().split("/") if x]
+    if not rid.startswith("/subscriptions/") or not p.subscription or not p.resource_group or not p.provider \
+            or not p.names or len(parts) != 6 + 2 * len(p.types) or any(not n.strip() for n in p.names):  # fmt: skip
+        raise InputError(file, where, f"{rid!r} is not a full ARM resource id (/subscriptions/…/resourceGroups/…/providers/…)")
+    if p.type.lower() != rtype.lower():
+        raise InputError(file, where, f"{short_id(rid)} is a {p.type or 'resource of no type'}, not a {rtype}")
 
 
 def _with_peering_preconditions(step: Step, estate: Any) -> Step:

@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from netplan.errors import VnetplanError
 from netplan.ids import parse_id
 from netplan.live.credentials import redact
+from netplan.live.guard import EndpointGuard
 
 #: api-versions for resource kinds that have no SDK installed (called through send_request).
 SUBSCRIPTIONS_API = "2022-12-01"
@@ -148,7 +149,8 @@ def _client_kwargs(opts: InventoryOptions) -> dict[str, Any]:
     kw: dict[str, Any] = {
         "retry_total": opts.retries,
         "retry_backoff_factor": opts.backoff,
-        "transport": _transport(opts),
+        # Every request of every client goes through the guard: the token only to the endpoint.
+        "transport": EndpointGuard(_transport(opts), opts.endpoint),
     }
     if opts.endpoint:
         kw["base_url"] = opts.endpoint.rstrip("/")

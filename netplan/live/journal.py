@@ -50,6 +50,13 @@ class ChangeState:
     written_etags: set[str] = field(default_factory=set)
     started: bool = False
     reason: str = ""
+    #: the journal line that holds ``lro_url`` (named when the URL is refused)
+    lro_line: int = 0
+    #: proof that our own write created the resource: Azure accepted a create that was
+    #: conditional on the resource's absence (``started`` with ``absent`` then ``lro``). A
+    #: ``started`` record alone proves nothing: the run may have died before the PUT was sent.
+    created_by_us: bool = False
+    _absent: bool = False
 
     @property
     def finished(self) -> bool:
@@ -68,6 +75,13 @@ class Journal:
         # Indexes kept with the records, so that a 10,000-change plan is not quadratic.
         self._by_change: dict[str, list[dict[str, Any]]] = {}
         self._owned: set[str] = set()
+        #: id(record) -> its 1-based line in the file (to name a line in an error)
+        self._lines: dict[int, int] = {}
+        self._nlines = 0
+
+    def line_of(self, rec: dict[str, Any]) -> int:
+        """The 1-based journal line of a record of this journal (0 when unknown)."""
+        return self._lines.get(id(rec), 0)
 
     def _index(self, rec: dict[str, Any]) -> None:
         if rec.get("event") == "owned":
@@ -75,19 +89,24 @@ class Journal:
         elif rec.get("plan_id") == self.plan_id and rec.get("change") is not None:
             self._by_change.setdefault(str(rec["change"]), []).append(rec)
 
-    def _set_records(self, records: list[dict[str, Any]]) -> None:
-        self.records = records
+    def _set_records(self, numbered: list[tuple[int, dict[str, Any]]], nlines: int) -> None:
+        self.records = [r for _, r in numbered]
+        self._lines = {id(r): n for n, r in numbered}
+        self._nlines = nlines
         self._by_change = {}
         self._owned = set()
-        for r in records:
+        for r in self.records:
             self._index(r)
 
     # -- opening --------------------------------------------------------------------------------
     def open(self) -> Journal:
         """Read what is there, take the lock, and open for appending."""
-        self._set_records(read_journal(self.path))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open for the run
+        self._set_records(*read_journal_numbered(self.path))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open for the run
+        except OSError as exc:
+            raise InputError(str(self.path), "", f"cannot write the journal: {exc.strerror or exc}") from None
         try:
             import fcntl
 
@@ -114,7 +133,7 @@ class Journal:
 
     def load(self) -> Journal:
         """Read what is there without locking or writing (a dry run only looks)."""
-        self._set_records(read_journal(self.path))
+        self._set_records(*read_journal_numbered(self.path))
         return self
 
     def close(self) -> None:
@@ -145,6 +164,8 @@ class Journal:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self.records.append(rec)
+            self._nlines += 1
+            self._lines[id(rec)] = self._nlines
             self._index(rec)
 
     # -- reading --------------------------------------------------------------------------------
@@ -161,8 +182,13 @@ class Journal:
             if ev == "started":
                 st.started = True
                 st.lro_url = None
+                st._absent = bool(r.get("absent"))
             elif ev == "lro":
-                st.lro_url = r.get("url") or st.lro_url
+                if st._absent and int(r.get("status") or 0) < 300:
+                    st.created_by_us = True
+                if r.get("url"):
+                    st.lro_url = str(r["url"])
+                    st.lro_line = self.line_of(r)
                 if r.get("etag"):
                     st.written_etags.add(str(r["etag"]))
             elif ev in ("done", "already") and r.get("etag"):
@@ -181,25 +207,48 @@ class Journal:
 
 def read_journal(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The records of a journal file ([] when it does not exist). A torn last line is dropped."""
+    return [r for _, r in read_journal_numbered(path)[0]]
+
+
+def read_journal_numbered(path: str | os.PathLike[str]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """(line number, record) for each record, and the number of complete lines.
+
+    Refuses (:class:`InputError`) a path that is a directory, cannot be read, or holds anything
+    but a vnetplan journal: a non-empty file must start with the journal's header record. Only a
+    torn last line *after* that header is dropped.
+    """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(str(p), "", "is a directory, not a journal file; give --journal a file path")
     if not p.exists():
-        return []
-    text = p.read_text(encoding="utf-8", errors="replace")
+        return [], 0
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(str(p), "", f"cannot read the journal: {exc.strerror or exc}") from None
+    if not raw.strip():
+        return [], 0
+    text = raw.decode("utf-8", errors="replace")
     lines = text.split("\n")
-    out: list[dict[str, Any]] = []
+    out: list[tuple[int, dict[str, Any]]] = []
     for n, line in enumerate(lines, 1):
+        last = n == len(lines) or all(not x.strip() for x in lines[n:])
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except ValueError:
-            # Only the very last line can be torn (the writer died mid-line): ignore it.
-            if n == len(lines) or all(not x.strip() for x in lines[n:]):
+            # Only the very last line of a real journal can be torn (the writer died mid-line).
+            if last and out:
                 continue
-            raise InputError(str(p), f"line {n}", "not a journal record (JSON object expected)") from None
+            rec = None
+        if not out and not (isinstance(rec, dict) and rec.get("event") == "journal"):
+            raise InputError(str(p), "line 1", "not a vnetplan journal (no header record); refusing to use or change it: "
+                             "give --journal a new file or a journal written by vnetplan apply")  # fmt: skip
         if not isinstance(rec, dict):
             raise InputError(str(p), f"line {n}", "not a journal record (JSON object expected)")
-        out.append(rec)
-    if out and out[0].get("event") == "journal" and out[0].get("format") not in (None, FORMAT):
-        raise InputError(str(p), "line 1", f"journal format {out[0].get('format')!r} is not {FORMAT!r}")
-    return out
+        out.append((n, rec))
+    if out[0][1].get("format") not in (None, FORMAT):
+        raise InputError(str(p), "line 1", f"journal format {out[0][1].get('format')!r} is not {FORMAT!r}")
+    # Lines that end in a newline: what the file holds once a torn last line is cut off.
+    return out, text.count("\n")

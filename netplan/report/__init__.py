@@ -9,7 +9,7 @@ the Report (no clock, no environment) so golden files lock them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from netplan.report.model import (
     FAIL_ON_CHOICES,
@@ -86,24 +86,56 @@ def run_info(started: float, seconds: float, rule_seconds: Mapping[str, float] |
 
 
 def write_report(
-    report: Report, fmt: str, output: str | None = None, *, sarif: SarifOptions | None = None
+    report: Report,
+    fmt: str,
+    output: str | None = None,
+    *,
+    sarif: SarifOptions | None = None,
+    pretty: bool | None = None,
 ) -> None:
-    """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format)."""
+    """Render to ``output`` (a file, never coloured) or to stdout (coloured on a TTY in table format).
+
+    JSON and SARIF are streamed through the C encoder (:mod:`netplan.jsonout`): indented with
+    ``pretty=True``, compact with False, and with None indented only when writing to a terminal.
+    """
     import sys
 
     from netplan.errors import UsageError
     from netplan.render import use_color
 
     if output:
-        text = render(report, fmt, sarif=sarif)
         try:
             with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
+                _write(report, fmt, fh, color=False, pretty=bool(pretty), sarif=sarif)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         return
-    text = render(report, fmt, color=fmt == "table" and use_color(), sarif=sarif)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    from netplan.jsonout import pretty_default
+
+    _write(
+        report, fmt, sys.stdout,
+        color=fmt == "table" and use_color(),
+        pretty=pretty_default(sys.stdout) if pretty is None else pretty,
+        sarif=sarif,
+    )  # fmt: skip
+
+
+def _write(report: Report, fmt: str, out: IO[str], *, color: bool, pretty: bool, sarif: SarifOptions | None) -> None:
+    if fmt in ("json", "sarif"):
+        from netplan.jsonout import write_json
+
+        if fmt == "json":
+            from netplan.report.json_format import to_data
+
+            write_json(out, to_data(report, lazy=True), pretty=pretty)
+        else:
+            from netplan.report.locate import ResourceLines
+            from netplan.report.sarif import to_sarif
+
+            write_json(out, to_sarif(report, sarif, ResourceLines.scan(report.sources)), pretty=pretty)
+        return
+    text = render(report, fmt, color=color, sarif=sarif)
+    out.write(text if text.endswith("\n") else text + "\n")
 
 
 def summary_line(report: Report) -> str:

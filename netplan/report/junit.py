@@ -56,12 +56,13 @@ def render_junit(report: Report) -> str:
     for rid in sorted(set(report.rules) | set(by_rule)):
         info = report.rules.get(rid)
         cases = sorted(by_rule.get(rid, []), key=lambda f: (f.resource.lower(), f.item))
+        passed_not_listed = report.passed_not_listed.get(rid, 0)
         failures = sum(1 for f in cases if f.counts_as_failure)
         skipped = sum(1 for f in cases if f.status is Status.UNKNOWN or f.suppressed is not None)
         suite = ET.SubElement(
             root, "testsuite",
             name=f"{rid} {info.title}" if info else rid,
-            tests=str(len(cases)), failures=str(failures), errors="0", skipped=str(skipped),
+            tests=str(len(cases) + bool(passed_not_listed)), failures=str(failures), errors="0", skipped=str(skipped),
         )  # fmt: skip
         if run is not None:
             suite.set("timestamp", run.started)
@@ -85,7 +86,10 @@ def render_junit(report: Report) -> str:
                 fail.text = text
             elif f.status is Status.UNKNOWN:
                 ET.SubElement(case, "skipped", message=f"UNKNOWN: {f.message}")
-        totals["tests"] += len(cases)
+        if passed_not_listed:
+            # PASS findings left out of the report (no --include-passed): one passed case counts them.
+            ET.SubElement(suite, "testcase", classname=rid, name=f"{passed_not_listed} passed (not listed; --include-passed lists them)")
+        totals["tests"] += len(cases) + bool(passed_not_listed)
         totals["failures"] += failures
         totals["skipped"] += skipped
     for k, v in totals.items():

@@ -7,7 +7,7 @@ stated in the output, never silent.
 from __future__ import annotations
 
 from netplan.ids import short_id
-from netplan.report.model import Report, Status
+from netplan.report.model import Report
 
 MAX_DETAILS = 100
 
@@ -36,7 +36,7 @@ def render_markdown(report: Report) -> str:
             f"| `{info.id}` | {info.severity.value} | {_cell(info.title)} | {c['fail']} | {c['unknown']} "
             f"| {c['pass']} | {c['suppressed']} |"
         )
-    shown = [f for f in report.sorted_findings() if f.status is not Status.PASS]
+    shown = report.sorted_findings()
     if shown:
         lines += ["", "### Findings", "", "| Status | Severity | Rule | Resource | Message |", "|---|---|---|---|---|"]
         for f in shown[:MAX_DETAILS]:

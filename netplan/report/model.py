@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -175,6 +175,23 @@ class Report:
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: When and where it ran (None in library use and golden files without it).
     run: RunInfo | None = None
+    #: PASS findings counted but not listed, per rule (set by :meth:`without_passed`): the summary
+    #: and per-rule counts include them, ``findings`` does not.
+    passed_not_listed: Mapping[str, int] = field(default_factory=dict)
+
+    def without_passed(self) -> Report:
+        """The report the CLI writes by default: failures, UNKNOWNs and suppressed findings listed,
+        unsuppressed PASS findings only counted (an estate of 50,000 VNets passes millions of checks;
+        ``--include-passed`` keeps them). Every count, the exit decision and every format agree with
+        the full report."""
+        kept: list[Finding] = []
+        omitted: Counter[str] = Counter(self.passed_not_listed)
+        for f in self.findings:
+            if f.status is Status.PASS and f.suppressed is None:
+                omitted[f.rule] += 1
+            else:
+                kept.append(f)
+        return replace(self, findings=kept, passed_not_listed=dict(sorted(omitted.items())))
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
@@ -193,9 +210,10 @@ class Report:
     def summary(self) -> dict[str, Any]:
         status = Counter(f.status.value for f in self.findings)
         fails = Counter(f.severity.value for f in self.findings if f.counts_as_failure)
-        return {
-            "total": len(self.findings),
-            "pass": status.get("PASS", 0),
+        not_listed = sum(self.passed_not_listed.values())
+        out: dict[str, Any] = {
+            "total": len(self.findings) + not_listed,
+            "pass": status.get("PASS", 0) + not_listed,
             "fail": status.get("FAIL", 0),
             "unknown": status.get("UNKNOWN", 0),
             "suppressed": sum(1 for f in self.findings if f.suppressed is not None),
@@ -205,6 +223,9 @@ class Report:
             "result": "fail" if self.failed else "pass",
             **dict(self.extra),
         }
+        if self.passed_not_listed:
+            out["passed_not_listed"] = not_listed
+        return out
 
     def per_rule(self) -> list[tuple[RuleInfo, dict[str, int]]]:
         """Each rule with its PASS/FAIL/UNKNOWN/suppressed counts, in rule-id order."""
@@ -212,6 +233,8 @@ class Report:
         for f in self.findings:
             c = counts.setdefault(f.rule, Counter())
             c["suppressed" if f.suppressed is not None else f.status.value.lower()] += 1
+        for rid, n in self.passed_not_listed.items():
+            counts.setdefault(rid, Counter())["pass"] += n
         out = []
         for rid in sorted(counts):
             info = self.rules.get(rid)

@@ -1,7 +1,8 @@
 """The terminal table: failing and UNKNOWN findings first, then a one-line summary.
 
-PASS findings are counted, not listed (an estate of 10,000 VNets passes hundreds of thousands of
-checks); ``--format json`` lists them all. Colour only when the caller says the stream is a TTY.
+Lists the findings the report holds: the CLI leaves PASS findings out unless ``--include-passed``
+(an estate of 10,000 VNets passes hundreds of thousands of checks); the summary line counts them
+either way. Colour only when the caller says the stream is a TTY.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _message(f: Finding) -> str:
 
 
 def render_table(report: Report, *, color: bool = False) -> str:
-    shown = [f for f in report.sorted_findings() if f.status is not Status.PASS]
+    shown = report.sorted_findings()
     s = report.summary()
     lines: list[str] = []
     if shown:

@@ -117,6 +117,9 @@ class Backend:
         self.principal_id = principal_id
         self.state_file = state_file
         self.ops: dict[str, Operation] = {}
+        from .resourcegraph import Quota
+
+        self.graph_quota = Quota()
 
     # -- persistence ------------------------------------------------------------
     def persist(self) -> None:
@@ -278,26 +281,28 @@ class Backend:
     def status_url(self, req: ArmRequest, op: Operation) -> str:
         """The Azure-AsyncOperation URL of an LRO."""
         q = urlencode({"api-version": op.api_version or req.api_version})
+        base = self.faults.config.lro_base_url or req.base_url
         if op.provider == "privatedns":
             return (
-                f"{req.base_url}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
+                f"{base}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
                 f"/providers/Microsoft.Network/privateDnsOperationStatuses/{op.id}?{q}"
             )
         return (
-            f"{req.base_url}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
+            f"{base}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
             f"{op.location}/operations/{op.id}?{q}"
         )
 
     def result_url(self, req: ArmRequest, op: Operation) -> str:
         """The Location URL of an LRO."""
         q = urlencode({"api-version": op.api_version or req.api_version})
+        base = self.faults.config.lro_base_url or req.base_url
         if op.provider == "privatedns":
             return (
-                f"{req.base_url}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
+                f"{base}/subscriptions/{op.subscription}/resourceGroups/{op.resource_group}"
                 f"/providers/Microsoft.Network/privateDnsOperationResults/{op.id}?{q}"
             )
         return (
-            f"{req.base_url}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
+            f"{base}/subscriptions/{op.subscription}/providers/Microsoft.Network/locations/"
             f"{op.location}/operationResults/{op.id}?{q}"
         )
 
@@ -375,6 +380,10 @@ class Backend:
                 raise ArmError(405, "MethodNotAllowed", "The requested method is not allowed.")
             self.check_authz("/subscriptions", "Microsoft.Resources/subscriptions/read", req.method)
             return self.page(req, [self.subscription_body(s) for s in self.store.subscriptions()])
+        if low == ["providers", "microsoft.resourcegraph", "resources"]:
+            from . import resourcegraph
+
+            return resourcegraph.handle(self, req)
         if low == ["tenants"]:
             return ArmResponse(200, {"value": [{"id": f"/tenants/{TENANT_ID}", "tenantId": TENANT_ID}]})
         arm = parse_path(req.path)

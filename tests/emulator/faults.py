@@ -74,9 +74,12 @@ class FaultConfig:
     delete_async_operation: bool = (
         True  # network DELETE 202 also carries Azure-AsyncOperation (else Location only)
     )
+    lro_base_url: str | None = None  # LRO status/result URLs on this base (a hostile or misconfigured ARM)
     methods: list[str] | None = None  # restrict 429/500/reset/latency to these methods
     path_contains: str | None = None  # ... and to paths containing this (case-insensitive)
     forbidden: list[ForbiddenRule] = field(default_factory=list)
+    graph_quota: int = 15  # Resource Graph queries per window (0: unlimited); then 429
+    graph_window_s: float = 5.0  # ... and the window, in seconds
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -168,6 +171,10 @@ class FaultInjector:
             return any(r.matches(target, action, method) for r in self.config.forbidden)
 
 
+#: The request kind of a Resource Graph query (a POST that reads).
+GRAPH_KIND = "Microsoft.ResourceGraph/resources"
+
+
 class Stats:
     """Request counters. ``writes`` counts PUT/PATCH/POST/DELETE to ARM paths (not control endpoints)."""
 
@@ -197,7 +204,7 @@ class Stats:
             self.by_method[method] = self.by_method.get(method, 0) + 1
             key = f"{method} {kind}"
             self.by_kind[key] = self.by_kind.get(key, 0) + 1
-            if method in self.WRITE_METHODS:
+            if method in self.WRITE_METHODS and kind != GRAPH_KIND:  # a Resource Graph query is a read
                 self.writes += 1
 
     def count(self, attr: str, key: str | None = None) -> None:

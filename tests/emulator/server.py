@@ -33,7 +33,7 @@ import trustme
 
 from . import errors
 from .backend import ArmRequest, ArmResponse, Backend
-from .faults import FaultConfig, FaultInjector, Stats
+from .faults import GRAPH_KIND, FaultConfig, FaultInjector, Stats
 from .store import Store, parse_path
 
 STATE_FILE = "state.json"
@@ -219,6 +219,8 @@ def _kind(path: str, arm: Any) -> str:
     """A short request kind for the counters, e.g. ``Microsoft.Network/virtualNetworks[]`` for a list."""
     if arm is None or arm.namespace is None:
         parts = [p for p in path.split("/") if p]
+        if [p.lower() for p in parts] == ["providers", "microsoft.resourcegraph", "resources"]:
+            return GRAPH_KIND
         return "subscriptions[]" if len(parts) <= 1 else "scope"
     segs = [s.lower() for s in arm.segments]
     if segs and segs[0] in ("locations", "privatednsoperationstatuses", "privatednsoperationresults"):
@@ -282,6 +284,8 @@ class Emulator:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_path = ""
         self.url = ""
+        #: the test CA (set by start): a second loopback server can present a certificate the SDK trusts
+        self.ca: trustme.CA | None = None
         self._load_initial()
 
     # -- state -----------------------------------------------------------------------------------
@@ -378,7 +382,7 @@ class Emulator:
         if self._server is not None:
             return self.url
         self._tmp = tempfile.TemporaryDirectory(prefix="arm-emulator-")
-        ca = trustme.CA()
+        ca = self.ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
         self.ca_path = str(Path(self._tmp.name) / "ca.pem")
         ca.cert_pem.write_to_path(self.ca_path)

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
 from tests.emulator.sample import SUB, ZONE, rg_scope, sample_snapshot, vnet_id
+from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
 

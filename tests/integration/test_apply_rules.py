@@ -94,6 +94,30 @@ def test_pass_create_left_failed_by_our_earlier_run_is_written_again() -> None:
         decide(p, dict(p.body or {}), failed, NEW, PLAN, False)
 
 
+def test_fail_started_alone_does_not_make_a_different_resource_ours() -> None:
+    """A crash between journalling `started` and the PUT: what exists now with other properties is
+    someone else's; only Azure's acceptance of our create (absent, then `lro`) proves it ours."""
+    p = step(rid=PEERING, rtype="Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+             body={"properties": {"remoteVirtualNetwork": {"id": REMOTE}, "allowForwardedTraffic": False}})  # fmt: skip
+    theirs = {"id": PEERING, "etag": "e7", "properties": {"remoteVirtualNetwork": {"id": REMOTE}, "allowForwardedTraffic": True,
+              "provisioningState": "Succeeded"}}  # fmt: skip
+    with pytest.raises(StalePlan, match="exists now but did not"):
+        decide(p, dict(p.body or {}), theirs, ChangeState("c", started=True), PLAN, False)
+    assert decide(p, dict(p.body or {}), theirs, ChangeState("c", started=True, created_by_us=True), PLAN, False) is Decision.WRITE
+
+
+def test_journal_proves_a_create_only_when_azure_accepted_it_while_the_target_was_absent(tmp_path: Path) -> None:
+    path = tmp_path / "j"
+    with Journal(path, PLAN) as j:
+        j.record("started", "c1", resource_id="/x", absent=True)
+        j.record("started", "c2", resource_id="/y", absent=True)
+        j.record("lro", "c2", resource_id="/y", url=None, etag="e1", status=201)
+        j.record("started", "c3", resource_id="/z", absent=False)
+        j.record("lro", "c3", resource_id="/z", url=None, etag="e1", status=200)
+    got = Journal(path, PLAN).load()
+    assert [got.state(c).created_by_us for c in ("c1", "c2", "c3")] == [False, True, False]
+
+
 def test_fail_update_with_changed_etag_is_stale_pass_with_same_etag_is_written() -> None:
     s = step(Action.UPDATE, before_etag="e0")
     live = {"id": s.resource_id, "etag": "e0", "properties": {"registrationEnabled": True, "virtualNetwork": {"id": VNET}}}

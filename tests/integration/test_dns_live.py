@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from netplan.dns.live import Nameserver, query
 from netplan.dns.simulator import DnsSimulator, Status
 from netplan.dns.zonefile import zone_file, zones_for_vnet
@@ -20,6 +19,7 @@ from netplan.estate import Estate
 from tests.dns.builders import APP_DOMAIN, mendix_provider
 from tests.integration.dns_server import BindServer, require_named
 from tests.unit.builders import EstateBuilder
+from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration
 

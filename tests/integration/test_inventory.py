@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.loader import load_estate
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
+from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
 

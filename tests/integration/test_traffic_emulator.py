@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from netplan.cli import main
 from netplan.loader import load_estate
 from netplan.model import Direction, NextHopType
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.clients import network_client as make_network_client
 from tests.emulator.sample import SUB, sample_snapshot
+from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration
 RG = "rg-spoke"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
-from netplan.commands import tui as tui_command
+from vnetplan.cli import main
+from vnetplan.commands import tui as tui_command
 
 
 def test_missing_estate_file_exits_2_with_one_line(

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from tests.checks.builders import GOLDEN_SUPPRESSIONS
 from tests.unit.builders import EstateBuilder
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "tests" / "golden" / "audit-estate.json"
@@ -132,7 +132,8 @@ def test_audit_of_the_sample_estates(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["audit", "--estate", str(ROOT / "samples" / "clean-estate.json"), "--format", "json"]) == 0
     clean = json.loads(capsys.readouterr().out)
     assert clean["summary"]["fail"] == 0 and clean["summary"]["unknown"] == 0
-    assert main(["audit", "--estate", str(ROOT / "samples" / "mendix-estate.json"), "--format", "json"]) == 1
+    mendix = str(ROOT / "samples" / "mendix-estate.json")
+    assert main(["audit", "--estate", mendix, "--format", "json", "--include-passed"]) == 1
     data = json.loads(capsys.readouterr().out)
     fails = {(f["rule"], f["resource"].rsplit("/", 1)[-1]) for f in data["findings"] if f["status"] == "FAIL"}
     assert fails == {
@@ -143,6 +144,16 @@ def test_audit_of_the_sample_estates(capsys: pytest.CaptureFixture[str]) -> None
     overlap_rules = {"VNP-PEER-004", "VNP-NET-002", "VNP-NET-003"}
     legacy = [f for f in data["findings"] if f["rule"] in overlap_rules and "legacy" in f["resource"]]
     assert legacy and all(f["status"] == "PASS" for f in legacy)
+    # By default the PASS findings are counted, not listed; everything else is the same.
+    assert main(["audit", "--estate", mendix, "--format", "json"]) == 1
+    default = json.loads(capsys.readouterr().out)
+    passed = [f for f in data["findings"] if f["status"] == "PASS"]
+    assert passed and not [f for f in default["findings"] if f["status"] == "PASS"]
+    assert default["findings"] == [f for f in data["findings"] if f["status"] != "PASS"]
+    assert default["summary"]["pass"] == data["summary"]["pass"] == len(passed)
+    assert default["summary"]["passed_not_listed"] == len(passed)
+    assert default["rules"] == data["rules"]
+    assert sum(r["counts"]["pass"] for r in default["rules"]) == len(passed)
 
 
 @pytest.mark.integration

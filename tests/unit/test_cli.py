@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import COMMANDS, main
+from vnetplan.cli import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from tests.dns.builders import APP_DOMAIN, mendix_provider, resolver
 from tests.unit.builders import EstateBuilder
+from vnetplan.cli import main
 
 GOLDEN = Path(__file__).resolve().parents[1] / "dns" / "golden"
 
@@ -40,13 +40,14 @@ def estate(tmp_path: Path) -> str:
 
 CASES = {
     "resolve_privatelink.txt": ["resolve", "--vnet", "corp-spoke-1", "stcorp.blob.core.windows.net"],
-    "resolve_privatelink.json": ["resolve", "--vnet", "corp-spoke-1", "stcorp.blob.core.windows.net", "--format", "json"],
-    "resolve_custom_dns.json": ["resolve", "--vnet", "corp-spoke-3", f"crm.{APP_DOMAIN}", "--format", "json"],
+    "resolve_privatelink.json": ["resolve", "--vnet", "corp-spoke-1", "stcorp.blob.core.windows.net", "--format", "json",
+                                 "--pretty"],
+    "resolve_custom_dns.json": ["resolve", "--vnet", "corp-spoke-3", f"crm.{APP_DOMAIN}", "--format", "json", "--pretty"],
     "resolve_matrix.txt": ["resolve", "--all-vnets", "--app-domain", APP_DOMAIN],
     "verify.txt": ["verify", "--app-domain", APP_DOMAIN, "--provider", "mendix-vnet", "--consumer", "corp-spoke-1",
                    "--consumer", "corp-spoke-2", "--consumer", "corp-spoke-3"],
     "verify.json": ["verify", "--app-domain", APP_DOMAIN, "--provider", "mendix-vnet", "--consumer", "corp-spoke-1",
-                    "--consumer", "corp-spoke-2", "--consumer", "corp-spoke-3", "--format", "json"],
+                    "--consumer", "corp-spoke-2", "--consumer", "corp-spoke-3", "--format", "json", "--pretty"],
 }  # fmt: skip
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from tests.dns.builders import APP_DOMAIN, mendix_provider
 from tests.unit.builders import EstateBuilder
+from vnetplan.cli import main
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from netplan.dns.live import LiveAnswer, Nameserver, parse_nameserver
 from netplan.dns.simulator import DnsSimulator
 from netplan.errors import RefError, UsageError
 from netplan.verify import Method, Result, check_name, expected_target, verify_connection, verify_service
 from tests.dns.builders import APP_DOMAIN, mendix_provider
 from tests.unit.builders import EstateBuilder
+from vnetplan.cli import main
 
 APP = f"myapp.{APP_DOMAIN}"
 

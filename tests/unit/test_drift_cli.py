@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from netplan.drift import snapshot_drift
 from netplan.report import FORMATS, render
 from tests.checks.builders import GOLDEN_DRIFT_ESTATE, GOLDEN_ESTATE, golden_builder, golden_drift_builder
 from tests.unit.builders import load_snapshot
 from tests.unit.test_report_golden import GOLDEN_RUN, SUFFIX, check_golden
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netplan.addr import Prefix, parse_prefix
-from netplan.cli import main
 from netplan.errors import UsageError
 from netplan.free import find_free, free_blocks, merged_intervals
 from tests.unit.builders import EstateBuilder, vnet_id
+from vnetplan.cli import main
 
 
 def names(ps: tuple[Prefix, ...]) -> list[str]:

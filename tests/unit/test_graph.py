@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import types
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from netplan.cli import main
 from netplan.estate import Estate
 from netplan.graph import build_graph, neighbourhood, to_dot, to_json, to_mermaid, vnets_overlapping
 from netplan.model import PeeringState
 from tests.unit.builders import SUB2, EstateBuilder
+from vnetplan.cli import main
 
 GOLDEN = Path(__file__).parent / "golden" / "graph"
 STORAGE = (
@@ -251,44 +249,24 @@ def test_json_is_node_link_data_networkx_can_read_back() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Overlap marks come from netplan.overlaps when it is there
+# Overlap marks come from netplan.overlaps: the worst severity per VNet
 
 
-def test_vnets_overlapping_reads_pairs_from_the_overlaps_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    e = small_estate().estate()
-    a, b = e.resolve_vnet("spoke1").id, e.resolve_vnet("legacy").id
-    fake = types.ModuleType("netplan.overlaps")
-
-    def find_overlaps(estate: Estate) -> object:
-        pair = types.SimpleNamespace(members=[types.SimpleNamespace(vnet=a, prefix="10.1.0.0/16"),
-                                              types.SimpleNamespace(vnet=b, prefix="10.1.0.0/16")])  # fmt: skip
-        lone = types.SimpleNamespace(members=[types.SimpleNamespace(vnet=None, prefix="172.16.0.0/12")])
-        return types.SimpleNamespace(pairs=[pair, lone])
-
-    fake.find_overlaps = find_overlaps  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "netplan.overlaps", fake)
-    assert vnets_overlapping(e) == {a: "error", b: "error"}
-
-
-def test_vnets_overlapping_keeps_the_worst_severity_per_vnet(monkeypatch: pytest.MonkeyPatch) -> None:
-    e = small_estate().estate()
-    a, b, c = (e.resolve_vnet(n).id for n in ("spoke1", "legacy", "mendix"))
-
-    def group(severity: str, *vnets: str) -> object:
-        return types.SimpleNamespace(severity=severity, members=[types.SimpleNamespace(vnet=v) for v in vnets])
-
-    fake = types.ModuleType("netplan.overlaps")
-    fake.find_overlaps = lambda estate: types.SimpleNamespace(  # type: ignore[attr-defined]
-        groups=[group("info", a, b), group("error", b, c), group("warning", a, c)])
-    monkeypatch.setitem(sys.modules, "netplan.overlaps", fake)
+def test_vnets_overlapping_keeps_the_worst_severity_per_vnet() -> None:
+    b = small_estate()
+    b.vnet("dup-of-spoke1", ["10.1.0.0/16"], rg="rg-dup")  # never routes to spoke1: info (P3)
+    b.vnet("dup-of-mendix", ["10.3.0.0/16"], rg="rg-dup")  # isolated too: info for mendix ...
+    b.vnet("peered-into-mendix", ["10.3.128.0/24"], rg="rg-x")
+    b.peer("peered-into-mendix", "mendix")  # ... but a directly peered overlap is an error, the worst
+    e = b.estate()
     marks = vnets_overlapping(e)
-    assert marks == {a: "warning", b: "error", c: "error"}
-    assert marks is not None
+    ids = {n: e.resolve_vnet(n).id for n in ("spoke1", "dup-of-spoke1", "dup-of-mendix", "mendix", "peered-into-mendix")}
+    assert marks == {ids["spoke1"]: "info", ids["dup-of-spoke1"]: "info", ids["dup-of-mendix"]: "info",
+                     ids["mendix"]: "error", ids["peered-into-mendix"]: "error"}  # fmt: skip
     g = build_graph(e, overlapping=marks, resources=False)
     dot = to_dot(g)
-    assert 'label="spoke1\\n10.1.0.0/16\\nOVERLAPS (warning)", style="rounded,filled", fillcolor="#fde8c8"' in dot
-    mermaid = to_mermaid(g)
-    assert "overlapWarning" in mermaid and "OVERLAPS (error)" in mermaid
+    assert 'label="spoke1\\n10.1.0.0/16\\nOVERLAPS (info)"' in dot
+    assert "OVERLAPS (error)" in to_mermaid(g)
 
 
 # ---------------------------------------------------------------------------------------------

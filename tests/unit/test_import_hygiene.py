@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import COMMANDS
+from vnetplan.cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "clean-estate.json"
@@ -23,7 +23,7 @@ INTENT = ROOT / "samples" / "mendix-intent.yaml"
 
 PROBE = """
 import json, sys
-from netplan.cli import main
+from vnetplan.cli import main
 try:
     rc = main(sys.argv[1:])
 except SystemExit as exc:

@@ -7,9 +7,9 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from netplan.cli import main
 from netplan.report import Finding, Report, RuleInfo, RunInfo, Severity, Status, render
 from netplan.report.junit import MAX_TEST_NAME
+from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATE = ROOT / "tests" / "golden" / "audit-estate.json"

@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netplan.addr import Prefix, parse_prefix
-from netplan.cli import main
 from netplan.errors import RefError
 from netplan.overlaps import (
     ANOTHER_PEERING,
@@ -29,6 +28,7 @@ from netplan.overlaps import (
     peering_blockers,
 )
 from tests.unit.builders import EstateBuilder, vnet_id
+from vnetplan.cli import main
 
 
 def only(report: OverlapReport) -> tuple[Severity, Scope, set[str]]:
@@ -450,7 +450,15 @@ def test_cli_json_shape_and_exit_1_on_error(tmp_path: Path, capsys: pytest.Captu
     assert "are peered" in first["reasons"][0]
     assert first["codes"] == ["VnetAddressSpacesOverlap"] and first["pair_count"] == 1
     assert [o["severity"] for o in data["overlaps"]] == ["error", "info"]
+    # The isolated group: members and pair count, its pairs only with --pairs.
     info = data["overlaps"][1]
+    assert "pairs" not in info and info["pair_count"] == 2 and len(info["members"]) == 3
+    assert data["summary"]["pairs_by_severity"]["info"] == 2
+    code, out, _err = run_cli(capsys, "overlaps", "--estate", path, "--format", "json", "--pairs")
+    assert code == 1
+    with_pairs: dict[str, Any] = json.loads(out)
+    assert with_pairs["overlaps"][0] == first
+    info = with_pairs["overlaps"][1]
     named = {
         frozenset((info["members"][a]["vnet"], info["members"][b]["vnet"])) for a, b, _r in info["pairs"]
     }
@@ -475,6 +483,11 @@ def test_cli_table_exit_0_without_errors_and_cuts_big_groups(
     assert "rg-net/team00" in out and "… and 22 more" in out
     assert "\x1b[" not in out  # no colour when not a terminal
     assert "435 overlapping pairs" in out
+    assert "pair:" not in out
+    code, out, _err = run_cli(capsys, "overlaps", "--estate", path, "--pairs")
+    pairs = [line for line in out.splitlines() if line.strip().startswith("pair:")]
+    assert code == 0 and len(pairs) == 435
+    assert "pair: rg-net/team00 10.0.0.0/16  <->  rg-net/team01 10.0.0.0/16" in out
 
 
 def test_cli_clean_estate_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.estate import Estate
 from netplan.intent import load_intent
 from netplan.plan import Action, ChangeSet, make_plan
 from tests.fixtures import AZURE_REST_EXAMPLES, official_example
 from tests.unit.builders import SUB2, EstateBuilder
+from vnetplan.cli import main
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 DOMAIN = "azure.mendixapps.io"
@@ -457,7 +457,7 @@ def test_planner_commands_load_neither_azure_sdk_nor_textual(tmp_path: Path, com
 
 
 def test_markdown_for_a_pull_request_comment_is_stable(tmp_path: Path) -> None:
-    from netplan.commands.plan import render_markdown
+    from vnetplan.commands.plan import render_markdown
 
     cs = plan_of(mendix_builder().estate(), intent_file(tmp_path, PEERING_A + PL_B))
     text = render_markdown(cs) + "\n"
@@ -538,7 +538,7 @@ def test_mendix_sample_plan_finds_its_deliberate_problems() -> None:
 
 
 def test_table_shows_an_update_as_a_diff_of_the_body(tmp_path: Path) -> None:
-    from netplan.commands.plan import render_table
+    from vnetplan.commands.plan import render_table
 
     b = mendix_builder()
     b.peer("vnet-spoke-a", "vnet-mendix")

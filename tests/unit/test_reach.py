@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.reach import Code, Verdict, reach, reachable_vnets
 from tests.unit.builders import SUB2, EstateBuilder, subnet_dict
+from vnetplan.cli import main
 
 
 def hub_and_spokes(*, forwarder: bool = False, fwd_flags: bool = True, lb_sku: str = "Standard",

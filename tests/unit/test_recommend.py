@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from netplan.cost import load_prices, monthly_cost, parse_prices
 from netplan.errors import InputError, RefError, UsageError
 from netplan.recommend import MANY_SERVICES, Code, recommend
 from tests.unit.builders import SUB2, EstateBuilder
+from vnetplan.cli import main
 
 SUB2_ID = SUB2.rsplit("/", 1)[-1]
 

@@ -1,4 +1,4 @@
-"""netplan.synth: deterministic, consistent synthetic estates of the requested size and prefix count."""
+"""bench.synth: deterministic, consistent synthetic estates of the requested size and prefix count."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from netplan.synth import generate, main
+from bench.synth import generate, main
 from tests.unit.test_samples import defined_ids, ip_placements, references, subnet_index
 
 VNET = "Microsoft.Network/virtualNetworks"

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from netplan.cli import main
 from netplan.errors import InputError
 from netplan.model import Access, Direction, NextHopType, PortRange
 from tests.unit.builders import estate_of, load_snapshot, resource_id, vnet_dict
 from tests.unit.traffic_builders import nsg, route, route_table, rule
+from vnetplan.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "traffic"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from netplan.cli import main
 from netplan.intent import load_intent
 from netplan.model import PeeringState
 from netplan.plan import make_plan
 from netplan.whatif import PLACEHOLDER_TAG, apply_in_memory, what_if
 from tests.unit.test_plan import LB_IP, PEERING_A, PL_B, intent_file, mendix_builder
+from vnetplan.cli import main
 
 SERVICES = """\
 internal_services:

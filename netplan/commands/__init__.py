@@ -1,1 +1,0 @@
-"""One module per ``vnetplan`` subcommand, registered explicitly in :mod:`netplan.cli`."""

@@ -1,0 +1,162 @@
+"""Fast, streamed JSON output: the C encoder, item by item, compact or indented.
+
+Python's ``json.dumps`` uses its C encoder only for compact output in one string; ``indent=``
+and ``JSONEncoder.iterencode`` both fall back to the pure-Python encoder (about 10x slower). This
+writer walks only the outer structure itself and hands every leaf value, and every chunk of a long
+array, to the C encoder, writing as it goes, so a report of millions of items is never one string.
+
+- :class:`Stream` marks an array whose items are produced lazily (a generator): it is written in
+  chunks of :data:`CHUNK` items and never held whole.
+- ``pretty=True`` gives exactly the bytes of ``json.dumps(data, indent=2, ensure_ascii=False)``
+  (each chunk is indented by the encoder and re-indented to its depth; JSON strings never hold a
+  raw newline, so re-indenting lines is safe); ``pretty=False`` gives the compact form with
+  ``(",", ":")`` separators.
+
+:func:`pretty_default` is the CLI's rule: indented on a terminal, compact otherwise (``--pretty``
+forces indentation).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import IO, Any
+
+#: Items of a :class:`Stream` encoded per call of the C encoder.
+CHUNK = 4096
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+
+class Stream:
+    """A JSON array whose items come from an iterable, consumed once while writing."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+
+def pretty_default(stream: IO[str]) -> bool:
+    """Indented output on a terminal, compact when piped or redirected."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def write_json(out: IO[str], data: Any, *, pretty: bool = False) -> None:
+    """Write ``data`` (dicts, lists, scalars, :class:`Stream` arrays) as JSON to ``out``, then a newline."""
+    w = _Writer(out, pretty)
+    w.value(data, 0)
+    out.write("\n")
+
+
+def dumps(data: Any, *, pretty: bool = False) -> str:
+    """The same text as :func:`write_json`, without the trailing newline (for tests and golden files)."""
+    buf = io.StringIO()
+    write_json(buf, data, pretty=pretty)
+    return buf.getvalue()[:-1]
+
+
+def _needs_walk(value: Any) -> bool:
+    """True when a value holds a Stream somewhere the writer must walk to (dicts are walked; plain
+    lists are encoded whole, so a Stream must not hide inside a plain list)."""
+    if isinstance(value, Stream):
+        return True
+    if isinstance(value, Mapping):
+        return any(_needs_walk(v) for v in value.values())
+    return False
+
+
+class _Writer:
+    def __init__(self, out: IO[str], pretty: bool) -> None:
+        self.out = out
+        self.pretty = pretty
+        if pretty:
+            self._enc = json.JSONEncoder(ensure_ascii=False, check_circular=False, indent=2)
+        else:
+            self._enc = _COMPACT
+
+    def atom(self, value: Any, level: int) -> str:
+        text = self._enc.encode(value)
+        if self.pretty and level and "\n" in text:
+            text = text.replace("\n", "\n" + "  " * level)
+        return text
+
+    def value(self, value: Any, level: int) -> None:
+        if isinstance(value, Stream):
+            self.array(value, level)
+        elif isinstance(value, Mapping) and _needs_walk(value):
+            self.mapping(value, level)
+        else:
+            self.out.write(self.atom(value, level))
+
+    def mapping(self, value: Mapping[str, Any], level: int) -> None:
+        out = self.out
+        if not value:
+            out.write("{}")
+            return
+        if self.pretty:
+            inner = "\n" + "  " * (level + 1)
+            sep, colon, close = "," + inner, ": ", "\n" + "  " * level + "}"
+            out.write("{" + inner)
+        else:
+            sep, colon, close = ",", ":", "}"
+            out.write("{")
+        first = True
+        for k, v in value.items():
+            if not first:
+                out.write(sep)
+            first = False
+            out.write(self._enc.encode(str(k)) + colon)
+            self.value(v, level + 1)
+        out.write(close)
+
+    def array(self, items: Iterable[Any], level: int) -> None:
+        out = self.out
+        it = iter(items)
+        if self.pretty:
+            inner = "\n" + "  " * (level + 1)
+            sep, close = "," + inner, "\n" + "  " * level + "]"
+        else:
+            inner, sep, close = "", ",", "]"
+        wrote = False
+        pending: list[Any] = []
+
+        def flush() -> None:
+            nonlocal wrote
+            if not pending:
+                return
+            out.write(sep if wrote else "[" + inner)
+            wrote = True
+            text = self._enc.encode(pending)
+            if self.pretty:
+                # "[\n  a,\n  b\n]" -> the items, re-indented to this depth
+                body = text[2 + 2 : -2]
+                if level + 1 > 1:
+                    body = body.replace("\n  ", "\n" + "  " * (level + 1))
+                out.write(body)
+            else:
+                out.write(text[1:-1])
+            pending.clear()
+
+        while True:
+            chunk = list(islice(it, CHUNK))
+            if not chunk:
+                break
+            for item in chunk:
+                if _needs_walk(item):
+                    flush()
+                    out.write(sep if wrote else "[" + inner)
+                    wrote = True
+                    self.value(item, level + 1)
+                else:
+                    pending.append(item)
+            flush()
+        out.write(close if wrote else "[]")

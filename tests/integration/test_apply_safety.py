@@ -1,0 +1,255 @@
+"""Apply safety (issue 11) through the real SDK clients against the ARM emulator (HTTPS on loopback).
+
+What a user holding Network Contributor rights relies on: the bearer token goes to the ARM endpoint
+and nowhere else (whatever a journal or an answer names), a malformed plan or journal is refused
+before anything is written, ownership is proven rather than assumed, and two applies racing for
+the same resource end with one winner and a loser that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.emulator import Emulator, FaultConfig
+from tests.emulator.recorder import Recorder
+from tests.emulator.sample import sample_snapshot
+from tests.integration.test_apply import TOKEN, apply_cli, by_id, make_plan
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def emu() -> Any:
+    with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as e:
+        yield e
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VNETPLAN_ACCESS_TOKEN", TOKEN)
+
+
+@pytest.fixture
+def recorder(emu: Emulator) -> Any:
+    assert emu.ca is not None
+    with Recorder(emu.ca) as rec:
+        # The recorder is reachable and trusted: a request that left would be seen, token and all.
+        import requests
+
+        requests.get(f"{rec.url}/probe", verify=emu.ca_path, timeout=10, headers={"Authorization": "Bearer probe"})
+        assert rec.requests and rec.requests[0]["headers"]["Authorization"] == "Bearer probe"
+        rec.requests.clear()
+        yield rec
+
+
+def _last_err(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err)
+    return err[-1]
+
+
+def test_an_operation_url_on_another_host_is_not_followed_and_gets_no_token(
+    emu: Emulator, recorder: Recorder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = make_plan(tmp_path)
+    emu.set_faults(lro_base_url=recorder.url)
+    assert apply_cli(emu, plan, "--yes", "--no-preflight", "--attempts", "1") == 2
+    last = _last_err(capsys)
+    assert last.startswith("vnetplan: error: change ") and "not on the ARM endpoint" in last
+    assert f"https://localhost:{recorder.url.rsplit(':', 1)[1]}" in last
+    assert recorder.requests == []
+    # The foreign URL is not in the journal either, so a resumed run cannot follow it.
+    from netplan.live.journal import read_journal
+
+    lros = [r for r in read_journal(f"{plan}.journal") if r["event"] == "lro"]
+    assert lros and all(r["url"] is None and r["refused_url_origin"].startswith("https://localhost:") for r in lros)
+
+
+def test_a_journal_naming_another_host_is_refused_naming_the_line_and_nothing_is_sent(
+    emu: Emulator, recorder: Recorder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from netplan.live.journal import Journal
+
+    plan = make_plan(tmp_path)
+    data = json.loads(plan.read_text())
+    first = data["changes"][0]
+    key = first["key"]
+    journal = tmp_path / "j"
+    with Journal(journal, data["plan_id"]) as j:
+        j.record("intent", key, resource_id=first["id"])
+        j.record("started", key, resource_id=first["id"], absent=True)
+        j.record("lro", key, resource_id=first["id"], url=f"{recorder.url}/steal?api-version=1", status=201)
+    emu.stats.reset()
+    assert apply_cli(emu, plan, "--yes", "--no-preflight", "--journal", str(journal), "--concurrency", "1") == 2
+    last = _last_err(capsys)
+    assert f"{journal}: line 4" in last and "not followed, no request sent" in last
+    assert recorder.requests == []
+    assert emu.stats.writes == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# the whole plan is validated before anything is sent
+# ----------------------------------------------------------------------------------------------
+def _peering_index(d: dict[str, Any]) -> int:
+    return next(i for i, c in enumerate(d["changes"]) if c["type"].endswith("virtualNetworkPeerings"))
+
+
+def _placeholder_index(d: dict[str, Any]) -> int:
+    return next(i for i, c in enumerate(d["changes"]) if c.get("placeholders"))
+
+
+@pytest.mark.parametrize(
+    "mutate, where",
+    [
+        (lambda d: d["changes"][_peering_index(d)].update(id="/subscriptions/x"), "changes[{p}].id"),
+        (lambda d: d["changes"][_peering_index(d)].update(id=d["changes"][_peering_index(d)]["id"].rsplit("/", 2)[0]),
+         "changes[{p}].id"),
+        (lambda d: d["changes"][0].update(depends_on="create:x"), "changes[0].depends_on"),
+        (lambda d: d["changes"][0].update(depends_on=[None]), "changes[0].depends_on"),
+        (lambda d: d["changes"][1].update(depends_on=["create:/nowhere"]), "changes[1].depends_on[0]"),
+        (lambda d: d["changes"][1].update(key=d["changes"][0]["key"]), "changes[1].key"),
+        (lambda d: d["changes"][0].update(body={"properties": "x"}), "changes[0].body.properties"),
+        (lambda d: d["changes"][0].update(body=[1, 2]), "changes[0].body"),
+        (lambda d: d["changes"][_placeholder_index(d)]["placeholders"][0].update(path="properties.nothing[3].ip"),
+         "changes[{h}].placeholders[0].path"),
+        (lambda d: d["changes"][_placeholder_index(d)].update(placeholders=[{"path": 1, "from": 2}]),
+         "changes[{h}].placeholders[0]"),
+        (lambda d: d["made_from"].update(etags=["x"]), "made_from.etags"),
+        (lambda d: d["changes"][0].update(query="syncRemoteAddressSpace"), "changes[0].query"),
+    ],
+    ids=["short-id", "parent-id", "deps-not-list", "deps-null", "deps-unknown", "duplicate-key", "properties",
+         "body-list", "placeholder-path", "placeholder-types", "etags", "query"],
+)
+def test_a_malformed_plan_is_refused_before_any_request_naming_file_and_json_path(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: Any, where: str
+) -> None:
+    plan = make_plan(tmp_path)
+    data = json.loads(plan.read_text())
+    where = where.format(p=_peering_index(data), h=_placeholder_index(data))
+    mutate(data)
+    plan.write_text(json.dumps(data))
+    assert apply_cli(emu, plan, "--yes") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"vnetplan: error: {plan}: {where}: "), err
+    assert emu.stats.requests == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# the journal never eats other files
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("content", ["important notes\nkeep me\n", '{"some": "json"}\n', "no newline at all"])
+def test_a_file_that_is_not_a_journal_is_refused_and_left_untouched(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    plan = make_plan(tmp_path)
+    victim = tmp_path / "notes.txt"
+    victim.write_text(content)
+    assert apply_cli(emu, plan, "--yes", "--journal", str(victim)) == 2
+    last = _last_err(capsys)
+    assert last.startswith(f"vnetplan: error: {victim}: line 1: not a vnetplan journal")
+    assert victim.read_text() == content
+    assert emu.stats.writes == 0
+
+
+def test_a_journal_path_that_is_a_directory_or_cannot_be_written_is_one_line(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = make_plan(tmp_path)
+    assert apply_cli(emu, plan, "--yes", "--journal", str(tmp_path)) == 2
+    assert _last_err(capsys) == f"vnetplan: error: {tmp_path}: is a directory, not a journal file; give --journal a file path"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert apply_cli(emu, plan, "--yes", "--journal", str(blocker / "j")) == 2
+    last = _last_err(capsys)
+    assert last.startswith(f"vnetplan: error: {blocker / 'j'}: cannot write the journal: ")
+    assert emu.stats.writes == 0 and blocker.read_text() == "x"
+
+
+# ----------------------------------------------------------------------------------------------
+# ownership is proven; two applies racing end with one winner
+# ----------------------------------------------------------------------------------------------
+def _one_change_plan(plan: Path, kind: str) -> Any:
+    from netplan.live.apply import plan_from_dict
+
+    data = json.loads(plan.read_text())
+    change = next(c for c in data["changes"] if c["type"].endswith(kind) and not c.get("depends_on"))
+    data["changes"] = [{**change, "depends_on": []}]
+    return plan_from_dict(data, str(plan))
+
+
+def _opts(emu: Emulator) -> Any:
+    from netplan.live.apply import ApplyOptions
+
+    return ApplyOptions(endpoint=emu.url, ca_bundle=emu.ca_path, polling_interval=0.0, attempt_backoff=0.0, preflight=False)
+
+
+def test_two_applies_racing_for_one_peering_end_with_one_winner_and_a_loser_that_says_so(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    from netplan.live.apply import Outcome, apply_plan
+    from netplan.live.journal import Journal
+    from tests.emulator.clients import StaticTokenCredential
+
+    plan = _one_change_plan(make_plan(tmp_path), "virtualNetworkPeerings")
+    rid = plan.steps[0].resource_id
+    # Both runs read "absent" well before either PUT is processed.
+    emu.set_faults(latency_ms=600, methods=["PUT"])
+    results: dict[str, Any] = {}
+    barrier = threading.Barrier(2)
+
+    def run(name: str) -> None:
+        barrier.wait()
+        with Journal(tmp_path / f"{name}.journal", plan.plan_id) as j:
+            results[name] = apply_plan(plan, StaticTokenCredential(TOKEN), _opts(emu), j)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    outcomes = sorted(r.results[0].outcome.value for r in results.values())
+    assert outcomes == [Outcome.DONE.value, Outcome.STALE.value], [r.results[0].message for r in results.values()]
+    loser = next(r for r in results.values() if r.results[0].outcome is Outcome.STALE)
+    assert str(loser.error).startswith(f"someone else created {rid} while this apply ran")
+    owners = [n for n in ("a", "b") if Journal(tmp_path / f"{n}.journal", plan.plan_id).load().owns(rid)]
+    assert len(owners) == 1
+    # The loser re-run later finds the peering as planned, and still does not claim it.
+    emu.set_faults(latency_ms=0)
+    other = "b" if owners == ["a"] else "a"
+    with Journal(tmp_path / f"{other}.journal", plan.plan_id) as j:
+        again = apply_plan(plan, StaticTokenCredential(TOKEN), _opts(emu), j)
+    assert again.results[0].outcome is Outcome.ALREADY
+    assert not Journal(tmp_path / f"{other}.journal", plan.plan_id).load().owns(rid)
+    assert rid.lower() in by_id(emu)
+
+
+def test_a_crash_before_the_put_leaves_no_ownership_and_someone_elses_resource_is_stale(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """`started` was journalled, then the run died before sending; meanwhile a colleague created the
+    peering with other settings. The re-run refuses it and never records it as ours."""
+    from netplan.ids import parse_id
+    from netplan.live.apply import Outcome, apply_plan
+    from netplan.live.journal import Journal
+    from tests.emulator.clients import StaticTokenCredential, network_client
+
+    plan = _one_change_plan(make_plan(tmp_path), "virtualNetworkPeerings")
+    step = plan.steps[0]
+    journal = tmp_path / "j"
+    with Journal(journal, plan.plan_id) as j:
+        j.record("intent", step.change_id, resource_id=step.resource_id)
+        j.record("started", step.change_id, resource_id=step.resource_id, absent=True)
+    p = parse_id(step.resource_id)
+    theirs = json.loads(json.dumps(dict(step.body or {})))
+    theirs["properties"]["allowForwardedTraffic"] = not theirs["properties"].get("allowForwardedTraffic", False)
+    network_client(emu, p.subscription).virtual_network_peerings.begin_create_or_update(
+        p.resource_group, p.names[0], p.names[1], theirs).result()
+    with Journal(journal, plan.plan_id) as j:
+        result = apply_plan(plan, StaticTokenCredential(TOKEN), _opts(emu), j)
+    assert result.results[0].outcome is Outcome.STALE and "exists now but did not when the plan was made" in str(result.error)
+    assert not Journal(journal, plan.plan_id).load().owns(step.resource_id)

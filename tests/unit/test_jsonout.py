@@ -1,0 +1,78 @@
+"""The streamed JSON writer: the same bytes as ``json.dumps``, written item by item."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netplan import jsonout
+from netplan.jsonout import Stream, dumps, write_json
+from vnetplan.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DOC: dict[str, Any] = {
+    "kind": "audit",
+    "empty": [],
+    "nothing": {},
+    "findings": [{"rule": "VNP-1", "message": "naïve\nline", "n": i, "ok": i % 2 == 0, "x": None} for i in range(9)],
+    "summary": {"pass": 3, "nested": {"deep": [1, [2, {"a": 1.5}]]}},
+}
+
+
+def _streamed() -> dict[str, Any]:
+    """DOC with its arrays as Streams, a nested Stream inside a streamed dict included."""
+    return {
+        **DOC,
+        "empty": Stream(iter([])),
+        "findings": Stream(iter(DOC["findings"])),
+        "groups": Stream(iter([{"members": [1, 2], "pairs": Stream(iter([[0, 1, 0]] * 5))}, {"pairs": Stream([])}])),
+    }
+
+
+def _plain() -> dict[str, Any]:
+    return {**DOC, "groups": [{"members": [1, 2], "pairs": [[0, 1, 0]] * 5}, {"pairs": []}]}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4096])
+def test_pretty_is_exactly_json_dumps_indent_2(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonout, "CHUNK", chunk)
+    assert dumps(_streamed(), pretty=True) == json.dumps(_plain(), indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4096])
+def test_compact_is_exactly_json_dumps_with_tight_separators(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonout, "CHUNK", chunk)
+    expected = json.dumps(_plain(), ensure_ascii=False, separators=(",", ":"))
+    assert dumps(_streamed(), pretty=False) == expected
+
+
+def test_a_stream_is_written_while_it_is_produced() -> None:
+    """Items reach the output before the generator is exhausted (nothing holds the whole array)."""
+    out = io.StringIO()
+    seen_before_last: list[int] = []
+
+    def items() -> Any:
+        for i in range(3 * jsonout.CHUNK):
+            if i == 3 * jsonout.CHUNK - 1:
+                seen_before_last.append(len(out.getvalue()))
+            yield i
+
+    write_json(out, {"items": Stream(items())})
+    assert seen_before_last[0] > 2 * jsonout.CHUNK  # two chunks were already written
+    assert json.loads(out.getvalue())["items"] == list(range(3 * jsonout.CHUNK))
+
+
+def test_cli_json_is_compact_when_piped_and_indented_with_pretty(capsys: pytest.CaptureFixture[str]) -> None:
+    estate = str(ROOT / "samples" / "mendix-estate.json")
+    main(["overlaps", "--estate", estate, "--format", "json"])
+    compact = capsys.readouterr().out
+    main(["overlaps", "--estate", estate, "--format", "json", "--pretty"])
+    pretty = capsys.readouterr().out
+    assert compact.count("\n") == 1 and pretty.count("\n") > 10
+    assert json.loads(compact) == json.loads(pretty)
+    assert pretty == json.dumps(json.loads(compact), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,5 @@
+"""``python -m vnetplan`` runs the ``vnetplan`` command line."""
+
+from vnetplan.cli import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""One module per ``vnetplan`` subcommand, registered explicitly in :mod:`vnetplan.cli`."""

@@ -1,0 +1,130 @@
+"""``vnetplan audit``: run the compliance rule pack over an estate (a snapshot, or Azure with
+``--live``) and report in a CI format.
+
+Exit 0 when no unsuppressed FAIL finding is at or above ``--fail-on`` (default high); 1 when one
+is; 2 when the audit could not be done (bad estate or suppression file, unknown rule id, an output
+file that cannot be written). What the snapshot cannot show becomes UNKNOWN findings, counted on
+stderr, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+
+from checks import registry, suppressions
+from netplan.errors import ExitCode, UsageError
+from netplan.estate import Estate
+from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
+from netplan.report.sarif import SarifOptions
+from vnetplan.commands._common import add_estate_args, add_pretty_arg, load, report_load
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="run the compliance rules (peering, overlaps, Private DNS, private endpoints) and report findings",
+        description=(
+            "Run the vnetplan rule pack over the estate and write the findings as a table, JSON, SARIF 2.1.0 "
+            "(GitHub code scanning, Azure DevOps), JUnit XML or Markdown. Exit 0 when no unsuppressed failure "
+            "is at or above --fail-on, 1 when one is, 2 when the audit could not be done."
+        ),
+    )
+    add_source_args(p)
+    p.add_argument("--rules", action="append", default=[], metavar="IDS",
+                   help="comma-separated rule ids to run (default: all; see vnetplan rules)")  # fmt: skip
+    p.add_argument("--skip", action="append", default=[], metavar="IDS", help="comma-separated rule ids not to run")
+    p.add_argument("--intent", metavar="FILE",
+                   help="intent file: its declared consumers must resolve the app domain (VNP-DNS-001)")  # fmt: skip
+    p.add_argument("--suppressions", metavar="FILE",
+                   help="YAML file of accepted findings: rule, resource (ID or glob), reason, expires")  # fmt: skip
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--include-passed", action="store_true",
+                   help="also list PASS findings (default: failures, UNKNOWNs and suppressed findings are listed, "
+                        "passes only counted per rule)")  # fmt: skip
+    add_pretty_arg(p)
+    add_sarif_args(p)
+    p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="high",
+                   help="exit 1 when an unsuppressed failure has this severity or higher (default high; none: never)")  # fmt: skip
+    p.set_defaults(func=run)
+
+
+def add_sarif_args(parser: argparse.ArgumentParser) -> None:
+    """The SARIF-only options, shared by audit and drift."""
+    group = parser.add_argument_group("SARIF (--format sarif)")
+    group.add_argument("--sarif-category", metavar="NAME",
+                       help="write runs[].automationDetails.id = NAME/ (default: none, so the upload action's "
+                            "category input applies)")  # fmt: skip
+    group.add_argument("--sarif-include-suppressed", action="store_true",
+                       help="keep suppressed findings as results with a SARIF suppression (GitHub code scanning "
+                            "ignores suppressions and opens alerts for them; default: left out)")  # fmt: skip
+
+
+def sarif_options(args: argparse.Namespace) -> SarifOptions:
+    return SarifOptions(category=args.sarif_category or None, include_suppressed=args.sarif_include_suppressed)
+
+
+def add_source_args(parser: argparse.ArgumentParser) -> None:
+    """``--estate FILE...`` or ``--live`` (with its options): where the estate comes from."""
+    add_estate_args(parser, required=False)
+    live = parser.add_argument_group("live Azure (instead of --estate)")
+    live.add_argument("--live", action="store_true",
+                      help="read the estate from Azure now (GET only; Reader is enough); scopes that cannot be read "
+                           "become UNKNOWN findings")  # fmt: skip
+    live.add_argument("--subscription", action="append", default=[], metavar="ID",
+                      help="with --live: subscription to read; repeat; default: every one the credential can list")  # fmt: skip
+    live.add_argument("--endpoint", metavar="URL", help="with --live: ARM base URL (sovereign clouds, an emulator)")
+    live.add_argument("--ca-bundle", metavar="FILE", help="with --live: CA bundle to trust for --endpoint")
+
+
+def load_source(args: argparse.Namespace) -> Estate:
+    """The estate from ``--estate`` files, or from Azure with ``--live``.
+
+    A live read never stops at a subscription or kind it cannot read: it records the gap, which the
+    analyses report as UNKNOWN (VNP-GAP-001 names each one). Authentication or listing failures are
+    errors (exit 2).
+    """
+    if args.live == bool(args.estate):
+        raise UsageError("give either --estate FILE or --live")
+    if not args.live:
+        return load(args)
+    from netplan.live.credentials import make_credential
+    from netplan.live.inventory import InventoryOptions, take_inventory
+    from netplan.loader import parse_declarations, parse_snapshots, read_declarations, snapshot_from_data
+
+    opts = InventoryOptions(
+        subscriptions=tuple(args.subscription), endpoint=args.endpoint, ca_bundle=args.ca_bundle, allow_partial=True
+    )
+    result = take_inventory(make_credential(), opts, progress=sys.stderr, show_progress=False)
+    parsed = parse_snapshots([snapshot_from_data(result.snapshot, "<live Azure>")])
+    decls = [parse_declarations(f, d) for f, d in parsed.declarations]
+    decls.extend(read_declarations(p) for p in args.declarations or [])
+    estate = Estate.build(parsed, decls)
+    report_load(estate)
+    return estate
+
+
+def run(args: argparse.Namespace) -> int:
+    registry.select(args.rules, args.skip)  # unknown ids are a usage error before any work
+    estate = load_source(args)
+    supp = suppressions.load_suppressions(args.suppressions, registry.rule_infos()) if args.suppressions else []
+    intent = None
+    if args.intent:
+        from netplan.intent import load_intent
+
+        intent = load_intent(args.intent, estate)
+    started, clock = time.time(), time.perf_counter()
+    timings: dict[str, float] = {}
+    report = registry.audit(
+        estate, only=args.rules, skip=args.skip, suppressions=supp, intent=intent, fail_on=parse_fail_on(args.fail_on),
+        timings=timings,
+    )  # fmt: skip
+    report = replace(report, run=run_info(started, time.perf_counter() - clock, timings))
+    if not args.include_passed:
+        report = report.without_passed()
+    write_report(report, args.format, args.output, sarif=sarif_options(args), pretty=args.pretty)
+    print(summary_line(report), file=sys.stderr)
+    return int(ExitCode.PROBLEMS if report.failed else ExitCode.OK)

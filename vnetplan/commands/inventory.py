@@ -1,0 +1,101 @@
+"""``vnetplan inventory``: read the estate from Azure and save it as a snapshot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from netplan.errors import ExitCode
+from netplan.render import table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "inventory",
+        help="read VNets, LBs, Private Link, endpoints and Private DNS from Azure into a snapshot",
+        description=(
+            "Read the estate from Azure with the Azure SDK (only GET requests) and write the snapshot "
+            "format the other commands read. Credentials: VNETPLAN_ACCESS_TOKEN if set (a bearer token, "
+            "never printed), else DefaultAzureCredential (Azure CLI login, managed identity, workload "
+            "identity federation, environment variables). Exit 0 done, 2 when a subscription or "
+            "resource kind could not be read (unless --allow-partial)."
+        ),
+    )
+    p.add_argument("--source", choices=("arm", "resource-graph"), default="arm",
+                   help="arm: list each kind per subscription (default); resource-graph: one paged Azure Resource "
+                        "Graph query for every subscription, ARM only for what Resource Graph does not hold "
+                        "(record sets, zone groups, forwarding rules and ruleset links); rows carry no etag")  # fmt: skip
+    p.add_argument("--subscription", action="append", default=[], metavar="ID",
+                   help="subscription to read; repeat; default: every subscription the credential can list")
+    p.add_argument("--management-group", action="append", default=[], metavar="NAME",
+                   help="with --source resource-graph: read every subscription under this management group; repeat")
+    p.add_argument("--resource-group", action="append", default=[], metavar="NAME", help="only these resource groups")
+    p.add_argument("--out", metavar="FILE", help="write the snapshot here (default: stdout)")
+    p.add_argument("--endpoint", metavar="URL", help="ARM base URL (sovereign clouds, the test emulator)")
+    p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to trust for --endpoint")
+    p.add_argument("--concurrency", type=int, default=32, metavar="N", help="parallel requests (default 32)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="write a snapshot even if some subscription/kind failed; it records what is missing")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary on stderr")
+    p.set_defaults(func=run)
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a file so that a crash never leaves it half-written."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    from netplan.live.credentials import make_credential
+    from netplan.live.inventory import InventoryOptions, take_inventory
+
+    if args.concurrency < 1:
+        from netplan.errors import UsageError
+
+        raise UsageError("--concurrency must be at least 1")
+    opts = InventoryOptions(
+        subscriptions=tuple(args.subscription),
+        resource_groups=tuple(args.resource_group),
+        endpoint=args.endpoint,
+        ca_bundle=args.ca_bundle,
+        concurrency=args.concurrency,
+        allow_partial=args.allow_partial,
+    )
+    if args.management_group and args.source != "resource-graph":
+        from netplan.errors import UsageError
+
+        raise UsageError("--management-group needs --source resource-graph")
+    if args.source == "resource-graph":
+        from netplan.live.resourcegraph import take_inventory_graph
+
+        result, _stats = take_inventory_graph(
+            make_credential(), opts, management_groups=tuple(args.management_group),
+            progress=sys.stderr, show_progress=not args.quiet,
+        )  # fmt: skip
+    else:
+        result = take_inventory(make_credential(), opts, progress=sys.stderr, show_progress=not args.quiet)
+    text = json.dumps(result.snapshot, indent=1, ensure_ascii=False) + "\n"
+    if args.out:
+        write_atomically(args.out, text)
+    else:
+        sys.stdout.write(text)
+    if not args.quiet:
+        kinds = sorted({k for c in result.counts.values() for k in c})
+        rows = [[sub, *(result.counts[sub].get(k, 0) for k in kinds)] for sub in sorted(result.counts)]
+        print(table(["subscription", *kinds], rows), file=sys.stderr)
+        print(f"read {len(result.snapshot['resources'])} resources in {result.seconds:.1f}s", file=sys.stderr)
+        for f in result.failures:
+            print(f"vnetplan: warning: not read: {f['kind']} in {f['scope']}: {f['reason']}", file=sys.stderr)
+    return int(ExitCode.OK)
