@@ -16,7 +16,9 @@ What the estate looks like:
   side deleted) or not in sync after an address-space change (spoke RemoteNotInSync, hub
   LocalNotInSync with a stale remote address space); a few direct spoke-to-spoke peerings;
 - about 15% isolated VNets (no peering) that reuse the portal's default ranges (10.0.0.0/16,
-  10.1.0.0/16, 172.16.0.0/16, 192.168.0.0/24), overlapping each other legitimately;
+  10.1.0.0/16, 172.16.0.0/16, 192.168.0.0/24), overlapping each other legitimately; with
+  ``--default-share 0.2`` (issue 15's realistic estate) a further fifth of the VNets are isolated
+  and keep only the portal's default 10.0.0.0/16;
 - every other prefix allocated without overlap from 10.0.0.0/8 and 172.16.0.0/12 (outside the
   default ranges), sizes /16 to /26, except a small injected rate of accidental overlaps between
   spokes of the same hub; VNets carry several prefixes so that the average is
@@ -200,7 +202,10 @@ def _spread(total: int, weights: list[float]) -> list[int]:
 
 
 class _Builder:
-    def __init__(self, vnets: int, seed: int, prefixes_per_vnet: int) -> None:
+    def __init__(self, vnets: int, seed: int, prefixes_per_vnet: int, default_share: float = 0.0) -> None:
+        if not 0.0 <= default_share <= 1.0 - ISOLATED_SHARE:
+            raise ValueError(f"default_share must be between 0 and {1.0 - ISOLATED_SHARE}")
+        self.default_share = default_share
         if vnets < 1:
             raise ValueError("vnets must be at least 1")
         if prefixes_per_vnet < 1:
@@ -219,12 +224,15 @@ class _Builder:
     # -- layout -----------------------------------------------------------------------------
     def layout(self) -> None:
         r = self.r
-        n_iso = int(self.n * ISOLATED_SHARE) if self.n >= 10 else 0
+        n_default = int(self.n * self.default_share)
+        n_iso = (int(self.n * ISOLATED_SHARE) if self.n >= 10 else 0) + n_default
         n_rest = self.n - n_iso
         n_hubs = max(1, -(-max(n_rest - 1, 1) // (SPOKES_PER_HUB + 1))) if n_rest > 0 else 0
         n_regions = max(1, min(len(REGIONS), n_hubs, 1 + self.n // 500))
         kinds = ["hub"] * n_hubs + ["spoke"] * (n_rest - n_hubs) + ["isolated"] * n_iso
         self.vnets = [_Vnet(i, k) for i, k in enumerate(kinds)]
+        # The last n_default isolated VNets keep the portal's default 10.0.0.0/16 and nothing else.
+        self.portal_default = {v.idx for v in self.vnets[len(self.vnets) - n_default :]} if n_default else set()
         self.hubs = [v for v in self.vnets if v.kind == "hub"]
         self.lz_subs = [self.rnd.guid() for _ in range(max(1, self.n // 50))]
         hub_count: dict[str, int] = {}
@@ -255,6 +263,8 @@ class _Builder:
         extra = self.n * self.ppv - self.n
         iso = [v for v in self.vnets if v.kind == "isolated"]
         for v in iso:
+            if v.idx in self.portal_default:
+                continue
             if extra > 0 and r.random() < 0.3:
                 v.nprefixes = 2
                 extra -= 1
@@ -271,6 +281,9 @@ class _Builder:
         requests: list[tuple[int, bool, int, int]] = []  # (plen, fixed size, vnet idx, slot)
         v6_share = 0.05
         for v in self.vnets:
+            if v.idx in self.portal_default:
+                v.v4.append(DEFAULT_RANGES[0])
+                continue
             if v.kind == "isolated":
                 first = r.randrange(len(DEFAULT_RANGES))
                 v.v4.append(DEFAULT_RANGES[first])
@@ -889,9 +902,11 @@ class _Builder:
         return {"resources": self.resources, "declarations": self.decl}
 
 
-def generate(vnets: int, seed: int = 1, prefixes_per_vnet: int = 10) -> dict[str, Any]:
-    """A synthetic estate snapshot of ``vnets`` VNets averaging ``prefixes_per_vnet`` address prefixes."""
-    return _Builder(vnets, seed, prefixes_per_vnet).run()
+def generate(vnets: int, seed: int = 1, prefixes_per_vnet: int = 10, default_share: float = 0.0) -> dict[str, Any]:
+    """A synthetic estate snapshot of ``vnets`` VNets averaging ``prefixes_per_vnet`` address prefixes;
+    ``default_share`` of the VNets (issue 15's realistic estate: 0.2) are isolated and keep only the
+    portal's default 10.0.0.0/16, on top of the usual isolated share."""
+    return _Builder(vnets, seed, prefixes_per_vnet, default_share).run()
 
 
 def _chunks(doc: dict[str, Any]) -> Iterator[str]:
@@ -916,10 +931,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--prefixes-per-vnet", type=int, default=10, help="average VNet address prefixes per VNet"
     )
+    ap.add_argument(
+        "--default-share", type=float, default=0.0,
+        help="share of VNets that are isolated and keep only the portal's default 10.0.0.0/16 (e.g. 0.2)",
+    )  # fmt: skip
     ap.add_argument("--out", help="output file (default: stdout)")
     args = ap.parse_args(argv)
     try:
-        doc = generate(args.vnets, args.seed, args.prefixes_per_vnet)
+        doc = generate(args.vnets, args.seed, args.prefixes_per_vnet, args.default_share)
     except ValueError as exc:
         print(f"bench.synth: {exc}", file=sys.stderr)
         return 2

@@ -25,6 +25,7 @@ MAPPINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "VNP-NET-001": {MCSB: ("NS-1", "NS-7"), WAF: ("Operational Excellence",)},
     "VNP-NET-002": {MCSB: ("NS-7",), WAF: ("Operational Excellence",)},
     "VNP-NET-003": {MCSB: ("NS-1", "NS-9"), WAF: ("Reliability",)},
+    "VNP-ADDR-001": {MCSB: ("NS-7",), WAF: ("Reliability", "Operational Excellence")},
     "VNP-DNS-001": {MCSB: ("NS-2", "NS-10"), WAF: ("Reliability", "Security")},
     "VNP-DNS-002": {MCSB: ("NS-10",), WAF: ("Reliability",)},
     "VNP-DNS-003": {MCSB: ("NS-10",), WAF: ("Security", "Reliability")},

@@ -18,6 +18,7 @@ from typing import Any
 
 from checks.model import Context, Rule
 from checks.rules import (
+    addr_forbidden_space,
     dns_custom_servers_no_path,
     dns_dangling_record,
     dns_duplicate_zone_links,
@@ -56,6 +57,7 @@ RULES: tuple[Rule, ...] = (
     peer_gateway_transit.RULE,
     lb_basic_global_peering.RULE,
     net_subnet_outside_space.RULE,
+    addr_forbidden_space.RULE,
     net_space_self_overlap.RULE,
     net_routing_domain_overlap.RULE,
     dns_zone_not_linked.RULE,

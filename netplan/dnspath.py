@@ -78,34 +78,19 @@ class ResolutionPath:
                 "server": self.server, "summary": self.summary(), "reasons": list(self.reasons)}  # fmt: skip
 
 
-def server_reach(estate: Estate, vnet: VNet, ip: str) -> tuple[bool | None, tuple[str, ...]]:
-    """Can VMs in ``vnet`` reach DNS server ``ip`` on port 53 (UDP and TCP)? (verdict, reasons).
+def server_reach(estate: Estate, vnet: VNet, ip: str, sim: DnsSimulator | None = None) -> tuple[bool | None, tuple[str, ...]]:
+    """Can VMs in ``vnet`` reach DNS server ``ip`` on port 53? (verdict, reasons).
 
-    The one place that decides it, so the planner, ``recommend`` and the simulator agree: a server
-    in the VNet's own space is reachable; otherwise :func:`netplan.reach.reach` decides (peering,
-    forwarding hubs, sync, and the traffic rules it evaluates).
+    The simulator decides (:meth:`DnsSimulator.server_reachable`, the one place), so the planner,
+    ``recommend`` and ``resolve`` agree; this only words the answer.
     """
-    import inspect
-
-    from netplan.addr import parse_ip
-    from netplan.reach import reach
-
-    try:
-        addr = parse_ip(ip)
-    except ValueError:
-        return None, (f"{ip} is not an IP address",)
-    if any(p.contains_ip(addr) for p in vnet.address_prefixes):
-        return True, (f"{ip} is in {vnet.name}'s own address space",)
-    # reach() gains a port once traffic rules (NSGs) are modelled; ask about port 53 when it can.
-    kwargs: dict[str, Any] = {"port": 53} if "port" in inspect.signature(reach).parameters else {}
-    verdict = reach(estate, vnet.id, ip, **kwargs)
-    why = tuple(r.message for r in verdict.reasons)
-    if verdict.reachable:
-        hops = " -> ".join(name_of(p) for p in verdict.path)
-        return True, (f"{vnet.name} reaches DNS server {ip} on port 53 ({hops})",)
-    if verdict.reachable is False:
-        return False, (f"{vnet.name} cannot reach its DNS server {ip} on port 53: " + "; ".join(why),)
-    return None, (f"whether {vnet.name} reaches its DNS server {ip} on port 53 cannot be determined: " + "; ".join(why),)
+    sim = sim or DnsSimulator(estate)
+    ok, why = sim.server_reachable(vnet, ip)
+    if ok:
+        return True, (f"{vnet.name} reaches DNS server {ip} on port 53",)
+    if ok is False:
+        return False, (f"{vnet.name} cannot reach its DNS server {ip} on port 53: {why}",)
+    return None, (f"whether {vnet.name} reaches its DNS server {ip} on port 53 cannot be determined: {why}",)
 
 
 def resolution_path(estate: Estate, vnet: VNet, sim: DnsSimulator | None = None) -> ResolutionPath:
@@ -115,11 +100,29 @@ def resolution_path(estate: Estate, vnet: VNet, sim: DnsSimulator | None = None)
         return ResolutionPath(vnet.id, PathKind.AZURE, vnet.id, None,
                               (f"{vnet.name} uses Azure-provided DNS: its own zone links and rulesets answer (D2)",))  # fmt: skip
     sim = sim or DnsSimulator(estate)
-    ip = str(vnet.dns_servers[0])
+    # Clients skip a server they cannot reach and use the next one (as the simulator does).
     notes: list[str] = []
-    if len(vnet.dns_servers) > 1:
-        notes.append(f"{vnet.name} lists {len(vnet.dns_servers)} DNS servers; clients use {ip} first, "
-                     f"{', '.join(map(str, vnet.dns_servers[1:]))} on failover")  # fmt: skip
+    unreachable: list[str] = []
+    skipped: set[str] = set()
+    ip = ""
+    why: tuple[str, ...] = ()
+    ok: bool | None = False
+    for server in (str(s) for s in vnet.dns_servers):
+        ok, why = server_reach(estate, vnet, server, sim) if server != AZURE_DNS_IP else (True, ())
+        if ok is False:
+            unreachable.append(why[0])
+            skipped.add(server)
+            continue
+        ip = server
+        break
+    if not ip:
+        return ResolutionPath(vnet.id, PathKind.UNREACHABLE, None, str(vnet.dns_servers[0]),
+                              (*unreachable, f"{vnet.name} reaches none of its DNS servers: it resolves nothing (SERVFAIL)"))  # fmt: skip
+    if unreachable:
+        notes.append(f"clients skip the DNS servers they cannot reach: {'; '.join(unreachable)}")
+    rest = [str(s) for s in vnet.dns_servers if str(s) != ip and str(s) not in skipped]
+    if rest:
+        notes.append(f"{vnet.name} uses {ip} first, {', '.join(rest)} on failover")
     if ip == AZURE_DNS_IP:
         return ResolutionPath(vnet.id, PathKind.AZURE, vnet.id, ip,
                               (f"{vnet.name} names Azure-provided DNS {ip} itself: its own zone links answer", *notes))  # fmt: skip
@@ -127,9 +130,6 @@ def resolution_path(estate: Estate, vnet: VNet, sim: DnsSimulator | None = None)
     if target is None:
         return ResolutionPath(vnet.id, PathKind.UNKNOWN, None, ip,
                               (f"{vnet.name} uses custom DNS server {ip}, which {how}: what it answers is unknown (D2)", *notes))  # fmt: skip
-    ok, why = server_reach(estate, vnet, ip)
-    if ok is False:
-        return ResolutionPath(vnet.id, PathKind.UNREACHABLE, None, ip, (*why, *notes))
     if ok is None:
         return ResolutionPath(vnet.id, PathKind.UNKNOWN, None, ip, (*why, *notes))
     inbound = any(str(a) == ip for ep in estate.resolver_endpoints if ep.direction == "inbound" for a in ep.ips)

@@ -72,6 +72,9 @@ _SKIP = frozenset({
     "ip_configuration_ids",
     # Azure appends a random suffix to an endpoint's NIC name; the endpoint's addresses are compared.
     "nic_ids",
+    # The remote VNet's current space: compared on the remote VNet itself (what a link routes is
+    # remote_prefixes).
+    "remote_current_prefixes",
 })  # fmt: skip
 #: Order matters here (DNS servers are tried in order); every other list is compared as a set.
 _ORDERED = frozenset({"dns_servers"})
@@ -83,6 +86,7 @@ CONNECTIVITY = frozenset({
     "rtype", "private_ip", "ips", "static_ips", "subnet_id", "sku", "connections", "frontend_ids", "nat_ips",
     "vnet_id", "zone_id", "zone_ids", "records", "registration_enabled", "resolution_policy", "targets",
     "enabled", "domain", "ruleset_id", "outbound_endpoint_ids", "gateway_type", "public_ip_id", "custom_dns",
+    "only_ipv6", "remote_gateway_ids",
 })  # fmt: skip
 
 

@@ -124,6 +124,8 @@ class Estate:
     sources: tuple[str, ...] = ()
     #: Standalone subnet/peering resources folded into their VNets (kept for the round trip).
     child_raw: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, repr=False)
+    #: Standalone subnets/peerings whose VNet is not in the snapshot (each VNet has a gap).
+    orphans: tuple[Subnet | Peering, ...] = ()
 
     # ------------------------------------------------------------------ construction
 
@@ -137,6 +139,7 @@ class Estate:
             skipped=tuple(sorted(parsed.skipped.items())),
             sources=tuple(parsed.files),
             child_raw=tuple(parsed.child_raw),
+            orphans=tuple(parsed.orphans),
         )
         if not declarations:
             return base
@@ -196,14 +199,16 @@ class Estate:
         for name in RESOURCE_FIELDS:
             old = tuple(r for r in getattr(self, name) if r.key not in drop)
             buckets[name] = old + tuple(parsed.buckets.get(name, ()))
-        new = Estate(**buckets, skipped=self.skipped, child_raw=kept_children + tuple(parsed.child_raw))
+        orphans = tuple(o for o in self.orphans if rid_key(o.vnet_id) not in drop) + tuple(parsed.orphans)
+        new = Estate(**buckets, skipped=self.skipped, child_raw=kept_children + tuple(parsed.child_raw), orphans=orphans)
         return _replace(
             new,
             onprem=self.onprem,
             forwarders=self.forwarders,
             dns_forwarders=self.dns_forwarders,
             public_dns=self.public_dns,
-            gaps=self.gaps,
+            # The gap of an orphan's missing parent closes when the what-if adds that parent.
+            gaps=tuple(g for g in self.gaps if not (g.orphan_parent and rid_key(g.scope) in drop)),
             sources=self.sources,
         )
 
@@ -261,6 +266,8 @@ class Estate:
                 idx[s.key] = s
             for p in v.peerings:
                 idx[p.key] = p
+        for o in self.orphans:
+            idx[o.key] = o
         for lb in self.load_balancers:
             for fe in lb.frontends:
                 idx[fe.key] = fe

@@ -1,7 +1,8 @@
 """Free address space: prefixes of a given size that overlap nothing in the estate.
 
 The promise: every prefix :func:`find_free` suggests is aligned to its size, lies inside the
-requested supernet(s), and overlaps no VNet address prefix, no address space of a VNet outside the
+requested supernet(s), touches none of the ranges Azure forbids in a VNet (:data:`AZURE_FORBIDDEN`),
+and overlaps no VNet address prefix (IPAM pool allocations included), no address space of a VNet outside the
 snapshot that a peering link reports (``remoteVirtualNetworkAddressSpace``), and no declared
 on-prem prefix. Suggestions come lowest address first, supernets in the order given (by default
 the RFC 1918 ranges 10/8, 172.16/12, 192.168/16).
@@ -19,6 +20,23 @@ from dataclasses import dataclass
 from netplan.addr import Prefix, parse_prefix
 from netplan.errors import UsageError
 from netplan.estate import Estate
+from netplan.model import Peering, Subnet
+
+#: Address space Azure never allows in a VNet (R6): multicast, broadcast, loopback, link-local and
+#: the Azure platform's virtual IP. ``free`` never suggests a prefix that touches them.
+AZURE_FORBIDDEN: tuple[Prefix, ...] = (
+    parse_prefix("224.0.0.0/4"),
+    parse_prefix("255.255.255.255/32"),
+    parse_prefix("127.0.0.0/8"),
+    parse_prefix("169.254.0.0/16"),
+    parse_prefix("168.63.129.16/32"),
+)
+
+
+def forbidden_overlaps(prefix: Prefix) -> list[Prefix]:
+    """The ranges of :data:`AZURE_FORBIDDEN` that ``prefix`` contains or lies in."""
+    return [f for f in AZURE_FORBIDDEN if f.overlaps(prefix)]
+
 
 #: The private IPv4 ranges of RFC 1918, in the order suggestions are drawn from them.
 RFC1918: tuple[Prefix, ...] = (
@@ -68,12 +86,16 @@ def parse_size(text: str) -> int:
 
 def used_prefixes(estate: Estate) -> list[Prefix]:
     """Every prefix in use: VNet address spaces, the spaces that peering links report for VNets
-    outside the snapshot, and declared on-prem prefixes."""
+    outside the snapshot (both the peered ``remoteAddressSpace`` and the current
+    ``remoteVirtualNetworkAddressSpace``: an unsynced prefix is used all the same), the subnets of
+    VNets that are themselves outside it, and declared on-prem prefixes."""
     used = [p for v in estate.vnets for p in v.address_prefixes]
-    for v in estate.vnets:
-        for link in v.peerings:
-            if estate.vnet(link.remote_vnet_id) is None:
-                used.extend(link.remote_prefixes)
+    links = [link for v in estate.vnets for link in v.peerings]
+    links += [o for o in estate.orphans if isinstance(o, Peering)]
+    for link in links:
+        if estate.vnet(link.remote_vnet_id) is None:
+            used.extend(dict.fromkeys((*link.remote_prefixes, *link.remote_current_prefixes)))
+    used.extend(q for o in estate.orphans if isinstance(o, Subnet) for q in o.prefixes)
     used.extend(p for net in estate.onprem for p in net.prefixes)
     return used
 
@@ -134,7 +156,8 @@ def find_free(
     if not fitting:
         raise UsageError(f"--size /{length} is larger than {', '.join(str(s) for s in supernets)}")
     used = used_prefixes(estate)
-    by_version = {v: merged_intervals(used, v) for v in {s.version for s in fitting}}
+    # The forbidden ranges are never suggested, but they are not "used" space of the estate.
+    by_version = {v: merged_intervals([*used, *AZURE_FORBIDDEN], v) for v in {s.version for s in fitting}}
     found: list[Prefix] = []
     seen: set[Prefix] = set()
     for s in fitting:

@@ -2,8 +2,12 @@
 
 Accepted shapes, as Azure tools really produce them: a top-level list of ARM resources; an object
 with ``resources`` (our snapshot format, also written by ``vnetplan inventory``); an ARM list
-response (``value``); Azure Resource Graph output (``data``); a single resource; and the Azure
-CLI's flattened shape, where ``properties`` is lifted to the top level. VNets carry subnets and
+response (``value``); Azure Resource Graph output (``data``); a single resource; what ``az ...
+create`` prints (one top-level key such as ``newVNet`` or ``NewNIC`` wrapping a resource or a
+list); and the Azure CLI's flattened shape, where ``properties`` is lifted to the top level. A
+resource without ``type`` gets it from its ID's provider path. Subnets, peerings, routes and
+security rules listed without their parent (``az network vnet subnet list``) are kept, with a
+gap naming the missing parent, as are DNS zone groups without their private endpoint. VNets carry subnets and
 peerings inline, as ARM returns them; private DNS record sets and VNet links are resources of
 their own. Several files merge into one estate; the same resource ID twice is an error.
 
@@ -28,6 +32,7 @@ from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
 from netplan.model import (
     ANY_PORT,
+    ORPHAN_PARENT_REASON,
     Access,
     AddressSpec,
     ApplicationSecurityGroup,
@@ -154,10 +159,10 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
             items, base = data["value"], "value"
         elif "data" in data:
             items, base = data["data"], "data"
-        elif "newVNet" in data:  # `az network vnet create` output
-            items, base = [data["newVNet"]], "newVNet"
-        elif "id" in data and "type" in data:
+        elif "id" in data and ("type" in data or "properties" in data):
             items, base = [data], ""
+        elif (wrapped := _cli_wrapper(data)) is not None:
+            items, base = wrapped
         else:
             raise InputError(
                 file, "$", "no resources found: expected a list, or an object with 'resources', 'value' or 'data'"
@@ -181,6 +186,36 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
             raise InputError(file, path, f"expected a resource object, got {type(item).__name__}")
         resources.append((path, item))
     return RawSnapshot(file, resources, declarations, gaps)
+
+
+def _cli_wrapper(data: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """What ``az ... create`` prints: one top-level key (``newVNet``, ``NewNIC``, ...) wrapping one
+    resource or a list of them. Returns (items, base path), or None for any other object."""
+    if len(data) != 1:
+        return None
+    ((key, value),) = data.items()
+    if isinstance(value, dict) and "id" in value:
+        return [value], key
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+        return value, key
+    return None
+
+
+def infer_type(rid: object) -> str | None:
+    """The ARM type a resource ID names (``.../providers/Microsoft.Network/privateEndpoints/pe/
+    privateDnsZoneGroups/default`` -> ``Microsoft.Network/privateEndpoints/privateDnsZoneGroups``),
+    for payloads that omit ``type`` (the Azure CLI does for zone groups, subnets, peerings)."""
+    if not isinstance(rid, str) or not rid.startswith("/"):
+        return None
+    parts = [p for p in rid.split("/") if p]
+    low = [p.lower() for p in parts]
+    if "providers" not in low:
+        return None
+    rest = parts[low.index("providers") + 1 :]
+    # namespace, then type/name pairs: an odd count after the namespace is not a resource ID.
+    if len(rest) < 3 or len(rest) % 2 != 1:
+        return None
+    return "/".join((rest[0], *rest[1::2]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,6 +380,7 @@ def _subnet(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Subnet:
         prefixes = (_prefix(props["addressPrefix"], at, _join(pp, "addressPrefix")),)
     else:
         prefixes = ()
+    prefixes = _with_ipam(prefixes, props, at, pp)
     delegations = []
     for i, d in enumerate(_list(props, "delegations", at, pp)):
         if isinstance(d, dict):
@@ -383,10 +419,8 @@ def _peering(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Peering:
     state = _enum(PeeringState, props["peeringState"], at, _join(pp, "peeringState"))
     sync = props.get("peeringSyncLevel")
     sync_level = None if sync is None else _enum(SyncLevel, sync, at, _join(pp, "peeringSyncLevel"))
-    space_key = "remoteVirtualNetworkAddressSpace" if props.get("remoteVirtualNetworkAddressSpace") else "remoteAddressSpace"
-    space = props.get(space_key) or {}
-    if not isinstance(space, dict):
-        raise at.err(_join(pp, space_key), "expected an object with addressPrefixes")
+    peered = _address_space(props, "remoteAddressSpace", at, pp)
+    current = _address_space(props, "remoteVirtualNetworkAddressSpace", at, pp)
     return Peering(
         id=rid,
         name=name,
@@ -398,12 +432,41 @@ def _peering(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Peering:
         allow_forwarded_traffic=_bool(props, "allowForwardedTraffic", at, pp, False),
         allow_gateway_transit=_bool(props, "allowGatewayTransit", at, pp, False),
         use_remote_gateways=_bool(props, "useRemoteGateways", at, pp, False),
-        remote_prefixes=_prefixes(space.get("addressPrefixes"), at, _join(_join(pp, space_key), "addressPrefixes")),
+        remote_prefixes=peered if peered is not None else (current or ()),
+        remote_current_prefixes=current if current is not None else (peered or ()),
         peer_complete_vnets=_bool(props, "peerCompleteVnets", at, pp, True),
         local_subnet_names=tuple(s for s in _list(props, "localSubnetNames", at, pp) if isinstance(s, str)),
         remote_subnet_names=tuple(s for s in _list(props, "remoteSubnetNames", at, pp) if isinstance(s, str)),
+        only_ipv6=_bool(props, "enableOnlyIPv6Peering", at, pp, False),
+        remote_gateway_ids=_ref_ids(props, "remoteGateways", at, pp),
         provisioning_state=_str(props, "provisioningState", at, pp, required=False),
     )
+
+
+def _address_space(props: dict[str, Any], key: str, at: _At, path: str) -> tuple[Prefix, ...] | None:
+    """``{key: {"addressPrefixes": [...]}}`` of a peering; None when the payload has no such field."""
+    space = props.get(key)
+    if space is None:
+        return None
+    if not isinstance(space, dict):
+        raise at.err(_join(path, key), "expected an object with addressPrefixes")
+    if space.get("addressPrefixes") is None:
+        return None
+    return _prefixes(space.get("addressPrefixes"), at, _join(_join(path, key), "addressPrefixes"))
+
+
+def _with_ipam(prefixes: tuple[Prefix, ...], holder: dict[str, Any], at: _At, path: str) -> tuple[Prefix, ...]:
+    """``prefixes`` plus the ``allocatedAddressPrefixes`` of ``ipamPoolPrefixAllocations`` (a VNet's
+    addressSpace or a subnet): space an IPAM pool allocated is used even when a payload lists it
+    only there."""
+    if "ipamPoolPrefixAllocations" not in holder:
+        return prefixes
+    extra: list[Prefix] = []
+    for alloc, ap in _objects(holder, "ipamPoolPrefixAllocations", at, path):
+        extra.extend(_prefixes(alloc.get("allocatedAddressPrefixes"), at, _join(ap, "allocatedAddressPrefixes")))
+    if not extra:
+        return prefixes
+    return tuple(dict.fromkeys((*prefixes, *extra)))
 
 
 def _location(obj: dict[str, Any], at: _At) -> str:
@@ -430,6 +493,7 @@ def parse_vnet(obj: dict[str, Any], rid: str, at: _At) -> VNet:
     if not isinstance(space, dict):
         raise at.err(_join(pp, "addressSpace"), "missing addressSpace.addressPrefixes")
     prefixes = _prefixes(space.get("addressPrefixes"), at, _join(_join(pp, "addressSpace"), "addressPrefixes"))
+    prefixes = _with_ipam(prefixes, space, at, _join(pp, "addressSpace"))
     dhcp = props.get("dhcpOptions") or {}
     if not isinstance(dhcp, dict):
         raise at.err(_join(pp, "dhcpOptions"), "expected an object")
@@ -1058,6 +1122,8 @@ class Parsed:
     declarations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     child_raw: list[dict[str, Any]] = field(default_factory=list)
+    #: Standalone subnets/peerings whose VNet is not in the snapshot (each with a gap).
+    orphans: list[Subnet | Peering] = field(default_factory=list)
 
 
 def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
@@ -1071,7 +1137,7 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
             at = _At(snap.file, path, name)
             rtype = obj.get("type")
             if rtype is None:
-                raise at.err("type", "missing 'type'")
+                rtype = _type_from_id(obj, at)
             if not isinstance(rtype, str):
                 raise at.err("type", f"expected a string, got {rtype!r}")
             low = rtype.lower()
@@ -1100,12 +1166,37 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
             out.declarations.append((snap.file, snap.declarations))
     if children:
         _merge_children(out, children, seen)
+    _orphan_zone_groups(out)
     return out
 
 
+def _type_from_id(obj: dict[str, Any], at: _At) -> str:
+    """The type of a resource that has none, from its ID; a one-line error when that cannot be."""
+    rid = obj.get("id")
+    if rid is None:
+        keys = ", ".join(sorted(str(k) for k in obj)[:4]) or "none"
+        raise at.err(
+            "", f"not an ARM resource: no 'id' and no 'type' (keys: {keys}); a Resource Graph query must "
+            "project id, type and properties"
+        )  # fmt: skip
+    inferred = infer_type(rid)
+    if inferred is None:
+        raise at.err("type", f"missing 'type', and the id {rid!r} names no resource type")
+    return inferred
+
+
+def _orphan_gap(kind: str, parent: str, what: str) -> Gap:
+    return Gap(parent, kind, f"{what} {ORPHAN_PARENT_REASON}")
+
+
 def _merge_children(out: Parsed, children: list[tuple[str, str, str, Any, _At]], seen: dict[str, tuple[str, str]]) -> None:
-    """Fold standalone subnet/peering/route/security-rule resources into their parents."""
+    """Fold standalone subnet/peering/route/security-rule resources into their parents. Those whose
+    parent is not in the snapshot (``az network vnet subnet list`` / ``peering list`` alone) are
+    kept (subnets and peerings as orphans), with a gap naming the missing parent, so that analyses
+    that need it say UNKNOWN."""
     from dataclasses import replace
+
+    gapped: set[str] = set()
 
     parents = {
         "subnets": ("vnets", "VNet"), "peerings": ("vnets", "VNet"),
@@ -1119,7 +1210,14 @@ def _merge_children(out: Parsed, children: list[tuple[str, str, str, Any, _At]],
             idx_map = index[bucket] = {r.key: i for i, r in enumerate(out.buckets.get(bucket, []))}
         idx = idx_map.get(parent_key)
         if idx is None:
-            raise at.err("id", f"the parent {label} {parent_id(obj['id'])} is not in the snapshot")
+            if kind in ("subnets", "peerings"):
+                _keep_orphan(out, kind, obj, at, gapped)
+            else:
+                # A route or security rule alone: kept for the round trip, its parent is a gap.
+                out.child_raw.append(obj)
+                kind_name = "routeTables" if bucket == "route_tables" else "networkSecurityGroups"
+                _add_gap(out, _orphan_gap(kind_name, parent_id(obj["id"]), f"the {label} of {_sub_name(obj, obj['id'])}"))
+            continue
         parent = out.buckets[bucket][idx]
         out.child_raw.append(obj)
         if kind == "subnets":
@@ -1143,6 +1241,38 @@ def _merge_children(out: Parsed, children: list[tuple[str, str, str, Any, _At]],
                 raise at.err("id", f"duplicate resource id {rule.id} (also inline in its network security group)")
             parent = replace(parent, rules=(*parent.rules, rule))
         out.buckets[bucket][idx] = parent
+
+
+def _keep_orphan(out: Parsed, kind: str, obj: dict[str, Any], at: _At, gapped: set[str]) -> None:
+    vnet_id = parent_id(obj["id"])
+    out.child_raw.append(obj)
+    child = _subnet(obj, vnet_id, at, "") if kind == "subnets" else _peering(obj, vnet_id, at, "")
+    out.orphans.append(child)
+    if rid_key(vnet_id) not in gapped:
+        gapped.add(rid_key(vnet_id))
+        what = "a subnet" if kind == "subnets" else "a peering"
+        _add_gap(out, _orphan_gap("virtualNetworks", vnet_id, f"the VNet of {what} ({child.name})"))
+
+
+def _orphan_zone_groups(out: Parsed) -> None:
+    """A DNS zone group listed without its private endpoint (``az network private-endpoint
+    dns-zone-group list``) is kept; the missing endpoint is a gap."""
+    groups = out.buckets.get("zone_groups")
+    if not groups:
+        return
+    endpoints = {pe.key for pe in out.buckets.get("private_endpoints", [])}
+    gapped: set[str] = set()
+    for zg in groups:
+        k = rid_key(zg.endpoint_id)
+        if k not in endpoints and k not in gapped:
+            gapped.add(k)
+            _add_gap(out, _orphan_gap("privateEndpoints", zg.endpoint_id, f"the private endpoint of DNS zone group {zg.name}"))
+
+
+def _add_gap(out: Parsed, gap: Gap) -> None:
+    # A snapshot saved by `vnetplan inventory` / to_snapshot already carries the gap.
+    if gap not in out.gaps:
+        out.gaps.append(gap)
 
 
 # ---------------------------------------------------------------------------------------------

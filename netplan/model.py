@@ -121,13 +121,22 @@ class Peering(_Resource):
     allow_forwarded_traffic: bool = False
     allow_gateway_transit: bool = False
     use_remote_gateways: bool = False
-    #: What this link believes the remote VNet's address space is (remoteVirtualNetworkAddressSpace,
-    #: else remoteAddressSpace). Stale after the remote changed its space and was not synced (P4).
+    #: The remote address space this link has peered (``remoteAddressSpace``; when a payload lacks
+    #: it, ``remoteVirtualNetworkAddressSpace``): what it routes. Stale after the remote changed
+    #: its space and this link was not synced (P4, P9). Use
+    #: :func:`netplan.topology.link_routes` for the prefixes the link really routes.
     remote_prefixes: tuple[Prefix, ...] = ()
+    #: The remote VNet's current address space as this link reports it
+    #: (``remoteVirtualNetworkAddressSpace``, else ``remoteAddressSpace``): not necessarily routed.
+    remote_current_prefixes: tuple[Prefix, ...] = ()
     #: False for subnet-level peering (only the named subnets are connected).
     peer_complete_vnets: bool = True
     local_subnet_names: tuple[str, ...] = ()
     remote_subnet_names: tuple[str, ...] = ()
+    #: ``enableOnlyIPv6Peering``: only IPv6 space is peered; IPv4 is neither validated nor routed.
+    only_ipv6: bool = False
+    #: ``remoteGateways``: IDs of the gateways this link uses (may lie outside the snapshot).
+    remote_gateway_ids: tuple[str, ...] = ()
     provisioning_state: str | None = None
 
 
@@ -489,6 +498,14 @@ class Gap:
     kind: str
     reason: str
 
+    @property
+    def orphan_parent(self) -> bool:
+        """The gap is a parent missing for children listed on their own (see the loader)."""
+        return self.reason.endswith(ORPHAN_PARENT_REASON)
+
+
+#: How the loader's gaps for a missing parent end (see :attr:`Gap.orphan_parent`).
+ORPHAN_PARENT_REASON = "listed on its own, without its parent: the parent is not in the snapshot"
 
 # ---- traffic rules: route tables, network security groups, application security groups ----
 

@@ -39,7 +39,7 @@ from netplan.addr import Prefix
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
-from netplan.topology import Topology, onprem_key, routing_domains, topology
+from netplan.topology import PeerPair, Topology, onprem_key, peered_space, routing_domains, topology
 
 
 class Severity(StrEnum):
@@ -434,6 +434,12 @@ class _Classifier:
             )  # fmt: skip
         pk = (xk, yk) if xk < yk else (yk, xk)
         pair = self.topo.pairs.get(pk)
+        if pair is not None and not self._peered_overlap(pair, x, y):
+            return OverlapPair(
+                x, y, Severity.INFO, Scope.PEERED,
+                f"{x.label} and {y.label} are peered ({pair.describe()}) {_partial_peering(pair)}, and "
+                f"{x.prefix} / {y.prefix} overlap outside what it connects: not a peering error (P9)",
+            )  # fmt: skip
         if pair is not None:
             return OverlapPair(
                 x, y, Severity.ERROR, Scope.PEERED,
@@ -471,6 +477,16 @@ class _Classifier:
             f"gateway cannot tell {x.prefix} and {y.prefix} apart, and they can never be peered",
         )  # fmt: skip
 
+    def _peered_overlap(self, pair: PeerPair, x: Member, y: Member) -> bool:
+        """Does the overlap of ``x`` and ``y`` lie in what the peering connects? Always, unless it
+        is a subnet peering or IPv6-only (then only the connected prefixes count, P9)."""
+        space = peered_space(self.estate, pair)
+        if space is None:
+            return True
+        xs = [_meet(p, x.prefix) for p in space.get(x.key, ()) if p.overlaps(x.prefix)]
+        ys = [_meet(p, y.prefix) for p in space.get(y.key, ()) if p.overlaps(y.prefix)]
+        return any(a.overlaps(b) for a in xs for b in ys)
+
     def _onprem(self, x: Member, y: Member) -> OverlapPair:
         if x.vnet is None and y.vnet is not None:
             x, y = y, x
@@ -494,6 +510,18 @@ class _Classifier:
             f"declared {x.label} and {y.label} overlap ({x.prefix} / {y.prefix}) and are reachable from the same "
             "routing domain: routes to the overlap are ambiguous",
         )  # fmt: skip
+
+
+def _meet(a: Prefix, b: Prefix) -> Prefix:
+    """The intersection of two overlapping prefixes (CIDR prefixes nest: the longer one)."""
+    return a if a.length >= b.length else b
+
+
+def _partial_peering(pair: PeerPair) -> str:
+    link = pair.links[0]
+    if not link.peer_complete_vnets:
+        return "by subnet peering"
+    return "for IPv6 only (enableOnlyIPv6Peering)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -827,7 +855,7 @@ def peering_blockers(
             if third_key in (a.key, b.key):
                 continue
             third = estate.vnet(link.remote_vnet_id)
-            third_prefixes = third.address_prefixes if third is not None else link.remote_prefixes
+            third_prefixes = third.address_prefixes if third is not None else link.remote_current_prefixes
             hits = cross_overlaps(first.address_prefixes, third_prefixes)
             if not hits:
                 continue

@@ -73,6 +73,7 @@ class Code(StrEnum):
     NOT_IN_SYNC = "peering-not-in-sync"
     BASIC_LB_GLOBAL_PEERING = "basic-lb-global-peering"
     SUBNET_PEERING = "subnet-peering"
+    IPV6_ONLY_PEERING = "ipv6-only-peering"
     GATEWAY_TRANSIT_MISSING = "gateway-transit-not-configured"
     GATEWAY_TRANSIT_INVALID = "gateway-transit-invalid"
     NO_GATEWAY = "no-gateway"
@@ -460,6 +461,20 @@ def _sync_checks(route: _Route, target: Target, reasons: list[Reason]) -> bool |
     last, first = route.hops[-1], route.hops[0]
     t, s = last.b, first.a
     fwd_link, back_link = last.ab, first.ba  # what the sender knows of T / what T's side knows of S
+    v6_only = [link for link in (fwd_link, back_link, last.ba, first.ab) if link is not None and link.only_ipv6]
+    if v6_only:
+        link = v6_only[0]
+        if target.ip is not None and target.ip.version == 4:
+            reasons.append(Reason(Code.IPV6_ONLY_PEERING,
+                f"{_link_name(link)} peers IPv6 space only (enableOnlyIPv6Peering): {target.ip} is IPv4 and "
+                "is not routed over it (P9)"))  # fmt: skip
+            return False
+        if target.ip is None:
+            reasons.append(Reason(Code.IPV6_ONLY_PEERING,
+                f"{_link_name(link)} peers IPv6 space only (enableOnlyIPv6Peering): IPv4 space of {_vn(t)} is "
+                "not routed (P9)"))  # fmt: skip
+            if not any(p.version == 6 for p in t.address_prefixes):
+                return False
     out_of_sync = [
         link for link in (fwd_link, back_link)
         if link is not None and link.sync_level not in (None, SyncLevel.FULLY_IN_SYNC)

@@ -24,9 +24,10 @@ import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from netplan.addr import IPAddress, Prefix
 from netplan.estate import Estate
-from netplan.ids import rid_key
-from netplan.model import OnPremNetwork, Peering, PeeringState
+from netplan.ids import rid_key, short_id
+from netplan.model import OnPremNetwork, Peering, PeeringState, VNet
 
 #: Prefix of the routing-domain keys of declared on-prem networks (VNet keys start with "/").
 ONPREM_KEY_PREFIX = "onprem:"
@@ -147,12 +148,19 @@ def _build(estate: Estate) -> Topology:
     adjacency: dict[str, set[str]] = {}
     ids: dict[str, str] = {}
     uf = UnionFind()
-    for v in estate.vnets:
-        vk = v.key
-        ids[vk] = v.id
+    # Peerings listed without their VNet (the loader keeps them, with a gap) are links all the same:
+    # their VNet is a node keyed by its ID, like a remote VNet outside the snapshot.
+    orphan_links: dict[str, list[Peering]] = {}
+    for o in estate.orphans:
+        if isinstance(o, Peering):
+            orphan_links.setdefault(rid_key(o.vnet_id), []).append(o)
+    owners: list[tuple[str, str, Iterable[Peering]]] = [(v.key, v.id, v.peerings) for v in estate.vnets]
+    owners += [(k, ls[0].vnet_id, ls) for k, ls in orphan_links.items()]
+    for vk, vid, peerings in owners:
+        ids[vk] = vid
         uf.add(vk)
         adjacency.setdefault(vk, set())
-        for p in v.peerings:
+        for p in peerings:
             rk = rid_key(p.remote_vnet_id)
             if rk == vk:
                 continue
@@ -230,3 +238,114 @@ def domain_members(domains: Mapping[str, int]) -> dict[int, list[str]]:
 
 def describe_links(pair: PeerPair | None) -> str:
     return "no link" if pair is None else pair.describe()
+
+
+# ---------------------------------------------------------------------------------------------
+# What a link routes (P4, P9)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRoutes:
+    """The prefixes one peering link routes from its VNet towards the remote one (P4, P9).
+
+    A link routes the address space it has *peered* (``remoteAddressSpace``), not the remote VNet's
+    current space (``remoteVirtualNetworkAddressSpace``): a prefix the remote added since the last
+    sync is not routed from this side. ``enableOnlyIPv6Peering`` drops IPv4; subnet peering
+    (``peerCompleteVnets: false``) routes only the prefixes of the named remote subnets, and only
+    the named local subnets get the routes. Whether the link carries traffic at all (state, access
+    flags) is the caller's question.
+    """
+
+    link: Peering
+    #: Destination prefixes of the routes this link installs in its VNet.
+    prefixes: tuple[Prefix, ...]
+    #: Lower-case names of the local subnets that get the routes; None: every subnet.
+    local_subnets: frozenset[str] | None = None
+    #: The remote's current prefixes this link does not route because it was not synced.
+    unsynced: tuple[Prefix, ...] = ()
+    #: Why ``prefixes`` may be incomplete or too wide (None when they are exact).
+    unknown: str | None = None
+
+    def applies_to(self, subnet_name: str) -> bool:
+        """Does the local subnet ``subnet_name`` get these routes?"""
+        return self.local_subnets is None or subnet_name.lower() in self.local_subnets
+
+    def routes_ip(self, ip: IPAddress) -> bool:
+        return any(p.contains_ip(ip) for p in self.prefixes)
+
+
+def link_routes(estate: Estate, link: Peering) -> LinkRoutes:
+    """The prefixes this link routes: see :class:`LinkRoutes`. Shared by overlaps, reach, free,
+    the audit and effective routes, so that they all read the two address-space fields alike."""
+    remote = estate.vnet(link.remote_vnet_id)
+    peered = link.remote_prefixes
+    unknown = None
+    if not peered and not link.remote_current_prefixes:
+        # A payload without either field (hand-written, or a pre-2016 shape): the remote's own space.
+        if remote is not None:
+            peered = remote.address_prefixes
+        else:
+            unknown = (f"{_link_label(link)} reports no remote address space and {short_id(link.remote_vnet_id)} "
+                       "is not in the snapshot")  # fmt: skip
+    current = remote.address_prefixes if remote is not None else link.remote_current_prefixes
+    unsynced = tuple(p for p in current if not any(k.contains(p) for k in peered))
+    if link.only_ipv6:
+        peered = tuple(p for p in peered if p.version == 6)
+        unsynced = tuple(p for p in unsynced if p.version == 6)
+    prefixes = peered
+    local = None
+    if not link.peer_complete_vnets:
+        local = frozenset(n.lower() for n in link.local_subnet_names)
+        prefixes, why = _named_subnet_prefixes(remote, link.remote_subnet_names, peered, link.only_ipv6)
+        if why:
+            unknown = f"{_link_label(link)} peers subnets {', '.join(link.remote_subnet_names) or '(none)'} {why}"
+        unsynced = tuple(p for p in unsynced if any(p.overlaps(q) for q in prefixes))
+    return LinkRoutes(link, prefixes, local, unsynced, unknown)
+
+
+def _link_label(link: Peering) -> str:
+    return f"peering '{link.name}' of {short_id(link.vnet_id)}"
+
+
+def _named_subnet_prefixes(
+    vnet: VNet | None, names: Iterable[str], peered: tuple[Prefix, ...], only_ipv6: bool
+) -> tuple[tuple[Prefix, ...], str | None]:
+    """The prefixes of the named subnets of ``vnet`` that lie in ``peered`` space."""
+    wanted = {n.lower() for n in names}
+    if vnet is None:
+        return peered, "of a VNet outside the snapshot: their prefixes are not known (the whole peered space is assumed)"
+    subs = [s for s in vnet.subnets if s.name.lower() in wanted]
+    out = tuple(
+        q for s in subs for q in s.prefixes
+        if (not only_ipv6 or q.version == 6) and (not peered or any(k.contains(q) for k in peered))
+    )  # fmt: skip
+    missing = sorted(wanted - {s.name.lower() for s in subs})
+    if missing:
+        return out, f"but {short_id(vnet.id)} has no subnet named {', '.join(missing)} in the snapshot"
+    return out, None
+
+
+def peered_space(estate: Estate, pair: PeerPair) -> dict[str, tuple[Prefix, ...]] | None:
+    """Per VNet key of ``pair``, the prefixes the peering connects and that therefore must not
+    overlap (P3, P9); None when both whole address spaces are peered (no subnet peering, not
+    IPv6-only). The remote VNet's current space counts, synced or not: Azure validates it."""
+    if all(link.peer_complete_vnets and not link.only_ipv6 for link in pair.links):
+        return None
+    out: dict[str, list[Prefix]] = {pair.a: [], pair.b: []}
+    for link in pair.links:
+        lk, rk = rid_key(link.vnet_id), rid_key(link.remote_vnet_id)
+        local, remote = estate.vnet(link.vnet_id), estate.vnet(link.remote_vnet_id)
+        local_space = local.address_prefixes if local is not None else ()
+        remote_space = remote.address_prefixes if remote is not None else link.remote_current_prefixes
+        for key, vnet, space, names in (
+            (lk, local, local_space, link.local_subnet_names),
+            (rk, remote, remote_space, link.remote_subnet_names),
+        ):
+            if link.peer_complete_vnets:
+                got = tuple(space)
+            else:
+                got, _ = _named_subnet_prefixes(vnet, names, (), False)
+            if link.only_ipv6:
+                got = tuple(p for p in got if p.version == 6)
+            out.setdefault(key, []).extend(got)
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}

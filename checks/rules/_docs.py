@@ -11,6 +11,7 @@ GATEWAY_TRANSIT = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-pee
 LB_SKUS = "https://learn.microsoft.com/azure/load-balancer/skus"
 LB_UPGRADE = "https://learn.microsoft.com/azure/load-balancer/upgrade-basic-standard-with-powershell"
 VNET_MANAGE = "https://learn.microsoft.com/azure/virtual-network/manage-virtual-network"
+VNET_FAQ = "https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq"
 SUBNET_MANAGE = "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet"
 PRIVATE_DNS_OVERVIEW = "https://learn.microsoft.com/azure/dns/private-dns-overview"
 PRIVATE_DNS_LINKS = "https://learn.microsoft.com/azure/dns/private-dns-virtual-network-links"

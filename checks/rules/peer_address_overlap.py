@@ -6,8 +6,10 @@ For every peering link that is Connected or Initiated:
   (``VnetAddressSpaceOverlapsWithAlreadyPeeredVnet``): the local VNet cannot route to both;
 - PASS otherwise.
 The remote space is the remote VNet's when it is in the snapshot, else what the link itself says
-(``remoteAddressSpace``), and the message says so. Overlaps between VNets that are not peered are
-legitimate (P3) and are never reported here.
+(``remoteVirtualNetworkAddressSpace``, the remote's current space, which Azure validates), and the
+message says so. With subnet peering only the named subnets count, and with IPv6-only peering only
+IPv6 space (P9). Overlaps between VNets that are not peered are legitimate (P3) and are never
+reported here.
 
 Cost: per link, a comparison of two small prefix lists; per VNet, one sorted sweep over its
 peers' prefixes. No pairwise loop over VNets or prefixes.
@@ -23,6 +25,7 @@ from checks.rules import _docs
 from netplan.addr import Prefix
 from netplan.ids import name_of, rid_key
 from netplan.model import Peering, PeeringState, VNet
+from netplan.topology import peer_pair, peered_space
 
 
 def _space(ctx: Context, v: VNet, link: Peering) -> tuple[list[Span], bool]:
@@ -30,7 +33,7 @@ def _space(ctx: Context, v: VNet, link: Peering) -> tuple[list[Span], bool]:
     remote = ctx.vnet_spans.get(rid_key(link.remote_vnet_id))
     if remote is not None:
         return remote, True
-    return spans_of(link.remote_prefixes), False
+    return spans_of(link.remote_current_prefixes), False
 
 
 def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
@@ -63,9 +66,17 @@ def check(ctx: Context) -> Iterator[Outcome]:
             remote = name_of(p.remote_vnet_id)
             space, from_snapshot = _space(ctx, v, p)
             source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
+            local = ctx.vnet_spans[v.key]
+            pair = peer_pair(ctx.estate, v.id, p.remote_vnet_id)
+            partial = peered_space(ctx.estate, pair) if pair is not None else None
+            if partial is not None:
+                # Subnet peering / IPv6-only: only what the peering connects must not overlap (P9).
+                local = spans_of(partial.get(v.key, ()))
+                space = spans_of(partial.get(rid_key(p.remote_vnet_id), ()))
+                source += " (only the peered subnets or IPv6 space count)"
             reasons = [
                 f"{a} of {v.name} overlaps {b} of {remote} (VnetAddressSpacesOverlap)"
-                for a, b in cross_overlaps(ctx.vnet_spans[v.key], space)
+                for a, b in cross_overlaps(local, space)
             ]
             others = sorted(set(conflicts.get(rid_key(p.remote_vnet_id), ())))
             reasons += [f"{remote}'s {s}, also peered with {v.name} (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet)" for s in others]

@@ -5,6 +5,8 @@ virtual network gateway, when more than one link of the VNet uses remote gateway
 VNet has no gateway, or when the remote's link back does not set ``allowGatewayTransit``. UNKNOWN
 when the remote VNet is outside the snapshot, or has no gateway in the snapshot but the snapshot
 records a gap covering it. PASS otherwise. Links without ``useRemoteGateways`` are not judged.
+A link whose ``remoteGateways`` names the gateway it uses (Azure fills it in when transit works)
+never fails for a gateway the snapshot does not show: it passes (P9).
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 others = ", ".join(sorted(q.name for q in using if q is not p))
                 problems.append(f"{v.name} also uses remote gateways on {others} (at most one per VNet)")
             remote = est.vnet(p.remote_vnet_id)
+            named = ", ".join(name_of(g) for g in p.remote_gateway_ids)
+            if remote is None and named and not problems:
+                yield passed(p.id, f"{what}: the link names the gateway it uses ({named}), though "
+                                   f"{remote_name} is not in the snapshot.")
+                continue
             if remote is None:
                 if problems:
                     yield failed(p.id, f"{what}, but " + "; ".join(problems) + ".")
@@ -39,7 +46,9 @@ def check(ctx: Context) -> Iterator[Outcome]:
                     note = ctx.gap_note(p.remote_vnet_id) or f"{remote_name} is not in the snapshot"
                     yield unknown(p.id, f"{what}, but {note}: its gateway and transit setting cannot be checked.")
                 continue
-            if not ctx.gateways_of(remote.id):
+            if not ctx.gateways_of(remote.id) and named:
+                pass  # the link names the gateway it uses: it exists, outside the snapshot
+            elif not ctx.gateways_of(remote.id):
                 gap = ctx.gap_note(remote.id)
                 if gap and not problems:
                     yield unknown(p.id, f"{what}, which has no gateway in the snapshot, but {gap}.")
@@ -50,6 +59,9 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 problems.append(f"{remote_name}'s link back to {v.name} does not allow gateway transit")
             if problems:
                 yield failed(p.id, f"{what}, but " + "; ".join(problems) + ".")
+            elif named and not ctx.gateways_of(remote.id):
+                yield passed(p.id, f"{what}, which allows gateway transit; the link names the gateway it uses "
+                                   f"({named}), which is not in the snapshot.")
             else:
                 yield passed(p.id, f"{what}, which has a gateway and allows gateway transit.")
 

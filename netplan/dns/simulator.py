@@ -8,7 +8,9 @@ says why. The rules it implements are DESIGN.md's D1-D8:
 * D2 a VNet with custom DNS servers does not consult its own links. A server that is a DNS private
   resolver inbound endpoint, a declared forwarder (``dns_forwarders``) or 168.63.129.16 itself is
   followed: the query is resolved as in the VNet where it sits. Any other server makes the answer
-  UNKNOWN, "depends on custom DNS servers ...", never a guess.
+  UNKNOWN, "depends on custom DNS servers ...", never a guess. A server the VNet cannot reach
+  (:func:`netplan.reach.reach`: no peering, not Connected, not routed) gets no query: clients fail
+  over to the next one, and when none is reachable the answer is SERVFAIL, with the reason.
 * D3 the most specific linked zone answers and is authoritative: a missing name is NXDOMAIN.
 * D4 names under no linked zone go to public DNS. Offline the one public answer we know is the
   privatelink CNAME of Azure PaaS names (:mod:`netplan.dns.names`), so
@@ -23,6 +25,8 @@ says why. The rules it implements are DESIGN.md's D1-D8:
   answer is UNKNOWN (the snapshot is inconsistent).
 * D8 forwarding rulesets linked to the VNet are applied first (longest dot-terminated domain
   wins); a rule forwarding to an inbound endpoint is followed, to anything else is UNKNOWN.
+* Loops (a CNAME chain that comes back on itself or never ends, forwarding that comes back to a
+  VNet already on the path) are SERVFAIL, as resolvers answer them.
 
 Records of VMs in VNets linked to a zone with ``registrationEnabled`` are synthesized from their
 NICs (the VM name comes from the NIC's ``virtualMachine`` id), unless the snapshot already carries
@@ -44,6 +48,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from netplan.addr import AddressError, parse_ip
 from netplan.dns.names import (
     AZURE_DNS_IP,
     DnsNameError,
@@ -60,12 +65,15 @@ from netplan.ids import name_of, parent_id, rid_key
 from netplan.model import (
     DnsResolver,
     ForwardingRule,
+    PeeringState,
     PrivateDnsZone,
     ResolutionPolicy,
     ResolverEndpoint,
     VNet,
     ZoneLink,
 )
+from netplan.reach import reach
+from netplan.topology import link_routes
 
 #: The longest CNAME chain followed before giving up (resolvers use similar limits).
 MAX_CNAME_HOPS = 16
@@ -84,7 +92,9 @@ class Status(StrEnum):
     NXDOMAIN = "NXDOMAIN"
     #: Public DNS would answer; offline the address is not known.
     PUBLIC = "PUBLIC"
-    #: The estate does not determine the answer (custom DNS, on-prem forwarding, a gap, a loop).
+    #: Resolution fails: a CNAME or forwarding loop, or no custom DNS server the VNet can reach.
+    SERVFAIL = "SERVFAIL"
+    #: The estate does not determine the answer (custom DNS, on-prem forwarding, a gap).
     UNKNOWN = "UNKNOWN"
 
 
@@ -294,6 +304,7 @@ class DnsSimulator:
         self._rulesets_by_vnet: dict[str, list[str]] | None = None
         self._endpoint_targets: set[str] | None = None
         self._targets: dict[str, tuple[VNet | None, str]] = {}
+        self._server_reach: dict[tuple[str, str], tuple[bool | None, str]] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -327,7 +338,14 @@ class DnsSimulator:
         if vnet.dns_servers:
             servers = tuple(str(s) for s in vnet.dns_servers)
             own = self._azure_key(vnet) if AZURE_DNS_IP in servers else ()
-            return ("custom", servers, own)
+            reachable = tuple(self.server_reachable(vnet, ip)[0] for ip in servers)
+            # An unreachable server's reason names this VNet: such VNets are their own group.
+            named = any(
+                ok is False or (ok is None and self._dns_server_vnet(vnet, ip)[0] is not None)
+                for ok, ip in zip(reachable, servers, strict=True)
+            )
+            alone = vnet.key if named else ""
+            return ("custom", servers, own, reachable, alone)
         return ("azure", self._azure_key(vnet))
 
     def cname_closure(self, qname: str, limit: int = 64) -> tuple[str, ...] | None:
@@ -417,12 +435,47 @@ class DnsSimulator:
 
     # ------------------------------------------------------------------ D2: where the query goes
 
+    def server_reachable(self, v: VNet, ip: str) -> tuple[bool | None, str]:
+        """Can VMs in ``v`` reach the custom DNS server ``ip``? (True/False/None, and why not)."""
+        key = (v.key, ip)
+        hit = self._server_reach.get(key)
+        if hit is None:
+            hit = self._server_reach[key] = _server_reach(self.estate, v, ip)
+        return hit
+
     def _from_vnet(self, v: VNet, qname: str, rt: str, path: tuple[str, ...]) -> _Walk:
         if not v.dns_servers:
             return self._azure(v, qname, rt, path, _Walk())
+        servers = [str(s) for s in v.dns_servers]
+        unreachable: list[str] = []
+        usable: list[str] = []
+        for ip in servers:
+            ok, why = self.server_reachable(v, ip)
+            if ok is False:
+                unreachable.append(f"{ip} ({why})")
+                continue
+            if ok is None and not usable and self._dns_server_vnet(v, ip)[0] is not None:
+                return _Walk().finish(
+                    Status.UNKNOWN,
+                    f"whether VNet {v.name} can reach its custom DNS server {ip} cannot be determined ({why}), "
+                    "so the answer is not known",
+                )
+            usable.append(ip)
+        if not usable:
+            return _Walk().finish(
+                Status.SERVFAIL,
+                f"VNet {v.name} cannot reach any of its custom DNS servers: {'; '.join(unreachable)}; queries time "
+                "out (clients see SERVFAIL)",
+            )
+        walk = self._from_servers(v, usable, qname, rt, path)
+        if unreachable:
+            walk.reasons.insert(0, f"custom DNS server(s) not reachable from VNet {v.name}, skipped by clients: "
+                                   f"{'; '.join(unreachable)}")
+        return walk
+
+    def _from_servers(self, v: VNet, servers: list[str], qname: str, rt: str, path: tuple[str, ...]) -> _Walk:
         outcomes: list[tuple[str, _Walk | None, str]] = []
-        for server in v.dns_servers:
-            ip = str(server)
+        for ip in servers:
             target, how = self._dns_server_vnet(v, ip)
             if target is None:
                 outcomes.append((ip, None, how))
@@ -432,10 +485,9 @@ class DnsSimulator:
         first_ip, first, first_how = outcomes[0]
         unknown = [ip for ip, w, _ in outcomes if w is None]
         if first is None:
-            servers = ", ".join(str(s) for s in v.dns_servers)
             return _Walk().finish(
                 Status.UNKNOWN,
-                f"depends on custom DNS servers {servers}: {first_ip} {first_how}, so the answer is "
+                f"depends on custom DNS servers {', '.join(servers)}: {first_ip} {first_how}, so the answer is "
                 "whatever that server returns (Azure-provided DNS and this VNet's zone links are not consulted)",
             )
         others = [(ip, w) for ip, w, _ in outcomes[1:] if w is not None]
@@ -507,7 +559,7 @@ class DnsSimulator:
         if v.key in path:
             # Name the VNets after the first: the first is the asker, shared by a whole matrix group.
             hops = " -> ".join(self._vnet_name(k) for k in (*path[1:], v.key))
-            return walk.finish(Status.UNKNOWN, f"forwarding loop through VNet {hops} (D8; resolvers answer SERVFAIL)")
+            return walk.finish(Status.SERVFAIL, f"forwarding loop through VNet {hops} (D8): resolvers answer SERVFAIL")
         if len(path) >= MAX_FORWARD_HOPS:
             return walk.finish(Status.UNKNOWN, f"more than {MAX_FORWARD_HOPS} forwarding hops")
         path = (*path, v.key)
@@ -541,12 +593,12 @@ class DnsSimulator:
                     return walk
             assert next_name is not None
             if next_name in seen:
-                return walk.finish(
-                    Status.UNKNOWN, f"CNAME loop at {next_name} (resolvers answer SERVFAIL)"
-                )
+                return walk.finish(Status.SERVFAIL, f"CNAME loop at {next_name}: resolvers answer SERVFAIL")
             seen.add(next_name)
             current = next_name
-        return walk.finish(Status.UNKNOWN, f"CNAME chain longer than {MAX_CNAME_HOPS} hops (resolvers give up)")
+        return walk.finish(
+            Status.SERVFAIL, f"CNAME chain longer than {MAX_CNAME_HOPS} hops: resolvers give up (SERVFAIL)"
+        )
 
     def _in_zone(self, zone: PrivateDnsZone, link: ZoneLink, qname: str, rt: str, walk: _Walk) -> tuple[bool, str | None]:
         """Look ``qname`` up in a linked zone. Returns (finished, CNAME target or name to take public)."""
@@ -831,3 +883,36 @@ def _brief(w: _Walk) -> str:
 def resolve(estate: Estate, vnet: VNet | str, name: str, rtype: str = "A") -> Answer:
     """One query (builds a fresh :class:`DnsSimulator`; keep one for many queries)."""
     return DnsSimulator(estate).resolve(vnet, name, rtype)
+
+
+def _server_reach(estate: Estate, v: VNet, ip: str) -> tuple[bool | None, str]:
+    """Reachability of a custom DNS server from ``v`` (see :meth:`DnsSimulator.server_reachable`).
+
+    The common case, a server in ``v`` itself or in a VNet directly peered with it, is decided
+    from the peering links (matrices ask it for every VNet); anything else asks :func:`reach`.
+    """
+    if ip == AZURE_DNS_IP:
+        return True, ""
+    try:
+        addr = parse_ip(ip)
+    except AddressError:
+        return None, f"{ip} is not an IP address"
+    if any(p.contains_ip(addr) for p in v.address_prefixes):
+        return True, ""
+    holders = estate.vnets_containing(addr)
+    if len(holders) == 1:
+        t = holders[0]
+        there, back = estate.peering(v.id, t.id), estate.peering(t.id, v.id)
+        if (
+            there is not None and back is not None
+            and all(lk.state is PeeringState.CONNECTED and lk.allow_virtual_network_access for lk in (there, back))
+            and there.peer_complete_vnets and back.peer_complete_vnets
+            and link_routes(estate, there).routes_ip(addr)
+            and not link_routes(estate, back).unsynced
+        ):  # fmt: skip
+            return True, ""
+    verdict = reach(estate, v.id, ip)
+    if verdict.reachable is True:
+        return True, ""
+    why = verdict.reasons[0].message if verdict.reasons else "no route"
+    return verdict.reachable, why

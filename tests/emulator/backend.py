@@ -87,8 +87,13 @@ def new_etag_network() -> str:
 
 
 def new_etag_dns() -> str:
-    """Private DNS etag: a bare GUID."""
+    """Private DNS zone and record set etag: a bare GUID."""
     return str(uuid.uuid4())
+
+
+def new_etag_dns_link() -> str:
+    """Private DNS virtual network link etag: a quoted GUID (``"\"guid\""`` in JSON), as real links carry."""
+    return f'"{uuid.uuid4()}"'
 
 
 def now_iso() -> str:
@@ -168,7 +173,9 @@ class Backend:
     @classmethod
     def check_etag(cls, req: ArmRequest, existing: Resource | None, resource_id: str) -> None:
         """If-Match / If-None-Match handling: 412 PreconditionFailed on mismatch."""
-        current = str((existing or {}).get("etag", ""))
+        # Compared unquoted on both sides: Private DNS links carry quoted etags (``"guid"``), which a
+        # client sends back as they are.
+        current = next(iter(cls._etags(str((existing or {}).get("etag", "")))), "")
         if_match = req.headers.get("if-match")
         if if_match is not None:
             tags = cls._etags(if_match)
@@ -309,13 +316,17 @@ class Backend:
     def lro_headers(
         self, req: ArmRequest, op: Operation, *, location: bool, async_op: bool = True
     ) -> dict[str, str]:
-        """Azure-AsyncOperation / Location / Retry-After headers for an LRO response."""
-        h: dict[str, str] = {"Retry-After": str(int(self.faults.config.lro_retry_after))}
+        """Azure-AsyncOperation / Location (/ Retry-After when configured) headers for an LRO response."""
+        h: dict[str, str] = self._retry_after()
         if async_op:
             h["Azure-AsyncOperation"] = self.status_url(req, op)
         if location:
             h["Location"] = self.result_url(req, op)
         return h
+
+    def _retry_after(self) -> dict[str, str]:
+        after = self.faults.config.lro_retry_after
+        return {} if after is None else {"Retry-After": str(int(after))}
 
     def _poll(self, op_id: str) -> Operation:
         op = self.ops.get(op_id)
@@ -330,28 +341,25 @@ class Backend:
         return op
 
     def operation_status(self, req: ArmRequest, op_id: str) -> ArmResponse:
-        """GET on an Azure-AsyncOperation URL."""
+        """GET on an Azure-AsyncOperation URL: ``{"status": ...}`` (plus ``error`` when it failed), as
+        real operation-status bodies are. Private DNS re-sends its LRO headers while running."""
         op = self._poll(op_id)
-        body: dict[str, Any] = {
-            "id": req.path,
-            "name": op.id,
-            "status": op.status,
-            "startTime": op.start_time,
-        }
-        if op.status != "InProgress":
-            body["endTime"] = now_iso()
+        body: dict[str, Any] = {"status": op.status}
         if op.error:
             body["error"] = op.error
-        headers = (
-            {"Retry-After": str(int(self.faults.config.lro_retry_after))} if op.status == "InProgress" else {}
-        )
+        headers: dict[str, str] = {}
+        if op.status == "InProgress":
+            headers = (
+                self.lro_headers(req, op, location=True) if op.provider == "privatedns" else self._retry_after()
+            )
         return ArmResponse(200, body, headers)
 
     def operation_result(self, req: ArmRequest, op_id: str) -> ArmResponse:
         """GET on a Location URL: 202 while running, then the result (or the error)."""
         op = self._poll(op_id)
         if op.status == "InProgress":
-            return ArmResponse(202, None, self.lro_headers(req, op, location=True, async_op=False))
+            # Private DNS re-sends both URLs on every poll; the network RP only its Location.
+            return ArmResponse(202, None, self.lro_headers(req, op, location=True, async_op=op.provider == "privatedns"))
         if op.status == "Failed":
             err = op.error or {}
             raise ArmError(400, str(err.get("code", "OperationFailed")), str(err.get("message", "")))

@@ -68,7 +68,8 @@ class FaultConfig:
     lro_fail_next: int = 0
     lro_fail_code: str = "InternalServerError"
     lro_polls: int = 1  # polls answered InProgress before the terminal status
-    lro_retry_after: int = 0  # Retry-After on LRO responses (seconds)
+    # Retry-After on LRO responses (seconds); None: no header, as most real responses carry none.
+    lro_retry_after: int | None = None
     lro_max_seconds: float = 30.0  # an LRO nobody polls completes after this long
     page_size: int = 50  # list page size (nextLink when more)
     delete_async_operation: bool = (

@@ -586,12 +586,31 @@ def _prepare_peering(
         reverse["etag"] = new_etag_network()
     props["peeringState"] = state
     props["peeringSyncLevel"] = "FullyInSync"
+    # Real peering bodies name the gateways a link uses and carry an (empty) routeServiceVips,
+    # though the specification lists neither.
+    props.pop("remoteGateways", None)
+    if props.get("useRemoteGateways"):
+        props["remoteGateways"] = [{"id": g} for g in _gateways_in(be, remote["id"])]
+    props["routeServiceVips"] = {}
     return {
         "name": existing["name"] if existing else name,
         "id": peering_id,
         "etag": new_etag_network(),
         "properties": props,
+        "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
     }
+
+
+def _gateways_in(be: Backend, vnet_id: str) -> list[str]:
+    """IDs of the virtual network gateways (seeded from a snapshot) whose GatewaySubnet is in the VNet."""
+    out = []
+    for g in be.store.of_type("Microsoft.Network/virtualNetworkGateways"):
+        for cfg in (g.get("properties") or {}).get("ipConfigurations") or []:
+            sub = str(((cfg.get("properties") or cfg).get("subnet") or {}).get("id") or "")
+            if sub.lower().startswith(vnet_id.lower() + "/subnets/"):
+                out.append(str(g["id"]))
+                break
+    return out
 
 
 def _check_already_peered(

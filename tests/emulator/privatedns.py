@@ -1,11 +1,13 @@
 """Private DNS (Microsoft.Network/privateDnsZones) resource provider of the emulator.
 
 Zones and virtual network links use the 202 LRO pattern of the official examples (``Location`` to
-``privateDnsOperationResults``, ``Azure-AsyncOperation`` to ``privateDnsOperationStatuses`` and
-``Retry-After``). Record sets are synchronous (200/201 for PUT, 200 for PATCH, 200/204 for DELETE):
+``privateDnsOperationResults``, ``Azure-AsyncOperation`` to ``privateDnsOperationStatuses``, both
+re-sent on every poll while running; ``Retry-After`` only when the faults configure one), and a PUT's
+202 carries ``{}`` as JSON. Record sets are synchronous (200/201 for PUT, 200 for PATCH, 200/204 for DELETE):
 azure-mgmt-privatedns 2.0.0 accepts only those codes for record sets. Record names are stored
-lower-cased with a trailing-dot ``fqdn``; zones and links have location ``global`` and bare-GUID
-etags. DESIGN D7 is enforced on links: one link per zone-VNet pair (409 Conflict), one
+lower-cased with a trailing-dot ``fqdn``; zones and links have location ``global``; zones carry
+bare-GUID etags and no ``internalId`` (nor ``tags`` unless set), links quoted-GUID etags and, from
+api-version 2024-06-01, ``resolutionPolicy`` ("Default" unless set). DESIGN D7 is enforced on links: one link per zone-VNet pair (409 Conflict), one
 registration-enabled zone per VNet (409 Conflict), no two zones of the same name linked to one
 VNet (400 BadRequest), and the limits (1000 links per zone, 1000 zones per VNet, 25,000 record
 sets per zone, 20 records per record set).
@@ -17,7 +19,7 @@ import copy
 from typing import Any
 
 from . import errors
-from .backend import ArmRequest, ArmResponse, Backend, new_etag_dns
+from .backend import ArmRequest, ArmResponse, Backend, new_etag_dns, new_etag_dns_link
 from .errors import ArmError
 from .store import DNS_RECORD_TYPES, ArmPath, Resource
 
@@ -63,7 +65,7 @@ def handle(be: Backend, req: ArmRequest, arm: ArmPath) -> ArmResponse:
             if req.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", "The method is not allowed on a collection.")
             links = [r for r in be.store.children(zone["id"]) if be.type_of(r).lower() == LINK_TYPE.lower()]
-            return be.page(req, [be.render(r) for r in links])
+            return be.page(req, [render_link(be, req, r) for r in links])
         return _link(be, req, arm, zone)
     rtype = kind.upper()
     if n == 3:
@@ -117,7 +119,18 @@ def render_zone(be: Backend, zone: Resource) -> Resource:
         1 for link in links if link.get("properties", {}).get("registrationEnabled")
     )
     props.setdefault("provisioningState", "Succeeded")
-    props.setdefault("internalId", "")
+    return out
+
+
+#: The first Private DNS api-version whose links have ``resolutionPolicy`` (D5).
+RESOLUTION_POLICY_API = "2024-06-01"
+
+
+def render_link(be: Backend, req: ArmRequest, link: Resource) -> Resource:
+    """A link as the api-version of ``req`` shows it: 2024-06-01+ always has resolutionPolicy."""
+    out = be.render(link)
+    if (req.api_version or "") >= RESOLUTION_POLICY_API:
+        out.setdefault("properties", {}).setdefault("resolutionPolicy", "Default")
     return out
 
 
@@ -140,12 +153,10 @@ def _zone(be: Backend, req: ArmRequest, arm: ArmPath, zone_id: str) -> ArmRespon
                 "type": ZONE_TYPE,
                 "location": "global",
                 "etag": new_etag_dns(),
-                "tags": dict(body.get("tags") or {}),
-                "properties": {
-                    "provisioningState": "Creating" if zone is None else "Updating",
-                    "internalId": (zone or {}).get("properties", {}).get("internalId", ""),
-                },
+                "properties": {"provisioningState": "Creating" if zone is None else "Updating"},
             }
+            if body.get("tags"):
+                new["tags"] = dict(body["tags"])
             be.store.put(new)
             if zone is None:
                 _create_soa(be, new)
@@ -219,10 +230,11 @@ def _dns_lro(
         r = be.store.get(rid)
         if r is None:
             return None
-        return render_zone(be, r) if be.type_of(r).lower() == ZONE_TYPE.lower() else be.render(r)
+        return render_zone(be, r) if be.type_of(r).lower() == ZONE_TYPE.lower() else render_link(be, req, r)
 
     op = be.start_lro(req, "privatedns", rid, "global", ok, lambda: set_state("Failed"), render=render)
-    return ArmResponse(202, None, be.lro_headers(req, op, location=True))
+    # A PUT/PATCH 202 carries an empty JSON object; a DELETE 202 no body.
+    return ArmResponse(202, None if delete else {}, be.lro_headers(req, op, location=True))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -234,7 +246,7 @@ def _link(be: Backend, req: ArmRequest, arm: ArmPath, zone: Resource) -> ArmResp
     if req.method == "GET":
         if link is None:
             raise errors.resource_not_found(link_id)
-        return ArmResponse(200, be.render(link))
+        return ArmResponse(200, render_link(be, req, link))
     if req.method in ("PUT", "PATCH"):
         body = req.json_object()
         if req.method == "PATCH" and link is None:
@@ -272,10 +284,12 @@ def _link(be: Backend, req: ArmRequest, arm: ArmPath, zone: Resource) -> ArmResp
             "name": link["name"] if link else arm.names[-1],
             "type": LINK_TYPE,
             "location": "global",
-            "etag": new_etag_dns(),
-            "tags": dict(body["tags"] or {}) if "tags" in body else dict((link or {}).get("tags") or {}),
+            "etag": new_etag_dns_link(),
             "properties": props,
         }
+        tags = dict(body["tags"] or {}) if "tags" in body else dict((link or {}).get("tags") or {})
+        if tags:
+            new["tags"] = tags
         be.store.put(new)
         be.applied()
         return _dns_lro(be, req, new["id"], created=link is None)

@@ -29,7 +29,7 @@ def arm_snapshot() -> dict[str, Any]:
 @pytest.fixture
 def arm_emulator(arm_snapshot: dict[str, Any]) -> Iterator[Emulator]:
     """A running emulator seeded with ``arm_snapshot``."""
-    faults = FaultConfig(page_size=2, lro_polls=1, lro_retry_after=0, retry_after=0)
+    faults = FaultConfig(page_size=2, lro_polls=1, retry_after=0)
     with Emulator(arm_snapshot, faults=faults) as emu:
         yield emu
 

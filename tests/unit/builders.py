@@ -138,6 +138,8 @@ def peering_dict(
     peer_complete_vnets: bool = True,
     local_subnets: Sequence[str] = (),
     remote_subnets: Sequence[str] = (),
+    only_ipv6: bool = False,
+    remote_gateways: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One peering link object (P1: a peering is two of these, one in each VNet)."""
     pname = name or f"{local_id.rsplit('/', 1)[-1]}-to-{remote_id.rsplit('/', 1)[-1]}"
@@ -158,6 +160,10 @@ def peering_dict(
         props["peerCompleteVnets"] = False
         props["localSubnetNames"] = list(local_subnets)
         props["remoteSubnetNames"] = list(remote_subnets)
+    if only_ipv6:
+        props["enableOnlyIPv6Peering"] = True
+    if remote_gateways:
+        props["remoteGateways"] = [{"id": g} for g in remote_gateways]
     return {
         "name": pname,
         "id": f"{local_id}/virtualNetworkPeerings/{pname}",

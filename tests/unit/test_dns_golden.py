@@ -32,6 +32,7 @@ def estate(tmp_path: Path) -> str:
     b.vnet("corp-spoke-2", ["10.2.0.0/16"], subnets={"app": "10.2.1.0/24"})
     b.vnet("corp-spoke-3", ["10.3.0.0/16"], subnets={"app": "10.3.1.0/24"}, dns=["10.3.0.53"])
     b.peer("corp-spoke-1", "mendix-vnet")
+    b.peer("corp-spoke-1", "hub")  # its custom DNS server is the hub's resolver: it must reach it
     b.peer("corp-spoke-2", "mendix-vnet", state="Initiated")
     b.peer("corp-spoke-3", "mendix-vnet")
     b.zone_link(p["zone"], "corp-spoke-2")

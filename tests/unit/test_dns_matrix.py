@@ -30,6 +30,8 @@ def hub_and_spokes(n: int = 12) -> EstateBuilder:
         flavour = i % 4
         dns = ["10.0.4.4"] if flavour == 2 else ["10.77.0.1"] if flavour == 3 else []
         b.vnet(name, [f"10.{100 + i}.0.0/16"], dns=dns)
+        if flavour in (2, 3):
+            b.peer(name, "hub")  # a spoke using the hub's resolver is peered with the hub
         if flavour == 0:
             b.zone_link(p["zone"], name)
             b.zone_link(corp, name)
@@ -113,6 +115,8 @@ def test_matrix_equals_one_by_one_on_random_estates(links: list[list[int]], mode
         name = f"s{i}"
         dns = ["10.0.4.4"] if mode == "resolver" else ["10.77.0.1"] if mode == "unknown" else []
         b.vnet(name, [f"10.{100 + i}.0.0/16"], dns=dns)
+        if mode != "resolver" or i % 3:
+            b.peer(name, "hub")  # most resolver users reach the hub; every third does not (SERVFAIL)
         for z in dict.fromkeys(zs):
             policy = "NxDomainRedirect" if redirect and z == 2 else None
             b.zone_link(zids[z], name, resolution_policy=policy)

@@ -70,10 +70,10 @@ def reference(records: dict[str, dict[str, tuple[str, str]]], linked: set[str], 
         if rtype == "A":
             return "NOERROR", (value,)
         if value in seen:
-            return "UNKNOWN", ()
+            return "SERVFAIL", ()  # a CNAME loop
         seen.add(value)
         current = value
-    return "UNKNOWN", ()
+    return "SERVFAIL", ()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -216,7 +216,7 @@ def test_cname_chain_across_two_zones() -> None:
     assert [(s.rtype, s.zone_id is not None) for s in a.chain] == [("CNAME", True), ("A", True)]
 
 
-def test_cname_loop_is_unknown_not_a_crash() -> None:
+def test_cname_loop_is_servfail_not_a_crash() -> None:
     b = EstateBuilder()
     b.vnet("spoke", ["10.1.0.0/16"])
     z = b.zone("corp.internal")
@@ -224,7 +224,7 @@ def test_cname_loop_is_unknown_not_a_crash() -> None:
     b.record(z, "b", "CNAME", ["a.corp.internal"])
     b.zone_link(z, "spoke")
     a = resolve(b.estate(), "spoke", "a.corp.internal")
-    assert a.status is Status.UNKNOWN
+    assert a.status is Status.SERVFAIL
     assert "loop" in a.reasons[-1]
 
 
@@ -236,7 +236,7 @@ def test_long_cname_chain_is_cut_off() -> None:
         b.record(z, f"n{i}", "CNAME", [f"n{i + 1}.corp.internal"])
     b.zone_link(z, "spoke")
     a = resolve(b.estate(), "spoke", "n0.corp.internal")
-    assert a.status is Status.UNKNOWN
+    assert a.status is Status.SERVFAIL
     assert "longer than" in a.reasons[-1]
 
 
@@ -265,6 +265,7 @@ def test_custom_dns_server_that_is_a_known_vm_says_how_to_declare_it_d2() -> Non
     b, _ = hub_with_resolver()
     b.nic("vm-dns01-nic", "hub", "fw", "10.0.1.10", vm="vm-dns01")
     b.vnet("unknown_vm_dns", ["10.3.0.0/16"], dns=["10.0.1.10"])
+    b.peer("unknown_vm_dns", "hub")
     a = resolve(b.estate(), "unknown_vm_dns", APP)
     assert a.status is Status.UNKNOWN
     assert "nic vm-dns01-nic in VNet hub" in a.reasons[-1] and "dns_forwarders" in a.reasons[-1]
@@ -273,6 +274,7 @@ def test_custom_dns_server_that_is_a_known_vm_says_how_to_declare_it_d2() -> Non
 def test_pass_custom_dns_pointing_at_a_resolver_inbound_endpoint_resolves_as_in_the_hub_d2() -> None:
     b, _ = hub_with_resolver()
     b.vnet("pass_via_resolver", ["10.3.0.0/16"], dns=["10.0.4.4"])
+    b.peer("pass_via_resolver", "hub")
     a = resolve(b.estate(), "pass_via_resolver", APP)
     assert (a.status, a.addresses) == (Status.NOERROR, ("10.20.0.4",))
     assert "inbound endpoint" in a.reasons[0] and "hub" in a.reasons[0]
@@ -282,6 +284,7 @@ def test_pass_custom_dns_pointing_at_a_declared_forwarder_d2() -> None:
     b, _ = hub_with_resolver()
     b.dns_forwarder("10.0.1.10", "hub", note="BIND on vm-dns01")
     b.vnet("pass_via_forwarder", ["10.3.0.0/16"], dns=["10.0.1.10"])
+    b.peer("pass_via_forwarder", "hub")
     a = resolve(b.estate(), "pass_via_forwarder", APP)
     assert a.addresses == ("10.20.0.4",)
     assert "declared DNS forwarder" in a.reasons[0]
@@ -299,9 +302,44 @@ def test_fail_second_server_disagreeing_makes_the_answer_unknown_d2() -> None:
     b.vnet("other-hub", ["10.9.0.0/16"], subnets={"dns": "10.9.0.0/28"})
     b.dns_forwarder("10.9.0.4", "other-hub")  # other-hub is not linked to the zone
     b.vnet("fail_disagreeing", ["10.3.0.0/16"], dns=["10.0.4.4", "10.9.0.4"])
+    b.peer("fail_disagreeing", "hub")
+    b.peer("fail_disagreeing", "other-hub")
     a = resolve(b.estate(), "fail_disagreeing", APP)
     assert a.status is Status.UNKNOWN
     assert "disagree" in a.reasons[-1] and "10.20.0.4" in a.reasons[-1] and "PUBLIC" in a.reasons[-1]
+
+
+def test_fail_custom_dns_server_the_vnet_cannot_reach_is_servfail_with_the_reason() -> None:
+    b, _ = hub_with_resolver()
+    b.vnet("fail_not_peered", ["10.3.0.0/16"], dns=["10.0.4.4"])
+    b.vnet("fail_initiated", ["10.4.0.0/16"], dns=["10.0.4.4"])
+    b.peer("fail_initiated", "hub", state="Initiated")
+    est = b.estate()
+    for name in ("fail_not_peered", "fail_initiated"):
+        a = resolve(est, name, APP)
+        assert (a.status, a.addresses) == (Status.SERVFAIL, ())
+        assert "cannot reach any of its custom DNS servers: 10.0.4.4" in a.reasons[-1]
+    assert "not peered" in resolve(est, "fail_not_peered", APP).reasons[-1]
+
+
+def test_unreachable_first_server_fails_over_to_the_next_d2() -> None:
+    b, _ = hub_with_resolver()
+    b.vnet("far", ["10.9.0.0/16"], subnets={"dns": "10.9.0.0/28"})
+    b.dns_forwarder("10.9.0.4", "far")
+    b.vnet("pass_failover", ["10.3.0.0/16"], dns=["10.9.0.4", "10.0.4.4"])
+    b.peer("pass_failover", "hub")
+    a = resolve(b.estate(), "pass_failover", APP)
+    assert (a.status, a.addresses) == (Status.NOERROR, ("10.20.0.4",))
+    assert a.reasons[0].startswith("custom DNS server(s) not reachable from VNet pass_failover") and "10.9.0.4" in a.reasons[0]
+
+
+def test_stale_peering_to_the_resolver_subnet_is_servfail() -> None:
+    b, _ = hub_with_resolver()
+    b.vnet("fail_stale", ["10.3.0.0/16"], dns=["10.0.4.4"])
+    # the hub grew 10.0.0.0/16 from an older space; the spoke's link never synced it
+    b.peer("fail_stale", "hub", sync="LocalNotInSync", a_to_b={"remote_prefixes": ["10.0.0.0/22"]})
+    a = resolve(b.estate(), "fail_stale", APP)
+    assert a.status is Status.SERVFAIL
 
 
 # ---------------------------------------------------------------- D7
@@ -357,7 +395,7 @@ def test_fail_ruleset_linked_to_the_inbound_endpoints_own_vnet_loops_d8() -> Non
     b, _ = hub_with_resolver()
     ruleset(b, "rs-loop", {"azure.mendixapps.io.": ["10.0.4.4"]}, ["hub"])
     a = resolve(b.estate(), "hub", APP)
-    assert a.status is Status.UNKNOWN
+    assert a.status is Status.SERVFAIL
     assert "forwarding loop" in a.reasons[-1]
 
 

@@ -3,8 +3,8 @@
 ``--vnet VNET NAME`` answers one query (the JSON shape is a contract). ``--all-vnets`` answers
 every VNet x the names given (and/or the records under ``--app-domain``) in one pass with the
 resolution matrix. Exit 0 when every answer is NOERROR with an address; 1 when any is NXDOMAIN,
-PUBLIC, UNKNOWN, or NOERROR without an address of the asked type (NODATA: nothing to connect to);
-2 for bad input.
+SERVFAIL (a CNAME or forwarding loop, or no custom DNS server the VNet can reach), PUBLIC, UNKNOWN,
+or NOERROR without an address of the asked type (NODATA: nothing to connect to); 2 for bad input.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Simulate Azure-provided DNS (168.63.129.16) for a VM in VNET: linked Private DNS zones "
             "(most specific wins, authoritative), wildcards, CNAME chains including the privatelink "
             "alias of Azure services, NxDomainRedirect, custom DNS servers, DNS private resolvers and "
-            "forwarding rulesets. Exit 0 NOERROR with an address, 1 NXDOMAIN/PUBLIC/UNKNOWN/no "
-            "address, 2 bad input."
+            "forwarding rulesets; SERVFAIL for CNAME or forwarding loops and for custom DNS servers "
+            "the VNet cannot reach. Exit 0 NOERROR with an address, 1 NXDOMAIN/SERVFAIL/PUBLIC/"
+            "UNKNOWN/no address, 2 bad input."
         ),
     )
     add_estate_args(p)

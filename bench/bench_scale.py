@@ -1,0 +1,178 @@
+"""Benchmark: every read command against ``json.load`` of the same snapshot, cold, with peak memory.
+
+Each measurement runs in a fresh Python process (cold: no warm caches, nothing imported yet):
+
+- baseline: ``json.load`` of the snapshot with the garbage collector paused (its collector would
+  otherwise inflate the baseline and flatter every ratio);
+- each read command (``overlaps`` and ``audit`` in every format, ``graph``, ``resolve``, ``reach``,
+  ``free``, ``drift`` of the snapshot against itself) through ``vnetplan.cli.main``, stdout to a
+  file: wall time, peak RSS of the process, and the output's size;
+- the overlap analysis alone (load excluded, first call in the process) against a plain
+  sort-and-sweep over integer intervals that counts the same overlapping pairs.
+
+Targets (issue 15): every read command at most 4x ``json.load``; peak memory at most 3x the
+file's size; output linear in the estate; the overlap analysis within 2x of the plain sweep.
+The script reports the measured ratios whether or not a target is met.
+
+    python bench/bench_scale.py --snapshot estate.json          # any snapshot (another generator's too)
+    python bench/bench_scale.py --vnets 10000                   # synthetic, a fifth on 10.0.0.0/16
+    python bench/bench_scale.py --vnets 10000 --only overlaps-json,audit-json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CHILD = r"""
+import gc, json, resource, sys, time
+mode, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+args = json.loads(sys.argv[4])
+t0 = time.perf_counter()
+if mode == "json":
+    gc.disable()
+    with open(path, "rb") as f:
+        json.load(f)
+    gc.enable()
+    rc = 0
+elif mode == "sweep":
+    from netplan.loader import load_estate
+    from netplan.overlaps import find_overlaps
+    estate = load_estate([path])
+    ivs = []
+    for v in estate.vnets:
+        for p in v.prefixes:
+            bits = 32 if p.version == 4 else 128
+            ivs.append((p.version, p.value, p.value | ((1 << (bits - p.length)) - 1)))
+    for o in estate.onprem:
+        for p in o.prefixes:
+            bits = 32 if p.version == 4 else 128
+            ivs.append((p.version, p.value, p.value | ((1 << (bits - p.length)) - 1)))
+    t_sweep = time.perf_counter()
+    ivs.sort(key=lambda t: (t[0], t[1], -t[2]))
+    stack, pairs, ver = [], 0, -1
+    for v, a, b in ivs:
+        if v != ver:
+            stack.clear(); ver = v
+        while stack and stack[-1] < a:
+            stack.pop()
+        pairs += len(stack)
+        stack.append(b)
+    sweep_s = time.perf_counter() - t_sweep
+    t_an = time.perf_counter()
+    report = find_overlaps(estate)
+    an_s = time.perf_counter() - t_an
+    print(json.dumps({"sweep_s": sweep_s, "analysis_s": an_s, "sweep_pairs": pairs,
+                      "analysis_pairs": report.summary()["pairs"]}))
+    sys.exit(0)
+else:
+    from vnetplan.cli import main
+    with open(out, "w") as fh:
+        sys.stdout = fh
+        rc = main(args)
+        sys.stdout.flush()
+    sys.stdout = sys.__stdout__
+secs = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": secs, "peak": peak, "rc": rc}))
+"""
+
+
+def _run(mode: str, path: str, out: str, args: list[str]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, mode, path, out, json.dumps(args)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        raise SystemExit(f"{mode} {args[:1]} failed:\n{proc.stderr[-2000:]}")
+    return dict(json.loads(lines[-1]))
+
+
+def _refs(path: str) -> tuple[str, str]:
+    """Two VNets of the snapshot (rg/name) for reach and resolve: the first hub and a spoke."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    vnets = [r for r in data.get("resources", []) if str(r.get("type", "")).lower() == "microsoft.network/virtualnetworks"]
+    hubs = [v for v in vnets if (v.get("properties") or {}).get("virtualNetworkPeerings")]
+    a = (hubs or vnets)[0]["id"]
+    b = next((v["id"] for v in vnets if v["id"] != a), a)
+    return a, b
+
+
+def commands(path: str) -> dict[str, list[str]]:
+    a, b = _refs(path)
+    est = ["--estate", path]
+    cmds = {"overlaps-table": ["overlaps", *est], "overlaps-json": ["overlaps", *est, "--format", "json"]}
+    for fmt in ("table", "json", "sarif", "junit", "markdown"):
+        cmds[f"audit-{fmt}"] = ["audit", *est, "--format", fmt, "--fail-on", "none"]
+    cmds.update({
+        "graph-json": ["graph", *est, "--format", "json"],
+        "resolve": ["resolve", *est, "--vnet", a, "app.privatelink.blob.core.windows.net"],
+        "reach": ["reach", *est, b, a],
+        "free": ["free", *est, "--size", "24"],
+        "drift": ["drift", "--baseline", path, *est],
+    })  # fmt: skip
+    return cmds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--snapshot", help="benchmark this snapshot file (any generator's)")
+    ap.add_argument("--vnets", type=int, default=10_000, help="synthetic estate size when no --snapshot")
+    ap.add_argument("--default-share", type=float, default=0.2, help="synthetic: share of VNets on 10.0.0.0/16")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", help="comma-separated command labels to run")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the best is reported")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.snapshot
+        if not path:
+            path = str(Path(tmp) / f"synth-{args.vnets}.json")
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "bench.synth", "--vnets", str(args.vnets), "--seed", str(args.seed),
+                            "--default-share", str(args.default_share), "--out", path], cwd=ROOT, check=True)  # fmt: skip
+            print(f"generated {args.vnets} VNets ({args.default_share:.0%} on 10.0.0.0/16) in {time.perf_counter() - t0:.0f}s")
+        size = os.path.getsize(path)
+        out = str(Path(tmp) / "out")
+
+        def best(mode: str, cmd: list[str]) -> dict[str, Any]:
+            runs = [_run(mode, path, out, cmd) for _ in range(max(1, args.repeat))]
+            r = min(runs, key=lambda x: x.get("seconds", x.get("analysis_s", 0)))
+            r["out_bytes"] = os.path.getsize(out) if mode == "cli" and os.path.exists(out) else 0
+            return r
+
+        base = best("json", [])
+        print(f"snapshot {path}: {size / 2**20:.1f} MiB")
+        print(f"baseline json.load (gc paused, cold process): {base['seconds']:.2f}s, peak {base['peak'] / 2**20:.0f} MiB")
+        print(f"{'command':<16} {'seconds':>8} {'x json':>7} {'peak MiB':>9} {'x file':>7} {'out MiB':>8} {'rc':>3}")
+        worst_t = worst_m = 0.0
+        only = set(args.only.split(",")) if args.only else None
+        for label, cmd in commands(path).items():
+            if only and label not in only:
+                continue
+            r = best("cli", cmd)
+            rt, rm = r["seconds"] / base["seconds"], r["peak"] / size
+            worst_t, worst_m = max(worst_t, rt), max(worst_m, rm)
+            print(f"{label:<16} {r['seconds']:8.2f} {rt:7.2f} {r['peak'] / 2**20:9.0f} {rm:7.2f} "
+                  f"{r['out_bytes'] / 2**20:8.2f} {r['rc']:>3}")  # fmt: skip
+        print(f"worst read command: {worst_t:.2f}x json.load (target <= 4x); peak {worst_m:.2f}x the file (target <= 3x)")
+        if not only or "sweep" in only:
+            s = best("sweep", [])
+            same = s["sweep_pairs"] == s["analysis_pairs"]
+            print(f"overlap analysis {s['analysis_s']:.3f}s vs plain integer sort-and-sweep {s['sweep_s']:.3f}s: "
+                  f"{s['analysis_s'] / s['sweep_s']:.1f}x (target <= 2x); pairs {s['analysis_pairs']} vs "
+                  f"{s['sweep_pairs']} ({'same' if same else 'DIFFERENT'})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""VNP-ADDR-001: a VNet whose address space uses a range Azure never allows (R6).
+
+Azure rejects VNet address prefixes that contain or lie in 224.0.0.0/4 (multicast),
+255.255.255.255/32 (broadcast), 127.0.0.0/8 (loopback), 169.254.0.0/16 (link-local) or
+168.63.129.16/32 (the platform's virtual IP: DNS, DHCP, health probes). FAIL: a VNet prefix (IPAM
+pool allocations included) touches one of them, naming both; a snapshot can show one when it was
+edited by hand or comes from a template that never deployed. PASS otherwise. One finding per VNet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.rules import _docs
+from netplan.free import forbidden_overlaps
+
+
+def check(ctx: Context) -> Iterator[Outcome]:
+    for v in ctx.estate.vnets:
+        bad = [f"{p} (touches {', '.join(str(f) for f in hits)})" for p in v.address_prefixes if (hits := forbidden_overlaps(p))]
+        if bad:
+            yield failed(v.id, f"VNet {v.name} uses address space Azure does not allow in a VNet: {'; '.join(bad)}.")
+        else:
+            yield passed(v.id, f"VNet {v.name} uses none of the ranges Azure forbids in a VNet.")
+
+
+RULE = Rule(
+    id="VNP-ADDR-001",
+    title="VNet address space includes a range Azure does not allow",
+    severity=Severity.HIGH,
+    rationale=(
+        "Azure refuses 224.0.0.0/4, 255.255.255.255/32, 127.0.0.0/8, 169.254.0.0/16 and 168.63.129.16/32 in a "
+        "VNet's address space: they are multicast, broadcast, loopback, link-local and the platform's own "
+        "virtual IP (DNS, DHCP, health probes). A snapshot or plan that uses them cannot be deployed (R6)."
+    ),
+    remediation=(
+        "Choose another range (vnetplan free --size /N suggests one) and update the VNet: "
+        "az network vnet update -g <rg> -n <vnet> --address-prefixes <prefixes...>."
+    ),
+    check=check,
+    references=(_docs.VNET_FAQ, _docs.VNET_MANAGE),
+    tags=("addressing",),
+)
