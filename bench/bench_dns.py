@@ -57,6 +57,7 @@ def synthetic(vnets: int, names: int, seed: int) -> Estate:
     hub = _vnet(0)
     hub_id = hub["id"]
     res.append(hub)
+    peerings: list[tuple[dict[str, Any], dict[str, Any]]] = []
     resolver_id = f"{SUB}/resourceGroups/rg-dns/providers/{NET}/dnsResolvers/dnspr-hub"
     res.append({"id": resolver_id, "name": "dnspr-hub", "type": f"{NET}/dnsResolvers", "location": "westeurope",
                 "properties": {"virtualNetwork": {"id": hub_id}}})
@@ -93,7 +94,10 @@ def synthetic(vnets: int, names: int, seed: int) -> Estate:
     for i in range(1, vnets):
         roll = rnd.random()
         if roll < 0.05:
-            res.append(_vnet(i, ["10.0.0.4"]))  # custom DNS: the hub's resolver
+            # custom DNS: the hub's resolver, reached over a peering with the hub
+            spoke = _vnet(i, ["10.0.0.4"])
+            res.append(spoke)
+            peerings.append((spoke, hub))
             continue
         if roll < 0.07:
             res.append(_vnet(i, ["172.16.0.53"]))  # custom DNS the estate does not model
@@ -107,6 +111,14 @@ def synthetic(vnets: int, names: int, seed: int) -> Estate:
                 link(zones[zname], v["id"], i)
         if rnd.random() < 0.1:
             link(zones[f"team{rnd.randrange(200)}.corp.internal"], v["id"], i)
+    for a, b in peerings:
+        for local, remote in ((a, b), (b, a)):
+            local["properties"].setdefault("virtualNetworkPeerings", []).append({
+                "name": f"to-{remote['name']}", "id": f"{local['id']}/virtualNetworkPeerings/to-{remote['name']}",
+                "properties": {"remoteVirtualNetwork": {"id": remote["id"]}, "peeringState": "Connected",
+                               "peeringSyncLevel": "FullyInSync", "allowVirtualNetworkAccess": True,
+                               "remoteAddressSpace": remote["properties"]["addressSpace"]},
+            })  # fmt: skip
     return Estate.build(parse_snapshots([snapshot_from_data({"resources": res}, "<bench>")]))
 
 

@@ -50,7 +50,7 @@ elif mode == "sweep":
     estate = load_estate([path])
     ivs = []
     for v in estate.vnets:
-        for p in v.prefixes:
+        for p in v.address_prefixes:
             bits = 32 if p.version == 4 else 128
             ivs.append((p.version, p.value, p.value | ((1 << (bits - p.length)) - 1)))
     for o in estate.onprem:
@@ -156,16 +156,19 @@ def main() -> None:
         print(f"baseline json.load (gc paused, cold process): {base['seconds']:.2f}s, peak {base['peak'] / 2**20:.0f} MiB")
         print(f"{'command':<16} {'seconds':>8} {'x json':>7} {'peak MiB':>9} {'x file':>7} {'out MiB':>8} {'rc':>3}")
         worst_t = worst_m = 0.0
+        ran = 0
         only = set(args.only.split(",")) if args.only else None
         for label, cmd in commands(path).items():
             if only and label not in only:
                 continue
             r = best("cli", cmd)
+            ran += 1
             rt, rm = r["seconds"] / base["seconds"], r["peak"] / size
             worst_t, worst_m = max(worst_t, rt), max(worst_m, rm)
             print(f"{label:<16} {r['seconds']:8.2f} {rt:7.2f} {r['peak'] / 2**20:9.0f} {rm:7.2f} "
                   f"{r['out_bytes'] / 2**20:8.2f} {r['rc']:>3}")  # fmt: skip
-        print(f"worst read command: {worst_t:.2f}x json.load (target <= 4x); peak {worst_m:.2f}x the file (target <= 3x)")
+        if ran:
+            print(f"worst read command: {worst_t:.2f}x json.load (target <= 4x); peak {worst_m:.2f}x the file (target <= 3x)")
         if not only or "sweep" in only:
             s = best("sweep", [])
             same = s["sweep_pairs"] == s["analysis_pairs"]

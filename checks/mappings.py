@@ -37,6 +37,10 @@ MAPPINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "VNP-DNS-009": {MCSB: ("NS-10",), WAF: ("Reliability",)},
     "VNP-PE-001": {MCSB: ("NS-2",), WAF: ("Reliability",)},
     "VNP-PE-002": {MCSB: ("NS-2", "NS-10"), WAF: ("Security", "Reliability")},
+    "VNP-PE-003": {MCSB: ("NS-2", "NS-3"), WAF: ("Security",)},
+    "VNP-NSG-001": {MCSB: ("NS-1",), WAF: ("Security",)},
+    "VNP-NSG-002": {MCSB: ("NS-1",), WAF: ("Reliability",)},
+    "VNP-RT-001": {MCSB: ("NS-1", "NS-3"), WAF: ("Reliability", "Security")},
     "VNP-GAP-001": {WAF: ("Operational Excellence", "Security")},
     "VNP-SUPP-001": {WAF: ("Operational Excellence",)},
 }

@@ -32,14 +32,18 @@ from checks.rules import (
     net_routing_domain_overlap,
     net_space_self_overlap,
     net_subnet_outside_space,
+    nsg_intent_denied,
+    nsg_rule_shadowed,
     pe_no_dns,
     pe_not_approved,
+    pe_subnet_route_table_ignored,
     peer_access_disabled,
     peer_address_overlap,
     peer_gateway_transit,
     peer_limit,
     peer_not_connected,
     peer_not_in_sync,
+    route_next_hop_unowned,
     snapshot_gaps,
 )
 from checks.suppressions import EXPIRED, Suppression, apply_suppressions
@@ -71,6 +75,10 @@ RULES: tuple[Rule, ...] = (
     dns_ruleset_loop.RULE,
     pe_not_approved.RULE,
     pe_no_dns.RULE,
+    pe_subnet_route_table_ignored.RULE,
+    nsg_rule_shadowed.RULE,
+    nsg_intent_denied.RULE,
+    route_next_hop_unowned.RULE,
 )
 
 

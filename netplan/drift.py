@@ -416,7 +416,7 @@ def intent_drift(estate: Estate, intent: Any) -> Report:
             via_path, method = decided[consumer.key].split(":", 1)
         ver = verify_connection(
             estate, provider, consumer, domain, apps=() if conn.wildcard else conn.apps,
-            method=method, lb_frontend=intent.provider.frontend_id, simulator=sim,
+            method=method, lb_frontend=intent.provider.frontend_id, simulator=sim, ports=conn.ports,
         )  # fmt: skip
         # Served through a hub (existing path or shared endpoint): no direct peering or own
         # endpoint to hold it to; the name checks below are what must pass.

@@ -278,7 +278,7 @@ class Estate:
             for r in rt.routes:
                 idx[r.key] = r
         for nsg in self.nsgs:
-            for rule in (*nsg.rules, *nsg.default_rules):
+            for rule in nsg.rules:  # default rules are shared objects, not addressable children
                 idx[rule.key] = rule
         return idx
 
@@ -516,13 +516,22 @@ class Estate:
             cands = self._suggest(text.rsplit("/", 1)[-1])
             hint = f"; did you mean: {', '.join(cands)}" if cands else ""
             raise RefError(f"no VNet matches '{text}'{hint}", cands)
-        cands = tuple(v.id for v in matches)
-        raise RefError(f"'{text}' matches {len(matches)} VNets, give one of: {', '.join(cands)}", cands)
+        # resourceGroup/name when that tells them apart, else the full ids (same group name in two
+        # subscriptions).
+        short = [f"{parse_id(v.id).resource_group}/{v.name}" for v in matches]
+        cands = tuple(short) if len({c.lower() for c in short}) == len(short) else tuple(v.id for v in matches)
+        raise RefError(f"'{text}' is ambiguous: it matches {len(matches)} VNets: {', '.join(cands)}; "
+                       "give resourceGroup/name or the full id", cands)  # fmt: skip
 
     def _suggest(self, name: str) -> tuple[str, ...]:
-        names = {v.name.lower(): v for v in self.vnets}
-        close = difflib.get_close_matches(name.lower(), list(names), n=5, cutoff=0.6)
-        return tuple(f"{parse_id(names[c].id).resource_group}/{names[c].name}" for c in close)
+        """The closest VNet names (difflib), else those containing ``name`` (as resourceGroup/name)."""
+        by_name: dict[str, list[VNet]] = {}
+        for v in self.vnets:
+            by_name.setdefault(v.name.lower(), []).append(v)
+        close = difflib.get_close_matches(name.lower(), list(by_name), n=5, cutoff=0.6)
+        if not close and len(name) >= 3:
+            close = sorted(n for n in by_name if name.lower() in n)[:5]
+        return tuple(f"{parse_id(v.id).resource_group}/{v.name}" for c in close for v in by_name[c])
 
     # ------------------------------------------------------------------ summaries
 

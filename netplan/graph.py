@@ -78,7 +78,7 @@ def build_graph(
                 g.add_node(
                     rk, kind=VNET, resource_id=p.remote_vnet_id, name=pid.name or name_of(p.remote_vnet_id), location="",
                     subscription=pid.subscription, resource_group=pid.resource_group,
-                    prefixes=[str(q) for q in p.remote_prefixes], overlapping=rk in over, overlap_severity=over.get(rk), external=True,
+                    prefixes=[str(q) for q in p.remote_current_prefixes], overlapping=rk in over, overlap_severity=over.get(rk), external=True,
                     dns_servers=[], gateways=[], forwarder=None, forwarder_ip=None,
                 )  # fmt: skip
             g.add_edge(v.key, rk, key=p.key, **_peering_attrs(p, v, estate.vnet(p.remote_vnet_id)))

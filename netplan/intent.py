@@ -36,6 +36,10 @@ _RESERVED_SUBNETS = frozenset({"gatewaysubnet", "azurefirewallsubnet", "azurefir
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
+#: The app ports a connection is held to when the intent names none: HTTPS and HTTP.
+DEFAULT_APP_PORTS: tuple[int, ...] = (443, 80)
+
+
 class UseCase(StrEnum):
     EXPOSE_APPS = "expose-apps"
     INTERNAL_SERVICE = "internal-service"
@@ -97,6 +101,8 @@ class Connection:
     whole_network: bool = False
     #: For ``method: auto``: how many distinct services the connection carries.
     services: int = 1
+    #: TCP ports the consumer must reach the apps on (verify, whatif and the planned NSG rules).
+    ports: tuple[int, ...] = DEFAULT_APP_PORTS
     #: ``line N: connections[i]`` for messages about this connection.
     where: str = ""
 
@@ -205,7 +211,7 @@ _PROVIDER = frozenset({"vnet", "load_balancer", "frontend", "app_domain", "priva
 _PLS = frozenset({"name", "id", "resource_group", "nat_subnet", "visibility", "auto_approval"})
 _DNS = frozenset({"resource_group", "subscription", "private_only"})
 _CONN = frozenset({"consumer", "use_case", "method", "apps", "subnet", "static_ip", "allow_forwarded_traffic",
-                   "use_remote_gateways", "whole_network", "services"})  # fmt: skip
+                   "use_remote_gateways", "whole_network", "services", "ports"})  # fmt: skip
 _SERVICE = frozenset({"fqdn", "private_link_service", "private_zone", "subnet"})
 
 
@@ -338,7 +344,14 @@ def _connection(r: _Reader, obj: Any, path: PathKey, provider: VNet, pls_id: str
     services = c.get("services", 1)
     if not isinstance(services, int) or isinstance(services, bool) or services < 1:
         raise r.fail((*path, "services"), f"services must be a whole number of at least 1, got {services!r}")
+    ports_raw = c.get("ports", list(DEFAULT_APP_PORTS))
+    if not isinstance(ports_raw, list) or not ports_raw:
+        raise r.fail((*path, "ports"), "ports must be a non-empty list of TCP ports (1-65535)")
+    for i, p in enumerate(ports_raw):
+        if not isinstance(p, int) or isinstance(p, bool) or not 1 <= p <= 65535:
+            raise r.fail((*path, "ports", i), f"invalid port {p!r} (1-65535)")
     return Connection(
+        ports=tuple(dict.fromkeys(ports_raw)),
         whole_network=r.flag(c, path, "whole_network"), services=services,
         consumer_vnet_id=consumer.id, use_case=use_case, method=method, apps=apps,
         subnet_id=sub.id if sub else None, static_ip=static,

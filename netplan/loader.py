@@ -892,7 +892,33 @@ def parse_ruleset_link(obj: dict[str, Any], rid: str, at: _At) -> RulesetLink:
 # Traffic rules: route tables, network security groups, application security groups, firewalls
 
 
+_HOPS = {t.value.lower(): t for t in NextHopType}
+
+
+def _route_fast(obj: dict[str, Any], table_id: str) -> Route | None:
+    props = obj.get("properties")
+    rid, name = obj.get("id"), obj.get("name")
+    if not isinstance(props, dict) or not isinstance(rid, str) or not rid or not isinstance(name, str) or not name:
+        return None
+    text = props.get("addressPrefix")
+    hop = _HOPS.get(str(props.get("nextHopType", "")).lower())
+    if not isinstance(text, str) or not text or hop is None:
+        return None
+    ip_text = props.get("nextHopIpAddress")
+    try:
+        prefix = parse_prefix(text) if (text[:1].isdigit() or ":" in text) else None
+        ip = parse_ip(ip_text) if ip_text else None
+    except AddressError:
+        return None
+    if hop is NextHopType.VIRTUAL_APPLIANCE and ip is None:
+        return None
+    return Route(rid, name, table_id, prefix, text, hop, ip)
+
+
 def _route(obj: dict[str, Any], table_id: str, at: _At, path: str) -> Route:
+    fast = _route_fast(obj, table_id)
+    if fast is not None:
+        return fast
     rid = _str(obj, "id", at, path, required=False)
     name = _sub_name(obj, rid)
     rid = rid or f"{table_id}/routes/{name}"
@@ -984,7 +1010,84 @@ def _address_spec(props: dict[str, Any], side: str, at: _At, pp: str) -> Address
     return AddressSpec(any_, tuple(prefixes), tuple(tags), asgs)
 
 
+_DIRECTIONS = {"inbound": Direction.INBOUND, "outbound": Direction.OUTBOUND}
+_ACCESS = {"allow": Access.ALLOW, "deny": Access.DENY}
+_SPEC_MEMO: dict[str, AddressSpec] = {}
+_PORT_MEMO: dict[str, PortRange] = {}
+
+
+def _fast_spec(props: dict[str, Any], side: str) -> AddressSpec | None:
+    """The common shape (one prefix or tag, no list, no ASG), memoised; None for anything else."""
+    if props.get(f"{side}AddressPrefixes") or props.get(f"{side}ApplicationSecurityGroups"):
+        return None
+    v = props.get(f"{side}AddressPrefix")
+    if not isinstance(v, str) or not v:
+        return None
+    hit = _SPEC_MEMO.get(v)
+    if hit is None:
+        if v in ("*", "0.0.0.0/0", "Any", "any"):
+            hit = AddressSpec(any=True)
+        elif v[:1].isdigit() or ":" in v:
+            try:
+                hit = AddressSpec(prefixes=(parse_prefix(v if "/" in v else (f"{v}/128" if ":" in v else f"{v}/32")),))
+            except AddressError:
+                return None
+        else:
+            hit = AddressSpec(tags=(v,))
+        if len(_SPEC_MEMO) < 65536:
+            _SPEC_MEMO[v] = hit
+    return hit
+
+
+def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRange, ...] | None:
+    if props.get(plural):
+        return None
+    v = props.get(single)
+    if v is None or v == "*":
+        return (ANY_PORT,)
+    if not isinstance(v, str):
+        return None
+    hit = _PORT_MEMO.get(v)
+    if hit is None:
+        lo_s, sep, hi_s = v.partition("-")
+        if not lo_s.isdigit() or (sep and not hi_s.isdigit()):
+            return None
+        lo, hi = int(lo_s), int(hi_s) if sep else int(lo_s)
+        if not 0 <= lo <= hi <= 65535:
+            return None
+        hit = PortRange(lo, hi)
+        if len(_PORT_MEMO) < 65536:
+            _PORT_MEMO[v] = hit
+    return (hit,)
+
+
+def _security_rule_fast(obj: dict[str, Any], nsg_id: str, default: bool) -> SecurityRule | None:
+    """The ARM shape of a well-formed rule, without building JSON paths (10k NSGs); None: use the
+    checked parser, which names the problem."""
+    props = obj.get("properties")
+    rid, name = obj.get("id"), obj.get("name")
+    if not isinstance(props, dict) or not isinstance(rid, str) or not rid or not isinstance(name, str) or not name:
+        return None
+    prio = props.get("priority")
+    if type(prio) is not int or not (100 <= prio <= 4096 or (default and prio >= 65000)):
+        return None
+    d = _DIRECTIONS.get(str(props.get("direction", "")).lower())
+    a = _ACCESS.get(str(props.get("access", "")).lower())
+    proto = _PROTOCOLS.get(str(props.get("protocol", "*")).lower())
+    src, dst = _fast_spec(props, "source"), _fast_spec(props, "destination")
+    sports = _fast_ports(props, "sourcePortRange", "sourcePortRanges")
+    dports = _fast_ports(props, "destinationPortRange", "destinationPortRanges")
+    if d is None or a is None or proto is None or src is None or dst is None or sports is None or dports is None:
+        return None
+    desc = props.get("description")
+    return SecurityRule(rid, name, nsg_id, prio, d, a, proto, src, dst, sports, dports, default,
+                        desc if isinstance(desc, str) else "")  # fmt: skip
+
+
 def _security_rule(obj: dict[str, Any], nsg_id: str, at: _At, path: str, default: bool) -> SecurityRule:
+    fast = _security_rule_fast(obj, nsg_id, default)
+    if fast is not None:
+        return fast
     rid = _str(obj, "id", at, path, required=False)
     name = _sub_name(obj, rid)
     rid = rid or f"{nsg_id}/{'defaultSecurityRules' if default else 'securityRules'}/{name}"
@@ -1032,25 +1135,54 @@ def _spec_of(text: str) -> AddressSpec:
     return AddressSpec(any=True) if text == "*" else AddressSpec(tags=(text,))
 
 
+def _default_rule(name: str, prio: int, d: str, a: str, src: str, dst: str, nsg_id: str) -> SecurityRule:
+    return SecurityRule(f"{nsg_id}/defaultSecurityRules/{name}", name, nsg_id, prio, Direction(d), Access(a), "*",
+                        _spec_of(src), _spec_of(dst), default=True)  # fmt: skip
+
+
+#: Azure's default rules, built once and shared by every NSG whose payload shows them unchanged (or
+#: omits them): 10k NSGs must not cost 60k rule objects. Their ``nsg_id`` is empty.
+SHARED_DEFAULT_RULES: tuple[SecurityRule, ...] = tuple(_default_rule(*d, "") for d in DEFAULT_RULES)
+
+
 def default_rules(nsg_id: str) -> tuple[SecurityRule, ...]:
     """Azure's six default rules of an NSG (they are there whether or not a payload lists them)."""
-    return tuple(
-        SecurityRule(f"{nsg_id}/defaultSecurityRules/{n}", n, nsg_id, prio, Direction(d), Access(a), "*",
-                     _spec_of(src), _spec_of(dst), default=True)
-        for n, prio, d, a, src, dst in DEFAULT_RULES
-    )  # fmt: skip
+    return tuple(_default_rule(*d, nsg_id) for d in DEFAULT_RULES)
+
+
+def _standard_defaults(items: list[Any]) -> bool:
+    """The payload's defaultSecurityRules are exactly Azure's six (the usual case): no need to parse them."""
+    if len(items) != len(DEFAULT_RULES):
+        return False
+    want = {n: (prio, d, a, src, dst) for n, prio, d, a, src, dst in DEFAULT_RULES}
+    for item in items:
+        if not isinstance(item, dict):
+            return False
+        props = item.get("properties", item)
+        w = want.pop(str(item.get("name")), None)
+        if w is None or not isinstance(props, dict):
+            return False
+        got = (props.get("priority"), props.get("direction"), props.get("access"),
+               props.get("sourceAddressPrefix"), props.get("destinationAddressPrefix"))  # fmt: skip
+        if got != w or props.get("protocol", "*") != "*" or props.get("destinationPortRange", "*") != "*":
+            return False
+    return True
 
 
 def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
     props, pp = _props(obj, at, "")
     rules = tuple(_security_rule(r, rid, at, rp, default=False) for r, rp in _objects(props, "securityRules", at, pp))
-    defaults = tuple(_security_rule(r, rid, at, rp, default=True) for r, rp in _objects(props, "defaultSecurityRules", at, pp))
+    raw_defaults = _list(props, "defaultSecurityRules", at, pp)
+    if not raw_defaults or _standard_defaults(raw_defaults):
+        defaults = SHARED_DEFAULT_RULES
+    else:
+        defaults = tuple(_security_rule(r, rid, at, rp, default=True) for r, rp in _objects(props, "defaultSecurityRules", at, pp))
     return NetworkSecurityGroup(
         id=rid,
         name=_sub_name(obj, rid),
         location=_location(obj, at),
         rules=rules,
-        default_rules=defaults or default_rules(rid),
+        default_rules=defaults,
         tags=_tags_of(obj, at),
         raw=obj,
     )

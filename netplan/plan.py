@@ -49,7 +49,7 @@ PLACEHOLDER_PREFIX = "<from "
 #: Tie-break order of kinds (after dependencies): subnets before the services placed in them, the
 #: zone before its records and links.
 _KIND_ORDER = {B.TYPE_SUBNET: 0, B.TYPE_PEERING: 1, B.TYPE_PLS: 2, B.TYPE_PE: 3, B.TYPE_ZONE: 4,
-               B.TYPE_ZONE_LINK: 5, B.TYPE_A: 6}  # fmt: skip
+               B.TYPE_ZONE_LINK: 5, B.TYPE_A: 6, "Microsoft.Network/networkSecurityGroups/securityRules": 7}  # fmt: skip
 
 
 class Action(StrEnum):
@@ -781,6 +781,30 @@ class _Planner:
         return tuple(self.changes[k] for k in order)
 
 
+def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_id: str, fp: str) -> None:
+    """NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
+    from netplan.ruleplan import changes_for, plan_rules
+    from netplan.whatif import apply_in_memory
+
+    draft = ChangeSet(plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
+                      changes=planner.ordered())  # fmt: skip
+    after, _ = apply_in_memory(estate, draft)
+    needs, problems = plan_rules(estate, after, intent)
+    # A connection the plan already cannot make (a blocked method, a missing frontend...) gets no
+    # traffic rules: its problem is named, and rules for it would be noise.
+    failed = {p.group for p in planner.problems}
+    needs = [n for n in needs if n.group not in failed]
+    for change in changes_for(needs, planner.tags):
+        planner.add(change)
+    for n in needs:
+        if n.owner:
+            planner.problem("owner-change", f"allow TCP in network security group {name_of(n.nsg_id)} for {n.group}: "
+                            f"{n.owner}, so its owner must add the rule: {n.az_command()}", n.group)  # fmt: skip
+    for code, message, group in dict.fromkeys(problems):
+        if group not in failed:
+            planner.problem(code, message, group)
+
+
 def make_plan(estate: Estate, intent: Intent) -> ChangeSet:
     """The ordered change set that makes ``estate`` satisfy ``intent`` (empty when it already does)."""
     fp = estate_fingerprint(estate)
@@ -791,6 +815,7 @@ def make_plan(estate: Estate, intent: Intent) -> ChangeSet:
         planner.plan_connection(conn)
     for svc in intent.services:
         planner.plan_service(svc)
+    _plan_traffic_rules(planner, estate, intent, plan_id, fp)
     changes = planner.ordered()
     etags: dict[str, str] = {}
     for c in changes:

@@ -749,6 +749,11 @@ def _onprem(idx: _Index, s: VNet, net: OnPremNetwork, target: Target) -> tuple[b
     if via is None:
         return None, [], [Reason(Code.OUTSIDE_SNAPSHOT, f"{label} is reached through {_vn(net.via_vnet_id)}, which is not in the snapshot")]
     gw_count = idx.gateways.get(via.key, 0)
+    # A link of S to the hub that names the gateway it uses (remoteGateways) proves the gateway
+    # exists even when the snapshot does not hold it (P9).
+    link_to_via = idx.links.get((s.key, via.key))
+    if gw_count == 0 and link_to_via is not None and link_to_via.remote_gateway_ids:
+        gw_count = len(link_to_via.remote_gateway_ids)
     if gw_count == 0:
         gaps = [g for g in estate.gaps_for(via.id) if g.kind.lower() in _GATEWAY_GAP_KINDS or g.kind == "*"]
         if gaps:

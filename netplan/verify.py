@@ -30,6 +30,7 @@ from netplan.dns.simulator import Answer, DnsSimulator, Status
 from netplan.errors import RefError, UsageError
 from netplan.estate import Estate
 from netplan.ids import rid_key
+from netplan.intent import DEFAULT_APP_PORTS
 from netplan.model import (
     ConnectionStatus,
     Frontend,
@@ -110,6 +111,8 @@ class ConnectionVerification:
     checks: tuple[NameCheck, ...] = ()
     #: Connection-level reasons (how the target and the method were derived).
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    #: Each app port to each expected address, through routes, peerings and NSGs (netplan.flow).
+    ports: tuple[PortCheck, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,7 +128,44 @@ class ConnectionVerification:
             },
             "checks": [c.to_dict() for c in self.checks],
             "reasons": list(self.reasons),
+            "ports": [p.to_dict() for p in self.ports],
         }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PortCheck:
+    """One app port from the consumer VNet's workload subnets to one expected address."""
+
+    port: int
+    address: str
+    result: Result
+    reasons: tuple[str, ...] = ()
+    #: What blocks it (``netplan.flow.BlockedBy.to_dict()``), when something does.
+    blocked_by: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"port": self.port, "address": self.address, "result": self.result.value,
+                "reasons": list(self.reasons), "blocked_by": self.blocked_by}  # fmt: skip
+
+
+def port_checks(estate: Estate, consumer: VNet, expected: Expected | None, ports: Sequence[int]) -> tuple[PortCheck, ...]:
+    """TCP ``ports`` from ``consumer`` to each expected address: routes hop by hop and NSGs (R1-R5)."""
+    from netplan.flow import flow
+
+    if expected is None:
+        return ()
+    out = []
+    for ip in expected.addresses:
+        for port in ports:
+            try:
+                v = flow(estate, consumer.id, ip, port)
+            except RefError as exc:
+                out.append(PortCheck(port, ip, Result.UNKNOWN, (str(exc),)))
+                continue
+            result = {True: Result.PASS, False: Result.FAIL, None: Result.UNKNOWN}[v.reachable]
+            reasons = tuple(r.message for r in v.reasons if result is not Result.PASS or r.code in ("via-firewall", "per-subnet"))
+            out.append(PortCheck(port, ip, result, reasons, v.blocked_by.to_dict() if v.blocked_by else None))
+    return tuple(out)
 
 
 def combine(results: Sequence[Result]) -> Result:
@@ -406,6 +446,7 @@ def verify_connection(
     timeout: float = 2.0,
     retries: int = 1,
     simulator: DnsSimulator | None = None,
+    ports: Sequence[int] = DEFAULT_APP_PORTS,
 ) -> ConnectionVerification:
     """Verify that ``consumer_vnet`` resolves and reaches the apps of ``provider_vnet``.
 
@@ -415,7 +456,9 @@ def verify_connection(
     private-link. ``lb_frontend``: the provider frontend (ID or IP) when it has several.
     ``nameservers``: live resolvers to compare with (``HOST[:PORT]`` or :class:`Nameserver`).
     ``probe_tcp``: a TCP port to connect to on each resolved address. Pass one ``simulator`` when
-    verifying many connections of one estate.
+    verifying many connections of one estate. ``ports``: the app ports the consumer must reach the
+    expected address on, through routes, peerings and NSGs (default 443 and 80; the intent sets
+    them per connection).
 
     Raises :class:`RefError` / :class:`UsageError` for references and arguments that cannot be used;
     everything else (network trouble included) ends up in the result.
@@ -441,11 +484,19 @@ def verify_connection(
                    timeout=timeout, retries=retries)
         for n in names
     )  # fmt: skip
-    result = combine([c.result for c in checks] + [Result.FAIL] * bool(failures))
+    from netplan.flow import INFRA_SUBNETS
+
+    senders = [x for x in consumer.subnets if x.name.lower() not in INFRA_SUBNETS and x.prefixes and not x.delegations]
+    if senders:
+        pchecks = port_checks(estate, consumer, expected, ports) if not failures else ()
+    else:
+        pchecks = ()
+        reasons.append(f"app ports not evaluated: {consumer.name} has no workload subnet in the snapshot to send from")
+    result = combine([c.result for c in checks] + [p.result for p in pchecks] + [Result.FAIL] * bool(failures))
     return ConnectionVerification(
         provider_vnet_id=provider.id, consumer_vnet_id=consumer.id, app_domain=domain,
         method=in_force,
-        result=result, expected=expected, checks=checks, reasons=tuple(reasons + failures),
+        result=result, expected=expected, checks=checks, reasons=tuple(reasons + failures), ports=pchecks,
     )  # fmt: skip
 
 

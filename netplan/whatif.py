@@ -25,6 +25,7 @@ from netplan.estate import Estate
 from netplan.ids import name_of, parent_id, parse_id, rid_key
 from netplan.intent import Intent, InternalService, UseCase
 from netplan.plan import PLACEHOLDER_PREFIX, Action, Change, ChangeSet
+from netplan.ruleplan import TYPE_ROUTE, TYPE_SECURITY_RULE
 
 PLACEHOLDER_TAG = "vnetplan-placeholder"
 
@@ -289,6 +290,21 @@ class _Post:
         }  # fmt: skip
         self.add[rid_key(nic_id)] = nic
 
+    def put_child_rule(self, change: Change) -> None:
+        """A security rule or route is a child kept inline in its NSG / route table: update the parent."""
+        pid = parent_id(change.id)
+        parent = self.add.get(rid_key(pid))
+        if parent is None:
+            existing = self.estate.get(pid)
+            parent = copy.deepcopy(dict(getattr(existing, "raw", None) or {}))
+            if not parent:
+                return
+            self.add[rid_key(pid)] = parent
+        key = "securityRules" if change.type == TYPE_SECURITY_RULE else "routes"
+        items = [r for r in parent.setdefault("properties", {}).get(key) or [] if rid_key(str(r.get("id", ""))) != rid_key(change.id)]
+        items.append({"name": name_of(change.id), "id": change.id, **copy.deepcopy(dict(change.body or {}))})
+        parent["properties"][key] = items
+
     def put_record(self, change: Change) -> None:
         r = self.base(change)
         for rec in r["properties"].get("aRecords") or []:
@@ -333,6 +349,8 @@ def post_resources(estate: Estate, changes: ChangeSet) -> tuple[list[dict[str, A
             post.put_endpoint(c, approved)
         elif c.type == B.TYPE_A:
             post.put_record(c)
+        elif c.type in (TYPE_SECURITY_RULE, TYPE_ROUTE):
+            post.put_child_rule(c)
         else:
             r = post.base(c)
             if c.type == B.TYPE_ZONE_LINK:
@@ -382,12 +400,15 @@ def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps:
     from netplan.verify import verify_connection
 
     names = () if apps == ("*",) else apps
+    ports = next((c.ports for c in intent.connections if c.consumer_vnet_id.lower() == consumer_id.lower()), (443, 80))
     v = verify_connection(estate, intent.provider.vnet_id, consumer_id, intent.provider.app_domain, names,
                           method=method if method in ("peering", "private-link") else "auto",
-                          lb_frontend=intent.provider.frontend_id)  # fmt: skip
+                          lb_frontend=intent.provider.frontend_id, ports=ports)  # fmt: skip
     reasons = list(v.reasons)
     for c in v.checks:
         reasons.extend(f"{c.name}: {r}" for r in c.reasons if c.result.value != "PASS")
+    for pc in v.ports:
+        reasons.extend(f"TCP {pc.port} to {pc.address}: {r}" for r in pc.reasons if pc.result.value != "PASS")
     return v.result.value, tuple(dict.fromkeys(reasons))
 
 
@@ -468,6 +489,9 @@ def what_if(estate: Estate, intent: Intent, changes: ChangeSet) -> WhatIf:
             notes.append(f"{name_of(conn.consumer_vnet_id)}: {conn.use_case.value} is checked for reachability only")
             b, br = _reach(estate, src, dst)
             a, ar = _reach(after, src, dst)
+        owner = [p.message for p in changes.problems if p.code == "owner-change" and p.group == name_of(conn.consumer_vnet_id)]
+        if owner and a != "PASS":
+            ar = (*ar, *(f"verifies only once the owner makes this change: {x}" for x in owner))
         outcomes.append(ConnectionOutcome(conn.consumer_vnet_id, m, b, a, br, ar))
     services: list[ServiceOutcome] = []
     for svc in intent.services:

@@ -1,29 +1,49 @@
 #!/usr/bin/env bash
-# Set up vnetplan on a fresh Debian/Ubuntu machine: system packages the tests need (from
-# .ci/apt-packages.txt), a virtualenv in .venv, and vnetplan with its test extras, editable.
-# Idempotent: re-running it only installs what is missing.
+# Install vnetplan to *use* it: a virtualenv in .venv with vnetplan (editable) and its runtime
+# dependencies only - no test tools, no servers. Needs Python 3.11+; when `python3 -m venv` cannot
+# work (Debian/Ubuntu without the python3-venv package) it installs that package if running as
+# root, else says in one line what to install. Idempotent: a second run installs nothing unless
+# pyproject.toml changed. Then run: .venv/bin/vnetplan tui
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
-if [ -s .ci/apt-packages.txt ] && command -v apt-get >/dev/null 2>&1; then
-    mapfile -t pkgs < <(grep -vE '^\s*(#|$)' .ci/apt-packages.txt)
-    missing=()
-    for p in "${pkgs[@]}"; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        SUDO=""
-        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-        echo "installing Debian packages: ${missing[*]}" >&2
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+say() { echo "install.sh: $*" >&2; }
+
+if ! command -v "$PY" >/dev/null 2>&1; then
+    say "$PY not found: install Python 3.11 or newer (Debian/Ubuntu: apt-get install python3 python3-venv)"
+    exit 1
+fi
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    say "vnetplan needs Python 3.11 or newer, $PY is $("$PY" -V 2>&1): set PYTHON=/path/to/python3.11 and run this again"
+    exit 1
 fi
 
-if [ ! -x .venv/bin/python ]; then
+venv_works() { [ -x .venv/bin/python ] && .venv/bin/python -m pip --version >/dev/null 2>&1; }
+
+if ! venv_works; then
+    if ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        ver=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+            say "installing python${ver}-venv with apt-get (python3 -m venv needs it)"
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "python${ver}-venv" >/dev/null \
+                || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+        else
+            say "python3 -m venv does not work: install the venv package (sudo apt-get install python${ver}-venv), then run this again"
+            exit 1
+        fi
+    fi
+    rm -rf .venv
     "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
-echo "vnetplan installed in .venv (activate with: . .venv/bin/activate)" >&2
+
+# .venv/.vnetplan-installed holds "runtime <hash>" / "test <hash>" of the pyproject.toml installed.
+stamp=.venv/.vnetplan-installed
+want=$(.venv/bin/python -c 'import hashlib,sys; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())')
+if ! grep -qxE "(runtime|test) $want" "$stamp" 2>/dev/null; then
+    say "installing vnetplan and its runtime dependencies into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+    echo "runtime $want" >"$stamp"
+fi
+say "ready: .venv/bin/vnetplan tui (or . .venv/bin/activate, then vnetplan --help)"

@@ -85,6 +85,8 @@ class TuiOptions:
     ca_bundle: str | None = None
     #: Seconds between polls of a long-running operation that sends no Retry-After (as the CLI's).
     polling_interval: float = 5.0
+    #: ``--credential``: how apply and the re-inventory after it sign in (netplan.live.credentials).
+    credential: str = "auto"
 
 
 class VnetplanApp(App[int]):
@@ -104,6 +106,8 @@ class VnetplanApp(App[int]):
         super().__init__()
         self.estate = estate
         self.options = options
+        #: What a cancelled apply left behind (netplan.live.interrupt), for the cancel message.
+        self.cancel_summary: Any = None
         self.badges: dict[str, frozenset[str]] = {}
         self.overlaps_known = False
         self.graph: object | None = None
@@ -309,7 +313,7 @@ class VnetplanApp(App[int]):
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def apply_changes(self, plan: Any, journal_path: str) -> None:
         from netplan.live.apply import ApplyOptions, ApplyResult, StepResult, apply_plan
-        from netplan.live.credentials import make_credential, redact
+        from netplan.live.credentials import acquire, redact
         from netplan.live.journal import Journal
         from tui.applying import ApplyCancelled, outcomes_after_cancel
 
@@ -332,18 +336,26 @@ class VnetplanApp(App[int]):
             ca_bundle=self.options.ca_bundle,
             polling_interval=self.options.polling_interval,
         )
+        # One token before any work: a missing credential is the CLI's one line (a notification).
+        credential = acquire(self.options.credential, self.options.endpoint)
         try:
             with Journal(journal_path, plan.plan_id) as journal:
-                result = apply_plan(plan, make_credential(), opts, journal, log, progress)
+                result = apply_plan(plan, credential, opts, journal, log, progress)
         except ApplyCancelled:
+            from netplan.live.apply import Outcome
+            from netplan.live.interrupt import summarize
+
             results = outcomes_after_cancel(plan, seen, journal_path)
+            # Counted from the journal: the changes in flight at the cancel have finished since.
+            done = [cid for cid, r in seen.items() if r.outcome in (Outcome.DONE, Outcome.ALREADY)]
+            self.cancel_summary = summarize(plan, journal_path, done)
             self.post_message(m.Applied(ApplyResult(plan.plan_id, results), cancelled=True))
             return
         self.post_message(m.Applied(result))
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def verify_applied(self, plan: Any) -> None:
-        from netplan.live.credentials import redact
+        from netplan.live.credentials import acquire, redact
         from tui.applying import verify_after_apply
 
         intent = self.options.intent
@@ -355,6 +367,7 @@ class VnetplanApp(App[int]):
             self.options.endpoint,
             self.options.ca_bundle,
             lambda text: self._log_apply(redact(text)),
+            credential=acquire(self.options.credential, self.options.endpoint),
         )
         if not get_current_worker().is_cancelled:
             self.post_message(m.Verified(results, fresh))
@@ -375,8 +388,11 @@ class VnetplanApp(App[int]):
             # The same line `vnetplan apply` prints before exiting 2.
             self.post_message(m.WorkFailed(error_line(result.error)))
         elif message.cancelled:
-            self.notify("apply cancelled: no new change was started; the journal records what is done",
-                        severity="warning", timeout=6)  # fmt: skip
+            s = self.cancel_summary
+            text = (f"apply cancelled: {s.sentence()}; {s.rerun('Apply')}" if s is not None
+                    else "apply cancelled: no new change was started; the journal records what is done")  # fmt: skip
+            self.post_message(m.ApplyLogged(text))
+            self.notify(text, severity="warning", timeout=8)
         elif self.options.intent is not None and self.apply_plan is not None:
             self.verify_applied(self.apply_plan)
 

@@ -35,6 +35,7 @@ from vnetplan.commands import (
     reach,
     recommend,
     resolve,
+    routes,
     rules,
     tui,
     verify,
@@ -43,7 +44,7 @@ from vnetplan.commands import (
 
 #: Subcommand modules in the order ``--help`` lists them (the workflow's order).
 _MODULES: tuple[ModuleType, ...] = (
-    tui, inventory, overlaps, free, reach, graph, resolve, verify, recommend, plan, whatif, apply, audit, rules, drift,
+    tui, inventory, overlaps, free, reach, routes, graph, resolve, verify, recommend, plan, whatif, apply, audit, rules, drift,
 )  # fmt: skip
 
 #: Subcommand names in ``--help`` order; the name is the module's.
@@ -82,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except VnetplanError as exc:
         print(f"vnetplan: error: {exc}", file=sys.stderr)
+        details = getattr(exc, "details", "")
+        if details and getattr(args, "verbose", False):
+            print(f"vnetplan: details: {details}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("vnetplan: interrupted", file=sys.stderr)

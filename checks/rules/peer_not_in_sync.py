@@ -2,8 +2,9 @@
 
 PASS: Connected and ``peeringSyncLevel`` FullyInSync, or (older API versions without a sync level)
 the remote address space the link knows equals the remote VNet's current space. FAIL: any other
-sync level, or a stale remote space. UNKNOWN: no sync level and the remote VNet is not in the
-snapshot. Links that are not Connected are VNP-PEER-001's business and are not judged here.
+sync level, or a stale remote space (for a remote outside the snapshot: its current space,
+``remoteVirtualNetworkAddressSpace``, lists prefixes the link has not peered). UNKNOWN: no sync
+level, the remote VNet is not in the snapshot and the link shows no unsynced prefix. Links that are not Connected are VNP-PEER-001's business and are not judged here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from checks.model import Context, Outcome, Rule, Severity, failed, passed, unkno
 from checks.rules import _docs
 from netplan.ids import name_of
 from netplan.model import PeeringState, SyncLevel
+from netplan.topology import link_routes
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
@@ -32,6 +34,14 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 )
             else:
                 remote = ctx.estate.vnet(p.remote_vnet_id)
+                unsynced = link_routes(ctx.estate, p).unsynced if remote is None else ()
+                if unsynced:
+                    yield failed(
+                        p.id,
+                        f"{what} reports no sync level, but the remote's current space has "
+                        f"{', '.join(str(x) for x in unsynced)}, which the link has not peered: traffic to it is dropped.",
+                    )
+                    continue
                 if remote is None:
                     note = ctx.gap_note(p.remote_vnet_id) or "the remote VNet is not in the snapshot"
                     yield unknown(p.id, f"{what} reports no sync level and {note}, so staleness cannot be checked.")

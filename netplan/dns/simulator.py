@@ -900,6 +900,8 @@ def _server_reach(estate: Estate, v: VNet, ip: str) -> tuple[bool | None, str]:
     if any(p.contains_ip(addr) for p in v.address_prefixes):
         return True, ""
     holders = estate.vnets_containing(addr)
+    if not holders and not any(p.contains_ip(addr) for n in estate.onprem for p in n.prefixes):
+        return None, f"{ip} is in no VNet and no declared on-premises network of the snapshot"
     if len(holders) == 1:
         t = holders[0]
         there, back = estate.peering(v.id, t.id), estate.peering(t.id, v.id)

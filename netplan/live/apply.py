@@ -58,6 +58,8 @@ T_PE = "microsoft.network/privateendpoints"
 T_ZONE_GROUP = "microsoft.network/privateendpoints/privatednszonegroups"
 T_ZONE = "microsoft.network/privatednszones"
 T_LINK = "microsoft.network/privatednszones/virtualnetworklinks"
+T_RULE = "microsoft.network/networksecuritygroups/securityrules"
+T_ROUTE = "microsoft.network/routetables/routes"
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "PTR", "SOA", "SRV", "TXT")
 
 #: Types that carry ARM tags; the others record ownership in metadata (record sets) or the journal.
@@ -306,7 +308,7 @@ def supported_type(rtype: str) -> bool:
     t = rtype.lower()
     parts = rtype.split("/")
     is_record = len(parts) == 3 and parts[1].lower() == "privatednszones" and parts[2].upper() in RECORD_TYPES
-    return is_record or t in (T_VNET, T_SUBNET, T_PEERING, T_PLS, T_PE, T_ZONE_GROUP, T_ZONE, T_LINK)
+    return is_record or t in (T_VNET, T_SUBNET, T_PEERING, T_PLS, T_PE, T_ZONE_GROUP, T_ZONE, T_LINK, T_RULE, T_ROUTE)
 
 
 def with_ownership(step: Step, plan_id: str) -> dict[str, Any]:
@@ -526,6 +528,10 @@ def read_resource(clients: _Clients, rid: str, rtype: str | None = None) -> dict
             return _rest(clients.net(p.subscription).private_endpoints.get(p.resource_group, n[0]))
         if t == T_ZONE_GROUP:
             return _rest(clients.net(p.subscription).private_dns_zone_groups.get(p.resource_group, n[0], n[1]))
+        if t == T_RULE:
+            return _rest(clients.net(p.subscription).security_rules.get(p.resource_group, n[0], n[1]))
+        if t == T_ROUTE:
+            return _rest(clients.net(p.subscription).routes.get(p.resource_group, n[0], n[1]))
         if t == "microsoft.network/networkinterfaces":
             return _rest(clients.net(p.subscription).network_interfaces.get(p.resource_group, n[0]))
         if t == "microsoft.network/loadbalancers":
@@ -609,6 +615,10 @@ def write_resource(clients: _Clients, step: Step, body: Mapping[str, Any], live:
             poller = dns.private_zones.begin_delete(p.resource_group, n[0], **kw)  # type: ignore[union-attr]
         elif t == T_LINK:
             poller = dns.virtual_network_links.begin_delete(p.resource_group, n[0], n[1], **kw)  # type: ignore[union-attr]
+        elif t == T_RULE:
+            poller = net.security_rules.begin_delete(p.resource_group, n[0], n[1], **kw)  # type: ignore[union-attr]
+        elif t == T_ROUTE:
+            poller = net.routes.begin_delete(p.resource_group, n[0], n[1], **kw)  # type: ignore[union-attr]
         elif step.is_record:
             # The etag we just read: if someone changes the record in between, 412, not a lost edit.
             dns.record_sets.delete(p.resource_group, n[0], p.types[1].upper(), n[1], etag=str((live or {}).get("etag") or ""),  # type: ignore[union-attr]
@@ -634,6 +644,10 @@ def write_resource(clients: _Clients, step: Step, body: Mapping[str, Any], live:
             poller = dns.private_zones.begin_create_or_update(p.resource_group, n[0], b, **_dns_condition(live), **kw)  # type: ignore[union-attr]
         elif t == T_LINK:
             poller = dns.virtual_network_links.begin_create_or_update(p.resource_group, n[0], n[1], b, **_dns_condition(live), **kw)  # type: ignore[union-attr]
+        elif t == T_RULE:
+            poller = net.security_rules.begin_create_or_update(p.resource_group, n[0], n[1], b, **kw)  # type: ignore[union-attr]
+        elif t == T_ROUTE:
+            poller = net.routes.begin_create_or_update(p.resource_group, n[0], n[1], b, **kw)  # type: ignore[union-attr]
         elif step.is_record:
             dns.record_sets.create_or_update(p.resource_group, n[0], p.types[1].upper(), n[1], b, **_dns_condition(live), **kw)  # type: ignore[union-attr]
         else:
@@ -959,6 +973,8 @@ class Executor:
                 self._stop.set()
                 for fut in running:
                     fut.cancel()
+                busy = sum(1 for f in running if not f.done())
+                self.log(f"interrupted: no new change starts; waiting for the {busy} in flight to finish")
                 raise
         if error is None and finished < len(steps):
             stuck = sorted(cid for cid in steps if results[cid].outcome == Outcome.NOT_RUN)

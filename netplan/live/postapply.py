@@ -49,6 +49,7 @@ def verify_after_apply(
     ca_bundle: str | None,
     log: Callable[[str], None],
     lines: Mapping[Any, int] | None = None,
+    credential: Any = None,
 ) -> tuple[list[Any], Estate]:
     """Re-inventory (GET requests only), then verify each connection of the intent on the result.
 
@@ -60,7 +61,8 @@ def verify_after_apply(
     Returns the :class:`netplan.verify.ConnectionVerification` per connection (intent order) and
     the fresh Estate. Raises :class:`netplan.live.inventory.LiveError` when Azure cannot be read
     and :class:`netplan.errors.InputError` when the intent no longer matches the estate (a VNet it
-    names is gone): both exit 2 in the CLI, a notification here.
+    names is gone): both exit 2 in the CLI, a notification here. ``credential`` is the one the
+    apply used (default: ``--credential auto``).
     """
     from netplan.intent import parse_intent
     from netplan.live.credentials import make_credential
@@ -69,7 +71,7 @@ def verify_after_apply(
 
     subs = subscriptions_to_read(estate, plan)
     log(f"re-inventorying {len(subs)} subscription(s) to verify")
-    inv = take_inventory(make_credential(), InventoryOptions(subscriptions=subs, endpoint=endpoint, ca_bundle=ca_bundle),
+    inv = take_inventory(credential or make_credential(), InventoryOptions(subscriptions=subs, endpoint=endpoint, ca_bundle=ca_bundle),
                          show_progress=False)  # fmt: skip
     fresh = fresh_estate(inv.snapshot, estate.declarations_dict())
     live_intent = parse_intent(intent_file, dict(intent_data), dict(lines or {}), fresh)
@@ -80,5 +82,5 @@ def verify_after_apply(
         apps: Sequence[str] = () if conn.wildcard else conn.apps
         method = methods.get(conn.consumer_vnet_id.lower(), conn.method.value)
         results.append(verify_connection(fresh, live_intent.provider.vnet_id, conn.consumer_vnet_id,
-                                         live_intent.provider.app_domain, apps, method))  # fmt: skip
+                                         live_intent.provider.app_domain, apps, method, ports=conn.ports))  # fmt: skip
     return results, fresh

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -137,26 +138,48 @@ def test_kill_minus_nine_after_the_nth_write_then_rerun_converges(planned: tuple
         assert PE.lower() in normalized_state(emu).lower()
 
 
-def test_ctrl_c_mid_run_exits_130_and_the_rerun_finishes(planned: tuple[Path, str], tmp_path: Path) -> None:
+def test_ctrl_c_mid_run_exits_130_says_what_was_done_and_the_rerun_finishes(planned: tuple[Path, str], tmp_path: Path) -> None:
     plan, want = planned
     journal = tmp_path / "apply.journal"
+    total = len(json.loads(plan.read_text())["changes"])
     with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
         gate = emu.hold_writes_after(2)
         proc = _start(emu, plan, journal)
         assert gate.held.wait(120), "the apply never reached its third write"
         proc.send_signal(signal.SIGINT)
-        gate.open()  # the write in flight goes on; the apply stops before starting another
-        _, err = proc.communicate(timeout=120)
+        # The apply says at once that it stops starting changes and waits for those in flight.
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if "interrupted: no new change starts" in line:
+                break
+        assert seen and "waiting for the" in seen[-1], "".join(seen)
+        gate.open()  # the write in flight goes on and finishes
+        _, rest = proc.communicate(timeout=120)
+        err = "".join(seen) + rest
         assert proc.returncode == 130, err
-        assert err.strip().splitlines()[-1] == "vnetplan: interrupted" and "Traceback" not in err
+        lines = err.strip().splitlines()
+        assert lines[-1] == "vnetplan: interrupted" and "Traceback" not in err
         # What was in flight finished and was journalled before the exit: nothing is left half-recorded.
         records = read_journal(journal)
         started = {r["change"] for r in records if r.get("event") == "started"}
         ended = {r["change"] for r in records if r.get("event") in ("done", "already", "failed")}
         assert started <= ended
+        done = {r["change"] for r in records if r.get("event") in ("done", "already")}
+        # One line says what was done before, what was in flight and finished, and what a rerun does.
+        summary = lines[-2]
+        m = re.fullmatch(r"vnetplan: interrupted: (\d+) of (\d+) change\(s\) were done before the interrupt; "
+                         r"(\d+) in flight then finished \(.+\); (\d+) left \(.+\); "
+                         r"`vnetplan apply .+` again skips the (\d+) done and applies the (\d+) left", summary)  # fmt: skip
+        assert m, summary
+        before, of, in_flight, left, skips, applies = map(int, m.groups())
+        assert of == total and before >= 1 and in_flight >= 1
+        assert before + in_flight == len(done) == skips and left == applies == total - len(done) > 0
         rerun = _start(emu, plan, journal)
-        _, err = rerun.communicate(timeout=180)
+        out, err = rerun.communicate(timeout=180)
         assert rerun.returncode == 0, err
+        assert out.count("already") >= len(done)
         assert normalized_state(emu) == want and not _duplicates(emu)
 
 

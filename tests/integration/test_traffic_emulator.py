@@ -98,3 +98,47 @@ def test_inventory_reads_route_tables_nsgs_and_asgs_with_gets_only(
     (rt,) = e.route_tables
     assert rt.disable_bgp_route_propagation and rt.routes[0].next_hop_type is NextHopType.NONE
     assert [a.name for a in e.asgs] == ["asg-web"]
+
+
+def test_planned_nsg_rule_applies_verifies_and_reapplies_as_a_no_op(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from netplan.intent import load_intent
+    from netplan.plan import make_plan
+    from netplan.ruleplan import TYPE_SECURITY_RULE
+    from tests.unit.test_ruleplan import estate as ruleplan_estate
+
+    b, g = ruleplan_estate()
+    b.peer("consumer", "provider")
+    zone = b.zone("apps.example.com", rg="rg-p")
+    b.record(zone, "*", "A", ["10.2.0.250"])
+    b.zone_link(zone, "consumer")
+    snap = b.snapshot()
+    estate_file = tmp_path / "estate.json"
+    estate_file.write_text(json.dumps(snap))
+    intent_file = tmp_path / "intent.yaml"
+    intent_file.write_text("version: 1\nprovider: {vnet: provider, load_balancer: ilb, app_domain: apps.example.com}\n"
+                           "connections:\n  - {consumer: consumer, method: peering, ports: [443]}\n")  # fmt: skip
+    e = load_estate([str(estate_file)])
+    cs = make_plan(e, load_intent(str(intent_file), e))
+    assert [c.type for c in cs.changes] == [TYPE_SECURITY_RULE]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(cs.to_dict()))
+    monkeypatch.setenv("VNETPLAN_ACCESS_TOKEN", TOKEN)
+    with Emulator(snap, faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
+        argv = ["apply", str(plan), "--endpoint", emu.url, "--ca-bundle", emu.ca_path, "--polling-interval", "0", "--yes"]
+        rc = main([*argv, "--verify"])
+        out = capsys.readouterr()
+        assert rc == 0, out.err + out.out
+        assert "result: PASS" in out.out
+        nc = make_network_client(emu, g["id"].split("/")[2])
+        try:
+            r = nc.security_rules.get("rg-p", "nsg-aks", "vnetplan-allow-in-consumer-443")
+            assert (r.priority, r.access, r.source_address_prefixes) == (3999, "Allow", ["10.10.1.0/24"])
+        finally:
+            nc.close()
+        emu.stats.reset()
+        assert main(argv) == 0
+        assert emu.stats.writes == 0

@@ -185,13 +185,17 @@ async def test_escape_during_apply_stops_between_changes_and_the_rows_say_what_i
 ) -> None:
     rec = Recorder()
     app = make(sample, emu)
-    # Slow writes so that the user's Escape lands while changes are still waiting to start.
-    emu.set_faults(latency_ms=400, methods=["PUT"])
+    # The third write waits until the user has pressed Escape (a point the test controls, not a time).
+    gate = emu.hold_writes_after(2)
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await until(pilot, lambda: bool(app.screen.query("#confirm-apply")))
         await pilot.click("#confirm-apply")
+        await until(pilot, gate.held.is_set)
         await until(pilot, lambda: bool(rec.of(m.ApplyProgressed)))
         await pilot.press("escape")
+        await pilot.pause()
+        gate.open()  # the write in flight finishes; no new change starts after it
         await until(pilot, lambda: bool(rec.of(m.Applied)))
         (applied,) = rec.of(m.Applied)
         assert applied.cancelled
@@ -202,6 +206,11 @@ async def test_escape_during_apply_stops_between_changes_and_the_rows_say_what_i
         puts = sum(n for k, n in emu.stats.by_kind.items() if k.startswith("PUT"))
         assert puts == written
         assert "Cancelled:" in static_text(app, "#apply-status")
+        # The cancel message counts what is really left: from the journal, after the in-flight finished.
+        left = 10 - written
+        (note,) = [n.message for n in app._notifications if n.message.startswith("apply cancelled")]
+        assert f"; {left} left (" in note and f"Apply again skips the {written} done and applies the {left} left" in note
+        assert " in flight then finished (" in note  # the write held at the cancel
         await settle(app, pilot)
         assert not rec.of(m.Verified)  # a partial apply is not verified as if it were complete
 
@@ -389,3 +398,26 @@ async def test_escape_during_verification_leaves_it_not_verified(
         assert rec.of(m.Applied)[0].result.ok and not rec.of(m.Verified)
         shown = static_text(app, "#verify-result")
         assert shown.startswith("Not verified: cancelled") and "PASS" not in shown
+
+
+async def test_a_missing_credential_is_the_cli_line_once_and_nothing_is_sent(
+    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from netplan.live.credentials import CredentialMissing
+
+    monkeypatch.delenv("VNETPLAN_ACCESS_TOKEN")
+    rec = Recorder()
+    app = make(sample, emu)
+    app.options = replace(app.options, credential="token")
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
+        await until(pilot, lambda: bool(app.screen.query("#confirm-apply")))
+        await pilot.click("#confirm-apply")
+        await until(pilot, lambda: bool(rec.of(m.WorkFailed)))
+        await settle(app, pilot)
+        (failed,) = rec.of(m.WorkFailed)
+        assert failed.text == f"vnetplan: error: {CredentialMissing('token')}"  # the line `vnetplan apply` prints
+        assert "az login" in failed.text and "\n" not in failed.text
+        assert emu.stats.requests == 0

@@ -72,9 +72,17 @@ def test_matrix_equals_one_by_one_on_the_sample(estate: Estate, sim: DnsSimulato
 
 
 def test_verify_on_the_sample(estate: Estate, sim: DnsSimulator) -> None:
-    ok = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke1-weu", DOMAIN, ["hr-portal", "sales"], simulator=sim)
+    ok = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke1-weu", DOMAIN, ["hr-portal", "sales"],
+                           simulator=sim, ports=[443])  # fmt: skip
     assert ok.result is Result.PASS, [c.reasons for c in ok.checks]
-    legacy = verify_connection(estate, "vnet-mendix-weu", "vnet-legacy-apps-weu", DOMAIN, ["sales"], simulator=sim)
+    # The default app ports are 443 and 80, which the sample's load balancer serves; 8080 it does not.
+    both = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke1-weu", DOMAIN, ["sales"], simulator=sim)
+    assert both.result is Result.PASS and [(p.port, p.result) for p in both.ports] == [(443, Result.PASS), (80, Result.PASS)]
+    other = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke1-weu", DOMAIN, ["sales"], simulator=sim,
+                              ports=[8080])  # fmt: skip
+    assert other.result is Result.FAIL and other.ports[0].blocked_by["kind"] == "lb-rule"  # type: ignore[index]
+    legacy = verify_connection(estate, "vnet-mendix-weu", "vnet-legacy-apps-weu", DOMAIN, ["sales"], simulator=sim,
+                               ports=[443])  # fmt: skip
     assert (legacy.method, legacy.result) == (Method.PRIVATE_LINK, Result.PASS)
     broken = verify_connection(estate, "vnet-mendix-weu", "vnet-corp-spoke2-weu", DOMAIN, ["sales"], simulator=sim)
     assert broken.result is Result.FAIL

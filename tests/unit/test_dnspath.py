@@ -18,6 +18,7 @@ from netplan.plan import Action, ChangeSet, make_plan
 from netplan.whatif import what_if
 from tests.dns.builders import resolver
 from tests.unit.builders import EstateBuilder
+from tests.unit.traffic_builders import attach, route, route_table
 
 DOMAIN = "azure.mendixapps.io"
 LB_IP = "10.100.0.250"
@@ -57,6 +58,15 @@ def landing_zone(*, spoke_dns: list[str] | None = None, hub_link: bool = True, s
     if spoke_peered:
         b.peer("vnet-hub", "vnet-spoke", allow_forwarded=True,
                a_to_b={"remote_prefixes": ["10.1.0.0/16"], "sync": "RemoteNotInSync"} if stale_sync else None)  # fmt: skip
+    if forwarder:
+        # User-defined routes send the spoke's and the provider's traffic for each other to the firewall.
+        to_mendix = route_table("rt-spoke", [route("mendix", "10.100.0.0/16", "VirtualAppliance", "10.0.0.4")], rg="rg-spoke")
+        to_spoke = route_table("rt-mendix", [route("spoke", "10.1.0.0/16", "VirtualAppliance", "10.0.0.4"),
+                                             route("spoke-new", "10.2.0.0/24", "VirtualAppliance", "10.0.0.4")], rg="rg-mendix")  # fmt: skip
+        b.add(to_mendix, to_spoke)
+        for sn in ("app", "pe"):
+            attach(b, "vnet-spoke", sn, rt_id=to_mendix["id"])
+        attach(b, "vnet-mendix", "aks", rt_id=to_spoke["id"])
     zone = b.zone(DOMAIN, rg="rg-dns")
     b.record(zone, "*", "A", [LB_IP])
     if hub_link:

@@ -41,6 +41,7 @@ OFFLINE = {
     "audit": ["--estate", str(SAMPLE)],
     "rules": [],
     "reach": ["--estate", str(MENDIX), "vnet-corp-spoke2-weu", "10.20.0.250"],
+    "routes": ["--estate", str(MENDIX), "vnet-corp-spoke1-weu/snet-app"],
     "resolve": ["--estate", str(MENDIX), "--vnet", "vnet-corp-spoke1-weu", "orders.azure.mendixapps.io"],
     "verify": ["--estate", str(MENDIX), "--intent", str(INTENT)],
     "recommend": ["--estate", str(MENDIX), "--consumer", "vnet-legacy-apps-weu", "--provider", "vnet-mendix-weu",

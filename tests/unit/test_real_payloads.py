@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from checks.rules import addr_forbidden_space, peer_address_overlap, peer_gateway_transit
+from checks.rules import addr_forbidden_space, peer_address_overlap, peer_gateway_transit, peer_not_in_sync
 from netplan.addr import parse_ip, parse_prefix
 from netplan.errors import InputError
 from netplan.free import find_free
@@ -264,3 +264,28 @@ def test_ipam_pool_allocations_count_as_used_space() -> None:
     assert [str(p) for p in est.vnets[0].address_prefixes] == ["10.0.0.0/22"]
     r = find_free(est, 22, [parse_prefix("10.0.0.0/20")])
     assert [str(p) for p in r.prefixes] == ["10.0.4.0/22"]
+
+
+def test_reach_through_a_gateway_named_by_remote_gateways_but_not_in_the_snapshot() -> None:
+    gw = "/subscriptions/5d1e9a47-0c2b-4f8e-9a63-7b2c1d0e4f58/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworkGateways/vgw-hub"
+    b = EstateBuilder()
+    b.vnet("hub", ["10.100.0.0/22"])
+    b.vnet("spoke", ["10.30.0.0/16"])
+    b.peer("spoke", "hub", a_to_b={"use_remote_gateways": True, "remote_gateways": [gw]},
+           b_to_a={"allow_gateway_transit": True})
+    b.onprem("datacenter", ["192.168.0.0/16"], via="hub")
+    v = reach(b.estate(), "spoke", "192.168.1.10")
+    assert v.reachable is True and any(r.code == "gateway-transit" for r in v.reasons)
+
+
+def test_unsynced_link_to_a_vnet_outside_the_snapshot_fails_the_sync_rule() -> None:
+    b = EstateBuilder()
+    b.vnet("spoke", ["10.30.0.0/16"])
+    b.link("spoke", vnet_id("partner-hub", rg="rg-partner"), name="fail_unsynced", sync=None, remote_prefixes=["10.100.0.0/22"])
+    b.link("spoke", vnet_id("partner-2", rg="rg-partner"), name="unknown_synced", sync=None, remote_prefixes=["10.101.0.0/22"])
+    snap = b.snapshot()
+    link = snap["resources"][0]["properties"]["virtualNetworkPeerings"][0]
+    link["properties"]["remoteVirtualNetworkAddressSpace"]["addressPrefixes"].append("10.100.8.0/24")
+    est = load_snapshot(snap)
+    assert judged(peer_not_in_sync.RULE, est) == {"PASS": set(), "FAIL": {"fail_unsynced"}, "UNKNOWN": {"unknown_synced"}}
+    assert "10.100.8.0/24" in messages(peer_not_in_sync.RULE, est)["fail_unsynced"]

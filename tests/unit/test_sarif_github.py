@@ -222,3 +222,37 @@ def test_a_resource_only_referenced_or_in_a_minified_file_is_placed_sensibly(tmp
     assert hub is not None and rows[hub.line - 1].strip() == f'"id": "{vnet}",'
     (tmp_path / "m.json").write_text(json.dumps(json.loads(text)))
     assert ResourceLines.scan([str(tmp_path / "m.json")]).find(vnet) == type(hub)(str(tmp_path / "m.json"), 1)
+
+
+def test_the_sample_estates_audit_through_the_cli_keeps_every_alert_apart_and_stable(checkout: Path) -> None:
+    """The Done-when of issue 17 on the shipped sample: ``vnetplan audit --format sarif`` as the CI
+    recipe runs it, through the simulated upload, before and after an edit to other resources."""
+    from vnetplan.cli import main
+
+    sample = json.loads((ROOT / "samples" / "mendix-estate.json").read_text())
+
+    def run(snapshot: dict[str, Any]) -> dict[tuple[str, str, str], str]:
+        (checkout / "estate.json").write_text(json.dumps(snapshot, indent=2) + "\n")
+        assert main(["audit", "--estate", "estate.json", "--format", "sarif", "--output", "vnetplan.sarif"]) in (0, 1)
+        doc = json.loads((checkout / "vnetplan.sarif").read_text())
+        validate(doc)
+        sent = upload(doc, checkout)
+        assert not {k: v for k, v in alerts(sent).items() if len(v) > 1}
+        out = {}
+        for r in sent["runs"][0]["results"]:
+            loc = r["locations"][0]
+            resource = loc["logicalLocations"][0]["fullyQualifiedName"]
+            if resource.startswith("/subscriptions/") and "/" in resource[15:]:
+                row = (checkout / "estate.json").read_text().splitlines()[loc["physicalLocation"]["region"]["startLine"] - 1]
+                assert resource.lower() in row.lower(), (resource, row)
+            out[(r["ruleId"], resource, r["properties"].get("item", ""))] = r["partialFingerprints"][FINGERPRINT_KEY]
+        return out
+
+    before = run(sample)
+    assert len(before) >= 4
+    edited_sample = copy.deepcopy(sample)
+    first = edited_sample["resources"][0]
+    edited_sample["resources"].insert(0, {**copy.deepcopy(first), "name": first["name"] + "-2",
+                                          "id": first["id"] + "-2", "tags": {"owner": "someone"}})  # fmt: skip
+    after = run(edited_sample)
+    assert {k: after.get(k) for k in before} == before

@@ -64,3 +64,53 @@ def nsg(name: str, rules: Sequence[dict[str, Any]] = (), *, rg: str = "rg-net", 
 def asg(name: str, *, rg: str = "rg-net") -> dict[str, Any]:
     return {"name": name, "id": resource_id("applicationSecurityGroups", name, rg),
             "type": "Microsoft.Network/applicationSecurityGroups", "location": "westeurope", "properties": {}}  # fmt: skip
+
+
+# ---- editing a tests.unit.builders.EstateBuilder in place -------------------------------------
+
+
+def attach(b: Any, vnet: str, subnet: str, *, nsg_id: str | None = None, rt_id: str | None = None,
+           pe_policies: str | None = None) -> None:
+    """Put an NSG / route table / private endpoint network policies on a builder's subnet."""
+    for s in b._vnets[vnet]["properties"]["subnets"]:
+        if s["name"] == subnet:
+            if nsg_id:
+                s["properties"]["networkSecurityGroup"] = {"id": nsg_id}
+            if rt_id:
+                s["properties"]["routeTable"] = {"id": rt_id}
+            if pe_policies:
+                s["properties"]["privateEndpointNetworkPolicies"] = pe_policies
+            return
+    raise KeyError(f"no subnet {subnet} in {vnet}")
+
+
+def nic_set(b: Any, nic_id: str, **props: Any) -> None:
+    """Set NIC properties (``enableIPForwarding``, ``networkSecurityGroup``) or, with ``asgs`` /
+    ``pools``, the first IP configuration's ASG / backend pool membership."""
+    for r in b.resources:
+        if r["id"] == nic_id:
+            cfg = r["properties"]["ipConfigurations"][0]["properties"]
+            if "asgs" in props:
+                cfg["applicationSecurityGroups"] = [{"id": a} for a in props.pop("asgs")]
+            if "pools" in props:
+                cfg["loadBalancerBackendAddressPools"] = [{"id": p} for p in props.pop("pools")]
+            r["properties"].update(props)
+            return
+    raise KeyError(nic_id)
+
+
+def lb_rules(b: Any, lb_name: str, rules: Sequence[tuple[int, int]], *, protocol: str = "Tcp", pool: str = "pool") -> str:
+    """Give a builder LB a backend pool and load-balancing rules (frontend port, backend port); returns the pool ID."""
+    for r in b.resources:
+        if r["type"].endswith("/loadBalancers") and r["name"] == lb_name:
+            pool_id = f"{r['id']}/backendAddressPools/{pool}"
+            fe = r["properties"]["frontendIPConfigurations"][0]["id"]
+            r["properties"]["backendAddressPools"] = [{"name": pool, "id": pool_id, "properties": {}}]
+            r["properties"]["loadBalancingRules"] = [
+                {"name": f"r{fp}", "id": f"{r['id']}/loadBalancingRules/r{fp}",
+                 "properties": {"frontendIPConfiguration": {"id": fe}, "backendAddressPool": {"id": pool_id},
+                                "protocol": protocol, "frontendPort": fp, "backendPort": bp}}
+                for fp, bp in rules
+            ]  # fmt: skip
+            return pool_id
+    raise KeyError(lb_name)

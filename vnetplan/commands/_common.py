@@ -18,6 +18,25 @@ def add_estate_args(parser: argparse.ArgumentParser, required: bool = True) -> N
         "--declarations", action="append", metavar="FILE", default=[],
         help="YAML/JSON declarations: on-prem prefixes, forwarding hubs, DNS forwarders, public DNS answers",
     )  # fmt: skip
+    add_verbose_arg(parser)
+
+
+def add_verbose_arg(parser: argparse.ArgumentParser | Any) -> None:
+    """``--verbose``: details behind one-line messages (credential probes, skipped resource types)."""
+    parser.add_argument("--verbose", action="store_true",
+                        help="say more on stderr: what each credential said, resource types skipped while loading")  # fmt: skip
+
+
+def add_credential_arg(parser: argparse.ArgumentParser | Any) -> None:
+    """``--credential``, for every command that talks to Azure (plus ``--verbose`` for its details)."""
+    from netplan.live.credentials import CREDENTIAL_CHOICES, TOKEN_ENV
+
+    parser.add_argument(
+        "--credential", choices=CREDENTIAL_CHOICES, default="auto",
+        help=f"how to sign in to Azure (default auto: {TOKEN_ENV} if set, else DefaultAzureCredential); "
+             "cli = the az login, managed-identity, workload-identity, env = AZURE_* service principal, "
+             f"token = only {TOKEN_ENV}. Choosing one skips the probes of the others",
+    )  # fmt: skip
 
 
 def add_format_arg(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
@@ -37,15 +56,51 @@ def load(args: argparse.Namespace) -> Estate:
     from netplan.loader import load_estate
 
     estate: Estate = load_estate(args.estate or [], getattr(args, "declarations", None) or [])
-    report_load(estate)
+    report_load(estate, verbose=bool(getattr(args, "verbose", False)))
     return estate
 
 
-def report_load(estate: Estate) -> None:
-    if estate.skipped:
+#: Skipped resource types that change the answers (lower-case type -> what the model misses), said
+#: even without --verbose. Other skipped types (VMs, public IPs, clusters...) do not: said only
+#: with --verbose.
+MATTERS = {
+    "microsoft.network/virtualhubs": "Virtual WAN hub routing",
+    "microsoft.network/virtualwans": "Virtual WAN routing",
+    "microsoft.network/hubvirtualnetworkconnections": "Virtual WAN hub connections",
+    "microsoft.network/networkvirtualappliances": "forwarding through a network virtual appliance",
+    "microsoft.network/virtualnetworktaps": "traffic mirroring",
+    "microsoft.network/localnetworkgateways": "on-premises prefixes (declare them: --declarations, key onprem)",
+    "microsoft.network/connections": "site-to-site connections to on-premises (declare the prefixes: key onprem)",
+}
+
+
+def skipped_that_matter(estate: Estate) -> list[tuple[str, int, str]]:
+    """(type, count, what is missed) for the skipped types that can change an answer."""
+    out = []
+    for rtype, n in estate.skipped:
+        why = MATTERS.get(rtype.lower())
+        if why is None:
+            continue
+        onprem_type = rtype.lower() in ("microsoft.network/localnetworkgateways", "microsoft.network/connections")
+        if onprem_type and estate.onprem:
+            continue  # the declarations say what those gateways reach
+        out.append((rtype, n, why))
+    return out
+
+
+def report_load(estate: Estate, verbose: bool = False) -> None:
+    """Say on stderr what the estate lacks: gaps always; skipped resource types with ``verbose``, or
+    when a skipped type can change the answer (then which, and what the model misses)."""
+    if estate.skipped and verbose:
         total = sum(n for _, n in estate.skipped)
         kinds = ", ".join(f"{t} ({n})" for t, n in estate.skipped)
         print(f"vnetplan: skipped {total} resource(s) of types not modelled: {kinds}", file=sys.stderr)
+    elif estate.skipped:
+        matter = skipped_that_matter(estate)
+        if matter:
+            kinds = "; ".join(f"{t} ({n}): {why}" for t, n, why in matter)
+            print(f"vnetplan: note: skipped resources whose effect this answer does not include: {kinds} "
+                  "(--verbose lists every skipped type)", file=sys.stderr)  # fmt: skip
     for gap in estate.gaps:
         print(f"vnetplan: warning: snapshot is incomplete: {gap.kind} in {gap.scope}: {gap.reason}", file=sys.stderr)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from netplan.errors import ExitCode, InputError, UsageError
-from vnetplan.commands._common import emit
+from vnetplan.commands._common import add_credential_arg, add_verbose_arg, emit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "one changed since the plan was made stops the run (exit 2). Created resources are tagged "
             "managed-by: vnetplan and the plan id; nothing without that tag is ever deleted. A JSON-lines "
             "journal records every step; re-running the same command finishes an interrupted apply. "
-            "Credentials as for inventory (VNETPLAN_ACCESS_TOKEN or DefaultAzureCredential). "
+            "Credentials as for inventory (--credential; default VNETPLAN_ACCESS_TOKEN or DefaultAzureCredential). "
             "Exit 0 applied, 1 applied but verification failed, 2 could not apply, 130 interrupted."
         ),
     )
@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seconds between polls of a long-running operation without Retry-After (default 5)")
     p.add_argument("--attempts", type=int, default=5, metavar="N",
                    help="attempts per change on transient failures (a failed operation, throttling) (default 5)")
+    add_credential_arg(p)
+    add_verbose_arg(p)
     p.set_defaults(func=run)
 
 
@@ -114,7 +116,7 @@ def result_table(result: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from netplan.live.apply import ApplyOptions, Outcome, apply_plan, plan_from_dict
-    from netplan.live.credentials import make_credential, redact
+    from netplan.live.credentials import acquire, redact
     from netplan.live.journal import Journal
 
     if args.concurrency < 1:
@@ -140,16 +142,31 @@ def run(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(f"vnetplan: {redact(msg)}", file=sys.stderr)
 
+    reported: set[str] = set()  # changes the run reported finished (for the Ctrl-C summary)
+
     def progress(r: Any, done: int, total: int) -> None:
         from netplan.ids import short_id
 
+        if r.outcome in (Outcome.DONE, Outcome.ALREADY):
+            reported.add(r.step.change_id)
         print(f"[{done}/{total}] {r.step.action.value} {short_id(r.step.resource_id)}: {r.outcome.value}", file=sys.stderr)
 
+    # One token before any work: a missing credential is one line, not one per change.
+    credential = acquire(args.credential, args.endpoint)
     if args.dry_run:
-        result = apply_plan(plan, make_credential(), opts, journal.load(), log, progress)
+        result = apply_plan(plan, credential, opts, journal.load(), log, progress)
     else:
-        with journal:
-            result = apply_plan(plan, make_credential(), opts, journal, log, progress)
+        try:
+            with journal:
+                result = apply_plan(plan, credential, opts, journal, log, progress)
+        except KeyboardInterrupt:
+            # The changes in flight have finished (apply_plan waits for them): say what is where.
+            from netplan.live.interrupt import summarize
+
+            summary = summarize(plan, str(journal.path), reported)
+            rerun = f"`vnetplan apply {args.plan}" + (f" --journal {args.journal}`" if args.journal else "`")
+            print(f"vnetplan: interrupted: {summary.sentence()}; {summary.rerun(rerun)}", file=sys.stderr)
+            raise
     emit(result_table(result))
     n_done, n_already = result.count(Outcome.DONE), result.count(Outcome.ALREADY)
     if args.dry_run:
@@ -165,14 +182,15 @@ def run(args: argparse.Namespace) -> int:
     if result.error is not None:
         raise result.error
     if args.verify and not args.dry_run:
-        return _verify(args, data, plan)
+        return _verify(args, data, plan, credential)
     return int(ExitCode.OK)
 
 
-def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any) -> int:
+def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any, credential: Any = None) -> int:
     """Re-inventory the subscriptions the plan touches and verify the intent's connections on it."""
     from netplan.estate import Estate
     from netplan.live.apply import intent_file_of
+    from netplan.live.credentials import acquire
     from netplan.live.postapply import verify_after_apply
     from netplan.verify import combine
     from netplan.yamlio import load_with_lines
@@ -191,6 +209,7 @@ def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any) -> int:
     results, estate = verify_after_apply(
         src if src is not None else Estate(), intent_file, intent_data, plan, args.endpoint, args.ca_bundle,
         lambda text: print(f"vnetplan: {text}", file=sys.stderr), lines,
+        credential or acquire(args.credential, args.endpoint),
     )  # fmt: skip
     emit(render(estate, results, False))
     overall = combine([r.result for r in results])

@@ -19,7 +19,7 @@ from netplan.errors import ExitCode, UsageError
 from netplan.estate import Estate
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
 from netplan.report.sarif import SarifOptions
-from vnetplan.commands._common import add_estate_args, add_pretty_arg, load, report_load
+from vnetplan.commands._common import add_credential_arg, add_estate_args, add_pretty_arg, load, report_load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,6 +78,7 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
                       help="with --live: subscription to read; repeat; default: every one the credential can list")  # fmt: skip
     live.add_argument("--endpoint", metavar="URL", help="with --live: ARM base URL (sovereign clouds, an emulator)")
     live.add_argument("--ca-bundle", metavar="FILE", help="with --live: CA bundle to trust for --endpoint")
+    add_credential_arg(live)
 
 
 def load_source(args: argparse.Namespace) -> Estate:
@@ -91,19 +92,19 @@ def load_source(args: argparse.Namespace) -> Estate:
         raise UsageError("give either --estate FILE or --live")
     if not args.live:
         return load(args)
-    from netplan.live.credentials import make_credential
+    from netplan.live.credentials import acquire
     from netplan.live.inventory import InventoryOptions, take_inventory
     from netplan.loader import parse_declarations, parse_snapshots, read_declarations, snapshot_from_data
 
     opts = InventoryOptions(
         subscriptions=tuple(args.subscription), endpoint=args.endpoint, ca_bundle=args.ca_bundle, allow_partial=True
     )
-    result = take_inventory(make_credential(), opts, progress=sys.stderr, show_progress=False)
+    result = take_inventory(acquire(args.credential, args.endpoint), opts, progress=sys.stderr, show_progress=False)
     parsed = parse_snapshots([snapshot_from_data(result.snapshot, "<live Azure>")])
     decls = [parse_declarations(f, d) for f, d in parsed.declarations]
     decls.extend(read_declarations(p) for p in args.declarations or [])
     estate = Estate.build(parsed, decls)
-    report_load(estate)
+    report_load(estate, verbose=bool(getattr(args, "verbose", False)))
     return estate
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from netplan.errors import ExitCode
 from netplan.render import table
+from vnetplan.commands._common import add_credential_arg, add_verbose_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,9 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="read VNets, LBs, Private Link, endpoints and Private DNS from Azure into a snapshot",
         description=(
             "Read the estate from Azure with the Azure SDK (only GET requests) and write the snapshot "
-            "format the other commands read. Credentials: VNETPLAN_ACCESS_TOKEN if set (a bearer token, "
-            "never printed), else DefaultAzureCredential (Azure CLI login, managed identity, workload "
-            "identity federation, environment variables). Exit 0 done, 2 when a subscription or "
+            "format the other commands read. Credentials: --credential (default auto: VNETPLAN_ACCESS_TOKEN "
+            "if set, a bearer token never printed, else DefaultAzureCredential: environment, workload "
+            "identity, managed identity, Azure CLI login). Exit 0 done, 2 when a subscription or "
             "resource kind could not be read (unless --allow-partial)."
         ),
     )
@@ -41,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-partial", action="store_true",
                    help="write a snapshot even if some subscription/kind failed; it records what is missing")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary on stderr")
+    add_credential_arg(p)
+    add_verbose_arg(p)
     p.set_defaults(func=run)
 
 
@@ -58,7 +61,7 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netplan.live.credentials import make_credential
+    from netplan.live.credentials import acquire
     from netplan.live.inventory import InventoryOptions, take_inventory
 
     if args.concurrency < 1:
@@ -77,15 +80,17 @@ def run(args: argparse.Namespace) -> int:
         from netplan.errors import UsageError
 
         raise UsageError("--management-group needs --source resource-graph")
+    # One token before any work: a missing credential is one line, not one per subscription.
+    credential = acquire(args.credential, args.endpoint)
     if args.source == "resource-graph":
         from netplan.live.resourcegraph import take_inventory_graph
 
         result, _stats = take_inventory_graph(
-            make_credential(), opts, management_groups=tuple(args.management_group),
+            credential, opts, management_groups=tuple(args.management_group),
             progress=sys.stderr, show_progress=not args.quiet,
         )  # fmt: skip
     else:
-        result = take_inventory(make_credential(), opts, progress=sys.stderr, show_progress=not args.quiet)
+        result = take_inventory(credential, opts, progress=sys.stderr, show_progress=not args.quiet)
     text = json.dumps(result.snapshot, indent=1, ensure_ascii=False) + "\n"
     if args.out:
         write_atomically(args.out, text)

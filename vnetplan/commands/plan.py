@@ -1,4 +1,5 @@
-"""``vnetplan plan``: the ordered ARM changes that realise an intent, as a table, JSON or Markdown.
+"""``vnetplan plan``: the ordered ARM changes that realise an intent, as a table, JSON or Markdown,
+or as infrastructure code (``--format terraform|bicep|arm``, :mod:`netplan.export`).
 
 Exit codes follow ``terraform plan -detailed-exitcode``: 0 = the estate already matches the intent
 (no changes, no problems); 1 = changes are pending, or the plan has problems it cannot solve, or

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 from netplan.errors import InputError, UsageError
-from vnetplan.commands._common import add_estate_args, load
+from vnetplan.commands._common import add_credential_arg, add_estate_args, load
 
 
 def default_estate_path() -> Path:
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "tui", help="explore the estate in the terminal UI (default: the bundled sample estate)",
         description="Open the terminal UI: estate tree with problem badges, VNet details, topology, "
-                    "simulated DNS answers and the app-domain matrix, overlaps, audit findings, and planning a connection (recommendation, changes, what-if, apply after a confirmation naming the subscriptions, then verification on a fresh inventory). Credentials for apply as for inventory (VNETPLAN_ACCESS_TOKEN or DefaultAzureCredential). Exit 0 on quit, 2 when the estate, intent or CA bundle cannot be read.",
+                    "simulated DNS answers and the app-domain matrix, overlaps, audit findings, and planning a connection (recommendation, changes, what-if, apply after a confirmation naming the subscriptions, then verification on a fresh inventory). Credentials for apply as for inventory (--credential; default VNETPLAN_ACCESS_TOKEN or DefaultAzureCredential). Exit 0 on quit, 2 when the estate, intent or CA bundle cannot be read.",
     )  # fmt: skip
     add_estate_args(p, required=False)
     p.add_argument(
@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--endpoint", metavar="URL",
                    help="ARM base URL for apply and the re-inventory after it (sovereign clouds, the test emulator)")  # fmt: skip
     p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to trust for --endpoint")
+    add_credential_arg(p)
     p.set_defaults(func=run)
 
 
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         theme="textual-light" if args.theme == "light" else "textual-dark",
         endpoint=args.endpoint,
         ca_bundle=args.ca_bundle,
+        credential=args.credential,
     )
     app = tui_app.create_app(estate, options)
     app.run()

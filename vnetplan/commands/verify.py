@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("auto", "peering", "private-link"), default="auto",
                    help="connection method (default auto: Private Link when the consumer has an endpoint to it)")
     p.add_argument("--lb-frontend", metavar="ID|IP", help="the provider's LB frontend, when it has several")
+    p.add_argument("--port", action="append", type=int, default=[], metavar="N",
+                   help="an app port the consumer must reach through routes and NSGs; repeat (default 443 and 80; "
+                        "with --intent each connection's ports)")  # fmt: skip
     p.add_argument("--nameserver", action="append", default=[], metavar="HOST[:PORT]",
                    help="also ask this resolver (168.63.129.16 inside a VNet, a resolver inbound endpoint, ...) and "
                         "compare with each consumer's simulated answer; a VNet's own resolver speaks for that VNet "
@@ -70,7 +73,7 @@ def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
             {"provider": prov.vnet_id, "consumer": c.consumer_vnet_id, "app_domain": prov.app_domain,
              # A wildcard connection ("*") checks the explicit records, else a name the wildcard answers.
              "apps": [] if c.wildcard else list(c.apps), "method": c.method.value,
-             "lb_frontend": prov.frontend_id}
+             "lb_frontend": prov.frontend_id, "ports": list(c.ports)}
             for c in intent.connections
         ]  # fmt: skip
         # The other direction: the provider's apps reaching internal services by name.
@@ -86,7 +89,7 @@ def _connections(args: argparse.Namespace, estate: Any) -> list[dict[str, Any]]:
         raise UsageError(f"verify needs {', '.join(missing)} (or --intent)")
     return [
         {"provider": args.provider, "consumer": c, "app_domain": args.app_domain, "apps": list(args.app),
-         "method": args.method, "lb_frontend": args.lb_frontend}
+         "method": args.method, "lb_frontend": args.lb_frontend, "ports": list(args.port) or [443, 80]}
         for c in args.consumer
     ]  # fmt: skip
 
@@ -112,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         verify_connection(
             estate, c["provider"], c["consumer"], c["app_domain"], c.get("apps") or (), c.get("method") or "auto",
             c.get("lb_frontend"), servers, args.probe_tcp, timeout=args.timeout, retries=args.retries, simulator=sim,
+            ports=c.get("ports") or (443, 80),
         )
         for c in conns if not c.get("service")
     ]  # fmt: skip
@@ -151,6 +155,9 @@ def render(estate: Any, results: list[Any], live: bool, services: list[Any] | No
     notes: list[str] = []
     for r in results:
         rows += [row(vname(r.consumer_vnet_id), r.method.value, c) for c in r.checks]
+        # One row per app port: routes hop by hop and NSGs from the consumer's workload subnets.
+        rows += [[vname(r.consumer_vnet_id), f"TCP {p.port}", r.method.value, p.address, "-", *(["-"] if live else []),
+                  p.result.value, "; ".join(p.reasons) or "routes and NSGs allow it"] for p in getattr(r, "ports", ())]  # fmt: skip
         notes += [f"{vname(r.consumer_vnet_id)}: {x}" for x in r.reasons]
     for s in services or []:
         rows.append(row(vname(s.vnet_id), f"service ({s.via})", s.check))
