@@ -208,16 +208,38 @@ def _index(estate: Estate) -> _Index:
 
 
 def context_for(estate: Estate, subnet: Subnet) -> Context:
-    """What the service tags mean for an NSG applied to ``subnet`` (R3)."""
+    """What the service tags mean for an NSG applied to ``subnet`` (R3).
+
+    ``VirtualNetwork``: the VNet's space, the space of its Connected peerings, the on-premises
+    prefixes of the gateway it uses, and the prefixes of the subnet's user routes. Built from the
+    links directly (not from the full effective route table): on a hub with hundreds of spokes
+    this is what keeps one query cheap.
+    """
     idx = _index(estate)
     hit = idx.contexts.get(subnet.key)
     if hit is not None:
         return hit
-    table = effective_routes(estate, subnet)
-    members: list[Prefix] = []
-    for r in table.routes:
-        if r.next_hop_type in ("VnetLocal", HOP_PEERING, HOP_GLOBAL_PEERING) or r.source in ("User", "VirtualNetworkGateway"):
-            members.extend(r.prefixes)
+    from netplan.model import PeeringState
+    from netplan.routes import _index as route_index
+    from netplan.routes import route_table_of
+
+    vnet = estate.vnet(subnet.vnet_id)
+    members: list[Prefix] = list(vnet.address_prefixes) if vnet is not None else list(subnet.prefixes)
+    ridx = route_index(estate)
+    if vnet is not None:
+        if vnet.key in ridx.gateway_vnets:
+            members.extend(ridx.onprem_by_via.get(vnet.key, ()))
+        for link in vnet.peerings:
+            if link.state is not PeeringState.CONNECTED:
+                continue
+            remote = estate.vnet(link.remote_vnet_id)
+            members.extend(link.remote_prefixes or (remote.address_prefixes if remote is not None else ()))
+            if link.use_remote_gateways:
+                members.extend(ridx.onprem_by_via.get(rid_key(link.remote_vnet_id), ()))
+    rt, _missing = route_table_of(estate, subnet)
+    if rt is not None:
+        members.extend(r.prefix for r in rt.routes if r.prefix is not None)
+
     def asgs(p: Prefix) -> list[tuple[str, ...]]:
         return idx.asgs_of(p, subnet)
 

@@ -143,6 +143,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         raise InputError(file, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
     except UnicodeDecodeError:
         raise InputError(file, "", "not UTF-8 JSON") from None
+    except RecursionError:
+        raise InputError(file, "", "nested too deeply to be a snapshot (JSON nesting beyond the parser's limit)") from None
     return snapshot_from_data(data, file)
 
 
@@ -1306,7 +1308,7 @@ def _type_from_id(obj: dict[str, Any], at: _At) -> str:
     """The type of a resource that has none, from its ID; a one-line error when that cannot be."""
     rid = obj.get("id")
     if rid is None:
-        keys = ", ".join(sorted(str(k) for k in obj)[:4]) or "none"
+        keys = ", ".join(sorted(repr(str(k)) for k in obj)[:4]) or "none"  # repr: a key may hold a newline
         raise at.err(
             "", f"not an ARM resource: no 'id' and no 'type' (keys: {keys}); a Resource Graph query must "
             "project id, type and properties"
@@ -1513,11 +1515,33 @@ def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None
     return out
 
 
-def read_declarations(path: str | Path) -> Declarations:
+def read_declarations_data(path: str | Path) -> tuple[Any, dict[Any, int]]:
+    """The raw declarations in ``path`` and their line numbers: the whole file for a declarations
+    file, or the ``declarations`` key of a snapshot (``{"resources": [...], "declarations": {...}}``;
+    None when the snapshot has none)."""
     from netplan.yamlio import load_with_lines
 
     data, lines = load_with_lines(path)
+    if isinstance(data, dict) and any(k in data for k in ("resources", "value", "data")):
+        sub = {k[1:]: n for k, n in lines.items() if isinstance(k, tuple) and k[:1] == ("declarations",)}
+        return data.get("declarations"), sub
+    return data, lines
+
+
+def read_declarations(path: str | Path) -> Declarations:
+    """A declarations file, or a snapshot file's ``declarations`` key."""
+    data, lines = read_declarations_data(path)
     return parse_declarations(str(path), data, lines)
+
+
+def merge_declarations(items: Sequence[Any]) -> dict[str, Any]:
+    """Raw declaration mappings merged key by key (lists concatenated, in order)."""
+    out: dict[str, Any] = {}
+    for data in items:
+        for key in _DECL_KEYS:
+            if isinstance(data, dict) and data.get(key):
+                out.setdefault(key, []).extend(data[key])
+    return out
 
 
 def load_estate(paths: Sequence[str | Path], declarations: Sequence[str | Path] = ()) -> Estate:

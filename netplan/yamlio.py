@@ -38,15 +38,18 @@ def load_with_lines(path: str | Path) -> tuple[Any, dict[PathKey, int]]:
         raise InputError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(str(path), "", "not UTF-8 text") from None
+    from netplan.bounds import check_yaml_text
+
+    check_yaml_text(text, str(path))  # alias bombs, huge scalars, deep nesting: refused before loading
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(str(path), where, f"invalid YAML: {exc.problem or exc.context}") from None
+        raise InputError(str(path), where, f"invalid YAML: {' '.join(str(exc.problem or exc.context).split())}") from None
     except yaml.YAMLError as exc:
-        raise InputError(str(path), "", f"invalid YAML: {exc}") from None
+        raise InputError(str(path), "", f"invalid YAML: {' '.join(str(exc).split())}") from None
     lines: dict[PathKey, int] = {}
     if node is not None:
         _walk(node, (), lines)

@@ -65,6 +65,7 @@ from netplan.ids import name_of, parent_id, rid_key
 from netplan.model import (
     DnsResolver,
     ForwardingRule,
+    Peering,
     PeeringState,
     PrivateDnsZone,
     ResolutionPolicy,
@@ -440,8 +441,13 @@ class DnsSimulator:
         key = (v.key, ip)
         hit = self._server_reach.get(key)
         if hit is None:
-            hit = self._server_reach[key] = _server_reach(self.estate, v, ip)
+            hit = self._server_reach[key] = _server_reach(self.estate, self._peer_links, v, ip)
         return hit
+
+    @cached_property
+    def _peer_links(self) -> dict[tuple[str, str], Peering]:
+        """(local VNet key, remote VNet key) -> the local side's link (hubs have hundreds)."""
+        return {(v.key, rid_key(p.remote_vnet_id)): p for v in self.estate.vnets for p in v.peerings}
 
     def _from_vnet(self, v: VNet, qname: str, rt: str, path: tuple[str, ...]) -> _Walk:
         if not v.dns_servers:
@@ -885,7 +891,9 @@ def resolve(estate: Estate, vnet: VNet | str, name: str, rtype: str = "A") -> An
     return DnsSimulator(estate).resolve(vnet, name, rtype)
 
 
-def _server_reach(estate: Estate, v: VNet, ip: str) -> tuple[bool | None, str]:
+def _server_reach(
+    estate: Estate, links: dict[tuple[str, str], Peering], v: VNet, ip: str
+) -> tuple[bool | None, str]:
     """Reachability of a custom DNS server from ``v`` (see :meth:`DnsSimulator.server_reachable`).
 
     The common case, a server in ``v`` itself or in a VNet directly peered with it, is decided
@@ -904,7 +912,7 @@ def _server_reach(estate: Estate, v: VNet, ip: str) -> tuple[bool | None, str]:
         return None, f"{ip} is in no VNet and no declared on-premises network of the snapshot"
     if len(holders) == 1:
         t = holders[0]
-        there, back = estate.peering(v.id, t.id), estate.peering(t.id, v.id)
+        there, back = links.get((v.key, t.key)), links.get((t.key, v.key))
         if (
             there is not None and back is not None
             and all(lk.state is PeeringState.CONNECTED and lk.allow_virtual_network_access for lk in (there, back))

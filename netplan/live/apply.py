@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -108,6 +108,10 @@ class PermissionDenied(ApplyError):
     """Azure answered 403: names the missing action and its scope."""
 
 
+class PolicyDenied(ApplyError):
+    """Azure Policy denies a planned resource (before the run, or RequestDisallowedByPolicy during it)."""
+
+
 @dataclass(frozen=True)
 class Precondition:
     """The plan assumed ``resource_id``'s value at ``path`` was ``expected`` (e.g. a VNet's prefixes)."""
@@ -160,6 +164,9 @@ class ApplyPlan:
     #: what ``--verify`` checks afterwards: dicts for :func:`netplan.verify.verify_connection`
     connections: tuple[Mapping[str, Any], ...] = ()
     source: str = ""
+    #: what the changes depend on, as the plan saw it (``made_from.observed``, netplan.verdict):
+    #: resource id -> {"exists": bool, "address_prefixes": [...]}
+    observed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,8 @@ class ApplyOptions:
     resume_wait: float = 900.0
     #: check the permissions the plan needs (Microsoft.Authorization/permissions) before writing
     preflight: bool = True
+    #: go on with the changes still valid when the whole-plan staleness check finds differences
+    allow_stale: bool = False
 
 
 @dataclass
@@ -199,6 +208,8 @@ class ApplyResult:
     results: list[StepResult]
     error: ApplyError | None = None
     seconds: float = 0.0
+    #: the whole-plan staleness check's findings, one sentence each (shown one line each)
+    differences: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -469,6 +480,7 @@ class _Clients:
         self._lock = threading.Lock()
         self._net: dict[str, Any] = {}
         self._dns: dict[str, Any] = {}
+        self._policy: dict[str, Any] = {}
 
     def _kw(self) -> dict[str, Any]:
         from netplan.live.inventory import _client_kwargs
@@ -494,8 +506,17 @@ class _Clients:
                 self._dns[sub.lower()] = PrivateDnsManagementClient(self.credential, sub, **self._kw())
             return self._dns[sub.lower()]
 
+    def policy(self, sub: str) -> Any:
+        with self._lock:
+            if sub.lower() not in self._policy:
+                from azure.mgmt.policyinsights import PolicyInsightsClient
+
+                kw = self._kw()
+                self._policy[sub.lower()] = PolicyInsightsClient(self.credential, sub, kw.pop("base_url", None), **kw)
+            return self._policy[sub.lower()]
+
     def close(self) -> None:
-        for c in [*self._net.values(), *self._dns.values()]:
+        for c in [*self._net.values(), *self._dns.values(), *self._policy.values()]:
             with contextlib.suppress(Exception):  # closing is best effort
                 c.close()
 
@@ -724,7 +745,9 @@ class Executor:
     """One run of a plan. Use :func:`apply_plan`."""
 
     def __init__(self, plan: ApplyPlan, clients: _Clients, opts: ApplyOptions, journal: Journal | None,
-                 log: Callable[[str], None]) -> None:  # fmt: skip
+                 log: Callable[[str], None], stale: Mapping[str, str] | None = None) -> None:  # fmt: skip
+        #: change id -> why it is stale (found before the first write, --allow-stale): not run
+        self.stale = dict(stale or {})
         self.plan = plan
         self.clients = clients
         self.opts = opts
@@ -814,6 +837,16 @@ class Executor:
                     )
                 elif isinstance(cause, ClientAuthenticationError) and _status(cause) != 403:
                     err = ApplyError(f"authentication failed: {_error_message(cause)}", step.change_id)
+                elif _status(cause) == 403 and _code(cause) == "RequestDisallowedByPolicy":
+                    from netplan.live.policy import policy_violation
+
+                    name, assignment = policy_violation(cause) or ("", "")
+                    err = PolicyDenied(
+                        f"change {step.change_id} ({step.action.value} {short_id(step.resource_id)}) was denied by Azure "
+                        f"Policy: assignment '{name or '?'}' ({assignment or 'id not given'}); nothing was written for it; "
+                        "the journal is kept: re-run once the policy allows it, or re-plan",
+                        step.change_id,
+                    )
                 elif _status(cause) == 403:
                     err = explain_forbidden(cause, step)
                 elif _is_transient(exc) and attempt < self.opts.attempts and not self._stop.is_set():
@@ -931,6 +964,10 @@ class Executor:
             for d in set(s.depends_on):
                 dependents.setdefault(d, []).append(cid)
         pos = {s.change_id: i for i, s in enumerate(self.plan.steps)}
+        for cid, why in self.stale.items():
+            if cid in results:
+                results[cid].outcome, results[cid].message = Outcome.STALE, why
+                waiting[cid] = -1  # never runs; its dependents never become ready
         ready = [(pos[cid], cid) for cid, n in waiting.items() if n == 0]
         heapq.heapify(ready)
         error: ApplyError | None = None
@@ -976,10 +1013,98 @@ class Executor:
                 busy = sum(1 for f in running if not f.done())
                 self.log(f"interrupted: no new change starts; waiting for the {busy} in flight to finish")
                 raise
-        if error is None and finished < len(steps):
+        if error is None and finished + len(self.stale) < len(steps):
             stuck = sorted(cid for cid in steps if results[cid].outcome == Outcome.NOT_RUN)
-            error = ApplyError(f"changes {', '.join(stuck[:5])} depend on changes not in the plan or in a cycle")
+            if self.stale:
+                for cid in stuck:
+                    results[cid].message = "not run: it depends on a stale change"
+            else:
+                error = ApplyError(f"changes {', '.join(stuck[:5])} depend on changes not in the plan or in a cycle")
         return ApplyResult(self.plan.plan_id, [results[c] for c in steps], error, time.monotonic() - started)
+
+
+def _read_any(clients: _Clients, rid: str) -> dict[str, Any] | None:
+    """GET a resource; a child apply has no operation for (an LB frontend) is found in its parent."""
+    try:
+        return read_resource(clients, rid)
+    except ApplyError:
+        if len(parse_id(rid).types) < 2:
+            raise
+    parent = _read_any(clients, parent_id(rid))
+    for items in _props(parent).values():
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, Mapping) and rid_key(str(item.get("id", ""))) == rid_key(rid):
+                    return dict(item)
+    return None
+
+
+def find_stale(plan: ApplyPlan, clients: _Clients, journal: Journal | None) -> list[tuple[tuple[str, ...], str]]:
+    """The whole-plan staleness check, before the first write: (change ids, sentence) per difference.
+
+    Re-reads every change's target (what :func:`decide` would say now: a create whose target
+    someone else made, an update whose etag moved, a delete of what is not ours), every resource
+    the changes depend on (``plan.observed``: it must still exist, and a VNet must still have the
+    address space the plan was made on, both sides of each peering included), and each change's
+    preconditions. Changes the journal shows finished are not checked again. Reads only.
+    """
+    found: list[tuple[tuple[str, ...], str]] = []
+    created = {rid_key(s.resource_id) for s in plan.steps if s.action == Action.CREATE}
+    todo = [s for s in plan.steps if not (journal is not None and journal.state(s.change_id).finished)]
+    for step in todo:
+        js = journal.state(step.change_id) if journal is not None else ChangeState(step.change_id)
+        live = read_resource(clients, step.resource_id, step.type)
+        try:
+            decide(step, with_ownership(step, plan.plan_id), live, js, plan.plan_id,
+                   journal is not None and journal.owns(step.resource_id))  # fmt: skip
+        except (StalePlan, UnsafeDelete) as exc:
+            found.append(((step.change_id,), str(exc)))
+    seen: set[str] = set()
+    for rid, obs in plan.observed.items():
+        key = rid_key(rid)
+        users = [s for s in todo if key in {rid_key(r) for r in _depended(s)}]
+        if not users or key in created:
+            continue
+        seen.add(key)
+        live = _read_any(clients, rid)
+        cid = users[0].change_id
+        cids = tuple(u.change_id for u in users)
+        also = f" (and {len(users) - 1} more)" if len(users) > 1 else ""
+        if live is None and obs.get("exists"):
+            found.append((cids, f"{short_id(rid)} no longer exists, and change {cid}{also} depends on it; re-plan"))
+        want = obs.get("address_prefixes")
+        if live is not None and isinstance(want, list):
+            have = _dig(live, ("properties", "addressSpace", "addressPrefixes"))
+            if not _same_value(want, have):
+                found.append((cids, f"{short_id(rid)} changed since the plan was made: properties.addressSpace.addressPrefixes "
+                                    f"is {have!r}, the plan assumed {want!r} (change {cid}{also} depends on it); re-plan"))  # fmt: skip
+    for step in todo:
+        for pre in step.preconditions:
+            if rid_key(pre.resource_id) in seen:
+                continue
+            live = read_resource(clients, pre.resource_id)
+            value = _dig(live, pre.path) if live is not None else None
+            if live is None or not _same_value(pre.expected, value):
+                why = f" ({pre.why})" if pre.why else ""
+                found.append(((step.change_id,), f"{short_id(pre.resource_id)} changed since the plan was made: {'.'.join(pre.path)} "
+                                              f"is {value!r}, the plan assumed {pre.expected!r}{why}; re-plan"))  # fmt: skip
+            seen.add(rid_key(pre.resource_id))
+    return found
+
+
+def _depended(step: Step) -> list[str]:
+    from netplan.verdict import depended_ids
+
+    return depended_ids({"id": step.resource_id, "body": step.body})
+
+
+def _stale_closure(plan: ApplyPlan, found: list[tuple[tuple[str, ...], str]]) -> dict[str, str]:
+    """Change id -> reason, for the stale changes (--allow-stale skips them and what depends on them)."""
+    out: dict[str, str] = {}
+    for cids, why in found:
+        for cid in cids:
+            out.setdefault(cid, why)
+    return out
 
 
 def apply_plan(
@@ -992,27 +1117,66 @@ def apply_plan(
 ) -> ApplyResult:
     """Apply ``plan`` (see the module docstring). Azure failures end up in ``result.error``.
 
-    With ``opts.preflight`` the permissions the plan needs are checked first; a permission the
-    API says is missing stops the run before anything is written (``PermissionDenied``), one it
-    cannot tell about is logged and the run goes on (a 403 would then be explained).
+    First the whole-plan staleness check (:func:`find_stale`): any difference stops the run before
+    anything is written (``StalePlan``), unless ``opts.allow_stale``, which skips the stale changes
+    and what depends on them. With ``opts.preflight`` the permissions the plan needs are checked
+    next, each at the scope of the resource written or joined; a permission the API says is
+    missing, or one it cannot tell about, stops the run before anything is written.
     """
     say = log or (lambda _m: None)
     clients = _Clients(credential, opts)
     try:
+        stale: dict[str, str] = {}
+        differences: list[str] = []
+        if plan.steps:
+            found = find_stale(plan, clients, journal)
+            differences = [d for _, d in found]
+            refused = [(c, d) for c, d in found if d.startswith("refusing to delete")]
+            if refused:  # never "still valid", whatever --allow-stale says
+                err = UnsafeDelete(f"{refused[0][1]}; nothing was written", refused[0][0][0])
+                return ApplyResult(plan.plan_id, [StepResult(s) for s in plan.steps], err, differences=differences)
+            if found and not opts.allow_stale:
+                first = found[0][1]
+                more = f"; {len(found)} differences in all (listed above)" if len(found) > 1 else ""
+                stale_err = StalePlan(f"stale plan: {first}{more}; nothing was written; re-plan, or --allow-stale to "
+                                      "apply only the changes that are still valid", found[0][0][0])  # fmt: skip
+                why = _stale_closure(plan, found)
+                results = [StepResult(s, Outcome.STALE, why[s.change_id]) if s.change_id in why else StepResult(s)
+                           for s in plan.steps]  # fmt: skip
+                return ApplyResult(plan.plan_id, results, stale_err, differences=differences)
+            stale = _stale_closure(plan, found)
         if opts.preflight and plan.steps:
             from netplan.live.preflight import check_permissions, sdk_reader
 
             todo = [s for s in plan.steps if not (journal is not None and journal.state(s.change_id).finished)]
             missing = check_permissions(todo, sdk_reader(clients))
             known = [m for m in missing if m.known]
-            for m in missing:
-                if not m.known:
-                    say(f"preflight: {m.sentence()}")
+            unknown = [m for m in missing if not m.known]
+            for m in unknown[1:]:
+                say(f"preflight: {m.sentence()}")
+            if unknown and not known:
+                more = f" (and {len(unknown) - 1} more, listed above)" if len(unknown) > 1 else ""
+                cannot = PermissionDenied(f"preflight: {unknown[0].sentence()}{more}; nothing was changed; re-run with "
+                                          "--skip-preflight to apply without the permission check", unknown[0].requirement.change_id)  # fmt: skip
+                return ApplyResult(plan.plan_id, [StepResult(s) for s in plan.steps], cannot)
+            if not known:
+                from netplan.live.policy import check_policy, sdk_checker
+
+                denials, unchecked = check_policy(todo, sdk_checker(clients))
+                for u in unchecked:
+                    say(f"policy check: cannot tell whether Azure Policy allows change {u.change_id} ({u.reason}); "
+                        "a denial would stop the run at that write")  # fmt: skip
+                if denials:
+                    more = f" (and {len(denials) - 1} more)" if len(denials) > 1 else ""
+                    by_policy = PolicyDenied(f"{denials[0].sentence()}{more}; nothing was changed", denials[0].change_id)
+                    return ApplyResult(plan.plan_id, [StepResult(s) for s in plan.steps], by_policy)
             if known:
                 more = f" (and {len(known) - 1} more)" if len(known) > 1 else ""
-                err = PermissionDenied(f"preflight: {known[0].sentence()}{more}; nothing was changed", known[0].requirement.change_id)
-                return ApplyResult(plan.plan_id, [StepResult(s) for s in plan.steps], err)
-        return Executor(plan, clients, opts, journal, say).run(progress)
+                denied = PermissionDenied(f"preflight: {known[0].sentence()}{more}; nothing was changed", known[0].requirement.change_id)
+                return ApplyResult(plan.plan_id, [StepResult(s) for s in plan.steps], denied)
+        result = Executor(plan, clients, opts, journal, say, stale).run(progress)
+        result.differences = differences
+        return result
     finally:
         clients.close()
 
@@ -1150,7 +1314,14 @@ def plan_from_dict(data: Any, file: str = "<plan>", source_estate: Any = None) -
         for j, d in enumerate(s.depends_on):
             if d not in ids:
                 raise InputError(file, f"changes[{i}].depends_on[{j}]", f"names {d}, which is not a change of this plan")
-    plan = ApplyPlan(plan_id, tuple(steps), _connections(data), file)
+    raw_obs = made.get("observed")
+    if raw_obs is not None and (not isinstance(raw_obs, Mapping) or not all(isinstance(v, Mapping) for v in raw_obs.values())):
+        raise InputError(file, "made_from.observed", "must map resource ids to objects")
+    for rid, obs in (raw_obs or {}).items():
+        prefixes = obs.get("address_prefixes")
+        if prefixes is not None and (not isinstance(prefixes, list) or not all(isinstance(x, str) for x in prefixes)):
+            raise InputError(file, f"made_from.observed.{rid}.address_prefixes", "must be a list of strings")
+    plan = ApplyPlan(plan_id, tuple(steps), _connections(data), file, dict(raw_obs or {}))
     try:
         validate_plan(plan)
     except ApplyError as exc:
@@ -1199,11 +1370,27 @@ def _connections(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
     return tuple(out)
 
 
-def intent_file_of(data: Mapping[str, Any]) -> str:
-    made = data.get("made_from")
-    return str(made.get("intent") or "") if isinstance(made, Mapping) else ""
+def resolve_made_from(path: str, plan_file: str | None) -> str:
+    """A ``made_from`` path as a usable path: absolute stays; ``vnetplan plan --out`` writes paths
+    relative to the plan file (``made_from.paths: plan-relative``); older plans hold paths relative
+    to wherever ``plan`` ran, tried from the current directory last."""
+    import os
+
+    if not path or os.path.isabs(path) or not plan_file:
+        return path
+    beside = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(plan_file)), path))
+    if os.path.exists(beside) or not os.path.exists(path):
+        return beside
+    return path
 
 
-def estate_sources_of(data: Mapping[str, Any]) -> list[str]:
+def intent_file_of(data: Mapping[str, Any], plan_file: str | None = None) -> str:
     made = data.get("made_from")
-    return [str(x) for x in (made.get("estate_sources") or [])] if isinstance(made, Mapping) else []
+    raw = str(made.get("intent") or "") if isinstance(made, Mapping) else ""
+    return resolve_made_from(raw, plan_file)
+
+
+def estate_sources_of(data: Mapping[str, Any], plan_file: str | None = None) -> list[str]:
+    made = data.get("made_from")
+    raw = [str(x) for x in (made.get("estate_sources") or [])] if isinstance(made, Mapping) else []
+    return [resolve_made_from(x, plan_file) for x in raw]

@@ -12,7 +12,8 @@ api-version 2022-04-01) for the effective permissions at each scope and evaluate
 does: an action is granted when some permission entry's ``actions`` match it (``*`` wildcards,
 case-insensitive) and the same entry's ``notActions`` do not. The promise: a missing permission
 is reported with its action, scope and the change that needs it; a scope whose permissions
-cannot be read is reported as *unknown*, never as granted.
+cannot be read is reported as *unknown*, never as granted (and apply stops on it unless told to
+skip the preflight). Each permission is asked at the scope of the resource written or joined.
 """
 
 from __future__ import annotations
@@ -116,14 +117,16 @@ def granted(permissions: Sequence[Mapping[str, Any]], action: str) -> bool:
 
 
 def permission_scope(resource_id: str, created: frozenset[str] = frozenset()) -> str:
-    """Where to ask: the nearest existing resource at or above ``resource_id``.
+    """Where to ask: the resource's own scope, where the write happens.
 
-    ARM answers permissions on resources that exist. A child that does not exist yet (a new
-    peering) takes its parent's; a resource the plan itself creates takes its resource group's
-    (``created``: :func:`rid_key` of the plan's creates).
+    An existing resource, child or not (a subnet an endpoint joins, a peering or record set
+    updated), is asked at its own scope: a role assigned, or an action denied, on a subnet or a
+    record set shows only there. Only what the plan itself creates (``created``: :func:`rid_key`
+    of the plan's creates) cannot be asked about yet: a new child takes its parent's scope, a new
+    top-level resource its resource group's.
     """
     scope = resource_id
-    while len(parse_id(scope).types) > 1 or (rid_key(scope) in created and parse_id(scope).types):
+    while rid_key(scope) in created and parse_id(scope).types:
         if len(parse_id(scope).types) > 1:
             scope = parent_id(scope)
         else:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from netplan.ids import rid_key
 
-_ID_MEMBER = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# The string body unrolled ([^"\\]* then escapes), about three times faster than an alternation.
+_ID_MEMBER = re.compile(r'"id"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
 _SPACE = " \t\r\n"
 
 
@@ -40,14 +41,18 @@ class ResourceLines:
     """Resource ID key -> where the resource is defined, over several snapshot files."""
 
     places: dict[str, Place] = field(default_factory=dict)
+    #: Keys to index (None: every resource).
+    wanted: set[str] | None = None
 
     @classmethod
-    def scan(cls, sources: Iterable[str]) -> ResourceLines:
+    def scan(cls, sources: Iterable[str], wanted: Iterable[str] | None = None) -> ResourceLines:
         """Index the snapshot files named in ``sources`` (paths as given on the command line).
 
-        Names in angle brackets (``<live Azure>``) and files that cannot be read are skipped.
+        ``wanted``: only these resource IDs (the ones with results), which keeps the scan of a
+        large estate close to one regular-expression pass. Names in angle brackets (``<live
+        Azure>``) and files that cannot be read are skipped.
         """
-        out = cls()
+        out = cls(wanted={rid_key(w) for w in wanted} if wanted is not None else None)
         for source in sources:
             if source.startswith("<"):
                 continue
@@ -61,23 +66,24 @@ class ResourceLines:
 
     def add_text(self, source: str, text: str) -> None:
         """Index one file's text; the first file that defines a resource wins."""
-        best: dict[str, tuple[int, int]] = {}  # key -> (rank, line); lower rank wins
-        line, last = 1, 0
+        wanted = self.wanted
+        best: dict[str, tuple[int, int]] = {}  # key -> (rank, offset); lower rank wins
         for m in _ID_MEMBER.finditer(text):
-            start = m.start()
-            line += text.count("\n", last, start)
-            last = start
             raw = m.group(1)
             value = json.loads(f'"{raw}"') if "\\" in raw else raw
-            if not value.startswith("/"):
+            key = value.lower().rstrip("/")
+            if (wanted is not None and key not in wanted) or not value.startswith("/"):
                 continue
-            key = rid_key(value)
-            rank = _rank(text, start, m.end())
+            rank = _rank(text, m.start(), m.end())
             prev = best.get(key)
             if prev is None or rank < prev[0]:
-                best[key] = (rank, line)
-        for key, (_, ln) in best.items():
-            self.places.setdefault(key, Place(source, ln))
+                best[key] = (rank, m.start())
+        # Offsets to lines in one sweep, in file order.
+        line, last = 1, 0
+        for key, (_, offset) in sorted(best.items(), key=lambda kv: kv[1][1]):
+            line += text.count("\n", last, offset)
+            last = offset
+            self.places.setdefault(key, Place(source, line))
 
     def find(self, resource: str) -> Place | None:
         return self.places.get(rid_key(resource))

@@ -197,5 +197,5 @@ def to_sarif(
 
 def render_sarif(report: Report, options: SarifOptions | None = None) -> str:
     """The SARIF text; reads the report's snapshot files once to place each result on its line."""
-    lines = ResourceLines.scan(report.sources)
+    lines = ResourceLines.scan(report.sources, wanted={f.resource for f in report.findings if f.status is not Status.PASS})
     return json.dumps(to_sarif(report, options, lines), indent=2, ensure_ascii=False)

@@ -25,6 +25,7 @@ JSON line ``{"url": ..., "ca": ...}``; drive it with ``POST /_emulator/faults``,
 """
 
 from .faults import FaultConfig, ForbiddenRule
+from .policy import PolicyDeny
 from .server import Emulator
 
-__all__ = ["Emulator", "FaultConfig", "ForbiddenRule"]
+__all__ = ["Emulator", "FaultConfig", "ForbiddenRule", "PolicyDeny"]

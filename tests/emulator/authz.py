@@ -13,6 +13,8 @@ from __future__ import annotations
 from .backend import ArmRequest, ArmResponse, Backend
 
 MARKER = "/providers/microsoft.authorization/permissions"
+#: Deny this action with a ForbiddenRule to make a scope's permissions unreadable (403).
+READ_ACTION = "Microsoft.Authorization/permissions/read"
 
 
 def is_permissions_path(path: str) -> bool:
@@ -23,6 +25,10 @@ def is_permissions_path(path: str) -> bool:
 def permissions(be: Backend, req: ArmRequest) -> ArmResponse:
     """The effective permissions at the scope of ``req.path``."""
     scope = req.path[: len(req.path.rstrip("/")) - len(MARKER)].rstrip("/").lower()
+    for rule in be.faults.config.forbidden:
+        # Only a rule naming this very action hides the permissions (a "cannot tell" for clients).
+        if (rule.action or "").lower() == READ_ACTION.lower() and rule.matches(scope, READ_ACTION, "GET"):
+            be.check_authz(scope, READ_ACTION, "GET")
     not_actions: list[str] = []
     for rule in be.faults.config.forbidden:
         rs = rule.scope.lower().rstrip("/")

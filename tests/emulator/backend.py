@@ -377,10 +377,13 @@ class Backend:
                 return ArmResponse(e.status, e.body(), dict(e.headers))
 
     def _dispatch(self, req: ArmRequest) -> ArmResponse:
-        from . import authz, network, privatedns
+        from . import authz, network, policy, privatedns
 
         if req.method == "GET" and authz.is_permissions_path(req.path):
             return authz.permissions(self, req)
+        if req.method == "POST" and policy.is_check_path(req.path):
+            status, body = policy.check(self.faults.config.policy_deny, req.path, req.body)
+            return ArmResponse(status, body)
         parts = [p for p in req.path.split("/") if p]
         low = [p.lower() for p in parts]
         if low == ["subscriptions"]:
@@ -417,6 +420,8 @@ class Backend:
         else:
             target = scope = arm.item_id
         self.check_authz(target, self.action_for(arm.type_chain, req.method), req.method, scope)
+        if req.method in ("PUT", "PATCH") and not arm.is_collection:
+            policy.enforce(self.faults.config.policy_deny, arm.type_chain, arm.item_id, arm.names[-1])
         if ns == "microsoft.network" and segs and segs[0] == "privatednszones":
             return privatedns.handle(self, req, arm)
         return network.handle(self, req, arm)

@@ -31,10 +31,15 @@ class ArmError(Exception):
         self.message = message
         self.headers = headers or {}
         self.details = details or []
+        #: ARM's ``additionalInfo`` (e.g. a ``PolicyViolation`` naming the policy assignment)
+        self.additional_info: list[dict[str, Any]] = []
 
     def body(self) -> dict[str, Any]:
         """The JSON error body."""
-        return error_body(self.code, self.message, self.details)
+        body = error_body(self.code, self.message, self.details)
+        if self.additional_info:
+            body["error"]["additionalInfo"] = list(self.additional_info)
+        return body
 
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -79,6 +79,9 @@ class FaultConfig:
     methods: list[str] | None = None  # restrict 429/500/reset/latency to these methods
     path_contains: str | None = None  # ... and to paths containing this (case-insensitive)
     forbidden: list[ForbiddenRule] = field(default_factory=list)
+    #: Azure Policy deny assignments (tests.emulator.policy.PolicyDeny): checkPolicyRestrictions
+    #: reports them, and writes they match answer 403 RequestDisallowedByPolicy
+    policy_deny: list[Any] = field(default_factory=list)
     graph_quota: int = 15  # Resource Graph queries per window (0: unlimited); then 429
     graph_window_s: float = 5.0  # ... and the window, in seconds
 
@@ -98,7 +101,10 @@ class FaultConfig:
         rules = [
             r if isinstance(r, ForbiddenRule) else ForbiddenRule(**r) for r in cur.pop("forbidden") or []
         ]
-        return cls(**cur, forbidden=rules)
+        from .policy import PolicyDeny
+
+        denies = [d if isinstance(d, PolicyDeny) else PolicyDeny(**d) for d in cur.pop("policy_deny") or []]
+        return cls(**cur, forbidden=rules, policy_deny=denies)
 
     def applies_to(self, method: str, path: str) -> bool:
         """Whether the request-level faults (latency, 429, 500, reset) apply to this request."""
@@ -198,14 +204,14 @@ class Stats:
             self.lro_started = 0
             self.lro_polls = 0
 
-    def count_request(self, method: str, kind: str) -> None:
-        """Count one ARM request."""
+    def count_request(self, method: str, kind: str, write: bool | None = None) -> None:
+        """Count one ARM request (``write``: whether it may change state; default by its method)."""
         with self._lock:
             self.requests += 1
             self.by_method[method] = self.by_method.get(method, 0) + 1
             key = f"{method} {kind}"
             self.by_kind[key] = self.by_kind.get(key, 0) + 1
-            if method in self.WRITE_METHODS and kind != GRAPH_KIND:  # a Resource Graph query is a read
+            if (method in self.WRITE_METHODS if write is None else write) and kind != GRAPH_KIND:  # a Resource Graph query is a read
                 self.writes += 1
 
     def count(self, attr: str, key: str | None = None) -> None:

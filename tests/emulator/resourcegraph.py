@@ -174,10 +174,15 @@ def _scope(be: Backend, body: dict[str, Any], tenant_id: str) -> set[str]:
 
 def _row(be: Backend, r: dict[str, Any], cols: list[str]) -> dict[str, Any]:
     """A stored resource as Resource Graph indexes it: the body ARM's GET returns, flattened into columns."""
-    from .privatedns import ZONE_TYPE, render_zone
+    from .privatedns import LINK_TYPE, ZONE_TYPE, render_zone
 
-    if be.type_of(r).lower() == ZONE_TYPE.lower():
+    rtype = be.type_of(r).lower()
+    if rtype == ZONE_TYPE.lower():
         r = render_zone(be, r)
+    elif rtype == LINK_TYPE.lower():
+        # Resource Graph shows the provider's current api-version: links carry resolutionPolicy.
+        r = be.render(r)
+        r.setdefault("properties", {}).setdefault("resolutionPolicy", "Default")
     full: dict[str, Any] = {
         "id": r["id"],
         "name": r.get("name"),

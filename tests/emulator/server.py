@@ -139,9 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
         method = self.command
         arm = parse_path(path)
         kind = _kind(path, arm)
-        emu.stats.count_request(method, kind)
+        from .policy import is_check_path
+
+        write = method in Stats.WRITE_METHODS and not is_check_path(path)  # the policy check is a read
+        emu.stats.count_request(method, kind, write=write)
         gate = emu.write_gate
-        if gate is not None and method in Stats.WRITE_METHODS and not gate.pass_or_hold():
+        if gate is not None and write and not gate.pass_or_hold():
             self._reset_connection()  # the held write was dropped: it never reaches the store
             return
         auth = self.headers.get("Authorization")
@@ -382,10 +385,8 @@ class Emulator:
         if self._server is not None:
             return self.url
         self._tmp = tempfile.TemporaryDirectory(prefix="arm-emulator-")
-        ca = self.ca = trustme.CA()
+        ca = self.ca = self._load_or_make_ca()
         cert = ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_path = str(Path(self._tmp.name) / "ca.pem")
-        ca.cert_pem.write_to_path(self.ca_path)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(ctx)
         server = _Server(("127.0.0.1", self.port), _Handler)
@@ -399,6 +400,27 @@ class Emulator:
         )
         self._thread.start()
         return self.url
+
+    def _load_or_make_ca(self) -> trustme.CA:
+        """The test CA. With a state dir it lives there (``ca.pem``, ``ca-key.pem``) and is reused on
+        restart, so ``--ca-bundle STATE_DIR/ca.pem`` stays valid; else a fresh one in a temp dir."""
+        if self.state_dir is None:
+            assert self._tmp is not None
+            ca = trustme.CA()
+            self.ca_path = str(Path(self._tmp.name) / "ca.pem")
+            ca.cert_pem.write_to_path(self.ca_path)
+            return ca
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        cert_path, key_path = self.state_dir / "ca.pem", self.state_dir / "ca-key.pem"
+        if cert_path.is_file() and key_path.is_file():
+            ca = trustme.CA.from_pem(cert_path.read_bytes(), key_path.read_bytes())
+        else:
+            ca = trustme.CA()
+            ca.private_key_pem.write_to_path(str(key_path))
+            key_path.chmod(0o600)
+            ca.cert_pem.write_to_path(str(cert_path))
+        self.ca_path = str(cert_path)
+        return ca
 
     def stop(self) -> None:
         """Stop serving and remove the temporary CA files."""

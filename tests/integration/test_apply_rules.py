@@ -228,11 +228,13 @@ def test_preflight_p7_needs_peer_action_on_the_remote_vnet() -> None:
     reqs = {(r.action, r.scope) for r in required_permissions([p])}
     assert ("Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write", PEERING) in reqs
     assert (PEER_ACTION, REMOTE) in reqs
-    assert permission_scope(PEERING) == VNET
+    assert permission_scope(PEERING, frozenset({PEERING.lower()})) == VNET  # a new peering: its VNet
+    assert permission_scope(PEERING) == PEERING  # an existing one: its own scope
 
     perms = {VNET.lower(): [{"actions": ["*"], "notActions": []}],
              REMOTE.lower(): [{"actions": ["Microsoft.Network/*/read", "Microsoft.Network/virtualNetworks/*"],
                                "notActions": ["Microsoft.Network/virtualNetworks/peer/action"]}]}  # fmt: skip
+    perms[PEERING.lower()] = perms[VNET.lower()]
     missing = check_permissions([p], lambda scope: perms[scope.lower()])
     assert [(m.requirement.action, m.requirement.scope, m.known) for m in missing] == [(PEER_ACTION, REMOTE, True)]
     assert f"missing '{PEER_ACTION}' on {REMOTE}" in missing[0].sentence()
@@ -266,4 +268,6 @@ def test_preflight_asks_where_arm_can_answer_parent_or_resource_group_for_what_t
     assert permission_scope(pls, frozenset({pls.lower()})) == "/subscriptions/s1/resourceGroups/rg-hub"
     link = f"{ZONE}/virtualNetworkLinks/l"
     assert permission_scope(link, frozenset({ZONE.lower(), link.lower()})) == "/subscriptions/s1/resourceGroups/rg"
-    assert permission_scope(link) == ZONE
+    assert permission_scope(link, frozenset({link.lower()})) == ZONE
+    subnet = f"{VNET}/subnets/pe"
+    assert permission_scope(subnet, frozenset({link.lower()})) == subnet  # an endpoint joins an existing subnet

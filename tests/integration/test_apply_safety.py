@@ -18,7 +18,8 @@ import pytest
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.recorder import Recorder
 from tests.emulator.sample import sample_snapshot
-from tests.integration.test_apply import TOKEN, apply_cli, by_id, make_plan
+from tests.integration.test_apply import INTENT, TOKEN, apply_cli, by_id, make_plan
+from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration
 
@@ -253,3 +254,194 @@ def test_a_crash_before_the_put_leaves_no_ownership_and_someone_elses_resource_i
         result = apply_plan(plan, StaticTokenCredential(TOKEN), _opts(emu), j)
     assert result.results[0].outcome is Outcome.STALE and "exists now but did not when the plan was made" in str(result.error)
     assert not Journal(journal, plan.plan_id).load().owns(step.resource_id)
+
+
+# ----------------------------------------------------------------------------------------------
+# the plan records its what-if verdict; a stale plan writes nothing; plans work from any directory
+# ----------------------------------------------------------------------------------------------
+def cli_plan(tmp_path: Path, intent: str = INTENT, monkeypatch: pytest.MonkeyPatch | None = None) -> Path:
+    """`vnetplan plan --out` as a user runs it: relative paths from a working directory of its own,
+    the plan in a folder beside the inputs; then the current directory moves elsewhere."""
+    work = tmp_path / "work"
+    for d in (work / "data", work / "plans", tmp_path / "elsewhere"):
+        d.mkdir(parents=True, exist_ok=True)
+    (work / "data" / "estate.json").write_text(json.dumps(sample_snapshot()))
+    (work / "data" / "intent.yaml").write_text(intent)
+    assert monkeypatch is not None
+    monkeypatch.chdir(work)
+    rc = main(["plan", "--estate", "data/estate.json", "--intent", "data/intent.yaml", "--out", "plans/plan.json",
+               "--format", "json"])  # fmt: skip
+    assert rc in (0, 1)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    return work / "plans" / "plan.json"
+
+
+def _grow(emu: Emulator, vnet: str, prefix: str) -> None:
+    snap = emu.resources()
+    for r in snap["resources"]:
+        if r["id"].lower() == vnet.lower():
+            r["properties"]["addressSpace"]["addressPrefixes"].append(prefix)
+    emu.load(snap)
+
+
+def test_the_plan_file_records_its_whatif_verdict_and_apply_refuses_one_that_would_not_verify(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = cli_plan(tmp_path / "good", monkeypatch=monkeypatch)
+    verdict = json.loads(good.read_text())["whatif"]
+    assert verdict["verifies"] is True and verdict["summary"].startswith("the result would verify")
+    # Peering a VNet that overlaps the provider: the what-if says it would not verify.
+    bad = cli_plan(tmp_path / "bad", INTENT.replace("method: private-link", "method: peering"), monkeypatch)
+    verdict = json.loads(bad.read_text())["whatif"]
+    assert verdict["verifies"] is False and any("overlap" in r for r in verdict["reasons"])
+    capsys.readouterr()
+    assert apply_cli(emu, bad, "--yes") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"vnetplan: error: {bad}: whatif: the plan's what-if says the result would NOT verify")
+    assert "--allow-unverified" in err[-1] and emu.stats.requests == 0
+    apply_cli(emu, bad, "--yes", "--allow-unverified")
+    err = capsys.readouterr().err
+    assert "applying a plan whose what-if says the result would NOT verify (--allow-unverified)" in err
+    assert emu.stats.requests > 0
+
+
+def test_a_plan_made_with_relative_paths_applies_and_verifies_from_another_directory(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = cli_plan(tmp_path, monkeypatch=monkeypatch)
+    made = json.loads(plan.read_text())["made_from"]
+    import os
+
+    assert made["paths"] == "plan-relative" and made["intent"] == os.path.join(os.pardir, "data", "intent.yaml")
+    assert apply_cli(emu, plan, "--yes", "--verify") == 0, capsys.readouterr().err
+    assert "result: PASS" in capsys.readouterr().out
+
+
+def test_a_stale_plan_lists_every_difference_and_writes_nothing_even_without_its_estate_files(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.emulator.sample import vnet_id
+
+    plan = cli_plan(tmp_path, monkeypatch=monkeypatch)
+    (tmp_path / "work" / "data" / "estate.json").unlink()  # the plan's own record is enough
+    _grow(emu, vnet_id("spoke1"), "10.11.0.0/16")  # a peering side (P4)
+    _grow(emu, vnet_id("hub", "rg-hub"), "10.250.0.0/16")  # the other side, and the PLS's VNet
+    emu.stats.reset()
+    assert apply_cli(emu, plan, "--yes") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    stale = [line for line in err if line.startswith("vnetplan: stale: ")]
+    assert len(stale) == 2 and all("addressSpace.addressPrefixes" in line for line in stale)
+    assert any("rg-spoke/spoke1" in line for line in stale) and any("rg-hub/hub" in line for line in stale)
+    assert err[-1].startswith("vnetplan: error: stale plan: ") and "2 differences in all" in err[-1]
+    assert "nothing was written" in err[-1] and "--allow-stale" in err[-1]
+    assert emu.stats.writes == 0
+
+
+def test_allow_stale_applies_only_the_changes_still_valid(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.emulator.sample import vnet_id
+
+    plan = cli_plan(tmp_path, monkeypatch=monkeypatch)
+    _grow(emu, vnet_id("spoke1"), "10.11.0.0/16")
+    assert apply_cli(emu, plan, "--yes", "--allow-stale") == 1
+    out = capsys.readouterr()
+    assert "stale change(s) were not applied (--allow-stale)" in out.err
+    live = by_id(emu)
+    peerings = [c["id"] for c in json.loads(plan.read_text())["changes"] if c["type"].endswith("virtualNetworkPeerings")]
+    assert peerings and not any(p.lower() in live for p in peerings)
+    from tests.integration.test_apply import PE
+
+    assert PE.lower() in live  # the Private Link half did not depend on spoke1
+
+
+# ----------------------------------------------------------------------------------------------
+# preflight asks where the write happens; "cannot tell" stops
+# ----------------------------------------------------------------------------------------------
+def test_preflight_finds_a_join_denied_on_the_endpoints_own_subnet(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.emulator import ForbiddenRule
+    from tests.emulator.sample import vnet_id
+
+    subnet = f"{vnet_id('overlap')}/subnets/default"
+    plan = make_plan(tmp_path)
+    # Denied on the subnet only: the VNet's permissions do not show it (as in ARM).
+    emu.set_faults(forbidden=[ForbiddenRule(scope=subnet, action="Microsoft.Network/virtualNetworks/subnets/join/action")])
+    assert apply_cli(emu, plan, "--yes") == 2
+    last = _last_err(capsys)
+    assert last.startswith("vnetplan: error: preflight: missing 'Microsoft.Network/virtualNetworks/subnets/join/action' "
+                           f"on {subnet}") and "nothing was changed" in last  # fmt: skip
+    assert emu.stats.writes == 0
+
+
+def test_preflight_that_cannot_tell_stops_unless_skip_preflight(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.emulator import ForbiddenRule
+    from tests.emulator.authz import READ_ACTION
+    from tests.emulator.sample import vnet_id
+
+    plan = make_plan(tmp_path)
+    hub = vnet_id("hub", "rg-hub")
+    emu.set_faults(forbidden=[ForbiddenRule(scope=hub, action=READ_ACTION)])
+    assert apply_cli(emu, plan, "--yes") == 2
+    last = _last_err(capsys)
+    assert last.startswith("vnetplan: error: preflight: cannot tell whether ") and "HTTP 403" in last
+    assert "--skip-preflight" in last and "nothing was changed" in last
+    assert emu.stats.writes == 0
+    assert apply_cli(emu, plan, "--yes", "--skip-preflight") == 0
+    assert emu.stats.writes > 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Azure Policy: asked before writing; a denial during the run is one line and resumable
+# ----------------------------------------------------------------------------------------------
+def _zone_deny() -> Any:
+    from tests.emulator import PolicyDeny
+    from tests.emulator.sample import rg_scope
+
+    # A landing zone's rule: no private DNS zones in the spokes' resource group.
+    return PolicyDeny(type="Microsoft.Network/privateDnsZones", scope=rg_scope("rg-spoke"),
+                      assignment="deny-pdns-outside-connectivity")  # fmt: skip
+
+
+def test_a_policy_denial_stops_apply_before_the_first_write_naming_the_assignment(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = make_plan(tmp_path)
+    deny = _zone_deny()
+    emu.set_faults(policy_deny=[deny])
+    emu.stats.reset()
+    assert apply_cli(emu, plan, "--yes") == 2
+    last = _last_err(capsys)
+    assert last.startswith("vnetplan: error: Azure Policy would deny change create:") and "azure.mendixapps.io" in last
+    assert f"policy assignment 'deny-pdns-outside-connectivity' ({deny.assignment_id()})" in last
+    assert "nothing was changed" in last
+    assert emu.stats.writes == 0
+    checks = [k for k in emu.stats.by_kind if k.startswith("POST") and "checkPolicyRestrictions".lower() in k.lower()]
+    assert checks, emu.stats.by_kind
+    # Without the deny the same plan passes the check and applies.
+    emu.set_faults(policy_deny=[])
+    assert apply_cli(emu, plan, "--yes") == 0
+
+
+def test_request_disallowed_by_policy_during_apply_is_one_line_and_the_journal_resumes(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from netplan.live.journal import read_journal
+
+    plan = make_plan(tmp_path)
+    deny = _zone_deny()
+    emu.set_faults(policy_deny=[deny])
+    # --skip-preflight: no permission or policy check before writing; Azure answers at the write.
+    assert apply_cli(emu, plan, "--yes", "--skip-preflight", "--concurrency", "1") == 2
+    last = _last_err(capsys)
+    assert "was denied by Azure Policy: assignment 'Deny private DNS zones outside the connectivity subscription' " \
+           f"({deny.assignment_id()})" in last and "re-run once the policy allows it" in last  # fmt: skip
+    failed = [r for r in read_journal(f"{plan}.journal") if r["event"] == "failed"]
+    assert failed and "Azure Policy" in failed[0]["reason"]
+    emu.set_faults(policy_deny=[])
+    assert apply_cli(emu, plan, "--yes") == 0
+    out = capsys.readouterr().out
+    assert out.count(" done") + out.count(" already") >= 9

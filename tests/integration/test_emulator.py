@@ -664,8 +664,12 @@ def test_state_dir_persists_writes(tmp_path: Path, arm_snapshot: dict[str, Any])
         nc.subnets.begin_create_or_update(
             "rg-spoke", "spoke2", "apps", {"properties": {"addressPrefix": "10.2.1.0/24"}}
         ).result()
+        ca_path, ca_pem = emu.ca_path, Path(emu.ca_path).read_bytes()
     assert (tmp_path / "state.json").exists()
+    # The CA lives in the state dir and survives a restart: a --ca-bundle given once stays valid.
+    assert ca_path == str(tmp_path / "ca.pem")
     with Emulator(None, state_dir=tmp_path) as emu:
+        assert emu.ca_path == ca_path and Path(ca_path).read_bytes() == ca_pem
         nc = make_network_client(emu, SUB)
         assert nc.subnets.get("rg-spoke", "spoke2", "apps").address_prefix == "10.2.1.0/24"
         snap = emu.resources()

@@ -289,3 +289,26 @@ def test_unsynced_link_to_a_vnet_outside_the_snapshot_fails_the_sync_rule() -> N
     est = load_snapshot(snap)
     assert judged(peer_not_in_sync.RULE, est) == {"PASS": set(), "FAIL": {"fail_unsynced"}, "UNKNOWN": {"unknown_synced"}}
     assert "10.100.8.0/24" in messages(peer_not_in_sync.RULE, est)["fail_unsynced"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The CLI on every CLI-shaped file: a verdict or one line, never a traceback
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CLI.glob("*.json")))
+@pytest.mark.parametrize("command", [["audit"], ["overlaps"], ["free", "--size", "/24"]])
+def test_every_cli_shape_loads_in_every_command(name: str, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from vnetplan.cli import main
+
+    try:
+        code = main([*command, "--estate", cli(name)])
+    except SystemExit as exc:
+        code = exc.code  # type: ignore[assignment]
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if name == "graph-query-projected.json":
+        assert code == 2
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "data[0] 'vnet-hub': not an ARM resource" in lines[0]
+    else:
+        assert code in (0, 1), err

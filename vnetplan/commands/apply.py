@@ -12,7 +12,6 @@ interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to trust for --endpoint")
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="changes in flight at once (default 8)")
     p.add_argument("--verify", action="store_true", help="after applying, re-inventory and verify the intent's connections")
-    p.add_argument("--no-preflight", action="store_true", help="skip the permission check before writing")
+    p.add_argument("--skip-preflight", "--no-preflight", dest="no_preflight", action="store_true",
+                   help="skip the permission check before writing (without it, a permission that cannot be read stops the run)")
+    p.add_argument("--allow-stale", action="store_true",
+                   help="when the whole-plan staleness check finds differences, apply the changes still valid instead of none")
+    p.add_argument("--allow-unverified", action="store_true",
+                   help="apply a plan whose recorded what-if says the result would not verify")
     p.add_argument("--polling-interval", type=float, default=5.0, metavar="S",
                    help="seconds between polls of a long-running operation without Retry-After (default 5)")
     p.add_argument("--attempts", type=int, default=5, metavar="N",
@@ -58,28 +62,36 @@ def _read_plan(path: str) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(path, "", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(path, f"line {getattr(exc, 'lineno', '?')}", "not valid JSON") from None
+    from netplan.bounds import loads_json
+
+    data = loads_json(text, path)
     if not isinstance(data, dict):
         raise InputError(path, "", "a plan must be a JSON object")
     return data
 
 
-def _source_estate(data: dict[str, Any]) -> Any:
-    """The estate the plan was made from, when its files are still at hand (for preconditions)."""
+def _source_estate(data: dict[str, Any], plan_file: str, say: Any = None) -> Any:
+    """The estate the plan was made from, when its files are still at hand and unchanged (their
+    fingerprint is the plan's): their declarations, and the address spaces the plan assumed."""
     from netplan.live.apply import estate_sources_of
 
-    sources = [s for s in estate_sources_of(data) if s and Path(s).is_file()]
+    sources = [s for s in estate_sources_of(data, plan_file) if s and Path(s).is_file()]
     if not sources:
         return None
     try:
         from netplan.loader import load_estate
+        from netplan.plan import estate_fingerprint
 
-        return load_estate(sources)
-    except Exception:  # only used to add checks; without it the etags still guard updates
+        estate = load_estate(sources)
+    except Exception:  # only used to add checks; the plan's own record (made_from.observed) still guards
         return None
+    made = data.get("made_from") if isinstance(data.get("made_from"), dict) else {}
+    want = str((made or {}).get("estate_fingerprint") or "")
+    if want and estate_fingerprint(estate) != want:
+        if say is not None:
+            say("note: the plan's estate files changed since the plan was made (fingerprint differs): not used")
+        return None
+    return estate
 
 
 def show_plan(plan: Any, data: dict[str, Any]) -> str:
@@ -125,22 +137,29 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--attempts must be at least 1")
     if args.polling_interval < 0:
         raise UsageError("--polling-interval must not be negative")
+    from netplan.verdict import check_verdict
+
+    def log(msg: str) -> None:
+        print(f"vnetplan: {redact(msg)}", file=sys.stderr)
+
     data = _read_plan(args.plan)
-    plan = plan_from_dict(data, args.plan, _source_estate(data))
+    plan = plan_from_dict(data, args.plan, _source_estate(data, args.plan, log))
     print(show_plan(plan, data), file=sys.stderr)
     if not plan.steps:
         print("nothing to do: the plan is empty", file=sys.stderr)
         return _verify(args, data, plan) if args.verify else int(ExitCode.OK)
+    note = check_verdict(data, args.plan, args.allow_unverified)
+    if note:
+        log(f"note: {note}")
+    journal = Journal(args.journal or f"{args.plan}.journal", plan.plan_id)
+    journal.load()  # a journal path that is not a journal is refused before anything else happens
     if not args.yes and not args.dry_run:
         _confirm(len(plan.steps))
     opts = ApplyOptions(
         endpoint=args.endpoint, ca_bundle=args.ca_bundle, concurrency=args.concurrency, dry_run=args.dry_run,
         polling_interval=args.polling_interval, attempts=args.attempts, preflight=not args.no_preflight,
+        allow_stale=args.allow_stale,
     )  # fmt: skip
-    journal = Journal(args.journal or f"{args.plan}.journal", plan.plan_id)
-
-    def log(msg: str) -> None:
-        print(f"vnetplan: {redact(msg)}", file=sys.stderr)
 
     reported: set[str] = set()  # changes the run reported finished (for the Ctrl-C summary)
 
@@ -167,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
             rerun = f"`vnetplan apply {args.plan}" + (f" --journal {args.journal}`" if args.journal else "`")
             print(f"vnetplan: interrupted: {summary.sentence()}; {summary.rerun(rerun)}", file=sys.stderr)
             raise
+    if len(result.differences) > 1 or (result.differences and args.allow_stale):
+        for d in result.differences:
+            log(f"stale: {d}")
     emit(result_table(result))
     n_done, n_already = result.count(Outcome.DONE), result.count(Outcome.ALREADY)
     if args.dry_run:
@@ -181,6 +203,10 @@ def run(args: argparse.Namespace) -> int:
               "the intent is not fully met", file=sys.stderr)  # fmt: skip
     if result.error is not None:
         raise result.error
+    n_stale = result.count(Outcome.STALE)
+    if n_stale:
+        log(f"{n_stale} stale change(s) were not applied (--allow-stale), nor what depends on them; re-plan for the rest")
+        return int(ExitCode.PROBLEMS)
     if args.verify and not args.dry_run:
         return _verify(args, data, plan, credential)
     return int(ExitCode.OK)
@@ -196,14 +222,14 @@ def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any, credentia
     from netplan.yamlio import load_with_lines
     from vnetplan.commands.verify import render
 
-    intent_file = intent_file_of(data)
+    intent_file = intent_file_of(data, args.plan)
     if not intent_file or not Path(intent_file).is_file():
         applied = "the plan is applied, but " if plan.steps else ""
         raise UsageError(f"{applied}--verify needs the plan's intent file ({intent_file or 'not recorded in the plan'}), "
                          "which is not there; run vnetplan verify --intent FILE on a fresh inventory")  # fmt: skip
     intent_data, lines = load_with_lines(intent_file)
     # The source estate carries the user's declarations (forwarders, on-prem) into the verdict.
-    src = _source_estate(data)
+    src = _source_estate(data, args.plan)
     if src is None:
         print("vnetplan: note: the plan's estate files are gone: verifying without their declarations", file=sys.stderr)
     results, estate = verify_after_apply(

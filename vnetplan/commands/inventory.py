@@ -8,8 +8,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from netplan.errors import ExitCode
+from netplan.errors import ExitCode, InputError, VnetplanError
+from netplan.estate import Estate
 from netplan.render import table
 from vnetplan.commands._common import add_credential_arg, add_verbose_arg
 
@@ -35,7 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--management-group", action="append", default=[], metavar="NAME",
                    help="with --source resource-graph: read every subscription under this management group; repeat")
     p.add_argument("--resource-group", action="append", default=[], metavar="NAME", help="only these resource groups")
-    p.add_argument("--out", metavar="FILE", help="write the snapshot here (default: stdout)")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the snapshot here (default: stdout); the declarations of the snapshot already "
+                        "there are kept unless --declarations is given")  # fmt: skip
+    p.add_argument("--declarations", action="append", default=[], metavar="FILE",
+                   help="declarations to carry into the snapshot (what no Azure API shows: on-prem prefixes, "
+                        "forwarding hubs, DNS forwarders, public DNS answers): a declarations file or a snapshot "
+                        "whose 'declarations' key is taken; repeat to merge")  # fmt: skip
     p.add_argument("--endpoint", metavar="URL", help="ARM base URL (sovereign clouds, the test emulator)")
     p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to trust for --endpoint")
     p.add_argument("--concurrency", type=int, default=32, metavar="N", help="parallel requests (default 32)")
@@ -80,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         from netplan.errors import UsageError
 
         raise UsageError("--management-group needs --source resource-graph")
+    declarations, carried_from = _declarations(args)
     # One token before any work: a missing credential is one line, not one per subscription.
     credential = acquire(args.credential, args.endpoint)
     if args.source == "resource-graph":
@@ -91,7 +100,11 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
     else:
         result = take_inventory(credential, opts, progress=sys.stderr, show_progress=not args.quiet)
-    text = json.dumps(result.snapshot, indent=1, ensure_ascii=False) + "\n"
+    snapshot = result.snapshot
+    if declarations:
+        snapshot = {**snapshot, "declarations": declarations}
+        _check_declarations(snapshot, carried_from)
+    text = json.dumps(snapshot, indent=1, ensure_ascii=False) + "\n"
     if args.out:
         write_atomically(args.out, text)
     else:
@@ -103,4 +116,38 @@ def run(args: argparse.Namespace) -> int:
         print(f"read {len(result.snapshot['resources'])} resources in {result.seconds:.1f}s", file=sys.stderr)
         for f in result.failures:
             print(f"vnetplan: warning: not read: {f['kind']} in {f['scope']}: {f['reason']}", file=sys.stderr)
+        if declarations:
+            print(f"declarations carried into the snapshot from {', '.join(carried_from)}", file=sys.stderr)
     return int(ExitCode.OK)
+
+
+def _declarations(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """The declarations to write into the snapshot, and the files they come from: --declarations
+    (files or snapshots), else those of the snapshot already at --out. Checked before Azure is read."""
+    from netplan.loader import merge_declarations, parse_declarations, read_declarations_data
+
+    files = list(args.declarations)
+    if not files and args.out and Path(args.out).is_file():
+        try:
+            data, _ = read_declarations_data(args.out)
+        except VnetplanError:
+            data = None  # not a snapshot we can read: it is about to be replaced anyway
+        if data:
+            files = [args.out]
+    raw = []
+    for f in files:
+        data, lines = read_declarations_data(f)
+        parse_declarations(f, data, lines)  # the file and the place in it, one line, exit 2
+        raw.append(data)
+    return merge_declarations(raw), files
+
+
+def _check_declarations(snapshot: dict[str, Any], sources: list[str]) -> None:
+    """The declarations must resolve against what was read (a VNet they name must be in it)."""
+    from netplan.loader import parse_declarations, parse_snapshots, snapshot_from_data
+
+    parsed = parse_snapshots([snapshot_from_data(snapshot, "<inventory>")])
+    try:
+        Estate.build(parsed, [parse_declarations(f, d) for f, d in parsed.declarations])
+    except VnetplanError as exc:
+        raise InputError(", ".join(sources), "", f"declarations do not fit the inventoried estate: {exc}") from None

@@ -201,20 +201,26 @@ def run(args: argparse.Namespace) -> int:
         from netplan.whatif import what_if
 
         wi = what_if(estate, intent, cs)
-    if args.out:
-        data = cs.to_dict()
+    if args.out or args.format == "json":
+        from netplan.verdict import plan_document
+
+        # The plan file records its what-if verdict (computed here when --what-if was not asked)
+        # and what its changes depend on, for apply's checks.
+        data = plan_document(estate, intent, cs, wi)
         if wi is not None:
             data["what_if"] = wi.to_dict()
+    if args.out:
+        import copy
+
+        written = copy.deepcopy(data)
+        _plan_relative(written, args.out)
         try:
-            Path(args.out).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            Path(args.out).write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise InputError(args.out, "", f"cannot write: {exc.strerror or exc}") from None
     if args.format in IAC_FORMATS:
         _write_iac(cs, args.format, args.output)
     elif args.format == "json":
-        data = cs.to_dict()
-        if wi is not None:
-            data["what_if"] = wi.to_dict()
         if args.output:
             _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
         else:
@@ -225,3 +231,20 @@ def run(args: argparse.Namespace) -> int:
         _emit(render_table(cs, wi, color=use_color() and not args.output), args.output)
     pending = not cs.empty or bool(cs.problems) or (wi is not None and not wi.would_verify)
     return int(ExitCode.PROBLEMS if pending else ExitCode.OK)
+
+
+def _plan_relative(data: dict[str, Any], out: str) -> None:
+    """Store the estate and intent paths relative to the plan file, so apply finds them from any
+    directory (``made_from.paths: "plan-relative"``; absolute paths stay absolute)."""
+    import os
+
+    made = data.get("made_from") or {}
+    base = os.path.dirname(os.path.abspath(out))
+
+    def rel(p: str) -> str:
+        return p if not p or os.path.isabs(p) else os.path.relpath(os.path.abspath(p), base)
+
+    made["estate_sources"] = [rel(str(p)) for p in made.get("estate_sources") or []]
+    if made.get("intent"):
+        made["intent"] = rel(str(made["intent"]))
+    made["paths"] = "plan-relative"

@@ -1,0 +1,160 @@
+"""A plan file records its what-if verdict, and what it was read from, so that apply can judge it.
+
+:func:`plan_document` is the plan file as ``vnetplan plan --out`` (and ``--format json``) writes
+it: :meth:`ChangeSet.to_dict` plus
+
+* ``whatif``: ``{"verifies": true|false|null, "summary": "...", "reasons": [...]}`` from
+  :func:`netplan.whatif.what_if` (``null`` when the what-if could not tell: an UNKNOWN result
+  without a FAIL, or the what-if itself failed — the reason says which);
+* ``made_from.observed``: for every resource the changes depend on (the target's parent, a
+  peering's remote VNet, an endpoint's subnet, a link's VNet, a zone, an LB frontend...), whether
+  it existed, and for VNets their address space — what apply's whole-plan staleness check compares
+  with the live estate, without needing the estate files again.
+
+:func:`recorded_verdict` reads the verdict back; :func:`check_verdict` is apply's rule: a plan
+whose what-if says it would not verify is refused unless the user explicitly allows it.
+The promise: the verdict in the file is the one the what-if computed on the estate the plan was
+made from; a plan without one says "no verdict", never "verifies".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from netplan.errors import UsageError
+from netplan.ids import parent_id, parse_id, rid_key, short_id
+
+#: Body keys whose value is the id of a resource a change depends on.
+_REF_KEYS = frozenset({"id", "privatednszoneid", "privatelinkserviceid"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the plan's what-if said. ``verifies`` None: it could not tell (or was never run)."""
+
+    verifies: bool | None
+    summary: str
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verifies": self.verifies, "summary": self.summary, "reasons": list(self.reasons)}
+
+
+def verdict_of(wi: Any) -> Verdict:
+    """The verdict of a :class:`netplan.whatif.WhatIf`."""
+    reasons: list[str] = []
+    statuses: list[str] = []
+    for o in wi.outcomes:
+        statuses.append(str(o.after))
+        if o.after != "PASS":
+            reasons.extend(f"{short_id(o.consumer_id)} [{o.method}] {o.after}: {r}" for r in o.after_reasons or ("no reason given",))
+    for sv in wi.services:
+        statuses.append(str(sv.after))
+        if sv.after != "PASS":
+            reasons.extend(f"{sv.fqdn} from the provider {sv.after}: {r}" for r in sv.after_reasons or ("no reason given",))
+    reasons.extend(f"overlap: {x}" for x in wi.overlaps)
+    if wi.would_verify:
+        n = len(statuses)
+        return Verdict(True, f"the result would verify ({n} check{'s' if n != 1 else ''} PASS)", ())
+    if wi.overlaps or "FAIL" in statuses:
+        fails = statuses.count("FAIL") + len(wi.overlaps)
+        return Verdict(False, f"the result would NOT verify ({fails} failing)", tuple(reasons))
+    return Verdict(None, "the what-if cannot tell whether the result would verify (UNKNOWN)", tuple(reasons))
+
+
+def plan_document(estate: Any, intent: Any, cs: Any, whatif: Any = None) -> dict[str, Any]:
+    """The plan file: the change set, its what-if verdict and what its changes depend on."""
+    data = cs.to_dict()
+    try:
+        if whatif is None:
+            from netplan.whatif import what_if
+
+            whatif = what_if(estate, intent, cs)
+        verdict = verdict_of(whatif)
+    except Exception as exc:  # the plan is still useful; the verdict says it could not be made
+        verdict = Verdict(None, "the what-if could not be computed", (f"{type(exc).__name__}: {exc}",))
+    data["whatif"] = verdict.to_dict()
+    data.setdefault("made_from", {})["observed"] = observed(estate, data.get("changes") or [])
+    return data
+
+
+def _refs(node: Any, key: str = "") -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for k, v in node.items():
+            yield from _refs(v, str(k))
+    elif isinstance(node, list):
+        for v in node:
+            yield from _refs(v, key)
+    elif isinstance(node, str) and key.lower() in _REF_KEYS and node.lower().startswith("/subscriptions/"):
+        yield node
+
+
+def depended_ids(change: Mapping[str, Any]) -> list[str]:
+    """Existing resources a change needs: its parent and every resource id its body names."""
+    rid = str(change.get("id") or "")
+    out: list[str] = []
+    if len(parse_id(rid).types) > 1:
+        out.append(parent_id(rid))
+    out.extend(r for r in _refs(change.get("body")) if rid_key(r) != rid_key(rid))
+    return list(dict.fromkeys(out))
+
+
+def observed(estate: Any, changes: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """``{resource id: {"exists": bool, "address_prefixes": [...]?}}`` for what the changes depend on.
+
+    Resources the plan itself creates are left out (they cannot exist yet). For a peering, both
+    VNets' address spaces are recorded: the peering was planned on them (P3/P4).
+    """
+    created = {rid_key(str(c.get("id") or "")) for c in changes if c.get("action") == "create"}
+    out: dict[str, Any] = {}
+    for c in changes:
+        for ref in depended_ids(c):
+            key = rid_key(ref)
+            if key in created or any(key.startswith(k + "/") for k in created) or ref in out:
+                continue
+            res = estate.get(ref) if hasattr(estate, "get") else None
+            entry: dict[str, Any] = {"exists": res is not None}
+            vnet = estate.vnet(ref) if hasattr(estate, "vnet") else None
+            raw = getattr(vnet, "raw", None)
+            prefixes = ((raw or {}).get("properties") or {}).get("addressSpace", {}).get("addressPrefixes") if raw else None
+            if isinstance(prefixes, list):
+                entry["exists"] = True
+                entry["address_prefixes"] = list(prefixes)
+            out[ref] = entry
+    return out
+
+
+def recorded_verdict(data: Mapping[str, Any]) -> Verdict | None:
+    """The verdict a plan file records, or None when it records none."""
+    w = data.get("whatif")
+    if not isinstance(w, Mapping):
+        return None
+    v = w.get("verifies")
+    reasons = w.get("reasons")
+    listed = tuple(str(r) for r in reasons) if isinstance(reasons, list) else ()
+    return Verdict(v if isinstance(v, bool) else None, str(w.get("summary") or ""), listed)
+
+
+class UnverifiedPlan(UsageError):
+    """The plan's what-if says the result would not verify (exit 2)."""
+
+
+def check_verdict(data: Mapping[str, Any], file: str, allow_unverified: bool) -> str | None:
+    """Apply's rule. Raises :class:`UnverifiedPlan` for a plan whose what-if would not verify
+    (unless ``allow_unverified``); returns a note to show when the verdict is unknown or overridden."""
+    v = recorded_verdict(data)
+    if v is None:
+        return f"{file} records no what-if verdict (made by an older vnetplan or by hand): nothing says the result will verify"
+    if v.verifies is False:
+        first = f": {v.reasons[0]}" if v.reasons else ""
+        if not allow_unverified:
+            raise UnverifiedPlan(
+                f"{file}: whatif: the plan's what-if says the result would NOT verify{first}; nothing was sent; "
+                "fix the plan, or re-run with --allow-unverified to apply it anyway"
+            )
+        return f"applying a plan whose what-if says the result would NOT verify (--allow-unverified){first}"
+    if v.verifies is None:
+        return f"the plan's what-if could not tell whether the result will verify: {v.summary}"
+    return None
