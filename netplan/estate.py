@@ -122,6 +122,8 @@ class Estate:
     skipped: tuple[tuple[str, int], ...] = ()
     #: The files this estate was read from.
     sources: tuple[str, ...] = ()
+    #: Subscription ID (lower case) -> display name, as the inventory's subscription listing gave them.
+    subscription_names: tuple[tuple[str, str], ...] = ()
     #: Standalone subnet/peering resources folded into their VNets (kept for the round trip).
     child_raw: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, repr=False)
     #: Standalone subnets/peerings whose VNet is not in the snapshot (each VNet has a gap).
@@ -210,6 +212,7 @@ class Estate:
             # The gap of an orphan's missing parent closes when the what-if adds that parent.
             gaps=tuple(g for g in self.gaps if not (g.orphan_parent and rid_key(g.scope) in drop)),
             sources=self.sources,
+            subscription_names=self.subscription_names,
         )
 
     # ------------------------------------------------------------------ snapshot output
@@ -482,6 +485,18 @@ class Estate:
         """Gaps whose scope covers this resource ID (a subscription, a resource group, a kind)."""
         k = rid_key(rid)
         return [g for g in self.gaps if k.startswith(rid_key(g.scope)) or rid_key(g.scope) in ("*", "")]
+
+    def subscription_name(self, sub: str) -> str | None:
+        """The display name of a subscription, when the snapshot recorded it."""
+        return self._subscription_names.get(sub.strip().lower())
+
+    def subscription_label(self, sub: str) -> str:
+        """The display name when known, else the subscription ID."""
+        return self.subscription_name(sub) or sub
+
+    @cached_property
+    def _subscription_names(self) -> dict[str, str]:
+        return dict(self.subscription_names)
 
     @cached_property
     def subscriptions(self) -> tuple[str, ...]:

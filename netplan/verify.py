@@ -598,3 +598,18 @@ def verify_service(
                        timeout=timeout, retries=retries)  # fmt: skip
     result = combine([check.result] + [Result.FAIL] * bool(failures))
     return ServiceVerification(v.id, name, via, result, expected, check, tuple(reasons + failures))
+
+
+def verify_intent(estate: Estate, intent: Any) -> list[ConnectionVerification]:
+    """Every connection the intent declares, verified offline on ``estate`` (intent order).
+
+    ``intent`` is a :class:`netplan.intent.Intent` resolved against this estate. The same
+    verdicts as ``vnetplan verify --intent`` gives for the connections.
+    """
+    sim = DnsSimulator(estate)
+    prov = intent.provider
+    return [
+        verify_connection(estate, prov.vnet_id, c.consumer_vnet_id, prov.app_domain,
+                          () if c.wildcard else c.apps, c.method.value, prov.frontend_id, simulator=sim)
+        for c in intent.connections
+    ]

@@ -12,7 +12,7 @@ also say.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +85,8 @@ class TuiOptions:
     ca_bundle: str | None = None
     #: Seconds between polls of a long-running operation that sends no Retry-After (as the CLI's).
     polling_interval: float = 5.0
+    #: Reads the estate again from where it came from (the CLI's loader over the same files), for R.
+    reload: Callable[[], Estate] | None = None
     #: ``--credential``: how apply and the re-inventory after it sign in (netplan.live.credentials).
     credential: str = "auto"
 
@@ -114,7 +116,26 @@ class VnetplanApp(App[int]):
         self.changes: Any = None
         #: The executor's plan of the running or last apply (netplan.live.apply.ApplyPlan).
         self.apply_plan: Any = None
-        self.sub_title = options.source
+        #: What-if asked (w) before a plan existed: run it when the plan arrives.
+        self.whatif_after_plan = False
+        #: Files this session wrote (saving again over them does not ask).
+        self.written: set[str] = set()
+        #: True once the estate shown was read from Azure (after an apply): R reads Azure again.
+        self.live_estate = False
+        self.update_title()
+
+    def update_title(self) -> None:
+        """The target in the title (where apply writes), the source and plan's subscriptions below."""
+        from tui.applying import target_label
+
+        self.title = f"vnetplan → {target_label(self.options.endpoint)}"
+        parts = [("Azure (re-read after apply)" if self.live_estate else self.options.source) or "estate"]
+        if self.changes is not None and not self.changes.empty:
+            from netplan.ids import parse_id
+
+            subs = sorted({parse_id(c.id).subscription for c in self.changes.changes} - {""})
+            parts.append(f"plan touches {', '.join(self.estate.subscription_label(x) for x in subs)}")
+        self.sub_title = " · ".join(parts)
 
     # ------------------------------------------------------------------ set-up
 
@@ -128,7 +149,12 @@ class VnetplanApp(App[int]):
         )
 
     def on_mount(self) -> None:
+        import gc
+
         self.theme = self.options.theme
+        # The loaded estate lives as long as the app: keep the collector from walking its million
+        # objects again on every full collection (they made random keypresses 0.4 s slower).
+        gc.freeze()
 
     def on_ready(self) -> None:
         # After the first screen is drawn: the estate-wide work never delays it.
@@ -141,6 +167,7 @@ class VnetplanApp(App[int]):
         self.build_graph(self.estate)
         self.run_audit(self.estate)
         self.compute_matrix(self.estate, self.options.app_domain)
+        self.compute_health(self.estate, self.options.app_domain)
 
     @property
     def main(self) -> MainScreen:
@@ -166,9 +193,50 @@ class VnetplanApp(App[int]):
                 out[key] = out.get(key, frozenset()) | {OVERLAP}
         if worker.is_cancelled:
             return
+        from netplan.triage import peering_problems
+
         self.post_message(m.BadgesComputed(out, report is not None))
+        self.post_message(m.PeeringsFound(peering_problems(estate)))
         if report is not None:
             self.post_message(m.OverlapsFound(report))
+
+    @work(thread=True, exclusive=True, group="health", exit_on_error=False)
+    def compute_health(self, estate: Estate, domain: str) -> None:
+        from netplan.dns.health import domain_health
+
+        health = domain_health(estate, domain) if domain else None
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.HealthComputed(health))
+
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    def verify_offline(self, estate: Estate, intent: Any) -> None:
+        from netplan.verify import verify_intent
+
+        results = verify_intent(estate, intent)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.Verified(results, estate, offline=True))
+
+    @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
+    def reload_estate(self) -> None:
+        """R: read the estate again (the files, or Azure when the estate shown came from there)."""
+        if self.live_estate and self.apply_plan is not None:
+            from netplan.live.credentials import acquire
+            from netplan.live.inventory import InventoryOptions, take_inventory
+            from netplan.live.postapply import fresh_estate, subscriptions_to_read
+
+            subs = subscriptions_to_read(self.estate, self.apply_plan)
+            credential = acquire(self.options.credential, self.options.endpoint)
+            inv = take_inventory(credential, InventoryOptions(subscriptions=subs, endpoint=self.options.endpoint,
+                                 ca_bundle=self.options.ca_bundle), show_progress=False)  # fmt: skip
+            estate = fresh_estate(inv.snapshot, self.estate.declarations_dict())
+            live = True
+        elif self.options.reload is not None:
+            estate = self.options.reload()
+            live = False
+        else:
+            raise VnetplanError("this estate was not read from files the TUI can read again")
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.EstateLoaded(estate, live=live))
 
     @work(thread=True, exclusive=True, group="graph", exit_on_error=False)
     def build_graph(self, estate: Estate) -> None:
@@ -397,7 +465,44 @@ class VnetplanApp(App[int]):
             self.verify_applied(self.apply_plan)
 
     def on_verified(self, message: m.Verified) -> None:
-        self.main.show_verification(message.results)
+        self.main.show_verification(message.results, offline=message.offline)
+        if not message.offline and message.estate is not None:
+            # The estate as Azure now holds it: every tab shows it (the plan made before is spent).
+            self.set_estate(message.estate, live=True)
+
+    def on_estate_loaded(self, message: m.EstateLoaded) -> None:
+        self.set_estate(message.estate, live=message.live)
+        self.notify(f"reloaded: {len(message.estate.vnets)} VNets", timeout=3)
+
+    def set_estate(self, estate: Estate, live: bool = False) -> None:
+        """Show a new estate everywhere: tree, Home, every tab; analyses run again on it."""
+        import gc
+
+        old_intent = self.options.intent
+        if old_intent is not None:
+            from dataclasses import replace
+
+            from netplan.intent import parse_intent
+
+            try:
+                intent = parse_intent(old_intent.file, dict(old_intent.source), {}, estate)
+            except VnetplanError as exc:
+                self.post_message(m.WorkFailed(error_line(exc)))
+                intent = old_intent
+            self.options = replace(self.options, intent=intent)
+            self.main.options = self.options
+        gc.unfreeze()
+        self.estate = estate
+        self.live_estate = live
+        self.badges = {}
+        self.graph = None
+        self.changes = None
+        self.main.set_estate(estate)
+        self.main.reset_plan()
+        self.update_title()
+        gc.freeze()
+        if self.options.analyse:
+            self.start_analyses()
 
     def on_recommended(self, message: m.Recommended) -> None:
         self.main.show_recommendation(message.recommendation)
@@ -405,6 +510,10 @@ class VnetplanApp(App[int]):
     def on_planned(self, message: m.Planned) -> None:
         self.changes = message.changes
         self.main.show_plan(message.changes)
+        self.update_title()
+        if self.whatif_after_plan:
+            self.whatif_after_plan = False
+            self.what_if(self.estate, self.options.intent, message.changes)
 
     def on_what_if_computed(self, message: m.WhatIfComputed) -> None:
         self.main.show_whatif(message.whatif)
@@ -442,6 +551,12 @@ class VnetplanApp(App[int]):
     def on_matrix_computed(self, message: m.MatrixComputed) -> None:
         self.main.show_matrix(message.domain, message.matrix)
 
+    def on_peerings_found(self, message: m.PeeringsFound) -> None:
+        self.main.show_peerings(message.problems)
+
+    def on_health_computed(self, message: m.HealthComputed) -> None:
+        self.main.show_health(message.health)
+
     def on_work_failed(self, message: m.WorkFailed) -> None:
         self.notify(message.text, title="vnetplan", severity="error", timeout=8)
 
@@ -469,6 +584,23 @@ class VnetplanApp(App[int]):
     def action_show_tab(self, tab: str) -> None:
         self.main.show_tab(tab)
 
+    def action_verify(self) -> None:
+        """v: verify the intent's connections on the estate shown (offline, as ``vnetplan verify``)."""
+        intent = self.options.intent
+        if intent is None:
+            self.notify("Nothing to verify: open with --intent FILE.", severity="warning")
+            return
+        self.main.show_verifying()
+        self.verify_offline(self.estate, intent)
+
+    def action_reload(self) -> None:
+        """R: read the estate again and refresh every tab."""
+        if any(w.is_running for w in self.workers if w.group in ("apply", "verify")):
+            self.notify("An apply or its verification is running; reload when it ends.", severity="warning")
+            return
+        self.notify("reloading the estate…", timeout=2)
+        self.reload_estate()
+
     def action_apply_plan(self) -> None:
         """The palette's "Apply the plan": the same path as the Plan tab's Apply button."""
         from textual.widgets import Input
@@ -484,6 +616,12 @@ class VnetplanApp(App[int]):
         if not isinstance(screen, MainScreen):
             return
         yield SystemCommand("Filter VNets", "Type to narrow the estate tree", self.action_focus_filter)
+        yield SystemCommand("Show the estate's health (Home)", "Findings, overlaps, peerings, app-domain matrix",
+                            lambda: self.action_show_tab("home"))  # fmt: skip
+        yield SystemCommand("Next problem", "Jump to the next problem anywhere (n)",
+                            lambda: screen.action_next_problem(1))  # fmt: skip
+        yield SystemCommand("Reload the estate", "Read the files (or Azure after an apply) again (R)", self.action_reload)
+        yield SystemCommand("Toggle the sidebar", "Hide or show the estate tree (b)", screen.action_toggle_sidebar)
         yield SystemCommand("Show VNet details", "Address space, subnets, peerings, LBs, endpoints, zones",
                             lambda: self.action_show_tab("details"))  # fmt: skip
         yield SystemCommand("Show topology", "The selected VNet's peerings and attached resources",
@@ -499,9 +637,15 @@ class VnetplanApp(App[int]):
         if screen.plan_tab:
             yield SystemCommand("Plan a connection", "Recommendation for the selected VNet; plan and what-if of the intent",
                                 lambda: self.action_show_tab("plan"))  # fmt: skip
+            yield SystemCommand("Recommend a method", "Peering or Private Link for the selected VNet (r)",
+                                screen.action_recommend)  # fmt: skip
             if self.options.intent is not None:
+                yield SystemCommand("Make the plan", "Plan the intent's connections (p)", screen.action_plan)
+                yield SystemCommand("What-if", "Verification before → after the plan (w)", screen.action_what_if)
+                yield SystemCommand("Save the plan", "Write the plan file vnetplan apply reads (s)", screen.action_save_plan)
                 yield SystemCommand("Apply the plan", "Confirm the changes and subscriptions, apply, then verify",
                                     self.action_apply_plan)  # fmt: skip
+                yield SystemCommand("Verify", "Verify the intent's connections on the estate shown (v)", self.action_verify)
         yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
                             self.action_toggle_theme)  # fmt: skip
         yield SystemCommand(

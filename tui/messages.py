@@ -17,9 +17,11 @@ from netplan.estate import Estate
 
 @dataclass
 class EstateLoaded(Message):
-    """The estate was read (at start-up or on reload) and is ready to show."""
+    """The estate was read again (R) and is ready to show."""
 
     estate: Estate
+    #: True when it was read from Azure (after an apply), False from the files.
+    live: bool = False
 
 
 @dataclass
@@ -137,3 +139,19 @@ class Verified(Message):
     results: list[Any]
     #: the fresh Estate the verification ran on
     estate: Any
+    #: True for ``v`` on the estate shown (no re-inventory); False after an apply.
+    offline: bool = False
+
+
+@dataclass
+class PeeringsFound(Message):
+    """``netplan.triage.peering_problems``: links that do not carry all traffic."""
+
+    problems: list[Any]
+
+
+@dataclass
+class HealthComputed(Message):
+    """``netplan.dns.health.domain_health`` for the app domain (None: no domain asked)."""
+
+    health: Any

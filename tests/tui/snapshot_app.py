@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from tests.tui.builders import mendix_estate
 from tui.app import TuiOptions, VnetplanApp, create_app
 
-#: Every snapshot is taken at this terminal size.
-SIZE = (150, 44)
+#: The terminal sizes snapshots are taken at: the smallest usable, the comfortable one, a large one.
+SMALL, SIZE, LARGE = (80, 24), (120, 40), (160, 48)
 
 
 def snapshot_app(theme: str = "textual-dark") -> VnetplanApp:

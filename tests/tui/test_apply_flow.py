@@ -27,6 +27,7 @@ from tests.tui.test_pilot import Recorder, settle, static_text
 from tui import messages as m
 from tui.app import TuiOptions, VnetplanApp, create_app
 from tui.screens.confirm_apply import ConfirmApplyScreen, subscriptions_touched
+from tui.widgets.sidebar.estate_tree import EstateTree
 
 pytestmark = pytest.mark.integration  # the apply tests start the ARM emulator
 
@@ -72,7 +73,7 @@ async def until(pilot: Any, cond: Callable[[], bool], timeout: float = 60.0) -> 
 
 async def plan_and_open_modal(app: VnetplanApp, pilot: Any, rec: Recorder, plan_path: Path) -> Any:
     await settle(app, pilot)
-    await pilot.press("6")
+    await pilot.press("7")
     await pilot.pause()
     assert app.screen.query_one("#plan-apply", Button).disabled  # nothing to apply before a plan
     await pilot.click("#plan-make")
@@ -178,6 +179,8 @@ async def test_keyboard_confirm_tab_to_apply_then_enter(
         await pilot.press("enter")
         await until(pilot, lambda: bool(rec.of(m.Applied)))
         assert rec.of(m.Applied)[0].result.ok and emu.stats.writes >= 10
+        await until(pilot, lambda: bool(rec.of(m.Verified)))
+        await settle(app, pilot)
 
 
 async def test_escape_during_apply_stops_between_changes_and_the_rows_say_what_is_done(
@@ -259,7 +262,7 @@ async def test_save_intent_writes_yaml_that_loads_back(
     out = tmp_path / "saved-intent.yaml"
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("6")
+        await pilot.press("7")
         await pilot.pause()
         app.screen.query_one("#plan-intent-path", Input).value = str(out)
         await pilot.click("#plan-save-intent")
@@ -348,27 +351,35 @@ async def test_confirmation_names_the_problems_the_plan_does_not_solve(tmp_path:
         assert not rec.of(m.Applied)
 
 
-async def test_applying_again_sends_no_write_and_every_row_says_already(
+async def test_after_apply_every_tab_shows_the_estate_read_back_and_planning_again_finds_nothing(
     sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
 ) -> None:
     rec = Recorder()
     app = make(sample, emu)
+    before = app.estate
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
         await pilot.click("#confirm-apply")
         await until(pilot, lambda: len(rec.of(m.Verified)) == 1)
-        await settle(app, pilot)  # the verify worker ends just after posting its message
+        await settle(app, pilot)
+        (verified,) = rec.of(m.Verified)
+        # The estate shown is the one read back from Azure, in every region.
+        assert app.estate is verified.estate and app.estate is not before
+        assert app.main.estate is app.estate
+        assert app.main.query_one(EstateTree).estate is app.estate
+        assert "re-read after apply" in app.sub_title
+        peerings = sum(len(v.peerings) for v in app.estate.vnets)
+        assert peerings > sum(len(v.peerings) for v in before.vnets)
+        # The plan made on the old estate is spent; planning again (p) finds nothing left to do.
+        assert app.changes is None
         writes = emu.stats.writes
-        app.main.query_one("#plan-apply", Button).scroll_visible(animate=False)
-        await pilot.pause()
-        await pilot.click("#plan-apply")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmApplyScreen))
-        await pilot.click("#confirm-apply")
-        await until(pilot, lambda: len(rec.of(m.Verified)) == 2)
+        await pilot.press("p")
+        await until(pilot, lambda: len(rec.of(m.Planned)) == 2)
+        await settle(app, pilot)
+        assert rec.of(m.Planned)[-1].changes.empty
+        assert "No changes: the estate matches the intent." in static_text(app, "#plan-summary")
+        assert app.main.query_one("#plan-apply", Button).disabled
         assert emu.stats.writes == writes
-        assert [r[1] for r in rows(app.main.query_one("#apply-table", DataTable))] == ["already"] * 10
-        assert "0 change(s) written, 10 already in place" in static_text(app, "#apply-status")
-        assert [r.result.value for r in rec.of(m.Verified)[-1].results] == ["PASS", "PASS"]
 
 
 async def test_escape_during_verification_leaves_it_not_verified(

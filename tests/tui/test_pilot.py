@@ -67,18 +67,39 @@ async def pick(app: VnetplanApp, pilot: Any, name: str) -> None:
     await pilot.pause()
 
 
-async def test_opens_on_the_tree_of_subscriptions_with_counts(estate: Estate) -> None:
+async def test_opens_on_the_tree_of_subscriptions_with_counts_and_rollups(estate: Estate) -> None:
     app = make(estate)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         tree = app.screen.query_one(EstateTree)
         subs = [str(n.label) for n in tree.root.children]
-        assert subs == [f"{SUB2.rsplit('/', 1)[-1]}  6 VNets", f"{SUB.rsplit('/', 1)[-1]}  2 VNets"]
+        # ▲N: how many of the subscription's VNets carry a problem badge (overlap, peering, gap).
+        assert subs == [f"{SUB2.rsplit('/', 1)[-1]}  6 VNets ▲3", f"{SUB.rsplit('/', 1)[-1]}  2 VNets ▲1"]
+        groups = {str(g.label) for s in tree.root.children for g in s.children}
+        assert "rg-data  1 ▲1" in groups and "rg-hub  1" in groups
         assert "8 VNets · 2 subscriptions · 1 zones" in static_text(app, "#estate-summary")
-        assert app.screen.query_one(TabbedContent).active == "details"
+        assert app.screen.query_one(TabbedContent).active == "home"
 
 
-async def test_tree_nodes_are_added_only_when_expanded(estate: Estate) -> None:
+async def test_a_small_estate_opens_expanded_with_the_cursor_on_the_first_problem(estate: Estate) -> None:
+    from tui.widgets.tabs.home import HomeView
+
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(EstateTree)
+        assert all(n.is_expanded for s in tree.root.children for n in (s, *s.children))
+        first = app.screen.query_one(HomeView).problems()[0]
+        assert first.vnet_id is not None
+        assert tree.cursor_node is not None and tree.cursor_node.data is not None
+        assert tree.cursor_node.data.key == first.vnet_id
+        assert app.main.selected == first.vnet_id
+
+
+async def test_tree_nodes_are_added_only_when_expanded(estate: Estate, monkeypatch: Any) -> None:
+    from tui.widgets.sidebar import estate_tree
+
+    monkeypatch.setattr(estate_tree, "SMALL_ESTATE", 0)  # as a large estate opens
     app = make(estate)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -130,7 +151,7 @@ async def test_topology_tab_draws_the_neighbourhood_with_link_states(estate: Est
         await settle(app, pilot)
         assert rec.of(m.GraphBuilt)
         await pick(app, pilot, "mendix-prod")
-        await pilot.press("2")
+        await pilot.press("3")
         await pilot.pause()
         text = static_text(app, "#topology-body")
         assert "vnet-crm-test" in text and "Initiated (vnet-mendix-prod side only)" in text
@@ -145,7 +166,7 @@ async def test_dns_tab_resolves_an_app_name_from_the_selected_consumer(estate: E
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
         await pick(app, pilot, "erp-prod")
-        await pilot.press("3")
+        await pilot.press("4", "i")
         await pilot.press(*"portal.azure.mendixapps.io", "enter")
         await settle(app, pilot)
         (resolved,) = rec.of(m.NameResolved)
@@ -160,7 +181,7 @@ async def test_dns_from_a_custom_dns_vnet_is_unknown_not_a_pass(estate: Estate) 
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
         await pick(app, pilot, "legacy")
-        await pilot.press("3", *"portal.azure.mendixapps.io", "enter")
+        await pilot.press("4", "i", *"portal.azure.mendixapps.io", "enter")
         await settle(app, pilot)
         (resolved,) = rec.of(m.NameResolved)
         assert str(resolved.answer.status) == "UNKNOWN"
@@ -174,7 +195,7 @@ async def test_dns_matrix_counts_pass_fail_unknown_per_vnet(estate: Estate) -> N
         await settle(app, pilot)
         (computed,) = rec.of(m.MatrixComputed)
         assert computed.matrix.names == ("orders.azure.mendixapps.io", "portal.azure.mendixapps.io")
-        await pilot.press("3")
+        await pilot.press("4", "i")
         await pilot.pause()
         table = app.screen.query_one("#dns-table", DataTable)
         rows = {
@@ -193,7 +214,7 @@ async def test_a_bad_name_is_a_notification_with_the_cli_error_line(estate: Esta
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
         await pick(app, pilot, "erp-prod")
-        await pilot.press("3", *"bad..name", "enter")
+        await pilot.press("4", "i", *"bad..name", "enter")
         await settle(app, pilot)
         (failed,) = rec.of(m.WorkFailed)
         assert failed.text.startswith("vnetplan: error: ")
@@ -202,10 +223,11 @@ async def test_a_bad_name_is_a_notification_with_the_cli_error_line(estate: Esta
 
 
 async def test_resolving_without_a_selected_vnet_asks_for_one(estate: Estate) -> None:
-    app = make(estate)
+    # Without the start-up analyses nothing picks the first problem's VNet for the user.
+    app = create_app(estate, TuiOptions(source="test estate", analyse=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3", *"portal.azure.mendixapps.io", "enter")
+        await pilot.press("4", "i", *"portal.azure.mendixapps.io", "enter")
         await pilot.pause()
         assert any("Pick a VNet" in n.message for n in app._notifications)
 
@@ -272,7 +294,7 @@ async def test_findings_tab_lists_failures_with_remediation_and_jumps_to_the_vne
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
         (audit,) = rec.of(m.AuditFinished)
-        await pilot.press("5")
+        await pilot.press("6")
         await pilot.pause()
         table = app.screen.query_one("#findings-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
@@ -304,7 +326,7 @@ async def test_severity_floor_hides_lower_findings(estate: Estate) -> None:
     app = make(estate)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
+        await pilot.press("6")
         await pilot.pause()
         from textual.widgets import Select
 
@@ -333,7 +355,7 @@ async def test_plan_flow_on_the_sample_recommends_plans_and_what_ifs(tmp_path: A
     async with app.run_test(size=(160, 50), message_hook=rec) as pilot:
         await settle(app, pilot)
         await pick(app, pilot, "corp-spoke2")
-        await pilot.press("6")
+        await pilot.press("7")
         await pilot.pause()
         provider = app.screen.query_one("#plan-provider", Input).value
         assert provider == "rg-mendix-weu/vnet-mendix-weu"  # prefilled from the intent
@@ -376,7 +398,7 @@ async def test_overlaps_tab_puts_the_error_first_and_enter_jumps_to_its_vnet(est
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
         (found,) = rec.of(m.OverlapsFound)
-        await pilot.press("4")
+        await pilot.press("5")
         await pilot.pause()
         table = app.screen.query_one("#overlaps-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]

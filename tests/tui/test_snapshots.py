@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
-from tests.tui.snapshot_app import SIZE, pick, ready, snapshot_app
+from tests.tui.snapshot_app import LARGE, SIZE, SMALL, pick, ready, snapshot_app
 
 Snap = Callable[..., bool]
 
@@ -28,29 +29,35 @@ def steps(*keys: str, vnet: str | None = None) -> Callable[[Pilot[Any]], Any]:
     return run
 
 
-def test_estate_screen_on_start(snap_compare: Snap) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps())
+@pytest.mark.parametrize("size", [SMALL, SIZE, LARGE], ids=["80x24", "120x40", "160x48"])
+def test_home_screen_on_start(snap_compare: Snap, size: tuple[int, int]) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps())
 
 
-def test_vnet_details_of_the_provider(snap_compare: Snap) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps(vnet="mendix-prod"))
+@pytest.mark.parametrize("size", [SMALL, SIZE, LARGE], ids=["80x24", "120x40", "160x48"])
+def test_vnet_details_of_the_provider(snap_compare: Snap, size: tuple[int, int]) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps("2", vnet="mendix-prod"))
+
+
+def test_sidebar_hidden_at_80x24(snap_compare: Snap) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SMALL, run_before=steps("2", "b", vnet="mendix-prod"))
 
 
 def test_topology_of_the_provider(snap_compare: Snap) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("2", vnet="mendix-prod"))
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("3", vnet="mendix-prod"))
 
 
 def test_dns_answer_from_a_consumer(snap_compare: Snap) -> None:
-    keys = ("3", *"orders.azure.mendixapps.io", "enter")
+    keys = ("4", "i", *"orders.azure.mendixapps.io", "enter")
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps(*keys, vnet="erp-prod"))
 
 
 def test_overlaps_tab(snap_compare: Snap) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("4", "down", "up"))
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("5", "down", "up"))
 
 
 def test_findings_tab(snap_compare: Snap) -> None:
-    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("5", "down", "up"))
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps("6", "down", "up"))
 
 
 def test_help_screen(snap_compare: Snap) -> None:
@@ -58,4 +65,4 @@ def test_help_screen(snap_compare: Snap) -> None:
 
 
 def test_light_theme_details(snap_compare: Snap) -> None:
-    assert snap_compare(snapshot_app("textual-light"), terminal_size=SIZE, run_before=steps(vnet="data-prod"))
+    assert snap_compare(snapshot_app("textual-light"), terminal_size=SIZE, run_before=steps("2", vnet="data-prod"))

@@ -48,7 +48,9 @@ class Terminal:
         """A key that moves the focus (/, 3): Textual applies focus after the key is handled, so
         text sent at once could reach the old widget; a person is never that fast."""
         self.keys(key)
-        time.sleep(0.5)
+        # Longer than a person needs: on a loaded machine a letter typed too early would reach
+        # the screen's single-key actions (p plans) instead of the text box.
+        time.sleep(1.0)
 
     def type(self, text: str) -> None:
         self.run("send-keys", "-t", self.session, "-l", text)
@@ -108,9 +110,11 @@ def terminal() -> Iterator[Terminal]:
 def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Terminal) -> None:
     # The default estate is the bundled sample; the tree and summary are on screen.
     terminal.wait_for("VNets ·", "Details", "Overlaps")
+    # The home screen triages: the sample's failing findings, the unsynced peering, the overlap.
+    terminal.wait_for("FINDINGS", "3 FAIL", "PEERINGS", "not in sync", "OVERLAPS")
 
     # Find the overlap: the Mendix VNet and the legacy VNet share 10.20.0.0/16, isolated.
-    terminal.keys("4")
+    terminal.keys("5")
     terminal.wait_for(
         "isolated under 10.20.0.0/16",
         "rg-legacy-apps-weu/vnet-legacy-apps-weu",
@@ -118,7 +122,7 @@ def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Term
     )
 
     # Enter jumps to the group's first VNet; its details show the overlapping space.
-    terminal.keys("Enter", "1")
+    terminal.keys("Enter", "2")
     terminal.wait_for("Address space: 10.20.0.0/")
 
     # Pick a consumer and resolve an app name from it.
@@ -126,7 +130,8 @@ def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Term
     terminal.type("corp-spoke1")
     terminal.keys("Enter", "Down", "Up")
     terminal.wait_for("Address space: 10.110.0.0/22")
-    terminal.focus_key("3")
+    terminal.focus_key("4")
+    terminal.focus_key("i")
     terminal.type("hr-portal.azure.mendixapps.io")
     terminal.keys("Enter")
     screen = terminal.wait_for("NOERROR", "10.20.0.250")

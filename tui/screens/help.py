@@ -11,32 +11,43 @@ from textual.widgets import Markdown
 HELP = """\
 # vnetplan — help
 
-**Left**: the estate tree, subscriptions → resource groups → VNets. Arrows move, Enter or → expands.
-Press **/** and type to filter by name, resource group, region or prefix.
+**Home** (tab 1) is the estate's health: audit findings (FAIL, UNKNOWN) by severity, overlaps by
+severity, peering links that are not Connected or not in sync, and the app domain's consumers ×
+answer (ILB, private endpoint, other private, public, NXDOMAIN, unknown) with reachability.
+Enter on a row jumps to where it is fixed; **n** / **N** walk the problems from anywhere.
 
-**Badges** on a VNet: **overlap** (its address space overlaps another VNet's or on-prem space),
-**peering** (a link that is not Connected, not in sync, or has access turned off),
-**custom DNS** (linked Private DNS zones are not consulted; answers depend on those servers),
-**gap** (the snapshot could not read something this VNet depends on).
+**Left**: the estate tree, subscriptions → resource
+groups → VNets; **▲N** on a subscription or group counts its VNets with a problem badge. A small
+estate opens expanded with the cursor on the first problem. **/** searches by name, group,
+region or prefix.
 
-**Tabs** (keys 1–6): **Details** of the selected VNet; **Topology**, its peerings and attached
-resources; **DNS**, a simulated answer for a name asked from the selected VNet and the app-domain
-matrix (PASS resolves privately, FAIL does not, UNKNOWN cannot be known from the snapshot);
-**Overlaps** (when the overlap analysis is installed), grouped by severity — Enter jumps to the VNet;
-**Findings** (key 5), the audit rules' FAIL and UNKNOWN findings with rationale and remediation;
-**Plan** (key 6), the recommendation for the selected VNet, and with an intent the plan, each
-change's REST body, the what-if, "Save plan" (the file `vnetplan apply` reads), "Save intent", and
-"Apply…": a confirmation naming the changes and the subscriptions touched, then per-change
-progress and a log (Escape stops between changes), then each connection verified on a fresh
-inventory (PASS, FAIL or UNKNOWN with the reasons).
+**Badges** on a VNet: **overlap** (its space overlaps another VNet's or on-prem space it routes to),
+**peering** (a link not Connected, not in sync, or with access off), **custom DNS** (linked zones
+are not consulted), **gap** (the snapshot could not read something this VNet depends on).
+
+**Tabs**: 2 **Details**, 3 **Topology**, 4 **DNS** (press **i** to type a name), 5 **Overlaps**,
+6 **Findings**, 7 **Plan**: recommend, plan, what-if, save, apply (after a confirmation), then
+verification on a fresh inventory; the estate is re-read and every tab refreshes.
 
 | key | action |
 |---|---|
-| / | filter the tree |
-| 1 … 6 | Details, Topology, DNS, Overlaps, Findings, Plan |
-| ctrl+p | command palette |
+| 1 … 7 | Home, Details, Topology, DNS, Overlaps, Findings, Plan |
+| n / N | next / previous problem |
+| Enter | jump (Home, Overlaps, Findings rows); expand a tree node |
+| j / k | down / up in the tree and tables (arrows too) |
+| / | search: name, group, region, prefix |
+| i | type in the tab's text box (DNS name, provider, findings filter) |
+| r | recommend peering or Private Link for the selected VNet |
+| p | plan the intent |
+| w | what-if of the plan |
+| s | save the plan |
+| a | apply the plan (after a confirmation) |
+| v | verify the intent's connections on the estate shown |
+| R | reload the estate (the files, or Azure after an apply) |
+| b | hide / show the sidebar |
+| ctrl+p | command palette: every action above |
 | ctrl+t | light / dark theme |
-| escape | cancel running work, close this help |
+| escape | leave a text box; cancel running work; close this help |
 | ? or F1 | this help |
 | q | quit |
 """

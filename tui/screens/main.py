@@ -14,20 +14,34 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane, Tree
 
 from netplan.estate import Estate
 from netplan.ids import rid_key
 from tui.widgets.details.vnet_details import VnetDetails
 from tui.widgets.sidebar.estate_tree import EstateTree
 from tui.widgets.tabs.dns import DnsPanel
+from tui.widgets.tabs.home import HomeView, Problem
 from tui.widgets.tabs.topology import TopologyView
+
+#: The tabs in key order (1 … 7).
+TABS = ("home", "details", "topology", "dns", "overlaps", "findings", "plan")
+TAB_TITLES = {
+    "home": "Home", "details": "Details", "topology": "Topology", "dns": "DNS",
+    "overlaps": "Overlaps", "findings": "Findings", "plan": "Plan",
+}  # fmt: skip
+#: Actions that need the Plan tab (the planner's core modules).
+PLAN_ACTIONS = ("recommend", "plan", "what_if", "apply", "verify", "save_plan")
+
+
+def tab_label(tab: str) -> str:
+    return f"{TABS.index(tab) + 1} {TAB_TITLES[tab]}"
 
 
 def estate_summary(estate: Estate) -> Text:
     text = Text(
         f"{len(estate.vnets)} VNets · {len(estate.subscriptions)} subscriptions · {len(estate.zones)} zones",
-        style="dim",
+        style="dim", no_wrap=True, overflow="ellipsis",
     )
     if estate.gaps:
         text.append(f"\n{len(estate.gaps)} gap(s) in the snapshot", style="yellow")
@@ -38,12 +52,21 @@ class MainScreen(Screen[None]):
     """Tree + tabs. The app calls the ``show_*`` methods with results from its workers."""
 
     BINDINGS = [
-        Binding("1", "show_tab('details')", "Details"),
-        Binding("2", "show_tab('topology')", "Topology"),
-        Binding("3", "show_tab('dns')", "DNS"),
-        Binding("4", "show_tab('overlaps')", "Overlaps"),
-        Binding("5", "show_tab('findings')", "Findings"),
-        Binding("6", "show_tab('plan')", "Plan"),
+        # The tab labels carry their digit, so the footer keeps its room for the actions.
+        *(Binding(str(i), f"show_tab('{tab}')", TAB_TITLES[tab], show=False) for i, tab in enumerate(TABS, 1)),
+        Binding("n", "next_problem(1)", "Next problem", key_display="n/N"),
+        Binding("N", "next_problem(-1)", "Previous problem", show=False),
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
+        Binding("i", "edit", "Edit", show=False),
+        Binding("r", "recommend", "Recommend"),
+        Binding("p", "plan", "Plan"),
+        Binding("w", "what_if", "What-if"),
+        Binding("a", "apply", "Apply"),
+        Binding("v", "verify", "Verify"),
+        Binding("s", "save_plan", "Save", show=False),
+        Binding("R", "reload", "Reload"),
+        Binding("b", "toggle_sidebar", "Sidebar"),
         Binding("escape", "leave", "Back to tree", show=False),
     ]
 
@@ -59,6 +82,9 @@ class MainScreen(Screen[None]):
         self.selected: str | None = None
         self.graph: Any | None = None
         self.badges: dict[str, frozenset[str]] = {}
+        #: Index into the Home tab's problem list of the last ``n`` / ``N`` (-1: none yet).
+        self.problem_index = -1
+        self.first_open = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,29 +93,31 @@ class MainScreen(Screen[None]):
                 yield Input(placeholder="/ filter VNets: name, group, region, prefix", id="filter")
                 yield EstateTree(self.estate, id="tree")
                 yield Static(estate_summary(self.estate), id="estate-summary")
-            with TabbedContent(id="tabs", initial="details"):
-                with TabPane("Details", id="details"):
+            with TabbedContent(id="tabs", initial="home"):
+                with TabPane(tab_label("home"), id="home"):
+                    yield HomeView(self.estate, self.options.app_domain, id="home-view")
+                with TabPane(tab_label("details"), id="details"):
                     yield VnetDetails(id="details-view")
-                with TabPane("Topology", id="topology"):
+                with TabPane(tab_label("topology"), id="topology"):
                     yield TopologyView(id="topology-view")
-                with TabPane("DNS", id="dns"):
+                with TabPane(tab_label("dns"), id="dns"):
                     yield DnsPanel(self.options.app_domain, id="dns-panel")
                 if self.overlaps_tab:
                     from tui.widgets.tabs.overlaps import OverlapsView
 
-                    with TabPane("Overlaps", id="overlaps"):
+                    with TabPane(tab_label("overlaps"), id="overlaps"):
                         yield OverlapsView(id="overlaps-view")
                 if self.findings_tab:
                     from tui.widgets.tabs.findings import FindingsView
 
-                    with TabPane("Findings", id="findings"):
+                    with TabPane(tab_label("findings"), id="findings"):
                         yield FindingsView(id="findings-view")
                 if self.plan_tab:
                     from tui.widgets.tabs.plan import PlanPanel
 
                     intent = self.options.intent
                     provider = self._vnet_ref(intent.provider.vnet_id) if intent is not None else ""
-                    with TabPane("Plan", id="plan"):
+                    with TabPane(tab_label("plan"), id="plan"):
                         yield PlanPanel(provider, intent is not None, id="plan-panel")
         yield Footer()
 
@@ -104,6 +132,11 @@ class MainScreen(Screen[None]):
             return self.findings_tab
         if action == "show_tab" and parameters == ("plan",):
             return self.plan_tab
+        if action in PLAN_ACTIONS:
+            if not self.plan_tab:
+                return False
+            # Without an intent only Recommend works: the others are hidden, not dead keys.
+            return action == "recommend" or self.options.intent is not None
         return True
 
     # ------------------------------------------------------------------ user input
@@ -147,17 +180,138 @@ class MainScreen(Screen[None]):
         if not present.get(tab, True):
             return
         self.query_one(TabbedContent).active = tab
-        if tab == "dns":
-            # The DNS tab is for typing a name: put the cursor there.
-            self.query_one("#dns-name", Input).focus()
-        elif tab in ("overlaps", "findings"):
-            self.query_one(f"#{tab}-table").focus()
+        # Text boxes never take the focus on a tab switch (the digits would be typed into them):
+        # `i` asks for the tab's box. Tables take it, so j/k and Enter work at once.
+        table = {"home": "#home-table", "overlaps": "#overlaps-table", "findings": "#findings-table",
+                 "dns": "#dns-table"}.get(tab)  # fmt: skip
+        if table is not None:
+            self.query_one(table).focus()
+        elif isinstance(self.focused, Input):
+            self._focus_tree()
+
+    def _focus_tree(self) -> None:
+        tree = self.query_one(EstateTree)
+        if self.query_one("#sidebar").display:
+            tree.focus()
+        else:
+            self.query_one(TabbedContent).focus()
 
     def action_leave(self) -> None:
         """Escape: out of a text box back to the tree, and stop any running work."""
         if isinstance(self.focused, Input):
-            self.query_one(EstateTree).focus()
+            self._focus_tree()
         self.app.action_cancel_work()  # type: ignore[attr-defined]
+
+    def action_cursor(self, step: int) -> None:
+        """j / k: down / up in the focused tree or table (arrows work too)."""
+        widget = self.focused
+        if isinstance(widget, Tree | DataTable):
+            widget.action_cursor_down() if step > 0 else widget.action_cursor_up()
+
+    def action_edit(self) -> None:
+        """i: into the active tab's text box (the DNS name, the plan's provider, the findings filter)."""
+        box = {"dns": "#dns-name", "plan": "#plan-provider", "findings": "#findings-filter",
+               }.get(self.query_one(TabbedContent).active)  # fmt: skip
+        if box is not None:
+            self.query_one(box, Input).focus()
+        else:
+            self.focus_filter()
+
+    def action_toggle_sidebar(self) -> None:
+        """b: hide the tree for the full width (tables of a big hub), or show it again."""
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = not sidebar.display
+        if not sidebar.display and self.focused is not None and sidebar in self.focused.ancestors:
+            self.query_one(TabbedContent).focus()
+            active = self.query_one(TabbedContent).active
+            self.action_show_tab(active)
+        elif sidebar.display:
+            self.query_one(EstateTree).focus()
+
+    # ------------------------------------------------------------------ problems: n / N
+
+    def action_next_problem(self, step: int) -> None:
+        """n / N: the next / previous problem anywhere (the Home tab's order); the tree follows."""
+        home = self.query_one(HomeView)
+        problems = home.problems()
+        if not problems:
+            pending = any(v is None for v in home.sections.values())
+            self.notify("Still computing; no problem found yet." if pending else "No problems in this estate.",
+                        timeout=3)  # fmt: skip
+            return
+        self.problem_index = (self.problem_index + step) % len(problems) if self.problem_index >= 0 else (
+            0 if step > 0 else len(problems) - 1)  # fmt: skip
+        problem = problems[self.problem_index]
+        home.focus_problem(problem)
+        if problem.vnet_id:
+            self.select_vnet(problem.vnet_id, reveal=True)
+        self.notify(f"{self.problem_index + 1}/{len(problems)} {problem.status}: {problem.title}", timeout=3)
+
+    def on_vnet_selected(self, message: Any) -> None:
+        # Handled here, not in the app: a highlight that lands while the app shuts down finds
+        # the screen still there, never an empty screen stack.
+        message.stop()
+        self.select_vnet(message.vnet_id, message.reveal)
+
+    def on_home_view_problem_chosen(self, message: HomeView.ProblemChosen) -> None:
+        self.jump_to(message.problem)
+
+    def jump_to(self, problem: Problem) -> None:
+        """Show the problem where it is fixed: its VNet in the tree, its tab, its row there."""
+        if problem.vnet_id:
+            self.select_vnet(problem.vnet_id, reveal=True)
+        self.action_show_tab(problem.tab)
+        if problem.tab == "findings" and self.findings_tab:
+            from tui.widgets.tabs.findings import FindingsView
+
+            self.query_one(FindingsView).focus_finding(problem.ref)
+        elif problem.tab == "overlaps" and self.overlaps_tab:
+            from tui.widgets.tabs.overlaps import OverlapsView
+
+            self.query_one(OverlapsView).focus_group(problem.ref)
+        elif problem.tab == "dns" and problem.ref and self.selected:
+            self.query_one(DnsPanel).ask(str(problem.ref))
+
+    # ------------------------------------------------------------------ plan keys
+
+    def _plan_panel_or_none(self) -> Any:
+        if not self.plan_tab:
+            return None
+        self.action_show_tab("plan")
+        return self._plan_panel()
+
+    def action_recommend(self) -> None:
+        panel = self._plan_panel_or_none()
+        if panel is not None:
+            panel.request("plan-recommend")
+
+    def action_plan(self) -> None:
+        panel = self._plan_panel_or_none()
+        if panel is not None:
+            panel.request("plan-make")
+
+    def action_what_if(self) -> None:
+        panel = self._plan_panel_or_none()
+        if panel is not None and not panel.request("plan-whatif"):
+            # No plan yet: make it, and the what-if follows when it arrives.
+            self.app.whatif_after_plan = True  # type: ignore[attr-defined]
+            panel.request("plan-make")
+
+    def action_save_plan(self) -> None:
+        panel = self._plan_panel_or_none()
+        if panel is not None and not panel.request("plan-save"):
+            self.notify("Nothing to save yet: make the plan first (p).", severity="warning")
+
+    def action_apply(self) -> None:
+        if self.plan_tab:
+            self.app.action_apply_plan()  # type: ignore[attr-defined]
+
+    def action_verify(self) -> None:
+        if self._plan_panel_or_none() is not None:
+            self.app.action_verify()  # type: ignore[attr-defined]
+
+    def action_reload(self) -> None:
+        self.app.action_reload()  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ attributes down
 
@@ -259,20 +413,75 @@ class MainScreen(Screen[None]):
     def show_applied(self, result: Any, cancelled: bool) -> None:
         self._plan_panel().show_applied(result, cancelled)
 
-    def show_verification(self, results: list[Any]) -> None:
-        self._plan_panel().show_verification(results)
+    def show_verification(self, results: list[Any], offline: bool = False) -> None:
+        self._plan_panel().show_verification(results, offline)
+
+    def show_verifying(self) -> None:
+        self.action_show_tab("plan")
+        self._plan_panel().show_verifying()
+
+    def reset_plan(self) -> None:
+        """The estate changed: the plan made on the old one is spent (a new one is a key away)."""
+        if self.plan_tab:
+            self._plan_panel().reset()
 
     def show_verification_failed(self, line: str) -> None:
         self._plan_panel().show_verification_failed(line)
 
     def show_findings(self, report: Any) -> None:
+        self.query_one(HomeView).show_findings(report)
         if self.findings_tab:
             from tui.widgets.tabs.findings import FindingsView
 
             self.query_one(FindingsView).show(self.estate, report)
+        self.home_complete()
 
     def show_overlaps(self, report: Any) -> None:
+        self.query_one(HomeView).show_overlaps(report)
         if self.overlaps_tab:
             from tui.widgets.tabs.overlaps import OverlapsView
 
             self.query_one(OverlapsView).show(self.estate, report)
+        self.home_complete()
+
+    def show_peerings(self, problems: list[Any]) -> None:
+        self.query_one(HomeView).show_peerings(problems)
+        self.home_complete()
+
+    def show_health(self, health: Any) -> None:
+        self.query_one(HomeView).show_health(health)
+        self.home_complete()
+
+    def section_unavailable(self, section: str, why: str) -> None:
+        self.query_one(HomeView).section_unavailable(section, why)
+        self.home_complete()
+
+    def home_complete(self) -> None:
+        """Called after each Home section arrives: once all have, put the cursor on the first problem.
+
+        Only when the estate is small (its tree opened expanded) and the user has not picked a
+        VNet meanwhile: the cursor never jumps away from something the user is reading.
+        """
+        home = self.query_one(HomeView)
+        if not self.first_open or any(v is None for v in home.sections.values()):
+            return
+        self.first_open = False
+        if self.query_one(EstateTree).small and self.selected is None:
+            first = next((p for p in home.problems() if p.vnet_id), None)
+            if first is not None and first.vnet_id:
+                self.select_vnet(first.vnet_id, reveal=True)
+
+    def set_estate(self, estate: Estate) -> None:
+        """A new estate (reload, or re-read after apply): every region starts over on it."""
+        self.estate = estate
+        self.badges = {}
+        self.problem_index = -1
+        self.query_one(EstateTree).set_estate(estate)
+        self.query_one("#estate-summary", Static).update(estate_summary(estate))
+        self.query_one(HomeView).set_estate(estate)
+        self.graph = None
+        v = estate.vnet(self.selected) if self.selected else None
+        if v is not None:
+            self.select_vnet(v.id, reveal=True)
+        else:
+            self.selected = None

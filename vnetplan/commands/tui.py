@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         theme="textual-light" if args.theme == "light" else "textual-dark",
         endpoint=args.endpoint,
         ca_bundle=args.ca_bundle,
+        # R reads the same files again, through the same loader (errors as one line).
+        reload=lambda: load(args),
         credential=args.credential,
     )
     app = tui_app.create_app(estate, options)

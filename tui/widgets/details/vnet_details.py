@@ -34,7 +34,8 @@ def _table(title: str, *columns: str) -> Table:
         title=title, title_justify="left", title_style="bold", expand=True, show_edge=False, pad_edge=False
     )
     for c in columns:
-        t.add_column(c, overflow="fold")
+        # Cut with an ellipsis, never wrapped: a prefix broken over two lines reads as two prefixes.
+        t.add_column(c, overflow="ellipsis", no_wrap=True)
     return t
 
 

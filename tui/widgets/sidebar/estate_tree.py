@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -23,6 +24,10 @@ from tui.messages import VnetSelected
 
 #: Rows shown for a filter; more matches are summarised in one last row.
 MAX_MATCHES = 500
+#: Estates up to this many VNets open fully expanded (everything fits on a screen or two).
+SMALL_ESTATE = 60
+#: Badges that count as a problem in a subscription's or group's roll-up.
+PROBLEM_BADGES = frozenset({"overlap", "peering", "gap"})
 
 #: Badge -> (label, style). Styles use theme variables' named colours that read on light and dark.
 BADGE_STYLE: dict[str, tuple[str, str]] = {
@@ -98,6 +103,12 @@ def badge_text(badges: frozenset[str]) -> Text:
     return out
 
 
+def rollup_text(vnets: list[VNet], badges: dict[str, frozenset[str]]) -> Text:
+    """A subscription's or group's roll-up: how many of its VNets have a problem badge."""
+    n = sum(1 for v in vnets if badges.get(v.key, frozenset()) & PROBLEM_BADGES)
+    return Text(f" ▲{n}", style="bold red") if n else Text()
+
+
 class EstateTree(Tree[NodeData]):
     """The estate as a lazy tree. Posts :class:`VnetSelected` when a VNet row is highlighted."""
 
@@ -105,13 +116,56 @@ class EstateTree(Tree[NodeData]):
         super().__init__("estate", NodeData("root", ""), id=id)
         self.show_root = False
         self.guide_depth = 2
+        self.estate = estate
         self.index = TreeIndex.of(estate)
         self.badges: dict[str, frozenset[str]] = {}
         self.filter_text = ""
         self._vnet_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._folder_nodes: list[TreeNode[NodeData]] = []
+
+    @property
+    def small(self) -> bool:
+        """Small enough to open fully expanded."""
+        return len(self.estate.vnets) <= SMALL_ESTATE
 
     def on_mount(self) -> None:
         self.rebuild()
+        # A cursor from the start: arrows, j/k and Enter work without a click first.
+        self.cursor_line = 0
+
+    def set_estate(self, estate: Estate) -> None:
+        """A new estate (reload): rebuilt with the same filter; badges come again from the app."""
+        self.estate = estate
+        self.index = TreeIndex.of(estate)
+        self.badges = {}
+        self.rebuild()
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        # Cut at the sidebar's edge with an ellipsis (a clipped prefix would read as another one).
+        text = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        width = self.scrollable_content_region.width - depth * self.guide_depth
+        if width > 4 and text.cell_len > width:
+            text.truncate(width, overflow="ellipsis")
+        return text
+
+    def sub_label(self, sub: str) -> Text:
+        rgs = self.index.groups.get(sub, {})
+        count = sum(len(vs) for vs in rgs.values())
+        name = self.estate.subscription_name(sub) if hasattr(self.estate, "subscription_name") else None
+        label = Text(name or sub or "(no subscription)")
+        label.append(f"  {count} VNet{'s' if count != 1 else ''}", style="dim")
+        label.append_text(rollup_text([v for vs in rgs.values() for v in vs], self.badges))
+        return label
+
+    def group_label(self, sub: str, rg: str) -> Text:
+        vnets = self.index.groups.get(sub, {}).get(rg, [])
+        label = Text(rg)
+        label.append(f"  {len(vnets)}", style="dim")
+        label.append_text(rollup_text(vnets, self.badges))
+        return label
 
     # ------------------------------------------------------------------ building
 
@@ -132,15 +186,20 @@ class EstateTree(Tree[NodeData]):
         """Show the whole estate (collapsed) or, with a filter, the matching VNets."""
         self.clear()
         self._vnet_nodes = {}
+        self._folder_nodes = []
         if self.filter_text:
             self._show_matches(self.filter_text)
             return
-        for sub, rgs in self.index.groups.items():
-            count = sum(len(vs) for vs in rgs.values())
-            label = Text(sub or "(no subscription)")
-            label.append(f"  {count} VNet{'s' if count != 1 else ''}", style="dim")
-            node = self.root.add(label, NodeData("subscription", sub, sub))
-            if len(self.index.groups) == 1:
+        for sub in self.index.groups:
+            node = self.root.add(self.sub_label(sub), NodeData("subscription", sub, sub))
+            self._folder_nodes.append(node)
+            if self.small:
+                self._fill(node)
+                node.expand()
+                for rg_node in node.children:
+                    self._fill(rg_node)
+                    rg_node.expand()
+            elif len(self.index.groups) == 1:
                 node.expand()
         self.root.expand()
 
@@ -164,15 +223,16 @@ class EstateTree(Tree[NodeData]):
         self.root.expand()
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
-        node = event.node
+        self._fill(event.node)
+
+    def _fill(self, node: TreeNode[NodeData]) -> None:
+        """Add a subscription's groups or a group's VNets, the first time it is opened."""
         data = node.data
         if data is None or node.children:
             return
         if data.kind == "subscription":
-            for rg, vnets in self.index.groups.get(data.key, {}).items():
-                label = Text(rg)
-                label.append(f"  {len(vnets)}", style="dim")
-                node.add(label, NodeData("group", rg, data.key))
+            for rg in self.index.groups.get(data.key, {}):
+                self._folder_nodes.append(node.add(self.group_label(data.key, rg), NodeData("group", rg, data.key)))
         elif data.kind == "group":
             for v in self.index.groups.get(data.sub, {}).get(data.key, []):
                 self._add_vnet(node, v)
@@ -187,6 +247,12 @@ class EstateTree(Tree[NodeData]):
 
     def set_badges(self, badges: dict[str, frozenset[str]], estate: Estate) -> None:
         self.badges = badges
+        for folder in self._folder_nodes:
+            data = folder.data
+            if data is not None and data.kind == "subscription":
+                folder.set_label(self.sub_label(data.key))
+            elif data is not None and data.kind == "group":
+                folder.set_label(self.group_label(data.sub, data.key))
         for key, node in self._vnet_nodes.items():
             v = estate.vnet(key)
             if v is not None:
@@ -204,16 +270,15 @@ class EstateTree(Tree[NodeData]):
             for sub_node in self.root.children:
                 if sub_node.data and sub_node.data.key == self.index.where.get(v.key, ("", ""))[0]:
                     sub_node.expand()
-                    if not sub_node.children:
-                        self.on_tree_node_expanded(Tree.NodeExpanded(sub_node))
+                    self._fill(sub_node)
                     for rg_node in sub_node.children:
                         if rg_node.data and rg_node.data.key == self.index.group_of(v):
                             rg_node.expand()
-                            if not rg_node.children:
-                                self.on_tree_node_expanded(Tree.NodeExpanded(rg_node))
+                            self._fill(rg_node)
         node = self._vnet_nodes.get(v.key)
         if node is not None:
-            self.move_cursor(node)
+            # After the refresh: nodes added in this turn have no line yet.
+            self.call_after_refresh(self.move_cursor, node)
 
     def first_match(self) -> str | None:
         """Enter in the filter box: the cursor goes to the first matching VNet; returns its ID."""

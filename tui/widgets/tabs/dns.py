@@ -111,6 +111,11 @@ class DnsPanel(Vertical):
         elif event.button.id == "dns-matrix":
             self.post_message(self.MatrixRequested(self.query_one("#dns-domain", Input).value.strip()))
 
+    def ask(self, name: str) -> None:
+        """Fill the name box and resolve it (a jump from the Home tab's matrix)."""
+        self.query_one("#dns-name", Input).value = name
+        self._ask()
+
     def _ask(self) -> None:
         name = self.query_one("#dns-name", Input).value.strip()
         if name:

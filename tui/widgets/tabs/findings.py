@@ -153,6 +153,21 @@ class FindingsView(Vertical):
         summary.append(f"  ({len(report.rules)} rules; {listed})", style="dim")
         self.query_one("#findings-summary", Static).update(summary)
 
+    def focus_finding(self, finding: Any) -> None:
+        """Put the cursor on ``finding`` (a jump from the Home tab); clears filters that hide it."""
+        if self._report is None:
+            return
+        key = next((k for k, r in self._rows.items() if r.finding is finding), None)
+        if key is None:
+            self.query_one("#findings-filter", Input).value = ""
+            self.query_one(Select).value = "info"
+            self._draw()
+            key = next((k for k, r in self._rows.items() if r.finding is finding), None)
+        if key is not None:
+            table = self.query_one(DataTable)
+            table.move_cursor(row=table.get_row_index(key), animate=False, scroll=True)
+            table.focus()
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         row = self._rows.get(str(event.row_key.value))
         if row is not None and self._report is not None:

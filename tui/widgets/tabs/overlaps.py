@@ -112,6 +112,14 @@ class OverlapsView(Vertical):
             summary.append(f"\nIncomplete: {report.incomplete}", style="yellow")
         self.query_one("#overlaps-summary", Static).update(summary)
 
+    def focus_group(self, group: Any) -> None:
+        """Put the cursor on ``group`` (a jump from the Home tab)."""
+        key = next((k for k, r in self._rows.items() if r.group is group), None)
+        if key is not None:
+            table = self.query_one(DataTable)
+            table.move_cursor(row=table.get_row_index(key), animate=False, scroll=True)
+            table.focus()
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         row = self._rows.get(str(event.row_key.value))
         if row is not None:

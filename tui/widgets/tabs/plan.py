@@ -89,11 +89,13 @@ def change_body(change: Any) -> Text:
     return head
 
 
-def render_verification(results: list[Any]) -> Text:
+def render_verification(results: list[Any], offline: bool = False) -> Text:
     """Each connection's verdict on the fresh inventory, with the reasons (as ``vnetplan verify``)."""
     from netplan.verify import combine
 
-    out = Text("Verification after apply (fresh inventory)\n", style="bold")
+    title = ("Verification on the estate shown (offline, as vnetplan verify)" if offline
+             else "Verification after apply (fresh inventory)")  # fmt: skip
+    out = Text(title + "\n", style="bold")
     for r in results:
         out.append(f"{short_id(r.consumer_vnet_id)} ({r.method.value}): ")
         out.append(r.result.value, style=RESULT_STYLE.get(r.result.value, ""))
@@ -209,6 +211,20 @@ class PlanPanel(VerticalScroll):
                 )
             )
 
+    def request(self, button_id: str) -> bool:
+        """A key asked for what a button does (r, p, w, s): the same path as a click.
+
+        Returns False when that button is absent or disabled (nothing to do yet), after saying why.
+        """
+        try:
+            button = self.query_one(f"#{button_id}", Button)
+        except Exception:
+            return False
+        if button.disabled:
+            return False
+        button.press()
+        return True
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "plan-recommend":
@@ -276,6 +292,9 @@ class PlanPanel(VerticalScroll):
     # ------------------------------------------------------------------ apply and verify
 
     def show_apply_started(self, plan: Any, target: str, journal: str) -> None:
+        # The focus goes to Plan before Apply is disabled: otherwise it would move on to
+        # the next text box, and the single-key actions (p, R, …) would be typed into it.
+        self.query_one("#plan-make", Button).focus()
         self.query_one("#plan-apply", Button).disabled = True
         self.query_one("#apply-status", Static).update(
             Text(f"Applying plan {plan.plan_id} to {target}: 0/{len(plan.steps)} (Escape cancels; "
@@ -333,12 +352,33 @@ class PlanPanel(VerticalScroll):
         self.show_apply_log(text.plain)
         self.query_one("#plan-apply", Button).disabled = False
 
-    def show_verification(self, results: list[Any]) -> None:
+    def reset(self) -> None:
+        """A new estate: clear the plan and what-if made on the old one (apply rows and log stay)."""
+        if not self.has_intent:
+            return
+        self._changes = []
+        self.query_one("#plan-summary", Static).update(
+            Text("The estate was read again: press p to plan on it.", style="dim"))
+        self.query_one("#plan-table", DataTable).clear(columns=True)
+        self.query_one("#plan-body", Static).update("")
+        self.query_one("#plan-whatif-result", Static).update("")
+        for b in ("#plan-whatif", "#plan-save", "#plan-apply"):
+            self.query_one(b, Button).disabled = True
+
+    def show_verifying(self) -> None:
+        if self.has_intent:
+            self.query_one("#verify-result", Static).update(Text("Verifying on the estate shown…", style="dim"))
+
+    def show_verification(self, results: list[Any], offline: bool = False) -> None:
         from netplan.verify import combine
 
-        self.query_one("#verify-result", Static).update(render_verification(results))
+        if not self.has_intent:
+            return
+        self.query_one("#verify-result", Static).update(render_verification(results, offline))
         self.call_after_refresh(self.scroll_to_widget, self.query_one("#verify-result"), animate=False)
         overall = combine([r.result for r in results]).value
+        if offline:
+            return
         status = self.query_one("#apply-status", Static)
         text = Text(str(status.content).replace(" Verifying on a fresh inventory…", ""), style="bold")
         text.append(" Verified: ")
