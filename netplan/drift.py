@@ -30,6 +30,7 @@ from typing import Any
 
 from netplan.addr import Prefix
 from netplan.dns.simulator import DnsSimulator
+from netplan.dnspath import resolution_path
 from netplan.estate import Estate
 from netplan.ids import name_of, rid_key
 from netplan.model import ConnectionStatus, PeeringState, PrivateEndpoint, SyncLevel
@@ -384,7 +385,9 @@ def _decided_methods(estate: Estate, intent: Any) -> dict[str, str]:
     if not any(c.method.value == "auto" for c in intent.connections):
         return {}
 
-    return {rid_key(d.consumer_id): d.method for d in make_plan(estate, intent).decisions}
+    # An existing path (through a hub) or a shared endpoint is held to the target it reaches.
+    return {rid_key(d.consumer_id): (d.method if d.method in ("peering", "private-link") else f"{d.method}:{d.verify_method}")
+            for d in make_plan(estate, intent).decisions}  # fmt: skip
 
 
 def intent_drift(estate: Estate, intent: Any) -> Report:
@@ -403,15 +406,23 @@ def intent_drift(estate: Estate, intent: Any) -> Report:
         if consumer is None:
             raise ValueError(f"consumer VNet {conn.consumer_vnet_id} is not in the estate")
         method = conn.method.value
+        via_path = ""
         if method == "auto" and decided.get(consumer.key) in ("peering", "private-link"):
             # `auto` means what the planner chooses; drift must hold the estate to that choice, or a
             # plan and a drift check of the same intent would disagree about the target state.
             method = decided[consumer.key]
+        elif method == "auto" and ":" in decided.get(consumer.key, ""):
+            via_path, method = decided[consumer.key].split(":", 1)
         ver = verify_connection(
             estate, provider, consumer, domain, apps=() if conn.wildcard else conn.apps,
             method=method, lb_frontend=intent.provider.frontend_id, simulator=sim, ports=conn.ports,
         )  # fmt: skip
-        if ver.method is Method.PEERING:
+        # Served through a hub (existing path or shared endpoint): no direct peering or own
+        # endpoint to hold it to; the name checks below are what must pass.
+        if via_path:
+            findings.append(_f(PEERING_DRIFT, Status.PASS, consumer.id,
+                               f"Connection to {consumer.name}: the plan serves it by {via_path}.", "method"))  # fmt: skip
+        elif ver.method is Method.PEERING:
             peering_consumers.add(consumer.key)
             findings += _peering_findings(estate, provider, consumer, conn)
         elif ver.method is Method.PRIVATE_LINK:
@@ -422,7 +433,21 @@ def intent_drift(estate: Estate, intent: Any) -> Report:
                                f"Connection to {consumer.name}: method auto is undecided ({why}).", "method"))  # fmt: skip
         linked = {rid_key(link.zone_id) for link in estate.links_of_vnet(consumer.id)}
         zones = estate.zones_named(domain)
-        if any(z.key in linked for z in zones):
+
+        rp = resolution_path(estate, consumer, sim) if consumer.dns_servers else None
+        home = estate.vnet(rp.resolver_vnet_id) if rp is not None and rp.resolver_vnet_id else None
+        home_linked = {rid_key(link.zone_id) for link in estate.links_of_vnet(home.id)} if home is not None else set()
+        if any(z.key in linked for z in zones) and not consumer.dns_servers:
+            findings.append(_f(DNS_LINK_DRIFT, Status.PASS, consumer.id, f"VNet {consumer.name} is linked to {domain}.", domain))
+        elif home is not None and home.key != consumer.key and any(z.key in home_linked for z in zones):
+            findings.append(_f(DNS_LINK_DRIFT, Status.PASS, consumer.id,
+                               f"VNet {consumer.name} resolves as in {home.name} ({rp.summary() if rp else ''}), "
+                               f"which is linked to {domain}.", domain))  # fmt: skip
+        elif home is not None and home.key != consumer.key:
+            findings.append(_f(DNS_LINK_DRIFT, Status.FAIL, consumer.id,
+                               f"VNet {consumer.name} resolves as in {home.name}, which is not linked to a private "
+                               f"zone {domain}.", domain))  # fmt: skip
+        elif any(z.key in linked for z in zones):
             findings.append(_f(DNS_LINK_DRIFT, Status.PASS, consumer.id, f"VNet {consumer.name} is linked to {domain}.", domain))
         elif consumer.dns_servers:
             findings.append(_f(DNS_LINK_DRIFT, Status.UNKNOWN, consumer.id,

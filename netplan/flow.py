@@ -44,6 +44,7 @@ from netplan.model import (
     LoadBalancer,
     NetworkInterface,
     NetworkSecurityGroup,
+    PeeringState,
     PrivateEndpoint,
     PrivateLinkService,
     Subnet,
@@ -58,8 +59,10 @@ from netplan.routes import (
     EffectiveRoute,
     effective_routes,
     resolve_subnet,
+    route_table_of,
     subnet_of_nic,
 )
+from netplan.routes import _index as route_index
 
 #: Subnets that hold Azure infrastructure, not workloads: a VNet source is asked for the others.
 INFRA_SUBNETS = frozenset(
@@ -218,9 +221,6 @@ def context_for(estate: Estate, subnet: Subnet) -> Context:
     hit = idx.contexts.get(subnet.key)
     if hit is not None:
         return hit
-    from netplan.model import PeeringState
-    from netplan.routes import _index as route_index
-    from netplan.routes import route_table_of
 
     vnet = estate.vnet(subnet.vnet_id)
     members: list[Prefix] = list(vnet.address_prefixes) if vnet is not None else list(subnet.prefixes)

@@ -616,7 +616,7 @@ def parse_private_link_service(obj: dict[str, Any], rid: str, at: _At) -> Privat
 
     def subs(key: str) -> tuple[str, ...]:
         v = props.get(key) or {}
-        s = v.get("subscriptions", []) if isinstance(v, dict) else []
+        s = (v.get("subscriptions") or []) if isinstance(v, dict) else []
         return tuple(x for x in s if isinstance(x, str))
 
     return PrivateLinkService(

@@ -36,7 +36,6 @@ from netplan.model import (
     SyncLevel,
     VNet,
 )
-from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes, recommend
 from netplan.vocab import Action
 
 SCHEMA = "vnetplan.plan/v1"
@@ -127,10 +126,34 @@ class Decision:
     #: The method in force ("peering", "private-link", "none").
     method: str
     reasons: tuple[Mapping[str, str], ...] = ()
+    #: The method whose target verification expects ("peering": the LB frontend, "private-link": a
+    #: private endpoint), when it differs from ``method`` (an existing path, a shared endpoint).
+    verify_as: str = ""
+    #: The existing path that serves the connection (method "existing-path"), in one line.
+    path: str = ""
+    #: Every option weighed for an ``auto`` connection: what it changes and whether it verifies.
+    options: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def verify_method(self) -> str:
+        """The method :func:`netplan.verify.verify_connection` checks this connection with."""
+        return self.verify_as or (self.method if self.method in ("peering", "private-link") else "auto")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"consumer": self.consumer_id, "use_case": self.use_case, "asked": self.asked, "method": self.method,
-                "reasons": [dict(r) for r in self.reasons]}  # fmt: skip
+        d: dict[str, Any] = {"consumer": self.consumer_id, "use_case": self.use_case, "asked": self.asked,
+                             "method": self.method, "reasons": [dict(r) for r in self.reasons]}  # fmt: skip
+        if self.verify_as:
+            d["verify_as"] = self.verify_as
+        if self.path:
+            d["path"] = self.path
+        if self.options:
+            d["options"] = [dict(o) for o in self.options]
+        return d
+
+    @classmethod
+    def from_dict(cls, x: Mapping[str, Any]) -> Decision:
+        return cls(x["consumer"], x["use_case"], x["asked"], x["method"], tuple(x.get("reasons", ())),
+                   str(x.get("verify_as", "")), str(x.get("path", "")), tuple(x.get("options", ())))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +219,7 @@ class ChangeSet:
         return cls(
             plan_id=d["plan_id"], intent_file=made.get("intent", ""), estate_fingerprint=made.get("estate_fingerprint", ""),
             estate_sources=tuple(made.get("estate_sources", ())), changes=tuple(Change.from_dict(c) for c in d["changes"]),
-            decisions=tuple(Decision(x["consumer"], x["use_case"], x["asked"], x["method"], tuple(x.get("reasons", ())))
-                            for x in d.get("decisions", ())),
+            decisions=tuple(Decision.from_dict(x) for x in d.get("decisions", ())),
             problems=tuple(Problem(p["code"], p["message"], p.get("group", "")) for p in d.get("problems", ())),
             warnings=tuple(d.get("warnings", ())), etags=dict(made.get("etags", {})),
         )  # fmt: skip
@@ -342,7 +364,7 @@ class _Planner:
         return (self.add(Change(Action.CREATE, zid, B.TYPE_ZONE, B.API_VERSIONS[B.TYPE_ZONE],
                                 B.private_zone_body(self.tags), f"private DNS zone {name_of(zid)}", group=group)),)  # fmt: skip
 
-    def ensure_link(self, zid: str, vnet: VNet, group: str, zone_deps: tuple[str, ...]) -> None:
+    def ensure_link(self, zid: str, vnet: VNet, group: str, zone_deps: tuple[str, ...], via: str = "") -> None:
         zk = rid_key(zid)
         if any(rid_key(link.zone_id) == zk for link in self.estate.links_of_vnet(vnet.id)):
             return
@@ -358,7 +380,7 @@ class _Planner:
             lname = _slug(f"link-{parse_id(vnet.id).resource_group}-{vnet.name}")
         self.add(Change(Action.CREATE, B.zone_link_id(zid, lname), B.TYPE_ZONE_LINK, B.API_VERSIONS[B.TYPE_ZONE_LINK],
                         B.zone_link_body(vnet.id, tags=self.tags),
-                        f"{vnet.name} must resolve {name_of(zid)} from this zone (D1: only linked VNets see a zone)",
+                        f"{vnet.name} must resolve {name_of(zid)} from this zone{via} (D1: only linked VNets see a zone)",
                         depends_on=zone_deps, group=group))  # fmt: skip
 
     def ensure_record(self, zid: str, rname: str, addresses: tuple[str, ...], placeholder_from: str | None,
@@ -404,8 +426,11 @@ class _Planner:
         prev = self.zone_targets.get(k)
         if prev is not None and prev[0] != target:
             self.problem("zone-shared-by-different-targets",
-                         f"zone {zid} would have to answer {prev[0]} for {prev[1]} and {target} for {who}; "
-                         "give each a zone of its own (link only one of them to each VNet)", who)  # fmt: skip
+                         f"zone {zid} would have to answer {prev[0]} for {prev[1]} and {target} for {who}; one zone "
+                         "answers a name the same way for every VNet that consults it (A2): give each a zone of its "
+                         "own (link only one of them to each VNet, if each resolves with its own links), or serve "
+                         "both with one answer (the LB frontend over peering or the existing path, or one shared "
+                         "endpoint both reach)", who)  # fmt: skip
             return False
         self.zone_targets[k] = (target, who)
         return True
@@ -519,7 +544,10 @@ class _Planner:
 
     # ------------------------------------------------------------------ connections
 
-    def decide(self, conn: Connection, consumer: VNet) -> str:
+    def choose(self, conn: Connection, consumer: VNet) -> tuple[str, tuple[Mapping[str, str], ...], Any]:
+        """The method for ``conn`` from :func:`netplan.recommend.recommend` (or as asked), its reasons
+        and the recommendation; problems for a method asked for but blocked. No decision recorded."""
+        from netplan.recommend import recommend
 
         assert self.provider is not None
         rec = recommend(self.estate, consumer, self.provider, conn.use_case.value, whole_network=conn.whole_network,
@@ -541,8 +569,10 @@ class _Planner:
             self.problem("no-method", f"{consumer.name}: " + "; ".join(r.message for r in rec.blocked_by), consumer.name)
         if method == "peering" and self.estate.peering(self.provider.id, consumer.id) is None:
             method, reasons = self._third_vnet_rule(conn, consumer, rec, reasons)
-        if method == "peering":
-            self.planned_peers.append(consumer)
+        return method, reasons, rec
+
+    def decide(self, conn: Connection, consumer: VNet) -> str:
+        method, reasons, _rec = self.choose(conn, consumer)
         self.decisions.append(Decision(consumer.id, conn.use_case.value, conn.method.value, method, reasons))
         return method
 
@@ -550,6 +580,7 @@ class _Planner:
                          reasons: tuple[Mapping[str, str], ...]) -> tuple[str, tuple[Mapping[str, str], ...]]:  # fmt: skip
         """P3 between the consumers of this very plan: a consumer that overlaps another one peered
         with the provider earlier in the plan cannot be peered with the provider too."""
+        from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes
 
         assert self.provider is not None
         pl = next((a for a in rec.alternatives if a.method == "private-link"), None)
@@ -599,18 +630,26 @@ class _Planner:
     def plan_connection(self, conn: Connection) -> None:
         consumer = self.estate.vnet(conn.consumer_vnet_id)
         assert consumer is not None and self.provider is not None
-        group = consumer.name
-        method = self.decide(conn, consumer)
         for g in self.estate.gaps_for(consumer.id):
             # The plan compares against what was read; what could not be read may already exist.
             self.warnings.append(f"{consumer.name}: the snapshot could not read {g.kind} in {g.scope} ({g.reason}): "
                                  "changes there are planned blind and may collide with resources that exist")  # fmt: skip
+        if conn.use_case is UseCase.EXPOSE_APPS and conn.method is Method.AUTO:
+            # `auto` weighs the existing path and every topology, and keeps only what verifies.
+            from netplan.planopts import plan_auto
+
+            plan_auto(self, conn, consumer)
+            return
+        self.realise(conn, consumer, self.decide(conn, consumer))
+
+    def realise(self, conn: Connection, consumer: VNet, method: str) -> None:
+        """The changes that serve ``conn`` by ``method`` ("peering", "private-link" or "none")."""
+        assert self.provider is not None
+        group = consumer.name
         if method == "none":
             return
-        if consumer.dns_servers and conn.use_case is UseCase.EXPOSE_APPS:
-            self.warnings.append(f"{consumer.name} uses custom DNS servers ({', '.join(map(str, consumer.dns_servers))}): "
-                                 "the zone link has no effect unless they forward to Azure DNS (D2)")  # fmt: skip
         if method == "peering":
+            self.planned_peers.append(consumer)
             if conn.use_remote_gateways:
                 conn = self._gateway_transit(conn, consumer, group)
             self.ensure_peering_link(consumer, self.provider, conn, group, f"peering {consumer.name} -> {self.provider.name}")
@@ -643,10 +682,18 @@ class _Planner:
 
     def app_dns(self, consumer: VNet, conn: Connection, ips: tuple[str, ...], ph: str | None,
                 deps: tuple[str, ...], method: str, group: str) -> None:  # fmt: skip
+        """Make the app names resolve, for ``consumer``, to ``ips`` (or the address of endpoint
+        ``ph``), in the zone its resolution path consults (:mod:`netplan.planopts`)."""
+        from netplan.planopts import answer_conflict, dns_home, shadow_problem
+
         domain = self.intent.provider.app_domain
-        zid = self.zone_linked(consumer, domain)
+        where = dns_home(self, consumer, group)
+        if where is None:
+            return
+        zid = self.zone_linked(where, domain)
         if zid is None:
-            if method == "peering":
+            if method == "peering" or where.key != consumer.key:
+                # The central zone (the DNS resource group's), reused: not a second copy.
                 zid = self.zone_in(self.intent.provider.dns_subscription, self.intent.provider.dns_resource_group, domain)
                 if self.estate.zone(zid) is None:
                     # Reuse a zone of that name that already answers with the frontend address
@@ -656,19 +703,25 @@ class _Planner:
                     if same:
                         zid = same[0].id
             else:
-                # Each Private Link consumer has its own endpoint address, so its own copy of the zone.
+                # A Private Link consumer that resolves with its own links gets its own copy of the
+                # zone: it answers with its own endpoint address.
                 p = parse_id(consumer.id)
                 zid = self.zone_in(p.subscription, p.resource_group, domain)
+        names = ("*",) if conn.wildcard else conn.apps
+        if shadow_problem(self, where, zid, names, group):
+            return
         target = ips[0] if ips else f"endpoint {name_of(ph or '')}"
         if not self.claim_zone(zid, target, consumer.name):
             return
+        if answer_conflict(self, zid, names, ips, ph, consumer, where, group):
+            return
         zdeps = self.ensure_zone(zid, group)
-        self.ensure_link(zid, consumer, group, zdeps)
-        names = ("*",) if conn.wildcard else conn.apps
+        via = "" if where.key == consumer.key else f" ({consumer.name} resolves as in {where.name})"
+        self.ensure_link(zid, where, group, zdeps, via)
         for n in names:
             fq = f"{n}.{domain}"
-            why = f"{fq} -> " + (f"{ips[0]} ({'the internal LB frontend' if method == 'peering' else 'the private endpoint'})"
-                                 if ips else f"the address Azure assigns to {name_of(ph or '')}")  # fmt: skip
+            what = {"peering": "the internal LB frontend", "private-link": "the private endpoint"}.get(method, method)
+            why = f"{fq} -> " + (f"{ips[0]} ({what})" if ips else f"the address Azure assigns to {name_of(ph or '')}")
             self.ensure_record(zid, n, ips, ph, group, (*zdeps, *deps), why)
 
     def plan_service(self, svc: InternalService) -> None:
@@ -728,7 +781,6 @@ def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_
     """NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
     from netplan.ruleplan import changes_for, plan_rules
     from netplan.whatif import apply_in_memory
-
 
     draft = ChangeSet(plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
                       changes=planner.ordered())  # fmt: skip

@@ -25,6 +25,7 @@ from typing import Any
 
 from netplan.errors import UsageError
 from netplan.ids import parent_id, parse_id, rid_key, short_id
+from netplan.whatif import what_if
 
 #: Body keys whose value is the id of a resource a change depends on.
 _REF_KEYS = frozenset({"id", "privatednszoneid", "privatelinkserviceid"})
@@ -69,7 +70,6 @@ def plan_document(estate: Any, intent: Any, cs: Any, whatif: Any = None) -> dict
     data = cs.to_dict()
     try:
         if whatif is None:
-            from netplan.whatif import what_if
 
             whatif = what_if(estate, intent, cs)
         verdict = verdict_of(whatif)

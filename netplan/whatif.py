@@ -196,6 +196,31 @@ class _Post:
             elif rk in self.vnets and self.estate.peering(rk, vk) is not None:
                 props["peeringState"] = "Disconnected"  # the plan deletes the other side (P1)
             # else: a link to a VNet outside the snapshot, or one the plan does not touch: as read.
+        # P4: a link is in sync when it knows the remote's space and the remote's link knows ours.
+        for (vk, rk), p in links.items():
+            props = p.setdefault("properties", {})
+            if props.get("peeringSyncLevel") is None or self.estate.vnet(rk) is None:
+                continue
+            back = links.get((rk, vk))
+            back_known = (self._known(back) if back is not None
+                          else [str(x) for x in getattr(self.estate.peering(rk, vk), "remote_prefixes", ())])  # fmt: skip
+            remote_ok = set(self._space(rk)) <= set(self._known(p))
+            local_ok = set(self._space(vk)) <= set(back_known)
+            props["peeringSyncLevel"] = ("FullyInSync" if remote_ok and local_ok else "LocalNotInSync" if remote_ok
+                                         else "RemoteNotInSync" if local_ok else "LocalAndRemoteNotInSync")  # fmt: skip
+
+    @staticmethod
+    def _known(link: Mapping[str, Any]) -> list[str]:
+        props = link.get("properties") or {}
+        space = props.get("remoteVirtualNetworkAddressSpace") or props.get("remoteAddressSpace") or {}
+        return [str(x) for x in space.get("addressPrefixes") or []]
+
+    def _space(self, vnet_key: str) -> list[str]:
+        raw = self.vnets.get(vnet_key)
+        if raw is not None:
+            return [str(x) for x in ((raw.get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes") or []]
+        v = self.estate.vnet(vnet_key)
+        return [str(x) for x in v.address_prefixes] if v is not None else []
 
     def update_subnet(self, change: Change) -> None:
         raw = self.vnet_raw(parent_id(change.id))
@@ -391,6 +416,12 @@ def _verify(estate: Estate, intent: Intent, consumer_id: str, method: str, apps:
     return v.result.value, tuple(dict.fromkeys(reasons))
 
 
+def connection_result(estate: Estate, intent: Intent, consumer_id: str, method: str,
+                      apps: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
+    """One expose-apps connection verified on ``estate``: ("PASS"/"FAIL"/"UNKNOWN", reasons)."""
+    return _verify(estate, intent, consumer_id, method, apps)
+
+
 def _service(estate: Estate, provider_id: str, svc: InternalService) -> tuple[str, tuple[str, ...]]:
     """Does the provider VNet resolve the service's FQDN to the service's private address?"""
     provider = estate.vnet(provider_id)
@@ -440,14 +471,17 @@ def _overlaps(after: Estate, changes: ChangeSet) -> tuple[str, ...]:
 def what_if(estate: Estate, intent: Intent, changes: ChangeSet) -> WhatIf:
     """Verify every connection of ``intent`` before and after ``changes``."""
     after, placeholders = apply_in_memory(estate, changes)
-    methods = {rid_key(d.consumer_id): d.method for d in changes.decisions}
+    decided = {rid_key(d.consumer_id): d for d in changes.decisions}
     outcomes: list[ConnectionOutcome] = []
     notes: list[str] = []
     for conn in intent.connections:
-        m = methods.get(rid_key(conn.consumer_vnet_id), conn.method.value)
+        d = decided.get(rid_key(conn.consumer_vnet_id))
+        m = d.method if d is not None else conn.method.value
+        # An existing path or a shared endpoint is verified against the target it reaches.
+        vm = d.verify_method if d is not None else m
         if conn.use_case is UseCase.EXPOSE_APPS:
-            b, br = _verify(estate, intent, conn.consumer_vnet_id, m, conn.apps)
-            a, ar = _verify(after, intent, conn.consumer_vnet_id, m, conn.apps)
+            b, br = _verify(estate, intent, conn.consumer_vnet_id, vm, conn.apps)
+            a, ar = _verify(after, intent, conn.consumer_vnet_id, vm, conn.apps)
         else:
             # No app name to resolve: the network path is what must work (the service's side for
             # internal-service, the provider's for database).

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from netplan.bounds import check_yaml_text
 from netplan.errors import InputError
 
 PathKey = tuple[str | int, ...]
@@ -38,7 +39,6 @@ def load_with_lines(path: str | Path) -> tuple[Any, dict[PathKey, int]]:
         raise InputError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(str(path), "", "not UTF-8 text") from None
-    from netplan.bounds import check_yaml_text
 
     check_yaml_text(text, str(path))  # alias bombs, huge scalars, deep nesting: refused before loading
     try:

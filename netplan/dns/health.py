@@ -23,6 +23,7 @@ from netplan.dns.matrix import ResolutionMatrix, app_names, resolution_matrix
 from netplan.dns.simulator import Answer, Status
 from netplan.estate import Estate
 from netplan.model import VNet
+from netplan.reach import reach
 
 
 class AnswerKind(StrEnum):
@@ -106,7 +107,6 @@ def domain_health(
     result has no rows (nothing to check is not a pass: the caller says so).
     Raises :class:`~netplan.errors.UsageError` for an invalid name.
     """
-    from netplan.reach import reach
 
     asked = tuple(names) or tuple(app_names(estate, domain))
     if not asked:

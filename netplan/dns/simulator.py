@@ -329,6 +329,11 @@ class DnsSimulator:
         """:meth:`resolve` for callers that already normalized the name and checked the type."""
         return self._answer(vnet, qname, rtype, self._from_vnet(vnet, qname, rtype, ()))
 
+    def server_target(self, vnet: VNet, ip: str) -> tuple[VNet | None, str]:
+        """Where custom DNS server ``ip`` of ``vnet`` resolves: the VNet whose Azure DNS (links and
+        rulesets) answers, and how we know; None (with the reason) when the estate cannot tell."""
+        return self._dns_server_vnet(vnet, ip)
+
     def context_key(self, vnet: VNet) -> tuple[Any, ...]:
         """What resolution from ``vnet`` depends on: VNets with equal keys get equal answers."""
         if vnet.dns_servers:

@@ -311,7 +311,9 @@ def _in_sync(res: Mapping[str, Any]) -> bool:
     p = _props(res)
     synced = set((p.get("remoteAddressSpace") or {}).get("addressPrefixes") or [])
     current = set((p.get("remoteVirtualNetworkAddressSpace") or {}).get("addressPrefixes") or [])
-    return synced == current if current else p.get("peeringSyncLevel") in (None, "FullyInSync")
+    # Both: a snapshot can carry a stale remoteVirtualNetworkAddressSpace next to a sync level that
+    # says the link is not in sync.
+    return (synced == current if current else True) and p.get("peeringSyncLevel") in (None, "FullyInSync")
 
 
 def supported_type(rtype: str) -> bool:
@@ -1362,7 +1364,11 @@ def _connections(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
     out = []
     for d in data.get("decisions") or []:
         if isinstance(d, Mapping) and d.get("consumer") and d.get("method") not in (None, "none"):
-            out.append({"consumer": str(d["consumer"]), "method": str(d["method"]), "use_case": str(d.get("use_case", ""))})
+            # An existing path or a shared endpoint is verified against the target it reaches.
+            method = str(d.get("verify_as") or d["method"])
+            if method not in ("peering", "private-link"):
+                method = "auto"
+            out.append({"consumer": str(d["consumer"]), "method": method, "use_case": str(d.get("use_case", ""))})
     return tuple(out)
 
 

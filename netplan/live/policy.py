@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netplan.ids import parent_id, parse_id, short_id
+from netplan.live.credentials import redact
 
 CHECK_API = "2022-03-01"
 
@@ -108,7 +109,6 @@ def sdk_checker(clients: Any) -> Checker:
 
 
 def _reason(exc: BaseException) -> str:
-    from netplan.live.credentials import redact
 
     status = getattr(exc, "status_code", None)
     text = " ".join(str(getattr(getattr(exc, "error", None), "message", None) or exc).split())[:200]

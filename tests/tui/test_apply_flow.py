@@ -321,9 +321,16 @@ async def test_palette_apply_asks_for_a_plan_first_then_opens_the_same_confirmat
 
 
 async def test_confirmation_names_the_problems_the_plan_does_not_solve(tmp_path: Path) -> None:
-    """The Mendix sample's plan cannot share one zone between two targets: said before anything is sent."""
+    """Private Link pinned for spoke3 of the Mendix sample: spoke3 resolves through the hub's resolver, whose
+    central zone answers the LB address for spoke2; one zone cannot give both answers (A2). Said before
+    anything is sent."""
     estate = load_estate([ROOT / "samples" / "mendix-estate.json"])
-    intent = load_intent(ROOT / "samples" / "mendix-intent.yaml", estate)
+    text = (ROOT / "samples" / "mendix-intent.yaml").read_text()
+    pinned = text.replace("  - consumer: vnet-corp-spoke3-neu\n    use_case: expose-apps\n    method: auto",
+                          "  - consumer: vnet-corp-spoke3-neu\n    use_case: expose-apps\n    method: private-link")
+    assert pinned != text
+    (tmp_path / "intent.yaml").write_text(pinned)
+    intent = load_intent(tmp_path / "intent.yaml", estate)
     rec = Recorder()
     # No emulator: an unreachable https endpoint proves that the modal itself sends nothing.
     options = TuiOptions(source="sample", intent=intent, app_domain=intent.provider.app_domain,
@@ -334,7 +341,7 @@ async def test_confirmation_names_the_problems_the_plan_does_not_solve(tmp_path:
         summary = static_text(app, "#confirm-summary").replace("\n", " ")
         (planned,) = rec.of(m.Planned)
         assert planned.changes.problems
-        assert "problem (not solved by this plan): zone" in summary and "warning: vnet-corp-spoke3-neu" in summary
+        assert "problem (not solved by this plan): zone" in summary and "vnet-corp-spoke3-neu" in summary
         # Three subscriptions in the sample; the summary names each one the plan writes in.
         for sub in {parse_id(c.id).subscription for c in planned.changes.changes}:
             assert sub in summary

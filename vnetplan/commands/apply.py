@@ -95,7 +95,7 @@ def _source_estate(data: dict[str, Any], plan_file: str, say: Any = None) -> Any
     """The estate the plan was made from, when its files are still at hand and unchanged (their
     fingerprint is the plan's): their declarations, and the address spaces the plan assumed."""
 
-    sources = [s for s in estate_sources_of(data, plan_file) if s and Path(s).is_file()]
+    sources = [s for s in estate_sources_of(data, plan_file) if s and _is_file(s)]
     if not sources:
         return None
     try:
@@ -241,3 +241,11 @@ def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any, credentia
     overall = combine([r.result for r in results])
     print(f"verification after apply: {overall.value}", file=sys.stderr)
     return int(ExitCode.OK if overall is Status.PASS else ExitCode.PROBLEMS)
+
+
+def _is_file(path: str) -> bool:
+    """Path.is_file, but a name the OS refuses (too long, a NUL) is simply not a file here."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False

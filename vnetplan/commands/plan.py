@@ -21,6 +21,7 @@ from netplan.ids import short_id
 from netplan.intent import load_intent
 from netplan.plan import make_plan
 from netplan.render import paint, use_color
+from netplan.verdict import plan_document
 from netplan.whatif import what_if
 from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
@@ -80,6 +81,7 @@ def render_table(cs: Any, whatif: Any = None, color: bool = False) -> str:
     lines = [f"plan {cs.plan_id}: {s['create']} to create, {s['update']} to update, {s['delete']} to delete"]
     for d in cs.decisions:
         lines.append(f"  {short_id(d.consumer_id)}: {d.method} ({d.use_case}, asked {d.asked})")
+        lines.extend(f"      - [{r.get('code', '')}] {r.get('message', '')}" for r in d.reasons)
     groups: dict[str, list[Any]] = {}
     for c in cs.changes:
         groups.setdefault(c.group or "-", []).append(c)
@@ -129,6 +131,11 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
         out += ["| consumer | use case | asked | method |", "|---|---|---|---|"]
         out += [f"| `{short_id(d.consumer_id)}` | {d.use_case} | {d.asked} | **{d.method}** |" for d in cs.decisions]
         out.append("")
+        for d in cs.decisions:
+            if d.reasons:
+                out.append(f"Why **{d.method}** for `{short_id(d.consumer_id)}`:")
+                out += [f"- {r.get('message', '')}" for r in d.reasons]
+                out.append("")
     if cs.changes:
         out += ["| # | action | type | resource | why |", "|---|---|---|---|---|"]
         for i, c in enumerate(cs.changes, 1):
@@ -195,7 +202,6 @@ def run(args: argparse.Namespace) -> int:
 
         wi = what_if(estate, intent, cs)
     if args.out or args.format == "json":
-        from netplan.verdict import plan_document
 
         # The plan file records its what-if verdict (computed here when --what-if was not asked)
         # and what its changes depend on, for apply's checks.
