@@ -8,6 +8,7 @@ app by hand when a baseline needs looking at.
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.worker import WorkerState
 
 from tests.tui.builders import mendix_estate
 from tui.app import TuiOptions, VnetplanApp, create_app
@@ -21,10 +22,21 @@ def snapshot_app(theme: str = "textual-dark") -> VnetplanApp:
 
 
 async def ready(pilot: Pilot[int]) -> None:
-    """Wait until every start-up worker has posted its result and the screen has redrawn."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait until every start-up worker has posted its result and the screen has redrawn.
+
+    Some workers start when another one's result arrives (the home screen fills in as analyses
+    finish), so wait until redraws leave no worker unfinished, four times in a row (a table shown
+    late needs a few more refreshes to lay out its rows)."""
+    settled = 0
+    for _ in range(200):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
+        settled = 0 if busy else settled + 1
+        if settled == 4:
+            return
+    raise AssertionError("the TUI's workers never settled")
 
 
 async def pick(pilot: Pilot[int], name: str) -> None:

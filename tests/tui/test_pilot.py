@@ -416,3 +416,20 @@ async def test_overlaps_tab_puts_the_error_first_and_enter_jumps_to_its_vnet(est
         jump = [x for x in rec.of(m.VnetSelected) if x.reveal][-1]
         assert jump.vnet_id.endswith(("/vnet-erp-dr", "/vnet-erp-prod"))
         assert app.main.selected == estate.vnet(jump.vnet_id).id  # type: ignore[union-attr]
+
+
+async def test_home_matrix_lists_every_consumer_with_its_verdict(estate: Estate) -> None:
+    app = make(estate)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for _ in range(100):  # the matrix fills in when the DNS health worker reports
+            table = app.screen.query_one("#home-matrix", DataTable)
+            if table.row_count:
+                break
+            await pilot.pause(0.05)
+        health = app.screen.query_one("#home-matrix").parent
+        rows = {str(k.value): [str(c) for c in table.get_row(k)] for k in table.rows}
+        assert rows, "the Home tab shows the consumer x answer matrix"
+        assert health is not None
+        assert all(r[-1] in ("PASS", "FAIL", "UNKNOWN") for r in rows.values())
+        assert {r[0] for r in rows.values()} == {v.name for v in estate.vnets if v.key in rows}

@@ -111,7 +111,7 @@ def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Term
     # The default estate is the bundled sample; the tree and summary are on screen.
     terminal.wait_for("VNets ·", "Details", "Overlaps")
     # The home screen triages: the sample's failing findings, the unsynced peering, the overlap.
-    terminal.wait_for("FINDINGS", "3 FAIL", "PEERINGS", "not in sync", "OVERLAPS")
+    terminal.wait_for("FINDINGS", "4 FAIL", "PEERINGS", "not in sync", "OVERLAPS")
 
     # Find the overlap: the Mendix VNet and the legacy VNet share 10.20.0.0/16, isolated.
     terminal.keys("5")

@@ -308,6 +308,8 @@ class HomeView(VerticalScroll):
                 reach = ("–", "dim")
             table.add_row(cell(r.vnet.name), *counts, cell(*reach),
                           cell(r.health.value, STATUS_STYLE.get(r.health.value, "")), key=r.vnet.key)  # fmt: skip
+        # The table was hidden until now: lay the tab out again so that its rows get their height.
+        self.refresh(layout=True)
 
     # ------------------------------------------------------------------ messages up
 
