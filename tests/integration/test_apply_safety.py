@@ -259,7 +259,7 @@ def test_a_crash_before_the_put_leaves_no_ownership_and_someone_elses_resource_i
 # ----------------------------------------------------------------------------------------------
 # the plan records its what-if verdict; a stale plan writes nothing; plans work from any directory
 # ----------------------------------------------------------------------------------------------
-def cli_plan(tmp_path: Path, intent: str = INTENT, monkeypatch: pytest.MonkeyPatch | None = None) -> Path:
+def cli_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, intent: str = INTENT) -> Path:
     """`vnetplan plan --out` as a user runs it: relative paths from a working directory of its own,
     the plan in a folder beside the inputs; then the current directory moves elsewhere."""
     work = tmp_path / "work"
@@ -267,7 +267,6 @@ def cli_plan(tmp_path: Path, intent: str = INTENT, monkeypatch: pytest.MonkeyPat
         d.mkdir(parents=True, exist_ok=True)
     (work / "data" / "estate.json").write_text(json.dumps(sample_snapshot()))
     (work / "data" / "intent.yaml").write_text(intent)
-    assert monkeypatch is not None
     monkeypatch.chdir(work)
     rc = main(["plan", "--estate", "data/estate.json", "--intent", "data/intent.yaml", "--out", "plans/plan.json",
                "--format", "json"])  # fmt: skip
@@ -291,7 +290,7 @@ def test_the_plan_file_records_its_whatif_verdict_and_apply_refuses_one_that_wou
     verdict = json.loads(good.read_text())["whatif"]
     assert verdict["verifies"] is True and verdict["summary"].startswith("the result would verify")
     # Peering a VNet that overlaps the provider: the what-if says it would not verify.
-    bad = cli_plan(tmp_path / "bad", INTENT.replace("method: private-link", "method: peering"), monkeypatch)
+    bad = cli_plan(tmp_path / "bad", monkeypatch, INTENT.replace("method: private-link", "method: peering"))
     verdict = json.loads(bad.read_text())["whatif"]
     assert verdict["verifies"] is False and any("overlap" in r for r in verdict["reasons"])
     capsys.readouterr()
