@@ -1,10 +1,10 @@
-"""The resource kinds vnetplan writes, in one table: ARM type, api-version, and how ownership of a
-resource vnetplan created is recorded.
+"""The resource kinds vnetplan writes, in one table: ARM type, api-version, how ownership of a
+resource vnetplan created is recorded, and the Azure SDK operations that read and write it.
 
-Everything that names a written kind (the planner's bodies, the executor, the permission
-preflight) takes the type from here, so that a new writable kind is one entry below (plus its body
-builder and the executor's SDK operation). Types are compared case-insensitively (ARM treats them
-so): :func:`kind_of` looks one up by any spelling.
+Everything that names a written kind (the planner's bodies, the plan reader, the executor's SDK
+calls, the permission preflight) takes it from here, so that a new writable kind is one entry
+below (plus its body builder). Types are compared case-insensitively (ARM treats them so):
+:func:`kind_of` looks one up by any spelling.
 """
 
 from __future__ import annotations
@@ -36,7 +36,13 @@ class Kind:
     #: ARM type in Azure's spelling, e.g. ``Microsoft.Network/privateEndpoints``
     type: str
     api_version: str
-    ownership: Ownership
+    #: None: vnetplan only reads this kind (apply reads it to fill placeholders or to check)
+    ownership: Ownership | None
+    #: The SDK client that serves it ("network": azure-mgmt-network, "privatedns":
+    #: azure-mgmt-privatedns) and the client's operations group (``get``, ``begin_create_or_update``
+    #: and ``begin_delete`` take the resource group, then the names along the ID).
+    client: str = "network"
+    operations: str = ""
 
     @property
     def key(self) -> str:
@@ -44,26 +50,51 @@ class Kind:
         return self.type.lower()
 
 
-VNET = Kind("Microsoft.Network/virtualNetworks", NETWORK_API, Ownership.TAGS)
-SUBNET = Kind("Microsoft.Network/virtualNetworks/subnets", NETWORK_API, Ownership.JOURNAL)
-PEERING = Kind("Microsoft.Network/virtualNetworks/virtualNetworkPeerings", NETWORK_API, Ownership.JOURNAL)
-PLS = Kind("Microsoft.Network/privateLinkServices", NETWORK_API, Ownership.TAGS)
-PE = Kind("Microsoft.Network/privateEndpoints", NETWORK_API, Ownership.TAGS)
-ZONE_GROUP = Kind("Microsoft.Network/privateEndpoints/privateDnsZoneGroups", NETWORK_API, Ownership.JOURNAL)
-ZONE = Kind("Microsoft.Network/privateDnsZones", PRIVATE_DNS_API, Ownership.TAGS)
-ZONE_LINK = Kind("Microsoft.Network/privateDnsZones/virtualNetworkLinks", PRIVATE_DNS_API, Ownership.TAGS)
-A_RECORD = Kind("Microsoft.Network/privateDnsZones/A", PRIVATE_DNS_API, Ownership.METADATA)
-SECURITY_RULE = Kind("Microsoft.Network/networkSecurityGroups/securityRules", NETWORK_API, Ownership.JOURNAL)
-ROUTE = Kind("Microsoft.Network/routeTables/routes", NETWORK_API, Ownership.JOURNAL)
+VNET = Kind("Microsoft.Network/virtualNetworks", NETWORK_API, Ownership.TAGS, "network", "virtual_networks")
+SUBNET = Kind("Microsoft.Network/virtualNetworks/subnets", NETWORK_API, Ownership.JOURNAL, "network", "subnets")
+PEERING = Kind("Microsoft.Network/virtualNetworks/virtualNetworkPeerings", NETWORK_API, Ownership.JOURNAL, "network",
+               "virtual_network_peerings")  # fmt: skip
+PLS = Kind("Microsoft.Network/privateLinkServices", NETWORK_API, Ownership.TAGS, "network", "private_link_services")
+PE = Kind("Microsoft.Network/privateEndpoints", NETWORK_API, Ownership.TAGS, "network", "private_endpoints")
+ZONE_GROUP = Kind("Microsoft.Network/privateEndpoints/privateDnsZoneGroups", NETWORK_API, Ownership.JOURNAL, "network",
+                  "private_dns_zone_groups")  # fmt: skip
+ZONE = Kind("Microsoft.Network/privateDnsZones", PRIVATE_DNS_API, Ownership.TAGS, "privatedns", "private_zones")
+ZONE_LINK = Kind("Microsoft.Network/privateDnsZones/virtualNetworkLinks", PRIVATE_DNS_API, Ownership.TAGS, "privatedns",
+                 "virtual_network_links")  # fmt: skip
+#: Record sets: every type of :data:`RECORD_TYPES` (``record_sets`` takes the record type too).
+A_RECORD = Kind("Microsoft.Network/privateDnsZones/A", PRIVATE_DNS_API, Ownership.METADATA, "privatedns", "record_sets")
+SECURITY_RULE = Kind("Microsoft.Network/networkSecurityGroups/securityRules", NETWORK_API, Ownership.JOURNAL, "network",
+                     "security_rules")  # fmt: skip
+ROUTE = Kind("Microsoft.Network/routeTables/routes", NETWORK_API, Ownership.JOURNAL, "network", "routes")
+#: Read by apply, never written: a private endpoint's NIC holds its IP; an LB frontend is checked.
+NIC = Kind("Microsoft.Network/networkInterfaces", NETWORK_API, None, "network", "network_interfaces")
+LOAD_BALANCER = Kind("Microsoft.Network/loadBalancers", NETWORK_API, None, "network", "load_balancers")
 
 #: Every writable kind.
 KINDS: tuple[Kind, ...] = (
     VNET, SUBNET, PEERING, PLS, PE, ZONE_GROUP, ZONE, ZONE_LINK, A_RECORD, SECURITY_RULE, ROUTE,
 )  # fmt: skip
 
+#: Kinds apply reads but never writes.
+READ_ONLY: tuple[Kind, ...] = (NIC, LOAD_BALANCER)
+
 _BY_KEY = {k.key: k for k in KINDS}
+_READ_KEY = {k.key: k for k in (*KINDS, *READ_ONLY)}
+
+
+def is_record_type(arm_type: str) -> bool:
+    """A Private DNS record set type (``Microsoft.Network/privateDnsZones/<A, AAAA, ...>``)."""
+    t = arm_type.split("/")
+    return len(t) == 3 and t[0].lower() == "microsoft.network" and t[1].lower() == "privatednszones" \
+        and t[2].upper() in RECORD_TYPES  # fmt: skip
 
 
 def kind_of(arm_type: str) -> Kind | None:
-    """The kind of an ARM type in any spelling, or None when vnetplan does not write it."""
-    return _BY_KEY.get(arm_type.lower())
+    """The kind of an ARM type in any spelling (any record set type is :data:`A_RECORD`'s kind
+    for its client and operations), or None when vnetplan does not write it."""
+    return _BY_KEY.get(arm_type.lower()) or (A_RECORD if is_record_type(arm_type) else None)
+
+
+def readable_kind(arm_type: str) -> Kind | None:
+    """Like :func:`kind_of`, also for the kinds apply only reads."""
+    return _READ_KEY.get(arm_type.lower()) or kind_of(arm_type)

@@ -31,10 +31,17 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from netplan import bodies as B
+from netplan.changeset import Change, ChangeSet, Decision
 from netplan.dns.names import is_under
+from netplan.dns.simulator import DnsSimulator
 from netplan.dnspath import ExistingPath, PathKind, Repair, existing_path, resolution_path
 from netplan.ids import name_of, parse_id, rid_key
+from netplan.intent import Method
 from netplan.model import PeeringState, VNet
+from netplan.recommend import NONE, Code, recommend
+from netplan.verify import default_names
+from netplan.vocab import Action
+from netplan.whatif import apply_in_memory, connection_result
 
 if TYPE_CHECKING:
     from netplan.dns.simulator import DnsSimulator
@@ -55,7 +62,6 @@ _EXPOSURE = {
 
 
 def _sim(pl: _Planner) -> DnsSimulator:
-    from netplan.dns.simulator import DnsSimulator
 
     sim = getattr(pl, "_dns_sim", None)
     if sim is None:
@@ -179,7 +185,6 @@ def shadow_problem(pl: _Planner, where: VNet, zone_id: str, names: Sequence[str]
 
 def apply_repair(pl: _Planner, repair: Repair, group: str) -> None:
     """The change for one :class:`Repair` (a peering link PUT with syncRemoteAddressSpace=true)."""
-    from netplan.plan import Action, Change
 
     vnet = pl.estate.vnet(repair.vnet_id)
     link = pl.estate.peering(repair.vnet_id, repair.remote_vnet_id)
@@ -318,11 +323,9 @@ def _build(pl: _Planner, name: str, conn: Connection, consumer: VNet, ep: Existi
         return verify_as
     if name == PEERING:
         if pl.estate.peering(pl.provider.id, consumer.id) is None:
-            from netplan.recommend import recommend
 
             rec = recommend(pl.estate, consumer, pl.provider, conn.use_case.value, whole_network=conn.whole_network,
                             services=conn.services, gateway_transit=conn.use_remote_gateways)  # fmt: skip
-            from netplan.intent import Method
 
             # As if peering were asked for: a P3/P8 blocker becomes a problem, not a fallback.
             m, _why = pl._third_vnet_rule(replace(conn, method=Method.PEERING), consumer, rec, ())
@@ -355,8 +358,6 @@ def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
               earlier: dict[str, str]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
     """The what-if verdict of the plan so far for this connection; FAIL when it stops one planned
     before it from verifying."""
-    from netplan.plan import ChangeSet
-    from netplan.whatif import apply_in_memory, connection_result
 
     cs = ChangeSet(pl.plan_id, pl.intent.file, "", (), pl.ordered(), tuple(pl.decisions))
     after, _ph = apply_in_memory(pl.estate, cs)
@@ -375,8 +376,6 @@ def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
 
 
 def _earlier_results(pl: _Planner) -> dict[str, str]:
-    from netplan.plan import ChangeSet
-    from netplan.whatif import apply_in_memory, connection_result
 
     if not pl.decisions:
         return {}
@@ -391,9 +390,6 @@ def _earlier_results(pl: _Planner) -> dict[str, str]:
 
 def plan_auto(pl: _Planner, conn: Connection, consumer: VNet) -> None:
     """Plan an ``auto`` expose-apps connection: the first option that verifies (module docstring)."""
-    from netplan.plan import Decision
-    from netplan.recommend import NONE, Code
-    from netplan.verify import default_names
 
     assert pl.provider is not None
     np0 = len(pl.problems)

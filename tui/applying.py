@@ -2,8 +2,8 @@
 
 Everything here runs inside thread workers (``VnetplanApp.apply_changes`` / ``verify_applied``)
 and calls the same core functions as ``vnetplan apply [--verify]``: the plan is the planner's
-``ChangeSet.to_dict()`` read by :func:`netplan.live.apply.plan_from_dict` (with the estate in
-memory, so a peering's address spaces are checked as planned), written by
+:class:`~netplan.changeset.ChangeSet` (with the estate in memory as its source, so a peering's
+address spaces are checked as planned: :func:`netplan.changeset.with_source_estate`), written by
 :func:`netplan.live.apply.apply_plan` with a :class:`~netplan.live.journal.Journal` next to the saved
 plan file (so ``vnetplan apply PLAN.json`` can finish or resume it from the shell), and verified
 on a fresh inventory by :func:`netplan.live.postapply.verify_after_apply` (the same function the
@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from netplan.live.apply import ChangeResult, Outcome
+from netplan.live.journal import Journal
 
 # Re-exported for the app's workers; the logic is the core's.
 from netplan.live.postapply import fresh_estate, subscriptions_to_read, verify_after_apply
@@ -36,22 +39,20 @@ def target_label(endpoint: str | None) -> str:
 
 
 def outcomes_after_cancel(plan: Any, seen: Mapping[str, Any], journal_path: str) -> list[Any]:
-    """Each step's StepResult after a cancelled run: as reported, else as the journal records it.
+    """Each step's ChangeResult after a cancelled run: as reported, else as the journal records it.
 
     Changes in flight when the user cancelled finished after the last progress report; the
     journal (fsync'd before and after every write) says whether they were written.
     """
-    from netplan.live.apply import Outcome, StepResult
-    from netplan.live.journal import Journal
 
     journal = Journal(journal_path, plan.plan_id).load()
     out = []
-    for step in plan.steps:
-        if step.change_id in seen:
-            out.append(seen[step.change_id])
+    for step in plan.changes:
+        if step.key in seen:
+            out.append(seen[step.key])
             continue
-        state = journal.state(step.change_id)
-        res = StepResult(step)
+        state = journal.state(step.key)
+        res = ChangeResult(step)
         if state.last == "done":
             res.outcome = Outcome.DONE
         elif state.last == "already":

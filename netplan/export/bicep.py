@@ -20,8 +20,8 @@ import json
 import re
 from typing import Any
 
+from netplan.changeset import ChangeSet
 from netplan.export._common import T_PE, Expr, Item, delete_command, header_lines, items, sync_command
-from netplan.plan import ChangeSet
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEYS = ("location", "tags", "properties")

@@ -18,8 +18,9 @@ import json
 import re
 from typing import Any
 
+from netplan.changeset import ChangeSet
 from netplan.export._common import T_PE, Expr, Item, delete_command, header_lines, items
-from netplan.plan import Action, ChangeSet
+from netplan.vocab import Action
 
 #: The provider version constraint written in ``required_providers``.
 AZAPI_VERSION = "~> 2.0"
