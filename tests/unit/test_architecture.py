@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("vnetplan", "tui", "checks", "netplan")
@@ -46,4 +47,35 @@ def test_no_import_of_ours_is_guarded_by_except_import_error() -> None:
             ]  # fmt: skip
             if guarded and ours:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def _import_graph() -> tuple[Any, list[str]]:
+    import grimp
+
+    # Type-only imports (under TYPE_CHECKING) are left out: they never run.
+    graph = grimp.build_graph(*PACKAGES, include_external_packages=True, exclude_type_checking_imports=True)
+    ours = sorted(m for m in graph.modules if m.split(".")[0] in PACKAGES)
+    return graph, ours
+
+
+def test_the_import_graph_of_our_modules_has_no_cycle() -> None:
+    """Every import counts, also one inside a function: data flows one way (sources -> Estate ->
+    analyses -> decisions -> actions/outputs), so no module needs one that needs it."""
+    import networkx as nx
+
+    graph, ours = _import_graph()
+    g = nx.DiGraph()
+    for m in ours:
+        g.add_edges_from((m, t) for t in graph.find_modules_directly_imported_by(m) if t.split(".")[0] in PACKAGES)
+    cycles = sorted((c for c in nx.simple_cycles(g)), key=len)
+    assert cycles == [], f"import cycles, shortest first: {cycles[:5]}"
+
+
+def test_only_the_live_package_imports_the_azure_sdk() -> None:
+    """The Azure SDK is the live path's business (netplan.live): nothing else may import it, so
+    offline commands and the analyses never load it."""
+    graph, ours = _import_graph()
+    offenders = sorted(m for m in ours if not m.startswith("netplan.live")
+                       and any(t.split(".")[0] == "azure" for t in graph.find_modules_directly_imported_by(m)))  # fmt: skip
     assert offenders == []
