@@ -328,7 +328,7 @@ def set_path(body: dict[str, Any], path: str, value: Any) -> None:
 
 def supported_type(rtype: str) -> bool:
     """Whether vnetplan can write this ARM type (a kind of :mod:`netplan.kinds`, or a record set)."""
-    return kinds.kind_of(rtype) is not None
+    return kinds.writable_kind(rtype) is not None
 
 
 def check_dependencies(changes: tuple[Change, ...]) -> str | None:

@@ -105,12 +105,12 @@ def read_resource(clients: Clients, rid: str, rtype: str | None = None) -> dict[
     from azure.core.exceptions import ResourceNotFoundError
 
     p = parse_id(rid)
-    kind = kinds.readable_kind(rtype or p.type)
-    if kind is None or not p.names:
+    kind = kinds.kind_of(rtype or p.type)
+    if kind is None or not kind.operations or not p.names:
         raise ApplyError(f"vnetplan apply cannot handle resources of type {rtype or p.type} ({rid})")
     ops = _operations(clients, kind, p.subscription)
     try:
-        if kind is kinds.A_RECORD:
+        if kind.operations == "record_sets":
             return rest(ops.get(p.resource_group, p.names[0], p.types[1].upper(), p.names[1]))
         return rest(ops.get(p.resource_group, *p.names))
     except ResourceNotFoundError:
@@ -177,7 +177,7 @@ def write_resource(clients: Clients, change: Change, body: Mapping[str, Any], li
     from azure.core import MatchConditions
 
     p = parse_id(change.id)
-    kind = kinds.kind_of(change.type)
+    kind = kinds.writable_kind(change.type)
     if kind is None or not p.names:
         raise ApplyError(f"vnetplan apply cannot write resources of type {change.type}", change.key)
     if change.action == Action.DELETE and kind is kinds.VNET:
@@ -188,7 +188,7 @@ def write_resource(clients: Clients, change: Change, body: Mapping[str, Any], li
         # Write only over exactly what was just re-read (ARM answers 412 otherwise).
         kw["headers"] = {"If-Match": str(live["etag"])} if live and live.get("etag") else {"If-None-Match": "*"} if live is None else {}
     rg, names = p.resource_group, p.names
-    if kind is kinds.A_RECORD:  # synchronous, and keyed by record type
+    if kind.operations == "record_sets":  # synchronous, and keyed by record type
         rtype = p.types[1].upper()
         if change.action == Action.DELETE:
             # The etag we just read: if someone changes the record in between, 412, not a lost edit.

@@ -61,9 +61,9 @@ _RANDOM_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{
 
 def make_plan(tmp_path: Path, snapshot: dict[str, Any] | None = None, intent: str = INTENT) -> Path:
     """Write the estate and intent, run the real planner, and return the plan file."""
-    from netplan.plan import make_plan as plan_it
     from netplan.estate import load_estate
     from netplan.intent import load_intent
+    from netplan.plan import make_plan as plan_it
 
     estate_file = tmp_path / "estate.json"
     estate_file.write_text(json.dumps(snapshot or sample_snapshot()))

@@ -79,3 +79,26 @@ def test_only_the_live_package_imports_the_azure_sdk() -> None:
     offenders = sorted(m for m in ours if not m.startswith("netplan.live")
                        and any(t.split(".")[0] == "azure" for t in graph.find_modules_directly_imported_by(m)))  # fmt: skip
     assert offenders == []
+
+
+def test_every_kind_in_the_table_is_parsed_kept_and_listed_from_its_one_entry() -> None:
+    """A new kind is one entry in netplan.kinds plus its model class, parser and Estate field: the
+    loader, the Estate, the inventory, Resource Graph and apply all follow the entry."""
+    import dataclasses
+
+    from netplan import kinds, loader
+    from netplan.estate import Estate
+    from netplan.live.resourcegraph import GRAPH_KINDS
+
+    estate_fields = {f.name for f in dataclasses.fields(Estate)}
+    for k in kinds.ALL:
+        if k.child_of:
+            assert loader._CHILD_TYPES[k.key] == k.child_of and not k.field, k
+        else:
+            assert loader._PARSERS[k.key][0] == k.field and k.field in estate_fields, k
+        if k.ownership is not None:  # written by apply: it needs the SDK operations to read and write it
+            assert k.client in ("network", "privatedns") and k.operations, k
+    for rt in kinds.RECORD_TYPES:
+        assert loader._PARSERS[kinds.record_kind(rt).key][0] == "record_sets"
+    assert set(loader.MODELLED_TYPES) == {k.key for k in kinds.ALL} | {kinds.record_kind(rt).key for rt in kinds.RECORD_TYPES}
+    assert set(GRAPH_KINDS) == {k.key for k in kinds.ALL if k.in_graph}
