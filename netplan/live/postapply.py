@@ -19,7 +19,7 @@ from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.verify import verify_connection
 
 
-def subscriptions_to_read(estate: Estate, plan: Any) -> tuple[str, ...]:
+def subscriptions_to_read(estate: Estate, plan: ChangeSet) -> tuple[str, ...]:
     """What to re-inventory: the loaded estate's subscriptions plus every one the plan writes in."""
     subs = set(estate.subscriptions)
     subs |= {parse_id(s.id).subscription for s in plan.changes}
