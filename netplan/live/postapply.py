@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from netplan.changeset import ChangeSet
 from netplan.estate import Estate, estate_from_data
 from netplan.ids import parse_id
 from netplan.intent import parse_intent
