@@ -3,7 +3,9 @@
 Top: provider (a VNet reference, prefilled from the intent) and use case; the consumer is the
 VNet selected in the tree. "Recommend" runs :func:`netplan.recommend.recommend` and shows the
 method with every reason, what blocks the other method, and the alternatives with their cost.
-With an intent (``--intent``): "Plan" runs :func:`netplan.plan.make_plan` and lists the ordered
+With an intent (``--intent``): "Plan" runs :func:`netplan.plan.make_plan` and shows the plan's
+what-if verdict (the one its file records), each connection's decision with its reasons and every
+option weighed (what it changes, whether it verifies, its exposure and cost), and the ordered
 changes (the highlighted change's REST body, as a diff against the current resource when it is an
 update); "What-if" runs :func:`netplan.whatif.what_if` and shows, per connection, the verification
 before and after; "Save plan" writes the same JSON file as ``vnetplan plan --out`` (for
@@ -115,6 +117,74 @@ def render_verification(results: list[Any], offline: bool = False) -> Text:
     return out
 
 
+def render_verdict(verdict: Any) -> Text:
+    """One line: the plan's what-if verdict (netplan.verdict.Verdict), as its plan file records it."""
+    out = Text("What-if verdict: ", style="bold")
+    if verdict is None:
+        out.append("none recorded\n", style="bold yellow")
+        return out
+    out.append(f"{verdict.summary}\n", style={True: "bold green", False: "bold red", None: "bold yellow"}[verdict.verifies])
+    for r in verdict.reasons:
+        out.append(f"  • {r}\n", style="red" if verdict.verifies is False else "yellow")
+    return out
+
+
+def _option_line(o: Any, chosen: str) -> Text:
+    name = str(o.get("option", "?"))
+    verifies = o.get("verifies")
+    out = Text("    ")
+    out.append("✓ " if verifies else "✗ ", style="green" if verifies else "red")
+    out.append(name, style="bold" if name == chosen else "")
+    facts = ["verifies" if verifies else f"does not verify ({o.get('verdict', '?')})"]
+    changes = o.get("changes")
+    if isinstance(changes, list):
+        facts.append(f"{len(changes)} change{'s' if len(changes) != 1 else ''}" if changes else "no change")
+    if o.get("exposure"):
+        facts.append(f"exposure: {o['exposure']}")
+    cost = o.get("cost")
+    if isinstance(cost, dict) and cost.get("monthly") is not None:
+        facts.append(f"about {float(cost['monthly']):.2f} {cost.get('currency', '')}/month")
+    out.append(": " + "; ".join(facts), style="" if verifies else "dim")
+    if name == chosen:
+        out.append("  ← chosen", style="bold green")
+    out.append("\n")
+    if not verifies:
+        for r in o.get("reasons") or ():
+            out.append(f"        {r}\n", style="dim")
+    return out
+
+
+def render_decisions(decisions: Any) -> Text:
+    """Why each connection is served the way it is: the reasons, and every option weighed.
+
+    Read from the plan's decisions (:class:`netplan.plan.Decision`): the same reasons ``vnetplan
+    plan`` records in the plan file. A method pinned by the intent weighs no other option; it says so.
+    """
+    out = Text()
+    for d in decisions:
+        out.append(f"{short_id(d.consumer_id)}", style="bold")
+        out.append(f" ({d.use_case}): asked {d.asked} → ")
+        out.append(d.method, style="bold")
+        if getattr(d, "verify_as", ""):
+            out.append(f" (verified as {d.verify_as})", style="dim")
+        out.append("\n")
+        options = list(getattr(d, "options", ()) or ())
+        for r in d.reasons:
+            # The options are listed below, with their facts; their one-line reasons would repeat them.
+            if r.get("code") == "option" and options:
+                continue
+            method = f"[{r['method']}] " if r.get("method") else ""
+            out.append(f"  why: {method}{r.get('message', '')}\n", style="")
+        if options:
+            out.append("  considered:\n", style="bold")
+            for o in options:
+                out.append_text(_option_line(o, d.method))
+        elif d.asked != "auto":
+            out.append(f"  considered: only {d.asked}, pinned by the intent (method: auto weighs the others)\n",
+                       style="dim")  # fmt: skip
+    return out
+
+
 def render_whatif(wi: Any) -> Text:
     out = Text("What-if: verification before → after\n", style="bold")
     for o in wi.outcomes:
@@ -196,6 +266,7 @@ class PlanPanel(VerticalScroll):
                 yield Input(value="intent.yaml", id="plan-intent-path")
                 yield Button("Save intent", id="plan-save-intent")
             yield Static("", id="plan-summary")
+            yield Static("", id="plan-decisions")
             yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="plan-body")
             yield Static("", id="plan-whatif-result")
@@ -250,13 +321,14 @@ class PlanPanel(VerticalScroll):
     def show_recommendation(self, rec: Any) -> None:
         self.query_one("#plan-recommendation", Static).update(render_recommendation(rec))
 
-    def show_plan(self, cs: Any) -> None:
+    def show_plan(self, cs: Any, verdict: Any = None) -> None:
+        """The plan: counts, its what-if verdict, problems; the decisions and why; the changes."""
         s = cs.summary()
         text = Text(
             f"plan {cs.plan_id}: {s['create']} to create, {s['update']} to update, {s['delete']} to delete\n"
         )
-        for d in cs.decisions:
-            text.append(f"{short_id(d.consumer_id)}: {d.use_case}, asked {d.asked} → {d.method}\n")
+        if not cs.empty:
+            text.append_text(render_verdict(verdict))
         for p in cs.problems:
             text.append(f"problem {p.code}: {p.message}\n", style="red")
         for w in cs.warnings:
@@ -264,6 +336,7 @@ class PlanPanel(VerticalScroll):
         if cs.empty and not cs.problems:
             text.append("No changes: the estate matches the intent.\n", style="green")
         self.query_one("#plan-summary", Static).update(text)
+        self.query_one("#plan-decisions", Static).update(render_decisions(cs.decisions))
         table = self.query_one("#plan-table", DataTable)
         table.clear(columns=True)
         for col in ("#", "action", "type", "resource", "why"):
@@ -359,6 +432,7 @@ class PlanPanel(VerticalScroll):
         self._changes = []
         self.query_one("#plan-summary", Static).update(
             Text("The estate was read again: press p to plan on it.", style="dim"))
+        self.query_one("#plan-decisions", Static).update("")
         self.query_one("#plan-table", DataTable).clear(columns=True)
         self.query_one("#plan-body", Static).update("")
         self.query_one("#plan-whatif-result", Static).update("")
