@@ -161,6 +161,8 @@ def render_decisions(decisions: Any) -> Text:
     plan`` records in the plan file. A method pinned by the intent weighs no other option; it says so.
     """
     out = Text()
+    if decisions:
+        out.append("Decisions: why each connection is served so, and what else was weighed\n", style="bold underline")
     for d in decisions:
         out.append(f"{short_id(d.consumer_id)}", style="bold")
         out.append(f" ({d.use_case}): asked {d.asked} → ")
@@ -266,9 +268,10 @@ class PlanPanel(VerticalScroll):
                 yield Input(value="intent.yaml", id="plan-intent-path")
                 yield Button("Save intent", id="plan-save-intent")
             yield Static("", id="plan-summary")
-            yield Static("", id="plan-decisions")
             yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="plan-body")
+            # Below the changes: the table stays next to the buttons, the reasons follow it.
+            yield Static("", id="plan-decisions")
             yield Static("", id="plan-whatif-result")
             yield Static("", id="apply-status")
             yield DataTable(id="apply-table", cursor_type="row", zebra_stripes=True)
