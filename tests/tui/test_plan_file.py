@@ -223,14 +223,16 @@ async def test_the_plan_tab_says_why_each_connection_is_served_so_and_what_else_
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await make_plan(app, pilot, rec, tmp_path / "plan.json")
         shown = static_text(app, "#plan-decisions").replace("\n", " ")
+    # The words of netplan.explain (those `vnetplan plan` prints).
     # spoke-a is pinned to peering by the intent: nothing else was weighed, and it says so.
-    assert "rg-spoke-a/vnet-spoke-a (expose-apps): asked peering → peering" in shown
-    assert "why: the intent asks for peering" in shown
-    assert "considered: only peering, pinned by the intent" in shown
+    assert "rg-spoke-a/vnet-spoke-a: peering (expose-apps, asked peering)" in shown
+    assert "[asked] the intent asks for peering" in shown
+    assert "no other option weighed: peering is pinned by the intent" in shown
     # spoke-c is auto: Private Link, because it exposes less; peering also verifies; a shared
     # endpoint in the hub is impossible (the hub has no endpoint subnet).
-    assert "rg-spoke-c/vnet-spoke-c (expose-apps): asked auto → private-link" in shown
-    assert "why: both methods work; Private Link exposes one endpoint instead of the whole VNet" in shown
-    assert "✓ private-link: verifies; 5 changes" in shown and "← chosen" in shown
-    assert "✓ peering: verifies; 5 changes; exposure: the whole provider VNet" in shown
-    assert "✗ shared-endpoint: does not verify (not planned)" in shown and "no subnet that holds private endpoints" in shown
+    assert "rg-spoke-c/vnet-spoke-c: private-link (expose-apps, asked auto)" in shown
+    assert "[smaller-exposure] both methods work; Private Link exposes one endpoint instead of the whole VNet" in shown
+    assert "-> private-link: verifies; 5 changes" in shown and "(chosen)" in shown
+    assert "peering: verifies; 5 changes; exposure: the whole provider VNet" in shown
+    assert "shared-endpoint: does not verify (not planned)" in shown and "no subnet that holds private endpoints" in shown
+    assert shown.count("(chosen)") == 1

@@ -29,6 +29,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Log, Select, Static
 
+from netplan.explain import BAD, GOOD, explain_plan
 from netplan.ids import short_id
 
 USE_CASES = ("expose-apps", "internal-service", "database")
@@ -129,60 +130,25 @@ def render_verdict(verdict: Any) -> Text:
     return out
 
 
-def _option_line(o: Any, chosen: str) -> Text:
-    name = str(o.get("option", "?"))
-    verifies = o.get("verifies")
-    out = Text("    ")
-    out.append("✓ " if verifies else "✗ ", style="green" if verifies else "red")
-    out.append(name, style="bold" if name == chosen else "")
-    facts = ["verifies" if verifies else f"does not verify ({o.get('verdict', '?')})"]
-    changes = o.get("changes")
-    if isinstance(changes, list):
-        facts.append(f"{len(changes)} change{'s' if len(changes) != 1 else ''}" if changes else "no change")
-    if o.get("exposure"):
-        facts.append(f"exposure: {o['exposure']}")
-    cost = o.get("cost")
-    if isinstance(cost, dict) and cost.get("monthly") is not None:
-        facts.append(f"about {float(cost['monthly']):.2f} {cost.get('currency', '')}/month")
-    out.append(": " + "; ".join(facts), style="" if verifies else "dim")
-    if name == chosen:
-        out.append("  ← chosen", style="bold green")
-    out.append("\n")
-    if not verifies:
-        for r in o.get("reasons") or ():
-            out.append(f"        {r}\n", style="dim")
-    return out
+#: How each tone of :meth:`netplan.explain.Explanation.lines` is styled.
+TONE_STYLE = {GOOD: "green", BAD: "red", "": ""}
 
 
-def render_decisions(decisions: Any) -> Text:
+def render_decisions(cs: Any) -> Text:
     """Why each connection is served the way it is: the reasons, and every option weighed.
 
-    Read from the plan's decisions (:class:`netplan.plan.Decision`): the same reasons ``vnetplan
-    plan`` records in the plan file. A method pinned by the intent weighs no other option; it says so.
+    The words are :func:`netplan.explain.explain_plan`'s (the same ``vnetplan plan`` prints); a
+    method pinned by the intent weighs no other option, and the tab says so.
     """
     out = Text()
-    if decisions:
+    explanations = explain_plan(cs)
+    if explanations:
         out.append("Decisions: why each connection is served so, and what else was weighed\n", style="bold underline")
-    for d in decisions:
-        out.append(f"{short_id(d.consumer_id)}", style="bold")
-        out.append(f" ({d.use_case}): asked {d.asked} → ")
-        out.append(d.method, style="bold")
-        if getattr(d, "verify_as", ""):
-            out.append(f" (verified as {d.verify_as})", style="dim")
-        out.append("\n")
-        options = list(getattr(d, "options", ()) or ())
-        for r in d.reasons:
-            # The options are listed below, with their facts; their one-line reasons would repeat them.
-            if r.get("code") == "option" and options:
-                continue
-            method = f"[{r['method']}] " if r.get("method") else ""
-            out.append(f"  why: {method}{r.get('message', '')}\n", style="")
-        if options:
-            out.append("  considered:\n", style="bold")
-            for o in options:
-                out.append_text(_option_line(o, d.method))
-        elif d.asked != "auto":
-            out.append(f"  considered: only {d.asked}, pinned by the intent (method: auto weighs the others)\n",
+    for ex in explanations:
+        for i, (line, tone) in enumerate(ex.lines()):
+            out.append(line + "\n", style=("bold " + TONE_STYLE[tone]).strip() if i == 0 else TONE_STYLE[tone])
+        if not ex.options and ex.asked != "auto":
+            out.append(f"  no other option weighed: {ex.asked} is pinned by the intent (method: auto weighs them)\n",
                        style="dim")  # fmt: skip
     return out
 
@@ -339,7 +305,7 @@ class PlanPanel(VerticalScroll):
         if cs.empty and not cs.problems:
             text.append("No changes: the estate matches the intent.\n", style="green")
         self.query_one("#plan-summary", Static).update(text)
-        self.query_one("#plan-decisions", Static).update(render_decisions(cs.decisions))
+        self.query_one("#plan-decisions", Static).update(render_decisions(cs))
         table = self.query_one("#plan-table", DataTable)
         table.clear(columns=True)
         for col in ("#", "action", "type", "resource", "why"):
