@@ -363,6 +363,29 @@ def containment_pairs(prefixes: Sequence[Prefix]) -> Iterator[tuple[int, int]]:
         stack.append((i, p.value | ((1 << ((32 if version == 4 else 128) - p.length)) - 1)))
 
 
+#: Marks an IPv6 prefix in the sweep's int keys: ``(IPv6 flag, address, length)`` packed into one int
+#: (an address has at most 128 bits, a length 8).
+_SIX = 1 << 136
+_ADDR = (1 << 128) - 1
+
+
+def _sorted_key_containment(keys: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """:func:`containment_pairs` over distinct packed keys already sorted (see ``_SIX``)."""
+    stack: list[tuple[int, int]] = []  # (index, last address)
+    six: bool | None = None
+    for i, k in enumerate(keys):
+        length = k & 255
+        first = (k >> 8) & _ADDR
+        if (k >= _SIX) is not six:
+            stack.clear()
+            six = k >= _SIX
+        while stack and stack[-1][1] < first:
+            stack.pop()
+        for j, _last in stack:
+            yield j, i
+        stack.append((i, first | ((1 << ((128 if six else 32) - length)) - 1)))
+
+
 def cross_overlaps(left: Sequence[Prefix], right: Sequence[Prefix]) -> list[tuple[Prefix, Prefix]]:
     """Every ``(l, r)`` with ``l`` from ``left`` and ``r`` from ``right`` that overlap (same sweep)."""
     tagged: dict[Prefix, tuple[list[int], list[int]]] = {}
@@ -561,35 +584,41 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
     classifier = _Classifier(estate, topo, planned_keys, domains)
 
     # Bucket identical prefixes (members sharing one prefix overlap pairwise without a sweep). The
-    # key is an int, not the Prefix, and Members are made only for buckets that overlap: both
-    # matter at 100,000 prefixes.
+    # key is an int that sorts as (version, first address, length): the sweep sorts ints, not
+    # Prefixes. A prefix held once (nearly all of them) costs one dict entry and no list; Members
+    # are made only for buckets that overlap. All of this matters at 100,000 prefixes.
     owners: list[tuple[str | None, str | None, int, bool]] = []  # (vnet id, on-prem name, domain, everywhere)
-    buckets: dict[int, list[int]] = {}
+    first: dict[int, int] = {}  # key -> the first owner's index
+    more: dict[int, list[int]] = {}  # key -> every owner's index, for keys held more than once
     first_of: dict[int, Prefix] = {}
     prefix_count = 0
     for v in estate.vnets:
         oi = len(owners)
         owners.append((v.id, None, domains[v.key], False))
         for p in v.address_prefixes:
-            prefix_count += 1
-            k = ((p.value << 8 | p.length) << 1) | (p.version == 6)
-            b = buckets.get(k)
-            if b is None:
-                buckets[k] = [oi]
-                first_of[k] = p
+            k = _SIX if p.version == 6 else 0
+            k |= p.value << 8 | p.length
+            if k in first:
+                if k in more:
+                    more[k].append(oi)
+                else:
+                    more[k] = [first[k], oi]
             else:
-                b.append(oi)
+                first[k] = oi
+                first_of[k] = p
+        prefix_count += len(v.address_prefixes)
     onprem_count = 0
     for net in estate.onprem:
         oi = len(owners)
         owners.append((None, net.name, domains.get(onprem_key(net), -1), net.via_vnet_id is None))
         for p in net.prefixes:
             onprem_count += 1
-            k = ((p.value << 8 | p.length) << 1) | (p.version == 6)
-            if k not in buckets:
-                buckets[k] = []
+            k = (_SIX if p.version == 6 else 0) | p.value << 8 | p.length
+            if k in first:
+                more.setdefault(k, [first[k]]).append(oi)
+            else:
+                first[k] = oi
                 first_of[k] = p
-            buckets[k].append(oi)
 
     made: dict[int, list[Member]] = {}
 
@@ -597,7 +626,8 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
         ms = made.get(k)
         if ms is None:
             p = first_of[k]
-            ms = made[k] = [Member(o[0], p, o[1], o[2], o[3]) for o in map(owners.__getitem__, buckets[k])]
+            held = more.get(k) or (first[k],)
+            ms = made[k] = [Member(o[0], p, o[1], o[2], o[3]) for o in map(owners.__getitem__, held)]
         return ms
 
     incomplete = None
@@ -608,13 +638,12 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
         )
     groups: dict[tuple[Severity, Scope, Prefix], OverlapGroup] = {}
     builder = _GroupBuilder(groups, classifier, incomplete)
-    keys = list(buckets)
+    keys = sorted(first)
     for k in keys:
-        if len(buckets[k]) > 1:
+        if k in more:
             builder.block(first_of[k], members_of(k), None)
-    distinct = [first_of[k] for k in keys]
-    for i, j in containment_pairs(distinct):
-        builder.block(distinct[i], members_of(keys[i]), members_of(keys[j]))
+    for i, j in _sorted_key_containment(keys):
+        builder.block(first_of[keys[i]], members_of(keys[i]), members_of(keys[j]))
     builder.finish()
 
     ordered = sorted(
