@@ -85,7 +85,13 @@ else:
     sys.stdout = sys.__stdout__
 secs = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_SELF)
-peak = ru.ru_maxrss * 1024
+# The high-water mark of this process's own memory. ru_maxrss is not it: Linux carries it across
+# exec, so a child started by a big parent reports the parent's peak.
+try:
+    with open("/proc/self/status") as st:
+        peak = next(int(ln.split()[1]) * 1024 for ln in st if ln.startswith("VmHWM:"))
+except OSError:
+    peak = ru.ru_maxrss * 1024
 print(json.dumps({"seconds": secs, "cpu": ru.ru_utime + ru.ru_stime - cpu0, "peak": peak, "rc": rc}))
 """
 
@@ -133,6 +139,8 @@ def main() -> None:
     ap.add_argument("--snapshot", help="benchmark this snapshot file (any generator's)")
     ap.add_argument("--vnets", type=int, default=10_000, help="synthetic estate size when no --snapshot")
     ap.add_argument("--default-share", type=float, default=0.2, help="synthetic: share of VNets on 10.0.0.0/16")
+    ap.add_argument("--prefixes-per-vnet", type=int, default=10,
+                    help="synthetic: average address prefixes per VNet (4 keeps 50k VNets within 10/8 + 172.16/12)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", help="comma-separated command labels to run")
     ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the best is reported")
@@ -143,7 +151,8 @@ def main() -> None:
             path = str(Path(tmp) / f"synth-{args.vnets}.json")
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "bench.synth", "--vnets", str(args.vnets), "--seed", str(args.seed),
-                            "--default-share", str(args.default_share), "--out", path], cwd=ROOT, check=True)  # fmt: skip
+                            "--default-share", str(args.default_share), "--prefixes-per-vnet", str(args.prefixes_per_vnet),
+                            "--out", path], cwd=ROOT, check=True)  # fmt: skip
             print(f"generated {args.vnets} VNets ({args.default_share:.0%} on 10.0.0.0/16) in {time.perf_counter() - t0:.0f}s")
         size = os.path.getsize(path)
         out = str(Path(tmp) / "out")
