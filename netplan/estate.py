@@ -152,6 +152,7 @@ class Estate:
             sources=tuple(parsed.files),
             child_raw=tuple(parsed.child_raw),
             orphans=tuple(parsed.orphans),
+            subscription_names=tuple(sorted(parsed.subscription_names.items())),
         )
         if not declarations:
             return base
@@ -241,6 +242,8 @@ class Estate:
             snap["declarations"] = decl
         if self.gaps:
             snap["gaps"] = [{"scope": g.scope, "kind": g.kind, "reason": g.reason} for g in self.gaps]
+        if self.subscription_names:
+            snap["subscriptions"] = [{"subscriptionId": s, "displayName": n} for s, n in self.subscription_names]
         return snap
 
     def declarations_dict(self) -> dict[str, Any]:

@@ -72,7 +72,9 @@ def render_vnet(estate: Estate, v: VNet, badges: frozenset[str], attached: Attac
     head = Text(v.name, style="bold")
     head.append_text(badge_text(badges))
     facts = Text()
-    facts.append(f"{v.resource_group} · {v.location} · {v.subscription}\n", style="dim")
+    sub_name = estate.subscription_name(v.subscription)
+    facts.append(f"{v.resource_group} · {v.location} · "
+                 f"{f'{sub_name} ({v.subscription})' if sub_name else v.subscription}\n", style="dim")  # fmt: skip
     facts.append("Address space: ", style="bold")
     facts.append(", ".join(str(p) for p in v.address_prefixes) or "(none)")
     facts.append("\nDNS: ", style="bold")

@@ -75,15 +75,19 @@ class TreeIndex:
         }
         return cls(ordered, [], where)
 
-    def matches(self) -> list[tuple[str, VNet]]:
+    def matches(self, names: dict[str, str] | None = None) -> list[tuple[str, VNet]]:
         """(search text, VNet) sorted by name; built on the first filter keystroke, not at start-up
-        (rendering 100,000 prefixes as text is the slowest part of opening a big estate)."""
+        (rendering 100,000 prefixes as text is the slowest part of opening a big estate). The text
+        holds the name, group, region, prefixes and the subscription's display name (``names``,
+        keyed by lower-case ID) or ID."""
+        names = names or {}
         if not self.search:
             for rgs in self.groups.values():
                 for rg, vnets in rgs.items():
                     for v in vnets:
+                        sub = self.where.get(v.key, ("", ""))[0]
                         text = " ".join(
-                            [v.name, rg, v.location, *(str(p) for p in v.address_prefixes)]
+                            [v.name, rg, v.location, *(str(p) for p in v.address_prefixes), names.get(sub.lower(), sub)]
                         ).lower()
                         self.search.append((text, v))
             self.search.sort(key=lambda tv: tv[1].name.lower())
@@ -154,8 +158,7 @@ class EstateTree(Tree[NodeData]):
     def sub_label(self, sub: str) -> Text:
         rgs = self.index.groups.get(sub, {})
         count = sum(len(vs) for vs in rgs.values())
-        name = self.estate.subscription_name(sub) if hasattr(self.estate, "subscription_name") else None
-        label = Text(name or sub or "(no subscription)")
+        label = Text(self.estate.subscription_label(sub) if sub else "(no subscription)")
         label.append(f"  {count} VNet{'s' if count != 1 else ''}", style="dim")
         label.append_text(rollup_text([v for vs in rgs.values() for v in vs], self.badges))
         return label
@@ -207,7 +210,7 @@ class EstateTree(Tree[NodeData]):
         needle = text.lower()
         shown = 0
         more = 0
-        for hay, v in self.index.matches():
+        for hay, v in self.index.matches(dict(self.estate.subscription_names)):
             if needle in hay:
                 if shown < MAX_MATCHES:
                     self._add_vnet(self.root, v, with_group=True)
