@@ -122,12 +122,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"read {len(result.snapshot['resources'])} resources in {result.seconds:.1f}s", file=sys.stderr)
         for f in result.failures:
             print(f"vnetplan: warning: not read: {f['kind']} in {f['scope']}: {f['reason']}", file=sys.stderr)
+        if declarations:
+            print(f"declarations carried into the snapshot from {', '.join(carried_from)}", file=sys.stderr)
     if result.names_unread:
         # Not a gap in the estate (no analysis depends on a name), but said even with --quiet.
         print(f"vnetplan: warning: not read: the subscription list (display names): {result.names_unread}; "
               "subscriptions are shown by ID", file=sys.stderr)  # fmt: skip
-        if declarations:
-            print(f"declarations carried into the snapshot from {', '.join(carried_from)}", file=sys.stderr)
     return int(ExitCode.OK)
 
 
