@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from netplan.errors import ExitCode, InputError, UsageError
+from netplan.explain import BAD, GOOD, explain_plan
 from netplan.export import IAC_FORMATS, render_iac, write_iac
 from netplan.ids import short_id
 from netplan.intent import load_intent
@@ -27,6 +28,7 @@ from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emi
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
+_TONE = {GOOD: "green", BAD: "red", "": None}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,9 +81,8 @@ def _body_lines(change: Any) -> list[str]:
 def render_table(cs: Any, whatif: Any = None, color: bool = False) -> str:
     s = cs.summary()
     lines = [f"plan {cs.plan_id}: {s['create']} to create, {s['update']} to update, {s['delete']} to delete"]
-    for d in cs.decisions:
-        lines.append(f"  {short_id(d.consumer_id)}: {d.method} ({d.use_case}, asked {d.asked})")
-        lines.extend(f"      - [{r.get('code', '')}] {r.get('message', '')}" for r in d.reasons)
+    for ex in explain_plan(cs):
+        lines.extend(paint(f"  {text}", _TONE[tone], color) for text, tone in ex.lines())
     groups: dict[str, list[Any]] = {}
     for c in cs.changes:
         groups.setdefault(c.group or "-", []).append(c)
@@ -131,10 +132,11 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
         out += ["| consumer | use case | asked | method |", "|---|---|---|---|"]
         out += [f"| `{short_id(d.consumer_id)}` | {d.use_case} | {d.asked} | **{d.method}** |" for d in cs.decisions]
         out.append("")
-        for d in cs.decisions:
-            if d.reasons:
-                out.append(f"Why **{d.method}** for `{short_id(d.consumer_id)}`:")
-                out += [f"- {r.get('message', '')}" for r in d.reasons]
+        for ex in explain_plan(cs):
+            if ex.why or ex.options:
+                out.append(f"Why **{ex.method}** for `{ex.consumer}`:")
+                out += [f"- {message}" for _code, message in ex.why]
+                out += [f"- option {'**' + o.line() + '** (chosen)' if o.chosen else o.line()}" for o in ex.options]
                 out.append("")
     if cs.changes:
         out += ["| # | action | type | resource | why |", "|---|---|---|---|---|"]
