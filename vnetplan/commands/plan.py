@@ -22,7 +22,7 @@ from netplan.ids import short_id
 from netplan.intent import load_intent
 from netplan.plan import make_plan
 from netplan.render import paint, use_color
-from netplan.verdict import plan_document
+from netplan.verdict import plan_document, plan_file_text
 from netplan.whatif import what_if
 from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
@@ -211,12 +211,8 @@ def run(args: argparse.Namespace) -> int:
         if wi is not None:
             data["what_if"] = wi.to_dict()
     if args.out:
-        import copy
-
-        written = copy.deepcopy(data)
-        _plan_relative(written, args.out)
         try:
-            Path(args.out).write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
+            Path(args.out).write_text(plan_file_text(data, args.out), encoding="utf-8")
         except OSError as exc:
             raise InputError(args.out, "", f"cannot write: {exc.strerror or exc}") from None
     if args.format in IAC_FORMATS:
@@ -232,20 +228,3 @@ def run(args: argparse.Namespace) -> int:
         _emit(render_table(cs, wi, color=use_color() and not args.output), args.output)
     pending = not cs.empty or bool(cs.problems) or (wi is not None and not wi.would_verify)
     return int(ExitCode.PROBLEMS if pending else ExitCode.OK)
-
-
-def _plan_relative(data: dict[str, Any], out: str) -> None:
-    """Store the estate and intent paths relative to the plan file, so apply finds them from any
-    directory (``made_from.paths: "plan-relative"``; absolute paths stay absolute)."""
-    import os
-
-    made = data.get("made_from") or {}
-    base = os.path.dirname(os.path.abspath(out))
-
-    def rel(p: str) -> str:
-        return p if not p or os.path.isabs(p) else os.path.relpath(os.path.abspath(p), base)
-
-    made["estate_sources"] = [rel(str(p)) for p in made.get("estate_sources") or []]
-    if made.get("intent"):
-        made["intent"] = rel(str(made["intent"]))
-    made["paths"] = "plan-relative"
