@@ -151,7 +151,7 @@ def render_vnet(estate: Estate, v: VNet, badges: frozenset[str], attached: Attac
     if owners is not None:
         parts.insert(0, render_owners(owners))
 
-    subnets = [
+    subnets: list[tuple[Cell, ...]] = [
         (s.name, ", ".join(str(p) for p in s.prefixes),
          name_of(s.nsg_id) if s.nsg_id else "", name_of(s.route_table_id) if s.route_table_id else "")
         for s in v.subnets
