@@ -59,6 +59,9 @@ def test_drift_with_the_consumers_subscription_unreadable_is_unknown_naming_it(
     rc, findings, err = _run(emulator, monkeypatch, capsys, "drift", SPOKES)
     assert rc == 1  # drift that cannot be ruled out is not "in sync"
     assert "no VNet matches" not in err + json.dumps(findings)
+    # One warning for the subscription, not one per resource kind the inventory lists (issue 10).
+    (warning,) = [line for line in err.splitlines() if "snapshot is incomplete" in line]
+    assert f"/subscriptions/{SPOKES}" in warning and "HTTP 403 AuthorizationFailed" in warning
     for consumer in CONSUMERS:
         about = _about(findings, consumer)
         # Its peering or endpoint, its zone link and its app names: each UNKNOWN, naming the gap.
