@@ -139,3 +139,15 @@ def test_explanations_of_a_plan_file_read_back_are_those_of_the_fresh_plan(tmp_p
     d = next(d for d in cs.decisions if d.consumer_id.endswith("vnet-corp-spoke3-neu"))
     text = spoke3.text()
     assert all(r["message"] in text for r in d.reasons)
+
+
+@pytest.mark.parametrize(("peered", "says"), [(True, "resolved as in vnet-hub"),
+                                              (False, "unreachable on port 53: resolves nothing")])  # fmt: skip
+def test_recommend_by_the_rules_says_where_a_custom_dns_consumer_resolves(peered: bool, says: str) -> None:
+    from netplan.recommend import Code, recommend
+
+    b, _ = landing_zone(spoke_peered=peered)
+    rec = recommend(b.estate(), "vnet-spoke", "vnet-mendix")
+    [note] = [r for r in rec.reasons if r.code == Code.CUSTOM_DNS]
+    assert note.message.startswith("vnet-spoke uses custom DNS servers (10.0.0.68) and resolves with custom DNS 10.0.0.68")
+    assert says in note.message

@@ -89,6 +89,8 @@ def render_table(rec: object, color: bool = False) -> str:
     first = next((a.cost for a in rec.alternatives if a.cost), None)
     if first is not None:
         lines.append(f"  prices as of {first.as_of}; see netplan/data/prices.yaml for sources")
+    lines.append("(by the method rules only; with --intent FILE the existing path and a shared hub endpoint are "
+                 "compared too, each checked by the what-if)")  # fmt: skip
     return "\n".join(lines)
 
 
