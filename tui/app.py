@@ -669,6 +669,8 @@ class VnetplanApp(App[int]):
         if not isinstance(screen, MainScreen):
             return
         yield SystemCommand("Filter VNets", "Type to narrow the estate tree", self.action_focus_filter)
+        yield SystemCommand("Who owns an IP or CIDR", "Type an address in the filter: the VNets, subnets and "
+                            "resources holding it", self.action_focus_filter)  # fmt: skip
         yield SystemCommand("Show the estate's health (Home)", "Findings, overlaps, peerings, app-domain matrix",
                             lambda: self.action_show_tab("home"))  # fmt: skip
         yield SystemCommand("Next problem", "Jump to the next problem anywhere (n)",
