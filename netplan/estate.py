@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from netplan import kinds
 from netplan.addr import (
     IPAddress,
     Prefix,
@@ -68,28 +69,8 @@ from netplan.model import (
     ZoneLink,
 )
 
-#: The bucket names of :class:`Estate`, in snapshot output order.
-RESOURCE_FIELDS = (
-    "vnets",
-    "load_balancers",
-    "private_link_services",
-    "private_endpoints",
-    "zone_groups",
-    "nics",
-    "gateways",
-    "zones",
-    "record_sets",
-    "zone_links",
-    "dns_resolvers",
-    "resolver_endpoints",
-    "rulesets",
-    "forwarding_rules",
-    "ruleset_links",
-    "route_tables",
-    "nsgs",
-    "asgs",
-    "firewalls",
-)
+#: The resource fields, one per kind's ``field`` in the kind table (:mod:`netplan.kinds`).
+RESOURCE_FIELDS = kinds.ESTATE_FIELDS
 
 
 @dataclass(frozen=True, slots=True)

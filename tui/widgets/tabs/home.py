@@ -30,6 +30,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from netplan.dns.health import KINDS, AnswerKind
 from netplan.estate import Estate
 from netplan.ids import rid_key
 
@@ -288,7 +289,6 @@ class HomeView(VerticalScroll):
             table.move_cursor(row=cursor, animate=False)
 
     def _draw_matrix(self) -> None:
-        from netplan.dns.health import KINDS, AnswerKind
 
         KIND_LABELS = {AnswerKind.ILB: "ILB", AnswerKind.ENDPOINT: "PE", AnswerKind.PRIVATE: "private",
                        AnswerKind.PUBLIC: "public", AnswerKind.NXDOMAIN: "NXDOMAIN", AnswerKind.UNKNOWN: "unknown"}  # fmt: skip
