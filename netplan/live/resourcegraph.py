@@ -39,6 +39,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from netplan import kinds
 from netplan.ids import parse_id
 from netplan.live.inventory import (
     DNS_RESOLVER_API,
@@ -54,6 +55,7 @@ from netplan.live.inventory import (
     _subscription_tasks,
     _Task,
     _to_rest,
+    subscription_names_block,
 )
 
 #: Resource Graph REST api-version (azure-mgmt-resourcegraph 8's default).
@@ -66,27 +68,7 @@ SUBSCRIPTION_BATCH = 1000
 ATTEMPTS = 6
 
 #: Kinds read from Resource Graph's ``resources`` table: lower-case type -> ARM's spelling.
-GRAPH_KINDS: dict[str, str] = {
-    t.lower(): t
-    for t in (
-        "Microsoft.Network/virtualNetworks",
-        "Microsoft.Network/loadBalancers",
-        "Microsoft.Network/privateLinkServices",
-        "Microsoft.Network/privateEndpoints",
-        "Microsoft.Network/networkInterfaces",
-        "Microsoft.Network/routeTables",
-        "Microsoft.Network/networkSecurityGroups",
-        "Microsoft.Network/applicationSecurityGroups",
-        "Microsoft.Network/azureFirewalls",
-        "Microsoft.Network/virtualNetworkGateways",
-        "Microsoft.Network/privateDnsZones",
-        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-        "Microsoft.Network/dnsResolvers",
-        "Microsoft.Network/dnsResolvers/inboundEndpoints",
-        "Microsoft.Network/dnsResolvers/outboundEndpoints",
-        "Microsoft.Network/dnsForwardingRulesets",
-    )
-}
+GRAPH_KINDS: dict[str, str] = {k.key: k.type for k in kinds.ALL if k.in_graph}
 
 #: ARM-inventory task kinds whose resources (and follow-ups) Resource Graph replaces.
 COVERED_TASKS = frozenset({
@@ -315,6 +297,7 @@ def take_inventory_graph(
             return [(None, mgs)]
         return [(None, None)]  # every subscription the credential can see (tenant scope)
 
+    names: dict[str, str] = {}
     try:
         visible: dict[str, str] = {}
         for subs_scope, mg_scope in scopes():
@@ -323,6 +306,8 @@ def take_inventory_graph(
                 sid = str(row.get("subscriptionId", ""))
                 if sid:
                     visible.setdefault(sid.lower(), sid)
+                    if row.get("name"):  # resourcecontainers' name is the display name
+                        names.setdefault(sid.lower(), str(row["name"]))
         if named:
             subs = []
             for s in named:
@@ -402,6 +387,9 @@ def take_inventory_graph(
     snapshot: dict[str, Any] = {"resources": resources}
     if failures:
         snapshot["gaps"] = failures
+    block = subscription_names_block(names, subs)
+    if block:
+        snapshot["subscriptions"] = block
     snapshot["inventory"] = {
         "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "subscriptions": subs,
@@ -410,4 +398,4 @@ def take_inventory_graph(
         **({"endpoint": opts.endpoint} if opts.endpoint else {}),
         "source": "resource-graph",
     }
-    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started), stats
+    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started, names=names), stats
