@@ -5,7 +5,9 @@
 * a test that starts a server (``listen()``, or a UDP ``bind()``) must carry
   ``@pytest.mark.integration``;
 * azure-identity can never fall back to the network: credential environment variables of the
-  machine running the suite are removed for every test.
+  machine running the suite are removed for every test;
+* no property test is timed: hypothesis's per-example deadline is off (a shared 2-core machine
+  makes any deadline a coin toss; performance is shown by ``bench/``).
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests import netguard
+
+settings.register_profile("vnetplan", deadline=None)
+settings.load_profile("vnetplan")
 
 pytest_plugins = ["pytester"]  # tests/unit/test_netguard.py runs a small suite through this conftest
 
