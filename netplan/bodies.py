@@ -15,20 +15,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from netplan import kinds
-
-# Types and api-versions come from the kind table (netplan.kinds), under the names the planner uses.
-TYPE_PEERING = kinds.PEERING.type
-TYPE_SUBNET = kinds.SUBNET.type
-TYPE_PLS = kinds.PLS.type
-TYPE_PE = kinds.PE.type
-TYPE_ZONE_GROUP = kinds.ZONE_GROUP.type
-TYPE_ZONE = kinds.ZONE.type
-TYPE_A = kinds.A_RECORD.type
-TYPE_ZONE_LINK = kinds.ZONE_LINK.type
-
-API_VERSIONS = {k.type: k.api_version for k in kinds.KINDS}
-
+# Types and api-versions come from the kind table (netplan.kinds).
 #: Read-only properties Azure returns but rejects or ignores on PUT; stripped from update bodies.
 READ_ONLY = frozenset({
     "provisioningState", "resourceGuid", "peeringState", "peeringSyncLevel", "remoteAddressSpace",

@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from netplan import bodies as B
+from netplan import kinds
 from netplan.changeset import (
     PLACEHOLDER_PREFIX,
     TAG_MANAGED,
@@ -57,8 +58,8 @@ ZONE_LINK_LIMIT = 1000
 
 #: Tie-break order of kinds (after dependencies): subnets before the services placed in them, the
 #: zone before its records and links.
-_KIND_ORDER = {B.TYPE_SUBNET: 0, B.TYPE_PEERING: 1, B.TYPE_PLS: 2, B.TYPE_PE: 3, B.TYPE_ZONE: 4,
-               B.TYPE_ZONE_LINK: 5, B.TYPE_A: 6, "Microsoft.Network/networkSecurityGroups/securityRules": 7}  # fmt: skip
+_KIND_ORDER = {kinds.SUBNET.type: 0, kinds.PEERING.type: 1, kinds.PLS.type: 2, kinds.PE.type: 3, kinds.ZONE.type: 4,
+               kinds.ZONE_LINK.type: 5, kinds.A_RECORD.type: 6, "Microsoft.Network/networkSecurityGroups/securityRules": 7}  # fmt: skip
 
 
 def estate_fingerprint(estate: Estate) -> str:
@@ -126,15 +127,15 @@ class _Planner:
         link = self.estate.peering(local.id, remote.id)
         if link is None:
             pid = B.peering_id(local.id, _slug(f"{local.name}-to-{remote.name}"))
-            self.add(Change(Action.CREATE, pid, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING],
+            self.add(Change(Action.CREATE, pid, kinds.PEERING.type, kinds.PEERING.api_version,
                             B.peering_body(remote.id, **flags), reason, group=group))  # fmt: skip
             return
         if link.state is PeeringState.DISCONNECTED:
             # A Disconnected link cannot be revived: delete it and create it again (P1).
-            dkey = self.add(Change(Action.DELETE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING], None,
+            dkey = self.add(Change(Action.DELETE, link.id, kinds.PEERING.type, kinds.PEERING.api_version, None,
                                    f"{local.name}'s link is Disconnected (the other side was deleted); it must be "
                                    "re-created", group=group))  # fmt: skip
-            self.add(Change(Action.CREATE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING],
+            self.add(Change(Action.CREATE, link.id, kinds.PEERING.type, kinds.PEERING.api_version,
                             B.peering_body(remote.id, **flags), reason, depends_on=(dkey,), group=group))  # fmt: skip
             return
         want = dict(flags)
@@ -160,7 +161,7 @@ class _Planner:
         if out_of_sync:
             query["syncRemoteAddressSpace"] = "true"
             why += f"; the link is {link.sync_level.value if link.sync_level else ''}: sync the remote address space (P4)"
-        self.add(Change(Action.UPDATE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING],
+        self.add(Change(Action.UPDATE, link.id, kinds.PEERING.type, kinds.PEERING.api_version,
                         B.peering_body(remote.id, **want), why, group=group, before=before, query=query))  # fmt: skip
 
     def _peering_raw(self, vnet: VNet, peering_id: str) -> Mapping[str, Any] | None:
@@ -195,7 +196,7 @@ class _Planner:
         if self.estate.zone(zid) is not None:
             return ()
         self.planned_zones[rid_key(zid)] = zid
-        return (self.add(Change(Action.CREATE, zid, B.TYPE_ZONE, B.API_VERSIONS[B.TYPE_ZONE],
+        return (self.add(Change(Action.CREATE, zid, kinds.ZONE.type, kinds.ZONE.api_version,
                                 B.private_zone_body(self.tags), f"private DNS zone {name_of(zid)}", group=group)),)  # fmt: skip
 
     def ensure_link(self, zid: str, vnet: VNet, group: str, zone_deps: tuple[str, ...], via: str = "") -> None:
@@ -212,7 +213,7 @@ class _Planner:
         lname = _slug(f"link-{vnet.name}")
         if lname in names:
             lname = _slug(f"link-{parse_id(vnet.id).resource_group}-{vnet.name}")
-        self.add(Change(Action.CREATE, B.zone_link_id(zid, lname), B.TYPE_ZONE_LINK, B.API_VERSIONS[B.TYPE_ZONE_LINK],
+        self.add(Change(Action.CREATE, B.zone_link_id(zid, lname), kinds.ZONE_LINK.type, kinds.ZONE_LINK.api_version,
                         B.zone_link_body(vnet.id, tags=self.tags),
                         f"{vnet.name} must resolve {name_of(zid)} from this zone{via} (D1: only linked VNets see a zone)",
                         depends_on=zone_deps, group=group))  # fmt: skip
@@ -239,11 +240,11 @@ class _Planner:
             # No ownership metadata on an update: the record set was not created by vnetplan, and
             # marking it as ours would let a later plan delete it.
             now = ", ".join(existing.values) or "nothing"
-            self.add(Change(Action.UPDATE, existing.id, B.TYPE_A, B.API_VERSIONS[B.TYPE_A], body,
+            self.add(Change(Action.UPDATE, existing.id, kinds.A_RECORD.type, kinds.A_RECORD.api_version, body,
                             f"{why} (now {now})", depends_on=deps, group=group, before=before,
                             placeholders=holders))  # fmt: skip
             return
-        self.add(Change(Action.CREATE, rid, B.TYPE_A, B.API_VERSIONS[B.TYPE_A], B.a_record_body(values, metadata=meta),
+        self.add(Change(Action.CREATE, rid, kinds.A_RECORD.type, kinds.A_RECORD.api_version, B.a_record_body(values, metadata=meta),
                         why, depends_on=deps, group=group, placeholders=holders))  # fmt: skip
 
     def _wildcard_answers(self, zid: str, rname: str, addresses: tuple[str, ...]) -> bool:
@@ -295,7 +296,7 @@ class _Planner:
                 before.get("properties", {}).pop("ipConfigurations", None)
                 body = copy.deepcopy(before)
                 body.setdefault("properties", {})["privateLinkServiceNetworkPolicies"] = "Disabled"
-                deps.append(self.add(Change(Action.UPDATE, nat.id, B.TYPE_SUBNET, B.API_VERSIONS[B.TYPE_SUBNET], body,
+                deps.append(self.add(Change(Action.UPDATE, nat.id, kinds.SUBNET.type, kinds.SUBNET.api_version, body,
                                             f"the Private Link Service's NAT subnet {nat.name} must have "
                                             "privateLinkServiceNetworkPolicies Disabled", group="provider",
                                             before=before)))  # fmt: skip
@@ -306,7 +307,7 @@ class _Planner:
             body = B.private_link_service_body(location, self.intent.provider.frontend_id, spec.nat_subnet_id,
                                                visibility=[*spec.visibility, *subs], auto_approval=[*spec.auto_approval, *subs],
                                                tags=self.tags)  # fmt: skip
-            deps.append(self.add(Change(Action.CREATE, spec.id, B.TYPE_PLS, B.API_VERSIONS[B.TYPE_PLS], body,
+            deps.append(self.add(Change(Action.CREATE, spec.id, kinds.PLS.type, kinds.PLS.api_version, body,
                                         f"Private Link Service on frontend {name_of(self.intent.provider.frontend_id)}",
                                         depends_on=tuple(deps), group="provider")))  # fmt: skip
             return tuple(deps)
@@ -324,7 +325,7 @@ class _Planner:
             props = body.setdefault("properties", {})
             props["autoApproval"] = {"subscriptions": sorted({*pls.auto_approval_subscriptions, *want})}
             props["visibility"] = {"subscriptions": sorted({*pls.visibility_subscriptions, *want_vis})}
-            deps.append(self.add(Change(Action.UPDATE, pls.id, B.TYPE_PLS, B.API_VERSIONS[B.TYPE_PLS], body,
+            deps.append(self.add(Change(Action.UPDATE, pls.id, kinds.PLS.type, kinds.PLS.api_version, body,
                                         f"let subscription(s) {', '.join(sorted(set(want + want_vis)))} see and be "
                                         "auto-approved by the Private Link Service", depends_on=tuple(deps),
                                         group=group, before=before)))  # fmt: skip
@@ -368,7 +369,7 @@ class _Planner:
         body = B.private_endpoint_body(vnet.location, subnet_id, target_id, _slug(f"{vnet.name}-to-{name_of(target_id)}"),
                                        static_ip=static_ip, request_message=f"vnetplan plan {self.plan_id}",
                                        tags=self.tags)  # fmt: skip
-        key = self.add(Change(Action.CREATE, pe_id, B.TYPE_PE, B.API_VERSIONS[B.TYPE_PE], body,
+        key = self.add(Change(Action.CREATE, pe_id, kinds.PE.type, kinds.PE.api_version, body,
                               f"private endpoint in {vnet.name} to {name_of(target_id)}"
                               + (f" at pinned address {static_ip}" if static_ip else " (Azure assigns the address)"),
                               depends_on=deps, group=group))  # fmt: skip

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from netplan import bodies as B
+from netplan import kinds
 from netplan.changeset import Change, ChangeSet, Decision, Problem
 from netplan.dns.names import is_under
 from netplan.dns.simulator import DnsSimulator
@@ -196,7 +197,7 @@ def apply_repair(pl: _Planner, repair: Repair, group: str) -> None:
         link.remote_vnet_id, allow_virtual_network_access=link.allow_virtual_network_access,
         allow_forwarded_traffic=link.allow_forwarded_traffic, allow_gateway_transit=link.allow_gateway_transit,
         use_remote_gateways=link.use_remote_gateways)  # fmt: skip
-    pl.add(Change(Action.UPDATE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING], body,
+    pl.add(Change(Action.UPDATE, link.id, kinds.PEERING.type, kinds.PEERING.api_version, body,
                   f"repair on the existing path: {repair.message}", group=group, before=before,
                   query={"syncRemoteAddressSpace": "true"}))  # fmt: skip
 

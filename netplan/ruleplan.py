@@ -34,8 +34,6 @@ from netplan.model import Direction, NetworkSecurityGroup
 from netplan.verify import connection_flows
 from netplan.vocab import Action
 
-TYPE_SECURITY_RULE = kinds.SECURITY_RULE.type
-TYPE_ROUTE = kinds.ROUTE.type
 #: Tags by which AKS and Mendix mark the resource groups they manage.
 _MANAGED_TAGS = ("aks-managed-cluster-name", "mendix-managed", "managed-by-mendix")
 
@@ -180,6 +178,6 @@ def changes_for(needs: Sequence[RuleNeed], tags: Mapping[str, str]) -> list[Any]
     for n in needs:
         if n.owner:
             continue
-        out.append(Change(Action.CREATE, n.rule_id, TYPE_SECURITY_RULE, kinds.NETWORK_API, dict(n.body), n.reason,
+        out.append(Change(Action.CREATE, n.rule_id, kinds.SECURITY_RULE.type, kinds.NETWORK_API, dict(n.body), n.reason,
                           group=n.group))  # fmt: skip
     return out

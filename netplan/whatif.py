@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netplan import bodies as B
+from netplan import kinds
 from netplan.addr import IPAddress, ip_from_int
 from netplan.changeset import PLACEHOLDER_PREFIX, Change, ChangeSet
 from netplan.dns.simulator import DnsSimulator
@@ -29,7 +30,6 @@ from netplan.ids import name_of, parent_id, parse_id, rid_key
 from netplan.intent import Intent, InternalService, UseCase
 from netplan.reach import reach
 from netplan.recommend import peering_blockers
-from netplan.ruleplan import TYPE_ROUTE, TYPE_SECURITY_RULE
 from netplan.verify import verify_connection
 from netplan.vocab import Action, Status
 
@@ -152,7 +152,7 @@ class _Post:
         old = next((p for p in peerings if rid_key(str(p.get("id", ""))) == k), None)
         props = dict((old or {}).get("properties") or {})
         props.update(copy.deepcopy(dict((change.body or {}).get("properties") or {})))
-        new = {"name": name_of(change.id), "id": change.id, "type": B.TYPE_PEERING, "properties": props}
+        new = {"name": name_of(change.id), "id": change.id, "type": kinds.PEERING.type, "properties": props}
         props["provisioningState"] = "Succeeded"
         props["peeringSyncLevel"] = "FullyInSync"
         remote = self.estate.vnet(props["remoteVirtualNetwork"]["id"])
@@ -306,7 +306,7 @@ class _Post:
             if not parent:
                 return
             self.add[rid_key(pid)] = parent
-        key = "securityRules" if change.type == TYPE_SECURITY_RULE else "routes"
+        key = "securityRules" if change.type == kinds.SECURITY_RULE.type else "routes"
         items = [r for r in parent.setdefault("properties", {}).get(key) or [] if rid_key(str(r.get("id", ""))) != rid_key(change.id)]
         items.append({"name": name_of(change.id), "id": change.id, **copy.deepcopy(dict(change.body or {}))})
         parent["properties"][key] = items
@@ -338,10 +338,10 @@ def post_resources(estate: Estate, changes: ChangeSet) -> tuple[list[dict[str, A
         p.key: {s.lower() for s in p.auto_approval_subscriptions} for p in estate.private_link_services
     }
     for c in changes.changes:
-        if c.type == B.TYPE_PLS and c.body:
+        if c.type == kinds.PLS.type and c.body:
             approved[rid_key(c.id)] = {s.lower() for s in c.body.get("properties", {}).get("autoApproval", {}).get("subscriptions", [])}
     for c in changes.changes:
-        if c.type == B.TYPE_PEERING:
+        if c.type == kinds.PEERING.type:
             if c.action is Action.DELETE:
                 post.delete_peering(c)
             else:
@@ -349,25 +349,25 @@ def post_resources(estate: Estate, changes: ChangeSet) -> tuple[list[dict[str, A
                 touched.add(rid_key(c.id))
         elif c.action is Action.DELETE:
             post.remove.add(c.id)
-        elif c.type == B.TYPE_SUBNET:
+        elif c.type == kinds.SUBNET.type:
             post.update_subnet(c)
-        elif c.type == B.TYPE_PE:
+        elif c.type == kinds.PE.type:
             post.put_endpoint(c, approved)
-        elif c.type == B.TYPE_A:
+        elif c.type == kinds.A_RECORD.type:
             post.put_record(c)
-        elif c.type in (TYPE_SECURITY_RULE, TYPE_ROUTE):
+        elif c.type in (kinds.SECURITY_RULE.type, kinds.ROUTE.type):
             post.put_child_rule(c)
         else:
             r = post.base(c)
-            if c.type == B.TYPE_ZONE_LINK:
+            if c.type == kinds.ZONE_LINK.type:
                 r["properties"]["virtualNetworkLinkState"] = "Completed"
-            if c.type == B.TYPE_ZONE:
+            if c.type == kinds.ZONE.type:
                 r["name"] = name_of(c.id).lower()
             post.add[rid_key(c.id)] = r
     post.settle_peerings(touched)
     # The Private Link Services see their new endpoint connections.
     for r in list(post.add.values()):
-        if r.get("type") != B.TYPE_PE:
+        if r.get("type") != kinds.PE.type:
             continue
         for conn in r["properties"].get("privateLinkServiceConnections") or []:
             target = conn["properties"]["privateLinkServiceId"]
@@ -457,7 +457,7 @@ def _overlaps(after: Estate, changes: ChangeSet) -> tuple[str, ...]:
 
     out: list[str] = []
     for c in changes.changes:
-        if c.type != B.TYPE_PEERING or c.action is Action.DELETE or not c.body:
+        if c.type != kinds.PEERING.type or c.action is Action.DELETE or not c.body:
             continue
         a = after.vnet(parent_id(c.id))
         b = after.vnet(c.body["properties"]["remoteVirtualNetwork"]["id"])

@@ -107,7 +107,7 @@ def test_planned_nsg_rule_applies_verifies_and_reapplies_as_a_no_op(
 
     from netplan.intent import load_intent
     from netplan.plan import make_plan
-    from netplan.ruleplan import TYPE_SECURITY_RULE
+    from netplan.ruleplan import kinds.SECURITY_RULE.type
     from tests.unit.test_ruleplan import estate as ruleplan_estate
 
     b, g = ruleplan_estate()
@@ -123,7 +123,7 @@ def test_planned_nsg_rule_applies_verifies_and_reapplies_as_a_no_op(
                            "connections:\n  - {consumer: consumer, method: peering, ports: [443]}\n")  # fmt: skip
     e = load_estate([str(estate_file)])
     cs = make_plan(e, load_intent(str(intent_file), e))
-    assert [c.type for c in cs.changes] == [TYPE_SECURITY_RULE]
+    assert [c.type for c in cs.changes] == [kinds.SECURITY_RULE.type]
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(cs.to_dict()))
     monkeypatch.setenv("VNETPLAN_ACCESS_TOKEN", TOKEN)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from netplan import kinds
 from netplan.intent import parse_intent
 from netplan.model import Direction
 from netplan.plan import make_plan
-from netplan.ruleplan import TYPE_SECURITY_RULE
 from netplan.whatif import what_if
 from tests.unit.builders import EstateBuilder
 from tests.unit.traffic_builders import attach, lb_rules, nsg, rule
@@ -37,7 +37,7 @@ def test_plan_adds_the_narrowest_allow_rule_before_the_denying_one_and_whatif_ve
     e = b.estate()
     intent = intent_for(e)
     cs = make_plan(e, intent)
-    rules = [c for c in cs.changes if c.type == TYPE_SECURITY_RULE]
+    rules = [c for c in cs.changes if c.type == kinds.SECURITY_RULE.type]
     assert len(rules) == 1
     c = rules[0]
     assert c.id == g["id"] + "/securityRules/vnetplan-allow-in-consumer-443"
@@ -57,7 +57,7 @@ def test_nsg_in_the_aks_node_resource_group_is_the_owners_change_and_whatif_says
     e = b.estate()
     intent = intent_for(e)
     cs = make_plan(e, intent)
-    assert not [c for c in cs.changes if c.type == TYPE_SECURITY_RULE]
+    assert not [c for c in cs.changes if c.type == kinds.SECURITY_RULE.type]
     (p,) = [p for p in cs.problems if p.code == "owner-change"]
     assert "MC_rg-p_aks_westeurope" in p.message and "az network nsg rule create" in p.message and "--priority 3999" in p.message
     (o,) = what_if(e, intent, cs).outcomes

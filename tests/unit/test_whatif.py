@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from netplan import kinds
 from netplan.intent import load_intent
 from netplan.model import PeeringState
 from netplan.plan import make_plan
@@ -186,7 +187,6 @@ def test_links_to_vnets_outside_the_snapshot_keep_their_state(tmp_path: Path) ->
 def test_deleting_one_side_leaves_the_other_disconnected(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from netplan import bodies as B
     from netplan.changeset import Change
     from netplan.vocab import Action
 
@@ -198,7 +198,7 @@ def test_deleting_one_side_leaves_the_other_disconnected(tmp_path: Path) -> None
     assert link is not None
     intent = load_intent(intent_file(tmp_path, PEERING_A), est)
     cs = make_plan(est, intent)
-    delete = Change(Action.DELETE, link.id, B.TYPE_PEERING, B.API_VERSIONS[B.TYPE_PEERING], None, "test")
+    delete = Change(Action.DELETE, link.id, kinds.PEERING.type, kinds.PEERING.api_version, None, "test")
     after, _ = apply_in_memory(est, replace(cs, changes=(delete,)))
     assert after.peering(a.id, m.id) is None
     assert after.peering(m.id, a.id).state is PeeringState.DISCONNECTED  # type: ignore[union-attr]
