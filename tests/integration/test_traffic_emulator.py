@@ -105,9 +105,9 @@ def test_planned_nsg_rule_applies_verifies_and_reapplies_as_a_no_op(
 ) -> None:
     import json
 
+    from netplan import kinds
     from netplan.intent import load_intent
     from netplan.plan import make_plan
-    from netplan.ruleplan import kinds.SECURITY_RULE.type
     from tests.unit.test_ruleplan import estate as ruleplan_estate
 
     b, g = ruleplan_estate()
