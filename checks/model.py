@@ -19,11 +19,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from netplan.addr import Prefix
 from netplan.estate import Estate
 from netplan.ids import rid_key
+from netplan.intent import AnyIntent
 from netplan.model import Gateway, Peering, PeeringState, VNet
 from netplan.report.model import Finding, RuleInfo, Severity, Status
 
@@ -68,7 +68,7 @@ class Context:
     Indexes are built on first use and cached for the run, each in one pass over the estate.
     """
 
-    def __init__(self, estate: Estate, intent: Any | None = None) -> None:
+    def __init__(self, estate: Estate, intent: AnyIntent | None = None) -> None:
         self.estate = estate
         self.intent = intent
 

@@ -175,12 +175,23 @@ class Intent:
     #: Connections left out of ``connections`` because of a gap (only from :func:`load_intent_partial`).
     unresolved: tuple[Unresolved, ...] = ()
 
+    @property
+    def app_domain(self) -> str:
+        """The provider's app domain (as :class:`UnresolvedIntent` has it)."""
+        return self.provider.app_domain
+
+    @property
+    def private_only(self) -> bool | None:
+        """``provider.dns.private_only`` (as :class:`UnresolvedIntent` has it)."""
+        return self.provider.private_only
+
 
 @dataclass(frozen=True, slots=True)
 class UnresolvedIntent:
     """An intent whose provider VNet is not in the estate, which could not read where it may be
     (only from :func:`load_intent_partial`): every connection is unresolved. It has the attributes
-    the rules read from an intent (``provider`` None, no resolved ``connections``)."""
+    the rules read from an :class:`Intent` (``file``, ``app_domain``, ``private_only``,
+    ``connections`` (none), ``unresolved``), and ``provider`` None."""
 
     file: str
     unresolved: tuple[Unresolved, ...]
@@ -586,3 +597,7 @@ def load_intent_partial(path: str | Path, estate: Estate) -> Intent | Unresolved
     if data is None:
         raise InputError(str(path), "", "empty intent file")
     return _parse(str(path), data, lines, estate, partial=True)
+
+
+#: What the compliance rules may be given: a resolved intent, or one whose provider is unresolved.
+AnyIntent = Intent | UnresolvedIntent

@@ -31,7 +31,7 @@ from netplan.errors import RefError, UsageError
 from netplan.estate import Estate
 from netplan.flow import INFRA_SUBNETS, FlowVerdict, flow
 from netplan.ids import rid_key
-from netplan.intent import DEFAULT_APP_PORTS
+from netplan.intent import DEFAULT_APP_PORTS, Connection, Intent
 from netplan.model import (
     ConnectionStatus,
     Frontend,
@@ -638,7 +638,7 @@ def verify_intent(estate: Estate, intent: Any) -> list[ConnectionVerification]:
     ]
 
 
-def connection_flows(estate: Estate, intent: Any, conn: Any) -> list[tuple[int, str, FlowVerdict]]:
+def connection_flows(estate: Estate, intent: Intent, conn: Connection) -> list[tuple[int, str, FlowVerdict]]:
     """(port, address, verdict) for each app port of an intent connection, from the consumer VNet to
     the address it must reach (the LB frontend for peering, its private endpoint for Private Link)."""
     provider = estate.vnet(intent.provider.vnet_id)
@@ -651,7 +651,7 @@ def connection_flows(estate: Estate, intent: Any, conn: Any) -> list[tuple[int, 
         return []
     out = []
     for ip in expected.addresses:
-        for port in getattr(conn, "ports", (443, 80)):
+        for port in conn.ports:
             try:
                 out.append((port, ip, flow(estate, consumer.id, ip, port)))
             except RefError:

@@ -13,25 +13,19 @@ not say), stated as such. Links of other zones are not judged: D5 does not apply
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from checks.rules.dns_duplicate_zone_links import zone_name
 from netplan.dns.names import is_privatelink_zone
 from netplan.ids import name_of
+from netplan.intent import AnyIntent
 from netplan.model import ResolutionPolicy
 
 
-def private_only(intent: Any) -> bool | None:
+def private_only(intent: AnyIntent | None) -> bool | None:
     """Whether the intent requires private-only resolution: True, False, or None (not stated)."""
-    if intent is None:
-        return None
-    for holder in (intent, getattr(intent, "dns", None), getattr(intent, "provider", None)):
-        value = getattr(holder, "private_only", None) if holder is not None else None
-        if isinstance(value, bool):
-            return value
-    return None
+    return None if intent is None else intent.private_only
 
 
 def check(ctx: Context) -> Iterator[Outcome]:

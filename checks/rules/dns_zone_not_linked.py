@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
@@ -42,22 +41,16 @@ class _Need:
 
 
 def _intent_needs(ctx: Context) -> list[tuple[str, str, str]]:
-    """(consumer VNet ID, zone name, why) declared by an intent (:class:`netplan.intent.Intent`): each
-    connection's consumer needs the provider's app domain. Read through attributes, so the rule
-    works on any object with ``provider.app_domain`` and ``connections[].consumer_vnet_id``."""
-    intent: Any = ctx.intent
-    if intent is None:
+    """(consumer VNet ID, zone name, why) declared by the intent: each connection's consumer needs
+    the provider's app domain; so does a consumer in the estate whose provider VNet could not be
+    read (:class:`netplan.intent.Unresolved` with ``consumer_vnet_id``)."""
+    intent = ctx.intent
+    if intent is None or not intent.app_domain:
         return []
-    provider = getattr(intent, "provider", None)
-    domain = getattr(provider, "app_domain", None) or getattr(intent, "app_domain", None)
-    out = []
-    # A consumer in the estate needs the app domain even when the provider VNet could not be read.
-    held = [u for u in getattr(intent, "unresolved", ()) if getattr(u, "consumer_vnet_id", "")]
-    for conn in (*(getattr(intent, "connections", ()) or ()), *held):
-        consumer = getattr(conn, "consumer_vnet_id", None) or getattr(conn, "consumer", None)
-        if isinstance(consumer, str) and isinstance(domain, str):
-            out.append((consumer, domain.lower().rstrip("."), "the intent declares it a consumer of the provider"))
-    return out
+    domain = intent.app_domain.lower().rstrip(".")
+    consumers = [c.consumer_vnet_id for c in intent.connections]
+    consumers += [u.consumer_vnet_id for u in intent.unresolved if u.consumer_vnet_id]
+    return [(c, domain, "the intent declares it a consumer of the provider") for c in consumers]
 
 
 def needs(ctx: Context) -> dict[tuple[str, str], _Need]:

@@ -15,18 +15,21 @@ from collections.abc import Iterator
 
 from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
+from netplan.intent import Intent
 from netplan.verify import connection_flows
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
 
     intent = ctx.intent
-    if intent is None or not hasattr(intent, "connections"):
+    if intent is None:
         return
     # Declared connections the estate cannot settle (netplan.intent.Unresolved: a gap may hide a VNet).
-    for u in getattr(intent, "unresolved", ()):
+    for u in intent.unresolved:
         yield unknown(u.resource, f"Connection from {u.consumer}: whether NSGs allow its app ports cannot be decided: "
                       f"{u.reason()}.", u.item)  # fmt: skip
+    if not isinstance(intent, Intent):  # no provider: every connection is in `unresolved`
+        return
     for conn in intent.connections:
         consumer = ctx.estate.vnet(conn.consumer_vnet_id)
         if consumer is None:

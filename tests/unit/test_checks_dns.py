@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from checks.model import Context, Status
 from checks.rules import (
     dns_custom_servers_no_path,
@@ -16,12 +14,21 @@ from checks.rules import (
     dns_wildcard_shadowed,
     dns_zone_not_linked,
 )
+from netplan.intent import Connection, Intent, Provider
+from netplan.vocab import Method, UseCase
 from tests.checks.builders import judged, messages
 from tests.dns.builders import resolver, ruleset
 from tests.unit.builders import EstateBuilder
 
 ZONE = "azure.mendixapps.io"
 BLOB = "privatelink.blob.core.windows.net"
+
+
+def intent_of(provider: str, consumers: tuple[str, ...] = (), private_only: bool | None = None) -> Intent:
+    """An intent serving the apps of ZONE from ``provider`` to ``consumers``."""
+    prov = Provider(provider, "", "", None, ZONE, private_only=private_only)
+    conns = tuple(Connection(c, UseCase.EXPOSE_APPS, Method.AUTO, ("*",)) for c in consumers)
+    return Intent("intent.yaml", prov, conns)
 
 
 def test_zone_not_linked_fails_connected_consumers_without_a_link() -> None:
@@ -83,7 +90,7 @@ def test_zone_not_linked_also_needs_consumers_declared_by_the_intent() -> None:
     b.vnet("fail_declared", ["10.9.0.0/16"])
     z = b.zone(ZONE)
     b.record(z, "*", "A", ["10.20.0.4"])
-    intent = SimpleNamespace(provider=SimpleNamespace(app_domain=ZONE), connections=[SimpleNamespace(consumer_vnet_id=b.vid("fail_declared"))])
+    intent = intent_of(b.vid("provider"), consumers=(b.vid("fail_declared"),))
     assert judged(dns_zone_not_linked.RULE, b.estate(), intent)["FAIL"] == {f"fail_declared[{ZONE}]"}
     assert judged(dns_zone_not_linked.RULE, b.estate())["FAIL"] == set()
 
@@ -198,11 +205,11 @@ def test_nxdomain_redirect_is_unknown_without_intent_and_fails_when_private_only
     est = b.estate()
     assert judged(dns_nxdomain_redirect.RULE, est) == {"PASS": {"pass_default"}, "FAIL": set(), "UNKNOWN": {"redirect"}}
     assert "no intent was given to say" in messages(dns_nxdomain_redirect.RULE, est)["redirect"]
-    silent = SimpleNamespace(provider=SimpleNamespace(app_domain=ZONE))
+    silent = intent_of(b.vid("consumer"))
     assert "the intent does not say" in messages(dns_nxdomain_redirect.RULE, est, silent)["redirect"]
-    strict = SimpleNamespace(dns=SimpleNamespace(private_only=True))
+    strict = intent_of(b.vid("consumer"), private_only=True)
     assert judged(dns_nxdomain_redirect.RULE, est, strict)["FAIL"] == {"redirect"}
-    lax = SimpleNamespace(private_only=False)
+    lax = intent_of(b.vid("consumer"), private_only=False)
     assert judged(dns_nxdomain_redirect.RULE, est, lax)["PASS"] == {"pass_default", "redirect"}
 
 
