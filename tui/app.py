@@ -161,13 +161,7 @@ class VnetplanApp(App[int]):
     # ------------------------------------------------------------------ set-up
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(
-            self.estate,
-            self.options,
-            overlaps_tab=True,
-            findings_tab=True,
-            plan_tab=True,
-        )
+        return MainScreen(self.estate, self.options)
 
     def on_mount(self) -> None:
         import gc
@@ -674,24 +668,21 @@ class VnetplanApp(App[int]):
                             lambda: self.action_show_tab("topology"))  # fmt: skip
         yield SystemCommand("Resolve a DNS name", "Simulated Azure DNS answer from the selected VNet",
                             lambda: self.action_show_tab("dns"))  # fmt: skip
-        if screen.overlaps_tab:
-            yield SystemCommand("Show overlaps", "Overlapping address space, grouped, by severity",
-                                lambda: self.action_show_tab("overlaps"))  # fmt: skip
-        if screen.findings_tab:
-            yield SystemCommand("Show findings", "The audit rules' FAIL and UNKNOWN findings, with remediation",
-                                lambda: self.action_show_tab("findings"))  # fmt: skip
-        if screen.plan_tab:
-            yield SystemCommand("Plan a connection", "Recommendation for the selected VNet; plan and what-if of the intent",
-                                lambda: self.action_show_tab("plan"))  # fmt: skip
-            yield SystemCommand("Recommend a method", "Peering or Private Link for the selected VNet (r)",
-                                screen.action_recommend)  # fmt: skip
-            if self.options.intent is not None:
-                yield SystemCommand("Make the plan", "Plan the intent's connections (p)", screen.action_plan)
-                yield SystemCommand("What-if", "Verification before → after the plan (w)", screen.action_what_if)
-                yield SystemCommand("Save the plan", "Write the plan file vnetplan apply reads (s)", screen.action_save_plan)
-                yield SystemCommand("Apply the plan", "Confirm the changes and subscriptions, apply, then verify",
-                                    self.action_apply_plan)  # fmt: skip
-                yield SystemCommand("Verify", "Verify the intent's connections on the estate shown (v)", self.action_verify)
+        yield SystemCommand("Show overlaps", "Overlapping address space, grouped, by severity",
+                            lambda: self.action_show_tab("overlaps"))  # fmt: skip
+        yield SystemCommand("Show findings", "The audit rules' FAIL and UNKNOWN findings, with remediation",
+                            lambda: self.action_show_tab("findings"))  # fmt: skip
+        yield SystemCommand("Plan a connection", "Recommendation for the selected VNet; plan and what-if of the intent",
+                            lambda: self.action_show_tab("plan"))  # fmt: skip
+        yield SystemCommand("Recommend a method", "Peering or Private Link for the selected VNet (r)",
+                            screen.action_recommend)  # fmt: skip
+        if self.options.intent is not None:
+            yield SystemCommand("Make the plan", "Plan the intent's connections (p)", screen.action_plan)
+            yield SystemCommand("What-if", "Verification before → after the plan (w)", screen.action_what_if)
+            yield SystemCommand("Save the plan", "Write the plan file vnetplan apply reads (s)", screen.action_save_plan)
+            yield SystemCommand("Apply the plan", "Confirm the changes and subscriptions, apply, then verify",
+                                self.action_apply_plan)  # fmt: skip
+            yield SystemCommand("Verify", "Verify the intent's connections on the estate shown (v)", self.action_verify)
         yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
                             self.action_toggle_theme)  # fmt: skip
         yield SystemCommand(

@@ -7,7 +7,7 @@ topology is drawn when its tab is shown, so moving through the tree never waits 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -26,6 +26,9 @@ from tui.widgets.tabs.home import HomeView, Problem
 from tui.widgets.tabs.overlaps import OverlapsView
 from tui.widgets.tabs.plan import PlanPanel
 from tui.widgets.tabs.topology import TopologyView
+
+if TYPE_CHECKING:  # the app imports this screen; the screen only needs the app's type
+    from tui.app import VnetplanApp
 
 #: The tabs in key order (1 … 7).
 TABS = ("home", "details", "topology", "dns", "overlaps", "findings", "plan")
@@ -73,15 +76,17 @@ class MainScreen(Screen[None]):
         Binding("escape", "leave", "Back to tree", show=False),
     ]
 
+    @property
+    def vapp(self) -> VnetplanApp:
+        """The app, typed: the workers and actions this screen starts (checked by mypy)."""
+        return cast("VnetplanApp", self.app)
+
     def __init__(
-        self, estate: Estate, options: Any, *, overlaps_tab: bool, findings_tab: bool, plan_tab: bool = False
+        self, estate: Estate, options: Any
     ) -> None:
         super().__init__()
         self.estate = estate
         self.options = options
-        self.overlaps_tab = overlaps_tab
-        self.findings_tab = findings_tab
-        self.plan_tab = plan_tab
         self.selected: str | None = None
         self.graph: Any | None = None
         self.badges: dict[str, frozenset[str]] = {}
@@ -105,36 +110,21 @@ class MainScreen(Screen[None]):
                     yield TopologyView(id="topology-view")
                 with TabPane(tab_label("dns"), id="dns"):
                     yield DnsPanel(self.options.app_domain, id="dns-panel")
-                if self.overlaps_tab:
-
-                    with TabPane(tab_label("overlaps"), id="overlaps"):
-                        yield OverlapsView(id="overlaps-view")
-                if self.findings_tab:
-
-                    with TabPane(tab_label("findings"), id="findings"):
-                        yield FindingsView(id="findings-view")
-                if self.plan_tab:
-
-                    intent = self.options.intent
-                    provider = self._vnet_ref(intent.provider.vnet_id) if intent is not None else ""
-                    with TabPane(tab_label("plan"), id="plan"):
-                        yield PlanPanel(provider, intent is not None, id="plan-panel")
+                with TabPane(tab_label("overlaps"), id="overlaps"):
+                    yield OverlapsView(id="overlaps-view")
+                with TabPane(tab_label("findings"), id="findings"):
+                    yield FindingsView(id="findings-view")
+                intent = self.options.intent
+                provider = self._vnet_ref(intent.provider.vnet_id) if intent is not None else ""
+                with TabPane(tab_label("plan"), id="plan"):
+                    yield PlanPanel(provider, intent is not None, id="plan-panel")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(EstateTree).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # No Overlaps tab without the overlap analysis: hide its key from the footer too.
-        if action == "show_tab" and parameters == ("overlaps",):
-            return self.overlaps_tab
-        if action == "show_tab" and parameters == ("findings",):
-            return self.findings_tab
-        if action == "show_tab" and parameters == ("plan",):
-            return self.plan_tab
         if action in PLAN_ACTIONS:
-            if not self.plan_tab:
-                return False
             # Without an intent only Recommend works: the others are hidden, not dead keys.
             return action == "recommend" or self.options.intent is not None
         return True
@@ -168,22 +158,19 @@ class MainScreen(Screen[None]):
                 "Pick a VNet in the tree first: a DNS answer depends on the VNet asking.", severity="warning"
             )
             return
-        self.app.resolve_name(self.estate, self.selected, message.qname)  # type: ignore[attr-defined]
+        self.vapp.resolve_name(self.estate, self.selected, message.qname)
 
     def on_dns_panel_matrix_requested(self, message: DnsPanel.MatrixRequested) -> None:
         self.query_one(DnsPanel).query_one("#dns-matrix-summary", Static).update(
             Text("Computing…", style="dim")
         )
-        self.app.compute_matrix(self.estate, message.domain)  # type: ignore[attr-defined]
+        self.vapp.compute_matrix(self.estate, message.domain)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "topology":
             self._draw_topology()
 
     def action_show_tab(self, tab: str) -> None:
-        present = {"overlaps": self.overlaps_tab, "findings": self.findings_tab, "plan": self.plan_tab}
-        if not present.get(tab, True):
-            return
         self.query_one(TabbedContent).active = tab
         # Text boxes never take the focus on a tab switch (the digits would be typed into them):
         # `i` asks for the tab's box. Tables take it, so j/k and Enter work at once.
@@ -205,7 +192,7 @@ class MainScreen(Screen[None]):
         """Escape: out of a text box back to the tree, and stop any running work."""
         if isinstance(self.focused, Input):
             self._focus_tree()
-        self.app.action_cancel_work()  # type: ignore[attr-defined]
+        self.vapp.action_cancel_work()
 
     def action_cursor(self, step: int) -> None:
         """j / k: down / up in the focused tree or table (arrows work too)."""
@@ -270,11 +257,9 @@ class MainScreen(Screen[None]):
         if problem.vnet_id:
             self.select_vnet(problem.vnet_id, reveal=True)
         self.action_show_tab(problem.tab)
-        if problem.tab == "findings" and self.findings_tab:
-
+        if problem.tab == "findings":
             self.query_one(FindingsView).focus_finding(problem.ref)
-        elif problem.tab == "overlaps" and self.overlaps_tab:
-
+        elif problem.tab == "overlaps":
             self.query_one(OverlapsView).focus_group(problem.ref)
         elif problem.tab == "dns" and problem.ref and self.selected:
             self.query_one(DnsPanel).ask(str(problem.ref))
@@ -282,8 +267,6 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ plan keys
 
     def _plan_panel_or_none(self) -> Any:
-        if not self.plan_tab:
-            return None
         self.action_show_tab("plan")
         return self._plan_panel()
 
@@ -301,7 +284,7 @@ class MainScreen(Screen[None]):
         panel = self._plan_panel_or_none()
         if panel is not None and not panel.request("plan-whatif"):
             # No plan yet: make it, and the what-if follows when it arrives.
-            self.app.whatif_after_plan = True  # type: ignore[attr-defined]
+            self.vapp.whatif_after_plan = True
             panel.request("plan-make")
 
     def action_save_plan(self) -> None:
@@ -310,15 +293,14 @@ class MainScreen(Screen[None]):
             self.notify("Nothing to save yet: make the plan first (p).", severity="warning")
 
     def action_apply(self) -> None:
-        if self.plan_tab:
-            self.app.action_apply_plan()  # type: ignore[attr-defined]
+        self.vapp.action_apply_plan()
 
     def action_verify(self) -> None:
         if self._plan_panel_or_none() is not None:
-            self.app.action_verify()  # type: ignore[attr-defined]
+            self.vapp.action_verify()
 
     def action_reload(self) -> None:
-        self.app.action_reload()  # type: ignore[attr-defined]
+        self.vapp.action_reload()
 
     # ------------------------------------------------------------------ attributes down
 
@@ -377,10 +359,10 @@ class MainScreen(Screen[None]):
         if self.selected is None:
             self.notify("Pick the consumer VNet in the tree first.", severity="warning")
             return
-        self.app.recommend(self.estate, self.selected, message.provider, message.use_case)  # type: ignore[attr-defined]
+        self.vapp.recommend(self.estate, self.selected, message.provider, message.use_case)
 
     def on_plan_panel_plan_requested(self, message: Any) -> None:
-        self.app.make_plan(self.estate, self.options.intent)  # type: ignore[attr-defined]
+        self.vapp.make_plan(self.estate, self.options.intent)
 
     def on_plan_panel_what_if_requested(self, message: Any) -> None:
         app: Any = self.app
@@ -388,13 +370,13 @@ class MainScreen(Screen[None]):
             app.what_if(self.estate, self.options.intent, app.changes)
 
     def on_plan_panel_save_requested(self, message: Any) -> None:
-        self.app.save_plan(message.path)  # type: ignore[attr-defined]
+        self.vapp.save_plan(message.path)
 
     def on_plan_panel_save_intent_requested(self, message: Any) -> None:
-        self.app.save_intent(message.path)  # type: ignore[attr-defined]
+        self.vapp.save_intent(message.path)
 
     def on_plan_panel_apply_requested(self, message: Any) -> None:
-        self.app.request_apply(message.path)  # type: ignore[attr-defined]
+        self.vapp.request_apply(message.path)
 
     def _plan_panel(self) -> Any:
 
@@ -430,24 +412,19 @@ class MainScreen(Screen[None]):
 
     def reset_plan(self) -> None:
         """The estate changed: the plan made on the old one is spent (a new one is a key away)."""
-        if self.plan_tab:
-            self._plan_panel().reset()
+        self._plan_panel().reset()
 
     def show_verification_failed(self, line: str) -> None:
         self._plan_panel().show_verification_failed(line)
 
     def show_findings(self, report: Any) -> None:
         self.query_one(HomeView).show_findings(report)
-        if self.findings_tab:
-
-            self.query_one(FindingsView).show(self.estate, report)
+        self.query_one(FindingsView).show(self.estate, report)
         self.home_complete()
 
     def show_overlaps(self, report: Any) -> None:
         self.query_one(HomeView).show_overlaps(report)
-        if self.overlaps_tab:
-
-            self.query_one(OverlapsView).show(self.estate, report)
+        self.query_one(OverlapsView).show(self.estate, report)
         self.home_complete()
 
     def show_peerings(self, problems: list[Any]) -> None:
