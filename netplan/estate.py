@@ -68,6 +68,7 @@ from netplan.model import (
     ZoneGroup,
     ZoneLink,
 )
+from netplan.topology import Topology, build_topology
 
 #: The resource fields, one per kind's ``field`` in the kind table (:mod:`netplan.kinds`).
 RESOURCE_FIELDS = kinds.ESTATE_FIELDS
@@ -256,6 +257,12 @@ class Estate:
         return d
 
     # ------------------------------------------------------------------ indexes
+
+    @cached_property
+    def topology(self) -> Topology:
+        """The peering topology every analysis shares: VNet pairs and their links, adjacency,
+        routing domains (:mod:`netplan.topology`), built once per Estate."""
+        return build_topology(self)
 
     @cached_property
     def by_id(self) -> dict[str, Any]:
