@@ -21,9 +21,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TextIO
 
 from netplan.errors import VnetplanError
@@ -307,31 +308,21 @@ def _describe(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {exc}".replace("\n", " "))
 
 
-def take_inventory(
-    credential: Any,
+def run_listings(
+    seeds: Mapping[str, Callable[[], list[_Task]]],
     opts: InventoryOptions,
-    progress: TextIO | None = None,
-    show_progress: bool = True,
-) -> InventoryResult:
-    """Inventory the subscriptions in ``opts`` (or all the credential can list)."""
+    resources: list[dict[str, Any]],
+    counts: dict[str, Counter[str]],
+    failures: list[dict[str, str]],
+    bar: _Progress,
+) -> None:
+    """Run the listing tasks of every subscription (``seeds`` makes each one's first tasks) and the
+    tasks they lead to, ``opts.concurrency`` at a time: items go to ``resources`` and ``counts``, a
+    listing that fails to ``failures`` (a gap); an authentication failure ends the inventory. The
+    one listing loop of both inventories (ARM, and Resource Graph's ARM fallback)."""
     from azure.core.exceptions import ClientAuthenticationError
 
-    started = time.monotonic()
-    try:
-        subs = list(opts.subscriptions) or list_subscriptions(credential, opts)
-    except ClientAuthenticationError as exc:
-        raise LiveError(f"authentication failed: {_describe(exc)}") from None
-    except Exception as exc:
-        raise LiveError(f"cannot list subscriptions: {_describe(exc)}") from None
-    if not subs:
-        raise LiveError("the credential can see no subscriptions; pass --subscription ID")
-
-    bar = _Progress(progress, show_progress)
-    resources: list[dict[str, Any]] = []
-    counts: dict[str, Counter[str]] = {s: Counter() for s in subs}
-    failures: list[dict[str, str]] = []
     lock = threading.Lock()
-
     with ThreadPoolExecutor(max_workers=max(1, opts.concurrency), thread_name_prefix="inventory") as pool:
         pending: dict[Future[tuple[list[dict[str, Any]], list[_Task]]], _Task] = {}
 
@@ -340,7 +331,7 @@ def take_inventory(
             for t in tasks:
                 pending[pool.submit(t.run)] = t
 
-        setup: dict[Future[list[_Task]], str] = {pool.submit(_subscription_tasks, s, credential, opts): s for s in subs}
+        setup: dict[Future[list[_Task]], str] = {pool.submit(make): s for s, make in seeds.items()}
         for sfut, sub in setup.items():
             try:
                 submit(sfut.result())
@@ -366,6 +357,17 @@ def take_inventory(
                 submit(follow)
     bar.close()
 
+
+def finish_snapshot(
+    resources: list[dict[str, Any]],
+    failures: list[dict[str, str]],
+    subs: list[str],
+    opts: InventoryOptions,
+    management_groups: Sequence[str] = (),
+    source: str | None = None,
+) -> dict[str, Any]:
+    """The snapshot both inventories write; without ``opts.allow_partial`` a failed listing is an
+    error naming it instead."""
     if failures and not opts.allow_partial:
         first = failures[0]
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
@@ -382,6 +384,36 @@ def take_inventory(
         "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "subscriptions": subs,
         **({"resource_groups": list(opts.resource_groups)} if opts.resource_groups else {}),
+        **({"management_groups": list(management_groups)} if management_groups else {}),
         **({"endpoint": opts.endpoint} if opts.endpoint else {}),
+        **({"source": source} if source else {}),
     }
+    return snapshot
+
+
+def take_inventory(
+    credential: Any,
+    opts: InventoryOptions,
+    progress: TextIO | None = None,
+    show_progress: bool = True,
+) -> InventoryResult:
+    """Inventory the subscriptions in ``opts`` (or all the credential can list)."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    started = time.monotonic()
+    try:
+        subs = list(opts.subscriptions) or list_subscriptions(credential, opts)
+    except ClientAuthenticationError as exc:
+        raise LiveError(f"authentication failed: {_describe(exc)}") from None
+    except Exception as exc:
+        raise LiveError(f"cannot list subscriptions: {_describe(exc)}") from None
+    if not subs:
+        raise LiveError("the credential can see no subscriptions; pass --subscription ID")
+
+    resources: list[dict[str, Any]] = []
+    counts: dict[str, Counter[str]] = {s: Counter() for s in subs}
+    failures: list[dict[str, str]] = []
+    seeds = {s: partial(_subscription_tasks, s, credential, opts) for s in subs}
+    run_listings(seeds, opts, resources, counts, failures, _Progress(progress, show_progress))
+    snapshot = finish_snapshot(resources, failures, subs, opts)
     return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started)
