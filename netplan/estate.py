@@ -19,7 +19,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from netplan.addr import IPAddress, PrefixIndex, clear_parse_cache, parse_ip
+from netplan import kinds
+from netplan.addr import (
+    IPAddress,
+    Prefix,
+    PrefixIndex,
+    PrefixRangeIndex,
+    clear_parse_cache,
+    parse_ip,
+    prefix_of_ip,
+)
 from netplan.errors import InputError, RefError
 from netplan.ids import parent_id, parse_id, rid_key
 from netplan.loader import (
@@ -59,29 +68,10 @@ from netplan.model import (
     ZoneGroup,
     ZoneLink,
 )
+from netplan.topology import Topology, build_topology
 
-#: The bucket names of :class:`Estate`, in snapshot output order.
-RESOURCE_FIELDS = (
-    "vnets",
-    "load_balancers",
-    "private_link_services",
-    "private_endpoints",
-    "zone_groups",
-    "nics",
-    "gateways",
-    "zones",
-    "record_sets",
-    "zone_links",
-    "dns_resolvers",
-    "resolver_endpoints",
-    "rulesets",
-    "forwarding_rules",
-    "ruleset_links",
-    "route_tables",
-    "nsgs",
-    "asgs",
-    "firewalls",
-)
+#: The resource fields, one per kind's ``field`` in the kind table (:mod:`netplan.kinds`).
+RESOURCE_FIELDS = kinds.ESTATE_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +142,7 @@ class Estate:
             sources=tuple(parsed.files),
             child_raw=tuple(parsed.child_raw),
             orphans=tuple(parsed.orphans),
+            subscription_names=tuple(sorted(parsed.subscription_names.items())),
         )
         if not declarations:
             return base
@@ -241,6 +232,8 @@ class Estate:
             snap["declarations"] = decl
         if self.gaps:
             snap["gaps"] = [{"scope": g.scope, "kind": g.kind, "reason": g.reason} for g in self.gaps]
+        if self.subscription_names:
+            snap["subscriptions"] = [{"subscriptionId": s, "displayName": n} for s, n in self.subscription_names]
         return snap
 
     def declarations_dict(self) -> dict[str, Any]:
@@ -264,6 +257,12 @@ class Estate:
         return d
 
     # ------------------------------------------------------------------ indexes
+
+    @cached_property
+    def topology(self) -> Topology:
+        """The peering topology every analysis shares: VNet pairs and their links, adjacency,
+        routing domains (:mod:`netplan.topology`), built once per Estate."""
+        return build_topology(self)
 
     @cached_property
     def by_id(self) -> dict[str, Any]:
@@ -428,6 +427,23 @@ class Estate:
             seen.setdefault(v.key, v)
         return list(seen.values())
 
+    @cached_property
+    def _vnet_range_index(self) -> PrefixRangeIndex:
+        return PrefixRangeIndex([(p, v) for v in self.vnets for p in v.address_prefixes])
+
+    def vnets_overlapping(self, prefix: Prefix) -> list[tuple[Prefix, VNet]]:
+        """(address prefix, VNet) for every VNet prefix overlapping ``prefix`` (containing it or
+        inside it), from an index: no scan of the estate's prefixes."""
+        return self._vnet_range_index.overlapping(prefix)  # type: ignore[return-value]
+
+    @cached_property
+    def _owner_range_index(self) -> PrefixRangeIndex:
+        return PrefixRangeIndex([(prefix_of_ip(ip), o) for ip, owners in self._ip_owners.items() for o in owners])
+
+    def ip_owners_within(self, prefix: Prefix) -> list[IpOwner]:
+        """Resources holding an address inside ``prefix``, in address order (see :meth:`ip_owners`)."""
+        return [o for _, o in self._owner_range_index.overlapping(prefix)]  # type: ignore[misc]
+
     def subnet_containing(self, vnet: VNet, ip: IPAddress) -> Subnet | None:
         return next((s for s in vnet.subnets if any(p.contains_ip(ip) for p in s.prefixes)), None)
 
@@ -494,6 +510,26 @@ class Estate:
         k = rid_key(rid)
         return [g for g in self.gaps if k.startswith(rid_key(g.scope)) or rid_key(g.scope) in ("*", "")]
 
+    def vnet_gaps(self, ref: str) -> list[Gap]:
+        """The gaps that could hide a VNet named by ``ref`` (a full ID, ``resourceGroup/name`` or a
+        name): scopes the snapshot could not read VNets in (kind ``virtualNetworks`` or everything)
+        that could hold it. Empty when every place such a VNet could be was read."""
+        text = ref.strip()
+        if text.startswith("/"):
+            return [g for g in self.gaps if hides_vnets(g) and _scope_covers(g.scope, text)]
+        rg, _, name = text.rpartition("/")
+        out = []
+        for g in self.gaps:
+            if not hides_vnets(g):
+                continue
+            scope = parse_id(g.scope)
+            if rg and scope.resource_group and scope.resource_group.lower() != rg.lower():
+                continue
+            if scope.names and (scope.types[0].lower() != "virtualnetworks" or scope.names[0].lower() != name.lower()):
+                continue  # a gap for one resource (a VNet missing beside its listed children)
+            out.append(g)
+        return out
+
     def subscription_name(self, sub: str) -> str | None:
         """The display name of a subscription, when the snapshot recorded it."""
         return self._subscription_names.get(sub.strip().lower())
@@ -524,6 +560,9 @@ class Estate:
         if text.startswith("/"):
             v = self.vnet(text)
             if v is None:
+                gaps = self.vnet_gaps(text)
+                if gaps:
+                    raise RefError(f"VNet '{text}' is not in the estate, which {describe_gaps(gaps)}")
                 raise RefError(f"VNet '{text}' is not in the estate", self._suggest(text.rsplit("/", 1)[-1]))
             return v
         if "/" in text:
@@ -535,6 +574,10 @@ class Estate:
             matches = [v for v in self.vnets if v.name.lower() == text.lower()]
         if len(matches) == 1:
             return matches[0]
+        if not matches and (gaps := self.vnet_gaps(text)):
+            # Not "no such VNet": it may be where the snapshot could not look.
+            raise RefError(f"no VNet matches '{text}' in what was read; the estate {describe_gaps(gaps)}, "
+                           "where it may be")  # fmt: skip
         if not matches:
             cands = self._suggest(text.rsplit("/", 1)[-1])
             hint = f"; did you mean: {', '.join(cands)}" if cands else ""
@@ -564,6 +607,26 @@ class Estate:
         out["peerings"] = sum(len(v.peerings) for v in self.vnets)
         out["address_prefixes"] = sum(len(v.address_prefixes) for v in self.vnets)
         return out
+
+
+#: Gap kinds under which VNets may be missing: everything in a scope, or the VNets themselves.
+_VNET_GAP_KINDS = frozenset({"", "*", "all", "subscription", "subscriptions", "resourcegroup", "resource-group",
+                             "virtualnetworks", "microsoft.network/virtualnetworks"})  # fmt: skip
+
+
+def hides_vnets(gap: Gap) -> bool:
+    """Could VNets be missing under this gap (it covers VNets, or everything in its scope)?"""
+    return gap.kind.strip().lower() in _VNET_GAP_KINDS
+
+
+def _scope_covers(scope: str, rid: str) -> bool:
+    s, k = rid_key(scope).rstrip("/"), rid_key(rid)
+    return s in ("", "*") or k == s or k.startswith(s + "/")
+
+
+def describe_gaps(gaps: Sequence[Gap]) -> str:
+    """``could not read virtualNetworks in /subscriptions/S (HTTP 403 ...)``, gaps joined by "; "."""
+    return "; ".join(f"could not read {g.kind} in {g.scope} ({g.reason})" for g in gaps)
 
 
 def _replace(estate: Estate, **changes: Any) -> Estate:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netplan import rawjson
+from netplan import kinds, rawjson
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
@@ -97,7 +97,6 @@ _ENVELOPE = frozenset(
     }
 )  # fmt: skip
 
-DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "SOA", "MX", "PTR", "SRV", "TXT")
 
 
 @dataclass
@@ -109,6 +108,8 @@ class RawSnapshot:
     resources: list[tuple[str, dict[str, Any] | rawjson.Span]]
     declarations: dict[str, Any] | None = None
     gaps: list[dict[str, Any]] = field(default_factory=list)
+    #: Subscription ID (lower case) -> display name, from the snapshot's ``subscriptions`` list.
+    subscription_names: dict[str, str] = field(default_factory=dict)
 
 
 class _At:
@@ -169,6 +170,7 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
     """Find the resources in any of the accepted top-level shapes."""
     declarations = None
     gaps: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
     if isinstance(data, list):
         items, base = data, ""
     elif isinstance(data, dict):
@@ -196,6 +198,7 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
         if not isinstance(raw_gaps, list):
             raise InputError(file, "gaps", "expected a list")
         gaps = raw_gaps
+        names = _subscription_names(data.get("subscriptions"), file)
     else:
         raise InputError(file, "$", f"expected a JSON list or object, got {type(data).__name__}")
     resources = []
@@ -207,7 +210,30 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
         elif not isinstance(item, dict):
             raise InputError(file, path, f"expected a resource object, got {type(item).__name__}")
         resources.append((path, item))
-    return RawSnapshot(file, resources, declarations, gaps)
+    return RawSnapshot(file, resources, declarations, gaps, names)
+
+
+def _subscription_names(value: object, file: str) -> dict[str, str]:
+    """The display names of a snapshot's ``subscriptions`` list (ARM's ``GET /subscriptions``
+    items: ``subscriptionId`` and ``displayName``; a bare ID string names nothing)."""
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        raise InputError(file, "subscriptions", "expected a list of subscriptions")
+    out: dict[str, str] = {}
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, dict):
+            raise InputError(file, f"subscriptions[{i}]", f"expected an object, got {type(item).__name__}")
+        sid, name = item.get("subscriptionId"), item.get("displayName")
+        if not isinstance(sid, str) or not sid.strip():
+            raise InputError(file, f"subscriptions[{i}].subscriptionId", "expected the subscription ID")
+        if name is not None and not isinstance(name, str):
+            raise InputError(file, f"subscriptions[{i}].displayName", f"expected a string, got {type(name).__name__}")
+        if name and name.strip():
+            out[sid.strip().lower()] = name.strip()
+    return out
 
 
 def _cli_wrapper(data: dict[str, Any]) -> tuple[list[Any], str] | None:
@@ -1235,40 +1261,35 @@ def parse_firewall(obj: dict[str, Any], rid: str, at: _At) -> AzureFirewall:
 
 
 # lower-case ARM type -> (bucket name in the estate, parser)
-_PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {
-    "microsoft.network/virtualnetworks": ("vnets", parse_vnet),
-    "microsoft.network/loadbalancers": ("load_balancers", parse_load_balancer),
-    "microsoft.network/privatelinkservices": ("private_link_services", parse_private_link_service),
-    "microsoft.network/privateendpoints": ("private_endpoints", parse_private_endpoint),
-    "microsoft.network/privateendpoints/privatednszonegroups": ("zone_groups", parse_zone_group),
-    "microsoft.network/networkinterfaces": ("nics", parse_nic),
-    "microsoft.network/privatednszones": ("zones", parse_zone),
-    "microsoft.network/privatednszones/virtualnetworklinks": ("zone_links", parse_zone_link),
-    "microsoft.network/virtualnetworkgateways": ("gateways", parse_gateway),
-    "microsoft.network/dnsresolvers": ("dns_resolvers", parse_dns_resolver),
-    "microsoft.network/dnsresolvers/inboundendpoints": ("resolver_endpoints", _parse_resolver_endpoint("inbound")),
-    "microsoft.network/dnsresolvers/outboundendpoints": ("resolver_endpoints", _parse_resolver_endpoint("outbound")),
-    "microsoft.network/dnsforwardingrulesets": ("rulesets", parse_ruleset),
-    "microsoft.network/dnsforwardingrulesets/forwardingrules": ("forwarding_rules", parse_forwarding_rule),
-    "microsoft.network/dnsforwardingrulesets/virtualnetworklinks": ("ruleset_links", parse_ruleset_link),
-    "microsoft.network/routetables": ("route_tables", parse_route_table),
-    "microsoft.network/networksecuritygroups": ("nsgs", parse_nsg),
-    "microsoft.network/applicationsecuritygroups": ("asgs", parse_asg),
-    "microsoft.network/azurefirewalls": ("firewalls", parse_firewall),
+#: The parser of each kind (:mod:`netplan.kinds` says which Estate field its resources fill).
+_PARSE: dict[kinds.Kind, Callable[[dict[str, Any], str, _At], Any]] = {
+    kinds.VNET: parse_vnet,
+    kinds.LOAD_BALANCER: parse_load_balancer,
+    kinds.PLS: parse_private_link_service,
+    kinds.PE: parse_private_endpoint,
+    kinds.ZONE_GROUP: parse_zone_group,
+    kinds.NIC: parse_nic,
+    kinds.ZONE: parse_zone,
+    kinds.ZONE_LINK: parse_zone_link,
+    kinds.GATEWAY: parse_gateway,
+    kinds.DNS_RESOLVER: parse_dns_resolver,
+    kinds.RESOLVER_INBOUND: _parse_resolver_endpoint("inbound"),
+    kinds.RESOLVER_OUTBOUND: _parse_resolver_endpoint("outbound"),
+    kinds.RULESET: parse_ruleset,
+    kinds.FORWARDING_RULE: parse_forwarding_rule,
+    kinds.RULESET_LINK: parse_ruleset_link,
+    kinds.ROUTE_TABLE: parse_route_table,
+    kinds.NSG: parse_nsg,
+    kinds.ASG: parse_asg,
+    kinds.FIREWALL: parse_firewall,
 }
-for _rt in DNS_RECORD_TYPES:
-    _PARSERS[f"microsoft.network/privatednszones/{_rt.lower()}"] = (
-        "record_sets",
-        (lambda rt: lambda obj, rid, at: parse_record_set(obj, rid, at, rt))(_rt),
-    )
-# Standalone subnets and peerings (e.g. from `az network vnet subnet list`) merge into their VNet.
-_CHILD_TYPES = {
-    "microsoft.network/virtualnetworks/subnets": "subnets",
-    "microsoft.network/virtualnetworks/virtualnetworkpeerings": "peerings",
-    # Standalone routes / security rules (`az network route-table route list`, `az network nsg rule list`).
-    "microsoft.network/routetables/routes": "routes",
-    "microsoft.network/networksecuritygroups/securityrules": "security_rules",
-}
+for _rt in kinds.RECORD_TYPES:
+    _PARSE[kinds.record_kind(_rt)] = (lambda rt: lambda obj, rid, at: parse_record_set(obj, rid, at, rt))(_rt)
+#: Lower-cased ARM type -> (Estate field, parser).
+_PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {k.key: (k.field, fn) for k, fn in _PARSE.items()}
+# Standalone subnets, peerings, routes and security rules (e.g. from `az network vnet subnet list`,
+# `az network nsg rule list`) merge into their parent's list.
+_CHILD_TYPES = {k.key: k.child_of for k in kinds.ALL if k.child_of}
 
 MODELLED_TYPES = tuple(sorted(_PARSERS)) + tuple(sorted(_CHILD_TYPES))
 
@@ -1285,6 +1306,8 @@ class Parsed:
     child_raw: list[dict[str, Any]] = field(default_factory=list)
     #: Standalone subnets/peerings whose VNet is not in the snapshot (each with a gap).
     orphans: list[Subnet | Peering] = field(default_factory=list)
+    #: Subscription ID (lower case) -> display name, from every snapshot's ``subscriptions``.
+    subscription_names: dict[str, str] = field(default_factory=dict)
 
 
 def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
@@ -1326,6 +1349,8 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
             out.gaps.append(Gap(g["scope"], g["kind"], g["reason"]))
         if snap.declarations is not None:
             out.declarations.append((snap.file, snap.declarations))
+        for sid, name in snap.subscription_names.items():
+            out.subscription_names.setdefault(sid, name)
     if children:
         _merge_children(out, children, seen)
     _orphan_zone_groups(out)

@@ -2,7 +2,7 @@
 
 :func:`plan_rules` runs after the connectivity changes are planned. On the estate as it will be
 after them (:func:`netplan.whatif.apply_in_memory`) it asks every intent connection's app ports
-(:func:`netplan.flow.connection_flows`); for each one an NSG rule denies, it plans a security rule
+(:func:`netplan.verify.connection_flows`); for each one an NSG rule denies, it plans a security rule
 in that NSG that allows exactly that flow:
 
 * priority: the largest free number (same direction) below the denying rule's, so that it is
@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from netplan import kinds
+from netplan.changeset import Change
 from netplan.estate import Estate
-from netplan.flow import connection_flows
 from netplan.ids import parse_id, rid_key
 from netplan.model import Direction, NetworkSecurityGroup
+from netplan.verify import connection_flows
 from netplan.vocab import Action
 
 TYPE_SECURITY_RULE = kinds.SECURITY_RULE.type
@@ -173,7 +174,6 @@ def _need_for(after: Estate, nsg: NetworkSecurityGroup, direction: Direction, pa
 
 def changes_for(needs: Sequence[RuleNeed], tags: Mapping[str, str]) -> list[Any]:
     """The plan changes for the rules vnetplan may make (owner's changes are not changes)."""
-    from netplan.plan import Change
 
 
     out = []

@@ -1,21 +1,22 @@
-"""What every exporter needs from a change: its name, parent, scope, sent body and dependencies."""
+"""What every exporter needs from a change (its name, parent, scope, sent body and dependencies),
+and the walk the code exporters (Bicep, Terraform) share: the header comment, one comment per
+change, the note for a delete, and each private endpoint whose address a change needs."""
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from netplan.changeset import Change, ChangeSet, set_path, with_ownership
 from netplan.ids import name_of, parse_id, rid_key
-from netplan.live.apply import Action as ApplyAction
-from netplan.live.apply import Step, with_ownership
-from netplan.plan import Action, Change, ChangeSet
+from netplan.vocab import Action
 
 #: The query parameter of a peering resync (P4).
 SYNC_PARAM = "syncRemoteAddressSpace"
 T_PE = "microsoft.network/privateendpoints"
-_PATH_PART = re.compile(r"([^.\[\]]+)(?:\[(\d+)\])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,28 +70,7 @@ def sent_body(change: Change, plan_id: str) -> dict[str, Any]:
     tags, or a record set's metadata): the exact body the SDK sends, before placeholders are filled."""
     if change.body is None:
         return {}
-
-    step = Step(change_id=change.key, action=ApplyAction(change.action.value), type=change.type,
-                resource_id=change.id, body=change.body)  # fmt: skip
-    return with_ownership(step, plan_id)
-
-
-def _set_path(body: dict[str, Any], path: str, value: Any) -> None:
-    parts = [(m.group(1), m.group(2)) for m in _PATH_PART.finditer(path)]
-    cur: Any = body
-    for i, (key, idx) in enumerate(parts):
-        last = i == len(parts) - 1
-        if idx is None:
-            if last:
-                cur[key] = value
-            else:
-                cur = cur[key]
-        else:
-            seq = cur[key]
-            if last:
-                seq[int(idx)] = value
-            else:
-                cur = seq[int(idx)]
+    return with_ownership(change, plan_id)
 
 
 def _ident(text: str) -> str:
@@ -124,7 +104,7 @@ def items(cs: ChangeSet) -> list[Item]:
             parent = f"/subscriptions/{p.subscription}/resourceGroups/{p.resource_group}"
         body = copy.deepcopy(sent_body(c, cs.plan_id))
         for ph in c.placeholders:
-            _set_path(body, ph.path, Expr(ph.from_id, apis.get(rid_key(ph.from_id), c.api_version)))
+            set_path(body, ph.path, Expr(ph.from_id, apis.get(rid_key(ph.from_id), c.api_version)))
         deps = tuple(dict.fromkeys(labels[d] for d in c.depends_on if d in labels))
         out.append(Item(i, c, labels[c.key], p.subscription, p.resource_group, parent, p.names, body, deps))
     return out
@@ -153,3 +133,44 @@ def sync_command(item: Item) -> str:
 
 def delete_command(item: Item) -> str:
     return f"az resource delete --ids {item.change.id} --api-version {item.change.api_version}"
+
+
+def comment(text: str, marker: str) -> list[str]:
+    """``text`` as comment lines (``marker`` is ``//`` or ``#``), one per line of text."""
+    return [f"{marker} {line}".rstrip() for line in text.splitlines()]
+
+
+def header_comment(cs: ChangeSet, tool: str, marker: str) -> list[str]:
+    """:func:`header_lines` as comment lines."""
+    return comment("\n".join(header_lines(cs, tool)), marker)
+
+
+def change_comment(item: Item, marker: str) -> list[str]:
+    """The comment above each change: its position, action, type and ID, then why."""
+    c = item.change
+    return comment(f"{item.n}. {c.action.value} {c.type} {c.id}\n{c.reason}", marker)
+
+
+def delete_comment(item: Item, marker: str, what: str) -> list[str]:
+    """A delete is not expressed as code (``what``: where the resource is to be removed from)."""
+    return comment(f"Not expressed as code: remove {what} that manages it, or run\n{delete_command(item)}", marker)
+
+
+def endpoint_reads(its: list[Item]) -> Iterator[tuple[str, Item | None, Item]]:
+    """Each private endpoint whose address a change needs, once, in plan order: its ID, its
+    change when the plan creates it (else None: it exists already), and the first change needing it."""
+    by_id = {it.change.id.lower(): it for it in its}
+    seen: set[str] = set()
+    for it in its:
+        for ph in it.change.placeholders:
+            key = ph.from_id.lower()
+            if key not in seen:
+                seen.add(key)
+                yield ph.from_id, by_id.get(key), it
+
+
+def text_of(lines: list[str]) -> str:
+    """The file: the lines without trailing blank ones, ending in a newline."""
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"

@@ -21,20 +21,19 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, TextIO
 
+from netplan import kinds
 from netplan.errors import VnetplanError
 from netplan.ids import parse_id
 from netplan.live.credentials import redact
 from netplan.live.guard import EndpointGuard
 
 #: api-versions for resource kinds that have no SDK installed (called through send_request).
-SUBSCRIPTIONS_API = "2022-12-01"
-DNS_RESOLVER_API = "2022-07-01"
+DNS_RESOLVER_API = kinds.DNS_RESOLVER_API
 
 
 class LiveError(VnetplanError):
@@ -63,6 +62,10 @@ class InventoryResult:
     failures: list[dict[str, str]] = field(default_factory=list)  # gaps: scope/kind/reason
     requests: int = 0
     seconds: float = 0.0
+    #: Subscription ID (lower case) -> display name, from the subscription list.
+    names: dict[str, str] = field(default_factory=dict)
+    #: Why the subscription list (and so the display names) could not be read; None when it was.
+    names_unread: str | None = None
 
 
 @dataclass
@@ -181,13 +184,47 @@ def _generic_list(client: Any, url: str) -> list[dict[str, Any]]:
     return out
 
 
-def list_subscriptions(credential: Any, opts: InventoryOptions) -> list[str]:
-    """Every subscription the credential can list (``GET /subscriptions``)."""
-    from azure.mgmt.network import NetworkManagementClient
+def read_subscriptions(credential: Any, opts: InventoryOptions) -> list[dict[str, str]]:
+    """Every subscription the credential can list, with its display name and state.
 
-    client = NetworkManagementClient(credential, "00000000-0000-0000-0000-000000000000", **_client_kwargs(opts))
-    items = _generic_list(client, f"/subscriptions?api-version={SUBSCRIPTIONS_API}")
-    return [i["subscriptionId"] for i in items if i.get("state", "Enabled") in ("Enabled", "Warned", "PastDue")]
+    ``GET /subscriptions`` through the SDK's ``SubscriptionClient`` (read-only). Each item is
+    ``{"subscriptionId", "displayName", "state"}``, the shape ARM lists them in.
+    """
+    from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+    kw = _client_kwargs(opts)
+    client = SubscriptionClient(credential, kw.pop("base_url", None), **kw)
+    out: list[dict[str, str]] = []
+    for item in client.subscriptions.list():
+        rest = _to_rest(item)
+        sid = str(rest.get("subscriptionId") or "")
+        if sid:
+            out.append({
+                "subscriptionId": sid,
+                "displayName": str(rest.get("displayName") or ""),
+                "state": str(rest.get("state") or "Enabled"),
+            })  # fmt: skip
+    return out
+
+
+def list_subscriptions(credential: Any, opts: InventoryOptions) -> list[str]:
+    """Every enabled subscription the credential can list (``GET /subscriptions``)."""
+    return [s["subscriptionId"] for s in read_subscriptions(credential, opts) if s["state"] in USABLE_STATES]
+
+
+#: Subscription states whose resources can be read (Disabled and Deleted ones cannot).
+USABLE_STATES = ("Enabled", "Warned", "PastDue")
+
+
+def subscription_names_block(names: dict[str, str], subs: Iterable[str]) -> list[dict[str, str]]:
+    """The snapshot's ``subscriptions`` list: ID and display name of each inventoried subscription
+    whose name is known (the shape of ARM's list, which the loader and the ARM emulator read)."""
+    out = []
+    for s in sorted(subs, key=str.lower):
+        name = names.get(s.lower())
+        if name:
+            out.append({"subscriptionId": s, "displayName": name})
+    return out
 
 
 def _in_rgs(resources: Iterable[dict[str, Any]], rgs: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -272,17 +309,13 @@ def _subscription_tasks(sub: str, credential: Any, opts: InventoryOptions) -> li
 
         return _Task(sub, kind, run, scope)
 
+    # Every kind the SDK lists across a subscription (the kind table's `listing`), with the
+    # follow-ups that list what lives under each; DNS Private Resolver kinds by URL (no SDK package).
+    clients = {"network": net, "privatedns": dns}
+    follow = {kinds.VNET.key: gateways, kinds.PE.key: zone_groups, kinds.ZONE.key: zone_children}
     return [
-        listing("virtualNetworks", net.virtual_networks.list_all, gateways),
-        listing("loadBalancers", net.load_balancers.list_all),
-        listing("privateLinkServices", net.private_link_services.list_by_subscription),
-        listing("privateEndpoints", net.private_endpoints.list_by_subscription, zone_groups),
-        listing("networkInterfaces", net.network_interfaces.list_all),
-        listing("routeTables", net.route_tables.list_all),
-        listing("networkSecurityGroups", net.network_security_groups.list_all),
-        listing("applicationSecurityGroups", net.application_security_groups.list_all),
-        listing("azureFirewalls", net.azure_firewalls.list_all),
-        listing("privateDnsZones", dns.private_zones.list, zone_children),
+        *(listing(k.collection, getattr(getattr(clients[k.client], k.operations), k.listing), follow.get(k.key))
+          for k in kinds.ALL if k.listing),
         generic("dnsResolvers", ("inboundEndpoints", "outboundEndpoints")),
         generic("dnsForwardingRulesets", ("forwardingRules", "virtualNetworkLinks")),
     ]
@@ -308,21 +341,41 @@ def _describe(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {exc}".replace("\n", " "))
 
 
-def run_listings(
-    seeds: Mapping[str, Callable[[], list[_Task]]],
+def take_inventory(
+    credential: Any,
     opts: InventoryOptions,
-    resources: list[dict[str, Any]],
-    counts: dict[str, Counter[str]],
-    failures: list[dict[str, str]],
-    bar: _Progress,
-) -> None:
-    """Run the listing tasks of every subscription (``seeds`` makes each one's first tasks) and the
-    tasks they lead to, ``opts.concurrency`` at a time: items go to ``resources`` and ``counts``, a
-    listing that fails to ``failures`` (a gap); an authentication failure ends the inventory. The
-    one listing loop of both inventories (ARM, and Resource Graph's ARM fallback)."""
+    progress: TextIO | None = None,
+    show_progress: bool = True,
+) -> InventoryResult:
+    """Inventory the subscriptions in ``opts`` (or all the credential can list)."""
     from azure.core.exceptions import ClientAuthenticationError
 
+    started = time.monotonic()
+    # The subscription list gives the display names (and, without --subscription, the
+    # subscriptions to read). Unreadable with named subscriptions: the names are a reported gap.
+    names: dict[str, str] = {}
+    names_unread: str | None = None
+    try:
+        listed = read_subscriptions(credential, opts)
+        names = {s["subscriptionId"].lower(): s["displayName"] for s in listed if s["displayName"]}
+        listed_ids = [s["subscriptionId"] for s in listed if s["state"] in USABLE_STATES]
+    except ClientAuthenticationError as exc:
+        raise LiveError(f"authentication failed: {_describe(exc)}") from None
+    except Exception as exc:
+        if not opts.subscriptions:
+            raise LiveError(f"cannot list subscriptions: {_describe(exc)}") from None
+        names_unread = _describe(exc)
+        listed_ids = []
+    subs = list(opts.subscriptions) or listed_ids
+    if not subs:
+        raise LiveError("the credential can see no subscriptions; pass --subscription ID")
+
+    bar = _Progress(progress, show_progress)
+    resources: list[dict[str, Any]] = []
+    counts: dict[str, Counter[str]] = {s: Counter() for s in subs}
+    failures: list[dict[str, str]] = []
     lock = threading.Lock()
+
     with ThreadPoolExecutor(max_workers=max(1, opts.concurrency), thread_name_prefix="inventory") as pool:
         pending: dict[Future[tuple[list[dict[str, Any]], list[_Task]]], _Task] = {}
 
@@ -331,7 +384,7 @@ def run_listings(
             for t in tasks:
                 pending[pool.submit(t.run)] = t
 
-        setup: dict[Future[list[_Task]], str] = {pool.submit(make): s for s, make in seeds.items()}
+        setup: dict[Future[list[_Task]], str] = {pool.submit(_subscription_tasks, s, credential, opts): s for s in subs}
         for sfut, sub in setup.items():
             try:
                 submit(sfut.result())
@@ -357,17 +410,6 @@ def run_listings(
                 submit(follow)
     bar.close()
 
-
-def finish_snapshot(
-    resources: list[dict[str, Any]],
-    failures: list[dict[str, str]],
-    subs: list[str],
-    opts: InventoryOptions,
-    management_groups: Sequence[str] = (),
-    source: str | None = None,
-) -> dict[str, Any]:
-    """The snapshot both inventories write; without ``opts.allow_partial`` a failed listing is an
-    error naming it instead."""
     if failures and not opts.allow_partial:
         first = failures[0]
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
@@ -380,40 +422,16 @@ def finish_snapshot(
     snapshot: dict[str, Any] = {"resources": resources}
     if failures:
         snapshot["gaps"] = failures
+    block = subscription_names_block(names, subs)
+    if block:
+        snapshot["subscriptions"] = block
     snapshot["inventory"] = {
         "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "subscriptions": subs,
         **({"resource_groups": list(opts.resource_groups)} if opts.resource_groups else {}),
-        **({"management_groups": list(management_groups)} if management_groups else {}),
         **({"endpoint": opts.endpoint} if opts.endpoint else {}),
-        **({"source": source} if source else {}),
+        **({"subscription_names_unread": names_unread} if names_unread else {}),
     }
-    return snapshot
-
-
-def take_inventory(
-    credential: Any,
-    opts: InventoryOptions,
-    progress: TextIO | None = None,
-    show_progress: bool = True,
-) -> InventoryResult:
-    """Inventory the subscriptions in ``opts`` (or all the credential can list)."""
-    from azure.core.exceptions import ClientAuthenticationError
-
-    started = time.monotonic()
-    try:
-        subs = list(opts.subscriptions) or list_subscriptions(credential, opts)
-    except ClientAuthenticationError as exc:
-        raise LiveError(f"authentication failed: {_describe(exc)}") from None
-    except Exception as exc:
-        raise LiveError(f"cannot list subscriptions: {_describe(exc)}") from None
-    if not subs:
-        raise LiveError("the credential can see no subscriptions; pass --subscription ID")
-
-    resources: list[dict[str, Any]] = []
-    counts: dict[str, Counter[str]] = {s: Counter() for s in subs}
-    failures: list[dict[str, str]] = []
-    seeds = {s: partial(_subscription_tasks, s, credential, opts) for s in subs}
-    run_listings(seeds, opts, resources, counts, failures, _Progress(progress, show_progress))
-    snapshot = finish_snapshot(resources, failures, subs, opts)
-    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started)
+    return InventoryResult(
+        snapshot, counts, failures, seconds=time.monotonic() - started, names=names, names_unread=names_unread
+    )

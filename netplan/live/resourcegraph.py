@@ -35,10 +35,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, TextIO
 
+from netplan import kinds
 from netplan.ids import parse_id
 from netplan.live.inventory import (
     DNS_RESOLVER_API,
@@ -54,8 +55,7 @@ from netplan.live.inventory import (
     _subscription_tasks,
     _Task,
     _to_rest,
-    finish_snapshot,
-    run_listings,
+    subscription_names_block,
 )
 
 #: Resource Graph REST api-version (azure-mgmt-resourcegraph 8's default).
@@ -68,27 +68,7 @@ SUBSCRIPTION_BATCH = 1000
 ATTEMPTS = 6
 
 #: Kinds read from Resource Graph's ``resources`` table: lower-case type -> ARM's spelling.
-GRAPH_KINDS: dict[str, str] = {
-    t.lower(): t
-    for t in (
-        "Microsoft.Network/virtualNetworks",
-        "Microsoft.Network/loadBalancers",
-        "Microsoft.Network/privateLinkServices",
-        "Microsoft.Network/privateEndpoints",
-        "Microsoft.Network/networkInterfaces",
-        "Microsoft.Network/routeTables",
-        "Microsoft.Network/networkSecurityGroups",
-        "Microsoft.Network/applicationSecurityGroups",
-        "Microsoft.Network/azureFirewalls",
-        "Microsoft.Network/virtualNetworkGateways",
-        "Microsoft.Network/privateDnsZones",
-        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-        "Microsoft.Network/dnsResolvers",
-        "Microsoft.Network/dnsResolvers/inboundEndpoints",
-        "Microsoft.Network/dnsResolvers/outboundEndpoints",
-        "Microsoft.Network/dnsForwardingRulesets",
-    )
-}
+GRAPH_KINDS: dict[str, str] = {k.key: k.type for k in kinds.ALL if k.in_graph}
 
 #: ARM-inventory task kinds whose resources (and follow-ups) Resource Graph replaces.
 COVERED_TASKS = frozenset({
@@ -317,6 +297,7 @@ def take_inventory_graph(
             return [(None, mgs)]
         return [(None, None)]  # every subscription the credential can see (tenant scope)
 
+    names: dict[str, str] = {}
     try:
         visible: dict[str, str] = {}
         for subs_scope, mg_scope in scopes():
@@ -325,6 +306,8 @@ def take_inventory_graph(
                 sid = str(row.get("subscriptionId", ""))
                 if sid:
                     visible.setdefault(sid.lower(), sid)
+                    if row.get("name"):  # resourcecontainers' name is the display name
+                        names.setdefault(sid.lower(), str(row["name"]))
         if named:
             subs = []
             for s in named:
@@ -363,7 +346,56 @@ def take_inventory_graph(
         counts[sub][kind] += 1
         per_sub[sub].setdefault(row["type"].lower(), []).append(row)
 
-    seeds = {s: partial(_fallback_tasks, s, credential, opts, per_sub[s]) for s in subs}
-    run_listings(seeds, opts, resources, counts, failures, _Progress(progress, show_progress))
-    snapshot = finish_snapshot(resources, failures, subs, opts, management_groups=mgs, source="resource-graph")
-    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started), stats
+    bar = _Progress(progress, show_progress)
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=max(1, opts.concurrency), thread_name_prefix="inventory") as pool:
+        pending: dict[Future[tuple[list[dict[str, Any]], list[_Task]]], _Task] = {}
+
+        def submit(tasks: list[_Task]) -> None:
+            bar.add(len(tasks))
+            for t in tasks:
+                pending[pool.submit(t.run)] = t
+
+        for sub in subs:
+            submit(_fallback_tasks(sub, credential, opts, per_sub[sub]))
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in done:
+                task = pending.pop(fut)
+                bar.tick(f"{task.kind} {task.subscription[:8]}")
+                try:
+                    items, follow = fut.result()
+                except ClientAuthenticationError as exc:
+                    raise LiveError(f"authentication failed: {_describe(exc)}") from None
+                except Exception as exc:
+                    failures.append({"scope": task.scope, "kind": task.kind, "reason": _describe(exc)})
+                    continue
+                with lock:
+                    resources.extend(items)
+                    counts[task.subscription][task.kind] += len(items)
+                submit(follow)
+    bar.close()
+
+    if failures and not opts.allow_partial:
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise LiveError(
+            f"could not read {first['kind']} in {first['scope']}: {first['reason']}{more}; "
+            "re-run with --allow-partial to write a snapshot that records what is missing"
+        )
+    resources.sort(key=lambda r: (str(r.get("type", "")).lower(), str(r.get("id", "")).lower()))
+    snapshot: dict[str, Any] = {"resources": resources}
+    if failures:
+        snapshot["gaps"] = failures
+    block = subscription_names_block(names, subs)
+    if block:
+        snapshot["subscriptions"] = block
+    snapshot["inventory"] = {
+        "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "subscriptions": subs,
+        **({"resource_groups": list(opts.resource_groups)} if opts.resource_groups else {}),
+        **({"management_groups": mgs} if mgs else {}),
+        **({"endpoint": opts.endpoint} if opts.endpoint else {}),
+        "source": "resource-graph",
+    }
+    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started, names=names), stats

@@ -17,16 +17,19 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from netplan.live.apply import ApplyOptions, Outcome, apply_plan, plan_from_dict
+from netplan.changeset import read_plan
+from netplan.live.apply import ApplyOptions, Outcome, apply_plan
 from netplan.live.journal import Journal, read_journal
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.clients import StaticTokenCredential
 from tests.emulator.sample import sample_snapshot
+from tests.emulator.server import WriteGate
 from tests.integration.test_apply import PE, PLS, TOKEN, make_plan, normalized_state
 
 pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
@@ -57,7 +60,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def _apply(emu: Emulator, plan: Path, journal_path: Path) -> Any:
     data = json.loads(plan.read_text())
-    p = plan_from_dict(data, str(plan))
+    p = read_plan(data, str(plan))
     opts = ApplyOptions(endpoint=emu.url, ca_bundle=emu.ca_path, concurrency=4, **FAST)  # type: ignore[arg-type]
     with Journal(journal_path, p.plan_id) as j:
         return apply_plan(p, StaticTokenCredential(TOKEN), opts, j)
@@ -93,9 +96,20 @@ def test_seeded_faults_converge_to_exactly_the_planned_state(planned: tuple[Path
         assert seed_ids <= {r["id"].lower() for r in emu.resources()["resources"]}, "a seed resource was deleted"
         assert normalized_state(emu) == want
         # And the journal agrees: every change ends done or already, nothing failed last.
-        states = [Journal(tmp_path / "j", result.plan_id).load().state(r.step.change_id) for r in result.results]
+        states = [Journal(tmp_path / "j", result.plan_id).load().state(r.change.key) for r in result.results]
         assert all(s.finished for s in states)
         assert all(r.outcome in (Outcome.DONE, Outcome.ALREADY) for r in result.results)
+
+
+def _wait_held(gate: WriteGate, proc: subprocess.Popen[str], what: str) -> None:
+    """Until the apply's next write is held: however slow the machine, as long as the apply runs
+    (a generous cap only so that a hung apply ends the test); if it exits first, say why."""
+    deadline = time.monotonic() + 900
+    while not gate.held.wait(0.2):
+        if proc.poll() is not None:
+            _out, err = proc.communicate()
+            raise AssertionError(f"the apply exited ({proc.returncode}) before {what}: {err[-2000:]}")
+        assert time.monotonic() < deadline, f"the apply still runs after 900 s and never reached {what}"
 
 
 def _start(emu: Emulator, plan: Path, journal: Path) -> subprocess.Popen[str]:
@@ -118,7 +132,7 @@ def test_kill_minus_nine_after_the_nth_write_then_rerun_converges(planned: tuple
     with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
         gate = emu.hold_writes_after(after)
         proc = _start(emu, plan, journal)
-        assert gate.held.wait(120), f"the apply never reached write {after + 1}"
+        _wait_held(gate, proc, f"write {after + 1}")
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
         assert proc.returncode == -signal.SIGKILL
@@ -127,7 +141,7 @@ def test_kill_minus_nine_after_the_nth_write_then_rerun_converges(planned: tuple
         records = read_journal(journal)
         assert records, "the journal has the work started before the kill"
         rerun = _start(emu, plan, journal)
-        out, err = rerun.communicate(timeout=180)
+        out, err = rerun.communicate(timeout=900)
         assert rerun.returncode == 0, err
         assert TOKEN not in out + err + journal.read_text()
         assert not _duplicates(emu)
@@ -145,7 +159,7 @@ def test_ctrl_c_mid_run_exits_130_says_what_was_done_and_the_rerun_finishes(plan
     with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
         gate = emu.hold_writes_after(2)
         proc = _start(emu, plan, journal)
-        assert gate.held.wait(120), "the apply never reached its third write"
+        _wait_held(gate, proc, "its third write")
         proc.send_signal(signal.SIGINT)
         # The apply says at once that it stops starting changes and waits for those in flight.
         assert proc.stderr is not None
@@ -156,7 +170,7 @@ def test_ctrl_c_mid_run_exits_130_says_what_was_done_and_the_rerun_finishes(plan
                 break
         assert seen and "waiting for the" in seen[-1], "".join(seen)
         gate.open()  # the write in flight goes on and finishes
-        _, rest = proc.communicate(timeout=120)
+        _, rest = proc.communicate(timeout=900)
         err = "".join(seen) + rest
         assert proc.returncode == 130, err
         lines = err.strip().splitlines()
@@ -177,7 +191,7 @@ def test_ctrl_c_mid_run_exits_130_says_what_was_done_and_the_rerun_finishes(plan
         assert of == total and before >= 1 and in_flight >= 1
         assert before + in_flight == len(done) == skips and left == applies == total - len(done) > 0
         rerun = _start(emu, plan, journal)
-        out, err = rerun.communicate(timeout=180)
+        out, err = rerun.communicate(timeout=900)
         assert rerun.returncode == 0, err
         assert out.count("already") >= len(done)
         assert normalized_state(emu) == want and not _duplicates(emu)

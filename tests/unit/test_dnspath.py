@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from netplan.changeset import ChangeSet
 from netplan.dnspath import PathKind, existing_path, resolution_path
 from netplan.estate import Estate
 from netplan.intent import load_intent
-from netplan.plan import Action, ChangeSet, make_plan
+from netplan.plan import make_plan
+from netplan.vocab import Action
 from netplan.whatif import what_if
 from tests.dns.builders import resolver
 from tests.unit.builders import EstateBuilder
@@ -322,6 +324,8 @@ def test_shared_endpoint_in_the_hub_when_the_consumer_cannot_have_its_own(tmp_pa
     assert "/vnet-hub/subnets/pe" in pe.body["properties"]["subnet"]["id"]  # type: ignore[index]
     assert pe.body["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceId"] == pls  # type: ignore[index]
     assert verifies(tmp_path, est, cs)
+    # The traffic rules are planned towards the shared endpoint the spoke resolves to, not the LB.
+    assert not cs.problems
 
 
 def test_auto_picks_nothing_when_no_option_verifies_and_says_why(tmp_path: Path) -> None:

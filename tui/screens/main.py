@@ -21,7 +21,10 @@ from netplan.ids import rid_key
 from tui.widgets.details.vnet_details import VnetDetails
 from tui.widgets.sidebar.estate_tree import EstateTree
 from tui.widgets.tabs.dns import DnsPanel
+from tui.widgets.tabs.findings import FindingsView
 from tui.widgets.tabs.home import HomeView, Problem
+from tui.widgets.tabs.overlaps import OverlapsView
+from tui.widgets.tabs.plan import PlanPanel
 from tui.widgets.tabs.topology import TopologyView
 
 #: The tabs in key order (1 … 7).
@@ -90,7 +93,7 @@ class MainScreen(Screen[None]):
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield Input(placeholder="/ filter VNets: name, group, region, prefix", id="filter")
+                yield Input(placeholder="/ filter, or who owns an IP", id="filter")
                 yield EstateTree(self.estate, id="tree")
                 yield Static(estate_summary(self.estate), id="estate-summary")
             with TabbedContent(id="tabs", initial="home"):
@@ -103,17 +106,14 @@ class MainScreen(Screen[None]):
                 with TabPane(tab_label("dns"), id="dns"):
                     yield DnsPanel(self.options.app_domain, id="dns-panel")
                 if self.overlaps_tab:
-                    from tui.widgets.tabs.overlaps import OverlapsView
 
                     with TabPane(tab_label("overlaps"), id="overlaps"):
                         yield OverlapsView(id="overlaps-view")
                 if self.findings_tab:
-                    from tui.widgets.tabs.findings import FindingsView
 
                     with TabPane(tab_label("findings"), id="findings"):
                         yield FindingsView(id="findings-view")
                 if self.plan_tab:
-                    from tui.widgets.tabs.plan import PlanPanel
 
                     intent = self.options.intent
                     provider = self._vnet_ref(intent.provider.vnet_id) if intent is not None else ""
@@ -144,7 +144,12 @@ class MainScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             event.stop()
-            self.query_one(EstateTree).set_filter(event.value)
+            tree = self.query_one(EstateTree)
+            before = tree.owners
+            tree.set_filter(event.value)
+            if (before is not None or tree.owners is not None) and self.selected:
+                # The "who owns" answer heads the Details of the selected VNet: keep it current.
+                self.select_vnet(self.selected)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -209,7 +214,11 @@ class MainScreen(Screen[None]):
             widget.action_cursor_down() if step > 0 else widget.action_cursor_up()
 
     def action_edit(self) -> None:
-        """i: into the active tab's text box (the DNS name, the plan's provider, the findings filter)."""
+        """i: into the active tab's text box (the DNS name, the plan's provider, the findings filter,
+        the Details tables' filter)."""
+        if self.query_one(TabbedContent).active == "details":
+            self.query_one(VnetDetails).ask_filter()
+            return
         box = {"dns": "#dns-name", "plan": "#plan-provider", "findings": "#findings-filter",
                }.get(self.query_one(TabbedContent).active)  # fmt: skip
         if box is not None:
@@ -262,11 +271,9 @@ class MainScreen(Screen[None]):
             self.select_vnet(problem.vnet_id, reveal=True)
         self.action_show_tab(problem.tab)
         if problem.tab == "findings" and self.findings_tab:
-            from tui.widgets.tabs.findings import FindingsView
 
             self.query_one(FindingsView).focus_finding(problem.ref)
         elif problem.tab == "overlaps" and self.overlaps_tab:
-            from tui.widgets.tabs.overlaps import OverlapsView
 
             self.query_one(OverlapsView).focus_group(problem.ref)
         elif problem.tab == "dns" and problem.ref and self.selected:
@@ -329,7 +336,8 @@ class MainScreen(Screen[None]):
         self.selected = v.id
         if reveal:
             self.query_one(EstateTree).reveal(v)
-        self.query_one(VnetDetails).show(self.estate, v, self.badges.get(v.key, frozenset()))
+        self.query_one(VnetDetails).show(self.estate, v, self.badges.get(v.key, frozenset()),
+                                         self.query_one(EstateTree).owners)  # fmt: skip
         self.query_one(DnsPanel).set_source(v.name)
         if self.query_one(TabbedContent).active == "topology":
             self._draw_topology()
@@ -347,7 +355,8 @@ class MainScreen(Screen[None]):
         if self.selected:
             v = self.estate.vnet(self.selected)
             if v is not None:
-                self.query_one(VnetDetails).show(self.estate, v, badges.get(v.key, frozenset()))
+                self.query_one(VnetDetails).show(self.estate, v, badges.get(v.key, frozenset()),
+                                                 self.query_one(EstateTree).owners)  # fmt: skip
 
     def show_graph(self, graph: Any) -> None:
         self.graph = graph
@@ -388,7 +397,6 @@ class MainScreen(Screen[None]):
         self.app.request_apply(message.path)  # type: ignore[attr-defined]
 
     def _plan_panel(self) -> Any:
-        from tui.widgets.tabs.plan import PlanPanel
 
         return self.query_one(PlanPanel)
 
@@ -431,7 +439,6 @@ class MainScreen(Screen[None]):
     def show_findings(self, report: Any) -> None:
         self.query_one(HomeView).show_findings(report)
         if self.findings_tab:
-            from tui.widgets.tabs.findings import FindingsView
 
             self.query_one(FindingsView).show(self.estate, report)
         self.home_complete()
@@ -439,7 +446,6 @@ class MainScreen(Screen[None]):
     def show_overlaps(self, report: Any) -> None:
         self.query_one(HomeView).show_overlaps(report)
         if self.overlaps_tab:
-            from tui.widgets.tabs.overlaps import OverlapsView
 
             self.query_one(OverlapsView).show(self.estate, report)
         self.home_complete()
