@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from netplan.addr import AddressError, IPAddress, Prefix, ip_from_int, parse_ip, prefix_of_ip
+from netplan.addr import AddressError, IPAddress, Prefix, PrefixSet, ip_from_int, parse_ip, prefix_of_ip
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
@@ -182,6 +182,8 @@ class _Index:
                     if a.ip is not None:
                         self.backends[bp.key].append((a.ip, a.subnet_id, ""))
         self.contexts: dict[str, Context] = {}
+        #: VNet key -> the VNet-wide members of its VirtualNetwork tag (see _vnet_members).
+        self.vnet_members: dict[str, PrefixSet] | None = None
         self.vnets_by_name: dict[str, list[VNet]] = defaultdict(list)
         for v in estate.vnets:
             self.vnets_by_name[v.name.lower()].append(v)
@@ -214,37 +216,57 @@ def context_for(estate: Estate, subnet: Subnet) -> Context:
 
     ``VirtualNetwork``: the VNet's space, the space of its Connected peerings, the on-premises
     prefixes of the gateway it uses, and the prefixes of the subnet's user routes. Built from the
-    links directly (not from the full effective route table): on a hub with hundreds of spokes
-    this is what keeps one query cheap.
+    links directly (not from the full effective route table), once per VNet as an interval index
+    (:class:`~netplan.addr.PrefixSet`) that every subnet of the VNet shares, plus the subnet's
+    route prefixes: on a hub with thousands of spokes one rule check is a binary search.
     """
     idx = _index(estate)
     hit = idx.contexts.get(subnet.key)
     if hit is not None:
         return hit
-
     vnet = estate.vnet(subnet.vnet_id)
-    members: list[Prefix] = list(vnet.address_prefixes) if vnet is not None else list(subnet.prefixes)
-    ridx = route_index(estate)
-    if vnet is not None:
-        if vnet.key in ridx.gateway_vnets:
-            members.extend(ridx.onprem_by_via.get(vnet.key, ()))
-        for link in vnet.peerings:
-            if link.state is not PeeringState.CONNECTED:
-                continue
-            remote = estate.vnet(link.remote_vnet_id)
-            members.extend(link.remote_prefixes or (remote.address_prefixes if remote is not None else ()))
-            if link.use_remote_gateways:
-                members.extend(ridx.onprem_by_via.get(rid_key(link.remote_vnet_id), ()))
+    members = _vnet_members(estate, idx, vnet) if vnet is not None else PrefixSet(subnet.prefixes)
     rt, _missing = route_table_of(estate, subnet)
     if rt is not None:
-        members.extend(r.prefix for r in rt.routes if r.prefix is not None)
+        members = members.union(r.prefix for r in rt.routes if r.prefix is not None)
 
     def asgs(p: Prefix) -> list[tuple[str, ...]]:
         return idx.asgs_of(p, subnet)
 
-    ctx = Context(tuple(dict.fromkeys(members)), asgs)
+    ctx = Context(members, asgs)
     idx.contexts[subnet.key] = ctx
     return ctx
+
+
+def _vnet_members(estate: Estate, idx: _Index, vnet: VNet) -> PrefixSet:
+    """The VNet-wide part of the ``VirtualNetwork`` tag: own space, Connected peerings' space, the
+    on-premises prefixes of the gateway it uses. Built for every VNet at once, the first time one
+    is asked (a query must not pay for indexing a hub with hundreds of spokes)."""
+    if idx.vnet_members is None:
+        ridx = route_index(estate)
+        idx.vnet_members = {v.key: _members_of(estate, ridx, v) for v in estate.vnets}
+    hit = idx.vnet_members.get(vnet.key)
+    if hit is None:
+        hit = idx.vnet_members[vnet.key] = _members_of(estate, route_index(estate), vnet)
+    return hit
+
+
+def _members_of(estate: Estate, ridx: Any, vnet: VNet) -> PrefixSet:
+    members: list[Prefix] = list(vnet.address_prefixes)
+    if vnet.key in ridx.gateway_vnets:
+        members.extend(ridx.onprem_by_via.get(vnet.key, ()))
+    for link in vnet.peerings:
+        if link.state is not PeeringState.CONNECTED:
+            continue
+        if link.remote_prefixes:
+            members.extend(link.remote_prefixes)
+        else:
+            remote = estate.vnet(link.remote_vnet_id)
+            if remote is not None:
+                members.extend(remote.address_prefixes)
+        if link.use_remote_gateways:
+            members.extend(ridx.onprem_by_via.get(rid_key(link.remote_vnet_id), ()))
+    return PrefixSet(members)
 
 
 # ---------------------------------------------------------------------------------------------
