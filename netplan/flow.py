@@ -102,6 +102,9 @@ class BlockedBy:
     resource: str | None
     rule: str | None = None
     priority: int | None = None
+    #: For a route: the subnet whose effective routes made the decision (not in the JSON; the
+    #: planner adds its route there).
+    at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "resource": self.resource, "rule": self.rule, "priority": self.priority}
@@ -374,10 +377,10 @@ class _Walk:
         return hit
 
     def fail(self, kind: str, resource: str | None, code: str, message: str, rule: str | None = None,
-             priority: int | None = None) -> bool:  # fmt: skip
+             priority: int | None = None, at: str | None = None) -> bool:  # fmt: skip
         self.reasons.append(Reason(code, message))
         if self.blocked is None:
-            self.blocked = BlockedBy(kind, resource, rule, priority)
+            self.blocked = BlockedBy(kind, resource, rule, priority, at)
         return False
 
     def unsure(self, code: str, message: str) -> None:
@@ -411,7 +414,7 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     """Follow routes from ``sub`` until the flow is delivered into a VNet; None when it is not."""
     estate = w.estate
     if sub.key in visited:
-        w.fail("route", sub.route_table_id, "routing-loop", f"the routes send the traffic back to {short_id(sub.id)}: a routing loop")
+        w.fail("route", sub.route_table_id, "routing-loop", f"the routes send the traffic back to {short_id(sub.id)}: a routing loop", at=sub.id)
         return None
     visited.add(sub.key)
     table = effective_routes(estate, sub)
@@ -423,7 +426,7 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     vnet = estate.vnet(sub.vnet_id)
     assert vnet is not None
     if hit is None:
-        w.fail("route", sub.id, "no-route", f"{short_id(sub.id)} has no route to {w.dst}")
+        w.fail("route", sub.id, "no-route", f"{short_id(sub.id)} has no route to {w.dst}", at=sub.id)
         return None
     prefix, route = hit
     t = route.next_hop_type
@@ -431,7 +434,7 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     if t == "VnetLocal":
         if not any(p.contains_ip(w.dst) for p in vnet.address_prefixes):
             w.fail("route", route.resource_id, "black-hole",
-                   f"route {prefix} of {where} sends {w.dst} to the virtual network, which does not contain it")
+                   f"route {prefix} of {where} sends {w.dst} to the virtual network, which does not contain it", at=sub.id)
             return None
         w.hops.append(Hop(sub.id, vnet.id, route, prefix, "within the virtual network"))
         return vnet
@@ -455,11 +458,11 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     if t == "None":
         w.fail("route", route.resource_id or sub.id, "route-none",
                f"{where}'s route {prefix} ({route.source}{' ' + route.name if route.name else ''}) has next hop None: "
-               f"traffic to {w.dst} is dropped")  # fmt: skip
+               f"traffic to {w.dst} is dropped", at=sub.id)  # fmt: skip
         return None
     if t == "Internet":
         w.fail("route", route.resource_id or sub.id, "route-internet",
-               f"{where} routes {w.dst} by {prefix} to the Internet, where a private address is not reachable")
+               f"{where} routes {w.dst} by {prefix} to the Internet, where a private address is not reachable", at=sub.id)
         return None
     if t == "VirtualNetworkGateway":
         nets = [n for n in estate.onprem if any(p.contains_ip(w.dst) for p in n.prefixes)]
@@ -472,19 +475,19 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     # VirtualAppliance
     nh = route.next_hop_ips[0] if route.next_hop_ips else None
     if nh is None:
-        w.fail("route", route.resource_id, "black-hole", f"route {route.name} of {where} has no next hop address")
+        w.fail("route", route.resource_id, "black-hole", f"route {route.name} of {where} has no next hop address", at=sub.id)
         return None
     app = _appliance(estate, nh)
     if app is None:
         w.fail("route", route.resource_id, "black-hole",
                f"route '{route.name}' ({prefix}) of {where} sends {w.dst} to {nh}, which no appliance in the snapshot "
-               "holds: a black hole")  # fmt: skip
+               "holds: a black hole", at=sub.id)  # fmt: skip
         return None
     kind, rid, app_sub, name = app
     if kind == "nic-no-forwarding":
         w.fail("route", route.resource_id, "black-hole",
                f"route '{route.name}' of {where} sends {w.dst} to {nh}, held by {name} which does not have IP "
-               "forwarding enabled: Azure drops the traffic")  # fmt: skip
+               "forwarding enabled: Azure drops the traffic", at=sub.id)  # fmt: skip
         return None
     if app_sub is None:
         w.unsure("appliance-subnet-unknown", f"the appliance {name} at {nh} is in no subnet of the snapshot")

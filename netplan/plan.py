@@ -778,7 +778,7 @@ class _Planner:
 
 
 def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_id: str, fp: str) -> None:
-    """NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
+    """Routes and NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
     from netplan.ruleplan import changes_for, plan_rules
     from netplan.whatif import apply_in_memory
 
@@ -794,8 +794,7 @@ def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_
         planner.add(change)
     for n in needs:
         if n.owner:
-            planner.problem("owner-change", f"allow TCP in network security group {name_of(n.nsg_id)} for {n.group}: "
-                            f"{n.owner}, so its owner must add the rule: {n.az_command()}", n.group)  # fmt: skip
+            planner.problem("owner-change", n.owner_message(), n.group)
     for code, message, group in dict.fromkeys(problems):
         if group not in failed:
             planner.problem(code, message, group)
