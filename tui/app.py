@@ -28,6 +28,7 @@ from netplan import plan as planner
 from netplan import recommend as recommender
 from netplan.errors import VnetplanError
 from netplan.estate import Estate
+from netplan.flow import vnet_traffic
 from netplan.ids import rid_key
 from netplan.model import PeeringState, SyncLevel, VNet
 from tui import messages as m
@@ -265,6 +266,12 @@ class VnetplanApp(App[int]):
             raise UsageError(str(exc)) from None
         if not get_current_worker().is_cancelled:
             self.post_message(m.NameResolved(answer))
+
+    @work(thread=True, exclusive=True, group="traffic", exit_on_error=False)
+    def compute_traffic(self, estate: Estate, vnet_id: str) -> None:
+        traffic = vnet_traffic(estate, vnet_id, self.options.app_domain, self.options.intent)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.TrafficComputed(traffic))
 
     @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
     def compute_matrix(self, estate: Estate, domain: str) -> None:
@@ -556,6 +563,9 @@ class VnetplanApp(App[int]):
 
     def on_health_computed(self, message: m.HealthComputed) -> None:
         self.main.show_health(message.health)
+
+    def on_traffic_computed(self, message: m.TrafficComputed) -> None:
+        self.main.show_traffic(message.traffic)
 
     def on_work_failed(self, message: m.WorkFailed) -> None:
         self.notify(message.text, title="vnetplan", severity="error", timeout=8)

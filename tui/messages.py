@@ -155,3 +155,10 @@ class HealthComputed(Message):
     """``netplan.dns.health.domain_health`` for the app domain (None: no domain asked)."""
 
     health: Any
+
+
+@dataclass
+class TrafficComputed(Message):
+    """``netplan.flow.vnet_traffic`` for the selected VNet: its flows per app address and port."""
+
+    traffic: Any
