@@ -69,9 +69,9 @@ CHANGED_OTHER = RuleInfo(
 )  # fmt: skip
 SNAPSHOT_RULES: dict[str, RuleInfo] = {r.id: r for r in (ADDED, REMOVED, CHANGED, CHANGED_OTHER)}
 
-#: Properties compared as their own resources (children) or never compared (identity, raw JSON).
+#: Properties compared as their own resources (children) or never compared (identity, the source JSON).
 _SKIP = frozenset({
-    "id", "name", "raw", "tags", "subnets", "peerings", "frontends", "ip_configs",
+    "id", "name", "source", "tags", "subnets", "peerings", "frontends", "ip_configs",
     # Changes whenever any NIC in the subnet changes; the NICs themselves are compared.
     "ip_configuration_ids",
     # Azure appends a random suffix to an endpoint's NIC name; the endpoint's addresses are compared.
@@ -106,7 +106,7 @@ def _plain(value: Any, ordered: bool = False) -> Any:
     if isinstance(value, Prefix | IPv4Address | IPv6Address):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in ("raw",)}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in ("source",)}
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

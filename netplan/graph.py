@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 from netplan.estate import Estate
 from netplan.ids import name_of, parse_id, rid_key
@@ -55,6 +56,10 @@ def build_graph(
         over: dict[str, str | None] = {rid_key(k): v for k, v in overlapping.items()}
     else:
         over = {rid_key(k): None for k in overlapping or ()}
+    # networkx is imported here, not at the top: it costs about 20 MB and a third of a second, and
+    # every command imports this module through the CLI while only graph drawing needs networkx.
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     forwarders = {rid_key(f.vnet_id): f for f in estate.forwarders}
     gateways: dict[str, list[str]] = {}

@@ -20,12 +20,14 @@ not cover are skipped and counted, never fatal.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netplan import rawjson
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
@@ -100,22 +102,25 @@ DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "SOA", "MX", "PTR", "SRV", "TXT")
 
 @dataclass
 class RawSnapshot:
-    """One input file, parsed: its resources (with their JSON paths), declarations and gaps."""
+    """One input file, parsed: its resources (with their JSON paths), declarations and gaps. A
+    resource is a dict, or a span of the file decoded only while it is parsed (:mod:`netplan.rawjson`)."""
 
     file: str
-    resources: list[tuple[str, dict[str, Any]]]
+    resources: list[tuple[str, dict[str, Any] | rawjson.Span]]
     declarations: dict[str, Any] | None = None
     gaps: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _At:
-    """Error context for one resource: the file, the resource's path and its name."""
+    """Error context for one resource: the file, the resource's path and its name; and where its
+    JSON is kept for round trips (``source``: a span of the file, or the dict itself)."""
 
-    __slots__ = ("file", "label")
+    __slots__ = ("file", "label", "source")
 
-    def __init__(self, file: str, base: str, name: object) -> None:
+    def __init__(self, file: str, base: str, name: object, source: Any = None) -> None:
         self.file = file
         self.label = f"{base} '{name}'" if isinstance(name, str) and name else base
+        self.source = source
 
     def err(self, path: str, message: str) -> InputError:
         return InputError(self.file, f"{self.label}: {path}" if path else self.label, message)
@@ -126,17 +131,31 @@ class _At:
 
 
 def read_snapshot(path: str | Path) -> RawSnapshot:
-    """Parse one snapshot file into raw resources, without interpreting them yet."""
+    """Parse one snapshot file into raw resources, without interpreting them yet: each resource
+    stays a span of the file's bytes (:mod:`netplan.rawjson`) until the loader builds its model."""
     file = str(path)
     try:
         with open(path, "rb") as fh:
-            data = json.load(fh)
+            text = fh.read()
     except FileNotFoundError:
         raise InputError(file, "", "no such file") from None
     except IsADirectoryError:
         raise InputError(file, "", "is a directory, expected a JSON file") from None
     except OSError as exc:
         raise InputError(file, "", f"cannot read: {exc.strerror or exc}") from None
+    top = rawjson.split(text)
+    if isinstance(top, list):
+        return snapshot_from_data(top, file)
+    if isinstance(top, dict):
+        key = next((k for k in ("resources", "value", "data") if k in top), None)
+        items = rawjson.split_list(top[key]) if key is not None else None
+        if key is not None and items is not None:
+            # The other members (declarations, gaps) are small: decoded now, checked as ever.
+            return snapshot_from_data({**{k: rawjson.decode(v) for k, v in top.items() if k != key}, key: items}, file)
+    # Anything else (one resource, an `az ... create` wrapper, JSON only the stdlib reads, an
+    # error to word) takes the json path, as it always did.
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(file, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
     except UnicodeDecodeError:
@@ -182,7 +201,10 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
     resources = []
     for i, item in enumerate(items):
         path = f"{base}[{i}]" if base else f"[{i}]"
-        if not isinstance(item, dict):
+        if rawjson.is_span(item):
+            if not rawjson.is_object(item):
+                raise InputError(file, path, f"expected a resource object, got {rawjson.type_name(item)}")
+        elif not isinstance(item, dict):
             raise InputError(file, path, f"expected a resource object, got {type(item).__name__}")
         resources.append((path, item))
     return RawSnapshot(file, resources, declarations, gaps)
@@ -358,6 +380,12 @@ def _enum(enum_cls: Any, value: object, at: _At, path: str) -> Any:
     raise at.err(path, f"unknown value {value!r} (expected one of {allowed})")
 
 
+def _word(value: str | None) -> str | None:
+    """A value repeated across the estate (a policy, a state, a location, a tag, a referenced ID),
+    shared: an estate of 10k VNets holds it 40,000 times, and one string is enough."""
+    return None if value is None else sys.intern(value)
+
+
 def _sub_name(obj: dict[str, Any], rid: str | None) -> str:
     name = obj.get("name")
     if isinstance(name, str) and name:
@@ -399,9 +427,9 @@ def _subnet(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Subnet:
         nsg_id=_ref(props, "networkSecurityGroup", at, pp),
         route_table_id=_ref(props, "routeTable", at, pp),
         delegations=tuple(delegations),
-        private_endpoint_network_policies=_str(props, "privateEndpointNetworkPolicies", at, pp, required=False),
-        private_link_service_network_policies=_str(
-            props, "privateLinkServiceNetworkPolicies", at, pp, required=False
+        private_endpoint_network_policies=_word(_str(props, "privateEndpointNetworkPolicies", at, pp, required=False)),
+        private_link_service_network_policies=_word(
+            _str(props, "privateLinkServiceNetworkPolicies", at, pp, required=False)
         ),
     )
 
@@ -425,7 +453,7 @@ def _peering(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Peering:
         id=rid,
         name=name,
         vnet_id=vnet_id,
-        remote_vnet_id=remote,
+        remote_vnet_id=sys.intern(remote),
         state=state,
         sync_level=sync_level,
         allow_virtual_network_access=_bool(props, "allowVirtualNetworkAccess", at, pp, True),
@@ -439,7 +467,7 @@ def _peering(obj: dict[str, Any], vnet_id: str, at: _At, path: str) -> Peering:
         remote_subnet_names=tuple(s for s in _list(props, "remoteSubnetNames", at, pp) if isinstance(s, str)),
         only_ipv6=_bool(props, "enableOnlyIPv6Peering", at, pp, False),
         remote_gateway_ids=_ref_ids(props, "remoteGateways", at, pp),
-        provisioning_state=_str(props, "provisioningState", at, pp, required=False),
+        provisioning_state=_word(_str(props, "provisioningState", at, pp, required=False)),
     )
 
 
@@ -475,7 +503,7 @@ def _location(obj: dict[str, Any], at: _At) -> str:
         return ""
     if not isinstance(loc, str):
         raise at.err("location", f"expected a string, got {loc!r}")
-    return loc.replace(" ", "").lower()
+    return sys.intern(loc.replace(" ", "").lower())
 
 
 def _tags_of(obj: dict[str, Any], at: _At) -> dict[str, str]:
@@ -484,10 +512,11 @@ def _tags_of(obj: dict[str, Any], at: _At) -> dict[str, str]:
         return {}
     if not isinstance(tags, dict):
         raise at.err("tags", "expected an object")
-    return {str(k): str(v) for k, v in tags.items()}
+    return {sys.intern(str(k)): sys.intern(str(v)) for k, v in tags.items()}
 
 
 def parse_vnet(obj: dict[str, Any], rid: str, at: _At) -> VNet:
+    rid = sys.intern(rid)  # peerings and zone links name it again
     props, pp = _props(obj, at, "")
     space = props.get("addressSpace")
     if not isinstance(space, dict):
@@ -521,7 +550,7 @@ def parse_vnet(obj: dict[str, Any], rid: str, at: _At) -> VNet:
         peerings=peerings,
         dns_servers=dns,
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -587,7 +616,7 @@ def parse_load_balancer(obj: dict[str, Any], rid: str, at: _At) -> LoadBalancer:
         backend_pools=tuple(pools),
         rules=tuple(rules),
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -631,7 +660,7 @@ def parse_private_link_service(obj: dict[str, Any], rid: str, at: _At) -> Privat
         connections=tuple(conns),
         fqdns=tuple(x for x in _list(props, "fqdns", at, pp) if isinstance(x, str)),
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -670,7 +699,7 @@ def parse_private_endpoint(obj: dict[str, Any], rid: str, at: _At) -> PrivateEnd
         custom_dns=tuple(custom),
         static_ips=tuple(static),
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -694,7 +723,7 @@ def parse_zone_group(obj: dict[str, Any], rid: str, at: _At) -> ZoneGroup:
         endpoint_id=parent_id(rid),
         zone_ids=tuple(zone_ids),
         records=tuple(records),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -727,13 +756,13 @@ def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
         nsg_id=_ref(props, "networkSecurityGroup", at, pp),
         ip_forwarding=_bool(props, "enableIPForwarding", at, pp, False),
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
 def parse_zone(obj: dict[str, Any], rid: str, at: _At) -> PrivateDnsZone:
     name = _str(obj, "name", at, "") or ""
-    return PrivateDnsZone(id=rid, name=name.lower().rstrip("."), tags=_tags_of(obj, at), raw=obj)
+    return PrivateDnsZone(id=sys.intern(rid), name=name.lower().rstrip("."), tags=_tags_of(obj, at), source=at.source)
 
 
 def parse_record_set(obj: dict[str, Any], rid: str, at: _At, rtype: str) -> RecordSet:
@@ -769,12 +798,12 @@ def parse_record_set(obj: dict[str, Any], rid: str, at: _At, rtype: str) -> Reco
     return RecordSet(
         id=rid,
         name=name,
-        zone_id=parent_id(rid),
+        zone_id=sys.intern(parent_id(rid)),
         rtype=rtype,
         ttl=ttl,
         values=tuple(values),
         auto_registered=_bool(props, "isAutoRegistered", at, pp, False),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -787,15 +816,15 @@ def parse_zone_link(obj: dict[str, Any], rid: str, at: _At) -> ZoneLink:
     return ZoneLink(
         id=rid,
         name=_sub_name(obj, rid),
-        zone_id=parent_id(rid),
-        vnet_id=vnet,
+        zone_id=sys.intern(parent_id(rid)),
+        vnet_id=sys.intern(vnet),
         registration_enabled=_bool(props, "registrationEnabled", at, pp, False),
         resolution_policy=ResolutionPolicy.DEFAULT
         if policy is None
         else _enum(ResolutionPolicy, policy, at, _join(pp, "resolutionPolicy")),
-        state=_str(props, "virtualNetworkLinkState", at, pp, required=False),
+        state=_word(_str(props, "virtualNetworkLinkState", at, pp, required=False)),
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -816,7 +845,7 @@ def parse_gateway(obj: dict[str, Any], rid: str, at: _At) -> Gateway:
         vnet_id=vnet_id,
         gateway_type=str(props.get("gatewayType") or "Vpn"),
         sku=sku.get("name") if isinstance(sku, dict) else None,
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -825,7 +854,7 @@ def parse_dns_resolver(obj: dict[str, Any], rid: str, at: _At) -> DnsResolver:
     vnet = _ref(props, "virtualNetwork", at, pp)
     if not vnet:
         raise at.err(_join(pp, "virtualNetwork"), "missing virtualNetwork.id")
-    return DnsResolver(id=rid, name=_sub_name(obj, rid), location=_location(obj, at), vnet_id=vnet, raw=obj)
+    return DnsResolver(id=rid, name=_sub_name(obj, rid), location=_location(obj, at), vnet_id=vnet, source=at.source)
 
 
 def _parse_resolver_endpoint(direction: str) -> Callable[[dict[str, Any], str, _At], ResolverEndpoint]:
@@ -840,7 +869,7 @@ def _parse_resolver_endpoint(direction: str) -> Callable[[dict[str, Any], str, _
                 ips.append(ip)
         return ResolverEndpoint(
             id=rid, name=_sub_name(obj, rid), resolver_id=parent_id(rid), direction=direction,
-            subnet_id=subnet, ips=tuple(ips), raw=obj,
+            subnet_id=subnet, ips=tuple(ips), source=at.source,
         )  # fmt: skip
 
     return parse
@@ -853,7 +882,7 @@ def parse_ruleset(obj: dict[str, Any], rid: str, at: _At) -> ForwardingRuleset:
         name=_sub_name(obj, rid),
         location=_location(obj, at),
         outbound_endpoint_ids=_ref_ids(props, "dnsResolverOutboundEndpoints", at, pp),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -876,7 +905,7 @@ def parse_forwarding_rule(obj: dict[str, Any], rid: str, at: _At) -> ForwardingR
         domain=domain.lower(),
         targets=tuple(targets),
         enabled=str(props.get("forwardingRuleState", "Enabled")).lower() == "enabled",
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -885,7 +914,7 @@ def parse_ruleset_link(obj: dict[str, Any], rid: str, at: _At) -> RulesetLink:
     vnet = _ref(props, "virtualNetwork", at, pp)
     if not vnet:
         raise at.err(_join(pp, "virtualNetwork"), "missing virtualNetwork.id")
-    return RulesetLink(id=rid, name=_sub_name(obj, rid), ruleset_id=parent_id(rid), vnet_id=vnet, raw=obj)
+    return RulesetLink(id=rid, name=_sub_name(obj, rid), ruleset_id=parent_id(rid), vnet_id=vnet, source=at.source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -947,7 +976,7 @@ def parse_route_table(obj: dict[str, Any], rid: str, at: _At) -> RouteTable:
         routes=routes,
         disable_bgp_route_propagation=_bool(props, "disableBgpRoutePropagation", at, pp, False),
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
@@ -1184,13 +1213,13 @@ def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
         rules=rules,
         default_rules=defaults,
         tags=_tags_of(obj, at),
-        raw=obj,
+        source=at.source,
     )
 
 
 def parse_asg(obj: dict[str, Any], rid: str, at: _At) -> ApplicationSecurityGroup:
     return ApplicationSecurityGroup(id=rid, name=_sub_name(obj, rid), location=_location(obj, at),
-                                    tags=_tags_of(obj, at), raw=obj)  # fmt: skip
+                                    tags=_tags_of(obj, at), source=at.source)  # fmt: skip
 
 
 def parse_firewall(obj: dict[str, Any], rid: str, at: _At) -> AzureFirewall:
@@ -1202,7 +1231,7 @@ def parse_firewall(obj: dict[str, Any], rid: str, at: _At) -> AzureFirewall:
         if ip is not None:
             ips.append(FirewallIp(ip, _ref(cprops, "subnet", at, cpp)))
     return AzureFirewall(id=rid, name=_sub_name(obj, rid), location=_location(obj, at), ips=tuple(ips),
-                         tags=_tags_of(obj, at), raw=obj)  # fmt: skip
+                         tags=_tags_of(obj, at), source=at.source)  # fmt: skip
 
 
 # lower-case ARM type -> (bucket name in the estate, parser)
@@ -1264,9 +1293,10 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
     children: list[tuple[str, str, str, Any, _At]] = []  # (kind, parent key, path, obj, at)
     for snap in snapshots:
         out.files.append(snap.file)
-        for path, obj in snap.resources:
+        for path, item in snap.resources:
+            obj = _decoded(snap.file, item)
             name = obj.get("name")
-            at = _At(snap.file, path, name)
+            at = _At(snap.file, path, name, item)
             rtype = obj.get("type")
             if rtype is None:
                 rtype = _type_from_id(obj, at)
@@ -1300,6 +1330,16 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
         _merge_children(out, children, seen)
     _orphan_zone_groups(out)
     return out
+
+
+def _decoded(file: str, item: Any) -> Any:
+    """A resource as a dict (a span is decoded now), with the errors :func:`read_snapshot` gives."""
+    try:
+        return rawjson.decode(item)
+    except UnicodeDecodeError:
+        raise InputError(file, "", "not UTF-8 JSON") from None
+    except RecursionError:
+        raise InputError(file, "", "nested too deeply to be a snapshot (JSON nesting beyond the parser's limit)") from None
 
 
 def _type_from_id(obj: dict[str, Any], at: _At) -> str:

@@ -2,9 +2,12 @@
 
 Each object holds the facts the analyses need, parsed and validated once by the loader
 (:mod:`netplan.loader`), plus ``raw``: the resource exactly as Azure returned it, which the
-snapshot writer emits again so that a save/load round trip is exact. ``raw`` takes no part in
-equality or hashing. Resource IDs keep their original spelling; compare them with
-:func:`netplan.ids.rid_key` (the :class:`~netplan.estate.Estate` indexes do).
+snapshot writer emits again so that a save/load round trip is exact. The object keeps only the
+``source`` of that JSON (a span of the snapshot file's bytes, see :mod:`netplan.rawjson`, or the
+dict it was built from) and ``raw`` decodes it on demand; callers copy it before changing it (it
+may be shared). ``source`` takes no part in equality or hashing. Resource IDs keep
+their original spelling; compare them with :func:`netplan.ids.rid_key` (the
+:class:`~netplan.estate.Estate` indexes do).
 """
 
 from __future__ import annotations
@@ -14,15 +17,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from netplan import rawjson
 from netplan.addr import IPAddress, Prefix
 from netplan.ids import parse_id, rid_key
 
 Raw = Mapping[str, Any]
 
 
-def _raw() -> Any:
-    """The source JSON of a resource: carried for round trips, never compared."""
-    return field(default_factory=dict, compare=False, hash=False, repr=False)
+def _source() -> Any:
+    """Where the resource's JSON is (a span of the snapshot, or a dict): for round trips, never compared."""
+    return field(default=None, compare=False, hash=False, repr=False)
 
 
 def _tags() -> Any:
@@ -83,6 +87,22 @@ class _Resource:
         return parse_id(self.id).resource_group
 
 
+class _Sourced(_Resource):
+    """A top-level resource, with the JSON it was read from (see the module docstring)."""
+
+    __slots__ = ()
+    source: Any
+
+    @property
+    def raw(self) -> Raw:
+        """The resource's JSON as read: decoded again at each call when it is kept as a span."""
+        src = self.source
+        if src is None:
+            return {}
+        out: Raw = rawjson.decode(src)
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Subnet(_Resource):
     id: str
@@ -141,7 +161,7 @@ class Peering(_Resource):
 
 
 @dataclass(frozen=True, slots=True)
-class VNet(_Resource):
+class VNet(_Sourced):
     id: str
     name: str
     location: str
@@ -151,7 +171,7 @@ class VNet(_Resource):
     #: ``dhcpOptions.dnsServers``; empty means Azure-provided DNS (168.63.129.16), see D2.
     dns_servers: tuple[IPAddress, ...] = ()
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
     @property
     def uses_azure_dns(self) -> bool:
@@ -206,7 +226,7 @@ class LbRule:
 
 
 @dataclass(frozen=True, slots=True)
-class LoadBalancer(_Resource):
+class LoadBalancer(_Sourced):
     id: str
     name: str
     location: str
@@ -215,7 +235,7 @@ class LoadBalancer(_Resource):
     backend_pools: tuple[BackendPool, ...] = ()
     rules: tuple[LbRule, ...] = ()
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
     @property
     def is_internal(self) -> bool:
@@ -241,7 +261,7 @@ class PlsConnection:
 
 
 @dataclass(frozen=True, slots=True)
-class PrivateLinkService(_Resource):
+class PrivateLinkService(_Sourced):
     id: str
     name: str
     location: str
@@ -253,7 +273,7 @@ class PrivateLinkService(_Resource):
     connections: tuple[PlsConnection, ...] = ()
     fqdns: tuple[str, ...] = ()
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +296,7 @@ class CustomDnsConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class PrivateEndpoint(_Resource):
+class PrivateEndpoint(_Sourced):
     id: str
     name: str
     location: str
@@ -287,7 +307,7 @@ class PrivateEndpoint(_Resource):
     #: Addresses stated on the endpoint itself (ipConfigurations). The NIC is the other source.
     static_ips: tuple[IPAddress, ...] = ()
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +324,7 @@ class NicIpConfig(_Resource):
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkInterface(_Resource):
+class NetworkInterface(_Sourced):
     id: str
     name: str
     location: str
@@ -317,20 +337,20 @@ class NetworkInterface(_Resource):
     #: ``enableIPForwarding``: the NIC may forward traffic not addressed to it (an NVA, R2).
     ip_forwarding: bool = False
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class PrivateDnsZone(_Resource):
+class PrivateDnsZone(_Sourced):
     id: str
     #: The zone's DNS name, lower-case, without the final dot.
     name: str
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class RecordSet(_Resource):
+class RecordSet(_Sourced):
     """A Private DNS record set. ``name`` is relative to the zone: ``@``, ``*``, ``app``, ``a.b``."""
 
     id: str
@@ -342,11 +362,11 @@ class RecordSet(_Resource):
     #: A/AAAA: the addresses as text; CNAME: the target (lower-case, no final dot); others: text.
     values: tuple[str, ...]
     auto_registered: bool = False
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class ZoneLink(_Resource):
+class ZoneLink(_Sourced):
     """A Private DNS zone's virtual network link (D1, D5, D7)."""
 
     id: str
@@ -357,7 +377,7 @@ class ZoneLink(_Resource):
     resolution_policy: ResolutionPolicy = ResolutionPolicy.DEFAULT
     state: str | None = None
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +387,7 @@ class ZoneGroupRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ZoneGroup(_Resource):
+class ZoneGroup(_Sourced):
     """A private endpoint's ``privateDnsZoneGroups`` child: the zones Azure keeps records in."""
 
     id: str
@@ -375,11 +395,11 @@ class ZoneGroup(_Resource):
     endpoint_id: str
     zone_ids: tuple[str, ...]
     records: tuple[ZoneGroupRecord, ...] = ()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class Gateway(_Resource):
+class Gateway(_Sourced):
     """A virtual network gateway (VPN or ExpressRoute) in a VNet's GatewaySubnet (P2)."""
 
     id: str
@@ -388,20 +408,20 @@ class Gateway(_Resource):
     vnet_id: str | None
     gateway_type: str
     sku: str | None = None
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class DnsResolver(_Resource):
+class DnsResolver(_Sourced):
     id: str
     name: str
     location: str
     vnet_id: str
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class ResolverEndpoint(_Resource):
+class ResolverEndpoint(_Sourced):
     """An inbound or outbound endpoint of a DNS private resolver."""
 
     id: str
@@ -410,16 +430,16 @@ class ResolverEndpoint(_Resource):
     direction: str  # "inbound" | "outbound"
     subnet_id: str | None
     ips: tuple[IPAddress, ...] = ()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class ForwardingRuleset(_Resource):
+class ForwardingRuleset(_Sourced):
     id: str
     name: str
     location: str
     outbound_endpoint_ids: tuple[str, ...]
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,7 +449,7 @@ class DnsTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class ForwardingRule(_Resource):
+class ForwardingRule(_Sourced):
     id: str
     name: str
     ruleset_id: str
@@ -437,16 +457,16 @@ class ForwardingRule(_Resource):
     domain: str
     targets: tuple[DnsTarget, ...]
     enabled: bool = True
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
-class RulesetLink(_Resource):
+class RulesetLink(_Sourced):
     id: str
     name: str
     ruleset_id: str
     vnet_id: str
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 # ---- declarations: facts the user states because no Azure API shows them ----
@@ -536,7 +556,7 @@ class Route(_Resource):
 
 
 @dataclass(frozen=True, slots=True)
-class RouteTable(_Resource):
+class RouteTable(_Sourced):
     id: str
     name: str
     location: str
@@ -544,7 +564,7 @@ class RouteTable(_Resource):
     #: Gateway (BGP) routes are not propagated to the subnets using this table (R1).
     disable_bgp_route_propagation: bool = False
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 class Direction(StrEnum):
@@ -612,14 +632,14 @@ class SecurityRule(_Resource):
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkSecurityGroup(_Resource):
+class NetworkSecurityGroup(_Sourced):
     id: str
     name: str
     location: str
     rules: tuple[SecurityRule, ...] = ()
     default_rules: tuple[SecurityRule, ...] = ()
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
     def ordered(self, direction: Direction) -> tuple[SecurityRule, ...]:
         """The rules of one direction in evaluation order: custom by priority, then defaults."""
@@ -628,12 +648,12 @@ class NetworkSecurityGroup(_Resource):
 
 
 @dataclass(frozen=True, slots=True)
-class ApplicationSecurityGroup(_Resource):
+class ApplicationSecurityGroup(_Sourced):
     id: str
     name: str
     location: str
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,7 +663,7 @@ class FirewallIp:
 
 
 @dataclass(frozen=True, slots=True)
-class AzureFirewall(_Resource):
+class AzureFirewall(_Sourced):
     """An Azure Firewall: a forwarding appliance at its private IP (its rule base is not modelled)."""
 
     id: str
@@ -651,4 +671,4 @@ class AzureFirewall(_Resource):
     location: str
     ips: tuple[FirewallIp, ...] = ()
     tags: Mapping[str, str] = _tags()
-    raw: Raw = _raw()
+    source: Any = _source()

@@ -363,6 +363,17 @@ def containment_pairs(prefixes: Sequence[Prefix]) -> Iterator[tuple[int, int]]:
         stack.append((i, p.value | ((1 << ((32 if version == 4 else 128) - p.length)) - 1)))
 
 
+#: Marks an IPv6 prefix in the sweep's int keys: ``(IPv6 flag, address, length)`` packed into one int
+#: (an address has at most 128 bits, a length 8).
+_SIX = 1 << 136
+_ADDR = (1 << 128) - 1
+
+
+def _unpack(k: int) -> Prefix:
+    """The prefix of a packed key (see ``_SIX``)."""
+    return Prefix(6 if k >= _SIX else 4, (k >> 8) & _ADDR, k & 255)
+
+
 def cross_overlaps(left: Sequence[Prefix], right: Sequence[Prefix]) -> list[tuple[Prefix, Prefix]]:
     """Every ``(l, r)`` with ``l`` from ``left`` and ``r`` from ``right`` that overlap (same sweep)."""
     tagged: dict[Prefix, tuple[list[int], list[int]]] = {}
@@ -432,7 +443,7 @@ class _Classifier:
                 "no address space, and a VNet's prefixes are expected to be disjoint (remove the inner one)",
             )  # fmt: skip
         pk = (xk, yk) if xk < yk else (yk, xk)
-        pair = self.topo.pairs.get(pk)
+        pair = self.topo.pair(pk)
         if pair is not None and not self._peered_overlap(pair, x, y):
             return OverlapPair(
                 x, y, Severity.INFO, Scope.PEERED,
@@ -560,44 +571,46 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
     domains = routing_domains(estate, planned_keys) if planned_keys else topo.domains
     classifier = _Classifier(estate, topo, planned_keys, domains)
 
-    # Bucket identical prefixes (members sharing one prefix overlap pairwise without a sweep). The
-    # key is an int, not the Prefix, and Members are made only for buckets that overlap: both
-    # matter at 100,000 prefixes.
-    owners: list[tuple[str | None, str | None, int, bool]] = []  # (vnet id, on-prem name, domain, everywhere)
-    buckets: dict[int, list[int]] = {}
-    first_of: dict[int, Prefix] = {}
-    prefix_count = 0
-    for v in estate.vnets:
-        oi = len(owners)
-        owners.append((v.id, None, domains[v.key], False))
-        for p in v.address_prefixes:
-            prefix_count += 1
-            k = ((p.value << 8 | p.length) << 1) | (p.version == 6)
-            b = buckets.get(k)
-            if b is None:
-                buckets[k] = [oi]
-                first_of[k] = p
-            else:
-                b.append(oi)
-    onprem_count = 0
-    for net in estate.onprem:
-        oi = len(owners)
-        owners.append((None, net.name, domains.get(onprem_key(net), -1), net.via_vnet_id is None))
-        for p in net.prefixes:
-            onprem_count += 1
-            k = ((p.value << 8 | p.length) << 1) | (p.version == 6)
-            if k not in buckets:
-                buckets[k] = []
-                first_of[k] = p
-            buckets[k].append(oi)
+    # Every prefix becomes one int that sorts as (IPv6?, first address, length, owner): one C sort
+    # of ints lines up identical prefixes (they overlap pairwise without a sweep) and puts each
+    # enclosing prefix before what it contains (the sweep). Members (and routing domains) are made
+    # only for the prefixes that overlap. All of this matters at 100,000 prefixes.
+    vnets = estate.vnets
+    vnet_keys = topo.vnet_keys if len(topo.vnet_keys) == len(vnets) else tuple(v.key for v in vnets)
+    nets = estate.onprem
+    owner_bits = (len(vnets) + len(nets)).bit_length() or 1
+    packed = [
+        ((_SIX if p.version == 6 else 0) | p.value << 8 | p.length) << owner_bits | oi
+        for oi, v in enumerate(vnets) for p in v.address_prefixes
+    ]  # fmt: skip
+    prefix_count = len(packed)
+    base = len(vnets)
+    packed += [
+        ((_SIX if p.version == 6 else 0) | p.value << 8 | p.length) << owner_bits | (base + i)
+        for i, net in enumerate(nets) for p in net.prefixes
+    ]  # fmt: skip
+    onprem_count = len(packed) - prefix_count
+    packed.sort()
+    owner_mask = (1 << owner_bits) - 1
 
     made: dict[int, list[Member]] = {}
 
-    def members_of(k: int) -> list[Member]:
-        ms = made.get(k)
+    def members_of(at: int) -> list[Member]:
+        """The members of the prefix whose run of owners starts at ``packed[at]``."""
+        ms = made.get(at)
         if ms is None:
-            p = first_of[k]
-            ms = made[k] = [Member(o[0], p, o[1], o[2], o[3]) for o in map(owners.__getitem__, buckets[k])]
+            k = packed[at] >> owner_bits
+            p = _unpack(k)
+            ms = made[at] = []
+            j = at
+            while j < len(packed) and packed[j] >> owner_bits == k:
+                oi = packed[j] & owner_mask
+                if oi < base:
+                    ms.append(Member(vnets[oi].id, p, None, domains[vnet_keys[oi]], False))
+                else:
+                    net = nets[oi - base]
+                    ms.append(Member(None, p, net.name, domains.get(onprem_key(net), -1), net.via_vnet_id is None))
+                j += 1
         return ms
 
     incomplete = None
@@ -608,13 +621,31 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
         )
     groups: dict[tuple[Severity, Scope, Prefix], OverlapGroup] = {}
     builder = _GroupBuilder(groups, classifier, incomplete)
-    keys = list(buckets)
-    for k in keys:
-        if len(buckets[k]) > 1:
-            builder.block(first_of[k], members_of(k), None)
-    distinct = [first_of[k] for k in keys]
-    for i, j in containment_pairs(distinct):
-        builder.block(distinct[i], members_of(keys[i]), members_of(keys[j]))
+    same: list[int] = []  # run starts of prefixes held more than once
+    contained: list[tuple[int, int]] = []  # (outer run start, inner run start)
+    stack: list[tuple[int, int]] = []  # (run start, last address) of the open enclosing prefixes
+    six: bool | None = None
+    prev = -1
+    for at, c in enumerate(packed):
+        k = c >> owner_bits
+        if k == prev:
+            if not same or same[-1] != stack[-1][0]:
+                same.append(stack[-1][0])
+            continue
+        prev = k
+        first = (k >> 8) & _ADDR
+        if (k >= _SIX) is not six:
+            stack.clear()
+            six = k >= _SIX
+        while stack and stack[-1][1] < first:
+            stack.pop()
+        for outer, _last in stack:
+            contained.append((outer, at))
+        stack.append((at, first | ((1 << ((128 if six else 32) - (k & 255))) - 1)))
+    for at in same:
+        builder.block(_unpack(packed[at] >> owner_bits), members_of(at), None)
+    for outer, inner in contained:
+        builder.block(_unpack(packed[outer] >> owner_bits), members_of(outer), members_of(inner))
     builder.finish()
 
     ordered = sorted(

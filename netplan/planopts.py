@@ -26,20 +26,24 @@ what-if fails.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from netplan import bodies as B
 from netplan.dns.names import is_under
 from netplan.dnspath import ExistingPath, PathKind, Repair, existing_path, resolution_path
+from netplan.explain import option_line
 from netplan.ids import name_of, parse_id, rid_key
 from netplan.model import PeeringState, VNet
+from netplan.recommend import NONE, Code, recommend
+from netplan.verify import default_names
+from netplan.vocab import Method
 
 if TYPE_CHECKING:
     from netplan.dns.simulator import DnsSimulator
     from netplan.intent import Connection
-    from netplan.plan import _Planner
+    from netplan.plan import Decision, Problem, _Planner
 
 EXISTING = "existing-path"
 PEERING = "peering"
@@ -222,17 +226,14 @@ class Option:
     def to_dict(self) -> dict[str, Any]:
         return {"option": self.name, "verifies": self.verifies, "verdict": self.verdict,
                 "exposure": _EXPOSURE.get(self.name, ""), "changes": list(self.changes),
-                "cost": ({"monthly": self.cost.monthly, "currency": self.cost.currency}
+                "cost": ({"monthly": self.cost.monthly, "currency": self.cost.currency,
+                          "traffic_gb_per_month": self.cost.traffic_gb,
+                          "items": [{"label": i.label, "amount": i.amount} for i in self.cost.items]}
                          if self.cost is not None else None),
                 "reasons": list(self.reasons)}  # fmt: skip
 
     def line(self) -> str:
-        cost = f", about {self.cost.monthly:.2f} {self.cost.currency}/month" if self.cost is not None else ""
-        n = len(self.changes)
-        what = "no change" if not n else f"{n} change{'s' if n != 1 else ''}"
-        head = "verifies" if self.verifies else f"does not verify ({self.verdict})"
-        why = f": {self.reasons[0]}" if self.reasons and not self.verifies else ""
-        return f"{self.name}: {head}; {what}; exposure: {_EXPOSURE.get(self.name, '?')}{cost}{why}"
+        return option_line(self.to_dict())
 
 
 def _snapshot(pl: _Planner) -> tuple[Any, ...]:
@@ -318,12 +319,8 @@ def _build(pl: _Planner, name: str, conn: Connection, consumer: VNet, ep: Existi
         return verify_as
     if name == PEERING:
         if pl.estate.peering(pl.provider.id, consumer.id) is None:
-            from netplan.recommend import recommend
-
             rec = recommend(pl.estate, consumer, pl.provider, conn.use_case.value, whole_network=conn.whole_network,
                             services=conn.services, gateway_transit=conn.use_remote_gateways)  # fmt: skip
-            from netplan.intent import Method
-
             # As if peering were asked for: a P3/P8 blocker becomes a problem, not a fallback.
             m, _why = pl._third_vnet_rule(replace(conn, method=Method.PEERING), consumer, rec, ())
             if m != PEERING:
@@ -389,16 +386,28 @@ def _earlier_results(pl: _Planner) -> dict[str, str]:
     return out
 
 
-def plan_auto(pl: _Planner, conn: Connection, consumer: VNet) -> None:
-    """Plan an ``auto`` expose-apps connection: the first option that verifies (module docstring)."""
-    from netplan.plan import Decision
-    from netplan.recommend import NONE, Code
-    from netplan.verify import default_names
+@dataclass(frozen=True)
+class Comparison:
+    """Every way to serve one expose-apps connection, weighed on top of the plan so far."""
 
+    #: The options in the order they were tried (existing path, the rules' method, the other
+    #: method, a shared endpoint), each planned and checked by the what-if.
+    options: tuple[Option, ...]
+    #: The first option whose what-if verifies, or None.
+    chosen: Option | None
+    #: The method the rules prefer (:func:`netplan.recommend.recommend`) and their reasons.
+    rule_method: str
+    rule_reasons: tuple[Mapping[str, str], ...]
+    recommendation: Any
+    existing: ExistingPath
+
+
+def compare_options(pl: _Planner, conn: Connection, consumer: VNet) -> Comparison:
+    """Weigh every option for ``conn`` (module docstring); ``pl`` is left as it was."""
     assert pl.provider is not None
     np0 = len(pl.problems)
-    method, rec_reasons, rec = pl.choose(conn, consumer)
-    del pl.problems[np0:]  # `auto` decides below; a blocked recommendation is only one input
+    method, rec_reasons, rec = pl.choose(replace(conn, method=Method.AUTO), consumer)
+    del pl.problems[np0:]  # the rules' choice is only one input; what blocks it is in `rec`
     domain = pl.intent.provider.app_domain
     names = default_names(pl.estate, domain, () if conn.wildcard else conn.apps)
     ep = existing_path(pl.estate, consumer, names, _targets(pl, consumer), _sim(pl))
@@ -428,11 +437,19 @@ def plan_auto(pl: _Planner, conn: Connection, consumer: VNet) -> None:
         options.append(Option(name, verdict, why, changed, cost, verify_as, tuple(problems)))
         _restore(pl, snap)
     chosen = next((o for o in options if o.verifies), None)
+    return Comparison(tuple(options), chosen, method, rec_reasons, rec, ep)
+
+
+def decision_of(pl: _Planner, conn: Connection, consumer: VNet, cmp: Comparison) -> tuple[Decision, list[Problem]]:
+    """The decision for ``conn`` from its comparison, with every reason; and, when no option
+    verifies, the problems that say why (what blocks the rules' method, and what would unblock it)."""
+    from netplan.plan import Decision, Problem
+
+    chosen, ep, rec = cmp.chosen, cmp.existing, cmp.recommendation
     reasons: list[dict[str, str]] = []
+    problems: list[Problem] = []
     path = ""
-    rp = ep.resolution
     if chosen is not None:
-        _build(pl, chosen.name, conn, consumer, ep)
         if chosen.name == EXISTING:
             path = ep.describe()
             what = ("needs nothing" if not chosen.changes else
@@ -441,28 +458,43 @@ def plan_auto(pl: _Planner, conn: Connection, consumer: VNet) -> None:
                             f"the connection {what}"})  # fmt: skip
             reasons += [{"code": "repair", "message": r.message} for r in ep.repairs]
         else:
-            if chosen.name == method:
-                reasons += [dict(r) for r in rec_reasons if r.get("code") != str(Code.CUSTOM_DNS)]
-            reasons.append({"code": "verifies", "message": f"{chosen.name} is the first option whose what-if verifies"})
+            if chosen.name == cmp.rule_method:
+                reasons += [dict(r) for r in cmp.rule_reasons if r.get("code") != str(Code.CUSTOM_DNS)]
+            skipped = [o for o in cmp.options if o is not chosen and cmp.options.index(o) < cmp.options.index(chosen)]
+            reasons.append({"code": "verifies", "message": f"{chosen.name} is the first option whose what-if verifies"
+                            + (f" ({', '.join(o.name for o in skipped)} tried first: "
+                               + "; ".join(f"{o.name} {o.verdict}" for o in skipped) + ")" if skipped else "")})  # fmt: skip
         m_out, verify_as = chosen.name, chosen.verify_as
         if chosen.name == EXISTING and _direct(pl, consumer, ep):
             # Served by its own peering with the provider or its own endpoint: that method, in place.
             m_out = verify_as
     else:
         m_out, verify_as = NONE, ""
-        # What blocks the recommended option, as problems of their own (codes a pipeline can match).
-        first = next((o for o in options if o.name == method), None) or (options[0] if options else None)
+        # What blocks the rules' option, as problems of their own (codes a pipeline can match).
+        first = next((o for o in cmp.options if o.name == cmp.rule_method), None) or (cmp.options[0] if cmp.options else None)
         if first is not None:
-            for o_problem in first.problems:
-                pl.problems.append(o_problem)
-        lines = "; ".join(o.line() for o in options) or "no option can be planned"
+            problems += list(first.problems)
+        lines = "; ".join(o.line() for o in cmp.options) or "no option can be planned"
         unblock = "; ".join(str(u.get("message", "")) for u in rec.unblock)
-        pl.problem("no-verifying-option", f"{consumer.name}: no option verifies, so auto picks none: {lines}"
-                   + (f". What would unblock it: {unblock}" if unblock else ""), consumer.name)  # fmt: skip
-        reasons.append({"code": "no-verifying-option", "message": "no option's what-if verifies"})
+        problems.append(Problem("no-verifying-option", f"{consumer.name}: no option verifies, so auto picks none: {lines}"
+                                + (f". What would unblock it: {unblock}" if unblock else ""), consumer.name))  # fmt: skip
+        reasons.append({"code": "no-verifying-option", "message": "no option's what-if verifies"
+                        + (f"; what would unblock it: {unblock}" if unblock else "")})  # fmt: skip
+    rp = ep.resolution
     reasons.append({"code": "resolution-path", "message": f"{consumer.name} resolves with {rp.summary()}: "
                     + "; ".join(rp.reasons)})  # fmt: skip
-    reasons += [{"code": "option", "message": o.line()} for o in options]
-    pl.decisions.append(Decision(consumer.id, conn.use_case.value, conn.method.value, m_out, tuple(reasons),
-                                 verify_as if verify_as != m_out else "", path,
-                                 tuple(o.to_dict() for o in options)))  # fmt: skip
+    reasons += [{"code": "option", "message": o.line()} for o in cmp.options]
+    opts = tuple({**o.to_dict(), "chosen": o is chosen} for o in cmp.options)
+    decision = Decision(consumer.id, conn.use_case.value, conn.method.value, m_out, tuple(reasons),
+                        verify_as if verify_as != m_out else "", path, opts)  # fmt: skip
+    return decision, problems
+
+
+def plan_auto(pl: _Planner, conn: Connection, consumer: VNet) -> None:
+    """Plan an ``auto`` expose-apps connection: the first option that verifies (module docstring)."""
+    cmp = compare_options(pl, conn, consumer)
+    if cmp.chosen is not None:
+        _build(pl, cmp.chosen.name, conn, consumer, cmp.existing)
+    decision, problems = decision_of(pl, conn, consumer, cmp)
+    pl.problems += problems
+    pl.decisions.append(decision)

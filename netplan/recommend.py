@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from netplan.cost import Cost, monthly_cost
+from netplan.dnspath import resolution_path
 from netplan.errors import UsageError
 from netplan.estate import Estate
 from netplan.free import find_free
@@ -291,8 +292,12 @@ def recommend(
     # --- facts that make any answer uncertain
     for v in (c, p):
         if v.dns_servers:
-            notes.append(Reason(Code.CUSTOM_DNS, f"{v.name} uses custom DNS servers ({', '.join(map(str, v.dns_servers))}): "
-                                "linked private zones are not consulted unless those servers forward to Azure DNS (D2)"))  # fmt: skip
+            # Where its queries are answered (netplan.dnspath: a resolver or declared forwarder, then
+            # as in that VNet; a server the estate does not show; or nothing, when port 53 is closed).
+            rp = resolution_path(estate, v)
+            notes.append(Reason(Code.CUSTOM_DNS, f"{v.name} uses custom DNS servers ({', '.join(map(str, v.dns_servers))}) "
+                                f"and resolves with {rp.summary()}: {'; '.join(rp.reasons)}; its own zone links "
+                                "are not consulted (D2)"))  # fmt: skip
         for g in estate.gaps_for(v.id):
             notes.append(Reason(Code.SNAPSHOT_GAP, f"snapshot gap for {v.name}: {g.kind} in {g.scope}: {g.reason}"))
         for link in v.peerings:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from netplan.addr import IPAddress, Prefix
 from netplan.estate import Estate
@@ -119,11 +120,28 @@ class UnionFind:
 class Topology:
     """The pair, adjacency and domain indexes of one Estate (built by :func:`topology`)."""
 
-    pairs: dict[tuple[str, str], PeerPair]
+    #: The links between each pair of VNets, keyed as :attr:`pairs` is.
+    links: dict[tuple[str, str], list[Peering]]
+    #: The VNets linked with each VNet (any state); a VNet without a peering has no entry.
     adjacency: dict[str, set[str]]
     domains: dict[str, int]
     #: Original-spelling ID of every node key (VNets outside the snapshot included).
     ids: dict[str, str] = field(default_factory=dict)
+    #: The key of each VNet of ``estate.vnets``, in that order.
+    vnet_keys: tuple[str, ...] = ()
+
+    @cached_property
+    def pairs(self) -> dict[tuple[str, str], PeerPair]:
+        """Every VNet pair ``(a, b)``, ``a < b``, with at least one link between them."""
+        return {k: PeerPair(k[0], k[1], tuple(v)) for k, v in self.links.items()}
+
+    def pair(self, key: tuple[str, str]) -> PeerPair | None:
+        """The pair ``key`` of :attr:`pairs`, made alone while the whole dict is not needed (the
+        overlap analysis asks for a few of thousands)."""
+        if "pairs" in self.__dict__:
+            return self.pairs.get(key)
+        links = self.links.get(key)
+        return None if links is None else PeerPair(key[0], key[1], tuple(links))
 
 
 # Estates are immutable but hash by value (expensive for 10k VNets), so the cache is keyed by
@@ -147,38 +165,76 @@ def _build(estate: Estate) -> Topology:
     links: dict[tuple[str, str], list[Peering]] = {}
     adjacency: dict[str, set[str]] = {}
     ids: dict[str, str] = {}
-    uf = UnionFind()
     # Peerings listed without their VNet (the loader keeps them, with a gap) are links all the same:
     # their VNet is a node keyed by its ID, like a remote VNet outside the snapshot.
     orphan_links: dict[str, list[Peering]] = {}
     for o in estate.orphans:
         if isinstance(o, Peering):
             orphan_links.setdefault(rid_key(o.vnet_id), []).append(o)
-    owners: list[tuple[str, str, Iterable[Peering]]] = [(v.key, v.id, v.peerings) for v in estate.vnets]
+    vnet_keys = tuple(rid_key(v.id) for v in estate.vnets)
+    owners: list[tuple[str, str, Iterable[Peering]]] = [(k, v.id, v.peerings) for k, v in zip(vnet_keys, estate.vnets, strict=True)]
     owners += [(k, ls[0].vnet_id, ls) for k, ls in orphan_links.items()]
+    remote_keys: dict[str, str] = {}  # remote ID -> key: the same hub is named by hundreds of links
     for vk, vid, peerings in owners:
         ids[vk] = vid
-        uf.add(vk)
-        adjacency.setdefault(vk, set())
         for p in peerings:
-            rk = rid_key(p.remote_vnet_id)
+            rid = p.remote_vnet_id
+            rk = remote_keys.get(rid)
+            if rk is None:
+                rk = remote_keys[rid] = rid_key(rid)
             if rk == vk:
                 continue
-            ids.setdefault(rk, p.remote_vnet_id)
+            if rk not in ids:
+                ids[rk] = rid
             pair = (vk, rk) if vk < rk else (rk, vk)
-            links.setdefault(pair, []).append(p)
-            adjacency[vk].add(rk)
-            adjacency.setdefault(rk, set()).add(vk)
-            uf.union(vk, rk)
+            got = links.get(pair)
+            if got is None:
+                links[pair] = [p]
+            else:
+                got.append(p)
+            if vk in adjacency:
+                adjacency[vk].add(rk)
+            else:
+                adjacency[vk] = {rk}
+            if rk in adjacency:
+                adjacency[rk].add(vk)
+            else:
+                adjacency[rk] = {vk}
+    # Routing domains: the connected components of the peering links plus each declared on-prem
+    # network's edge to its via VNet, numbered in the order the nodes were first seen.
+    edges: dict[str, list[str]] = {}
+    onprem_nodes: list[str] = []
     for net in estate.onprem:
         ok = onprem_key(net)
-        uf.add(ok)
+        onprem_nodes.append(ok)
         if net.via_vnet_id:
             # The gateway's VNet; spokes using it (gateway transit) are peered with it, hence
             # already in its domain.
-            uf.union(ok, rid_key(net.via_vnet_id))
-    pairs = {k: PeerPair(k[0], k[1], tuple(v)) for k, v in links.items()}
-    return Topology(pairs, adjacency, uf.numbered(), ids)
+            vk = rid_key(net.via_vnet_id)
+            onprem_nodes.append(vk)
+            edges.setdefault(ok, []).append(vk)
+            edges.setdefault(vk, []).append(ok)
+    # ``ids`` has every VNet node in first-seen order already.
+    order = list(ids) + list(dict.fromkeys(x for x in onprem_nodes if x not in ids))
+    comp: dict[str, int] = {}
+    count = 0
+    for x in order:
+        if x in comp:
+            continue
+        n = comp[x] = count
+        count += 1
+        todo = [x]
+        while todo:
+            y = todo.pop()
+            near: Iterable[str] = adjacency.get(y, ())
+            if edges and y in edges:
+                near = (*near, *edges[y])
+            for z in near:
+                if z not in comp:
+                    comp[z] = n
+                    todo.append(z)
+    domains = {x: comp[x] for x in order}
+    return Topology(links, adjacency, domains, ids, vnet_keys)
 
 
 def peered_pairs(estate: Estate) -> Mapping[tuple[str, str], PeerPair]:

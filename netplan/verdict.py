@@ -11,7 +11,9 @@ it: :meth:`ChangeSet.to_dict` plus
   it existed, and for VNets their address space — what apply's whole-plan staleness check compares
   with the live estate, without needing the estate files again.
 
-:func:`recorded_verdict` reads the verdict back; :func:`check_verdict` is apply's rule: a plan
+:func:`plan_file_text` is the text of the file at a path (its estate and intent paths made relative
+to the plan file, so apply finds them from any directory): ``vnetplan plan --out`` and the TUI's
+Save/Apply write exactly this. :func:`recorded_verdict` reads the verdict back; :func:`check_verdict` is apply's rule: a plan
 whose what-if says it would not verify is refused unless the user explicitly allows it.
 The promise: the verdict in the file is the one the what-if computed on the estate the plan was
 made from; a plan without one says "no verdict", never "verifies".
@@ -19,6 +21,9 @@ made from; a plan without one says "no verdict", never "verifies".
 
 from __future__ import annotations
 
+import copy
+import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +83,30 @@ def plan_document(estate: Any, intent: Any, cs: Any, whatif: Any = None) -> dict
     data["whatif"] = verdict.to_dict()
     data.setdefault("made_from", {})["observed"] = observed(estate, data.get("changes") or [])
     return data
+
+
+def plan_relative(data: Mapping[str, Any], out: str) -> dict[str, Any]:
+    """A copy of ``data`` whose estate and intent paths are relative to the plan file ``out``, so
+    apply finds them from any directory (``made_from.paths: "plan-relative"``; absolute paths stay
+    absolute)."""
+    written = copy.deepcopy(dict(data))
+    made = written.setdefault("made_from", {})
+    base = os.path.dirname(os.path.abspath(out))
+
+    def rel(p: str) -> str:
+        return p if not p or os.path.isabs(p) else os.path.relpath(os.path.abspath(p), base)
+
+    made["estate_sources"] = [rel(str(p)) for p in made.get("estate_sources") or []]
+    if made.get("intent"):
+        made["intent"] = rel(str(made["intent"]))
+    made["paths"] = "plan-relative"
+    return written
+
+
+def plan_file_text(data: Mapping[str, Any], out: str) -> str:
+    """The plan file's text when written at ``out`` (:func:`plan_document`'s dict, paths made
+    plan-relative): what ``vnetplan plan --out`` and the TUI write, byte for byte."""
+    return json.dumps(plan_relative(data, out), indent=2) + "\n"
 
 
 def _refs(node: Any, key: str = "") -> Iterator[str]:

@@ -12,8 +12,10 @@ also say.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -26,12 +28,14 @@ from checks import registry
 from netplan import overlaps, whatif
 from netplan import plan as planner
 from netplan import recommend as recommender
-from netplan.errors import VnetplanError
+from netplan.errors import InputError, UsageError, VnetplanError
 from netplan.estate import Estate
 from netplan.flow import vnet_traffic
 from netplan.ids import rid_key
 from netplan.model import PeeringState, SyncLevel, VNet
+from netplan.verdict import check_verdict, plan_document, plan_file_text, recorded_verdict
 from tui import messages as m
+from tui.screens.confirm_overwrite import ConfirmOverwriteScreen, would_lose_data
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 
@@ -115,12 +119,14 @@ class VnetplanApp(App[int]):
         self.overlaps_known = False
         self.graph: object | None = None
         self.changes: Any = None
+        #: The plan file's content for ``self.changes`` (netplan.verdict.plan_document: verdict included).
+        self.plan_doc: dict[str, Any] | None = None
+        #: The what-if shown (w) for ``self.changes``: saved with the plan, as ``vnetplan plan --what-if --out``.
+        self.whatif: Any = None
         #: The executor's plan of the running or last apply (netplan.live.apply.ApplyPlan).
         self.apply_plan: Any = None
         #: What-if asked (w) before a plan existed: run it when the plan arrives.
         self.whatif_after_plan = False
-        #: Files this session wrote (saving again over them does not ask).
-        self.written: set[str] = set()
         #: True once the estate shown was read from Azure (after an apply): R reads Azure again.
         self.live_estate = False
         self.update_title()
@@ -291,99 +297,139 @@ class VnetplanApp(App[int]):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def make_plan(self, estate: Estate, intent: Any) -> None:
         cs = planner.make_plan(estate, intent)
+        # The plan file as `vnetplan plan --out` writes it: the what-if verdict and what it depends on.
+        document = plan_document(estate, intent, cs)
         if not get_current_worker().is_cancelled:
-            self.post_message(m.Planned(cs))
+            self.post_message(m.Planned(cs, document))
 
     @work(thread=True, exclusive=True, group="whatif", exit_on_error=False)
     def what_if(self, estate: Estate, intent: Any, changes: Any) -> None:
         wi = whatif.what_if(estate, intent, changes)
         if not get_current_worker().is_cancelled:
-            self.post_message(m.WhatIfComputed(wi))
+            self.post_message(m.WhatIfComputed(wi, changes))
 
-    def save_plan(self, path: str, quiet: bool = False) -> bool:
-        """Write the plan as ``vnetplan plan --out`` does (the file ``vnetplan apply`` reads)."""
-        import json
-        from pathlib import Path
+    def plan_data(self) -> dict[str, Any] | None:
+        """The plan file's content (before its paths are made relative to where it is written)."""
+        if self.changes is None or self.plan_doc is None:
+            return None
+        if self.whatif is None:
+            return self.plan_doc
+        return {**self.plan_doc, "what_if": self.whatif.to_dict()}
 
-        from netplan.errors import InputError
+    def write_file(self, path: str, text: str, what: str, done: Callable[[bool], None]) -> None:
+        """Write ``text`` at ``path``; when that would replace other content, ask first.
 
-        if self.changes is None:
-            return False
-        try:
-            Path(path).write_text(json.dumps(self.changes.to_dict(), indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            self.post_message(
-                m.WorkFailed(error_line(InputError(path, "", f"cannot write: {exc.strerror or exc}")))
-            )
-            return False
-        if not quiet:
-            self.notify(f"plan {self.changes.plan_id} written to {path}", timeout=5)
-        return True
+        ``done(True)`` once written; ``done(False)`` when the user kept the file or the write
+        failed (the CLI's one line, in a notification). Nothing is ever overwritten unasked.
+        """
+        def write(ok: bool | None) -> None:
+            if not ok:
+                self.notify(f"{path} kept as it was: nothing written", timeout=5)
+                done(False)
+                return
+            try:
+                Path(path).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                self.post_message(m.WorkFailed(error_line(InputError(path, "", f"cannot write: {exc.strerror or exc}"))))
+                done(False)
+                return
+            done(True)
+
+        if not path:
+            self.post_message(m.WorkFailed(error_line(UsageError(f"give a file path to write {what} to"))))
+            done(False)
+        elif would_lose_data(path, text):
+            self.push_screen(ConfirmOverwriteScreen(path, what), write)
+        else:
+            write(True)
+
+    def save_plan(self, path: str, then: Callable[[bool], None] | None = None) -> None:
+        """Write the plan file exactly as ``vnetplan plan --out`` does (the file ``vnetplan apply`` reads)."""
+        data = self.plan_data()
+        if data is None:
+            return
+        plan_id = self.changes.plan_id
+
+        def done(ok: bool) -> None:
+            if ok:
+                self.notify(f"plan {plan_id} written to {path}", timeout=5)
+            if then is not None:
+                then(ok)
+
+        self.write_file(path, plan_file_text(data, path), f"plan {plan_id}", done)
 
     def save_intent(self, path: str) -> None:
         """Write the intent the Plan tab works with as YAML (the file ``--intent`` and ``vnetplan plan`` read)."""
-        from pathlib import Path
-
         import yaml
-
-        from netplan.errors import InputError
 
         intent = self.options.intent
         if intent is None:
             return
         text = yaml.safe_dump(dict(intent.source), sort_keys=False, allow_unicode=True)
-        try:
-            Path(path).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            self.post_message(
-                m.WorkFailed(error_line(InputError(path, "", f"cannot write: {exc.strerror or exc}")))
-            )
-            return
-        self.notify(f"intent written to {path}", timeout=5)
+
+        def done(ok: bool) -> None:
+            if ok:
+                self.notify(f"intent written to {path}", timeout=5)
+
+        self.write_file(path, text, "the intent", done)
 
     # ------------------------------------------------------------------ apply and verify
 
     def request_apply(self, path: str) -> None:
-        """Save the plan to ``path``, then ask for confirmation; only a confirm starts the apply.
+        """Save the plan to ``path`` (asking before replacing another file), then ask for confirmation
+        showing the plan's what-if verdict; only a confirm starts the apply.
 
         The plan file and its journal (``PATH.journal``) are what ``vnetplan apply PATH`` reads,
-        so an apply interrupted here can be finished or resumed from the shell.
+        so an apply interrupted here can be finished or resumed from the shell. The executor reads
+        the very content written to the file.
         """
-        from pathlib import Path
-
         from netplan.live.apply import plan_from_dict
         from tui.applying import target_label
         from tui.screens.confirm_apply import ConfirmApplyScreen
 
-        if self.changes is None:
+        data = self.plan_data()
+        if data is None:
             return
         if any(w.is_running for w in self.workers if w.group in ("apply", "verify")):
             # One apply at a time (the journal is locked too); say so rather than ignore the click.
             self.notify("An apply or its verification is still running (Escape stops it).", severity="warning")
             return
+        text = plan_file_text(data, path)
+        written = json.loads(text)
         try:
-            plan = plan_from_dict(self.changes.to_dict(), path or "<plan>", self.estate)
+            plan = plan_from_dict(written, path or "<plan>", self.estate)
         except VnetplanError as exc:
             self.post_message(m.WorkFailed(error_line(exc)))
             return
-        if not self.save_plan(path, quiet=True):
-            return
-        # Absolute, so the modal and the log say exactly which file to hand to `vnetplan apply --journal`.
-        journal = f"{Path(path).resolve()}.journal"
+        changes = self.changes
 
         def confirmed(ok: bool | None) -> None:
             if not ok:
                 self.post_message(m.ApplyLogged("apply cancelled at the confirmation: nothing was sent"))
                 self.notify("apply cancelled: nothing was sent", timeout=4)
                 return
+            # The CLI's rule and note: the modal allowed an unverified plan only with the override.
+            note = check_verdict(written, path, allow_unverified=True)
+            if note:
+                self.post_message(m.ApplyLogged(f"note: {note}"))
             self.apply_plan = plan
             self.main.show_apply_started(plan, target_label(self.options.endpoint), journal)
             self.apply_changes(plan, journal)
 
-        # As `vnetplan apply` shows them: what the plan knows it does not solve.
-        notes = [f"problem (not solved by this plan): {p.message}" for p in self.changes.problems]
-        notes += [f"warning: {w}" for w in self.changes.warnings]
-        self.push_screen(ConfirmApplyScreen(plan, target_label(self.options.endpoint), journal, notes), confirmed)
+        # Absolute, so the modal and the log say exactly which file to hand to `vnetplan apply --journal`.
+        journal = f"{Path(path).resolve()}.journal" if path else ""
+
+        def saved(ok: bool) -> None:
+            if not ok:
+                self.post_message(m.ApplyLogged("apply not started: the plan file was not written; nothing was sent"))
+                return
+            # As `vnetplan apply` shows them: what the plan knows it does not solve.
+            notes = [f"problem (not solved by this plan): {p.message}" for p in changes.problems]
+            notes += [f"warning: {w}" for w in changes.warnings]
+            self.push_screen(ConfirmApplyScreen(plan, target_label(self.options.endpoint), journal, notes,
+                                                recorded_verdict(written)), confirmed)  # fmt: skip
+
+        self.save_plan(path, saved)
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def apply_changes(self, plan: Any, journal_path: str) -> None:
@@ -504,6 +550,8 @@ class VnetplanApp(App[int]):
         self.badges = {}
         self.graph = None
         self.changes = None
+        self.plan_doc = None
+        self.whatif = None
         self.main.set_estate(estate)
         self.main.reset_plan()
         self.update_title()
@@ -516,13 +564,18 @@ class VnetplanApp(App[int]):
 
     def on_planned(self, message: m.Planned) -> None:
         self.changes = message.changes
-        self.main.show_plan(message.changes)
+        self.plan_doc = message.document
+        self.whatif = None
+        verdict = recorded_verdict(message.document) if message.document is not None else None
+        self.main.show_plan(message.changes, verdict)
         self.update_title()
         if self.whatif_after_plan:
             self.whatif_after_plan = False
             self.what_if(self.estate, self.options.intent, message.changes)
 
     def on_what_if_computed(self, message: m.WhatIfComputed) -> None:
+        if message.changes is self.changes:
+            self.whatif = message.whatif
         self.main.show_whatif(message.whatif)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -1,9 +1,10 @@
 """Apply and verify from the TUI: thin glue between the Plan tab's workers and the core's live path.
 
 Everything here runs inside thread workers (``VnetplanApp.apply_changes`` / ``verify_applied``)
-and calls the same core functions as ``vnetplan apply [--verify]``: the plan is the planner's
-``ChangeSet.to_dict()`` read by :func:`netplan.live.apply.plan_from_dict` (with the estate in
-memory, so a peering's address spaces are checked as planned), written by
+and calls the same core functions as ``vnetplan apply [--verify]``: the plan is the file
+``vnetplan plan --out`` writes (:func:`netplan.verdict.plan_document`, with its what-if verdict),
+read by :func:`netplan.live.apply.plan_from_dict` (with the estate in memory, so a peering's
+address spaces are checked as planned), written by
 :func:`netplan.live.apply.apply_plan` with a :class:`~netplan.live.journal.Journal` next to the saved
 plan file (so ``vnetplan apply PLAN.json`` can finish or resume it from the shell), and verified
 on a fresh inventory by :func:`netplan.live.postapply.verify_after_apply` (the same function the

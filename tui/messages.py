@@ -97,6 +97,8 @@ class Planned(Message):
     """``netplan.plan.make_plan`` produced the ChangeSet of the loaded intent."""
 
     changes: Any
+    #: The plan file's content (``netplan.verdict.plan_document``: the what-if verdict included).
+    document: dict[str, Any] | None = None
 
 
 @dataclass
@@ -104,6 +106,8 @@ class WhatIfComputed(Message):
     """``netplan.whatif.what_if`` evaluated the current plan."""
 
     whatif: Any
+    #: The ChangeSet it evaluated (a what-if of an older plan is shown, never saved with a newer one).
+    changes: Any = None
 
 
 @dataclass

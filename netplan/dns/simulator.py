@@ -9,7 +9,8 @@ says why. The rules it implements are DESIGN.md's D1-D8:
   resolver inbound endpoint, a declared forwarder (``dns_forwarders``) or 168.63.129.16 itself is
   followed: the query is resolved as in the VNet where it sits. Any other server makes the answer
   UNKNOWN, "depends on custom DNS servers ...", never a guess. A server the VNet cannot reach
-  (:func:`netplan.reach.reach`: no peering, not Connected, not routed) gets no query: clients fail
+  (:func:`netplan.reach.reach`: no peering, not Connected, not routed; or UDP/TCP 53 closed by a
+  route table or an NSG on the way, :func:`netplan.flow.flow`) gets no query: clients fail
   over to the next one, and when none is reachable the answer is SERVFAIL, with the reason.
 * D3 the most specific linked zone answers and is authoritative: a missing name is NXDOMAIN.
 * D4 names under no linked zone go to public DNS. Offline the one public answer we know is the
@@ -59,8 +60,9 @@ from netplan.dns.names import (
     normalize,
     privatelink_cname,
 )
-from netplan.errors import UsageError
+from netplan.errors import RefError, UsageError
 from netplan.estate import Estate
+from netplan.flow import flow
 from netplan.ids import name_of, parent_id, rid_key
 from netplan.model import (
     DnsResolver,
@@ -896,8 +898,10 @@ def _server_reach(
 ) -> tuple[bool | None, str]:
     """Reachability of a custom DNS server from ``v`` (see :meth:`DnsSimulator.server_reachable`).
 
-    The common case, a server in ``v`` itself or in a VNet directly peered with it, is decided
-    from the peering links (matrices ask it for every VNet); anything else asks :func:`reach`.
+    First the network: the common case, a server in ``v`` itself or in a VNet directly peered with
+    it, is decided from the peering links (matrices ask it for every VNet); anything else asks
+    :func:`reach`. Then port 53, UDP and TCP, through the route tables and NSGs of ``v``'s workload
+    subnets and the server's subnet (:func:`netplan.flow.flow`), when any of them has one.
     """
     if ip == AZURE_DNS_IP:
         return True, ""
@@ -905,6 +909,36 @@ def _server_reach(
         addr = parse_ip(ip)
     except AddressError:
         return None, f"{ip} is not an IP address"
+    ok, why = _server_network(estate, links, v, ip, addr)
+    if ok is not True or not _filtered(estate, v, addr):
+        return ok, why
+    for proto in ("udp", "tcp"):
+        try:
+            verdict = flow(estate, v.id, ip, 53, proto)
+        except RefError:
+            return True, ""  # no workload subnet to send from: nothing filters the VNet's queries
+        if verdict.reachable is not True:
+            reason = next((r.message for r in verdict.reasons if r.code != "per-subnet"), "")
+            subnets = "; ".join(r.message for r in verdict.reasons if r.code == "per-subnet")
+            return verdict.reachable, (f"{proto.upper()} 53 to {ip}: {subnets}" + (f" ({reason})" if reason else ""))
+    return True, ""
+
+
+def _filtered(estate: Estate, v: VNet, addr: Any) -> bool:
+    """Does a route table or NSG stand between ``v``'s subnets and the server at ``addr``?"""
+    if any(s.route_table_id or s.nsg_id for s in v.subnets):
+        return True
+    for holder in estate.vnets_containing(addr):
+        server = estate.subnet_containing(holder, addr)
+        if server is not None and server.nsg_id:
+            return True
+    return False
+
+
+def _server_network(
+    estate: Estate, links: dict[tuple[str, str], Peering], v: VNet, ip: str, addr: Any
+) -> tuple[bool | None, str]:
+    """Whether the network (peerings, forwarding) carries ``v``'s queries to ``ip`` at all."""
     if any(p.contains_ip(addr) for p in v.address_prefixes):
         return True, ""
     holders = estate.vnets_containing(addr)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from netplan.dnspath import PathKind, existing_path, resolution_path
 from netplan.estate import Estate
 from netplan.intent import load_intent
@@ -18,7 +20,8 @@ from netplan.plan import Action, ChangeSet, make_plan
 from netplan.whatif import what_if
 from tests.dns.builders import resolver
 from tests.unit.builders import EstateBuilder
-from tests.unit.traffic_builders import attach, route, route_table
+from tests.unit.traffic_builders import attach, nsg, route, route_table, rule
+from vnetplan.cli import main
 
 DOMAIN = "azure.mendixapps.io"
 LB_IP = "10.100.0.250"
@@ -137,6 +140,42 @@ def test_unreachable_resolver_means_the_consumer_resolves_nothing(tmp_path: Path
     assert "resolves nothing" in p.message
     # No record or link anywhere: nothing would make its names resolve.
     assert not [c for c in cs.changes if "privateDnsZones" in c.type]
+
+
+@pytest.mark.parametrize("protocol", ["Udp", "Tcp"])
+def test_an_nsg_closing_port_53_at_the_resolver_means_the_consumer_resolves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], protocol: str
+) -> None:
+    """Peered with the hub, but the resolver's inbound subnet denies DNS from the spoke (UDP or
+    TCP 53): ``resolve`` answers SERVFAIL naming the rule, and the plan writes no record."""
+    b, _ = landing_zone(forwarder=False)
+    deny = nsg("nsg-dnspr-in", [rule("deny-dns-from-spoke", 100, access="Deny", src="10.1.0.0/16", ports="53",
+                                     protocol=protocol)], rg="rg-hub")  # fmt: skip
+    b.add(deny)
+    attach(b, "vnet-hub", "dnspr-in", nsg_id=deny["id"])
+    est = b.estate()
+    rp = resolution_path(est, est.resolve_vnet("vnet-spoke"))
+    assert rp.kind is PathKind.UNREACHABLE
+    assert f"{protocol.upper()} 53 to {RESOLVER_IP}" in rp.reasons[0] and "nsg-dnspr-in" in rp.reasons[0]
+    path = b.write(tmp_path / "estate.json")
+    assert main(["resolve", "--estate", path, "--vnet", "vnet-spoke", f"app1.{DOMAIN}"]) == 1
+    out = capsys.readouterr().out
+    assert "SERVFAIL" in out and "deny-dns-from-spoke" in out
+    cs = plan(tmp_path, est, "  - consumer: vnet-spoke\n    method: peering\n")
+    assert "dns-server-unreachable" in [p.code for p in cs.problems]
+    assert not [c for c in cs.changes if "privateDnsZones" in c.type]
+
+
+def test_an_nsg_allowing_dns_leaves_the_resolver_path_intact() -> None:
+    """The same NSG with an allow for 53 first, and a deny for everything else: still resolved."""
+    b, _ = landing_zone(forwarder=False)
+    g = nsg("nsg-dnspr-in", [rule("allow-dns", 100, src="10.0.0.0/8", ports="53", protocol="*"),
+                             rule("deny-rest", 200, access="Deny", src="10.1.0.0/16", protocol="*")], rg="rg-hub")  # fmt: skip
+    b.add(g)
+    attach(b, "vnet-hub", "dnspr-in", nsg_id=g["id"])
+    est = b.estate()
+    rp = resolution_path(est, est.resolve_vnet("vnet-spoke"))
+    assert rp.kind is PathKind.RESOLVER, rp.reasons
 
 
 # ---------------------------------------------------------------------------------------------

@@ -400,8 +400,8 @@ class MainScreen(Screen[None]):
     def show_recommendation(self, rec: Any) -> None:
         self._plan_panel().show_recommendation(rec)
 
-    def show_plan(self, cs: Any) -> None:
-        self._plan_panel().show_plan(cs)
+    def show_plan(self, cs: Any, verdict: Any = None) -> None:
+        self._plan_panel().show_plan(cs, verdict)
 
     def show_whatif(self, wi: Any) -> None:
         self._plan_panel().show_whatif(wi)

@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from netplan.errors import ExitCode, InputError, UsageError
+from netplan.explain import BAD, GOOD, explain_plan
 from netplan.export import IAC_FORMATS, render_iac, write_iac
 from netplan.ids import short_id
 from netplan.intent import load_intent
 from netplan.plan import make_plan
 from netplan.render import paint, use_color
-from netplan.verdict import plan_document
+from netplan.verdict import plan_document, plan_file_text
 from netplan.whatif import what_if
 from vnetplan.commands._common import add_estate_args, add_pretty_arg, emit, emit_json, load
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 _HUE = {"create": "green", "update": "yellow", "delete": "red"}
+_TONE = {GOOD: "green", BAD: "red", "": None}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,9 +81,8 @@ def _body_lines(change: Any) -> list[str]:
 def render_table(cs: Any, whatif: Any = None, color: bool = False) -> str:
     s = cs.summary()
     lines = [f"plan {cs.plan_id}: {s['create']} to create, {s['update']} to update, {s['delete']} to delete"]
-    for d in cs.decisions:
-        lines.append(f"  {short_id(d.consumer_id)}: {d.method} ({d.use_case}, asked {d.asked})")
-        lines.extend(f"      - [{r.get('code', '')}] {r.get('message', '')}" for r in d.reasons)
+    for ex in explain_plan(cs):
+        lines.extend(paint(f"  {text}", _TONE[tone], color) for text, tone in ex.lines())
     groups: dict[str, list[Any]] = {}
     for c in cs.changes:
         groups.setdefault(c.group or "-", []).append(c)
@@ -131,10 +132,11 @@ def render_markdown(cs: Any, whatif: Any = None) -> str:
         out += ["| consumer | use case | asked | method |", "|---|---|---|---|"]
         out += [f"| `{short_id(d.consumer_id)}` | {d.use_case} | {d.asked} | **{d.method}** |" for d in cs.decisions]
         out.append("")
-        for d in cs.decisions:
-            if d.reasons:
-                out.append(f"Why **{d.method}** for `{short_id(d.consumer_id)}`:")
-                out += [f"- {r.get('message', '')}" for r in d.reasons]
+        for ex in explain_plan(cs):
+            if ex.why or ex.options:
+                out.append(f"Why **{ex.method}** for `{ex.consumer}`:")
+                out += [f"- {message}" for _code, message in ex.why]
+                out += [f"- option {'**' + o.line() + '** (chosen)' if o.chosen else o.line()}" for o in ex.options]
                 out.append("")
     if cs.changes:
         out += ["| # | action | type | resource | why |", "|---|---|---|---|---|"]
@@ -209,12 +211,8 @@ def run(args: argparse.Namespace) -> int:
         if wi is not None:
             data["what_if"] = wi.to_dict()
     if args.out:
-        import copy
-
-        written = copy.deepcopy(data)
-        _plan_relative(written, args.out)
         try:
-            Path(args.out).write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
+            Path(args.out).write_text(plan_file_text(data, args.out), encoding="utf-8")
         except OSError as exc:
             raise InputError(args.out, "", f"cannot write: {exc.strerror or exc}") from None
     if args.format in IAC_FORMATS:
@@ -230,20 +228,3 @@ def run(args: argparse.Namespace) -> int:
         _emit(render_table(cs, wi, color=use_color() and not args.output), args.output)
     pending = not cs.empty or bool(cs.problems) or (wi is not None and not wi.would_verify)
     return int(ExitCode.PROBLEMS if pending else ExitCode.OK)
-
-
-def _plan_relative(data: dict[str, Any], out: str) -> None:
-    """Store the estate and intent paths relative to the plan file, so apply finds them from any
-    directory (``made_from.paths: "plan-relative"``; absolute paths stay absolute)."""
-    import os
-
-    made = data.get("made_from") or {}
-    base = os.path.dirname(os.path.abspath(out))
-
-    def rel(p: str) -> str:
-        return p if not p or os.path.isabs(p) else os.path.relpath(os.path.abspath(p), base)
-
-    made["estate_sources"] = [rel(str(p)) for p in made.get("estate_sources") or []]
-    if made.get("intent"):
-        made["intent"] = rel(str(made["intent"]))
-    made["paths"] = "plan-relative"

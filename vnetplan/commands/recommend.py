@@ -1,15 +1,26 @@
-"""``vnetplan recommend``: peering or Private Link for one connection, with the reasons and a rough cost.
+"""``vnetplan recommend``: how to serve a connection, with the reasons and a rough cost.
 
-Exit 0 when a method exists, 1 when none does (``"method": "none"``, with what would unblock it),
-2 when the question cannot be asked (bad file, unknown VNet reference, bad option).
+Two questions. With ``--intent``: every way to serve each connection of the intent file (the
+existing path, peering, a private endpoint of the consumer's own, one shared endpoint in a hub),
+each planned on top of the connections before it and checked by the what-if, as ``vnetplan plan``
+weighs them (:mod:`netplan.compare`); the first that verifies is chosen. Without it: peering or
+Private Link between ``--consumer`` and ``--provider`` by the method rules alone
+(:mod:`netplan.recommend`; no app domain, so nothing to resolve or verify).
+
+Exit 0 when a method exists (for every connection compared), 1 when none does (``"method":
+"none"``, with what would unblock it), 2 when the question cannot be asked (bad file, unknown VNet
+reference, bad option).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from netplan.errors import ExitCode
+from netplan.compare import compare_connections
+from netplan.errors import ExitCode, UsageError
+from netplan.explain import BAD, GOOD, Explanation, explain_all
 from netplan.ids import short_id
+from netplan.intent import load_intent
 from netplan.recommend import MANY_SERVICES, Recommendation, recommend
 from netplan.render import paint, use_color
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
@@ -27,14 +38,24 @@ def register(sub: argparse._SubParsersAction) -> None:
             "access; Private Link does not serve it). Overlaps (P3), Basic LB across regions (P6), the peering "
             "limit (P8) and gateway-transit wishes (P2) exclude peering; when both work Private Link (the smaller "
             f"exposure) wins unless --whole-network is given or --services is at least {MANY_SERVICES}. "
+            "With --intent FILE every connection of the intent (or only --consumer's) is compared the way "
+            "`vnetplan plan` compares them: the existing path (what the consumer already reaches and resolves, "
+            "with the repairs it needs), peering, a private endpoint of its own and one shared endpoint in a hub, "
+            "each with what it changes, its exposure, its rough cost and whether its what-if verifies; the first "
+            "that verifies is chosen, and the reasons say why. "
             "Exit 0 a method exists, 1 none does, 2 error."
         ),
     )
     add_estate_args(p)
     add_format_arg(p)
-    p.add_argument("--consumer", required=True, metavar="VNET", help="the consumer VNet (ID, resourceGroup/name or unique name)")
-    p.add_argument("--provider", required=True, metavar="VNET", help="the provider VNet")
-    p.add_argument("--use-case", required=True, choices=("expose-apps", "internal-service", "database"))
+    p.add_argument("--intent", metavar="FILE",
+                   help="compare every way to serve the connections of this intent file, as `vnetplan plan` does "
+                        "(then --provider and --use-case come from it, and --consumer picks one connection)")
+    p.add_argument("--consumer", metavar="VNET",
+                   help="the consumer VNet (ID, resourceGroup/name or unique name); required without --intent")
+    p.add_argument("--provider", metavar="VNET", help="the provider VNet (required without --intent)")
+    p.add_argument("--use-case", choices=("expose-apps", "internal-service", "database"),
+                   help="required without --intent")
     p.add_argument("--whole-network", action="store_true", help="the consumer needs to reach the whole provider VNet")
     p.add_argument("--services", type=int, default=1, metavar="N", help="distinct services the connection carries (default 1)")
     p.add_argument("--gateway-transit", action="store_true",
@@ -68,11 +89,46 @@ def render_table(rec: object, color: bool = False) -> str:
     first = next((a.cost for a in rec.alternatives if a.cost), None)
     if first is not None:
         lines.append(f"  prices as of {first.as_of}; see netplan/data/prices.yaml for sources")
+    lines.append("(by the method rules only; with --intent FILE the existing path and a shared hub endpoint are "
+                 "compared too, each checked by the what-if)")  # fmt: skip
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
+_TONE = {GOOD: "green", BAD: "red", "": None}
 
+
+def render_comparison(explanations: tuple[Explanation, ...], intent_file: str, color: bool = False) -> str:
+    """The text of ``recommend --intent``: one block per connection (:mod:`netplan.explain`)."""
+    n = len(explanations)
+    lines = [f"{n} connection{'s' if n != 1 else ''} of {intent_file} compared: each option is planned on top of "
+             "the connections before it and checked by the what-if; the first that verifies is chosen"]  # fmt: skip
+    for ex in explanations:
+        lines.append("")
+        lines.extend(paint(text, _TONE[tone], color) for text, tone in ex.lines())
+    return "\n".join(lines)
+
+
+def run_intent(args: argparse.Namespace) -> int:
+    for flag, value in (("--provider", args.provider), ("--use-case", args.use_case)):
+        if value is not None:
+            raise UsageError(f"{flag} comes from the intent file with --intent; leave it out")
+    estate = load(args)
+    intent = load_intent(args.intent, estate)
+    explanations = explain_all(compare_connections(estate, intent, args.consumer))
+    if args.format == "json":
+        emit_json({"intent": args.intent, "connections": [e.to_dict() for e in explanations]}, pretty=args.pretty)
+    else:
+        emit(render_comparison(explanations, args.intent, color=use_color()))
+    return int(ExitCode.OK if all(e.method != "none" for e in explanations) else ExitCode.PROBLEMS)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.intent:
+        return run_intent(args)
+    missing = [f for f, v in (("--consumer", args.consumer), ("--provider", args.provider),
+                              ("--use-case", args.use_case)) if v is None]  # fmt: skip
+    if missing:
+        raise UsageError(f"recommend needs {', '.join(missing)} (or --intent FILE)")
     estate = load(args)
     rec = recommend(
         estate, args.consumer, args.provider, args.use_case, whole_network=args.whole_network,

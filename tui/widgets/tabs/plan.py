@@ -3,7 +3,9 @@
 Top: provider (a VNet reference, prefilled from the intent) and use case; the consumer is the
 VNet selected in the tree. "Recommend" runs :func:`netplan.recommend.recommend` and shows the
 method with every reason, what blocks the other method, and the alternatives with their cost.
-With an intent (``--intent``): "Plan" runs :func:`netplan.plan.make_plan` and lists the ordered
+With an intent (``--intent``): "Plan" runs :func:`netplan.plan.make_plan` and shows the plan's
+what-if verdict (the one its file records), each connection's decision with its reasons and every
+option weighed (what it changes, whether it verifies, its exposure and cost), and the ordered
 changes (the highlighted change's REST body, as a diff against the current resource when it is an
 update); "What-if" runs :func:`netplan.whatif.what_if` and shows, per connection, the verification
 before and after; "Save plan" writes the same JSON file as ``vnetplan plan --out`` (for
@@ -27,6 +29,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Log, Select, Static
 
+from netplan.explain import BAD, GOOD, explain_plan
 from netplan.ids import short_id
 
 USE_CASES = ("expose-apps", "internal-service", "database")
@@ -115,6 +118,41 @@ def render_verification(results: list[Any], offline: bool = False) -> Text:
     return out
 
 
+def render_verdict(verdict: Any) -> Text:
+    """One line: the plan's what-if verdict (netplan.verdict.Verdict), as its plan file records it."""
+    out = Text("What-if verdict: ", style="bold")
+    if verdict is None:
+        out.append("none recorded\n", style="bold yellow")
+        return out
+    out.append(f"{verdict.summary}\n", style={True: "bold green", False: "bold red", None: "bold yellow"}[verdict.verifies])
+    for r in verdict.reasons:
+        out.append(f"  • {r}\n", style="red" if verdict.verifies is False else "yellow")
+    return out
+
+
+#: How each tone of :meth:`netplan.explain.Explanation.lines` is styled.
+TONE_STYLE = {GOOD: "green", BAD: "red", "": ""}
+
+
+def render_decisions(cs: Any) -> Text:
+    """Why each connection is served the way it is: the reasons, and every option weighed.
+
+    The words are :func:`netplan.explain.explain_plan`'s (the same ``vnetplan plan`` prints); a
+    method pinned by the intent weighs no other option, and the tab says so.
+    """
+    out = Text()
+    explanations = explain_plan(cs)
+    if explanations:
+        out.append("Decisions: why each connection is served so, and what else was weighed\n", style="bold underline")
+    for ex in explanations:
+        for i, (line, tone) in enumerate(ex.lines()):
+            out.append(line + "\n", style=("bold " + TONE_STYLE[tone]).strip() if i == 0 else TONE_STYLE[tone])
+        if not ex.options and ex.asked != "auto":
+            out.append(f"  no other option weighed: {ex.asked} is pinned by the intent (method: auto weighs them)\n",
+                       style="dim")  # fmt: skip
+    return out
+
+
 def render_whatif(wi: Any) -> Text:
     out = Text("What-if: verification before → after\n", style="bold")
     for o in wi.outcomes:
@@ -198,6 +236,8 @@ class PlanPanel(VerticalScroll):
             yield Static("", id="plan-summary")
             yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="plan-body")
+            # Below the changes: the table stays next to the buttons, the reasons follow it.
+            yield Static("", id="plan-decisions")
             yield Static("", id="plan-whatif-result")
             yield Static("", id="apply-status")
             yield DataTable(id="apply-table", cursor_type="row", zebra_stripes=True)
@@ -250,13 +290,14 @@ class PlanPanel(VerticalScroll):
     def show_recommendation(self, rec: Any) -> None:
         self.query_one("#plan-recommendation", Static).update(render_recommendation(rec))
 
-    def show_plan(self, cs: Any) -> None:
+    def show_plan(self, cs: Any, verdict: Any = None) -> None:
+        """The plan: counts, its what-if verdict, problems; the decisions and why; the changes."""
         s = cs.summary()
         text = Text(
             f"plan {cs.plan_id}: {s['create']} to create, {s['update']} to update, {s['delete']} to delete\n"
         )
-        for d in cs.decisions:
-            text.append(f"{short_id(d.consumer_id)}: {d.use_case}, asked {d.asked} → {d.method}\n")
+        if not cs.empty:
+            text.append_text(render_verdict(verdict))
         for p in cs.problems:
             text.append(f"problem {p.code}: {p.message}\n", style="red")
         for w in cs.warnings:
@@ -264,6 +305,7 @@ class PlanPanel(VerticalScroll):
         if cs.empty and not cs.problems:
             text.append("No changes: the estate matches the intent.\n", style="green")
         self.query_one("#plan-summary", Static).update(text)
+        self.query_one("#plan-decisions", Static).update(render_decisions(cs))
         table = self.query_one("#plan-table", DataTable)
         table.clear(columns=True)
         for col in ("#", "action", "type", "resource", "why"):
@@ -359,6 +401,7 @@ class PlanPanel(VerticalScroll):
         self._changes = []
         self.query_one("#plan-summary", Static).update(
             Text("The estate was read again: press p to plan on it.", style="dim"))
+        self.query_one("#plan-decisions", Static).update("")
         self.query_one("#plan-table", DataTable).clear(columns=True)
         self.query_one("#plan-body", Static).update("")
         self.query_one("#plan-whatif-result", Static).update("")

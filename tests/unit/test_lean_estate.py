@@ -1,0 +1,100 @@
+"""The lean Estate: a loaded snapshot keeps each resource as a span of the file, not a JSON tree,
+and everything that reads a resource's JSON back (``raw``, snapshot round trips, what-if copies)
+sees what ``json.load`` of the file gives, byte for byte once written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netplan import rawjson
+from netplan.errors import InputError
+from netplan.estate import RESOURCE_FIELDS, Estate, estate_from_data, load_estate
+from netplan.ids import rid_key
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = [ROOT / "samples" / "mendix-estate.json", ROOT / "samples" / "clean-estate.json"]
+SUB = "/subscriptions/6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network"
+
+
+def _top_level(est: Estate) -> list[Any]:
+    return [r for name in RESOURCE_FIELDS for r in getattr(est, name)]
+
+
+def _vnet(name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = {"addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}, **(extra or {})}
+    return {"name": name, "id": f"{SUB}/virtualNetworks/{name}", "type": "Microsoft.Network/virtualNetworks",
+            "location": "westeurope", "properties": props}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_loaded_sample_keeps_spans_and_raw_is_what_json_load_gives(path: Path) -> None:
+    est = load_estate([path])
+    tops = _top_level(est)
+    assert tops and all(rawjson.is_span(r.source) for r in tops), "a file's resources are kept as spans"
+    by_id = {rid_key(r["id"]): r for r in json.loads(path.read_text())["resources"] if "id" in r}
+    for r in tops:
+        assert r.raw == by_id[r.key]
+        # Key order too: the snapshot writer emits the resource as it was read.
+        assert list(r.raw) == list(by_id[r.key])
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_snapshot_round_trip_is_byte_identical_to_the_json_path(path: Path) -> None:
+    lean = load_estate([path])
+    tree = estate_from_data(json.loads(path.read_text()), str(path))
+    assert json.dumps(lean.to_snapshot(), indent=2) == json.dumps(tree.to_snapshot(), indent=2)
+    assert lean == tree
+
+
+def test_changing_raw_does_not_change_the_estate(tmp_path: Path) -> None:
+    f = tmp_path / "e.json"
+    f.write_text(json.dumps({"resources": [_vnet("hub")]}))
+    (v,) = load_estate([f]).vnets
+    body = v.raw
+    body["properties"]["addressSpace"]["addressPrefixes"].append("10.2.0.0/16")
+    assert v.raw["properties"]["addressSpace"]["addressPrefixes"] == ["10.1.0.0/16"]
+
+
+def test_what_if_copy_of_a_lean_estate_reads_the_unchanged_resources_from_their_spans(tmp_path: Path) -> None:
+    f = tmp_path / "e.json"
+    f.write_text(json.dumps({"resources": [_vnet("hub"), _vnet("spoke")]}))
+    est = load_estate([f])
+    grown = _vnet("spoke")
+    grown["properties"]["addressSpace"]["addressPrefixes"] = ["10.1.0.0/16", "10.9.0.0/16"]
+    after = est.with_resources([grown])
+    assert [str(p) for p in after.vnet(grown["id"]).address_prefixes] == ["10.1.0.0/16", "10.9.0.0/16"]
+    assert after.vnet(_vnet("hub")["id"]).raw == _vnet("hub")
+    assert {r["name"] for r in after.to_snapshot()["resources"]} == {"hub", "spoke"}
+
+
+@pytest.mark.parametrize(
+    "value", ["NaN", "Infinity", "1e400", '"\\ud800"'], ids=["nan", "infinity", "out-of-range", "lone-surrogate"]
+)
+def test_json_only_the_stdlib_reads_loads_as_before(tmp_path: Path, value: str) -> None:
+    # msgspec refuses these; the stdlib reads them, and so does the loader, with the same values.
+    text = json.dumps({"resources": [_vnet("hub", {"custom": "X"})]}).replace('"X"', value)
+    f = tmp_path / "e.json"
+    f.write_text(text)
+    (v,) = load_estate([f]).vnets
+    expected = json.loads(text)["resources"][0]
+    assert json.dumps(v.raw) == json.dumps(expected)
+    assert str(v.address_prefixes[0]) == "10.1.0.0/16"
+
+
+def test_invalid_utf8_inside_a_resource_is_one_error_line(tmp_path: Path) -> None:
+    f = tmp_path / "e.json"
+    f.write_bytes(json.dumps({"resources": [_vnet("hub", {"note": "Z"})]}).encode().replace(b"Z", b"\xff"))
+    with pytest.raises(InputError, match="not UTF-8 JSON") as exc:
+        load_estate([f])
+    assert str(f) in str(exc.value)
+
+
+def test_a_resource_that_is_not_an_object_is_named_with_its_type(tmp_path: Path) -> None:
+    f = tmp_path / "e.json"
+    f.write_text(json.dumps({"resources": [_vnet("hub"), [1, 2]]}))
+    with pytest.raises(InputError, match=r"resources\[1\].*expected a resource object, got list"):
+        load_estate([f])
