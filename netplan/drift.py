@@ -31,8 +31,9 @@ from typing import Any
 from netplan.addr import Prefix
 from netplan.dns.simulator import DnsSimulator
 from netplan.dnspath import resolution_path
-from netplan.estate import Estate
+from netplan.estate import Estate, describe_gaps
 from netplan.ids import name_of, rid_key
+from netplan.intent import Intent, Unresolved, UnresolvedIntent
 from netplan.model import ConnectionStatus, PeeringState, PrivateEndpoint, SyncLevel
 from netplan.plan import make_plan
 from netplan.report.model import Finding, Report, RuleInfo, Severity, Status
@@ -352,6 +353,11 @@ def _peering_findings(estate: Estate, provider: Any, consumer: Any, conn: Any) -
     return out
 
 
+#: Gap kinds under which a private endpoint may be missing.
+_ENDPOINT_GAP_KINDS = frozenset({"", "*", "all", "subscription", "subscriptions", "resourcegroup", "resource-group",
+                                 "privateendpoints"})  # fmt: skip
+
+
 def _endpoint_findings(estate: Estate, intent: Any, consumer: Any) -> list[Finding]:
 
     pls = intent.provider.pls
@@ -366,6 +372,12 @@ def _endpoint_findings(estate: Estate, intent: Any, consumer: Any) -> list[Findi
         if any(rid_key(c.target_id) == key for c in pe.connections)
         and (v := estate.vnet_of(pe.id)) is not None and v.key == consumer.key
     ]  # fmt: skip
+    hidden = [g for g in estate.gaps_for(consumer.id) if g.kind.strip().lower() in _ENDPOINT_GAP_KINDS]
+    if not pes and hidden:
+        # An endpoint is in its VNet's subscription, which could not be listed for endpoints.
+        return [_f(ENDPOINT_DRIFT, Status.UNKNOWN, consumer.id,
+                   f"VNet {consumer.name} has no private endpoint to {pls.name} among those read; the estate "
+                   f"{describe_gaps(hidden)}.", item)]  # fmt: skip
     if not pes:
         return [_f(ENDPOINT_DRIFT, Status.FAIL, consumer.id,
                    f"VNet {consumer.name} has no private endpoint to {pls.name}.", item)]  # fmt: skip
@@ -390,10 +402,30 @@ def _decided_methods(estate: Estate, intent: Any) -> dict[str, str]:
             for d in make_plan(estate, intent).decisions}  # fmt: skip
 
 
-def intent_drift(estate: Estate, intent: Any) -> Report:
-    """Each declared connection of ``intent`` (a :class:`netplan.intent.Intent`) against ``estate``."""
+def _unresolved_findings(u: Unresolved) -> list[Finding]:
+    """A connection the estate cannot settle (a gap may hide its VNet): each check UNKNOWN, naming the gap."""
+    why = u.reason()
+    rule = ENDPOINT_DRIFT if u.method is Method.PRIVATE_LINK else PEERING_DRIFT
+    what = {PEERING_DRIFT.id: "its peering links", ENDPOINT_DRIFT.id: "its private endpoint"}[rule.id]
+    return [
+        _f(rule, Status.UNKNOWN, u.resource, f"Connection {u.consumer}: {what} cannot be checked: {why}.", u.item),
+        _f(DNS_LINK_DRIFT, Status.UNKNOWN, u.resource, f"Connection {u.consumer}: its zone link cannot be checked: {why}.",
+           u.item),
+        _f(VERIFY_DRIFT, Status.UNKNOWN, u.resource, f"Connection {u.consumer}: its app names cannot be verified: {why}.",
+           u.item),
+    ]  # fmt: skip
 
-    findings: list[Finding] = []
+
+def intent_drift(estate: Estate, intent: Intent | UnresolvedIntent) -> Report:
+    """Each declared connection of ``intent`` (from :mod:`netplan.intent`) against ``estate``.
+
+    A connection whose VNet may be in a scope the estate could not read (``intent.unresolved``, or a
+    whole :class:`UnresolvedIntent` when the provider is such a VNet) is UNKNOWN in every check,
+    naming the gap; so is a provider peering to a VNet not read that may be such a consumer."""
+    findings: list[Finding] = [f for u in intent.unresolved for f in _unresolved_findings(u)]
+    if isinstance(intent, UnresolvedIntent):
+        return Report("drift", findings, INTENT_RULES, sources=estate.sources, fail_on=Severity.INFO,
+                      extra={"intent": intent.file})  # fmt: skip
     provider = estate.vnet(intent.provider.vnet_id)
     if provider is None:  # the intent loader resolves references, so only a hand-built intent gets here
         raise ValueError(f"provider VNet {intent.provider.vnet_id} is not in the estate")
@@ -443,6 +475,11 @@ def intent_drift(estate: Estate, intent: Any) -> Report:
             findings.append(_f(DNS_LINK_DRIFT, Status.PASS, consumer.id,
                                f"VNet {consumer.name} resolves as in {home.name} ({rp.summary() if rp else ''}), "
                                f"which is linked to {domain}.", domain))  # fmt: skip
+        elif sim.dns_gaps and not any(z.key in linked for z in zones):
+            via = f" (it resolves as in {home.name})" if home is not None and home.key != consumer.key else ""
+            findings.append(_f(DNS_LINK_DRIFT, Status.UNKNOWN, consumer.id,
+                               f"VNet {consumer.name}{via} is linked to no private zone {domain} that was read; the "
+                               f"estate {describe_gaps(sim.dns_gaps)}, where a zone linked to it may be.", domain))  # fmt: skip
         elif home is not None and home.key != consumer.key:
             findings.append(_f(DNS_LINK_DRIFT, Status.FAIL, consumer.id,
                                f"VNet {consumer.name} resolves as in {home.name}, which is not linked to a private "
@@ -463,7 +500,15 @@ def intent_drift(estate: Estate, intent: Any) -> Report:
                                f"{check.name} from {consumer.name} (expected {expected}): {why or check.result.value}.",
                                check.name))  # fmt: skip
     for link in provider.peerings:
-        if rid_key(link.remote_vnet_id) not in peering_consumers:
+        if rid_key(link.remote_vnet_id) in peering_consumers:
+            continue
+        maybe = [u for u in intent.unresolved if estate.vnet(link.remote_vnet_id) is None and u.could_be(link.remote_vnet_id)]
+        if maybe:
+            findings.append(_f(EXTRA_PEERING, Status.UNKNOWN, link.id,
+                               f"Provider {provider.name} has peering link {link.name} to {name_of(link.remote_vnet_id)}, "
+                               f"which may be the declared consumer {maybe[0].consumer}: {maybe[0].reason()}.",
+                               name_of(link.remote_vnet_id)))  # fmt: skip
+        else:
             findings.append(_f(EXTRA_PEERING, Status.FAIL, link.id,
                                f"Provider {provider.name} has peering link {link.name} to {name_of(link.remote_vnet_id)}, "
                                "which the intent does not declare as a peering consumer.", name_of(link.remote_vnet_id)))  # fmt: skip

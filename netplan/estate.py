@@ -494,6 +494,26 @@ class Estate:
         k = rid_key(rid)
         return [g for g in self.gaps if k.startswith(rid_key(g.scope)) or rid_key(g.scope) in ("*", "")]
 
+    def vnet_gaps(self, ref: str) -> list[Gap]:
+        """The gaps that could hide a VNet named by ``ref`` (a full ID, ``resourceGroup/name`` or a
+        name): scopes the snapshot could not read VNets in (kind ``virtualNetworks`` or everything)
+        that could hold it. Empty when every place such a VNet could be was read."""
+        text = ref.strip()
+        if text.startswith("/"):
+            return [g for g in self.gaps if hides_vnets(g) and _scope_covers(g.scope, text)]
+        rg, _, name = text.rpartition("/")
+        out = []
+        for g in self.gaps:
+            if not hides_vnets(g):
+                continue
+            scope = parse_id(g.scope)
+            if rg and scope.resource_group and scope.resource_group.lower() != rg.lower():
+                continue
+            if scope.names and (scope.types[0].lower() != "virtualnetworks" or scope.names[0].lower() != name.lower()):
+                continue  # a gap for one resource (a VNet missing beside its listed children)
+            out.append(g)
+        return out
+
     def subscription_name(self, sub: str) -> str | None:
         """The display name of a subscription, when the snapshot recorded it."""
         return self._subscription_names.get(sub.strip().lower())
@@ -524,6 +544,9 @@ class Estate:
         if text.startswith("/"):
             v = self.vnet(text)
             if v is None:
+                gaps = self.vnet_gaps(text)
+                if gaps:
+                    raise RefError(f"VNet '{text}' is not in the estate, which {describe_gaps(gaps)}")
                 raise RefError(f"VNet '{text}' is not in the estate", self._suggest(text.rsplit("/", 1)[-1]))
             return v
         if "/" in text:
@@ -535,6 +558,10 @@ class Estate:
             matches = [v for v in self.vnets if v.name.lower() == text.lower()]
         if len(matches) == 1:
             return matches[0]
+        if not matches and (gaps := self.vnet_gaps(text)):
+            # Not "no such VNet": it may be where the snapshot could not look.
+            raise RefError(f"no VNet matches '{text}' in what was read; the estate {describe_gaps(gaps)}, "
+                           "where it may be")  # fmt: skip
         if not matches:
             cands = self._suggest(text.rsplit("/", 1)[-1])
             hint = f"; did you mean: {', '.join(cands)}" if cands else ""
@@ -564,6 +591,26 @@ class Estate:
         out["peerings"] = sum(len(v.peerings) for v in self.vnets)
         out["address_prefixes"] = sum(len(v.address_prefixes) for v in self.vnets)
         return out
+
+
+#: Gap kinds under which VNets may be missing: everything in a scope, or the VNets themselves.
+_VNET_GAP_KINDS = frozenset({"", "*", "all", "subscription", "subscriptions", "resourcegroup", "resource-group",
+                             "virtualnetworks", "microsoft.network/virtualnetworks"})  # fmt: skip
+
+
+def hides_vnets(gap: Gap) -> bool:
+    """Could VNets be missing under this gap (it covers VNets, or everything in its scope)?"""
+    return gap.kind.strip().lower() in _VNET_GAP_KINDS
+
+
+def _scope_covers(scope: str, rid: str) -> bool:
+    s, k = rid_key(scope).rstrip("/"), rid_key(rid)
+    return s in ("", "*") or k == s or k.startswith(s + "/")
+
+
+def describe_gaps(gaps: Sequence[Gap]) -> str:
+    """``could not read virtualNetworks in /subscriptions/S (HTTP 403 ...)``, gaps joined by "; "."""
+    return "; ".join(f"could not read {g.kind} in {g.scope} ({g.reason})" for g in gaps)
 
 
 def _replace(estate: Estate, **changes: Any) -> Estate:

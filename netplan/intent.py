@@ -9,6 +9,12 @@ Private Link Service or private zone). The promise of :func:`load_intent`: it re
 values whose every reference resolved in the estate (full IDs, original spelling), or raises
 :class:`~netplan.errors.InputError` naming the file, the line and the field (exit 2), with
 candidates when a reference matches nothing. ``plan``, ``drift``, ``verify`` and the TUI import it.
+
+A VNet reference that matches nothing where the estate admits a gap that could hold it (a
+subscription that could not be read) is not "no such VNet": the error says which scope could not be
+read. The read-only checks (``audit``, ``drift``) use :func:`load_intent_partial` instead, which
+keeps such connections as :class:`Unresolved` (every check of them is UNKNOWN, naming the gap)
+rather than stopping.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ from typing import Any
 
 from netplan.addr import AddressError, IPAddress, parse_ip
 from netplan.errors import InputError, RefError
-from netplan.estate import Estate
+from netplan.estate import Estate, describe_gaps
 from netplan.ids import parse_id, rid_key
-from netplan.model import Frontend, LoadBalancer, PrivateDnsZone, PrivateLinkService, Subnet, VNet
+from netplan.model import Frontend, Gap, LoadBalancer, PrivateDnsZone, PrivateLinkService, Subnet, VNet
 from netplan.vocab import Method, UseCase
 from netplan.yamlio import PathKey, load_with_lines, where
 
@@ -115,6 +121,49 @@ class InternalService:
 
 
 @dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A declared connection the estate cannot settle: a VNet it names (its consumer, or the
+    provider) is not in the estate, and the snapshot could not read a scope that may hold it.
+    Every check of the connection is UNKNOWN, naming the gap (:meth:`reason`)."""
+
+    #: ``line N: connections[i]``.
+    where: str
+    #: The consumer reference as written.
+    consumer: str
+    #: The reference that did not resolve (the consumer's, or the provider VNet's) and its field.
+    ref: str
+    field: str
+    #: The gaps that may hide that VNet.
+    gaps: tuple[Gap, ...]
+    #: The declared method (``auto`` when the field is missing or not a method).
+    method: Method = Method.AUTO
+    #: The consumer VNet's ID when only the provider is unresolved and the consumer is in the estate.
+    consumer_vnet_id: str = ""
+
+    @property
+    def resource(self) -> str:
+        """What findings about it name: the VNet ID when the reference is one, else the scope not read."""
+        return self.ref if self.ref.startswith("/") else self.gaps[0].scope
+
+    @property
+    def item(self) -> str:
+        return f"consumer {self.consumer}"
+
+    def reason(self) -> str:
+        role = "consumer" if self.field.endswith("consumer") else "provider VNet"
+        return f"the {role} '{self.ref}' ({self.where}) is not in the estate, which {describe_gaps(self.gaps)}"
+
+    def could_be(self, vnet_id: str) -> bool:
+        """Could the consumer reference name this VNet (one the estate holds no object for)?"""
+        ref = self.consumer.strip()
+        if ref.startswith("/"):
+            return rid_key(ref) == rid_key(vnet_id)
+        rg, _, name = ref.rpartition("/")
+        pid = parse_id(vnet_id)
+        return pid.name.lower() == name.lower() and (not rg or pid.resource_group.lower() == rg.lower())
+
+
+@dataclass(frozen=True, slots=True)
 class Intent:
     file: str
     provider: Provider
@@ -123,18 +172,45 @@ class Intent:
     version: int = INTENT_VERSION
     #: The file's parsed data, for the plan's provenance.
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: Connections left out of ``connections`` because of a gap (only from :func:`load_intent_partial`).
+    unresolved: tuple[Unresolved, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedIntent:
+    """An intent whose provider VNet is not in the estate, which could not read where it may be
+    (only from :func:`load_intent_partial`): every connection is unresolved. It has the attributes
+    the rules read from an intent (``provider`` None, no resolved ``connections``)."""
+
+    file: str
+    unresolved: tuple[Unresolved, ...]
+    #: The app domain as written (lower case, no final dot), "" when missing.
+    app_domain: str = ""
+    #: ``provider.dns.private_only`` when it is true or false.
+    private_only: bool | None = None
+    provider: None = None
+    connections: tuple[Connection, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
 
 
+class _Hidden(Exception):
+    """A VNet reference that matches nothing where a gap may hide it (partial reads only)."""
+
+    def __init__(self, ref: str, path: PathKey, gaps: list[Gap]) -> None:
+        super().__init__(ref)
+        self.ref, self.path, self.gaps = ref, path, tuple(gaps)
+
+
 class _Reader:
     """Typed access to the YAML data with errors that name file, line and field."""
 
-    def __init__(self, file: str, lines: dict[PathKey, int], estate: Estate) -> None:
+    def __init__(self, file: str, lines: dict[PathKey, int], estate: Estate, partial: bool = False) -> None:
         self.file = file
         self.lines = lines
         self.estate = estate
+        self.partial = partial
 
     def fail(self, path: PathKey, message: str) -> InputError:
         return InputError(self.file, where(path, self.lines), message)
@@ -177,6 +253,8 @@ class _Reader:
         try:
             return self.estate.resolve_vnet(ref)
         except RefError as exc:
+            if self.partial and (gaps := self.estate.vnet_gaps(ref)):
+                raise _Hidden(ref, (*path, key), gaps) from None
             raise self.fail((*path, key), str(exc)) from None
 
     def subnet(self, vnet: VNet, obj: dict[str, Any], path: PathKey, key: str, required: bool = False) -> Subnet | None:
@@ -386,9 +464,28 @@ def _service(r: _Reader, obj: Any, path: PathKey, provider: VNet) -> InternalSer
     return InternalService(fqdn, zone_id=zone.id, where=where(path, r.lines))
 
 
+def _declared_method(obj: Any) -> Method:
+    text = obj.get("method") if isinstance(obj, dict) else None
+    try:
+        return Method(text) if isinstance(text, str) else Method.AUTO
+    except ValueError:
+        return Method.AUTO
+
+
+def _consumer_text(obj: Any) -> str:
+    ref = obj.get("consumer") if isinstance(obj, dict) else None
+    return ref.strip() if isinstance(ref, str) else "?"
+
+
 def parse_intent(file: str, data: Any, lines: dict[PathKey, int], estate: Estate) -> Intent:
     """Validate intent data (as loaded from YAML) against ``estate``."""
-    r = _Reader(file, lines, estate)
+    got = _parse(file, data, lines, estate, partial=False)
+    assert isinstance(got, Intent)
+    return got
+
+
+def _parse(file: str, data: Any, lines: dict[PathKey, int], estate: Estate, partial: bool) -> Intent | UnresolvedIntent:
+    r = _Reader(file, lines, estate, partial)
     top = r.mapping(data, (), _TOP)
     version = top.get("version", INTENT_VERSION)
     if version != INTENT_VERSION:
@@ -397,7 +494,10 @@ def parse_intent(file: str, data: Any, lines: dict[PathKey, int], estate: Estate
         raise r.fail((), "missing required field 'provider'")
     ppath: PathKey = ("provider",)
     p = r.mapping(top["provider"], ppath, _PROVIDER)
-    pvnet = r.vnet(p, ppath, "vnet")
+    try:
+        pvnet = r.vnet(p, ppath, "vnet")
+    except _Hidden as hidden:
+        return _unresolved_intent(r, top, p, hidden)
     lb, fe = _frontend(r, pvnet, p, ppath)
     domain_text = r.text(p, ppath, "app_domain")
     assert domain_text is not None
@@ -413,9 +513,18 @@ def parse_intent(file: str, data: Any, lines: dict[PathKey, int], estate: Estate
     conns_raw = top.get("connections")
     if not isinstance(conns_raw, list) or not conns_raw:
         raise r.fail(("connections",), "'connections' must be a non-empty list")
-    conns = [_connection(r, c, ("connections", i), pvnet, pls.id if pls else None) for i, c in enumerate(conns_raw)]
+    conns: list[Connection] = []
+    unresolved: list[Unresolved] = []
+    at: list[int] = []  # the index in the file of each resolved connection
+    for i, c in enumerate(conns_raw):
+        try:
+            conns.append(_connection(r, c, ("connections", i), pvnet, pls.id if pls else None))
+            at.append(i)
+        except _Hidden as hidden:
+            unresolved.append(Unresolved(where(("connections", i), r.lines), _consumer_text(c), hidden.ref,
+                                         "consumer", hidden.gaps, _declared_method(c)))  # fmt: skip
     seen: dict[str, int] = {}
-    for i, c in enumerate(conns):
+    for i, c in zip(at, conns, strict=True):
         k = rid_key(c.consumer_vnet_id)
         if k in seen:
             raise r.fail(("connections", i, "consumer"), f"consumer also declared in connections[{seen[k]}]")
@@ -431,7 +540,33 @@ def parse_intent(file: str, data: Any, lines: dict[PathKey, int], estate: Estate
     if not isinstance(svc_raw, list):
         raise r.fail(("internal_services",), "'internal_services' must be a list")
     services = tuple(_service(r, s, ("internal_services", i), pvnet) for i, s in enumerate(svc_raw))
-    return Intent(file, provider, tuple(conns), services, INTENT_VERSION, source=top)
+    return Intent(file, provider, tuple(conns), services, INTENT_VERSION, source=top, unresolved=tuple(unresolved))
+
+
+def _consumer_id(estate: Estate, ref: str) -> str:
+    try:
+        return estate.resolve_vnet(ref).id
+    except RefError:
+        return ""
+
+
+def _unresolved_intent(r: _Reader, top: dict[str, Any], provider: dict[str, Any], hidden: _Hidden) -> UnresolvedIntent:
+    """The provider VNet may be in a scope not read: every connection is unresolved."""
+    conns_raw = top.get("connections")
+    if not isinstance(conns_raw, list) or not conns_raw:
+        raise r.fail(("connections",), "'connections' must be a non-empty list")
+    unresolved = tuple(
+        Unresolved(where(("connections", i), r.lines), _consumer_text(c), hidden.ref, "provider.vnet", hidden.gaps,
+                   _declared_method(c), _consumer_id(r.estate, _consumer_text(c)))
+        for i, c in enumerate(conns_raw)
+    )  # fmt: skip
+    domain = provider.get("app_domain")
+    dns = provider.get("dns")
+    private_only = dns.get("private_only") if isinstance(dns, dict) else None
+    return UnresolvedIntent(
+        r.file, unresolved, domain.strip().lower().rstrip(".") if isinstance(domain, str) else "",
+        private_only if isinstance(private_only, bool) else None,
+    )  # fmt: skip
 
 
 def load_intent(path: str | Path, estate: Estate) -> Intent:
@@ -440,3 +575,14 @@ def load_intent(path: str | Path, estate: Estate) -> Intent:
     if data is None:
         raise InputError(str(path), "", "empty intent file")
     return parse_intent(str(path), data, lines, estate)
+
+
+def load_intent_partial(path: str | Path, estate: Estate) -> Intent | UnresolvedIntent:
+    """As :func:`load_intent`, for read-only checks of an estate with gaps: a connection whose
+    consumer VNet matches nothing where a gap may hide it is kept in ``Intent.unresolved`` instead
+    of failing; a provider VNet hidden that way gives an :class:`UnresolvedIntent`. Every other
+    error is the same :class:`InputError`."""
+    data, lines = load_with_lines(path)
+    if data is None:
+        raise InputError(str(path), "", "empty intent file")
+    return _parse(str(path), data, lines, estate, partial=True)

@@ -1,8 +1,9 @@
 """YAML/JSON input files with line numbers, so errors can say "file:line: field: problem".
 
 Declarations and intent files are small and written by hand; when one is wrong the user needs the
-line. :func:`load_with_lines` parses once to data (safe loader) and once to the node tree, and
-returns a map from each value's path (a tuple of keys and indexes) to its 1-based line.
+line. :func:`load_with_lines` parses once (libyaml's C parser when PyYAML has it) to the node tree,
+builds the data from it (safe constructor), and returns a map from each value's path (a tuple of
+keys and indexes) to its 1-based line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from netplan.bounds import check_yaml_text
 from netplan.errors import InputError
 
 PathKey = tuple[str | int, ...]
+
+#: The safe loader, on libyaml's C parser when PyYAML was built with it (same data, same marks).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
@@ -41,15 +45,18 @@ def load_with_lines(path: str | Path) -> tuple[Any, dict[PathKey, int]]:
         raise InputError(str(path), "", "not UTF-8 text") from None
 
     check_yaml_text(text, str(path))  # alias bombs, huge scalars, deep nesting: refused before loading
+    loader = _LOADER(text)
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InputError(str(path), where, f"invalid YAML: {' '.join(str(exc.problem or exc.context).split())}") from None
     except yaml.YAMLError as exc:
         raise InputError(str(path), "", f"invalid YAML: {' '.join(str(exc).split())}") from None
+    finally:
+        loader.dispose()
     lines: dict[PathKey, int] = {}
     if node is not None:
         _walk(node, (), lines)

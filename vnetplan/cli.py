@@ -16,6 +16,7 @@ traceback), 130 = interrupted.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # azure-identity logs each failed credential probe as a WARNING, which Python's last-resort
+    # handler prints on stderr beside our one line; what it says is in --verbose's details.
+    logging.getLogger("azure").setLevel(logging.ERROR)
     try:
         return int(args.func(args))
     except VnetplanError as exc:

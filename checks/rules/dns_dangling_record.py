@@ -5,8 +5,9 @@ private endpoint, NIC, Private Link Service NAT address or resolver inbound endp
 snapshot holds it, or when it lies in declared on-premises space. FAIL: an address inside a VNet
 of the snapshot that nothing holds (typically a record left behind after a cluster or endpoint
 was rebuilt). UNKNOWN: an address outside every VNet and declared network, or inside a VNet the
-snapshot records a gap for, or a snapshot without any network interfaces (VM addresses would be
-invisible). PASS: every address is accounted for.
+snapshot records a gap for, or while the snapshot could not read some VNets (one of them may hold
+the address: address spaces overlap), or a snapshot without any network interfaces (VM addresses
+would be invisible). PASS: every address is accounted for.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from checks.model import Context, Outcome, Rule, Severity, failed, passed, unkno
 from checks.rules import _docs
 from netplan.addr import AddressError, parse_ip
 from netplan.dns.names import absolute
+from netplan.estate import describe_gaps, hides_vnets
 from netplan.ids import name_of, rid_key
 
 
@@ -24,6 +26,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
     est = ctx.estate
     onprem = [(p, n.name) for n in est.onprem for p in n.prefixes]
     no_nics = not est.nics
+    unread = [g for g in est.gaps if hides_vnets(g)]
     zone_names = {z.key: z.name for z in est.zones}
     for rec in est.record_sets:
         if rec.rtype not in ("A", "AAAA"):
@@ -44,6 +47,10 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 gap = next((g for g in (ctx.gap_note(v.id) for v in holders) if g), None)
                 if gap:
                     unsure.append(f"{value} (in {holders[0].name}; {gap})")
+                elif unread:
+                    # Address space overlaps: a VNet not read may hold the address, and its owner.
+                    unsure.append(f"{value} (in {holders[0].name}, but the snapshot {describe_gaps(unread)}, "
+                                  "where another VNet may hold it)")  # fmt: skip
                 elif no_nics:
                     unsure.append(f"{value} (in {holders[0].name}; the snapshot holds no network interfaces)")
                 else:

@@ -10,8 +10,9 @@ declared consumers need the provider's app-domain zone as well.
 PASS: C is linked to Z, or to another zone of the same name that has the needed record names.
 FAIL: it is not (its clients get public DNS or NXDOMAIN for those names). UNKNOWN: C uses custom
 DNS servers, so its links are not consulted at all (D2, see VNP-DNS-002), or the snapshot records a
-gap covering the zone (its links may be what could not be read). One finding per
-(consumer VNet, zone); ``item`` is the zone name.
+gap covering the zone (its links may be what could not be read), or a declared consumer is not in
+the estate, which could not read where it may be (named). One finding per (consumer VNet, zone);
+``item`` is the zone name.
 
 Cost: one pass over the record sets, address owners from the estate's IP index, then the
 Connected neighbours of each service VNet.
@@ -50,7 +51,9 @@ def _intent_needs(ctx: Context) -> list[tuple[str, str, str]]:
     provider = getattr(intent, "provider", None)
     domain = getattr(provider, "app_domain", None) or getattr(intent, "app_domain", None)
     out = []
-    for conn in getattr(intent, "connections", ()) or ():
+    # A consumer in the estate needs the app domain even when the provider VNet could not be read.
+    held = [u for u in getattr(intent, "unresolved", ()) if getattr(u, "consumer_vnet_id", "")]
+    for conn in (*(getattr(intent, "connections", ()) or ()), *held):
         consumer = getattr(conn, "consumer_vnet_id", None) or getattr(conn, "consumer", None)
         if isinstance(consumer, str) and isinstance(domain, str):
             out.append((consumer, domain.lower().rstrip("."), "the intent declares it a consumer of the provider"))
@@ -106,6 +109,13 @@ def needs(ctx: Context) -> dict[tuple[str, str], _Need]:
 
 def check(ctx: Context) -> Iterator[Outcome]:
     est = ctx.estate
+    # Declared consumers the estate cannot settle (netplan.intent.Unresolved: a gap may hide a VNet).
+    domain = getattr(getattr(ctx.intent, "provider", None), "app_domain", None) or getattr(ctx.intent, "app_domain", "")
+    for u in getattr(ctx.intent, "unresolved", ()):
+        if u.consumer_vnet_id:
+            continue  # the consumer is in the estate: judged below from its own links
+        yield unknown(u.resource, f"Declared consumer {u.consumer} needs private zone {domain}, but whether it is "
+                      f"linked cannot be told: {u.reason()}.", f"{u.item}: {domain}")  # fmt: skip
     for (_ck, _zk), need in sorted(needs(ctx).items()):
         c, z = need.consumer, need.zone
         linked = {rid_key(link.zone_id) for link in est.links_of_vnet(c.id)}

@@ -4,7 +4,8 @@ For each connection of the intent, each app port is asked of :func:`netplan.flow
 (effective routes, peerings and NSGs, R1-R5) from the consumer VNet's workload subnets to the
 address it should reach (the LB frontend for peering, its private endpoint for Private Link).
 PASS: every port is allowed. FAIL: an NSG rule denies a port (named, with its priority). UNKNOWN:
-the answer depends on something the snapshot cannot show. Without an intent the rule has nothing
+the answer depends on something the snapshot cannot show (also: a declared VNet not in the
+estate, which could not read where it may be). Without an intent the rule has nothing
 to check. Routing and peering problems are other rules' findings; this one reports NSGs only.
 """
 
@@ -22,6 +23,10 @@ def check(ctx: Context) -> Iterator[Outcome]:
     intent = ctx.intent
     if intent is None or not hasattr(intent, "connections"):
         return
+    # Declared connections the estate cannot settle (netplan.intent.Unresolved: a gap may hide a VNet).
+    for u in getattr(intent, "unresolved", ()):
+        yield unknown(u.resource, f"Connection from {u.consumer}: whether NSGs allow its app ports cannot be decided: "
+                      f"{u.reason()}.", u.item)  # fmt: skip
     for conn in intent.connections:
         consumer = ctx.estate.vnet(conn.consumer_vnet_id)
         if consumer is None:

@@ -67,6 +67,7 @@ from netplan.ids import name_of, parent_id, rid_key
 from netplan.model import (
     DnsResolver,
     ForwardingRule,
+    Gap,
     Peering,
     PeeringState,
     PrivateDnsZone,
@@ -310,6 +311,11 @@ class DnsSimulator:
         self._server_reach: dict[tuple[str, str], tuple[bool | None, str]] = {}
 
     # ------------------------------------------------------------------ public API
+
+    @property
+    def dns_gaps(self) -> tuple[Gap, ...]:
+        """The gaps under which a zone, link or forwarding rule may be missing (every answer is then UNKNOWN)."""
+        return self._dns_gaps
 
     def resolve(self, vnet: VNet | str, name: str, rtype: str = "A") -> Answer:
         """The answer a VM in ``vnet`` gets for ``name`` (``rtype`` A or AAAA) from Azure DNS.

@@ -1,9 +1,12 @@
-"""What every exporter needs from a change: its name, parent, scope, sent body and dependencies."""
+"""What every exporter needs from a change (its name, parent, scope, sent body and dependencies),
+and the walk the code exporters (Bicep, Terraform) share: the header comment, one comment per
+change, the note for a delete, and each private endpoint whose address a change needs."""
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,3 +156,44 @@ def sync_command(item: Item) -> str:
 
 def delete_command(item: Item) -> str:
     return f"az resource delete --ids {item.change.id} --api-version {item.change.api_version}"
+
+
+def comment(text: str, marker: str) -> list[str]:
+    """``text`` as comment lines (``marker`` is ``//`` or ``#``), one per line of text."""
+    return [f"{marker} {line}".rstrip() for line in text.splitlines()]
+
+
+def header_comment(cs: ChangeSet, tool: str, marker: str) -> list[str]:
+    """:func:`header_lines` as comment lines."""
+    return comment("\n".join(header_lines(cs, tool)), marker)
+
+
+def change_comment(item: Item, marker: str) -> list[str]:
+    """The comment above each change: its position, action, type and ID, then why."""
+    c = item.change
+    return comment(f"{item.n}. {c.action.value} {c.type} {c.id}\n{c.reason}", marker)
+
+
+def delete_comment(item: Item, marker: str, what: str) -> list[str]:
+    """A delete is not expressed as code (``what``: where the resource is to be removed from)."""
+    return comment(f"Not expressed as code: remove {what} that manages it, or run\n{delete_command(item)}", marker)
+
+
+def endpoint_reads(its: list[Item]) -> Iterator[tuple[str, Item | None, Item]]:
+    """Each private endpoint whose address a change needs, once, in plan order: its ID, its
+    change when the plan creates it (else None: it exists already), and the first change needing it."""
+    by_id = {it.change.id.lower(): it for it in its}
+    seen: set[str] = set()
+    for it in its:
+        for ph in it.change.placeholders:
+            key = ph.from_id.lower()
+            if key not in seen:
+                seen.add(key)
+                yield ph.from_id, by_id.get(key), it
+
+
+def text_of(lines: list[str]) -> str:
+    """The file: the lines without trailing blank ones, ending in a newline."""
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"

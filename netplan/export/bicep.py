@@ -20,7 +20,18 @@ import json
 import re
 from typing import Any
 
-from netplan.export._common import T_PE, Expr, Item, delete_command, header_lines, items, sync_command
+from netplan.export._common import (
+    T_PE,
+    Expr,
+    Item,
+    change_comment,
+    delete_comment,
+    endpoint_reads,
+    header_comment,
+    items,
+    sync_command,
+    text_of,
+)
 from netplan.plan import ChangeSet
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -106,29 +117,24 @@ def _module_file(shape: tuple[str, str, bool, tuple[str, ...], bool]) -> str:
 
 def render_bicep(cs: ChangeSet) -> dict[str, str]:
     its = items(cs)
-    by_id = {it.change.id.lower(): it for it in its}
     exprs: dict[str, str] = {}
-    for it in its:
-        for ph in it.change.placeholders:
-            pe = by_id.get(ph.from_id.lower())
-            api = pe.change.api_version if pe else it.change.api_version
-            exprs[ph.from_id.lower()] = (
-                f"{pe.label}.outputs.privateIp"
-                if pe is not None
-                else f"reference(reference('{ph.from_id}', '{api}').networkInterfaces[0].id, '{api}')"
-                ".ipConfigurations[0].properties.privateIPAddress"
-            )
+    for pe_id, pe, user in endpoint_reads(its):
+        api = pe.change.api_version if pe else user.change.api_version
+        exprs[pe_id.lower()] = (
+            f"{pe.label}.outputs.privateIp"
+            if pe is not None
+            else f"reference(reference('{pe_id}', '{api}').networkInterfaces[0].id, '{api}')"
+            ".ipConfigurations[0].properties.privateIPAddress"
+        )
     deleted = {it.label for it in its if it.is_delete}
     modules: dict[str, str] = {}
-    out = [f"// {line}".rstrip() for line in header_lines(cs, "bicep")]
+    out = header_comment(cs, "bicep", "//")
     out += ["// Deploy: az deployment sub create --location <region> --template-file main.bicep", ""]
     out += ["targetScope = 'subscription'", ""]
     for it in its:
-        c = it.change
-        out += [f"// {it.n}. {c.action.value} {c.type} {c.id}", f"// {c.reason}"]
+        out += change_comment(it, "//")
         if it.is_delete:
-            out += ["// Not expressed as code: remove it from the template that manages it, or run",
-                    f"// {delete_command(it)}", ""]  # fmt: skip
+            out += [*delete_comment(it, "//", "it from the template"), ""]
             continue
         shape = _shape(it)
         path = module_path(shape)
@@ -153,6 +159,4 @@ def render_bicep(cs: ChangeSet) -> dict[str, str]:
             out += ["// Bicep cannot send syncRemoteAddressSpace=true: after the deployment, resync the link with",
                     f"// {sync_command(it)}"]  # fmt: skip
         out.append("")
-    while out and out[-1] == "":
-        out.pop()
-    return {"main.bicep": "\n".join(out) + "\n", **dict(sorted(modules.items()))}
+    return {"main.bicep": text_of(out), **dict(sorted(modules.items()))}

@@ -18,7 +18,18 @@ import json
 import re
 from typing import Any
 
-from netplan.export._common import T_PE, Expr, Item, delete_command, header_lines, items
+from netplan.export._common import (
+    T_PE,
+    Expr,
+    Item,
+    change_comment,
+    comment,
+    delete_comment,
+    endpoint_reads,
+    header_comment,
+    items,
+    text_of,
+)
 from netplan.plan import Action, ChangeSet
 
 #: The provider version constraint written in ``required_providers``.
@@ -65,10 +76,6 @@ def hcl(value: Any, indent: int, exprs: dict[str, str]) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as HCL")
 
 
-def _comment(text: str, pad: str = "") -> list[str]:
-    return [f"{pad}# {line}".rstrip() for line in text.splitlines()]
-
-
 def _resource(it: Item, exprs: dict[str, str], needs_nic: set[str]) -> list[str]:
     c = it.change
     body = dict(it.body)
@@ -107,36 +114,30 @@ def _nic_block(label: str, pe_name: str, api: str, nic_id: str) -> list[str]:
 
 def render_terraform(cs: ChangeSet) -> str:
     its = items(cs)
-    by_id = {it.change.id.lower(): it for it in its}
     exprs: dict[str, str] = {}
     after: dict[str, list[str]] = {}  # planned endpoint label -> the NIC read that follows it
     unplanned: list[str] = []  # reads of endpoints that exist already
-    for it in its:
-        for ph in it.change.placeholders:
-            key = ph.from_id.lower()
-            if key in exprs:
-                continue
-            pe_name = ph.from_id.rstrip("/").rsplit("/", 1)[-1]
-            pe = by_id.get(key)
-            if pe is not None:
-                label = _nic_data_label(pe.label)
-                nic_id = f"azapi_resource.{pe.label}.output.properties.networkInterfaces[0].id"
-                after[pe.label] = _nic_block(label, pe_name, pe.change.api_version, nic_id)
-            else:
-                label = _nic_data_label(f"pe_{len(exprs) + 1}")
-                api = it.change.api_version
-                unplanned += [
-                    f'data "azapi_resource" "{label}_pe" {{',
-                    f'  type                   = "Microsoft.Network/privateEndpoints@{api}"',
-                    f"  resource_id            = {_string(ph.from_id)}",
-                    '  response_export_values = ["properties.networkInterfaces"]',
-                    "}",
-                    "",
-                    *_nic_block(label, pe_name, api, f"data.azapi_resource.{label}_pe.output.properties.networkInterfaces[0].id"),
-                ]
-            exprs[key] = f"data.azapi_resource.{label}.output.properties.ipConfigurations[0].properties.privateIPAddress"
+    for pe_id, pe, user in endpoint_reads(its):
+        pe_name = pe_id.rstrip("/").rsplit("/", 1)[-1]
+        if pe is not None:
+            label = _nic_data_label(pe.label)
+            nic_id = f"azapi_resource.{pe.label}.output.properties.networkInterfaces[0].id"
+            after[pe.label] = _nic_block(label, pe_name, pe.change.api_version, nic_id)
+        else:
+            label = _nic_data_label(f"pe_{len(exprs) + 1}")
+            api = user.change.api_version
+            unplanned += [
+                f'data "azapi_resource" "{label}_pe" {{',
+                f'  type                   = "Microsoft.Network/privateEndpoints@{api}"',
+                f"  resource_id            = {_string(pe_id)}",
+                '  response_export_values = ["properties.networkInterfaces"]',
+                "}",
+                "",
+                *_nic_block(label, pe_name, api, f"data.azapi_resource.{label}_pe.output.properties.networkInterfaces[0].id"),
+            ]
+        exprs[pe_id.lower()] = f"data.azapi_resource.{label}.output.properties.ipConfigurations[0].properties.privateIPAddress"
     needs_nic = set(after)
-    out = _comment("\n".join(header_lines(cs, "terraform")))
+    out = header_comment(cs, "terraform", "#")
     out += [
         "",
         "terraform {",
@@ -155,22 +156,19 @@ def render_terraform(cs: ChangeSet) -> str:
     ]
     for it in its:
         c = it.change
-        out += _comment(f"{it.n}. {c.action.value} {c.type} {c.id}\n{c.reason}")
-        if c.action is Action.DELETE:
-            out += _comment(
-                "Not expressed as code: remove this resource from the configuration that manages it, or run\n"
-                + delete_command(it)
-            )
-            out.append("")
+        out += change_comment(it, "#")
+        if it.is_delete:
+            out += [*delete_comment(it, "#", "this resource from the configuration"), ""]
             continue
         if c.action is Action.UPDATE:
             out += ["import {", f"  to = azapi_resource.{it.label}",
                     f"  id = {_string(f'{c.id}?api-version={c.api_version}')}", "}"]  # fmt: skip
         out += _resource(it, exprs, needs_nic)
         if it.sync:
-            out += _comment(
+            out += comment(
                 "Resync the link with the remote VNet's address space (P4): a PUT with syncRemoteAddressSpace=true.\n"
-                "An imported link whose body is unchanged is never written again, so the sync is its own action."
+                "An imported link whose body is unchanged is never written again, so the sync is its own action.",
+                "#",
             )
             body = {k: v for k, v in it.body.items() if k not in ("location", "tags")}
             out += [
@@ -185,6 +183,4 @@ def render_terraform(cs: ChangeSet) -> str:
             ]
         out.append("")
         out += after.get(it.label, [])
-    while out and out[-1] == "":
-        out.pop()
-    return "\n".join(out) + "\n"
+    return text_of(out)

@@ -43,10 +43,11 @@ def render_table(report: Report, *, color: bool = False) -> str:
     else:
         lines.append(f"no failing or UNKNOWN findings ({report.kind})")
     if report.kind == "drift":
-        result = "DRIFT" if report.failed else "IN SYNC"
+        # Drift that cannot be ruled out is not "in sync" (exit 1, as netplan.drift.has_drift says).
+        result = "DRIFT" if report.failed else ("UNKNOWN" if s["unknown"] else "IN SYNC")
     else:
         result = "FAIL" if report.failed else "PASS"
-    verdict = paint(result, "red" if report.failed else "green", color)
+    verdict = paint(result, "red" if report.failed else ("yellow" if result == "UNKNOWN" else "green"), color)
     lines.append(
         f"{verdict}: {s['fail']} failed, {s['unknown']} unknown, {s['pass']} passed, {s['suppressed']} suppressed "
         f"({s['rules']} rules; fail-on {s['fail_on']})"

@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from netplan.live.journal import Journal, read_journal
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.clients import StaticTokenCredential
 from tests.emulator.sample import sample_snapshot
+from tests.emulator.server import WriteGate
 from tests.integration.test_apply import PE, PLS, TOKEN, make_plan, normalized_state
 
 pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
@@ -98,6 +100,17 @@ def test_seeded_faults_converge_to_exactly_the_planned_state(planned: tuple[Path
         assert all(r.outcome in (Outcome.DONE, Outcome.ALREADY) for r in result.results)
 
 
+def _wait_held(gate: WriteGate, proc: subprocess.Popen[str], what: str) -> None:
+    """Until the apply's next write is held: however slow the machine, as long as the apply runs
+    (a generous cap only so that a hung apply ends the test); if it exits first, say why."""
+    deadline = time.monotonic() + 900
+    while not gate.held.wait(0.2):
+        if proc.poll() is not None:
+            _out, err = proc.communicate()
+            raise AssertionError(f"the apply exited ({proc.returncode}) before {what}: {err[-2000:]}")
+        assert time.monotonic() < deadline, f"the apply still runs after 900 s and never reached {what}"
+
+
 def _start(emu: Emulator, plan: Path, journal: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "VNETPLAN_ACCESS_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "netplan", "apply", str(plan), "--yes", "--endpoint", emu.url, "--ca-bundle", emu.ca_path,
@@ -118,7 +131,7 @@ def test_kill_minus_nine_after_the_nth_write_then_rerun_converges(planned: tuple
     with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
         gate = emu.hold_writes_after(after)
         proc = _start(emu, plan, journal)
-        assert gate.held.wait(120), f"the apply never reached write {after + 1}"
+        _wait_held(gate, proc, f"write {after + 1}")
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
         assert proc.returncode == -signal.SIGKILL
@@ -127,7 +140,7 @@ def test_kill_minus_nine_after_the_nth_write_then_rerun_converges(planned: tuple
         records = read_journal(journal)
         assert records, "the journal has the work started before the kill"
         rerun = _start(emu, plan, journal)
-        out, err = rerun.communicate(timeout=180)
+        out, err = rerun.communicate(timeout=900)
         assert rerun.returncode == 0, err
         assert TOKEN not in out + err + journal.read_text()
         assert not _duplicates(emu)
@@ -145,7 +158,7 @@ def test_ctrl_c_mid_run_exits_130_says_what_was_done_and_the_rerun_finishes(plan
     with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
         gate = emu.hold_writes_after(2)
         proc = _start(emu, plan, journal)
-        assert gate.held.wait(120), "the apply never reached its third write"
+        _wait_held(gate, proc, "its third write")
         proc.send_signal(signal.SIGINT)
         # The apply says at once that it stops starting changes and waits for those in flight.
         assert proc.stderr is not None
@@ -156,7 +169,7 @@ def test_ctrl_c_mid_run_exits_130_says_what_was_done_and_the_rerun_finishes(plan
                 break
         assert seen and "waiting for the" in seen[-1], "".join(seen)
         gate.open()  # the write in flight goes on and finishes
-        _, rest = proc.communicate(timeout=120)
+        _, rest = proc.communicate(timeout=900)
         err = "".join(seen) + rest
         assert proc.returncode == 130, err
         lines = err.strip().splitlines()
@@ -177,7 +190,7 @@ def test_ctrl_c_mid_run_exits_130_says_what_was_done_and_the_rerun_finishes(plan
         assert of == total and before >= 1 and in_flight >= 1
         assert before + in_flight == len(done) == skips and left == applies == total - len(done) > 0
         rerun = _start(emu, plan, journal)
-        out, err = rerun.communicate(timeout=180)
+        out, err = rerun.communicate(timeout=900)
         assert rerun.returncode == 0, err
         assert out.count("already") >= len(done)
         assert normalized_state(emu) == want and not _duplicates(emu)

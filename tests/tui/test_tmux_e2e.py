@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,30 +27,30 @@ SAMPLE = ROOT / "samples" / "mendix-estate.json"
 WIDTH, HEIGHT = 160, 48
 
 
+#: How long the whole test may take. Generous: on a loaded 2-core machine the app alone can take a
+#: minute to start. Every wait is on a condition (text on the screen, where the cursor is), never a
+#: fixed sleep, so an idle machine is as fast as the app.
+BUDGET = 300.0
+#: The footer lists the screen's single-key actions only while no text box has the focus.
+KEYS_ACTIVE = "q Quit"
+
+
 class Terminal:
-    """One tmux session on a private server, with helpers to type and to wait for text."""
+    """One tmux session on a private server, with helpers to type and to wait for what is on screen."""
 
     def __init__(self, tmux: str, socket: str, session: str) -> None:
         self.tmux, self.socket, self.session = tmux, socket, session
+        self.deadline = time.monotonic() + BUDGET
 
     def run(self, *args: str) -> str:
         out = subprocess.run(
-            [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, timeout=20
+            [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, timeout=60
         )
         return out.stdout
 
     def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.run("send-keys", "-t", self.session, key)
-            time.sleep(0.05)
-
-    def focus_key(self, key: str) -> None:
-        """A key that moves the focus (/, 3): Textual applies focus after the key is handled, so
-        text sent at once could reach the old widget; a person is never that fast."""
-        self.keys(key)
-        # Longer than a person needs: on a loaded machine a letter typed too early would reach
-        # the screen's single-key actions (p plans) instead of the text box.
-        time.sleep(1.0)
+        """Keys in one send-keys: the app reads them in this order."""
+        self.run("send-keys", "-t", self.session, *keys)
 
     def type(self, text: str) -> None:
         self.run("send-keys", "-t", self.session, "-l", text)
@@ -58,15 +58,38 @@ class Terminal:
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", self.session)
 
-    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
+    def cursor_row(self) -> int:
+        """The terminal cursor's row: Textual puts it in the focused text box."""
+        out = self.run("display-message", "-p", "-t", self.session, "#{cursor_y}").strip()
+        return int(out) if out.isdigit() else -1
+
+    def wait_until(self, what: str, ready: Callable[[str], bool]) -> str:
+        """Poll the screen until ``ready(screen)``, within the test's budget; else fail showing it."""
         screen = ""
-        while time.monotonic() < deadline:
+        while time.monotonic() < self.deadline:
             screen = self.screen()
-            if all(t in screen for t in texts):
+            if ready(screen):
                 return screen
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {texts!r}; the screen shows:\n{screen}")
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{screen}")
+
+    def wait_for(self, *texts: str) -> str:
+        return self.wait_until(repr(texts), lambda screen: all(t in screen for t in texts))
+
+    def into_text_box(self, key: str, placeholder: str) -> None:
+        """Press ``key`` to focus the text box showing ``placeholder``, and wait until it has the
+        focus: Textual moves the focus after the key is handled, so text sent at once could reach
+        the old widget (where letters are single-key actions: p plans)."""
+        screen = self.wait_for(placeholder)
+        row = next(i for i, line in enumerate(screen.splitlines()) if placeholder in line)
+        self.keys(key)
+        self.wait_until(f"the text box {placeholder!r} to take the focus",
+                        lambda s: KEYS_ACTIVE not in s and self.cursor_row() == row)  # fmt: skip
+
+    def out_of_text_box(self, key: str) -> None:
+        """Press ``key`` to leave a text box, and wait until the single-key actions are back."""
+        self.keys(key)
+        self.wait_until("the single-key actions to come back", lambda s: KEYS_ACTIVE in s)
 
 
 @pytest.fixture
@@ -95,7 +118,7 @@ def terminal() -> Iterator[Terminal]:
     ]
     subprocess.run(
         [tmux, "-L", socket, "-f", os.devnull, "new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), *env_cmd],
-        check=True, timeout=20,
+        check=True, timeout=60,
     )  # fmt: skip
     term = Terminal(tmux, socket, session)
     # Without a client attached tmux may keep its default 80x24; fix the size explicitly.
@@ -104,7 +127,7 @@ def terminal() -> Iterator[Terminal]:
     try:
         yield term
     finally:
-        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True, timeout=20)
+        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True, timeout=60)
 
 
 def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Terminal) -> None:
@@ -126,12 +149,14 @@ def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Term
     terminal.wait_for("Address space: 10.20.0.0/")
 
     # Pick a consumer and resolve an app name from it.
-    terminal.focus_key("/")
+    terminal.into_text_box("/", "/ filter VNets")
     terminal.type("corp-spoke1")
-    terminal.keys("Enter", "Down", "Up")
+    terminal.wait_for("corp-spoke1 ")  # typed into the filter, not taken as single-key actions
+    terminal.out_of_text_box("Enter")  # Enter selects the first match and moves to the tree
+    terminal.keys("Down", "Up")
     terminal.wait_for("Address space: 10.110.0.0/22")
-    terminal.focus_key("4")
-    terminal.focus_key("i")
+    terminal.keys("4")
+    terminal.into_text_box("i", "app1.azure.mendixapps.io")
     terminal.type("hr-portal.azure.mendixapps.io")
     terminal.keys("Enter")
     screen = terminal.wait_for("NOERROR", "10.20.0.250")
@@ -139,10 +164,7 @@ def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Term
     assert "zone azure.mendixapps.io" in screen
 
     # Escape leaves the text box; q quits cleanly back to the shell.
-    terminal.focus_key("Escape")
+    terminal.out_of_text_box("Escape")
     terminal.keys("q")
-    deadline = time.monotonic() + 15
-    while "Overlaps" in terminal.screen() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert "Traceback" not in terminal.screen()
-    assert "Overlaps" not in terminal.screen()
+    screen = terminal.wait_until("the app to quit", lambda s: "Overlaps" not in s)
+    assert "Traceback" not in screen

@@ -8,6 +8,9 @@ test that tried (tests/netguard.py).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +70,16 @@ def test_cli_choice_without_az_is_one_line_and_verbose_adds_the_details(
     lines = err_lines(capsys)
     assert lines[0] == line
     assert lines[1].startswith("vnetplan: details: ") and "Azure CLI" in "\n".join(lines[1:])
+
+
+def test_a_missing_credential_is_one_line_from_a_real_process(tmp_path: Path) -> None:
+    # In-process, pytest's log capture hides what azure-identity logs; a user's terminal does not.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VNETPLAN_", "AZURE_"))}
+    env["PATH"] = str(tmp_path)  # no `az` here: AzureCliCredential runs nothing, asks nobody
+    proc = subprocess.run([sys.executable, "-m", "netplan", "inventory", "--credential", "cli", "--subscription", "s",
+                           "--quiet"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [f"{LINE_START}the Azure CLI login; {HINT}"]
 
 
 def test_workload_identity_without_its_variables_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,3 +50,34 @@ def test_no_match_suggests_the_closest_names(tmp_path: Path, capsys: pytest.Capt
     with pytest.raises(RefError) as info:
         estate().estate().resolve_vnet("zzzz")
     assert str(info.value) == "no VNet matches 'zzzz'" and info.value.candidates == ()
+
+
+def test_a_reference_that_may_be_in_a_scope_not_read_names_that_scope(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 11: with a subscription unreadable, "no VNet matches" would be a lie; say where it may be.
+    b = estate()
+    b.gap(SUB2, "virtualNetworks", "HTTP 403 AuthorizationFailed")
+    e = b.estate()
+    with pytest.raises(RefError) as info:
+        e.resolve_vnet("rg-spokes/vnet-spoke-9")
+    assert str(info.value) == (f"no VNet matches 'rg-spokes/vnet-spoke-9' in what was read; the estate could not read "
+                               f"virtualNetworks in {SUB2} (HTTP 403 AuthorizationFailed), where it may be")  # fmt: skip
+    full = f"{SUB2}/resourceGroups/rg-spokes/providers/Microsoft.Network/virtualNetworks/vnet-spoke-9"
+    with pytest.raises(RefError, match=f"not in the estate, which could not read virtualNetworks in {SUB2}"):
+        e.resolve_vnet(full)
+    # A full ID in a subscription that was read is simply not there; a gap of another kind hides no VNet.
+    other = full.replace(SUB2, "/subscriptions/00000000-0000-0000-0000-000000000001")
+    with pytest.raises(RefError, match=r"is not in the estate$"):
+        e.resolve_vnet(other)
+    b2 = estate()
+    b2.gap(SUB2, "privateEndpoints", "HTTP 403 AuthorizationFailed")
+    with pytest.raises(RefError, match=r"^no VNet matches 'vnet-spoke-9'") as info:
+        b2.estate().resolve_vnet("vnet-spoke-9")
+    assert "could not read" not in str(info.value)
+    # The CLI says the same in one error line (exit 2), after the one-line warning about the gap.
+    f = b.write(tmp_path / "e.json")
+    assert main(["reach", "--estate", f, "vnet-spoke-9", "vnet-hub-weu"]) == 2
+    warning, line = capsys.readouterr().err.splitlines()
+    assert warning.startswith("vnetplan: warning: snapshot is incomplete")
+    assert line.startswith("vnetplan: error: no VNet matches") and "in what was read" in line and SUB2 in line

@@ -9,6 +9,7 @@ from typing import Any
 from netplan.estate import Estate, load_estate
 from netplan.jsonout import pretty_default, write_json
 from netplan.live.credentials import CREDENTIAL_CHOICES, TOKEN_ENV
+from netplan.model import Gap
 
 
 def add_estate_args(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -101,8 +102,19 @@ def report_load(estate: Estate, verbose: bool = False) -> None:
             kinds = "; ".join(f"{t} ({n}): {why}" for t, n, why in matter)
             print(f"vnetplan: note: skipped resources whose effect this answer does not include: {kinds} "
                   "(--verbose lists every skipped type)", file=sys.stderr)  # fmt: skip
+    # One line per scope and cause: a subscription denied (403) fails once per resource kind listed,
+    # which is one failure to the user; --verbose gives each kind's own line.
+    groups: dict[tuple[str, str], list[Gap]] = {}
     for gap in estate.gaps:
-        print(f"vnetplan: warning: snapshot is incomplete: {gap.kind} in {gap.scope}: {gap.reason}", file=sys.stderr)
+        groups.setdefault((gap.scope.lower(), gap.reason.split(":", 1)[0]), []).append(gap)
+    for (_scope, cause), gaps in groups.items():
+        if len(gaps) == 1 or verbose:
+            for gap in gaps:
+                print(f"vnetplan: warning: snapshot is incomplete: {gap.kind} in {gap.scope}: {gap.reason}", file=sys.stderr)
+            continue
+        kinds = ", ".join(g.kind for g in gaps)
+        print(f"vnetplan: warning: snapshot is incomplete: {len(gaps)} resource kinds in {gaps[0].scope} ({kinds}): "
+              f"{cause} (--verbose for each)", file=sys.stderr)  # fmt: skip
 
 
 def emit(text: str) -> None:

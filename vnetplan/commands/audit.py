@@ -17,7 +17,7 @@ from dataclasses import replace
 from checks import registry, suppressions
 from netplan.errors import ExitCode, UsageError
 from netplan.estate import Estate, estate_from_data
-from netplan.intent import load_intent
+from netplan.intent import load_intent_partial
 from netplan.live.credentials import acquire
 from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
@@ -111,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
     supp = suppressions.load_suppressions(args.suppressions, registry.rule_infos()) if args.suppressions else []
     intent = None
     if args.intent:
-
-        intent = load_intent(args.intent, estate)
+        # A connection whose VNet may be where the estate could not read is UNKNOWN, not an error.
+        intent = load_intent_partial(args.intent, estate)
     started, clock = time.time(), time.perf_counter()
     timings: dict[str, float] = {}
     report = registry.audit(

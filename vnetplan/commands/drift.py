@@ -16,7 +16,7 @@ from dataclasses import replace
 from netplan.drift import has_drift, intent_drift, merge, snapshot_drift
 from netplan.errors import ExitCode, UsageError
 from netplan.estate import load_estate
-from netplan.intent import load_intent
+from netplan.intent import load_intent_partial
 from netplan.report import FORMATS, Report, run_info, summary_line, write_report
 from vnetplan.commands._common import add_pretty_arg
 from vnetplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         extra.update(snap.extra)
     if args.intent:
 
-        intent = load_intent(args.intent, estate)
+        # A connection whose VNet may be where the estate could not read is UNKNOWN, not an error.
+        intent = load_intent_partial(args.intent, estate)
         reports.append(intent_drift(estate, intent))
         extra["intent"] = args.intent
     report = reports[0] if len(reports) == 1 else merge(reports, estate.sources, extra)
