@@ -11,7 +11,7 @@ raises for ``subnet_of``). Every other module compares addresses through this on
 from __future__ import annotations
 
 import ipaddress
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from socket import AF_INET as _AF_INET
@@ -292,3 +292,40 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((lo, hi))
     return out
+
+
+class PrefixRangeIndex:
+    """Which of a set of prefixes overlap a given prefix, without a scan of the set.
+
+    Two CIDR prefixes overlap only when one contains the other. Those containing the query are
+    found by a :class:`PrefixIndex` lookup of its first address (one probe per prefix length);
+    those inside it start inside it, found by bisecting the prefixes sorted by first address.
+    A query costs O(log n + distinct lengths + hits).
+    """
+
+    def __init__(self, items: list[tuple[Prefix, object]]) -> None:
+        self._containing = PrefixIndex(items)
+        self._sorted = sorted(items, key=lambda po: (po[0].version, po[0].value, po[0].length))
+        self._keys = [(p.version, p.value) for p, _ in self._sorted]
+
+    def overlapping(self, q: Prefix) -> list[tuple[Prefix, object]]:
+        """Every (prefix, object) overlapping ``q``: the wider ones containing it first (longest
+        first), then those inside it (or equal to it) in address order."""
+        out = [po for po in self._containing.lookup(ip_from_int(q.version, q.value)) if po[0].length < q.length]
+        i = bisect_left(self._keys, (q.version, q.value))
+        j = bisect_right(self._keys, (q.version, q.last))
+        out.extend(po for po in self._sorted[i:j] if po[0].length >= q.length)
+        return out
+
+
+def parse_address_query(text: str) -> Prefix | None:
+    """What a user typed to ask "who owns": an IP address (as its host prefix) or a CIDR prefix,
+    host bits allowed (``10.20.3.4/24`` asks about ``10.20.3.0/24``); None for anything else."""
+    t = text.strip()
+    if not t or not (t[0].isdigit() or ":" in t):
+        return None
+    try:
+        net = ipaddress.ip_network(t, strict=False)
+    except ValueError:
+        return None
+    return Prefix(net.version, int(net.network_address), net.prefixlen)

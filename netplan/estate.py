@@ -19,7 +19,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from netplan.addr import IPAddress, PrefixIndex, clear_parse_cache, parse_ip
+from netplan.addr import (
+    IPAddress,
+    Prefix,
+    PrefixIndex,
+    PrefixRangeIndex,
+    clear_parse_cache,
+    parse_ip,
+    prefix_of_ip,
+)
 from netplan.errors import InputError, RefError
 from netplan.ids import parent_id, parse_id, rid_key
 from netplan.loader import (
@@ -152,6 +160,7 @@ class Estate:
             sources=tuple(parsed.files),
             child_raw=tuple(parsed.child_raw),
             orphans=tuple(parsed.orphans),
+            subscription_names=tuple(sorted(parsed.subscription_names.items())),
         )
         if not declarations:
             return base
@@ -241,6 +250,8 @@ class Estate:
             snap["declarations"] = decl
         if self.gaps:
             snap["gaps"] = [{"scope": g.scope, "kind": g.kind, "reason": g.reason} for g in self.gaps]
+        if self.subscription_names:
+            snap["subscriptions"] = [{"subscriptionId": s, "displayName": n} for s, n in self.subscription_names]
         return snap
 
     def declarations_dict(self) -> dict[str, Any]:
@@ -427,6 +438,23 @@ class Estate:
             assert isinstance(v, VNet)
             seen.setdefault(v.key, v)
         return list(seen.values())
+
+    @cached_property
+    def _vnet_range_index(self) -> PrefixRangeIndex:
+        return PrefixRangeIndex([(p, v) for v in self.vnets for p in v.address_prefixes])
+
+    def vnets_overlapping(self, prefix: Prefix) -> list[tuple[Prefix, VNet]]:
+        """(address prefix, VNet) for every VNet prefix overlapping ``prefix`` (containing it or
+        inside it), from an index: no scan of the estate's prefixes."""
+        return self._vnet_range_index.overlapping(prefix)  # type: ignore[return-value]
+
+    @cached_property
+    def _owner_range_index(self) -> PrefixRangeIndex:
+        return PrefixRangeIndex([(prefix_of_ip(ip), o) for ip, owners in self._ip_owners.items() for o in owners])
+
+    def ip_owners_within(self, prefix: Prefix) -> list[IpOwner]:
+        """Resources holding an address inside ``prefix``, in address order (see :meth:`ip_owners`)."""
+        return [o for _, o in self._owner_range_index.overlapping(prefix)]  # type: ignore[misc]
 
     def subnet_containing(self, vnet: VNet, ip: IPAddress) -> Subnet | None:
         return next((s for s in vnet.subnets if any(p.contains_ip(ip) for p in s.prefixes)), None)

@@ -109,6 +109,8 @@ class RawSnapshot:
     resources: list[tuple[str, dict[str, Any] | rawjson.Span]]
     declarations: dict[str, Any] | None = None
     gaps: list[dict[str, Any]] = field(default_factory=list)
+    #: Subscription ID (lower case) -> display name, from the snapshot's ``subscriptions`` list.
+    subscription_names: dict[str, str] = field(default_factory=dict)
 
 
 class _At:
@@ -169,6 +171,7 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
     """Find the resources in any of the accepted top-level shapes."""
     declarations = None
     gaps: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
     if isinstance(data, list):
         items, base = data, ""
     elif isinstance(data, dict):
@@ -196,6 +199,7 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
         if not isinstance(raw_gaps, list):
             raise InputError(file, "gaps", "expected a list")
         gaps = raw_gaps
+        names = _subscription_names(data.get("subscriptions"), file)
     else:
         raise InputError(file, "$", f"expected a JSON list or object, got {type(data).__name__}")
     resources = []
@@ -207,7 +211,30 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
         elif not isinstance(item, dict):
             raise InputError(file, path, f"expected a resource object, got {type(item).__name__}")
         resources.append((path, item))
-    return RawSnapshot(file, resources, declarations, gaps)
+    return RawSnapshot(file, resources, declarations, gaps, names)
+
+
+def _subscription_names(value: object, file: str) -> dict[str, str]:
+    """The display names of a snapshot's ``subscriptions`` list (ARM's ``GET /subscriptions``
+    items: ``subscriptionId`` and ``displayName``; a bare ID string names nothing)."""
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        raise InputError(file, "subscriptions", "expected a list of subscriptions")
+    out: dict[str, str] = {}
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, dict):
+            raise InputError(file, f"subscriptions[{i}]", f"expected an object, got {type(item).__name__}")
+        sid, name = item.get("subscriptionId"), item.get("displayName")
+        if not isinstance(sid, str) or not sid.strip():
+            raise InputError(file, f"subscriptions[{i}].subscriptionId", "expected the subscription ID")
+        if name is not None and not isinstance(name, str):
+            raise InputError(file, f"subscriptions[{i}].displayName", f"expected a string, got {type(name).__name__}")
+        if name and name.strip():
+            out[sid.strip().lower()] = name.strip()
+    return out
 
 
 def _cli_wrapper(data: dict[str, Any]) -> tuple[list[Any], str] | None:
@@ -1285,6 +1312,8 @@ class Parsed:
     child_raw: list[dict[str, Any]] = field(default_factory=list)
     #: Standalone subnets/peerings whose VNet is not in the snapshot (each with a gap).
     orphans: list[Subnet | Peering] = field(default_factory=list)
+    #: Subscription ID (lower case) -> display name, from every snapshot's ``subscriptions``.
+    subscription_names: dict[str, str] = field(default_factory=dict)
 
 
 def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
@@ -1326,6 +1355,8 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
             out.gaps.append(Gap(g["scope"], g["kind"], g["reason"]))
         if snap.declarations is not None:
             out.declarations.append((snap.file, snap.declarations))
+        for sid, name in snap.subscription_names.items():
+            out.subscription_names.setdefault(sid, name)
     if children:
         _merge_children(out, children, seen)
     _orphan_zone_groups(out)

@@ -231,12 +231,15 @@ def _endpoints_to(estate: Estate, plss: Sequence[PrivateLinkService]) -> list[Pr
 
 def expected_target(
     estate: Estate, provider: VNet, consumer: VNet, app_domain: str, method: Method | str = Method.AUTO,
-    lb_frontend: str | None = None,
+    lb_frontend: str | None = None, *, simulator: DnsSimulator | None = None,
 ) -> tuple[Expected | None, Method, list[str], list[str]]:
     """The expected target for ``consumer``: (Expected or None, the method in force, reasons, failures).
 
     ``failures`` are sentences that make the connection FAIL whatever DNS says (a private endpoint
-    that is not Approved, Private Link asked for but no endpoint exists).
+    that is not Approved, Private Link asked for but no endpoint exists). ``auto`` means Private
+    Link when the consumer has an endpoint to the provider's Private Link Service; without one, it
+    also means Private Link when the app names resolve, for the consumer, to an endpoint in a VNet
+    directly peered with it (one shared endpoint in a hub); otherwise peering.
     """
     m = Method(method)
     reasons: list[str] = []
@@ -248,6 +251,13 @@ def expected_target(
     plss = _pls_on(estate, fe)
     pes = _endpoints_to(estate, plss)
     local = [pe for pe in pes if (v := estate.vnet_of_subnet(pe.subnet_id)) is not None and v.key == consumer.key]
+    if m is Method.AUTO and not local and pes:
+        shared = _shared_endpoint(estate, simulator, consumer, app_domain, pes)
+        if shared is not None:
+            m = Method.PRIVATE_LINK
+            reasons.append(f"method private-link: no private endpoint in {consumer.name}, but {shared[0]} resolves to "
+                           f"{shared[1]}, the address of private endpoint {shared[2]} in peered {shared[3]} (a shared "
+                           "endpoint)")  # fmt: skip
     if m is Method.AUTO:
         m = Method.PRIVATE_LINK if local else Method.PEERING
         reasons.append(
@@ -287,6 +297,28 @@ def expected_target(
     desc = f"the private endpoint {', '.join(pe.name for pe in use)} ({', '.join(ips)})"
     reasons.append(f"expected target: {desc}")
     return Expected(m, tuple(dict.fromkeys(ips)), "private-endpoint", tuple(pe.id for pe in use), desc), m, reasons, failures
+
+
+def _shared_endpoint(estate: Estate, sim: DnsSimulator | None, consumer: VNet, app_domain: str,
+                     pes: Sequence[PrivateEndpoint]) -> tuple[str, str, str, str] | None:  # fmt: skip
+    """(name, address, endpoint, its VNet) when the first app name resolves, for ``consumer``, to an
+    endpoint of ``pes`` in a VNet directly peered with it; else None."""
+    near = {}
+    for pe in pes:
+        v = estate.vnet_of_subnet(pe.subnet_id)
+        if v is not None and _directly_peered(estate, consumer, v):
+            near.update({str(ip): (pe, v) for ip in estate.endpoint_ips(pe)})
+    if not near:
+        return None
+    names = default_names(estate, app_domain, ())
+    if not names:
+        return None
+    answer = (sim or DnsSimulator(estate)).resolve(consumer, names[0])
+    hit = next((a for a in answer.addresses if a in near), None)
+    if hit is None:
+        return None
+    pe, v = near[hit]
+    return names[0], hit, pe.name, v.name
 
 
 def _directly_peered(estate: Estate, a: VNet, b: VNet | None) -> bool:
@@ -470,7 +502,8 @@ def verify_connection(
         raise UsageError(f"method must be auto, peering or private-link, not {method!r}") from None
     servers = [ns if isinstance(ns, Nameserver) else parse_nameserver(ns) for ns in nameservers]
     sim = simulator or DnsSimulator(estate)
-    expected, in_force, reasons, failures = expected_target(estate, provider, consumer, domain, m, lb_frontend)
+    expected, in_force, reasons, failures = expected_target(estate, provider, consumer, domain, m, lb_frontend,
+                                                            simulator=sim)  # fmt: skip
     checks = tuple(
         check_name(estate, sim, consumer, n, expected, nameservers=servers, probe_tcp=probe_tcp,
                    timeout=timeout, retries=retries)

@@ -30,9 +30,9 @@ from netplan import plan as planner
 from netplan import recommend as recommender
 from netplan.errors import InputError, UsageError, VnetplanError
 from netplan.estate import Estate
-from netplan.flow import vnet_traffic
 from netplan.ids import rid_key
 from netplan.model import PeeringState, SyncLevel, VNet
+from netplan.traffic import vnet_traffic
 from netplan.verdict import check_verdict, plan_document, plan_file_text, recorded_verdict
 from tui import messages as m
 from tui.screens.confirm_overwrite import ConfirmOverwriteScreen, would_lose_data
@@ -679,6 +679,8 @@ class VnetplanApp(App[int]):
         if not isinstance(screen, MainScreen):
             return
         yield SystemCommand("Filter VNets", "Type to narrow the estate tree", self.action_focus_filter)
+        yield SystemCommand("Who owns an IP or CIDR", "Type an address in the filter: the VNets, subnets and "
+                            "resources holding it", self.action_focus_filter)  # fmt: skip
         yield SystemCommand("Show the estate's health (Home)", "Findings, overlaps, peerings, app-domain matrix",
                             lambda: self.action_show_tab("home"))  # fmt: skip
         yield SystemCommand("Next problem", "Jump to the next problem anywhere (n)",

@@ -163,6 +163,6 @@ class HealthComputed(Message):
 
 @dataclass
 class TrafficComputed(Message):
-    """``netplan.flow.vnet_traffic`` for the selected VNet: its flows per app address and port."""
+    """``netplan.traffic.vnet_traffic`` for the selected VNet: its flows per app address and port."""
 
     traffic: Any

@@ -32,7 +32,6 @@ from netplan.live.credentials import redact
 from netplan.live.guard import EndpointGuard
 
 #: api-versions for resource kinds that have no SDK installed (called through send_request).
-SUBSCRIPTIONS_API = "2022-12-01"
 DNS_RESOLVER_API = "2022-07-01"
 
 
@@ -62,6 +61,10 @@ class InventoryResult:
     failures: list[dict[str, str]] = field(default_factory=list)  # gaps: scope/kind/reason
     requests: int = 0
     seconds: float = 0.0
+    #: Subscription ID (lower case) -> display name, from the subscription list.
+    names: dict[str, str] = field(default_factory=dict)
+    #: Why the subscription list (and so the display names) could not be read; None when it was.
+    names_unread: str | None = None
 
 
 @dataclass
@@ -180,13 +183,47 @@ def _generic_list(client: Any, url: str) -> list[dict[str, Any]]:
     return out
 
 
-def list_subscriptions(credential: Any, opts: InventoryOptions) -> list[str]:
-    """Every subscription the credential can list (``GET /subscriptions``)."""
-    from azure.mgmt.network import NetworkManagementClient
+def read_subscriptions(credential: Any, opts: InventoryOptions) -> list[dict[str, str]]:
+    """Every subscription the credential can list, with its display name and state.
 
-    client = NetworkManagementClient(credential, "00000000-0000-0000-0000-000000000000", **_client_kwargs(opts))
-    items = _generic_list(client, f"/subscriptions?api-version={SUBSCRIPTIONS_API}")
-    return [i["subscriptionId"] for i in items if i.get("state", "Enabled") in ("Enabled", "Warned", "PastDue")]
+    ``GET /subscriptions`` through the SDK's ``SubscriptionClient`` (read-only). Each item is
+    ``{"subscriptionId", "displayName", "state"}``, the shape ARM lists them in.
+    """
+    from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+    kw = _client_kwargs(opts)
+    client = SubscriptionClient(credential, kw.pop("base_url", None), **kw)
+    out: list[dict[str, str]] = []
+    for item in client.subscriptions.list():
+        rest = _to_rest(item)
+        sid = str(rest.get("subscriptionId") or "")
+        if sid:
+            out.append({
+                "subscriptionId": sid,
+                "displayName": str(rest.get("displayName") or ""),
+                "state": str(rest.get("state") or "Enabled"),
+            })  # fmt: skip
+    return out
+
+
+def list_subscriptions(credential: Any, opts: InventoryOptions) -> list[str]:
+    """Every enabled subscription the credential can list (``GET /subscriptions``)."""
+    return [s["subscriptionId"] for s in read_subscriptions(credential, opts) if s["state"] in USABLE_STATES]
+
+
+#: Subscription states whose resources can be read (Disabled and Deleted ones cannot).
+USABLE_STATES = ("Enabled", "Warned", "PastDue")
+
+
+def subscription_names_block(names: dict[str, str], subs: Iterable[str]) -> list[dict[str, str]]:
+    """The snapshot's ``subscriptions`` list: ID and display name of each inventoried subscription
+    whose name is known (the shape of ARM's list, which the loader and the ARM emulator read)."""
+    out = []
+    for s in sorted(subs, key=str.lower):
+        name = names.get(s.lower())
+        if name:
+            out.append({"subscriptionId": s, "displayName": name})
+    return out
 
 
 def _in_rgs(resources: Iterable[dict[str, Any]], rgs: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -317,12 +354,22 @@ def take_inventory(
     from azure.core.exceptions import ClientAuthenticationError
 
     started = time.monotonic()
+    # The subscription list gives the display names (and, without --subscription, the
+    # subscriptions to read). Unreadable with named subscriptions: the names are a reported gap.
+    names: dict[str, str] = {}
+    names_unread: str | None = None
     try:
-        subs = list(opts.subscriptions) or list_subscriptions(credential, opts)
+        listed = read_subscriptions(credential, opts)
+        names = {s["subscriptionId"].lower(): s["displayName"] for s in listed if s["displayName"]}
+        listed_ids = [s["subscriptionId"] for s in listed if s["state"] in USABLE_STATES]
     except ClientAuthenticationError as exc:
         raise LiveError(f"authentication failed: {_describe(exc)}") from None
     except Exception as exc:
-        raise LiveError(f"cannot list subscriptions: {_describe(exc)}") from None
+        if not opts.subscriptions:
+            raise LiveError(f"cannot list subscriptions: {_describe(exc)}") from None
+        names_unread = _describe(exc)
+        listed_ids = []
+    subs = list(opts.subscriptions) or listed_ids
     if not subs:
         raise LiveError("the credential can see no subscriptions; pass --subscription ID")
 
@@ -378,10 +425,16 @@ def take_inventory(
     snapshot: dict[str, Any] = {"resources": resources}
     if failures:
         snapshot["gaps"] = failures
+    block = subscription_names_block(names, subs)
+    if block:
+        snapshot["subscriptions"] = block
     snapshot["inventory"] = {
         "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "subscriptions": subs,
         **({"resource_groups": list(opts.resource_groups)} if opts.resource_groups else {}),
         **({"endpoint": opts.endpoint} if opts.endpoint else {}),
+        **({"subscription_names_unread": names_unread} if names_unread else {}),
     }
-    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started)
+    return InventoryResult(
+        snapshot, counts, failures, seconds=time.monotonic() - started, names=names, names_unread=names_unread
+    )

@@ -54,6 +54,7 @@ from netplan.live.inventory import (
     _subscription_tasks,
     _Task,
     _to_rest,
+    subscription_names_block,
 )
 
 #: Resource Graph REST api-version (azure-mgmt-resourcegraph 8's default).
@@ -315,6 +316,7 @@ def take_inventory_graph(
             return [(None, mgs)]
         return [(None, None)]  # every subscription the credential can see (tenant scope)
 
+    names: dict[str, str] = {}
     try:
         visible: dict[str, str] = {}
         for subs_scope, mg_scope in scopes():
@@ -323,6 +325,8 @@ def take_inventory_graph(
                 sid = str(row.get("subscriptionId", ""))
                 if sid:
                     visible.setdefault(sid.lower(), sid)
+                    if row.get("name"):  # resourcecontainers' name is the display name
+                        names.setdefault(sid.lower(), str(row["name"]))
         if named:
             subs = []
             for s in named:
@@ -402,6 +406,9 @@ def take_inventory_graph(
     snapshot: dict[str, Any] = {"resources": resources}
     if failures:
         snapshot["gaps"] = failures
+    block = subscription_names_block(names, subs)
+    if block:
+        snapshot["subscriptions"] = block
     snapshot["inventory"] = {
         "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "subscriptions": subs,
@@ -410,4 +417,4 @@ def take_inventory_graph(
         **({"endpoint": opts.endpoint} if opts.endpoint else {}),
         "source": "resource-graph",
     }
-    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started), stats
+    return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started, names=names), stats

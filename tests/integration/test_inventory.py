@@ -101,6 +101,7 @@ def test_inventory_of_each_sample_equals_the_sample(tmp_path: Path, monkeypatch:
                          "rulesets", "forwarding_rules", "ruleset_links", "route_tables", "nsgs", "asgs", "firewalls"):  # fmt: skip
                 assert {r.key for r in getattr(got, kind)} == {r.key for r in getattr(want, kind)}, (sample.name, kind)
             assert sorted(got.vnets, key=lambda v: v.key) == sorted(want.vnets, key=lambda v: v.key), sample.name
+            assert got.subscription_names == want.subscription_names and want.subscription_names, sample.name
             assert emu.stats.writes == 0
 
 
@@ -144,3 +145,51 @@ def test_token_never_appears_in_snapshot_or_output(
     captured = capsys.readouterr()
     assert TOKEN not in captured.out + captured.err
     assert TOKEN not in (tmp_path / "estate.json").read_text()
+
+
+def test_inventory_records_subscription_display_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The seed names SUB_A (as `GET /subscriptions` would); the emulator names SUB_B itself.
+    seed = json.loads(_seed(tmp_path).read_text())
+    seed["subscriptions"] = [{"subscriptionId": SUB_A, "displayName": "Platform Connectivity"}]
+    (tmp_path / "named.json").write_text(json.dumps(seed))
+    with Emulator(snapshot=str(tmp_path / "named.json")) as emu:
+        rc, out = _inventory(emu, tmp_path, monkeypatch)
+        assert rc == 0 and emu.stats.writes == 0
+    snap = json.loads(out.read_text())
+    assert {s["subscriptionId"]: s["displayName"] for s in snap["subscriptions"]} == {
+        SUB_A: "Platform Connectivity", SUB_B: f"Emulated subscription {SUB_B[:8]}",
+    }  # fmt: skip
+    est = load_estate([str(out)])
+    assert est.subscription_label(SUB_A) == "Platform Connectivity"
+    assert est.subscription_name(SUB_B.upper()) == f"Emulated subscription {SUB_B[:8]}"
+    # The summary names each subscription, ID beside it.
+    assert f"Platform Connectivity ({SUB_A})" in capsys.readouterr().err
+    # The names survive a round trip through the snapshot writer.
+    assert load_estate([str(out)]).to_snapshot()["subscriptions"][0]["displayName"] in {
+        "Platform Connectivity", f"Emulated subscription {SUB_B[:8]}"
+    }
+
+
+def test_unreadable_subscription_list_is_a_reported_gap_not_a_failure(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.set_faults(forbidden=[ForbiddenRule(scope="/subscriptions", action="Microsoft.Resources/subscriptions/read")])
+    # Named subscriptions: read as usual, shown by ID, and the missing names said on stderr.
+    rc, out = _inventory(emulator, tmp_path, monkeypatch, "--quiet", "--subscription", SUB_A)
+    assert rc == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("vnetplan: warning: not read: the subscription list")
+    assert "403" in err[0] and "AuthorizationFailed" in err[0]
+    snap = json.loads(out.read_text())
+    assert "subscriptions" not in snap and "403" in snap["inventory"]["subscription_names_unread"]
+    est = load_estate([str(out)])
+    assert len(est.vnets) == 71 and not est.gaps  # no analysis depends on a display name
+    assert est.subscription_label(SUB_A) == SUB_A
+    # Without --subscription the list is what says what to read: then it is an error, one line.
+    out.unlink()
+    rc, out = _inventory(emulator, tmp_path, monkeypatch, "--quiet")
+    assert rc == 2 and not out.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("vnetplan: error: cannot list subscriptions: HTTP 403")

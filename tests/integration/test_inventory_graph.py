@@ -68,6 +68,9 @@ def test_resource_graph_snapshot_equals_the_arm_listing_snapshot(
     assert g == a, sample
     # The loaded estates agree too (what every analysis sees).
     assert load_estate([str(graph)]).vnets == load_estate([str(arm)]).vnets
+    # Both record the subscriptions' display names, as the sample names them.
+    names = load_estate([str(SAMPLES / sample)]).subscription_names
+    assert names and load_estate([str(graph)]).subscription_names == load_estate([str(arm)]).subscription_names == names
 
 
 def test_many_subscriptions_cost_few_requests_and_pages_are_followed(

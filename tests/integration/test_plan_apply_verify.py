@@ -21,6 +21,9 @@ from typing import Any
 import pytest
 
 from tests.emulator import Emulator, FaultConfig, ForbiddenRule
+from tests.unit.builders import EstateBuilder
+from tests.unit.test_dnspath import INTENT as LZ_INTENT
+from tests.unit.test_dnspath import LB_IP
 from vnetplan.cli import main
 
 pytestmark = pytest.mark.integration  # every test here talks to the ARM emulator
@@ -170,3 +173,39 @@ def test_what_the_inventory_cannot_read_is_unknown_never_pass(
     assert "10.100.0.68 is not a DNS private resolver inbound endpoint or a declared DNS forwarder" in text
     spoke2 = next(c for c in report["connections"] if c["consumer"].endswith("vnet-corp-spoke2-weu"))
     assert "could not read dnsResolvers in " + connectivity in json.dumps(spoke2)
+
+
+def test_a_shared_hub_endpoint_verifies_on_a_fresh_inventory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The spoke overlaps the provider and has no subnet for an endpoint: `auto` plans one shared
+    endpoint in the hub it is peered with. After apply, `verify --intent` (method auto, no plan at
+    hand) finds the spoke resolving to that endpoint in its peered hub and checks it as Private Link."""
+    b = EstateBuilder()
+    b.vnet("vnet-hub", ["10.0.0.0/22"], rg="rg-hub", subnets={"pe": "10.0.1.0/24"})
+    b.vnet("vnet-mendix", ["10.100.0.0/16"], rg="rg-mendix", subnets={"aks": "10.100.0.0/20", "pls-nat": "10.100.16.0/28"})
+    b.lb("kubernetes-internal", "vnet-mendix", "aks", LB_IP, rg="rg-mendix")
+    b.vnet("vnet-spoke", ["10.100.0.0/20"], rg="rg-spoke", subnets={"app": "10.100.1.0/24"})
+    b.peer("vnet-hub", "vnet-spoke")
+    fe = f"{b.rid('loadBalancers', 'kubernetes-internal', 'rg-mendix')}/frontendIPConfigurations/fe"
+    b.pls("pls-mendix", fe, "vnet-mendix", "pls-nat", "10.100.16.5", rg="rg-mendix", auto_approval=[b.sub.rsplit("/", 1)[-1]])
+    b.pe("pe-other", "vnet-hub", "pe", "10.0.1.4", b.rid("storageAccounts", "st", "rg-hub"), rg="rg-hub")
+    estate = b.write(tmp_path / "estate.json")
+    intent = tmp_path / "intent.yaml"
+    intent.write_text(LZ_INTENT.format(connections="  - consumer: vnet-spoke\n    method: auto\n"))
+    plan = tmp_path / "plan.json"
+    rc, out, err = run(capsys, "plan", "--estate", estate, "--intent", str(intent), "--what-if", "--out", str(plan))
+    assert rc == 1, err
+    data = json.loads(plan.read_text())
+    assert [d["method"] for d in data["decisions"]] == ["shared-endpoint"] and not data["problems"]
+    assert data["whatif"]["verifies"] is True
+    with Emulator(json.loads(Path(estate).read_text()), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as e:
+        rc, _, err = run(capsys, "apply", str(plan), "--endpoint", e.url, "--ca-bundle", e.ca_path,
+                         "--polling-interval", "0", "--yes")  # fmt: skip
+        assert rc == 0, err
+        snap = tmp_path / "after.json"
+        rc, _, err = run(capsys, "inventory", "--endpoint", e.url, "--ca-bundle", e.ca_path, "--out", str(snap), "--quiet")
+        assert rc == 0, err
+    rc, out, err = run(capsys, "verify", "--estate", str(snap), "--intent", str(intent), "--format", "json")
+    assert rc == 0, out + err
+    [conn] = json.loads(out)["connections"]
+    assert conn["result"] == "PASS" and conn["method"] == "private-link"
+    assert any("in peered vnet-hub (a shared endpoint)" in r for r in conn["reasons"])

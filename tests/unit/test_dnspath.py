@@ -322,6 +322,8 @@ def test_shared_endpoint_in_the_hub_when_the_consumer_cannot_have_its_own(tmp_pa
     assert "/vnet-hub/subnets/pe" in pe.body["properties"]["subnet"]["id"]  # type: ignore[index]
     assert pe.body["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceId"] == pls  # type: ignore[index]
     assert verifies(tmp_path, est, cs)
+    # The traffic rules are planned towards the shared endpoint the spoke resolves to, not the LB.
+    assert not cs.problems
 
 
 def test_auto_picks_nothing_when_no_option_verifies_and_says_why(tmp_path: Path) -> None:

@@ -205,3 +205,29 @@ def test_what_if_reuses_unchanged_objects_and_replaces_by_id(tmp_path: Path) -> 
     assert after.resolve_vnet("b").address_prefixes == (parse_prefix("10.1.0.0/16"), parse_prefix("10.2.0.0/16"))
     gone = after.with_resources([], remove=[a["id"].upper()])
     assert [v.name for v in gone.vnets] == ["b"]
+
+
+def test_subscription_display_names_are_read_merged_and_written_back(tmp_path: Path) -> None:
+    sid = SUB.rsplit("/", 1)[1]
+    other = "0b9d7f3e-8a2c-4e61-b7d4-5c3e2f1a0b9c"
+    a = write(tmp_path, "a.json", {"subscriptions": [{"subscriptionId": sid.upper(), "displayName": "Connectivity"}],
+                                   "resources": [vnet("hub", ["10.0.0.0/16"])]})  # fmt: skip
+    b = write(tmp_path, "b.json", {"subscriptions": [other, {"subscriptionId": other, "displayName": "Apps"}],
+                                   "resources": [vnet("spoke", ["10.1.0.0/16"])]})  # fmt: skip
+    est = load_estate([a, b])
+    assert est.subscription_label(sid) == "Connectivity" and est.subscription_name(other) == "Apps"
+    assert est.subscription_label("11111111-2222-3333-4444-555555555555") == "11111111-2222-3333-4444-555555555555"
+    again = load_estate([write(tmp_path, "c.json", est.to_snapshot())])
+    assert again.subscription_names == est.subscription_names
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [({"a": 1}, "subscriptions: expected a list"), ([3], r"subscriptions\[0\]: expected an object"),
+     ([{"displayName": "x"}], r"subscriptions\[0\].subscriptionId: expected the subscription ID"),
+     ([{"subscriptionId": "s", "displayName": 7}], r"subscriptions\[0\].displayName: expected a string")],
+)  # fmt: skip
+def test_a_malformed_subscription_list_is_a_one_line_error(tmp_path: Path, value: Any, where: str) -> None:
+    f = write(tmp_path, "s.json", {"subscriptions": value, "resources": [vnet("hub", ["10.0.0.0/16"])]})
+    with pytest.raises(InputError, match=rf"s.json: {where}"):
+        load_estate([f])

@@ -124,7 +124,10 @@ def test_there_are_samples() -> None:
 @pytest.mark.parametrize("path", ESTATES, ids=lambda p: p.name)
 def test_pass_resources_have_arm_shape(path: Path) -> None:
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert set(doc) <= {"resources", "declarations"}
+    assert set(doc) <= {"subscriptions", "resources", "declarations"}
+    # Every subscription of the sample has a display name (the tree and the details show it).
+    named = {s["subscriptionId"].lower() for s in doc.get("subscriptions", []) if s.get("displayName")}
+    assert {r["id"].split("/")[2].lower() for r in doc["resources"]} <= named
     ids = [r["id"].lower() for r in doc["resources"]]
     assert len(ids) == len(set(ids)), "duplicate resource ids"
     for r in doc["resources"]:

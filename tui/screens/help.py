@@ -18,8 +18,10 @@ Enter on a row jumps to where it is fixed; **n** / **N** walk the problems from 
 
 **Left**: the estate tree, subscriptions → resource
 groups → VNets; **▲N** on a subscription or group counts its VNets with a problem badge. A small
-estate opens expanded with the cursor on the first problem. **/** searches by name, group,
-region or prefix.
+estate opens expanded with the cursor on the first problem. Subscriptions show their display
+names when the snapshot has them. **/** searches by name, group, region, prefix or subscription
+name; an IP address or a CIDR prefix asks **who owns it**: the VNets, subnets and resources holding
+it (an overlap when several do), in the tree and, after Enter, at the top of Details.
 
 **Badges** on a VNet: **overlap** (its space overlaps another VNet's or on-prem space it routes to),
 **peering** (a link not Connected, not in sync, or with access off), **custom DNS** (linked zones
@@ -35,8 +37,8 @@ verification on a fresh inventory; the estate is re-read and every tab refreshes
 | n / N | next / previous problem |
 | Enter | jump (Home, Overlaps, Findings rows); expand a tree node |
 | j / k | down / up in the tree and tables (arrows too) |
-| / | search: name, group, region, prefix |
-| i | type in the tab's text box (DNS name, provider, findings filter) |
+| / | search: name, group, region, prefix; an IP or CIDR: who owns it |
+| i | type in the tab's text box (DNS name, provider, findings filter, Details tables' filter) |
 | r | recommend peering or Private Link for the selected VNet |
 | p | plan the intent |
 | w | what-if of the plan |

@@ -90,7 +90,7 @@ class MainScreen(Screen[None]):
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield Input(placeholder="/ filter VNets: name, group, region, prefix", id="filter")
+                yield Input(placeholder="/ filter, or who owns an IP", id="filter")
                 yield EstateTree(self.estate, id="tree")
                 yield Static(estate_summary(self.estate), id="estate-summary")
             with TabbedContent(id="tabs", initial="home"):
@@ -144,7 +144,12 @@ class MainScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             event.stop()
-            self.query_one(EstateTree).set_filter(event.value)
+            tree = self.query_one(EstateTree)
+            before = tree.owners
+            tree.set_filter(event.value)
+            if (before is not None or tree.owners is not None) and self.selected:
+                # The "who owns" answer heads the Details of the selected VNet: keep it current.
+                self.select_vnet(self.selected)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -209,7 +214,11 @@ class MainScreen(Screen[None]):
             widget.action_cursor_down() if step > 0 else widget.action_cursor_up()
 
     def action_edit(self) -> None:
-        """i: into the active tab's text box (the DNS name, the plan's provider, the findings filter)."""
+        """i: into the active tab's text box (the DNS name, the plan's provider, the findings filter,
+        the Details tables' filter)."""
+        if self.query_one(TabbedContent).active == "details":
+            self.query_one(VnetDetails).ask_filter()
+            return
         box = {"dns": "#dns-name", "plan": "#plan-provider", "findings": "#findings-filter",
                }.get(self.query_one(TabbedContent).active)  # fmt: skip
         if box is not None:
@@ -329,7 +338,8 @@ class MainScreen(Screen[None]):
         self.selected = v.id
         if reveal:
             self.query_one(EstateTree).reveal(v)
-        self.query_one(VnetDetails).show(self.estate, v, self.badges.get(v.key, frozenset()))
+        self.query_one(VnetDetails).show(self.estate, v, self.badges.get(v.key, frozenset()),
+                                         self.query_one(EstateTree).owners)  # fmt: skip
         if self.query_one(VnetDetails).wants_traffic(v.id):
             self.app.compute_traffic(self.estate, v.id)  # type: ignore[attr-defined]
         self.query_one(DnsPanel).set_source(v.name)
@@ -349,7 +359,8 @@ class MainScreen(Screen[None]):
         if self.selected:
             v = self.estate.vnet(self.selected)
             if v is not None:
-                self.query_one(VnetDetails).show(self.estate, v, badges.get(v.key, frozenset()))
+                self.query_one(VnetDetails).show(self.estate, v, badges.get(v.key, frozenset()),
+                                                 self.query_one(EstateTree).owners)  # fmt: skip
 
     def show_traffic(self, traffic: Any) -> None:
         self.query_one(VnetDetails).show_traffic(self.estate, traffic)

@@ -116,14 +116,24 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     if not args.quiet:
         kinds = sorted({k for c in result.counts.values() for k in c})
-        rows = [[sub, *(result.counts[sub].get(k, 0) for k in kinds)] for sub in sorted(result.counts)]
+        rows = [[_sub_label(sub, result.names), *(result.counts[sub].get(k, 0) for k in kinds)]
+                for sub in sorted(result.counts)]  # fmt: skip
         print(table(["subscription", *kinds], rows), file=sys.stderr)
         print(f"read {len(result.snapshot['resources'])} resources in {result.seconds:.1f}s", file=sys.stderr)
         for f in result.failures:
             print(f"vnetplan: warning: not read: {f['kind']} in {f['scope']}: {f['reason']}", file=sys.stderr)
         if declarations:
             print(f"declarations carried into the snapshot from {', '.join(carried_from)}", file=sys.stderr)
+    if result.names_unread:
+        # Not a gap in the estate (no analysis depends on a name), but said even with --quiet.
+        print(f"vnetplan: warning: not read: the subscription list (display names): {result.names_unread}; "
+              "subscriptions are shown by ID", file=sys.stderr)  # fmt: skip
     return int(ExitCode.OK)
+
+
+def _sub_label(sub: str, names: dict[str, str]) -> str:
+    name = names.get(sub.lower())
+    return f"{name} ({sub})" if name else sub
 
 
 def _declarations(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:

@@ -17,13 +17,17 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from netplan.addr import parse_address_query
 from netplan.estate import Estate
 from netplan.ids import parse_id
 from netplan.model import VNet
+from netplan.owners import VnetHolding, WhoOwns, holder_label, who_owns
 from tui.messages import VnetSelected
 
 #: Rows shown for a filter; more matches are summarised in one last row.
 MAX_MATCHES = 500
+#: Subnet and resource rows shown under one VNet of a "who owns" answer.
+MAX_OWNER_ROWS = 50
 #: Estates up to this many VNets open fully expanded (everything fits on a screen or two).
 SMALL_ESTATE = 60
 #: Badges that count as a problem in a subscription's or group's roll-up.
@@ -40,12 +44,14 @@ BADGE_STYLE: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class NodeData:
-    """What a tree node stands for: kind "subscription", "group", "vnet" or "more"."""
+    """What a tree node stands for: kind "subscription", "group", "vnet", "owner" (a subnet or
+    resource of a "who owns" answer, in the VNet ``vnet``) or "more" (a note, not selectable)."""
 
     kind: str
     key: str
     sub: str = ""
     label: str = ""
+    vnet: str = ""
 
 
 @dataclass
@@ -75,15 +81,19 @@ class TreeIndex:
         }
         return cls(ordered, [], where)
 
-    def matches(self) -> list[tuple[str, VNet]]:
+    def matches(self, names: dict[str, str] | None = None) -> list[tuple[str, VNet]]:
         """(search text, VNet) sorted by name; built on the first filter keystroke, not at start-up
-        (rendering 100,000 prefixes as text is the slowest part of opening a big estate)."""
+        (rendering 100,000 prefixes as text is the slowest part of opening a big estate). The text
+        holds the name, group, region, prefixes and the subscription's display name (``names``,
+        keyed by lower-case ID) or ID."""
+        names = names or {}
         if not self.search:
             for rgs in self.groups.values():
                 for rg, vnets in rgs.items():
                     for v in vnets:
+                        sub = self.where.get(v.key, ("", ""))[0]
                         text = " ".join(
-                            [v.name, rg, v.location, *(str(p) for p in v.address_prefixes)]
+                            [v.name, rg, v.location, *(str(p) for p in v.address_prefixes), names.get(sub.lower(), sub)]
                         ).lower()
                         self.search.append((text, v))
             self.search.sort(key=lambda tv: tv[1].name.lower())
@@ -120,6 +130,8 @@ class EstateTree(Tree[NodeData]):
         self.index = TreeIndex.of(estate)
         self.badges: dict[str, frozenset[str]] = {}
         self.filter_text = ""
+        #: The "who owns" answer when the filter is an address or a prefix.
+        self.owners: WhoOwns | None = None
         self._vnet_nodes: dict[str, TreeNode[NodeData]] = {}
         self._folder_nodes: list[TreeNode[NodeData]] = []
 
@@ -138,6 +150,8 @@ class EstateTree(Tree[NodeData]):
         self.estate = estate
         self.index = TreeIndex.of(estate)
         self.badges = {}
+        query = parse_address_query(self.filter_text) if self.filter_text else None
+        self.owners = who_owns(estate, query) if query is not None else None
         self.rebuild()
 
     def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
@@ -154,8 +168,7 @@ class EstateTree(Tree[NodeData]):
     def sub_label(self, sub: str) -> Text:
         rgs = self.index.groups.get(sub, {})
         count = sum(len(vs) for vs in rgs.values())
-        name = self.estate.subscription_name(sub) if hasattr(self.estate, "subscription_name") else None
-        label = Text(name or sub or "(no subscription)")
+        label = Text(self.estate.subscription_label(sub) if sub else "(no subscription)")
         label.append(f"  {count} VNet{'s' if count != 1 else ''}", style="dim")
         label.append_text(rollup_text([v for vs in rgs.values() for v in vs], self.badges))
         return label
@@ -187,6 +200,9 @@ class EstateTree(Tree[NodeData]):
         self.clear()
         self._vnet_nodes = {}
         self._folder_nodes = []
+        if self.owners is not None:
+            self._show_owners(self.owners)
+            return
         if self.filter_text:
             self._show_matches(self.filter_text)
             return
@@ -207,7 +223,7 @@ class EstateTree(Tree[NodeData]):
         needle = text.lower()
         shown = 0
         more = 0
-        for hay, v in self.index.matches():
+        for hay, v in self.index.matches(dict(self.estate.subscription_names)):
             if needle in hay:
                 if shown < MAX_MATCHES:
                     self._add_vnet(self.root, v, with_group=True)
@@ -220,6 +236,61 @@ class EstateTree(Tree[NodeData]):
             self.root.add_leaf(
                 Text(f"… {more} more; keep typing to narrow", style="italic"), NodeData("more", "")
             )
+        self.root.expand()
+
+    def owner_vnet_label(self, h: VnetHolding) -> Text:
+        label = Text(h.vnet.name)
+        label.append(f"  {', '.join(str(p) for p in h.prefixes)}", style="dim")
+        label.append_text(badge_text(self.badges.get(h.vnet.key, frozenset())))
+        label.append(f"  {self.index.group_of(h.vnet)}", style="italic dim")
+        return label
+
+    def _show_owners(self, w: WhoOwns) -> None:
+        """A "who owns" answer: a summary row, then each VNet holding the address or prefix with
+        the subnets and resources holding it (an address: the one subnet, the resources on it)."""
+        what = "address" if w.is_address else "prefix"
+        q = str(w.query).removesuffix("/32").removesuffix("/128") if w.is_address else str(w.query)
+        if not w.vnets and not w.onprem and not w.elsewhere:
+            head = Text(f"no VNet in the snapshot holds {q}", style="italic")
+            if w.incomplete:
+                head.append(" (the snapshot has gaps: it may be in what was not read)", style="yellow")
+            self.root.add_leaf(head, NodeData("more", ""))
+        else:
+            head = Text(f"{q}: {len(w.vnets)} VNet{'s' if len(w.vnets) != 1 else ''}", style="bold")
+            if w.holder_count:
+                head.append(f", {w.holder_count} resource{'s' if w.holder_count != 1 else ''}")
+            if w.overlap:
+                head.append(f"  ▲ overlap: the {what} is in {len(w.vnets) + len(w.onprem)} networks", style="bold red")
+            self.root.add_leaf(head, NodeData("more", ""))
+        for h in w.vnets[:MAX_MATCHES]:
+            node = self.root.add(self.owner_vnet_label(h), NodeData("vnet", h.vnet.id, h.vnet.subscription))
+            self._vnet_nodes[h.vnet.key] = node
+            rows: list[tuple[Text, str]] = []
+            for sn in h.subnets:
+                t = Text(f"subnet {sn.name}", style="")
+                t.append(f"  {', '.join(str(p) for p in sn.prefixes)}", style="dim")
+                rows.append((t, sn.id))
+            for o in h.holders:
+                t = Text(holder_label(o))
+                t.append(f"  {o.ip}", style="dim")
+                rows.append((t, o.resource_id))
+            for t, rid in rows[:MAX_OWNER_ROWS]:
+                node.add_leaf(t, NodeData("owner", rid, vnet=h.vnet.id))
+            if len(rows) > MAX_OWNER_ROWS:
+                node.add_leaf(Text(f"… {len(rows) - MAX_OWNER_ROWS} more; narrow the prefix", style="italic"),
+                              NodeData("more", ""))  # fmt: skip
+            node.expand()
+        if len(w.vnets) > MAX_MATCHES:
+            self.root.add_leaf(Text(f"… {len(w.vnets) - MAX_MATCHES} more VNets; narrow the prefix", style="italic"),
+                               NodeData("more", ""))  # fmt: skip
+        for n in w.onprem:
+            t = Text(f"on-prem {n.name}", style="bold")
+            t.append(f"  {', '.join(str(p) for p in n.prefixes)} (declared)", style="dim")
+            self.root.add_leaf(t, NodeData("more", ""))
+        for o in w.elsewhere[:MAX_OWNER_ROWS]:
+            t = Text(holder_label(o))
+            t.append(f"  {o.ip}  (its VNet is not in the snapshot)", style="dim")
+            self.root.add_leaf(t, NodeData("more", ""))
         self.root.expand()
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
@@ -240,9 +311,14 @@ class EstateTree(Tree[NodeData]):
     # ------------------------------------------------------------------ attributes down
 
     def set_filter(self, text: str) -> None:
+        """Filter the tree: an IP address or a CIDR prefix asks "who owns" it (the estate's address
+        indexes answer); any other text matches VNet names, groups, regions, prefixes and
+        subscription names."""
         text = text.strip()
         if text != self.filter_text:
             self.filter_text = text
+            query = parse_address_query(text)
+            self.owners = who_owns(self.estate, query) if query is not None else None
             self.rebuild()
 
     def set_badges(self, badges: dict[str, frozenset[str]], estate: Estate) -> None:
@@ -253,18 +329,25 @@ class EstateTree(Tree[NodeData]):
                 folder.set_label(self.sub_label(data.key))
             elif data is not None and data.kind == "group":
                 folder.set_label(self.group_label(data.sub, data.key))
+        holdings = {h.vnet.key: h for h in self.owners.vnets} if self.owners else {}
         for key, node in self._vnet_nodes.items():
             v = estate.vnet(key)
-            if v is not None:
-                label = self.vnet_label(v)
-                if self.filter_text:
-                    label.append(f"  {self.index.group_of(v)}", style="italic dim")
-                node.set_label(label)
+            if v is None:
+                continue
+            holding = holdings.get(key)
+            if holding is not None:
+                node.set_label(self.owner_vnet_label(holding))
+                continue
+            label = self.vnet_label(v)
+            if self.filter_text:
+                label.append(f"  {self.index.group_of(v)}", style="italic dim")
+            node.set_label(label)
 
     def reveal(self, v: VNet) -> None:
         """Expand the path to ``v`` and move the cursor onto it (used by jumps from other tabs)."""
         if v.key not in self._vnet_nodes and self.filter_text:
             self.filter_text = ""
+            self.owners = None
             self.rebuild()
         if v.key not in self._vnet_nodes:
             for sub_node in self.root.children:
@@ -296,3 +379,6 @@ class EstateTree(Tree[NodeData]):
         if data is not None and data.kind == "vnet":
             event.stop()
             self.post_message(VnetSelected(data.key))
+        elif data is not None and data.kind == "owner" and data.vnet:
+            event.stop()
+            self.post_message(VnetSelected(data.vnet))
