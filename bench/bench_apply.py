@@ -22,32 +22,34 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netplan.live.apply import Action, ApplyOptions, ApplyPlan, Step, apply_plan
+from netplan.changeset import Change, ChangeSet
+from netplan.live.apply import ApplyOptions, apply_plan
 from netplan.live.journal import Journal
+from netplan.vocab import Action
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.clients import StaticTokenCredential
 from tests.emulator.sample import SUB, sample_snapshot, vnet_id
 
 
-def build_plan(zones: int) -> ApplyPlan:
-    steps: list[Step] = []
+def build_plan(zones: int) -> ChangeSet:
+    steps: list[Change] = []
     rg = f"/subscriptions/{SUB}/resourceGroups/rg-bench/providers/Microsoft.Network/privateDnsZones"
     for i in range(zones):
         zid = f"{rg}/bench{i:03d}.example.internal"
         zkey = f"create:{zid.lower()}"
-        steps.append(Step(zkey, Action.CREATE, "Microsoft.Network/privateDnsZones", zid, {"location": "Global"}))
+        steps.append(Change(Action.CREATE, zid, "Microsoft.Network/privateDnsZones", "", {"location": "Global"}, ""))
         link = f"{zid}/virtualNetworkLinks/link-spoke1"
-        steps.append(Step(f"create:{link.lower()}", Action.CREATE, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", link,
-                          {"location": "Global", "properties": {"registrationEnabled": False, "virtualNetwork": {"id": vnet_id("spoke1")}}},
-                          depends_on=(zkey,)))  # fmt: skip
+        steps.append(Change(Action.CREATE, link, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "",
+                            {"location": "Global", "properties": {"registrationEnabled": False, "virtualNetwork": {"id": vnet_id("spoke1")}}},
+                            "", depends_on=(zkey,)))  # fmt: skip
         rec = f"{zid}/A/app"
-        steps.append(Step(f"create:{rec.lower()}", Action.CREATE, "Microsoft.Network/privateDnsZones/A", rec,
-                          {"properties": {"ttl": 300, "aRecords": [{"ipv4Address": f"10.0.1.{4 + i % 200}"}]}},
-                          depends_on=(zkey,)))  # fmt: skip
-    return ApplyPlan("vp-bench", tuple(steps))
+        steps.append(Change(Action.CREATE, rec, "Microsoft.Network/privateDnsZones/A", "",
+                            {"properties": {"ttl": 300, "aRecords": [{"ipv4Address": f"10.0.1.{4 + i % 200}"}]}},
+                            "", depends_on=(zkey,)))  # fmt: skip
+    return ChangeSet("vp-bench", "", "", (), tuple(steps))
 
 
-def run(plan: ApplyPlan, faults: FaultConfig, concurrency: int, twice: bool = False) -> tuple[float, float, bool, Any]:
+def run(plan: ChangeSet, faults: FaultConfig, concurrency: int, twice: bool = False) -> tuple[float, float, bool, Any]:
     with Emulator(sample_snapshot(), faults=faults) as emu, tempfile.TemporaryDirectory() as tmp:
         opts = ApplyOptions(endpoint=emu.url, ca_bundle=emu.ca_path, concurrency=concurrency, retries=8, backoff=0.0,
                             backoff_max=0.01, polling_interval=0.0, attempts=12, attempt_backoff=0.0, preflight=False)  # fmt: skip
@@ -76,7 +78,7 @@ def main() -> int:
     slow = FaultConfig(latency_ms=args.latency_ms, lro_polls=1, lro_retry_after=0, retry_after=0)
     par, again, ok1, stats = run(plan, slow, args.concurrency, twice=True)
     seq, _, ok2, _ = run(plan, slow, 1)
-    print(f"plan: {len(plan.steps)} changes ({args.zones} zones + links + records), {args.latency_ms:.0f} ms per request")
+    print(f"plan: {len(plan.changes)} changes ({args.zones} zones + links + records), {args.latency_ms:.0f} ms per request")
     print(f"requests, apply + second apply: {stats['requests']} ({stats['writes']} writes, all in the first)")
     print(f"concurrency {args.concurrency}: {par:.2f}s   sequential: {seq:.2f}s   ratio {seq / par:.1f}x   (ok {ok1 and ok2})")
     print(f"second apply (nothing to do, reads only): {again:.2f}s, 0 writes")

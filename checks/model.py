@@ -72,43 +72,30 @@ class Context:
         self.estate = estate
         self.intent = intent
 
-    @cached_property
-    def _connected_links(self) -> set[tuple[str, str]]:
-        return {
-            (v.key, rid_key(p.remote_vnet_id))
-            for v in self.estate.vnets
-            for p in v.peerings
-            if p.state is PeeringState.CONNECTED
-        }
-
-    @cached_property
-    def _all_links(self) -> dict[tuple[str, str], Peering]:
-        return {(v.key, rid_key(p.remote_vnet_id)): p for v in self.estate.vnets for p in v.peerings}
-
     def has_link(self, local: str, remote: str) -> bool:
         """A link object (any state) exists in ``local`` towards ``remote``."""
-        return (rid_key(local), rid_key(remote)) in self._all_links
+        return self.link(local, remote) is not None
 
     def link(self, local: str, remote: str) -> Peering | None:
-        """The link object in ``local`` towards ``remote`` (an index; Estate.peering scans the VNet's links)."""
-        return self._all_links.get((rid_key(local), rid_key(remote)))
+        """The link object in ``local`` towards ``remote`` (the Estate's shared topology)."""
+        return self.estate.topology.link(rid_key(local), rid_key(remote))
 
     def both_connected(self, a: str, b: str) -> bool:
         """Both link objects of the a-b peering exist and are Connected (P1: only then traffic flows)."""
         ka, kb = rid_key(a), rid_key(b)
-        links = self._connected_links
-        return (ka, kb) in links and (kb, ka) in links
+        pair = self.estate.topology.pair((ka, kb) if ka < kb else (kb, ka))
+        return pair is not None and pair.connected
 
     @cached_property
     def connected_peers(self) -> dict[str, list[VNet]]:
         """VNet key -> the VNets in the snapshot it is peered with, both links Connected."""
         out: dict[str, list[VNet]] = defaultdict(list)
-        links = self._connected_links
-        for a, b in links:
-            if (b, a) in links:
-                remote = self.estate.vnet(b)
-                if remote is not None:
-                    out[a].append(remote)
+        for (a, b), links in self.estate.topology.links.items():
+            if len(links) == 2 and all(p.state is PeeringState.CONNECTED for p in links):
+                for x, y in ((a, b), (b, a)):
+                    remote = self.estate.vnet(y)
+                    if remote is not None and self.estate.vnet(x) is not None:
+                        out[x].append(remote)
         for peers in out.values():
             peers.sort(key=lambda v: v.key)
         return dict(out)

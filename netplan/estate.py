@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from netplan import kinds
 from netplan.addr import (
     IPAddress,
     Prefix,
@@ -67,29 +68,10 @@ from netplan.model import (
     ZoneGroup,
     ZoneLink,
 )
+from netplan.topology import Topology, build_topology
 
-#: The bucket names of :class:`Estate`, in snapshot output order.
-RESOURCE_FIELDS = (
-    "vnets",
-    "load_balancers",
-    "private_link_services",
-    "private_endpoints",
-    "zone_groups",
-    "nics",
-    "gateways",
-    "zones",
-    "record_sets",
-    "zone_links",
-    "dns_resolvers",
-    "resolver_endpoints",
-    "rulesets",
-    "forwarding_rules",
-    "ruleset_links",
-    "route_tables",
-    "nsgs",
-    "asgs",
-    "firewalls",
-)
+#: The resource fields, one per kind's ``field`` in the kind table (:mod:`netplan.kinds`).
+RESOURCE_FIELDS = kinds.ESTATE_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +257,12 @@ class Estate:
         return d
 
     # ------------------------------------------------------------------ indexes
+
+    @cached_property
+    def topology(self) -> Topology:
+        """The peering topology every analysis shares: VNet pairs and their links, adjacency,
+        routing domains (:mod:`netplan.topology`), built once per Estate."""
+        return build_topology(self)
 
     @cached_property
     def by_id(self) -> dict[str, Any]:

@@ -812,28 +812,3 @@ def _word(v: bool | None) -> str:
 
 def _dedupe(reasons: list[Reason]) -> list[Reason]:
     return list(dict.fromkeys(reasons))
-
-
-def connection_flows(estate: Estate, intent: Any, conn: Any) -> list[tuple[int, str, FlowVerdict]]:
-    """(port, address, verdict) for each app port of an intent connection, from the consumer VNet to
-    the address it must reach (the LB frontend for peering, its private endpoint for Private Link)."""
-    from netplan.verify import expected_target
-
-
-    provider = estate.vnet(intent.provider.vnet_id)
-    consumer = estate.vnet(conn.consumer_vnet_id)
-    if provider is None or consumer is None:
-        return []
-    expected, _m, _r, _f = expected_target(estate, provider, consumer, intent.provider.app_domain, conn.method,
-                                           intent.provider.frontend_id)  # fmt: skip
-    if expected is None:
-        return []
-    out = []
-    for ip in expected.addresses:
-        for port in getattr(conn, "ports", (443, 80)):
-            try:
-                out.append((port, ip, flow(estate, consumer.id, ip, port)))
-            except RefError:
-                continue
-    return out
-

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netplan import rawjson
+from netplan import kinds, rawjson
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
@@ -97,7 +97,6 @@ _ENVELOPE = frozenset(
     }
 )  # fmt: skip
 
-DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "SOA", "MX", "PTR", "SRV", "TXT")
 
 
 @dataclass
@@ -1262,40 +1261,35 @@ def parse_firewall(obj: dict[str, Any], rid: str, at: _At) -> AzureFirewall:
 
 
 # lower-case ARM type -> (bucket name in the estate, parser)
-_PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {
-    "microsoft.network/virtualnetworks": ("vnets", parse_vnet),
-    "microsoft.network/loadbalancers": ("load_balancers", parse_load_balancer),
-    "microsoft.network/privatelinkservices": ("private_link_services", parse_private_link_service),
-    "microsoft.network/privateendpoints": ("private_endpoints", parse_private_endpoint),
-    "microsoft.network/privateendpoints/privatednszonegroups": ("zone_groups", parse_zone_group),
-    "microsoft.network/networkinterfaces": ("nics", parse_nic),
-    "microsoft.network/privatednszones": ("zones", parse_zone),
-    "microsoft.network/privatednszones/virtualnetworklinks": ("zone_links", parse_zone_link),
-    "microsoft.network/virtualnetworkgateways": ("gateways", parse_gateway),
-    "microsoft.network/dnsresolvers": ("dns_resolvers", parse_dns_resolver),
-    "microsoft.network/dnsresolvers/inboundendpoints": ("resolver_endpoints", _parse_resolver_endpoint("inbound")),
-    "microsoft.network/dnsresolvers/outboundendpoints": ("resolver_endpoints", _parse_resolver_endpoint("outbound")),
-    "microsoft.network/dnsforwardingrulesets": ("rulesets", parse_ruleset),
-    "microsoft.network/dnsforwardingrulesets/forwardingrules": ("forwarding_rules", parse_forwarding_rule),
-    "microsoft.network/dnsforwardingrulesets/virtualnetworklinks": ("ruleset_links", parse_ruleset_link),
-    "microsoft.network/routetables": ("route_tables", parse_route_table),
-    "microsoft.network/networksecuritygroups": ("nsgs", parse_nsg),
-    "microsoft.network/applicationsecuritygroups": ("asgs", parse_asg),
-    "microsoft.network/azurefirewalls": ("firewalls", parse_firewall),
+#: The parser of each kind (:mod:`netplan.kinds` says which Estate field its resources fill).
+_PARSE: dict[kinds.Kind, Callable[[dict[str, Any], str, _At], Any]] = {
+    kinds.VNET: parse_vnet,
+    kinds.LOAD_BALANCER: parse_load_balancer,
+    kinds.PLS: parse_private_link_service,
+    kinds.PE: parse_private_endpoint,
+    kinds.ZONE_GROUP: parse_zone_group,
+    kinds.NIC: parse_nic,
+    kinds.ZONE: parse_zone,
+    kinds.ZONE_LINK: parse_zone_link,
+    kinds.GATEWAY: parse_gateway,
+    kinds.DNS_RESOLVER: parse_dns_resolver,
+    kinds.RESOLVER_INBOUND: _parse_resolver_endpoint("inbound"),
+    kinds.RESOLVER_OUTBOUND: _parse_resolver_endpoint("outbound"),
+    kinds.RULESET: parse_ruleset,
+    kinds.FORWARDING_RULE: parse_forwarding_rule,
+    kinds.RULESET_LINK: parse_ruleset_link,
+    kinds.ROUTE_TABLE: parse_route_table,
+    kinds.NSG: parse_nsg,
+    kinds.ASG: parse_asg,
+    kinds.FIREWALL: parse_firewall,
 }
-for _rt in DNS_RECORD_TYPES:
-    _PARSERS[f"microsoft.network/privatednszones/{_rt.lower()}"] = (
-        "record_sets",
-        (lambda rt: lambda obj, rid, at: parse_record_set(obj, rid, at, rt))(_rt),
-    )
-# Standalone subnets and peerings (e.g. from `az network vnet subnet list`) merge into their VNet.
-_CHILD_TYPES = {
-    "microsoft.network/virtualnetworks/subnets": "subnets",
-    "microsoft.network/virtualnetworks/virtualnetworkpeerings": "peerings",
-    # Standalone routes / security rules (`az network route-table route list`, `az network nsg rule list`).
-    "microsoft.network/routetables/routes": "routes",
-    "microsoft.network/networksecuritygroups/securityrules": "security_rules",
-}
+for _rt in kinds.RECORD_TYPES:
+    _PARSE[kinds.record_kind(_rt)] = (lambda rt: lambda obj, rid, at: parse_record_set(obj, rid, at, rt))(_rt)
+#: Lower-cased ARM type -> (Estate field, parser).
+_PARSERS: dict[str, tuple[str, Callable[[dict[str, Any], str, _At], Any]]] = {k.key: (k.field, fn) for k, fn in _PARSE.items()}
+# Standalone subnets, peerings, routes and security rules (e.g. from `az network vnet subnet list`,
+# `az network nsg rule list`) merge into their parent's list.
+_CHILD_TYPES = {k.key: k.child_of for k in kinds.ALL if k.child_of}
 
 MODELLED_TYPES = tuple(sorted(_PARSERS)) + tuple(sorted(_CHILD_TYPES))
 

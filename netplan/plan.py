@@ -9,8 +9,9 @@ address, unknown until Azure assigns it, is never invented — the record that n
 :class:`Placeholder` naming the endpoint whose IP fills it (unless the intent pins a static IP);
 whatever the plan cannot achieve (a method that is blocked, a zone name clash, a pending approval)
 is a problem in the plan, never silently dropped. Everything created is tagged
-``managed-by: vnetplan`` and with the plan ID. The JSON form has a versioned schema and the
-estate fingerprint and etags it was made from, so ``apply`` can refuse a stale plan.
+``managed-by: vnetplan`` and with the plan ID. The plan model (:class:`Change`, :class:`ChangeSet`)
+and its file form, with a versioned schema and the estate fingerprint and etags it was made from
+(so ``apply`` can refuse a stale plan), live in :mod:`netplan.changeset`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,20 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 from netplan import bodies as B
-from netplan.errors import InputError
+from netplan.changeset import (
+    PLACEHOLDER_PREFIX,
+    TAG_MANAGED,
+    TAG_PLAN,
+    Change,
+    ChangeSet,
+    Decision,
+    Placeholder,
+    Problem,
+)
 from netplan.estate import Estate
 from netplan.ids import name_of, parse_id, rid_key
 from netplan.intent import Connection, Intent, InternalService, Method, UseCase
@@ -36,193 +46,19 @@ from netplan.model import (
     SyncLevel,
     VNet,
 )
+from netplan.planopts import answer_conflict, dns_home, plan_auto, shadow_problem
+from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes, recommend
+from netplan.ruleplan import changes_for, plan_rules
 from netplan.vocab import Action
+from netplan.whatif import apply_in_memory
 
-SCHEMA = "vnetplan.plan/v1"
-TAG_MANAGED = "managed-by"
-TAG_PLAN = "vnetplan-plan"
 #: VNet links per Private DNS zone (D7).
 ZONE_LINK_LIMIT = 1000
-#: The text a body carries where an address is not known yet (see :class:`Placeholder`).
-PLACEHOLDER_PREFIX = "<from "
 
 #: Tie-break order of kinds (after dependencies): subnets before the services placed in them, the
 #: zone before its records and links.
 _KIND_ORDER = {B.TYPE_SUBNET: 0, B.TYPE_PEERING: 1, B.TYPE_PLS: 2, B.TYPE_PE: 3, B.TYPE_ZONE: 4,
                B.TYPE_ZONE_LINK: 5, B.TYPE_A: 6, "Microsoft.Network/networkSecurityGroups/securityRules": 7}  # fmt: skip
-
-
-
-
-@dataclass(frozen=True, slots=True)
-class Placeholder:
-    """A value in a body that apply fills in: the private IP of resource ``from_id``."""
-
-    #: Dotted path into the body, e.g. ``properties.aRecords[0].ipv4Address``.
-    path: str
-    from_id: str
-    value: str = "privateIPAddress"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "from": self.from_id, "value": self.value}
-
-
-@dataclass(frozen=True)
-class Change:
-    action: Action
-    id: str
-    type: str
-    api_version: str
-    #: The PUT body (None for a delete).
-    body: Mapping[str, Any] | None
-    reason: str
-    #: Keys (:attr:`key`) of the changes that must be done first.
-    depends_on: tuple[str, ...] = ()
-    #: Which connection or service it serves ("provider", a consumer VNet name, a service FQDN).
-    group: str = ""
-    #: The writable part of the resource as it is now (updates), for the diff view.
-    before: Mapping[str, Any] | None = None
-    placeholders: tuple[Placeholder, ...] = ()
-    #: Extra query parameters of the PUT (``syncRemoteAddressSpace=true`` for a peering sync).
-    query: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        return f"{self.action.value}:{rid_key(self.id)}"
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "key": self.key, "action": self.action.value, "id": self.id, "type": self.type,
-            "api_version": self.api_version, "group": self.group, "reason": self.reason,
-            "depends_on": list(self.depends_on), "body": self.body,
-        }  # fmt: skip
-        if self.query:
-            d["query"] = dict(self.query)
-        if self.placeholders:
-            d["placeholders"] = [p.to_dict() for p in self.placeholders]
-        if self.before is not None:
-            d["before"] = self.before
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Change:
-        return cls(
-            action=Action(d["action"]), id=d["id"], type=d["type"], api_version=d["api_version"], body=d.get("body"),
-            reason=d.get("reason", ""), depends_on=tuple(d.get("depends_on", ())), group=d.get("group", ""),
-            before=d.get("before"), query=dict(d.get("query", {})),
-            placeholders=tuple(Placeholder(p["path"], p["from"], p.get("value", "privateIPAddress"))
-                               for p in d.get("placeholders", ())),
-        )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """How one connection is served, and why."""
-
-    consumer_id: str
-    use_case: str
-    #: The method asked for in the intent ("auto", "peering", "private-link").
-    asked: str
-    #: The method in force ("peering", "private-link", "none").
-    method: str
-    reasons: tuple[Mapping[str, str], ...] = ()
-    #: The method whose target verification expects ("peering": the LB frontend, "private-link": a
-    #: private endpoint), when it differs from ``method`` (an existing path, a shared endpoint).
-    verify_as: str = ""
-    #: The existing path that serves the connection (method "existing-path"), in one line.
-    path: str = ""
-    #: Every option weighed for an ``auto`` connection: what it changes and whether it verifies.
-    options: tuple[Mapping[str, Any], ...] = ()
-
-    @property
-    def verify_method(self) -> str:
-        """The method :func:`netplan.verify.verify_connection` checks this connection with."""
-        return self.verify_as or (self.method if self.method in ("peering", "private-link") else "auto")
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"consumer": self.consumer_id, "use_case": self.use_case, "asked": self.asked,
-                             "method": self.method, "reasons": [dict(r) for r in self.reasons]}  # fmt: skip
-        if self.verify_as:
-            d["verify_as"] = self.verify_as
-        if self.path:
-            d["path"] = self.path
-        if self.options:
-            d["options"] = [dict(o) for o in self.options]
-        return d
-
-    @classmethod
-    def from_dict(cls, x: Mapping[str, Any]) -> Decision:
-        return cls(x["consumer"], x["use_case"], x["asked"], x["method"], tuple(x.get("reasons", ())),
-                   str(x.get("verify_as", "")), str(x.get("path", "")), tuple(x.get("options", ())))  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something the plan cannot do; apply must not pretend it was done."""
-
-    code: str
-    message: str
-    group: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "group": self.group}
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    plan_id: str
-    intent_file: str
-    estate_fingerprint: str
-    estate_sources: tuple[str, ...]
-    changes: tuple[Change, ...]
-    decisions: tuple[Decision, ...] = ()
-    problems: tuple[Problem, ...] = ()
-    warnings: tuple[str, ...] = ()
-    #: etag of every existing resource the plan updates or deletes (apply sends If-Match).
-    etags: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    def summary(self) -> dict[str, int]:
-        out = {a.value: 0 for a in Action}
-        for c in self.changes:
-            out[c.action.value] += 1
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA,
-            "plan_id": self.plan_id,
-            "made_from": {"intent": self.intent_file, "estate_sources": list(self.estate_sources),
-                          "estate_fingerprint": self.estate_fingerprint, "etags": dict(self.etags)},
-            "summary": self.summary(),
-            "decisions": [d.to_dict() for d in self.decisions],
-            "problems": [p.to_dict() for p in self.problems],
-            "warnings": list(self.warnings),
-            "changes": [c.to_dict() for c in self.changes],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any], file: str = "<plan>") -> ChangeSet:
-        if d.get("schema") != SCHEMA:
-            raise InputError(file, "schema", f"not a {SCHEMA} plan (schema {d.get('schema')!r})")
-        try:
-            return cls._from_dict(d)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(file, "", f"malformed plan file ({type(exc).__name__}: {exc})") from None
-
-    @classmethod
-    def _from_dict(cls, d: Mapping[str, Any]) -> ChangeSet:
-        made = d.get("made_from", {})
-        return cls(
-            plan_id=d["plan_id"], intent_file=made.get("intent", ""), estate_fingerprint=made.get("estate_fingerprint", ""),
-            estate_sources=tuple(made.get("estate_sources", ())), changes=tuple(Change.from_dict(c) for c in d["changes"]),
-            decisions=tuple(Decision.from_dict(x) for x in d.get("decisions", ())),
-            problems=tuple(Problem(p["code"], p["message"], p.get("group", "")) for p in d.get("problems", ())),
-            warnings=tuple(d.get("warnings", ())), etags=dict(made.get("etags", {})),
-        )  # fmt: skip
 
 
 def estate_fingerprint(estate: Estate) -> str:
@@ -270,8 +106,6 @@ class _Planner:
             deps = tuple(dict.fromkeys((*existing.depends_on, *change.depends_on)))
             reason = existing.reason if change.reason in existing.reason else f"{existing.reason}; {change.reason}"
             group = existing.group if change.group in existing.group.split(", ") else f"{existing.group}, {change.group}"
-            from dataclasses import replace
-
             self.changes[change.key] = replace(existing, depends_on=deps, reason=reason, group=group)
         else:
             self.changes[change.key] = change
@@ -547,7 +381,6 @@ class _Planner:
     def choose(self, conn: Connection, consumer: VNet) -> tuple[str, tuple[Mapping[str, str], ...], Any]:
         """The method for ``conn`` from :func:`netplan.recommend.recommend` (or as asked), its reasons
         and the recommendation; problems for a method asked for but blocked. No decision recorded."""
-        from netplan.recommend import recommend
 
         assert self.provider is not None
         rec = recommend(self.estate, consumer, self.provider, conn.use_case.value, whole_network=conn.whole_network,
@@ -580,7 +413,6 @@ class _Planner:
                          reasons: tuple[Mapping[str, str], ...]) -> tuple[str, tuple[Mapping[str, str], ...]]:  # fmt: skip
         """P3 between the consumers of this very plan: a consumer that overlaps another one peered
         with the provider earlier in the plan cannot be peered with the provider too."""
-        from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes
 
         assert self.provider is not None
         pl = next((a for a in rec.alternatives if a.method == "private-link"), None)
@@ -608,8 +440,6 @@ class _Planner:
     def _gateway_transit(self, conn: Connection, consumer: VNet, group: str) -> Connection:
         """P2: useRemoteGateways needs a gateway in the provider, none in the consumer, and no other
         link of the consumer already using a remote gateway. Otherwise a problem, and no flag."""
-        from dataclasses import replace
-
         assert self.provider is not None
         why = ""
         if not self.estate.gateways_of(self.provider.id):
@@ -636,7 +466,6 @@ class _Planner:
                                  "changes there are planned blind and may collide with resources that exist")  # fmt: skip
         if conn.use_case is UseCase.EXPOSE_APPS and conn.method is Method.AUTO:
             # `auto` weighs the existing path and every topology, and keeps only what verifies.
-            from netplan.planopts import plan_auto
 
             plan_auto(self, conn, consumer)
             return
@@ -684,7 +513,6 @@ class _Planner:
                 deps: tuple[str, ...], method: str, group: str) -> None:  # fmt: skip
         """Make the app names resolve, for ``consumer``, to ``ips`` (or the address of endpoint
         ``ph``), in the zone its resolution path consults (:mod:`netplan.planopts`)."""
-        from netplan.planopts import answer_conflict, dns_home, shadow_problem
 
         domain = self.intent.provider.app_domain
         where = dns_home(self, consumer, group)
@@ -779,8 +607,6 @@ class _Planner:
 
 def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_id: str, fp: str) -> None:
     """Routes and NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
-    from netplan.ruleplan import changes_for, plan_rules
-    from netplan.whatif import apply_in_memory
 
     draft = ChangeSet(plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
                       changes=planner.ordered())  # fmt: skip
@@ -811,16 +637,16 @@ def make_plan(estate: Estate, intent: Intent) -> ChangeSet:
     for svc in intent.services:
         planner.plan_service(svc)
     _plan_traffic_rules(planner, estate, intent, plan_id, fp)
-    changes = planner.ordered()
-    etags: dict[str, str] = {}
-    for c in changes:
+    changes = []
+    for c in planner.ordered():
         if c.action is not Action.CREATE:
             r = estate.get(c.id)
-            raw = getattr(r, "raw", None) or {}
-            if raw.get("etag"):
-                etags[c.id] = str(raw["etag"])
+            etag = (getattr(r, "raw", None) or {}).get("etag")
+            if etag:
+                c = replace(c, etag=str(etag))
+        changes.append(c)
     return ChangeSet(
         plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
-        changes=changes, decisions=tuple(planner.decisions), problems=tuple(planner.problems),
-        warnings=tuple(dict.fromkeys(planner.warnings)), etags=etags,
+        changes=tuple(changes), decisions=tuple(planner.decisions), problems=tuple(planner.problems),
+        warnings=tuple(dict.fromkeys(planner.warnings)),
     )  # fmt: skip

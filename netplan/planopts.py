@@ -31,19 +31,21 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from netplan import bodies as B
+from netplan.changeset import Change, ChangeSet, Decision, Problem
 from netplan.dns.names import is_under
+from netplan.dns.simulator import DnsSimulator
 from netplan.dnspath import ExistingPath, PathKind, Repair, existing_path, resolution_path
 from netplan.explain import option_line
 from netplan.ids import name_of, parse_id, rid_key
 from netplan.model import PeeringState, VNet
 from netplan.recommend import NONE, Code, recommend
 from netplan.verify import default_names
-from netplan.vocab import Method
+from netplan.vocab import Action, Method
+from netplan.whatif import apply_in_memory, connection_result
 
 if TYPE_CHECKING:
-    from netplan.dns.simulator import DnsSimulator
     from netplan.intent import Connection
-    from netplan.plan import Decision, Problem, _Planner
+    from netplan.plan import _Planner
 
 EXISTING = "existing-path"
 PEERING = "peering"
@@ -59,7 +61,6 @@ _EXPOSURE = {
 
 
 def _sim(pl: _Planner) -> DnsSimulator:
-    from netplan.dns.simulator import DnsSimulator
 
     sim = getattr(pl, "_dns_sim", None)
     if sim is None:
@@ -183,7 +184,6 @@ def shadow_problem(pl: _Planner, where: VNet, zone_id: str, names: Sequence[str]
 
 def apply_repair(pl: _Planner, repair: Repair, group: str) -> None:
     """The change for one :class:`Repair` (a peering link PUT with syncRemoteAddressSpace=true)."""
-    from netplan.plan import Action, Change
 
     vnet = pl.estate.vnet(repair.vnet_id)
     link = pl.estate.peering(repair.vnet_id, repair.remote_vnet_id)
@@ -352,8 +352,6 @@ def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
               earlier: dict[str, str]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
     """The what-if verdict of the plan so far for this connection; FAIL when it stops one planned
     before it from verifying."""
-    from netplan.plan import ChangeSet
-    from netplan.whatif import apply_in_memory, connection_result
 
     cs = ChangeSet(pl.plan_id, pl.intent.file, "", (), pl.ordered(), tuple(pl.decisions))
     after, _ph = apply_in_memory(pl.estate, cs)
@@ -372,8 +370,6 @@ def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
 
 
 def _earlier_results(pl: _Planner) -> dict[str, str]:
-    from netplan.plan import ChangeSet
-    from netplan.whatif import apply_in_memory, connection_result
 
     if not pl.decisions:
         return {}
@@ -443,8 +439,6 @@ def compare_options(pl: _Planner, conn: Connection, consumer: VNet) -> Compariso
 def decision_of(pl: _Planner, conn: Connection, consumer: VNet, cmp: Comparison) -> tuple[Decision, list[Problem]]:
     """The decision for ``conn`` from its comparison, with every reason; and, when no option
     verifies, the problems that say why (what blocks the rules' method, and what would unblock it)."""
-    from netplan.plan import Decision, Problem
-
     chosen, ep, rec = cmp.chosen, cmp.existing, cmp.recommendation
     reasons: list[dict[str, str]] = []
     problems: list[Problem] = []

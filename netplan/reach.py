@@ -169,23 +169,21 @@ _GATEWAY_GAP_KINDS = frozenset({"virtualnetworkgateways"})
 
 
 class _Index:
-    """Neighbours, forwarders and address lookups of one estate (one pass over the links)."""
+    """Forwarders and address lookups of one estate; neighbours and links are the Estate's shared
+    topology (:attr:`Estate.topology`)."""
 
     def __init__(self, estate: Estate) -> None:
         # A weak reference: the index lives as long as the estate, and must not keep it alive.
         self._ref = weakref.ref(estate)
-        # vnet key -> {neighbour key: neighbour id}, from links on either side, so that a peering
-        # seen only from one side (Initiated, Disconnected) still explains itself.
-        self.neighbours: dict[str, dict[str, str]] = {}
-        # (local vnet key, remote vnet key) -> the local side's link: O(1) hops on 500-spoke hubs.
-        self.links: dict[tuple[str, str], Peering] = {}
+        topo = estate.topology
+        # vnet key -> neighbour keys, from links on either side, so that a peering seen only from
+        # one side (Initiated, Disconnected) still explains itself; ``ids``: their original IDs.
+        self.neighbours: dict[str, set[str]] = topo.adjacency
+        self.ids = topo.ids
+        self._topo = topo
         external: list[tuple[Prefix, object]] = []
         for v in estate.vnets:
             for p in v.peerings:
-                rk = rid_key(p.remote_vnet_id)
-                self.neighbours.setdefault(v.key, {})[rk] = p.remote_vnet_id
-                self.neighbours.setdefault(rk, {})[v.key] = v.id
-                self.links.setdefault((v.key, rk), p)
                 if estate.vnet(p.remote_vnet_id) is None:
                     external.extend((q, p) for q in p.remote_prefixes)
         self.external = PrefixIndex(external)
@@ -208,7 +206,8 @@ class _Index:
         return self._ref() is estate
 
     def link(self, local: VNet, remote_key: str) -> Peering | None:
-        return self.links.get((local.key, remote_key))
+        """The local side's link towards ``remote_key``: O(1) hops on 500-spoke hubs."""
+        return self._topo.link(local.key, remote_key)
 
 
 _INDEXES: dict[int, _Index] = {}
@@ -321,7 +320,7 @@ class _Route:
 
 
 def _direct(idx: _Index, s: VNet, t: VNet) -> _Route | None:
-    if t.key not in idx.neighbours.get(s.key, {}):
+    if t.key not in idx.neighbours.get(s.key, ()):
         return None
     hop = _hop(idx, s, t)
     reasons = list(hop.reasons)
@@ -439,9 +438,9 @@ def _routes(idx: _Index, s: VNet, t: VNet) -> list[_Route]:
     direct = _direct(idx, s, t)
     if direct is not None:
         routes.append(direct)
-    ns, nt = idx.neighbours.get(s.key, {}), idx.neighbours.get(t.key, {})
+    ns, nt = idx.neighbours.get(s.key, set()), idx.neighbours.get(t.key, set())
     small, large = (ns, nt) if len(ns) <= len(nt) else (nt, ns)
-    hubs = [idx.estate.vnet(vid) for k, vid in small.items() if k in large and k not in (s.key, t.key)]
+    hubs = [idx.estate.vnet(idx.ids[k]) for k in small if k in large and k not in (s.key, t.key)]
     for hub in sorted((h for h in hubs if h is not None), key=lambda h: (h.key not in idx.forwarders, h.name, h.key)):
         routes.append(_via_hub(idx, s, hub, t))
     return routes
@@ -654,7 +653,7 @@ def _ip_candidates(idx: _Index, s: VNet, text: str, ip: IPAddress) -> list[_Cand
         if o.vnet_id:
             owner_by_vnet.setdefault(rid_key(o.vnet_id), o)
     skey = s.key
-    source_near = idx.neighbours.get(skey, {})
+    source_near = idx.neighbours.get(skey, set())
     for v in estate.vnets_containing(ip):
         vk = v.key
         seen.add(vk)
@@ -751,7 +750,7 @@ def _onprem(idx: _Index, s: VNet, net: OnPremNetwork, target: Target) -> tuple[b
     gw_count = idx.gateways.get(via.key, 0)
     # A link of S to the hub that names the gateway it uses (remoteGateways) proves the gateway
     # exists even when the snapshot does not hold it (P9).
-    link_to_via = idx.links.get((s.key, via.key))
+    link_to_via = idx.link(s, via.key)
     if gw_count == 0 and link_to_via is not None and link_to_via.remote_gateway_ids:
         gw_count = len(link_to_via.remote_gateway_ids)
     if gw_count == 0:
@@ -762,7 +761,7 @@ def _onprem(idx: _Index, s: VNet, net: OnPremNetwork, target: Target) -> tuple[b
             f"{label} is declared via {_vn(via)}, but the snapshot has no virtual network gateway in {_vn(via)}")]  # fmt: skip
     if via.key == s.key:
         return True, [s.id, dest], [Reason(Code.LOCAL_GATEWAY, f"{_vn(s)} reaches {label} through its own gateway")]
-    if via.key not in idx.neighbours.get(s.key, {}):
+    if via.key not in idx.neighbours.get(s.key, ()):
         return False, [], [Reason(Code.NOT_PEERED,
             f"{label} is reached through the gateway of {_vn(via)}, and {_vn(s)} is not peered with {_vn(via)}")]  # fmt: skip
     hop = _hop(idx, s, via)

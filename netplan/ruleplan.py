@@ -2,7 +2,7 @@
 
 :func:`plan_rules` runs after the connectivity changes are planned. On the estate as it will be
 after them (:func:`netplan.whatif.apply_in_memory`) it asks every intent connection's app ports
-(:func:`netplan.flow.connection_flows`); for each one an NSG rule denies, it plans a security rule
+(:func:`netplan.verify.connection_flows`); for each one an NSG rule denies, it plans a security rule
 in that NSG that allows exactly that flow:
 
 * priority: the largest free number (same direction) below the denying rule's, so that it is
@@ -39,11 +39,13 @@ from typing import Any
 
 from netplan import kinds
 from netplan.addr import IPAddress, parse_ip, prefix_of_ip
+from netplan.changeset import Change
 from netplan.estate import Estate
-from netplan.flow import FlowVerdict, connection_flows, flow
+from netplan.flow import FlowVerdict, flow
 from netplan.ids import name_of, parse_id, rid_key, short_id
 from netplan.model import Direction, NetworkSecurityGroup, PeeringState, RouteTable
 from netplan.routes import SOURCE_USER, effective_routes, route_table_of
+from netplan.verify import connection_flows
 from netplan.vocab import Action
 
 TYPE_SECURITY_RULE = kinds.SECURITY_RULE.type
@@ -231,9 +233,6 @@ def _need_for(after: Estate, nsg: NetworkSecurityGroup, direction: Direction, pa
 
 def changes_for(needs: Sequence[Need], tags: Mapping[str, str]) -> list[Any]:
     """The plan changes for the routes and rules vnetplan may make (owner's changes are not changes)."""
-    from netplan.plan import Change
-
-
     out = []
     for n in needs:
         if n.owner:

@@ -20,15 +20,17 @@ their ID), so two VNets peered with the same unseen hub share a domain.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from netplan.addr import IPAddress, Prefix
-from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
 from netplan.model import OnPremNetwork, Peering, PeeringState, VNet
+
+if TYPE_CHECKING:  # the Estate owns its topology (estate.py imports this module)
+    from netplan.estate import Estate
 
 #: Prefix of the routing-domain keys of declared on-prem networks (VNet keys start with "/").
 ONPREM_KEY_PREFIX = "onprem:"
@@ -118,7 +120,7 @@ class UnionFind:
 
 @dataclass
 class Topology:
-    """The pair, adjacency and domain indexes of one Estate (built by :func:`topology`)."""
+    """The pair, adjacency, link and domain indexes of one Estate (:attr:`netplan.estate.Estate.topology`)."""
 
     #: The links between each pair of VNets, keyed as :attr:`pairs` is.
     links: dict[tuple[str, str], list[Peering]]
@@ -144,24 +146,22 @@ class Topology:
         return None if links is None else PeerPair(key[0], key[1], tuple(links))
 
 
-# Estates are immutable but hash by value (expensive for 10k VNets), so the cache is keyed by
-# object identity and cleared when the Estate is collected.
-_CACHE: dict[int, Topology] = {}
+    def link(self, local: str, remote: str) -> Peering | None:
+        """The link object in VNet ``local`` towards ``remote`` (rid keys), in any state, or None."""
+        pair = (local, remote) if local < remote else (remote, local)
+        for p in self.links.get(pair, ()):
+            if rid_key(p.vnet_id) == local:
+                return p
+        return None
 
 
 def topology(estate: Estate) -> Topology:
-    """The shared topology of ``estate``, computed once per Estate object."""
-    key = id(estate)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    topo = _build(estate)
-    _CACHE[key] = topo
-    weakref.finalize(estate, _CACHE.pop, key, None)
-    return topo
+    """The shared topology of ``estate`` (:attr:`netplan.estate.Estate.topology`: built once)."""
+    return estate.topology
 
 
-def _build(estate: Estate) -> Topology:
+def build_topology(estate: Estate) -> Topology:
+    """Build the topology of ``estate``; use :attr:`Estate.topology`, which keeps it."""
     links: dict[tuple[str, str], list[Peering]] = {}
     adjacency: dict[str, set[str]] = {}
     ids: dict[str, str] = {}

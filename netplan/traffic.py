@@ -15,8 +15,9 @@ from typing import Any
 from netplan.dns.health import domain_health
 from netplan.errors import RefError
 from netplan.estate import Estate
-from netplan.flow import FlowVerdict, connection_flows, flow
+from netplan.flow import FlowVerdict, flow
 from netplan.ids import rid_key
+from netplan.verify import connection_flows
 
 #: The app ports asked when no intent connection names them (as verify's default).
 DEFAULT_PORTS = (443, 80)

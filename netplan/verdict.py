@@ -24,16 +24,15 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from netplan.changeset import Change, ChangeSet, depended_ids
 from netplan.errors import UsageError
-from netplan.ids import parent_id, parse_id, rid_key, short_id
+from netplan.ids import rid_key, short_id
+from netplan.vocab import Action
 from netplan.whatif import what_if
-
-#: Body keys whose value is the id of a resource a change depends on.
-_REF_KEYS = frozenset({"id", "privatednszoneid", "privatelinkserviceid"})
 
 
 @dataclass(frozen=True)
@@ -70,19 +69,21 @@ def verdict_of(wi: Any) -> Verdict:
     return Verdict(None, "the what-if cannot tell whether the result would verify (UNKNOWN)", tuple(reasons))
 
 
-def plan_document(estate: Any, intent: Any, cs: Any, whatif: Any = None) -> dict[str, Any]:
-    """The plan file: the change set, its what-if verdict and what its changes depend on."""
-    data = cs.to_dict()
+def with_verdict(estate: Any, intent: Any, cs: ChangeSet, whatif: Any = None) -> ChangeSet:
+    """The change set with its what-if verdict and what its changes depend on, as apply judges it
+    (``whatif``: the :class:`netplan.whatif.WhatIf` when already computed)."""
     try:
         if whatif is None:
-
             whatif = what_if(estate, intent, cs)
         verdict = verdict_of(whatif)
     except Exception as exc:  # the plan is still useful; the verdict says it could not be made
         verdict = Verdict(None, "the what-if could not be computed", (f"{type(exc).__name__}: {exc}",))
-    data["whatif"] = verdict.to_dict()
-    data.setdefault("made_from", {})["observed"] = observed(estate, data.get("changes") or [])
-    return data
+    return replace(cs, whatif=verdict.to_dict(), observed=observed(estate, cs.changes))
+
+
+def plan_document(estate: Any, intent: Any, cs: ChangeSet, whatif: Any = None) -> dict[str, Any]:
+    """The plan file: the change set, its what-if verdict and what its changes depend on."""
+    return with_verdict(estate, intent, cs, whatif).to_dict()
 
 
 def plan_relative(data: Mapping[str, Any], out: str) -> dict[str, Any]:
@@ -109,34 +110,13 @@ def plan_file_text(data: Mapping[str, Any], out: str) -> str:
     return json.dumps(plan_relative(data, out), indent=2) + "\n"
 
 
-def _refs(node: Any, key: str = "") -> Iterator[str]:
-    if isinstance(node, Mapping):
-        for k, v in node.items():
-            yield from _refs(v, str(k))
-    elif isinstance(node, list):
-        for v in node:
-            yield from _refs(v, key)
-    elif isinstance(node, str) and key.lower() in _REF_KEYS and node.lower().startswith("/subscriptions/"):
-        yield node
-
-
-def depended_ids(change: Mapping[str, Any]) -> list[str]:
-    """Existing resources a change needs: its parent and every resource id its body names."""
-    rid = str(change.get("id") or "")
-    out: list[str] = []
-    if len(parse_id(rid).types) > 1:
-        out.append(parent_id(rid))
-    out.extend(r for r in _refs(change.get("body")) if rid_key(r) != rid_key(rid))
-    return list(dict.fromkeys(out))
-
-
-def observed(estate: Any, changes: list[Mapping[str, Any]]) -> dict[str, Any]:
+def observed(estate: Any, changes: Sequence[Change]) -> dict[str, Any]:
     """``{resource id: {"exists": bool, "address_prefixes": [...]?}}`` for what the changes depend on.
 
     Resources the plan itself creates are left out (they cannot exist yet). For a peering, both
     VNets' address spaces are recorded: the peering was planned on them (P3/P4).
     """
-    created = {rid_key(str(c.get("id") or "")) for c in changes if c.get("action") == "create"}
+    created = {rid_key(c.id) for c in changes if c.action is Action.CREATE}
     out: dict[str, Any] = {}
     for c in changes:
         for ref in depended_ids(c):
@@ -155,9 +135,9 @@ def observed(estate: Any, changes: list[Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def recorded_verdict(data: Mapping[str, Any]) -> Verdict | None:
-    """The verdict a plan file records, or None when it records none."""
-    w = data.get("whatif")
+def recorded_verdict(plan: ChangeSet | Mapping[str, Any]) -> Verdict | None:
+    """The verdict a plan (or a plan file's content) records, or None when it records none."""
+    w = plan.whatif if isinstance(plan, ChangeSet) else plan.get("whatif")
     if not isinstance(w, Mapping):
         return None
     v = w.get("verifies")
@@ -170,10 +150,10 @@ class UnverifiedPlan(UsageError):
     """The plan's what-if says the result would not verify (exit 2)."""
 
 
-def check_verdict(data: Mapping[str, Any], file: str, allow_unverified: bool) -> str | None:
+def check_verdict(plan: ChangeSet, file: str, allow_unverified: bool) -> str | None:
     """Apply's rule. Raises :class:`UnverifiedPlan` for a plan whose what-if would not verify
     (unless ``allow_unverified``); returns a note to show when the verdict is unknown or overridden."""
-    v = recorded_verdict(data)
+    v = recorded_verdict(plan)
     if v is None:
         return f"{file} records no what-if verdict (made by an older vnetplan or by hand): nothing says the result will verify"
     if v.verifies is False:

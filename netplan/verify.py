@@ -29,7 +29,7 @@ from netplan.dns.names import DnsNameError, normalize
 from netplan.dns.simulator import Answer, DnsSimulator, Status
 from netplan.errors import RefError, UsageError
 from netplan.estate import Estate
-from netplan.flow import INFRA_SUBNETS, flow
+from netplan.flow import INFRA_SUBNETS, FlowVerdict, flow
 from netplan.ids import rid_key
 from netplan.intent import DEFAULT_APP_PORTS
 from netplan.model import (
@@ -636,3 +636,24 @@ def verify_intent(estate: Estate, intent: Any) -> list[ConnectionVerification]:
                           () if c.wildcard else c.apps, c.method.value, prov.frontend_id, simulator=sim)
         for c in intent.connections
     ]
+
+
+def connection_flows(estate: Estate, intent: Any, conn: Any) -> list[tuple[int, str, FlowVerdict]]:
+    """(port, address, verdict) for each app port of an intent connection, from the consumer VNet to
+    the address it must reach (the LB frontend for peering, its private endpoint for Private Link)."""
+    provider = estate.vnet(intent.provider.vnet_id)
+    consumer = estate.vnet(conn.consumer_vnet_id)
+    if provider is None or consumer is None:
+        return []
+    expected, _m, _r, _f = expected_target(estate, provider, consumer, intent.provider.app_domain, conn.method,
+                                           intent.provider.frontend_id)  # fmt: skip
+    if expected is None:
+        return []
+    out = []
+    for ip in expected.addresses:
+        for port in getattr(conn, "ports", (443, 80)):
+            try:
+                out.append((port, ip, flow(estate, consumer.id, ip, port)))
+            except RefError:
+                continue
+    return out

@@ -21,17 +21,17 @@ from typing import Any
 
 from netplan import bodies as B
 from netplan.addr import IPAddress, ip_from_int
+from netplan.changeset import PLACEHOLDER_PREFIX, Change, ChangeSet
 from netplan.dns.simulator import DnsSimulator
 from netplan.dns.simulator import Status as DnsStatus
 from netplan.estate import Estate
 from netplan.ids import name_of, parent_id, parse_id, rid_key
 from netplan.intent import Intent, InternalService, UseCase
-from netplan.plan import PLACEHOLDER_PREFIX, Action, Change, ChangeSet
 from netplan.reach import reach
 from netplan.recommend import peering_blockers
 from netplan.ruleplan import TYPE_ROUTE, TYPE_SECURITY_RULE
 from netplan.verify import verify_connection
-from netplan.vocab import Status
+from netplan.vocab import Action, Status
 
 PLACEHOLDER_TAG = "vnetplan-placeholder"
 

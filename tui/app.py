@@ -28,13 +28,30 @@ from checks import registry
 from netplan import overlaps, whatif
 from netplan import plan as planner
 from netplan import recommend as recommender
+from netplan.changeset import read_plan, with_source_estate
+from netplan.dns.health import domain_health
+from netplan.dns.matrix import app_names, resolution_matrix
+from netplan.dns.names import DnsNameError
+from netplan.dns.simulator import resolve
 from netplan.errors import InputError, UsageError, VnetplanError
 from netplan.estate import Estate
-from netplan.ids import rid_key
+from netplan.graph import build_graph
+from netplan.ids import parse_id, rid_key
+from netplan.intent import parse_intent
+from netplan.live.apply import ApplyOptions, ApplyResult, ChangeResult, Outcome, apply_plan
+from netplan.live.credentials import acquire, redact
+from netplan.live.interrupt import summarize
+from netplan.live.inventory import InventoryOptions, take_inventory
+from netplan.live.journal import Journal
+from netplan.live.postapply import fresh_estate, subscriptions_to_read
 from netplan.model import PeeringState, SyncLevel, VNet
 from netplan.traffic import vnet_traffic
+from netplan.triage import peering_problems
 from netplan.verdict import check_verdict, plan_document, plan_file_text, recorded_verdict
+from netplan.verify import verify_intent
 from tui import messages as m
+from tui.applying import ApplyCancelled, outcomes_after_cancel, target_label, verify_after_apply
+from tui.screens.confirm_apply import ConfirmApplyScreen
 from tui.screens.confirm_overwrite import ConfirmOverwriteScreen, would_lose_data
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
@@ -123,7 +140,7 @@ class VnetplanApp(App[int]):
         self.plan_doc: dict[str, Any] | None = None
         #: The what-if shown (w) for ``self.changes``: saved with the plan, as ``vnetplan plan --what-if --out``.
         self.whatif: Any = None
-        #: The executor's plan of the running or last apply (netplan.live.apply.ApplyPlan).
+        #: The executor's plan of the running or last apply (netplan.changeset.ChangeSet, as apply runs it).
         self.apply_plan: Any = None
         #: What-if asked (w) before a plan existed: run it when the plan arrives.
         self.whatif_after_plan = False
@@ -133,12 +150,10 @@ class VnetplanApp(App[int]):
 
     def update_title(self) -> None:
         """The target in the title (where apply writes), the source and plan's subscriptions below."""
-        from tui.applying import target_label
 
         self.title = f"vnetplan → {target_label(self.options.endpoint)}"
         parts = [("Azure (re-read after apply)" if self.live_estate else self.options.source) or "estate"]
         if self.changes is not None and not self.changes.empty:
-            from netplan.ids import parse_id
 
             subs = sorted({parse_id(c.id).subscription for c in self.changes.changes} - {""})
             parts.append(f"plan touches {', '.join(self.estate.subscription_label(x) for x in subs)}")
@@ -200,7 +215,6 @@ class VnetplanApp(App[int]):
                 out[key] = out.get(key, frozenset()) | {OVERLAP}
         if worker.is_cancelled:
             return
-        from netplan.triage import peering_problems
 
         self.post_message(m.BadgesComputed(out, report is not None))
         self.post_message(m.PeeringsFound(peering_problems(estate)))
@@ -209,7 +223,6 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="health", exit_on_error=False)
     def compute_health(self, estate: Estate, domain: str) -> None:
-        from netplan.dns.health import domain_health
 
         health = domain_health(estate, domain) if domain else None
         if not get_current_worker().is_cancelled:
@@ -217,7 +230,6 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def verify_offline(self, estate: Estate, intent: Any) -> None:
-        from netplan.verify import verify_intent
 
         results = verify_intent(estate, intent)
         if not get_current_worker().is_cancelled:
@@ -227,9 +239,6 @@ class VnetplanApp(App[int]):
     def reload_estate(self) -> None:
         """R: read the estate again (the files, or Azure when the estate shown came from there)."""
         if self.live_estate and self.apply_plan is not None:
-            from netplan.live.credentials import acquire
-            from netplan.live.inventory import InventoryOptions, take_inventory
-            from netplan.live.postapply import fresh_estate, subscriptions_to_read
 
             subs = subscriptions_to_read(self.estate, self.apply_plan)
             credential = acquire(self.options.credential, self.options.endpoint)
@@ -247,7 +256,6 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="graph", exit_on_error=False)
     def build_graph(self, estate: Estate) -> None:
-        from netplan.graph import build_graph
 
         g = build_graph(estate)
         if not get_current_worker().is_cancelled:
@@ -261,9 +269,6 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
     def resolve_name(self, estate: Estate, vnet_id: str, name: str) -> None:
-        from netplan.dns.names import DnsNameError
-        from netplan.dns.simulator import resolve
-        from netplan.errors import UsageError
 
         try:
             answer = resolve(estate, vnet_id, name)
@@ -281,7 +286,6 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
     def compute_matrix(self, estate: Estate, domain: str) -> None:
-        from netplan.dns.matrix import app_names, resolution_matrix
 
         names = app_names(estate, domain) if domain else []
         matrix = resolution_matrix(estate, names) if names else None
@@ -383,9 +387,6 @@ class VnetplanApp(App[int]):
         so an apply interrupted here can be finished or resumed from the shell. The executor reads
         the very content written to the file.
         """
-        from netplan.live.apply import plan_from_dict
-        from tui.applying import target_label
-        from tui.screens.confirm_apply import ConfirmApplyScreen
 
         data = self.plan_data()
         if data is None:
@@ -397,7 +398,7 @@ class VnetplanApp(App[int]):
         text = plan_file_text(data, path)
         written = json.loads(text)
         try:
-            plan = plan_from_dict(written, path or "<plan>", self.estate)
+            plan = with_source_estate(read_plan(written, path or "<plan>"), self.estate)
         except VnetplanError as exc:
             self.post_message(m.WorkFailed(error_line(exc)))
             return
@@ -409,7 +410,7 @@ class VnetplanApp(App[int]):
                 self.notify("apply cancelled: nothing was sent", timeout=4)
                 return
             # The CLI's rule and note: the modal allowed an unverified plan only with the override.
-            note = check_verdict(written, path, allow_unverified=True)
+            note = check_verdict(plan, path, allow_unverified=True)
             if note:
                 self.post_message(m.ApplyLogged(f"note: {note}"))
             self.apply_plan = plan
@@ -427,22 +428,18 @@ class VnetplanApp(App[int]):
             notes = [f"problem (not solved by this plan): {p.message}" for p in changes.problems]
             notes += [f"warning: {w}" for w in changes.warnings]
             self.push_screen(ConfirmApplyScreen(plan, target_label(self.options.endpoint), journal, notes,
-                                                recorded_verdict(written)), confirmed)  # fmt: skip
+                                                recorded_verdict(plan)), confirmed)  # fmt: skip
 
         self.save_plan(path, saved)
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def apply_changes(self, plan: Any, journal_path: str) -> None:
-        from netplan.live.apply import ApplyOptions, ApplyResult, StepResult, apply_plan
-        from netplan.live.credentials import acquire, redact
-        from netplan.live.journal import Journal
-        from tui.applying import ApplyCancelled, outcomes_after_cancel
 
         worker = get_current_worker()
-        seen: dict[str, StepResult] = {}
+        seen: dict[str, ChangeResult] = {}
 
-        def progress(result: StepResult, done: int, total: int) -> None:
-            seen[result.step.change_id] = result
+        def progress(result: ChangeResult, done: int, total: int) -> None:
+            seen[result.change.key] = result
             self.post_message(m.ApplyProgressed(result, done, total))
             # The executor calls this between changes: raising here starts no new change, and
             # lets the ones in flight finish (a thread cannot be stopped mid-write, nor should it).
@@ -463,8 +460,6 @@ class VnetplanApp(App[int]):
             with Journal(journal_path, plan.plan_id) as journal:
                 result = apply_plan(plan, credential, opts, journal, log, progress)
         except ApplyCancelled:
-            from netplan.live.apply import Outcome
-            from netplan.live.interrupt import summarize
 
             results = outcomes_after_cancel(plan, seen, journal_path)
             # Counted from the journal: the changes in flight at the cancel have finished since.
@@ -476,8 +471,6 @@ class VnetplanApp(App[int]):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def verify_applied(self, plan: Any) -> None:
-        from netplan.live.credentials import acquire, redact
-        from tui.applying import verify_after_apply
 
         intent = self.options.intent
         results, fresh = verify_after_apply(
@@ -534,8 +527,6 @@ class VnetplanApp(App[int]):
         old_intent = self.options.intent
         if old_intent is not None:
             from dataclasses import replace
-
-            from netplan.intent import parse_intent
 
             try:
                 intent = parse_intent(old_intent.file, dict(old_intent.source), {}, estate)

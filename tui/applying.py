@@ -3,7 +3,7 @@
 Everything here runs inside thread workers (``VnetplanApp.apply_changes`` / ``verify_applied``)
 and calls the same core functions as ``vnetplan apply [--verify]``: the plan is the file
 ``vnetplan plan --out`` writes (:func:`netplan.verdict.plan_document`, with its what-if verdict),
-read by :func:`netplan.live.apply.plan_from_dict` (with the estate in memory, so a peering's
+read by :func:`netplan.changeset.read_plan` (with the estate in memory, so a peering's
 address spaces are checked as planned), written by
 :func:`netplan.live.apply.apply_plan` with a :class:`~netplan.live.journal.Journal` next to the saved
 plan file (so ``vnetplan apply PLAN.json`` can finish or resume it from the shell), and verified
@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from netplan.live.apply import ChangeResult, Outcome
+from netplan.live.journal import Journal
 
 # Re-exported for the app's workers; the logic is the core's.
 from netplan.live.postapply import fresh_estate, subscriptions_to_read, verify_after_apply
@@ -37,22 +40,20 @@ def target_label(endpoint: str | None) -> str:
 
 
 def outcomes_after_cancel(plan: Any, seen: Mapping[str, Any], journal_path: str) -> list[Any]:
-    """Each step's StepResult after a cancelled run: as reported, else as the journal records it.
+    """Each step's ChangeResult after a cancelled run: as reported, else as the journal records it.
 
     Changes in flight when the user cancelled finished after the last progress report; the
     journal (fsync'd before and after every write) says whether they were written.
     """
-    from netplan.live.apply import Outcome, StepResult
-    from netplan.live.journal import Journal
 
     journal = Journal(journal_path, plan.plan_id).load()
     out = []
-    for step in plan.steps:
-        if step.change_id in seen:
-            out.append(seen[step.change_id])
+    for step in plan.changes:
+        if step.key in seen:
+            out.append(seen[step.key])
             continue
-        state = journal.state(step.change_id)
-        res = StepResult(step)
+        state = journal.state(step.key)
+        res = ChangeResult(step)
         if state.last == "done":
             res.outcome = Outcome.DONE
         elif state.last == "already":

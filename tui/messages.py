@@ -112,7 +112,7 @@ class WhatIfComputed(Message):
 
 @dataclass
 class ApplyProgressed(Message):
-    """The apply executor finished one change (``result`` is its netplan.live.apply.StepResult)."""
+    """The apply executor finished one change (``result`` is its netplan.live.apply.ChangeResult)."""
 
     result: Any
     done: int

@@ -1,6 +1,6 @@
 """VNP-NSG-002: an intent connection that a network security group denies.
 
-For each connection of the intent, each app port is asked of :func:`netplan.flow.connection_flows`
+For each connection of the intent, each app port is asked of :func:`netplan.verify.connection_flows`
 (effective routes, peerings and NSGs, R1-R5) from the consumer VNet's workload subnets to the
 address it should reach (the LB frontend for peering, its private endpoint for Private Link).
 PASS: every port is allowed. FAIL: an NSG rule denies a port (named, with its priority). UNKNOWN:
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
-from netplan.flow import connection_flows
+from netplan.verify import connection_flows
 
 
 def check(ctx: Context) -> Iterator[Outcome]:

@@ -26,7 +26,7 @@ from netplan.export.bicep import render_bicep
 from netplan.export.terraform import render_terraform
 
 if TYPE_CHECKING:
-    from netplan.plan import ChangeSet
+    from netplan.changeset import ChangeSet
 
 #: ``vnetplan plan --format`` values that write infrastructure code.
 IAC_FORMATS: tuple[str, ...] = ("terraform", "bicep", "arm")

@@ -10,15 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from netplan.changeset import Change, ChangeSet, set_path, with_ownership
 from netplan.ids import name_of, parse_id, rid_key
-from netplan.live.apply import Action as ApplyAction
-from netplan.live.apply import Step, with_ownership
-from netplan.plan import Action, Change, ChangeSet
+from netplan.vocab import Action
 
 #: The query parameter of a peering resync (P4).
 SYNC_PARAM = "syncRemoteAddressSpace"
 T_PE = "microsoft.network/privateendpoints"
-_PATH_PART = re.compile(r"([^.\[\]]+)(?:\[(\d+)\])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,28 +70,7 @@ def sent_body(change: Change, plan_id: str) -> dict[str, Any]:
     tags, or a record set's metadata): the exact body the SDK sends, before placeholders are filled."""
     if change.body is None:
         return {}
-
-    step = Step(change_id=change.key, action=ApplyAction(change.action.value), type=change.type,
-                resource_id=change.id, body=change.body)  # fmt: skip
-    return with_ownership(step, plan_id)
-
-
-def _set_path(body: dict[str, Any], path: str, value: Any) -> None:
-    parts = [(m.group(1), m.group(2)) for m in _PATH_PART.finditer(path)]
-    cur: Any = body
-    for i, (key, idx) in enumerate(parts):
-        last = i == len(parts) - 1
-        if idx is None:
-            if last:
-                cur[key] = value
-            else:
-                cur = cur[key]
-        else:
-            seq = cur[key]
-            if last:
-                seq[int(idx)] = value
-            else:
-                cur = seq[int(idx)]
+    return with_ownership(change, plan_id)
 
 
 def _ident(text: str) -> str:
@@ -127,7 +104,7 @@ def items(cs: ChangeSet) -> list[Item]:
             parent = f"/subscriptions/{p.subscription}/resourceGroups/{p.resource_group}"
         body = copy.deepcopy(sent_body(c, cs.plan_id))
         for ph in c.placeholders:
-            _set_path(body, ph.path, Expr(ph.from_id, apis.get(rid_key(ph.from_id), c.api_version)))
+            set_path(body, ph.path, Expr(ph.from_id, apis.get(rid_key(ph.from_id), c.api_version)))
         deps = tuple(dict.fromkeys(labels[d] for d in c.depends_on if d in labels))
         out.append(Item(i, c, labels[c.key], p.subscription, p.resource_group, parent, p.names, body, deps))
     return out

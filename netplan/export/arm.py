@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from netplan.changeset import ChangeSet
 from netplan.export._common import Expr, Item, delete_command, header_lines, items, sync_command
-from netplan.plan import ChangeSet
 
 SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
 INNER_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"

@@ -20,6 +20,7 @@ import json
 import re
 from typing import Any
 
+from netplan.changeset import ChangeSet
 from netplan.export._common import (
     T_PE,
     Expr,
@@ -32,7 +33,6 @@ from netplan.export._common import (
     sync_command,
     text_of,
 )
-from netplan.plan import ChangeSet
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEYS = ("location", "tags", "properties")

@@ -18,6 +18,7 @@ import json
 import re
 from typing import Any
 
+from netplan.changeset import ChangeSet
 from netplan.export._common import (
     T_PE,
     Expr,
@@ -30,7 +31,7 @@ from netplan.export._common import (
     items,
     text_of,
 )
-from netplan.plan import Action, ChangeSet
+from netplan.vocab import Action
 
 #: The provider version constraint written in ``required_providers``.
 AZAPI_VERSION = "~> 2.0"

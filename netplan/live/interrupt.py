@@ -60,10 +60,10 @@ def summarize(plan: Any, journal_path: str, reported: Iterable[str]) -> Interrup
 
     journal = Journal(journal_path, plan.plan_id).load()
     seen = set(reported)
-    out = InterruptSummary(total=len(plan.steps))
-    for step in plan.steps:
-        cid = step.change_id
-        out.labels[cid] = f"{step.action.value} {short_id(step.resource_id)}"
+    out = InterruptSummary(total=len(plan.changes))
+    for step in plan.changes:
+        cid = step.key
+        out.labels[cid] = f"{step.action.value} {short_id(step.id)}"
         if journal.state(cid).finished:
             (out.done_before if cid in seen else out.finished_in_flight).append(cid)
         else:

@@ -26,13 +26,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from netplan import kinds
 from netplan.errors import VnetplanError
 from netplan.ids import parse_id
 from netplan.live.credentials import redact
 from netplan.live.guard import EndpointGuard
 
 #: api-versions for resource kinds that have no SDK installed (called through send_request).
-DNS_RESOLVER_API = "2022-07-01"
+DNS_RESOLVER_API = kinds.DNS_RESOLVER_API
 
 
 class LiveError(VnetplanError):
@@ -308,17 +309,13 @@ def _subscription_tasks(sub: str, credential: Any, opts: InventoryOptions) -> li
 
         return _Task(sub, kind, run, scope)
 
+    # Every kind the SDK lists across a subscription (the kind table's `listing`), with the
+    # follow-ups that list what lives under each; DNS Private Resolver kinds by URL (no SDK package).
+    clients = {"network": net, "privatedns": dns}
+    follow = {kinds.VNET.key: gateways, kinds.PE.key: zone_groups, kinds.ZONE.key: zone_children}
     return [
-        listing("virtualNetworks", net.virtual_networks.list_all, gateways),
-        listing("loadBalancers", net.load_balancers.list_all),
-        listing("privateLinkServices", net.private_link_services.list_by_subscription),
-        listing("privateEndpoints", net.private_endpoints.list_by_subscription, zone_groups),
-        listing("networkInterfaces", net.network_interfaces.list_all),
-        listing("routeTables", net.route_tables.list_all),
-        listing("networkSecurityGroups", net.network_security_groups.list_all),
-        listing("applicationSecurityGroups", net.application_security_groups.list_all),
-        listing("azureFirewalls", net.azure_firewalls.list_all),
-        listing("privateDnsZones", dns.private_zones.list, zone_children),
+        *(listing(k.collection, getattr(getattr(clients[k.client], k.operations), k.listing), follow.get(k.key))
+          for k in kinds.ALL if k.listing),
         generic("dnsResolvers", ("inboundEndpoints", "outboundEndpoints")),
         generic("dnsForwardingRulesets", ("forwardingRules", "virtualNetworkLinks")),
     ]

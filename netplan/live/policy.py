@@ -58,15 +58,15 @@ Checker = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 def request_for(step: Any) -> dict[str, Any]:
     """The checkPolicyRestrictions request for one change: its type, name, location and body."""
     body = dict(step.body or {})
-    content: dict[str, Any] = {"type": parse_id(step.resource_id).type or step.type, "name": parse_id(step.resource_id).name}
+    content: dict[str, Any] = {"type": parse_id(step.id).type or step.type, "name": parse_id(step.id).name}
     for k in ("location", "tags", "properties", "kind", "sku"):
         if k in body:
             content[k] = body[k]
     details: dict[str, Any] = {"resourceContent": content}
     if step.api_version:
         details["apiVersion"] = step.api_version
-    if len(parse_id(step.resource_id).types) > 1:
-        details["scope"] = parent_id(step.resource_id)  # a child: where it is created
+    if len(parse_id(step.id).types) > 1:
+        details["scope"] = parent_id(step.id)  # a child: where it is created
     return {"resourceDetails": details}
 
 
@@ -77,18 +77,18 @@ def check_policy(steps: Iterable[Any], check: Checker) -> tuple[list[Denial], li
     for s in steps:
         if str(getattr(s.action, "value", s.action)) == "delete":
             continue
-        p = parse_id(s.resource_id)
+        p = parse_id(s.id)
         scope = f"/subscriptions/{p.subscription}/resourceGroups/{p.resource_group}"
         try:
             result = check(scope, request_for(s))
         except Exception as exc:  # cannot tell: said so, never taken as "allowed"
-            unknown.append(Unknown(s.change_id, _reason(exc)))
+            unknown.append(Unknown(s.key, _reason(exc)))
             continue
         evaluations = ((result.get("contentEvaluationResult") or {}).get("policyEvaluations")) or []
         for ev in evaluations:
             if str(ev.get("evaluationResult", "")).lower() == "noncompliant":
                 info = ev.get("policyInfo") or {}
-                denials.append(Denial(s.change_id, s.resource_id, str(info.get("policyAssignmentId") or "an unnamed assignment"),
+                denials.append(Denial(s.key, s.id, str(info.get("policyAssignmentId") or "an unnamed assignment"),
                                       str(info.get("policyDefinitionId") or "")))  # fmt: skip
     return denials, unknown
 

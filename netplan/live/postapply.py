@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from netplan.changeset import ChangeSet
 from netplan.estate import Estate, estate_from_data
 from netplan.ids import parse_id
 from netplan.intent import parse_intent
@@ -19,11 +20,11 @@ from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.verify import verify_connection
 
 
-def subscriptions_to_read(estate: Estate, plan: Any) -> tuple[str, ...]:
+def subscriptions_to_read(estate: Estate, plan: ChangeSet) -> tuple[str, ...]:
     """What to re-inventory: the loaded estate's subscriptions plus every one the plan writes in."""
     subs = set(estate.subscriptions)
-    subs |= {parse_id(s.resource_id).subscription for s in plan.steps}
-    subs |= {parse_id(str(c.get("consumer", ""))).subscription for c in plan.connections}
+    subs |= {parse_id(s.id).subscription for s in plan.changes}
+    subs |= {parse_id(str(c.get("consumer", ""))).subscription for c in plan.verify_connections()}
     subs.discard("")
     return tuple(sorted(subs))
 
@@ -70,7 +71,7 @@ def verify_after_apply(
     fresh = fresh_estate(inv.snapshot, estate.declarations_dict())
     live_intent = parse_intent(intent_file, dict(intent_data), dict(lines or {}), fresh)
     log(f"read {len(fresh.vnets)} VNet(s); verifying {len(live_intent.connections)} connection(s)")
-    methods = {str(c["consumer"]).lower(): str(c["method"]) for c in plan.connections}
+    methods = {str(c["consumer"]).lower(): str(c["method"]) for c in plan.verify_connections()}
     results = []
     for conn in live_intent.connections:
         apps: Sequence[str] = () if conn.wildcard else conn.apps

@@ -23,16 +23,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netplan import kinds
+from netplan.changeset import Change
 from netplan.ids import parent_id, parse_id, rid_key, short_id
-from netplan.live.apply import (
-    T_LINK,
-    T_PE,
-    T_PEERING,
-    T_PLS,
-    T_ZONE_GROUP,
-    Action,
-    Step,
-)
+from netplan.live.credentials import redact
+from netplan.vocab import Action
 
 PERMISSIONS_API = "2022-04-01"
 PEER_ACTION = "Microsoft.Network/virtualNetworks/peer/action"
@@ -66,40 +61,40 @@ def _write_action(rtype: str, action: Action) -> str:
     return f"{rtype}/{'delete' if action == Action.DELETE else 'write'}"
 
 
-def required_permissions(steps: Iterable[Step]) -> list[Requirement]:
+def required_permissions(steps: Iterable[Change]) -> list[Requirement]:
     """The (action, scope) pairs each change needs."""
     out: list[Requirement] = []
     for s in steps:
-        what = f"{s.action.value} {short_id(s.resource_id)}"
-        rtype = parse_id(s.resource_id).type or s.type
-        out.append(Requirement(_write_action(rtype, s.action), s.resource_id, s.change_id, what))
+        what = f"{s.action.value} {short_id(s.id)}"
+        rtype = parse_id(s.id).type or s.type
+        out.append(Requirement(_write_action(rtype, s.action), s.id, s.key, what))
         body: Mapping[str, Any] = s.body or {}
         props = body.get("properties") if isinstance(body.get("properties"), Mapping) else {}
         assert isinstance(props, Mapping)
         if s.action == Action.DELETE:
             continue
-        if s.tkey == T_PEERING:
+        if s.tkey == kinds.PEERING.key:
             remote = str((props.get("remoteVirtualNetwork") or {}).get("id") or "")
             if remote:
-                out.append(Requirement(PEER_ACTION, remote, s.change_id, f"{what} (P7: peer/action on the remote VNet)"))
-        elif s.tkey == T_PE:
+                out.append(Requirement(PEER_ACTION, remote, s.key, f"{what} (P7: peer/action on the remote VNet)"))
+        elif s.tkey == kinds.PE.key:
             subnet = str((props.get("subnet") or {}).get("id") or "")
             if subnet:
-                out.append(Requirement("Microsoft.Network/virtualNetworks/subnets/join/action", subnet, s.change_id, what))
-        elif s.tkey == T_LINK:
+                out.append(Requirement("Microsoft.Network/virtualNetworks/subnets/join/action", subnet, s.key, what))
+        elif s.tkey == kinds.ZONE_LINK.key:
             vnet = str((props.get("virtualNetwork") or {}).get("id") or "")
             if vnet:
-                out.append(Requirement("Microsoft.Network/virtualNetworks/join/action", vnet, s.change_id, what))
-        elif s.tkey == T_PLS:
+                out.append(Requirement("Microsoft.Network/virtualNetworks/join/action", vnet, s.key, what))
+        elif s.tkey == kinds.PLS.key:
             for fe in props.get("loadBalancerFrontendIpConfigurations") or []:
                 fid = str((fe or {}).get("id") or "")
                 if fid:
-                    out.append(Requirement("Microsoft.Network/loadBalancers/frontendIPConfigurations/join/action", fid, s.change_id, what))
-        elif s.tkey == T_ZONE_GROUP:
+                    out.append(Requirement("Microsoft.Network/loadBalancers/frontendIPConfigurations/join/action", fid, s.key, what))
+        elif s.tkey == kinds.ZONE_GROUP.key:
             for cfg in props.get("privateDnsZoneConfigs") or []:
                 zid = str(((cfg or {}).get("properties") or {}).get("privateDnsZoneId") or "")
                 if zid:
-                    out.append(Requirement("Microsoft.Network/privateDnsZones/join/action", zid, s.change_id, what))
+                    out.append(Requirement("Microsoft.Network/privateDnsZones/join/action", zid, s.key, what))
     return out
 
 
@@ -139,10 +134,10 @@ def permission_scope(resource_id: str, created: frozenset[str] = frozenset()) ->
 PermissionReader = Callable[[str], Sequence[Mapping[str, Any]]]
 
 
-def check_permissions(steps: Iterable[Step], read: PermissionReader) -> list[Missing]:
+def check_permissions(steps: Iterable[Change], read: PermissionReader) -> list[Missing]:
     """Every requirement not granted (or not knowable), one entry per (action, scope, change)."""
     todo = list(steps)
-    created = frozenset(rid_key(s.resource_id) for s in todo if s.action == Action.CREATE)
+    created = frozenset(rid_key(s.id) for s in todo if s.action == Action.CREATE)
     cache: dict[str, Sequence[Mapping[str, Any]] | Exception] = {}
     missing: list[Missing] = []
     for req in required_permissions(todo):
@@ -162,7 +157,6 @@ def check_permissions(steps: Iterable[Step], read: PermissionReader) -> list[Mis
 
 
 def _reason(exc: Exception) -> str:
-    from netplan.live.credentials import redact
 
     status = getattr(exc, "status_code", None)
     text = " ".join(str(exc).split())[:200]

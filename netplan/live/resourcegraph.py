@@ -39,6 +39,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from netplan import kinds
 from netplan.ids import parse_id
 from netplan.live.inventory import (
     DNS_RESOLVER_API,
@@ -67,27 +68,7 @@ SUBSCRIPTION_BATCH = 1000
 ATTEMPTS = 6
 
 #: Kinds read from Resource Graph's ``resources`` table: lower-case type -> ARM's spelling.
-GRAPH_KINDS: dict[str, str] = {
-    t.lower(): t
-    for t in (
-        "Microsoft.Network/virtualNetworks",
-        "Microsoft.Network/loadBalancers",
-        "Microsoft.Network/privateLinkServices",
-        "Microsoft.Network/privateEndpoints",
-        "Microsoft.Network/networkInterfaces",
-        "Microsoft.Network/routeTables",
-        "Microsoft.Network/networkSecurityGroups",
-        "Microsoft.Network/applicationSecurityGroups",
-        "Microsoft.Network/azureFirewalls",
-        "Microsoft.Network/virtualNetworkGateways",
-        "Microsoft.Network/privateDnsZones",
-        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-        "Microsoft.Network/dnsResolvers",
-        "Microsoft.Network/dnsResolvers/inboundEndpoints",
-        "Microsoft.Network/dnsResolvers/outboundEndpoints",
-        "Microsoft.Network/dnsForwardingRulesets",
-    )
-}
+GRAPH_KINDS: dict[str, str] = {k.key: k.type for k in kinds.ALL if k.in_graph}
 
 #: ARM-inventory task kinds whose resources (and follow-ups) Resource Graph replaces.
 COVERED_TASKS = frozenset({

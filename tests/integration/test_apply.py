@@ -410,7 +410,8 @@ def test_each_sample_plan_applies_verifies_on_a_fresh_inventory_and_reapplies_as
 def test_resume_waits_for_the_operation_an_interrupted_run_left_in_flight(emu: Emulator, tmp_path: Path) -> None:
     """A run killed after Azure accepted a PUT: the re-run polls the journalled LRO URL to its end
     and finds the change done, instead of writing it again (or tripping over a 409)."""
-    from netplan.live.apply import Outcome, apply_plan, plan_from_dict
+    from netplan.changeset import read_plan
+    from netplan.live.apply import Outcome, apply_plan
     from netplan.live.journal import Journal
     from tests.emulator.clients import StaticTokenCredential, dns_client
 
@@ -418,9 +419,9 @@ def test_resume_waits_for_the_operation_an_interrupted_run_left_in_flight(emu: E
     data = json.loads(plan_file.read_text())
     zone = next(c for c in data["changes"] if c["type"] == "Microsoft.Network/privateDnsZones")
     data["changes"] = [zone]
-    plan = plan_from_dict(data, "plan.json")
-    step = plan.steps[0]
-    from netplan.live.apply import with_ownership
+    plan = read_plan(data, "plan.json")
+    step = plan.changes[0]
+    from netplan.changeset import with_ownership
 
     emu.set_faults(lro_polls=25)
     seen: dict[str, str] = {}
@@ -432,9 +433,9 @@ def test_resume_waits_for_the_operation_an_interrupted_run_left_in_flight(emu: E
     dns_client(emu, SUB).private_zones.begin_create_or_update("rg-spoke", ZONE, with_ownership(step, plan.plan_id), raw_response_hook=hook)
     journal = tmp_path / "j"
     with Journal(journal, plan.plan_id) as j:
-        j.record("intent", step.change_id, resource_id=step.resource_id)
-        j.record("started", step.change_id, resource_id=step.resource_id)
-        j.record("lro", step.change_id, resource_id=step.resource_id, url=seen["url"])
+        j.record("intent", step.key, resource_id=step.id)
+        j.record("started", step.key, resource_id=step.id)
+        j.record("lro", step.key, resource_id=step.id, url=seen["url"])
     assert by_id(emu)[SPOKE_ZONE.lower()]["properties"]["provisioningState"] == "Creating"
     writes = emu.stats.writes
     opts_kw = dict(endpoint=emu.url, ca_bundle=emu.ca_path, polling_interval=0.0, attempt_backoff=0.0, preflight=False)

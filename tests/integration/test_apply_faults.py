@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from netplan.live.apply import ApplyOptions, Outcome, apply_plan, plan_from_dict
+from netplan.changeset import read_plan
+from netplan.live.apply import ApplyOptions, Outcome, apply_plan
 from netplan.live.journal import Journal, read_journal
 from tests.emulator import Emulator, FaultConfig
 from tests.emulator.clients import StaticTokenCredential
@@ -59,7 +60,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def _apply(emu: Emulator, plan: Path, journal_path: Path) -> Any:
     data = json.loads(plan.read_text())
-    p = plan_from_dict(data, str(plan))
+    p = read_plan(data, str(plan))
     opts = ApplyOptions(endpoint=emu.url, ca_bundle=emu.ca_path, concurrency=4, **FAST)  # type: ignore[arg-type]
     with Journal(journal_path, p.plan_id) as j:
         return apply_plan(p, StaticTokenCredential(TOKEN), opts, j)
@@ -95,7 +96,7 @@ def test_seeded_faults_converge_to_exactly_the_planned_state(planned: tuple[Path
         assert seed_ids <= {r["id"].lower() for r in emu.resources()["resources"]}, "a seed resource was deleted"
         assert normalized_state(emu) == want
         # And the journal agrees: every change ends done or already, nothing failed last.
-        states = [Journal(tmp_path / "j", result.plan_id).load().state(r.step.change_id) for r in result.results]
+        states = [Journal(tmp_path / "j", result.plan_id).load().state(r.change.key) for r in result.results]
         assert all(s.finished for s in states)
         assert all(r.outcome in (Outcome.DONE, Outcome.ALREADY) for r in result.results)
 

@@ -175,12 +175,12 @@ def test_a_journal_path_that_is_a_directory_or_cannot_be_written_is_one_line(
 # ownership is proven; two applies racing end with one winner
 # ----------------------------------------------------------------------------------------------
 def _one_change_plan(plan: Path, kind: str) -> Any:
-    from netplan.live.apply import plan_from_dict
+    from netplan.changeset import read_plan
 
     data = json.loads(plan.read_text())
     change = next(c for c in data["changes"] if c["type"].endswith(kind) and not c.get("depends_on"))
     data["changes"] = [{**change, "depends_on": []}]
-    return plan_from_dict(data, str(plan))
+    return read_plan(data, str(plan))
 
 
 def _opts(emu: Emulator) -> Any:
@@ -197,7 +197,7 @@ def test_two_applies_racing_for_one_peering_end_with_one_winner_and_a_loser_that
     from tests.emulator.clients import StaticTokenCredential
 
     plan = _one_change_plan(make_plan(tmp_path), "virtualNetworkPeerings")
-    rid = plan.steps[0].resource_id
+    rid = plan.changes[0].id
     # Both runs read "absent" well before either PUT is processed.
     emu.set_faults(latency_ms=600, methods=["PUT"])
     results: dict[str, Any] = {}
@@ -240,12 +240,12 @@ def test_a_crash_before_the_put_leaves_no_ownership_and_someone_elses_resource_i
     from tests.emulator.clients import StaticTokenCredential, network_client
 
     plan = _one_change_plan(make_plan(tmp_path), "virtualNetworkPeerings")
-    step = plan.steps[0]
+    step = plan.changes[0]
     journal = tmp_path / "j"
     with Journal(journal, plan.plan_id) as j:
-        j.record("intent", step.change_id, resource_id=step.resource_id)
-        j.record("started", step.change_id, resource_id=step.resource_id, absent=True)
-    p = parse_id(step.resource_id)
+        j.record("intent", step.key, resource_id=step.id)
+        j.record("started", step.key, resource_id=step.id, absent=True)
+    p = parse_id(step.id)
     theirs = json.loads(json.dumps(dict(step.body or {})))
     theirs["properties"]["allowForwardedTraffic"] = not theirs["properties"].get("allowForwardedTraffic", False)
     network_client(emu, p.subscription).virtual_network_peerings.begin_create_or_update(
@@ -253,7 +253,7 @@ def test_a_crash_before_the_put_leaves_no_ownership_and_someone_elses_resource_i
     with Journal(journal, plan.plan_id) as j:
         result = apply_plan(plan, StaticTokenCredential(TOKEN), _opts(emu), j)
     assert result.results[0].outcome is Outcome.STALE and "exists now but did not when the plan was made" in str(result.error)
-    assert not Journal(journal, plan.plan_id).load().owns(step.resource_id)
+    assert not Journal(journal, plan.plan_id).load().owns(step.id)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -8,10 +8,12 @@ app by hand when a baseline needs looking at.
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 from textual.worker import WorkerState
 
 from tests.tui.builders import mendix_estate
 from tui.app import TuiOptions, VnetplanApp, create_app
+from tui.widgets.tabs.home import HomeView
 
 #: The terminal sizes snapshots are taken at: the smallest usable, the comfortable one, a large one.
 SMALL, SIZE, LARGE = (80, 24), (120, 40), (160, 48)
@@ -21,18 +23,32 @@ def snapshot_app(theme: str = "textual-dark") -> VnetplanApp:
     return create_app(mendix_estate(), TuiOptions(source="tests/tui/builders.py", theme=theme))
 
 
-async def ready(pilot: Pilot[int]) -> None:
+def home_tables_measured(pilot: Pilot[int]) -> bool:
+    """Every Home table on screen has measured itself (a DataTable does so when idle). The screen
+    looks the same before (home.py sizes them when it fills them), but the SVG's segments differ."""
+    for home in pilot.app.screen_stack[0].query(HomeView):
+        for table in home.query(DataTable):
+            header = table.header_height if table.show_header else 0
+            if table.display and table.virtual_size.height != table.row_count + header:
+                return False
+    return True
+
+
+async def ready(pilot: Pilot[int], measured: bool = True) -> None:
     """Wait until every start-up worker has posted its result and the screen has redrawn.
 
     Some workers start when another one's result arrives (the home screen fills in as analyses
-    finish), so wait until redraws leave no worker unfinished, four times in a row (a table shown
-    late needs a few more refreshes to lay out its rows)."""
+    finish), so wait until redraws leave no worker unfinished, the Home tab computing nothing and
+    (``measured``) its tables measured, four times in a row."""
     settled = 0
     for _ in range(200):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
+        # A worker's result is a message: the Home tab has shown it only once it no longer says "computing".
+        busy = busy or any(v is None for h in pilot.app.screen_stack[0].query(HomeView) for v in h.sections.values())
+        busy = busy or (measured and not home_tables_measured(pilot))
         settled = 0 if busy else settled + 1
         if settled == 4:
             return

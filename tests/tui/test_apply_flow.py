@@ -245,12 +245,13 @@ async def test_a_stale_plan_is_the_cli_error_line_in_a_notification(
 
 def test_subscriptions_touched_names_the_remote_vnet_of_a_peering(sample: tuple[Estate, Intent]) -> None:
     """P7: a peering needs peer/action on the remote VNet, whose subscription may be someone else's."""
-    from netplan.live.apply import Action, Step
+    from netplan.changeset import Change
+    from netplan.vocab import Action
 
     local = "/subscriptions/aaaa/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a"
     remote = "/subscriptions/bbbb/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-b"
-    step = Step("c1", Action.CREATE, "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
-                f"{local}/virtualNetworkPeerings/a-to-b", {"properties": {"remoteVirtualNetwork": {"id": remote}}})  # fmt: skip
+    step = Change(Action.CREATE, f"{local}/virtualNetworkPeerings/a-to-b", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+                  "", {"properties": {"remoteVirtualNetwork": {"id": remote}}}, "", key="c1")  # fmt: skip
     assert subscriptions_touched([step]) == {"aaaa": ["1 write(s)"], "bbbb": ["peer/action on rg-b/vnet-b"]}
 
 

@@ -29,10 +29,9 @@ def steps(*keys: str, vnet: str | None = None) -> Callable[[Pilot[Any]], Any]:
     return run
 
 
-# Only at 80x24: at larger sizes the app-domain matrix is on screen, and a table the Home tab shows
-# late is sometimes drawn before its rows are laid out (a rendering race, not yet fixed); its content
-# is asserted by the pilot test test_home_matrix_lists_every_consumer_with_its_verdict instead.
-@pytest.mark.parametrize("size", [SMALL], ids=["80x24"])
+# At 120x40 and 160x48 the app-domain matrix is on screen: it arrives last, and is drawn with its
+# rows at once (tui/widgets/tabs/home.py sizes its tables when it fills them).
+@pytest.mark.parametrize("size", [SMALL, SIZE, LARGE], ids=["80x24", "120x40", "160x48"])
 def test_home_screen_on_start(snap_compare: Snap, size: tuple[int, int]) -> None:
     assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps())
 

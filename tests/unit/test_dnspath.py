@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from netplan.changeset import ChangeSet
 from netplan.dnspath import PathKind, existing_path, resolution_path
 from netplan.estate import Estate
 from netplan.intent import load_intent
-from netplan.plan import Action, ChangeSet, make_plan
+from netplan.plan import make_plan
+from netplan.vocab import Action
 from netplan.whatif import what_if
 from tests.dns.builders import resolver
 from tests.unit.builders import EstateBuilder

@@ -18,9 +18,10 @@ from typing import Any
 import hcl2
 import pytest
 
+from netplan.changeset import Change, ChangeSet
 from netplan.export import render_iac
 from netplan.export._common import items, sent_body
-from netplan.plan import Action, Change, ChangeSet
+from netplan.vocab import Action
 from vnetplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

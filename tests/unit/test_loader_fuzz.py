@@ -3,7 +3,6 @@ one InputError line naming the file — never another exception, never a traceba
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ from netplan.errors import InputError
 from netplan.estate import estate_from_data
 from netplan.loader import snapshot_from_data
 
-SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json").read_text())
+SAMPLE_TEXT = (Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json").read_text()
+SAMPLE = json.loads(SAMPLE_TEXT)
 
 JUNK = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=True),
@@ -49,7 +49,7 @@ def _set(node: Any, path: tuple[Any, ...], value: Any) -> Any:
 @given(resource=st.integers(0, len(SAMPLE["resources"]) - 1), pick=st.integers(0, 10**6), junk=JUNK,
        delete=st.booleans())  # fmt: skip
 def test_damaged_resource_loads_or_fails_with_one_input_error(resource: int, pick: int, junk: Any, delete: bool) -> None:
-    data = copy.deepcopy(SAMPLE)
+    data = json.loads(SAMPLE_TEXT)  # a fresh copy, three times cheaper than copy.deepcopy
     target = data["resources"][resource]
     paths = _paths(target)
     path = paths[pick % len(paths)]

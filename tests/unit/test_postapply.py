@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
+from netplan.changeset import Change, ChangeSet
 from netplan.estate import load_estate
 from netplan.live.postapply import fresh_estate, subscriptions_to_read
+from netplan.vocab import Action
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json"
 
@@ -24,9 +25,7 @@ def test_fresh_inventory_keeps_declared_forwarders_and_onprem() -> None:
 def test_subscriptions_to_read_adds_those_the_plan_writes_in() -> None:
     estate = load_estate([SAMPLE])
     other = "11111111-2222-3333-4444-555555555555"
-    plan = SimpleNamespace(
-        steps=[SimpleNamespace(resource_id=f"/subscriptions/{other}/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe")],
-        connections=[],
-    )
+    pe = f"/subscriptions/{other}/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe"
+    plan = ChangeSet("vp-x", "", "", (), (Change(Action.CREATE, pe, "Microsoft.Network/privateEndpoints", "", {}, ""),))
     subs = subscriptions_to_read(estate, plan)
     assert set(estate.subscriptions) < set(subs) and other in subs

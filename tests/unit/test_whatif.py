@@ -187,7 +187,8 @@ def test_deleting_one_side_leaves_the_other_disconnected(tmp_path: Path) -> None
     from dataclasses import replace
 
     from netplan import bodies as B
-    from netplan.plan import Action, Change
+    from netplan.changeset import Change
+    from netplan.vocab import Action
 
     b = mendix_builder()
     b.peer("vnet-spoke-a", "vnet-mendix")

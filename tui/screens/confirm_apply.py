@@ -25,9 +25,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Static
 
+from netplan import kinds
 from netplan.ids import parse_id, short_id
 
-T_PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
 #: Reasons listed under the verdict; the rest are counted (the plan file holds them all).
 MAX_REASONS = 8
 
@@ -35,16 +35,16 @@ MAX_REASONS = 8
 def subscriptions_touched(steps: Iterable[Any]) -> dict[str, list[str]]:
     """Subscription -> what the plan does there (``N write(s)``, ``peer/action on rg/vnet``).
 
-    ``steps`` are :class:`netplan.live.apply.Step`. A peering's remote VNet is touched too: Azure
+    ``steps`` are :class:`netplan.changeset.Change`. A peering's remote VNet is touched too: Azure
     checks ``virtualNetworks/peer/action`` on it (P7), so its owner must know before the apply.
     """
     writes: dict[str, int] = {}
     peers: dict[str, list[str]] = {}
     for s in steps:
-        sub = parse_id(s.resource_id).subscription
+        sub = parse_id(s.id).subscription
         if sub:
             writes[sub] = writes.get(sub, 0) + 1
-        if s.type.lower() == T_PEERING and s.body is not None:
+        if s.type.lower() == kinds.PEERING.key and s.body is not None:
             remote = str(((s.body.get("properties") or {}).get("remoteVirtualNetwork") or {}).get("id") or "")
             rsub = parse_id(remote).subscription if remote else ""
             if rsub:
@@ -96,7 +96,7 @@ class ConfirmApplyScreen(ModalScreen[bool]):
         return out
 
     def compose(self) -> ComposeResult:
-        steps = list(self.plan.steps)
+        steps = list(self.plan.changes)
         subs = subscriptions_touched(steps)
         head = Text(f"Apply plan {self.plan.plan_id}: {len(steps)} change(s)\n", style="bold")
         head.append(f"Target: {self.target}\n")
@@ -126,9 +126,9 @@ class ConfirmApplyScreen(ModalScreen[bool]):
         table = self.query_one("#confirm-table", DataTable)
         for col in ("#", "action", "type", "resource", "subscription"):
             table.add_column(col, key=col)
-        for i, s in enumerate(self.plan.steps, 1):
-            table.add_row(str(i), s.action.value, s.type.rsplit("/", 1)[-1], short_id(s.resource_id),
-                          parse_id(s.resource_id).subscription)  # fmt: skip
+        for i, s in enumerate(self.plan.changes, 1):
+            table.add_row(str(i), s.action.value, s.type.rsplit("/", 1)[-1], short_id(s.id),
+                          parse_id(s.id).subscription)  # fmt: skip
         # Cancel first: an Enter typed by habit must not apply.
         self.query_one("#confirm-cancel", Button).focus()
 

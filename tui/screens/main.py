@@ -21,7 +21,10 @@ from netplan.ids import rid_key
 from tui.widgets.details.vnet_details import VnetDetails
 from tui.widgets.sidebar.estate_tree import EstateTree
 from tui.widgets.tabs.dns import DnsPanel
+from tui.widgets.tabs.findings import FindingsView
 from tui.widgets.tabs.home import HomeView, Problem
+from tui.widgets.tabs.overlaps import OverlapsView
+from tui.widgets.tabs.plan import PlanPanel
 from tui.widgets.tabs.topology import TopologyView
 
 #: The tabs in key order (1 … 7).
@@ -103,17 +106,14 @@ class MainScreen(Screen[None]):
                 with TabPane(tab_label("dns"), id="dns"):
                     yield DnsPanel(self.options.app_domain, id="dns-panel")
                 if self.overlaps_tab:
-                    from tui.widgets.tabs.overlaps import OverlapsView
 
                     with TabPane(tab_label("overlaps"), id="overlaps"):
                         yield OverlapsView(id="overlaps-view")
                 if self.findings_tab:
-                    from tui.widgets.tabs.findings import FindingsView
 
                     with TabPane(tab_label("findings"), id="findings"):
                         yield FindingsView(id="findings-view")
                 if self.plan_tab:
-                    from tui.widgets.tabs.plan import PlanPanel
 
                     intent = self.options.intent
                     provider = self._vnet_ref(intent.provider.vnet_id) if intent is not None else ""
@@ -271,11 +271,9 @@ class MainScreen(Screen[None]):
             self.select_vnet(problem.vnet_id, reveal=True)
         self.action_show_tab(problem.tab)
         if problem.tab == "findings" and self.findings_tab:
-            from tui.widgets.tabs.findings import FindingsView
 
             self.query_one(FindingsView).focus_finding(problem.ref)
         elif problem.tab == "overlaps" and self.overlaps_tab:
-            from tui.widgets.tabs.overlaps import OverlapsView
 
             self.query_one(OverlapsView).focus_group(problem.ref)
         elif problem.tab == "dns" and problem.ref and self.selected:
@@ -404,7 +402,6 @@ class MainScreen(Screen[None]):
         self.app.request_apply(message.path)  # type: ignore[attr-defined]
 
     def _plan_panel(self) -> Any:
-        from tui.widgets.tabs.plan import PlanPanel
 
         return self.query_one(PlanPanel)
 
@@ -447,7 +444,6 @@ class MainScreen(Screen[None]):
     def show_findings(self, report: Any) -> None:
         self.query_one(HomeView).show_findings(report)
         if self.findings_tab:
-            from tui.widgets.tabs.findings import FindingsView
 
             self.query_one(FindingsView).show(self.estate, report)
         self.home_complete()
@@ -455,7 +451,6 @@ class MainScreen(Screen[None]):
     def show_overlaps(self, report: Any) -> None:
         self.query_one(HomeView).show_overlaps(report)
         if self.overlaps_tab:
-            from tui.widgets.tabs.overlaps import OverlapsView
 
             self.query_one(OverlapsView).show(self.estate, report)
         self.home_complete()

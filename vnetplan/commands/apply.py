@@ -17,17 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from netplan.bounds import loads_json
+from netplan.changeset import ChangeSet, read_plan, with_source_estate
 from netplan.errors import ExitCode, InputError, UsageError
 from netplan.estate import Estate, load_estate
 from netplan.ids import short_id
-from netplan.live.apply import (
-    ApplyOptions,
-    Outcome,
-    apply_plan,
-    estate_sources_of,
-    intent_file_of,
-    plan_from_dict,
-)
+from netplan.live.apply import ApplyOptions, ApplyResult, Outcome, apply_plan
 from netplan.live.credentials import acquire, redact
 from netplan.live.interrupt import summarize
 from netplan.live.journal import Journal
@@ -91,11 +85,11 @@ def _read_plan(path: str) -> dict[str, Any]:
     return data
 
 
-def _source_estate(data: dict[str, Any], plan_file: str, say: Any = None) -> Any:
+def _source_estate(plan: ChangeSet, say: Any = None) -> Estate | None:
     """The estate the plan was made from, when its files are still at hand and unchanged (their
     fingerprint is the plan's): their declarations, and the address spaces the plan assumed."""
 
-    sources = [s for s in estate_sources_of(data, plan_file) if s and _is_file(s)]
+    sources = [s for s in plan.estate_paths() if s and _is_file(s)]
     if not sources:
         return None
     try:
@@ -103,8 +97,7 @@ def _source_estate(data: dict[str, Any], plan_file: str, say: Any = None) -> Any
         estate = load_estate(sources)
     except Exception:  # only used to add checks; the plan's own record (made_from.observed) still guards
         return None
-    made = data.get("made_from") if isinstance(data.get("made_from"), dict) else {}
-    want = str((made or {}).get("estate_fingerprint") or "")
+    want = plan.estate_fingerprint
     if want and estate_fingerprint(estate) != want:
         if say is not None:
             say("note: the plan's estate files changed since the plan was made (fingerprint differs): not used")
@@ -112,14 +105,13 @@ def _source_estate(data: dict[str, Any], plan_file: str, say: Any = None) -> Any
     return estate
 
 
-def show_plan(plan: Any, data: dict[str, Any]) -> str:
-
-    rows = [[str(i), s.action.value, s.type.rsplit("/", 1)[-1], short_id(s.resource_id), s.description[:70]]
-            for i, s in enumerate(plan.steps, 1)]  # fmt: skip
-    out = [f"plan {plan.plan_id}: {len(plan.steps)} change(s)", table(["#", "action", "type", "resource", "why"], rows)]
-    for prob in data.get("problems") or []:
-        out.append(f"problem (not solved by this plan): {prob.get('message', prob)}")
-    for w in data.get("warnings") or []:
+def show_plan(plan: ChangeSet) -> str:
+    rows = [[str(i), s.action.value, s.type.rsplit("/", 1)[-1], short_id(s.id), s.reason[:70]]
+            for i, s in enumerate(plan.changes, 1)]  # fmt: skip
+    out = [f"plan {plan.plan_id}: {len(plan.changes)} change(s)", table(["#", "action", "type", "resource", "why"], rows)]
+    for prob in plan.problems:
+        out.append(f"problem (not solved by this plan): {prob.message}")
+    for w in plan.warnings:
         out.append(f"warning: {w}")
     return "\n".join(out)
 
@@ -134,9 +126,8 @@ def _confirm(n: int) -> None:
         raise UsageError("not confirmed; nothing was changed")
 
 
-def result_table(result: Any) -> str:
-
-    rows = [[r.step.action.value, short_id(r.step.resource_id), r.outcome.value, r.message[:120]] for r in result.results]
+def result_table(result: ApplyResult) -> str:
+    rows = [[r.change.action.value, short_id(r.change.id), r.outcome.value, r.message[:120]] for r in result.results]
     return table(["action", "resource", "outcome", "note"], rows)
 
 
@@ -153,18 +144,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"vnetplan: {redact(msg)}", file=sys.stderr)
 
     data = _read_plan(args.plan)
-    plan = plan_from_dict(data, args.plan, _source_estate(data, args.plan, log))
-    print(show_plan(plan, data), file=sys.stderr)
-    if not plan.steps:
+    plan = read_plan(data, args.plan)
+    src = _source_estate(plan, log)
+    if src is not None:
+        plan = with_source_estate(plan, src)
+    print(show_plan(plan), file=sys.stderr)
+    if not plan.changes:
         print("nothing to do: the plan is empty", file=sys.stderr)
-        return _verify(args, data, plan) if args.verify else int(ExitCode.OK)
-    note = check_verdict(data, args.plan, args.allow_unverified)
+        return _verify(args, plan) if args.verify else int(ExitCode.OK)
+    note = check_verdict(plan, args.plan, args.allow_unverified)
     if note:
         log(f"note: {note}")
     journal = Journal(args.journal or f"{args.plan}.journal", plan.plan_id)
     journal.load()  # a journal path that is not a journal is refused before anything else happens
     if not args.yes and not args.dry_run:
-        _confirm(len(plan.steps))
+        _confirm(len(plan.changes))
     opts = ApplyOptions(
         endpoint=args.endpoint, ca_bundle=args.ca_bundle, concurrency=args.concurrency, dry_run=args.dry_run,
         polling_interval=args.polling_interval, attempts=args.attempts, preflight=not args.no_preflight,
@@ -175,8 +169,8 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(r: Any, done: int, total: int) -> None:
         if r.outcome in (Outcome.DONE, Outcome.ALREADY):
-            reported.add(r.step.change_id)
-        print(f"[{done}/{total}] {r.step.action.value} {short_id(r.step.resource_id)}: {r.outcome.value}", file=sys.stderr)
+            reported.add(r.change.key)
+        print(f"[{done}/{total}] {r.change.action.value} {short_id(r.change.id)}: {r.outcome.value}", file=sys.stderr)
 
     # One token before any work: a missing credential is one line, not one per change.
     credential = acquire(args.credential, args.endpoint)
@@ -204,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"applied {n_done} change(s), {n_already} already in place, in {result.seconds:.1f}s; journal {journal.path}",
               file=sys.stderr)  # fmt: skip
-    problems = data.get("problems") or []
+    problems = plan.problems
     if problems and result.error is None and not args.dry_run:
         print(f"vnetplan: warning: the plan reports {len(problems)} problem(s) it does not solve (listed above); "
               "the intent is not fully met", file=sys.stderr)  # fmt: skip
@@ -215,21 +209,21 @@ def run(args: argparse.Namespace) -> int:
         log(f"{n_stale} stale change(s) were not applied (--allow-stale), nor what depends on them; re-plan for the rest")
         return int(ExitCode.PROBLEMS)
     if args.verify and not args.dry_run:
-        return _verify(args, data, plan, credential)
+        return _verify(args, plan, credential)
     return int(ExitCode.OK)
 
 
-def _verify(args: argparse.Namespace, data: dict[str, Any], plan: Any, credential: Any = None) -> int:
+def _verify(args: argparse.Namespace, plan: ChangeSet, credential: Any = None) -> int:
     """Re-inventory the subscriptions the plan touches and verify the intent's connections on it."""
 
-    intent_file = intent_file_of(data, args.plan)
+    intent_file = plan.intent_path()
     if not intent_file or not Path(intent_file).is_file():
-        applied = "the plan is applied, but " if plan.steps else ""
+        applied = "the plan is applied, but " if plan.changes else ""
         raise UsageError(f"{applied}--verify needs the plan's intent file ({intent_file or 'not recorded in the plan'}), "
                          "which is not there; run vnetplan verify --intent FILE on a fresh inventory")  # fmt: skip
     intent_data, lines = load_with_lines(intent_file)
     # The source estate carries the user's declarations (forwarders, on-prem) into the verdict.
-    src = _source_estate(data, args.plan)
+    src = _source_estate(plan)
     if src is None:
         print("vnetplan: note: the plan's estate files are gone: verifying without their declarations", file=sys.stderr)
     results, estate = verify_after_apply(

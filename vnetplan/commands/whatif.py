@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from netplan.changeset import ChangeSet
 from netplan.errors import ExitCode, InputError
 from netplan.intent import load_intent
-from netplan.plan import ChangeSet, estate_fingerprint, make_plan
+from netplan.plan import estate_fingerprint, make_plan
 from netplan.whatif import what_if
 from vnetplan.commands._common import add_estate_args, add_format_arg, emit, emit_json, load
 from vnetplan.commands.plan import render_table

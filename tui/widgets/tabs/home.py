@@ -7,6 +7,11 @@ severity (:func:`checks.registry.audit`), overlap groups by severity
 reachability (:func:`netplan.dns.health.domain_health`). Until a section's worker has reported,
 the section says it is still being computed: an empty section means "none", never "not yet".
 
+Both tables are sized when they are filled: fixed column widths from the pane's width and a
+height of exactly their rows, so the first layout after a section arrives is the final one (a
+DataTable measures itself only when idle; a table shown late with automatic sizes was drawn for a
+moment without its rows, and a screenshot or a busy terminal could catch that moment).
+
 Every problem row is a :class:`Problem`; Enter on it posts :class:`HomeView.ProblemChosen` and the
 screen jumps to the VNet and the tab where the problem is fixed (Findings with the finding
 highlighted, Overlaps with the group, Details for a peering, DNS with the name asked from that
@@ -25,6 +30,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from netplan.dns.health import KINDS, AnswerKind
 from netplan.estate import Estate
 from netplan.ids import rid_key
 
@@ -118,6 +124,11 @@ def dns_rows(health: Any) -> list[Problem]:
     return out
 
 
+def fit_height(table: DataTable[Any]) -> None:
+    """Give a table the height of its header and rows now, not when it next measures itself."""
+    table.styles.height = table.row_count + (table.header_height if table.show_header else 0)
+
+
 class HomeView(VerticalScroll):
     """The triage screen. The screen hands each analysis down; rows post :class:`ProblemChosen`."""
 
@@ -151,6 +162,7 @@ class HomeView(VerticalScroll):
         # Column widths follow the pane (an ellipsis, never a wrap or a sideways scroll).
         if self._width != self.content_region.width:
             self._draw()
+            self._draw_matrix()
 
     # ------------------------------------------------------------------ attributes down
 
@@ -272,11 +284,11 @@ class HomeView(VerticalScroll):
             if len(listed) > MAX_SECTION_ROWS:
                 table.add_row(cell(f"  … {len(listed) - MAX_SECTION_ROWS} more", "italic"), "",
                               cell(f"see the {TITLES[section]} tab", "dim"), key=f"m:{section}")  # fmt: skip
+        fit_height(table)
         if 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor, animate=False)
 
     def _draw_matrix(self) -> None:
-        from netplan.dns.health import KINDS, AnswerKind
 
         KIND_LABELS = {AnswerKind.ILB: "ILB", AnswerKind.ENDPOINT: "PE", AnswerKind.PRIVATE: "private",
                        AnswerKind.PUBLIC: "public", AnswerKind.NXDOMAIN: "NXDOMAIN", AnswerKind.UNKNOWN: "unknown"}  # fmt: skip
@@ -295,21 +307,25 @@ class HomeView(VerticalScroll):
         if len(health.rows) > MAX_MATRIX_ROWS:
             head.append(f" (first {MAX_MATRIX_ROWS} of {len(health.rows)} VNets, problems first)", style="dim")
         title.update(head)
-        table.add_column("consumer", key="vnet")
-        for k in KINDS:
-            table.add_column(KIND_LABELS[k], key=k.value)
-        table.add_column("reach", key="reach")
-        table.add_column("verdict", key="verdict")
+        # The verdict first: on a narrow pane the answer counts are what is cut, never the verdict.
+        fixed = [("verdict", "verdict", 7), ("reach", "reach", 5)]
+        fixed += [(KIND_LABELS[k], k.value, max(3, len(KIND_LABELS[k]))) for k in KINDS]
+        pad = 2 * table.cell_padding
+        # The pane's vertical scrollbar is always reserved: it appears once the tab is taller than the pane.
+        width = self.content_region.width - self.styles.scrollbar_size_vertical
+        rest = width - sum(w + pad for _, _, w in fixed) - pad
+        table.add_column("consumer", key="vnet", width=max(10, min(40, rest)))
+        for label, key, width in fixed:
+            table.add_column(label, key=key, width=width)
         for r in health.rows[:MAX_MATRIX_ROWS]:
             counts = [cell(str(r.counts.get(k, "")) if r.counts.get(k) else "·", "" if r.counts.get(k) else "dim")
                       for k in KINDS]  # fmt: skip
             reach = {True: ("yes", "green"), False: ("no", "bold red"), None: ("?", "yellow")}[r.reachable]
             if not r.addresses:
                 reach = ("–", "dim")
-            table.add_row(cell(r.vnet.name), *counts, cell(*reach),
-                          cell(r.health.value, STATUS_STYLE.get(r.health.value, "")), key=r.vnet.key)  # fmt: skip
-        # The table was hidden until now: lay the tab out again so that its rows get their height.
-        self.refresh(layout=True)
+            table.add_row(cell(r.vnet.name), cell(r.health.value, STATUS_STYLE.get(r.health.value, "")),
+                          cell(*reach), *counts, key=r.vnet.key)  # fmt: skip
+        fit_height(table)
 
     # ------------------------------------------------------------------ messages up
 

@@ -31,6 +31,7 @@ from textual.widgets import Button, DataTable, Input, Label, Log, Select, Static
 
 from netplan.explain import BAD, GOOD, explain_plan
 from netplan.ids import short_id
+from netplan.verify import combine
 
 USE_CASES = ("expose-apps", "internal-service", "database")
 RESULT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "UNKNOWN": "bold yellow"}
@@ -94,7 +95,6 @@ def change_body(change: Any) -> Text:
 
 def render_verification(results: list[Any], offline: bool = False) -> Text:
     """Each connection's verdict on the fresh inventory, with the reasons (as ``vnetplan verify``)."""
-    from netplan.verify import combine
 
     title = ("Verification on the estate shown (offline, as vnetplan verify)" if offline
              else "Verification after apply (fresh inventory)")  # fmt: skip
@@ -339,7 +339,7 @@ class PlanPanel(VerticalScroll):
         self.query_one("#plan-make", Button).focus()
         self.query_one("#plan-apply", Button).disabled = True
         self.query_one("#apply-status", Static).update(
-            Text(f"Applying plan {plan.plan_id} to {target}: 0/{len(plan.steps)} (Escape cancels; "
+            Text(f"Applying plan {plan.plan_id} to {target}: 0/{len(plan.changes)} (Escape cancels; "
                  f"journal {journal})", style="bold")
         )  # fmt: skip
         table = self.query_one("#apply-table", DataTable)
@@ -347,9 +347,9 @@ class PlanPanel(VerticalScroll):
         # Status first: it is what changes, and it must stay visible on a narrow terminal.
         for col in ("#", "status", "action", "type", "resource", "note"):
             table.add_column(col, key=col)
-        for i, step in enumerate(plan.steps, 1):
+        for i, step in enumerate(plan.changes, 1):
             table.add_row(str(i), Text("pending", style="dim"), step.action.value, step.type.rsplit("/", 1)[-1],
-                          short_id(step.resource_id), "", key=step.change_id)  # fmt: skip
+                          short_id(step.id), "", key=step.key)  # fmt: skip
         self.query_one("#verify-result", Static).update("")
         self.query_one("#apply-log", Log).clear()
         # The rows are below the plan: bring them into view, the user just asked for them.
@@ -361,15 +361,15 @@ class PlanPanel(VerticalScroll):
         status = Text(outcome, style=OUTCOME_STYLE.get(outcome, ""))
         if result.message and outcome in ("not-run", "failed") and "in flight" in result.message:
             status = Text("in flight", style="yellow")
-        table.update_cell(result.step.change_id, "status", status)
-        table.update_cell(result.step.change_id, "note", result.message[:160])
+        table.update_cell(result.change.key, "status", status)
+        table.update_cell(result.change.key, "note", result.message[:160])
 
     def show_apply_progress(self, result: Any, done: int, total: int) -> None:
         self._set_row(result)
         self.query_one("#apply-status", Static).update(
             Text(f"Applying: {done}/{total} change(s) finished (Escape cancels)", style="bold")
         )
-        self.show_apply_log(f"[{done}/{total}] {result.step.action.value} {short_id(result.step.resource_id)}: "
+        self.show_apply_log(f"[{done}/{total}] {result.change.action.value} {short_id(result.change.id)}: "
                             f"{result.outcome.value}")  # fmt: skip
 
     def show_apply_log(self, text: str) -> None:
@@ -413,7 +413,6 @@ class PlanPanel(VerticalScroll):
             self.query_one("#verify-result", Static).update(Text("Verifying on the estate shown…", style="dim"))
 
     def show_verification(self, results: list[Any], offline: bool = False) -> None:
-        from netplan.verify import combine
 
         if not self.has_intent:
             return

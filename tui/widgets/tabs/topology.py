@@ -19,6 +19,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from netplan.graph import neighbourhood
+
 #: A neighbour with at least this many peered VNets is drawn as a hub.
 HUB_DEGREE = 3
 
@@ -71,7 +73,6 @@ def pair_label(g: Any, a: str, b: str) -> tuple[str, str, bool]:
 
 def render_topology(g: Any, key: str, overlapping: set[str]) -> RenderableType:
     """The neighbourhood of VNet ``key`` (rid key) as styled text."""
-    from netplan.graph import neighbourhood
 
     if key not in g:
         return Text("This VNet is not in the estate graph.", style="italic")
