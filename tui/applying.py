@@ -13,8 +13,10 @@ CLI uses). The Azure SDK is imported inside functions only (the TUI opens on a s
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from netplan.live.apply import ChangeResult, Outcome
 from netplan.live.journal import Journal
@@ -34,9 +36,29 @@ class ApplyCancelled(Exception):
     """
 
 
+#: The ARM hosts of the Azure clouds, by the name a user knows them by.
+CLOUDS = {
+    "management.azure.com": "Azure",
+    "management.usgovcloudapi.net": "Azure US Government",
+    "management.chinacloudapi.cn": "Azure operated by 21Vianet",
+}  # fmt: skip
+
+
 def target_label(endpoint: str | None) -> str:
-    """Where writes go, in words, for the confirmation modal."""
-    return f"ARM endpoint {endpoint}" if endpoint else "Azure Resource Manager (management.azure.com)"
+    """Where writes go, in words, for the title and the confirmation modal: Azure (which cloud), or
+    an endpoint on this machine (the ARM emulator: not Azure), or another endpoint by its URL."""
+    if not endpoint:
+        return "Azure Resource Manager (management.azure.com)"
+    host = (urlsplit(endpoint).hostname or "").lower()
+    if host in CLOUDS:
+        return f"{CLOUDS[host]} ({endpoint})"
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return f"local ARM emulator {endpoint} (not Azure)"
+    return f"ARM endpoint {endpoint}"
 
 
 def outcomes_after_cancel(plan: Any, seen: Mapping[str, Any], journal_path: str) -> list[Any]:

@@ -236,3 +236,30 @@ async def test_the_plan_tab_says_why_each_connection_is_served_so_and_what_else_
     assert "peering: verifies; 5 changes; exposure: the whole provider VNet" in shown
     assert "shared-endpoint: does not verify (not planned)" in shown and "no subnet that holds private endpoints" in shown
     assert shown.count("(chosen)") == 1
+
+
+@pytest.mark.parametrize(("endpoint", "title"), [
+    (None, "vnetplan → Azure Resource Manager (management.azure.com)"),
+    ("https://management.usgovcloudapi.net", "vnetplan → Azure US Government (https://management.usgovcloudapi.net)"),
+    (CLOSED, f"vnetplan → local ARM emulator {CLOSED} (not Azure)"),
+    ("https://localhost:8443", "vnetplan → local ARM emulator https://localhost:8443 (not Azure)"),
+    ("https://arm.contoso.example", "vnetplan → ARM endpoint https://arm.contoso.example"),
+])  # fmt: skip
+async def test_the_title_says_whether_apply_writes_to_azure_or_to_the_emulator(
+    endpoint: str | None, title: str, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    app, _, _ = make(CLEAN, CLEAN_INTENT)
+    app.options = replace(app.options, endpoint=endpoint)
+    app.update_title()
+    rec = Recorder()
+    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
+        assert app.title == title
+        # The confirmation names the same target before anything is sent.
+        await make_plan(app, pilot, rec, tmp_path / "plan.json")
+        await pilot.press("a")
+        await until_screen(app, pilot, ConfirmApplyScreen)
+        assert f"Target: {title.removeprefix('vnetplan → ')}" in static_text(app, "#confirm-summary")
+        await pilot.press("escape")
+        await settle(app, pilot)

@@ -149,7 +149,7 @@ def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Term
     terminal.wait_for("Address space: 10.20.0.0/")
 
     # Pick a consumer and resolve an app name from it.
-    terminal.into_text_box("/", "/ filter VNets")
+    terminal.into_text_box("/", "/ filter")
     terminal.type("corp-spoke1")
     terminal.wait_for("corp-spoke1 ")  # typed into the filter, not taken as single-key actions
     terminal.out_of_text_box("Enter")  # Enter selects the first match and moves to the tree
