@@ -13,33 +13,18 @@ Targets: Resource Graph >= 10x fewer requests and >= 5x faster, same snapshot.
 from __future__ import annotations
 
 import argparse
-import json
-import ssl
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_inventory import estate  # noqa: E402
+from bench.emulated import control, emulator  # noqa: E402
 from netplan.live.credentials import StaticTokenCredential  # noqa: E402
 from netplan.live.inventory import InventoryOptions, take_inventory  # noqa: E402
 from netplan.live.resourcegraph import GRAPH_KINDS, take_inventory_graph  # noqa: E402
-
-
-def _control(url: str, ca: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    ctx = ssl.create_default_context(cafile=ca)
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, method="POST" if data else "GET",
-                                 headers={"Content-Type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(req, context=ctx) as resp:
-        out: dict[str, Any] = json.loads(resp.read() or b"{}")
-        return out
 
 
 def _comparable(snapshot: dict[str, Any]) -> tuple[list[Any], list[Any]]:
@@ -59,34 +44,20 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=float, default=50.0)
     ap.add_argument("--concurrency", type=int, default=InventoryOptions.concurrency)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        seed = Path(tmp) / "seed.json"
-        seed.write_text(json.dumps(estate(args.subs, args.vnets)))
-        faults = json.dumps({"latency_ms": args.latency_ms, "page_size": 100})
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.emulator", "--estate", str(seed), "--port", "0", "--faults", faults],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            assert proc.stdout is not None
-            ready = json.loads(proc.stdout.readline())
-            url, ca = ready["url"], ready["ca"]
-            cred = StaticTokenCredential("bench-token")
-            opts = InventoryOptions(endpoint=url, ca_bundle=ca, concurrency=args.concurrency)
-            results: dict[str, tuple[float, int, dict[str, Any]]] = {}
-            for label in ("arm", "resource-graph"):
-                _control(url, ca, "/_emulator/reset", {})
-                t0 = time.perf_counter()
-                if label == "arm":
-                    snap = take_inventory(cred, opts, show_progress=False).snapshot
-                else:
-                    snap = take_inventory_graph(cred, opts, show_progress=False)[0].snapshot
-                secs = time.perf_counter() - t0
-                requests = int(_control(url, ca, "/_emulator/stats")["requests"])
-                results[label] = (secs, requests, snap)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with emulator(args.subs, args.vnets, args.latency_ms) as (url, ca):
+        cred = StaticTokenCredential("bench-token")
+        opts = InventoryOptions(endpoint=url, ca_bundle=ca, concurrency=args.concurrency)
+        results: dict[str, tuple[float, int, dict[str, Any]]] = {}
+        for label in ("arm", "resource-graph"):
+            control(url, ca, "/_emulator/reset", {})
+            t0 = time.perf_counter()
+            if label == "arm":
+                snap = take_inventory(cred, opts, show_progress=False).snapshot
+            else:
+                snap = take_inventory_graph(cred, opts, show_progress=False)[0].snapshot
+            secs = time.perf_counter() - t0
+            requests = int(control(url, ca, "/_emulator/stats")["requests"])
+            results[label] = (secs, requests, snap)
     print(f"inventory of {args.subs} subscriptions x {args.vnets} VNets, {args.latency_ms:.0f} ms per request, "
           f"concurrency {args.concurrency}")  # fmt: skip
     print(f"{'source':<16} {'seconds':>8} {'requests':>9} {'resources':>10}")

@@ -223,6 +223,8 @@ def build_topology(estate: Estate) -> Topology:
             continue
         n = comp[x] = count
         count += 1
+        if x not in adjacency and x not in edges:
+            continue  # an isolated VNet: a domain of its own (most of a large estate's)
         todo = [x]
         while todo:
             y = todo.pop()
