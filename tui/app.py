@@ -421,7 +421,8 @@ class VnetplanApp(App[int]):
             notes = [f"problem (not solved by this plan): {p.message}" for p in changes.problems]
             notes += [f"warning: {w}" for w in changes.warnings]
             self.push_screen(ConfirmApplyScreen(plan, target_label(self.options.endpoint), journal, notes,
-                                                recorded_verdict(plan)), confirmed)  # fmt: skip
+                                                recorded_verdict(plan), names=self.estate.subscription_name),
+                             confirmed)  # fmt: skip
 
         self.save_plan(path, saved)
 

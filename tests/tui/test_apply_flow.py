@@ -104,9 +104,13 @@ async def test_plan_apply_verify_on_the_clean_sample(
         subs = {parse_id(c.id).subscription for c in changes.changes}
         assert f"{n} change(s)" in summary and emu.url in summary
         for sub in subs:
-            assert sub in summary
+            # By name, ID beside it (the sample's snapshot names its subscriptions).
+            assert f"{sample[0].subscription_name(sub)} ({sub})" in summary
         assert f"{n} write(s)" in summary  # the clean sample is one subscription
         assert modal.query_one("#confirm-table", DataTable).row_count == n
+        assert {r[-1] for r in rows(modal.query_one("#confirm-table", DataTable))} == {
+            sample[0].subscription_name(s) for s in subs
+        }
         assert plan_path.is_file()  # saved first: `vnetplan apply` can resume from the shell
         assert emu.stats.writes == 0
         await pilot.click("#confirm-apply")

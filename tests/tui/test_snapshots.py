@@ -68,3 +68,11 @@ def test_help_screen(snap_compare: Snap) -> None:
 
 def test_light_theme_details(snap_compare: Snap) -> None:
     assert snap_compare(snapshot_app("textual-light"), terminal_size=SIZE, run_before=steps("2", vnet="data-prod"))
+
+
+@pytest.mark.parametrize("size", [SMALL, SIZE, LARGE], ids=["80x24", "120x40", "160x48"])
+def test_who_owns_an_address(snap_compare: Snap, size: tuple[int, int]) -> None:
+    # The ILB frontend's address, held by the Mendix VNet and the isolated lab VNet (an overlap):
+    # the tree lists both with the subnet and the frontend, Details heads with the full answer.
+    assert snap_compare(snapshot_app(), terminal_size=size,
+                        run_before=steps("slash", *"10.20.1.10", "enter", "2"))  # fmt: skip

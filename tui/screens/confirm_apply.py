@@ -15,7 +15,7 @@ Escape and ``n`` cancel too. The promise: nothing is sent to Azure unless this s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -66,8 +66,11 @@ class ConfirmApplyScreen(ModalScreen[bool]):
         Binding("escape,n", "cancel", "Cancel"),
     ]
 
-    def __init__(self, plan: Any, target: str, journal: str, notes: Iterable[str] = (), verdict: Any = None) -> None:
+    def __init__(self, plan: Any, target: str, journal: str, notes: Iterable[str] = (), verdict: Any = None,
+                 names: Callable[[str], str | None] | None = None) -> None:  # fmt: skip
         super().__init__()
+        #: Subscription ID -> display name (the estate's), None when unknown.
+        self.names = names or (lambda _sub: None)
         self.plan = plan
         self.target = target
         self.journal = journal
@@ -103,7 +106,8 @@ class ConfirmApplyScreen(ModalScreen[bool]):
         head.append(f"Journal: {self.journal}\n", style="dim")
         head.append(f"Subscriptions touched ({len(subs)}):\n", style="bold")
         for sub, what in subs.items():
-            head.append(f"  {sub}: {', '.join(what)}\n")
+            name = self.names(sub)
+            head.append(f"  {f'{name} ({sub})' if name else sub}: {', '.join(what)}\n")
         for note in self.notes:
             head.append(f"{note}\n", style="bold red" if note.startswith("problem") else "yellow")
         head.append_text(self.verdict_text())
@@ -127,8 +131,9 @@ class ConfirmApplyScreen(ModalScreen[bool]):
         for col in ("#", "action", "type", "resource", "subscription"):
             table.add_column(col, key=col)
         for i, s in enumerate(self.plan.changes, 1):
+            sub = parse_id(s.id).subscription
             table.add_row(str(i), s.action.value, s.type.rsplit("/", 1)[-1], short_id(s.id),
-                          parse_id(s.id).subscription)  # fmt: skip
+                          self.names(sub) or sub)  # fmt: skip
         # Cancel first: an Enter typed by habit must not apply.
         self.query_one("#confirm-cancel", Button).focus()
 

@@ -116,6 +116,9 @@ def render_owners(w: WhoOwns) -> RenderableType:
         rows.append((Text("(VNet not in snapshot)", style="italic dim"), "", name_of(o.subnet_id or ""),
                      holder_label(o), str(o.ip)))  # fmt: skip
     table = bounded_table(f"Who owns {what}", ("VNet", "address space", "subnet", "resource", "IP"), rows)
+    # The address and the resource are the answer: they get their room before the others.
+    for col, ratio, least in zip(table.columns, (3, 2, 2, 4, 0), (8, 8, 6, 12, 15), strict=True):
+        col.ratio, col.min_width = (ratio or None), least
     out: list[RenderableType] = [table]
     if w.overlap:
         out.append(Text(f"Overlap: {what} is in {len(w.vnets) + len(w.onprem)} networks; traffic to it goes to "
