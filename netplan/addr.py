@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from socket import AF_INET as _AF_INET
 from socket import inet_pton as _inet_pton
@@ -234,6 +235,63 @@ class PrefixIndex:
             if hits:
                 out.extend(hits)
         return out
+
+
+class PrefixSet:
+    """The addresses covered by a set of prefixes, as sorted, merged ranges per IP version.
+
+    :meth:`covers` answers in O(log n) whether a prefix lies inside the set: the question a service
+    tag such as ``VirtualNetwork`` asks for every NSG rule, where a hub's set holds the address
+    space of hundreds of spokes. Adjacent and nested prefixes are merged, so a prefix spanning two
+    adjacent members is covered.
+    """
+
+    __slots__ = ("_ranges", "_starts")
+
+    def __init__(self, prefixes: Iterable[Prefix] = ()) -> None:
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for p in prefixes:
+            v = p.version
+            spans.setdefault(v, []).append((p.value, p.value | ((1 << ((32 if v == 4 else 128) - p.length)) - 1)))
+        self._ranges: dict[int, list[tuple[int, int]]] = {v: _merge_spans(s) for v, s in spans.items()}
+        self._starts = {v: [lo for lo, _hi in rs] for v, rs in self._ranges.items()}
+
+    def union(self, prefixes: Iterable[Prefix]) -> PrefixSet:
+        """A new set holding this one's addresses and ``prefixes``."""
+        extra = list(prefixes)
+        if not extra:
+            return self
+        out = PrefixSet(extra)
+        for v, rs in self._ranges.items():
+            out._ranges[v] = _merge_spans([*rs, *out._ranges.get(v, ())])
+            out._starts[v] = [lo for lo, _hi in out._ranges[v]]
+        return out
+
+    def covers(self, p: Prefix) -> bool | None:
+        """True: every address of ``p`` is in the set; False: none is; None: some are."""
+        rs = self._ranges.get(p.version)
+        if not rs:
+            return False
+        last = p.last
+        i = bisect_right(self._starts[p.version], p.value) - 1
+        if i >= 0 and rs[i][1] >= p.value:
+            return True if rs[i][1] >= last else None
+        return None if i + 1 < len(rs) and rs[i + 1][0] <= last else False
+
+    def ranges(self, version: int) -> list[tuple[int, int]]:
+        """The merged inclusive (first, last) ranges of one IP version."""
+        return list(self._ranges.get(version, ()))
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 class PrefixRangeIndex:

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from netplan.addr import AddressError, IPAddress, Prefix, ip_from_int, parse_ip, prefix_of_ip
+from netplan.addr import AddressError, IPAddress, Prefix, PrefixSet, ip_from_int, parse_ip, prefix_of_ip
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
@@ -102,6 +102,9 @@ class BlockedBy:
     resource: str | None
     rule: str | None = None
     priority: int | None = None
+    #: For a route: the subnet whose effective routes made the decision (not in the JSON; the
+    #: planner adds its route there).
+    at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "resource": self.resource, "rule": self.rule, "priority": self.priority}
@@ -182,6 +185,8 @@ class _Index:
                     if a.ip is not None:
                         self.backends[bp.key].append((a.ip, a.subnet_id, ""))
         self.contexts: dict[str, Context] = {}
+        #: VNet key -> the VNet-wide members of its VirtualNetwork tag (see _vnet_members).
+        self.vnet_members: dict[str, PrefixSet] | None = None
         self.vnets_by_name: dict[str, list[VNet]] = defaultdict(list)
         for v in estate.vnets:
             self.vnets_by_name[v.name.lower()].append(v)
@@ -214,37 +219,57 @@ def context_for(estate: Estate, subnet: Subnet) -> Context:
 
     ``VirtualNetwork``: the VNet's space, the space of its Connected peerings, the on-premises
     prefixes of the gateway it uses, and the prefixes of the subnet's user routes. Built from the
-    links directly (not from the full effective route table): on a hub with hundreds of spokes
-    this is what keeps one query cheap.
+    links directly (not from the full effective route table), once per VNet as an interval index
+    (:class:`~netplan.addr.PrefixSet`) that every subnet of the VNet shares, plus the subnet's
+    route prefixes: on a hub with thousands of spokes one rule check is a binary search.
     """
     idx = _index(estate)
     hit = idx.contexts.get(subnet.key)
     if hit is not None:
         return hit
-
     vnet = estate.vnet(subnet.vnet_id)
-    members: list[Prefix] = list(vnet.address_prefixes) if vnet is not None else list(subnet.prefixes)
-    ridx = route_index(estate)
-    if vnet is not None:
-        if vnet.key in ridx.gateway_vnets:
-            members.extend(ridx.onprem_by_via.get(vnet.key, ()))
-        for link in vnet.peerings:
-            if link.state is not PeeringState.CONNECTED:
-                continue
-            remote = estate.vnet(link.remote_vnet_id)
-            members.extend(link.remote_prefixes or (remote.address_prefixes if remote is not None else ()))
-            if link.use_remote_gateways:
-                members.extend(ridx.onprem_by_via.get(rid_key(link.remote_vnet_id), ()))
+    members = _vnet_members(estate, idx, vnet) if vnet is not None else PrefixSet(subnet.prefixes)
     rt, _missing = route_table_of(estate, subnet)
     if rt is not None:
-        members.extend(r.prefix for r in rt.routes if r.prefix is not None)
+        members = members.union(r.prefix for r in rt.routes if r.prefix is not None)
 
     def asgs(p: Prefix) -> list[tuple[str, ...]]:
         return idx.asgs_of(p, subnet)
 
-    ctx = Context(tuple(dict.fromkeys(members)), asgs)
+    ctx = Context(members, asgs)
     idx.contexts[subnet.key] = ctx
     return ctx
+
+
+def _vnet_members(estate: Estate, idx: _Index, vnet: VNet) -> PrefixSet:
+    """The VNet-wide part of the ``VirtualNetwork`` tag: own space, Connected peerings' space, the
+    on-premises prefixes of the gateway it uses. Built for every VNet at once, the first time one
+    is asked (a query must not pay for indexing a hub with hundreds of spokes)."""
+    if idx.vnet_members is None:
+        ridx = route_index(estate)
+        idx.vnet_members = {v.key: _members_of(estate, ridx, v) for v in estate.vnets}
+    hit = idx.vnet_members.get(vnet.key)
+    if hit is None:
+        hit = idx.vnet_members[vnet.key] = _members_of(estate, route_index(estate), vnet)
+    return hit
+
+
+def _members_of(estate: Estate, ridx: Any, vnet: VNet) -> PrefixSet:
+    members: list[Prefix] = list(vnet.address_prefixes)
+    if vnet.key in ridx.gateway_vnets:
+        members.extend(ridx.onprem_by_via.get(vnet.key, ()))
+    for link in vnet.peerings:
+        if link.state is not PeeringState.CONNECTED:
+            continue
+        if link.remote_prefixes:
+            members.extend(link.remote_prefixes)
+        else:
+            remote = estate.vnet(link.remote_vnet_id)
+            if remote is not None:
+                members.extend(remote.address_prefixes)
+        if link.use_remote_gateways:
+            members.extend(ridx.onprem_by_via.get(rid_key(link.remote_vnet_id), ()))
+    return PrefixSet(members)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,10 +377,10 @@ class _Walk:
         return hit
 
     def fail(self, kind: str, resource: str | None, code: str, message: str, rule: str | None = None,
-             priority: int | None = None) -> bool:  # fmt: skip
+             priority: int | None = None, at: str | None = None) -> bool:  # fmt: skip
         self.reasons.append(Reason(code, message))
         if self.blocked is None:
-            self.blocked = BlockedBy(kind, resource, rule, priority)
+            self.blocked = BlockedBy(kind, resource, rule, priority, at)
         return False
 
     def unsure(self, code: str, message: str) -> None:
@@ -389,7 +414,7 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     """Follow routes from ``sub`` until the flow is delivered into a VNet; None when it is not."""
     estate = w.estate
     if sub.key in visited:
-        w.fail("route", sub.route_table_id, "routing-loop", f"the routes send the traffic back to {short_id(sub.id)}: a routing loop")
+        w.fail("route", sub.route_table_id, "routing-loop", f"the routes send the traffic back to {short_id(sub.id)}: a routing loop", at=sub.id)
         return None
     visited.add(sub.key)
     table = effective_routes(estate, sub)
@@ -401,7 +426,7 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     vnet = estate.vnet(sub.vnet_id)
     assert vnet is not None
     if hit is None:
-        w.fail("route", sub.id, "no-route", f"{short_id(sub.id)} has no route to {w.dst}")
+        w.fail("route", sub.id, "no-route", f"{short_id(sub.id)} has no route to {w.dst}", at=sub.id)
         return None
     prefix, route = hit
     t = route.next_hop_type
@@ -409,7 +434,7 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     if t == "VnetLocal":
         if not any(p.contains_ip(w.dst) for p in vnet.address_prefixes):
             w.fail("route", route.resource_id, "black-hole",
-                   f"route {prefix} of {where} sends {w.dst} to the virtual network, which does not contain it")
+                   f"route {prefix} of {where} sends {w.dst} to the virtual network, which does not contain it", at=sub.id)
             return None
         w.hops.append(Hop(sub.id, vnet.id, route, prefix, "within the virtual network"))
         return vnet
@@ -433,11 +458,11 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     if t == "None":
         w.fail("route", route.resource_id or sub.id, "route-none",
                f"{where}'s route {prefix} ({route.source}{' ' + route.name if route.name else ''}) has next hop None: "
-               f"traffic to {w.dst} is dropped")  # fmt: skip
+               f"traffic to {w.dst} is dropped", at=sub.id)  # fmt: skip
         return None
     if t == "Internet":
         w.fail("route", route.resource_id or sub.id, "route-internet",
-               f"{where} routes {w.dst} by {prefix} to the Internet, where a private address is not reachable")
+               f"{where} routes {w.dst} by {prefix} to the Internet, where a private address is not reachable", at=sub.id)
         return None
     if t == "VirtualNetworkGateway":
         nets = [n for n in estate.onprem if any(p.contains_ip(w.dst) for p in n.prefixes)]
@@ -450,19 +475,19 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     # VirtualAppliance
     nh = route.next_hop_ips[0] if route.next_hop_ips else None
     if nh is None:
-        w.fail("route", route.resource_id, "black-hole", f"route {route.name} of {where} has no next hop address")
+        w.fail("route", route.resource_id, "black-hole", f"route {route.name} of {where} has no next hop address", at=sub.id)
         return None
     app = _appliance(estate, nh)
     if app is None:
         w.fail("route", route.resource_id, "black-hole",
                f"route '{route.name}' ({prefix}) of {where} sends {w.dst} to {nh}, which no appliance in the snapshot "
-               "holds: a black hole")  # fmt: skip
+               "holds: a black hole", at=sub.id)  # fmt: skip
         return None
     kind, rid, app_sub, name = app
     if kind == "nic-no-forwarding":
         w.fail("route", route.resource_id, "black-hole",
                f"route '{route.name}' of {where} sends {w.dst} to {nh}, held by {name} which does not have IP "
-               "forwarding enabled: Azure drops the traffic")  # fmt: skip
+               "forwarding enabled: Azure drops the traffic", at=sub.id)  # fmt: skip
         return None
     if app_sub is None:
         w.unsure("appliance-subnet-unknown", f"the appliance {name} at {nh} is in no subnet of the snapshot")

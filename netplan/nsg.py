@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-from netplan.addr import Prefix, parse_prefix
+from netplan.addr import Prefix, PrefixSet, parse_prefix
 from netplan.model import (
     ANY_PORT,
     Access,
@@ -42,11 +43,17 @@ EVALUATED_TAGS = ("virtualnetwork", "azureloadbalancer", "internet")
 class Context:
     """What the tags mean where the NSG applies."""
 
-    #: The ``VirtualNetwork`` service tag's members there.
-    virtual_network: tuple[Prefix, ...]
+    #: The ``VirtualNetwork`` service tag's members there (an interval index: a hub's tag holds
+    #: the space of every spoke, and each rule with the tag asks it).
+    virtual_network: PrefixSet
     #: Address (as a host prefix, or a whole subnet's prefix) -> ASG ids of every NIC IP
     #: configuration in it: one tuple per configuration (a subnet holds several).
     asgs_of: Callable[[Prefix], list[tuple[str, ...]]]
+
+    @cached_property
+    def not_internet(self) -> PrefixSet:
+        """What the ``Internet`` tag excludes there: private and special space, and VirtualNetwork."""
+        return self.virtual_network.union(_NOT_INTERNET)
 
 
 @dataclass(frozen=True)
@@ -90,11 +97,11 @@ def _within(p: Prefix, members: Iterable[Prefix]) -> bool | None:
 def _tag_match(tag: str, p: Prefix, ctx: Context) -> bool | None:
     t = tag.lower()
     if t == "virtualnetwork":
-        return _within(p, ctx.virtual_network)
+        return ctx.virtual_network.covers(p)
     if t == "azureloadbalancer":
         return _within(p, (AZURE_LB_IP,))
     if t == "internet":
-        inside = _within(p, (*_NOT_INTERNET, *ctx.virtual_network))
+        inside = ctx.not_internet.covers(p)
         return None if inside is None else not inside
     return None
 

@@ -607,7 +607,7 @@ class _Planner:
 
 
 def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_id: str, fp: str) -> None:
-    """NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
+    """Routes and NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
 
     draft = ChangeSet(plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
                       changes=planner.ordered())  # fmt: skip
@@ -621,8 +621,7 @@ def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_
         planner.add(change)
     for n in needs:
         if n.owner:
-            planner.problem("owner-change", f"allow TCP in network security group {name_of(n.nsg_id)} for {n.group}: "
-                            f"{n.owner}, so its owner must add the rule: {n.az_command()}", n.group)  # fmt: skip
+            planner.problem("owner-change", n.owner_message(), n.group)
     for code, message, group in dict.fromkeys(problems):
         if group not in failed:
             planner.problem(code, message, group)

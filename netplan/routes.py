@@ -2,8 +2,9 @@
 
 :func:`effective_routes` returns, for one subnet, the route table Azure applies to traffic leaving
 it: system routes (the VNet's own space ``VnetLocal``, ``0.0.0.0/0`` ``Internet``, ``None`` for the
-RFC 1918 and 100.64.0.0/10 ranges that no VNet or peered prefix covers; Invalid when a user route
-overrides 0.0.0.0/0, so that private traffic follows it to the appliance, as hub-and-spoke relies on), one route per Connected
+RFC 1918 and 100.64.0.0/10 ranges that no VNet or peered prefix covers, removed from the table when
+a user route overrides 0.0.0.0/0, so that private traffic follows it to the appliance, as
+hub-and-spoke relies on: see the comment in :func:`effective_routes`), one route per Connected
 peering link with the space that link has peered (``VNetPeering`` / ``VNetGlobalPeering``, from
 :func:`netplan.topology.link_routes`: stale until synced, IPv6 only, the named subnets), private
 endpoint ``/32`` routes (``InterfaceEndpoint``, for endpoints in the VNet and its directly peered
@@ -228,13 +229,17 @@ def effective_routes(estate: Estate, subnet: Subnet | str) -> EffectiveRoutes:
             rows.append(EffectiveRoute(SOURCE_GATEWAY, "Active", prefixes, NextHopType.VIRTUAL_NETWORK_GATEWAY.value,
                                        resource_id=idx.gateway_vnets[gateway_via]))  # fmt: skip
     rows.append(EffectiveRoute(SOURCE_DEFAULT, "Active", (DEFAULT_ROUTE,), NextHopType.INTERNET.value))
-    # A user 0.0.0.0/0 route (forced tunnelling to an appliance or gateway) covers the reserved
-    # ranges too: their None routes show Invalid, and private traffic follows the user route.
+    # A user 0.0.0.0/0 route removes the reserved ranges' None routes from the table (they are not
+    # listed, not even Invalid), so private traffic that no longer route covers follows the user
+    # route. Microsoft's "Virtual network traffic routing" (MicrosoftDocs/azure-docs,
+    # articles/virtual-network/virtual-networks-udr-overview.md, "Routing example", Subnet2):
+    # "Azure removed the routes for the 10.0.0.0/8, 192.168.0.0/16, and 100.64.0.0/10 address
+    # prefixes from the Subnet1 route table when the user-defined route for the 0.0.0.0/0 address
+    # prefix was added to Subnet1" (its Subnet1 table lists no None route).
     default_overridden = rt is not None and any(r.prefix == DEFAULT_ROUTE for r in rt.routes)
-    for p in NONE_RANGES:
+    for p in NONE_RANGES if not default_overridden else ():
         if not any(c.contains(p) for c in covered):
-            state = "Invalid" if default_overridden else "Active"
-            rows.append(EffectiveRoute(SOURCE_DEFAULT, state, (p,), NextHopType.NONE.value))
+            rows.append(EffectiveRoute(SOURCE_DEFAULT, "Active", (p,), NextHopType.NONE.value))
     if rt is not None:
         for r in rt.routes:
             rows.append(EffectiveRoute(

@@ -16,21 +16,35 @@ It is an ordinary change (PUT of the child resource, in the NSG's resource group
 resume and verify handle like the others, unless the NSG lives in a resource group another party
 manages (the AKS node resource group ``MC_*``, a Mendix-managed group): then it is returned as an
 owner's change (:class:`OwnerChange`), which the plan shows, apply never sends, and the what-if
-names as the condition for the connection to verify. Routes are not planned: a flow dropped by a
-route is a problem of the plan, with the route named.
+names as the condition for the connection to verify.
+
+Routes come first (:func:`plan_routes`): when a user-defined route drops an app port's flow (next
+hop None or Internet, or a virtual appliance address that nothing forwards at), the plan adds, in
+that route table, a route for exactly the destination address (a ``/32``: more specific than the
+route that drops it, so nothing else changes path) to a forwarding appliance the subnet can reach
+(a declared forwarder, an Azure Firewall or a NIC with IP forwarding, in its VNet or a peered one),
+the first one with which the flow then gets through. It never adds, widens or changes a
+``0.0.0.0/0`` route, and never edits or deletes a route it did not create: when no narrower route
+fixes the flow (the dropping route is already a ``/32``, or a system route drops it), the route is
+named in a problem for its owner. NSG rules are then planned on the estate with those routes, whose
+paths may cross other NSGs.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from netplan import kinds
+from netplan.addr import IPAddress, parse_ip, prefix_of_ip
 from netplan.changeset import Change
 from netplan.estate import Estate
-from netplan.ids import parse_id, rid_key
-from netplan.model import Direction, NetworkSecurityGroup
+from netplan.flow import FlowVerdict, flow
+from netplan.ids import name_of, parse_id, rid_key, short_id
+from netplan.model import Direction, NetworkSecurityGroup, PeeringState, RouteTable
+from netplan.routes import SOURCE_USER, effective_routes, route_table_of
 from netplan.verify import connection_flows
 from netplan.vocab import Action
 
@@ -54,6 +68,14 @@ class RuleNeed:
     def rule_id(self) -> str:
         return f"{self.nsg_id}/securityRules/{self.name}"
 
+    @property
+    def change_id(self) -> str:
+        return self.rule_id
+
+    def owner_message(self) -> str:
+        return (f"allow TCP in network security group {name_of(self.nsg_id)} for {self.group}: {self.owner}, so its "
+                f"owner must add the rule: {self.az_command()}")  # fmt: skip
+
     def az_command(self) -> str:
         p = parse_id(self.nsg_id)
         props = self.body["properties"]
@@ -65,14 +87,48 @@ class RuleNeed:
                 f"--destination-port-ranges {props['destinationPortRange']}")  # fmt: skip
 
 
-def managed_by_other(estate: Estate, nsg: NetworkSecurityGroup) -> str:
-    """Why ``nsg`` belongs to a resource group another party manages ("" when it does not)."""
-    rg = parse_id(nsg.id).resource_group
+@dataclass(frozen=True)
+class RouteNeed:
+    """One route a connection needs, in an existing route table."""
+
+    route_table_id: str
+    name: str
+    body: Mapping[str, Any]
+    group: str
+    reason: str
+    #: Why another party must make it (empty: vnetplan can).
+    owner: str = ""
+
+    @property
+    def change_id(self) -> str:
+        return f"{self.route_table_id}/routes/{self.name}"
+
+    def az_command(self) -> str:
+        p = parse_id(self.route_table_id)
+        props = self.body["properties"]
+        return (f"az network route-table route create -g {p.resource_group} --route-table-name {p.name} -n {self.name} "
+                f"--address-prefix {props['addressPrefix']} --next-hop-type {props['nextHopType']} "
+                f"--next-hop-ip-address {props['nextHopIpAddress']}")  # fmt: skip
+
+    def owner_message(self) -> str:
+        props = self.body["properties"]
+        return (f"route {props['addressPrefix']} to {props['nextHopIpAddress']} in route table "
+                f"{name_of(self.route_table_id)} for {self.group}: {self.owner}, so its owner must add the route: "
+                f"{self.az_command()}")  # fmt: skip
+
+
+Need = RuleNeed | RouteNeed
+
+
+def managed_by_other(estate: Estate, resource: NetworkSecurityGroup | RouteTable) -> str:
+    """Why ``resource`` (an NSG or route table) belongs to a resource group another party manages
+    ("" when it does not)."""
+    rg = parse_id(resource.id).resource_group
     if rg.lower().startswith("mc_"):
         return f"{rg} is the AKS node resource group: AKS manages it and reverts or forbids changes there"
-    keys = {k.lower() for k in nsg.tags}
+    keys = {k.lower() for k in resource.tags}
     if keys & set(_MANAGED_TAGS):
-        return f"{nsg.name} is tagged as managed by another party ({', '.join(sorted(keys & set(_MANAGED_TAGS)))})"
+        return f"{resource.name} is tagged as managed by another party ({', '.join(sorted(keys & set(_MANAGED_TAGS)))})"
     return ""
 
 
@@ -90,12 +146,18 @@ def _slug(text: str) -> str:
     return "-".join(x for x in out.split("-") if x)[:40]
 
 
-def plan_rules(estate: Estate, after: Estate, intent: Any) -> tuple[list[RuleNeed], list[tuple[str, str, str]]]:
-    """The security rules the intent's connections need on ``after`` (the estate after the plan).
+def plan_rules(estate: Estate, after: Estate, intent: Any) -> tuple[list[Need], list[tuple[str, str, str]]]:
+    """The routes, then the security rules, the intent's connections need on ``after`` (the estate
+    after the plan's other changes).
 
-    Returns (rules, problems) where a problem is (code, message, group).
+    Returns (routes and rules, problems) where a problem is (code, message, group).
     """
+    routes, problems, after = plan_routes(after, intent)
+    rules, rule_problems = _plan_nsg_rules(after, intent)
+    return [*routes, *rules], [*problems, *rule_problems]
 
+
+def _plan_nsg_rules(after: Estate, intent: Any) -> tuple[list[RuleNeed], list[tuple[str, str, str]]]:
     needs: dict[str, RuleNeed] = {}
     problems: list[tuple[str, str, str]] = []
     taken: dict[tuple[str, Direction], set[int]] = {}
@@ -111,10 +173,7 @@ def plan_rules(estate: Estate, after: Estate, intent: Any) -> tuple[list[RuleNee
                 if b is None:
                     continue
                 if b.kind == "route":
-                    problems.append(("route-blocks-connection", f"{part.source} cannot reach {ip} on TCP {port}: "
-                                     f"{part.reasons[-1].message if part.reasons else 'a route drops it'}; vnetplan does not plan "
-                                     "routes: add one that sends the traffic to the provider (or its firewall)", group))  # fmt: skip
-                    continue
+                    continue  # plan_routes named it
                 if b.kind != "nsg-rule" or not b.resource or b.priority is None:
                     continue
                 nsg = after.get(b.resource)
@@ -170,14 +229,138 @@ def _need_for(after: Estate, nsg: NetworkSecurityGroup, direction: Direction, pa
     return RuleNeed(nsg.id, name, body, group, reason, managed_by_other(after, nsg))
 
 
-def changes_for(needs: Sequence[RuleNeed], tags: Mapping[str, str]) -> list[Any]:
-    """The plan changes for the rules vnetplan may make (owner's changes are not changes)."""
-
-
+def changes_for(needs: Sequence[Need], tags: Mapping[str, str]) -> list[Any]:
+    """The plan changes for the routes and rules vnetplan may make (owner's changes are not changes)."""
     out = []
     for n in needs:
         if n.owner:
             continue
-        out.append(Change(Action.CREATE, n.rule_id, kinds.SECURITY_RULE.type, kinds.NETWORK_API, dict(n.body), n.reason,
-                          group=n.group))  # fmt: skip
+        kind = kinds.ROUTE.type if isinstance(n, RouteNeed) else kinds.SECURITY_RULE.type
+        out.append(Change(Action.CREATE, n.change_id, kind, kinds.NETWORK_API, dict(n.body), n.reason, group=n.group))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Routes
+
+
+def plan_routes(after: Estate, intent: Any) -> tuple[list[RouteNeed], list[tuple[str, str, str]], Estate]:
+    """The routes the intent's connections need on ``after``: (routes, problems, the estate with the
+    routes vnetplan can make added). See the module docstring."""
+    needs: dict[str, RouteNeed] = {}
+    problems: list[tuple[str, str, str]] = []
+    current = after
+    for conn in intent.connections:
+        consumer = after.vnet(conn.consumer_vnet_id)
+        if consumer is None:
+            continue
+        group = consumer.name
+        for port, ip, verdict in connection_flows(after, intent, conn):
+            for part in verdict.parts or [verdict]:
+                if part.blocked_by is None or part.blocked_by.kind != "route":
+                    continue
+                # A route planned for an earlier port or subnet (same route table) may serve this one.
+                now = _part(flow(current, consumer.id, ip, port), part.source)
+                if now is None or now.blocked_by is None or now.blocked_by.kind != "route":
+                    continue
+                need = _route_need(current, consumer.id, now, ip, port, group)
+                if isinstance(need, str):
+                    problems.append(("route-blocks-connection", need, group))
+                    continue
+                needs.setdefault(rid_key(need.change_id), need)
+                if not need.owner:
+                    current = with_route(current, need)
+    return list(needs.values()), problems, current
+
+
+def _part(v: FlowVerdict, source: str) -> FlowVerdict | None:
+    return next((p for p in v.parts or [v] if p.source == source), None)
+
+
+def with_route(estate: Estate, need: RouteNeed) -> Estate:
+    """``estate`` with the route added to its route table (what the what-if does with the change)."""
+    rt = estate.get(need.route_table_id)
+    raw = copy.deepcopy(dict(getattr(rt, "raw", None) or {}))
+    props = raw.setdefault("properties", {})
+    props["routes"] = [r for r in props.get("routes") or [] if rid_key(str(r.get("id", ""))) != rid_key(need.change_id)]
+    props["routes"].append({"name": need.name, "id": need.change_id, **copy.deepcopy(dict(need.body))})
+    return estate.with_resources([raw])
+
+
+def _route_need(after: Estate, consumer_id: str, part: FlowVerdict, ip: str, port: int, group: str) -> RouteNeed | str:
+    """The narrowest route that gets one blocked flow through, or a sentence saying why there is none."""
+    b = part.blocked_by
+    assert b is not None
+    what = f"{part.source} cannot reach {ip} on TCP {port}"
+    why = next((r.message for r in reversed(part.reasons) if r.code in _ROUTE_CODES), "a route drops it")
+    sub = after.subnet(b.at) if b.at else None
+    dst = parse_ip(ip)
+    hit = effective_routes(after, sub).lookup(dst) if sub is not None else None
+    rt = route_table_of(after, sub)[0] if sub is not None else None
+    if sub is None or hit is None or rt is None or hit[1].source != SOURCE_USER:
+        return (f"{what}: {why}; no user-defined route decides this (the address is outside every peered space): "
+                "the connection needs a peering or a path through a hub, not a route")  # fmt: skip
+    prefix, route = hit
+    if prefix.length >= prefix.bits:
+        return (f"{what}: {why}; route '{route.name}' is already as specific as the address, so no narrower route can "
+                f"override it: its owner must change it in route table {short_id(rt.id)}")  # fmt: skip
+    tried: list[str] = []
+    for app_ip, label in _appliances(after, sub, {i for i in route.next_hop_ips}):
+        name = f"vnetplan-{_slug(group)}-to-{ip.replace('.', '-').replace(':', '-')}"[:80]
+        body = {"properties": {"addressPrefix": str(prefix_of_ip(dst)), "nextHopType": "VirtualAppliance",
+                               "nextHopIpAddress": str(app_ip)}}  # fmt: skip
+        reason = (f"{group} -> {ip} TCP {port}: {short_id(sub.id)} sends it by route '{route.name}' ({prefix} "
+                  f"{route.next_hop_type}{' ' + ', '.join(str(i) for i in route.next_hop_ips) if route.next_hop_ips else ''}), "
+                  f"which drops it; add {prefix_of_ip(dst)} via {label} ({app_ip}) to route table {name_of(rt.id)}: more "
+                  f"specific than '{route.name}', so only traffic to {ip} changes path (it passes {label}, which must "
+                  "allow it)")  # fmt: skip
+        need = RouteNeed(rt.id, name, body, group, reason, managed_by_other(after, rt))
+        trial = _part(flow(with_route(after, need), consumer_id, ip, port), part.source)
+        if trial is not None and (trial.reachable is True or (trial.blocked_by is not None and trial.blocked_by.kind == "nsg-rule")):
+            return need
+        tried.append(f"{label} ({app_ip})")
+    tail = (f"a route via {', '.join(tried)} would not get it through either" if tried else
+            "no forwarding appliance (declared forwarder, Azure Firewall, NIC with IP forwarding) in its VNet or a peered "
+            "one could carry it")  # fmt: skip
+    return f"{what}: {why}; {tail}: route table {short_id(rt.id)} needs its owner's decision"
+
+
+_ROUTE_CODES = frozenset({"route-none", "route-internet", "black-hole", "no-route", "routing-loop", "wrong-vnet"})
+
+
+def _appliances(estate: Estate, sub: Any, exclude: set[IPAddress]) -> list[tuple[IPAddress, str]]:
+    """Forwarding appliances that ``sub`` can send to: in its VNet (another subnet) or a VNet it is
+    Connected-peered with; firewalls and declared forwarders first, then NICs with IP forwarding."""
+    vnet = estate.vnet(sub.vnet_id)
+    if vnet is None:
+        return []
+    near = {vnet.key}
+    for link in vnet.peerings:
+        back = estate.peering(link.remote_vnet_id, vnet.id)
+        if link.state is PeeringState.CONNECTED and back is not None and back.state is PeeringState.CONNECTED:
+            near.add(rid_key(link.remote_vnet_id))
+    first: list[tuple[IPAddress, str]] = []
+    later: list[tuple[IPAddress, str]] = []
+    for f in estate.forwarders:
+        if f.ip is not None and rid_key(f.vnet_id) in near:
+            first.append((f.ip, f"forwarder {f.device}"))
+    for fw in estate.firewalls:
+        for fip in fw.ips:
+            if fip.subnet_id and rid_key(fip.subnet_id.rsplit("/subnets/", 1)[0]) in near:
+                first.append((fip.ip, f"firewall {fw.name}"))
+    for nic in estate.nics:
+        if not nic.ip_forwarding:
+            continue
+        for c in nic.ip_configs:
+            if c.private_ip is not None and c.subnet_id and rid_key(c.subnet_id.rsplit("/subnets/", 1)[0]) in near:
+                later.append((c.private_ip, f"appliance {nic.name}"))
+    out: dict[IPAddress, str] = {}
+    for app_ip, label in (*first, *later):
+        if app_ip in exclude or any(p.contains_ip(app_ip) for p in sub.prefixes):
+            continue  # the hop that drops it, or the subnet itself (a routing loop)
+        out.setdefault(app_ip, label)
+    return list(out.items())[:_MAX_CANDIDATES]
+
+
+#: How many appliances the planner tries for one blocked flow (each is a what-if of the flow).
+_MAX_CANDIDATES = 6

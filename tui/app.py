@@ -45,6 +45,7 @@ from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.live.journal import Journal
 from netplan.live.postapply import fresh_estate, subscriptions_to_read
 from netplan.model import PeeringState, SyncLevel, VNet
+from netplan.traffic import vnet_traffic
 from netplan.triage import peering_problems
 from netplan.verdict import check_verdict, plan_document, plan_file_text, recorded_verdict
 from netplan.verify import verify_intent
@@ -270,6 +271,12 @@ class VnetplanApp(App[int]):
             raise UsageError(str(exc)) from None
         if not get_current_worker().is_cancelled:
             self.post_message(m.NameResolved(answer))
+
+    @work(thread=True, exclusive=True, group="traffic", exit_on_error=False)
+    def compute_traffic(self, estate: Estate, vnet_id: str) -> None:
+        traffic = vnet_traffic(estate, vnet_id, self.options.app_domain, self.options.intent)
+        if not get_current_worker().is_cancelled:
+            self.post_message(m.TrafficComputed(traffic))
 
     @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
     def compute_matrix(self, estate: Estate, domain: str) -> None:
@@ -595,6 +602,9 @@ class VnetplanApp(App[int]):
 
     def on_health_computed(self, message: m.HealthComputed) -> None:
         self.main.show_health(message.health)
+
+    def on_traffic_computed(self, message: m.TrafficComputed) -> None:
+        self.main.show_traffic(message.traffic)
 
     def on_work_failed(self, message: m.WorkFailed) -> None:
         self.notify(message.text, title="vnetplan", severity="error", timeout=8)

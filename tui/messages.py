@@ -159,3 +159,10 @@ class HealthComputed(Message):
     """``netplan.dns.health.domain_health`` for the app domain (None: no domain asked)."""
 
     health: Any
+
+
+@dataclass
+class TrafficComputed(Message):
+    """``netplan.traffic.vnet_traffic`` for the selected VNet: its flows per app address and port."""
+
+    traffic: Any

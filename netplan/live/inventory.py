@@ -21,9 +21,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TextIO
 
 from netplan import kinds
@@ -341,6 +342,93 @@ def _describe(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {exc}".replace("\n", " "))
 
 
+def run_listings(
+    seeds: Mapping[str, Callable[[], list[_Task]]],
+    opts: InventoryOptions,
+    resources: list[dict[str, Any]],
+    counts: dict[str, Counter[str]],
+    failures: list[dict[str, str]],
+    bar: _Progress,
+) -> None:
+    """Run the listing tasks of every subscription (``seeds`` makes each one's first tasks) and the
+    tasks they lead to, ``opts.concurrency`` at a time: items go to ``resources`` and ``counts``, a
+    listing that fails to ``failures`` (a gap); an authentication failure ends the inventory. The
+    one listing loop of both inventories (ARM, and Resource Graph's ARM fallback)."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=max(1, opts.concurrency), thread_name_prefix="inventory") as pool:
+        pending: dict[Future[tuple[list[dict[str, Any]], list[_Task]]], _Task] = {}
+
+        def submit(tasks: list[_Task]) -> None:
+            bar.add(len(tasks))
+            for t in tasks:
+                pending[pool.submit(t.run)] = t
+
+        setup: dict[Future[list[_Task]], str] = {pool.submit(make): s for s, make in seeds.items()}
+        for sfut, sub in setup.items():
+            try:
+                submit(sfut.result())
+            except ClientAuthenticationError as exc:
+                raise LiveError(f"authentication failed: {_describe(exc)}") from None
+            except Exception as exc:
+                failures.append({"scope": f"/subscriptions/{sub}", "kind": "*", "reason": _describe(exc)})
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in done:
+                task = pending.pop(fut)
+                bar.tick(f"{task.kind} {task.subscription[:8]}")
+                try:
+                    items, follow = fut.result()
+                except ClientAuthenticationError as exc:
+                    raise LiveError(f"authentication failed: {_describe(exc)}") from None
+                except Exception as exc:
+                    failures.append({"scope": task.scope, "kind": task.kind, "reason": _describe(exc)})
+                    continue
+                with lock:
+                    resources.extend(items)
+                    counts[task.subscription][task.kind] += len(items)
+                submit(follow)
+    bar.close()
+
+
+def finish_snapshot(
+    resources: list[dict[str, Any]],
+    failures: list[dict[str, str]],
+    subs: list[str],
+    opts: InventoryOptions,
+    names: Mapping[str, str],
+    management_groups: Sequence[str] = (),
+    tail: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The snapshot both inventories write (``tail``: last members of its ``inventory`` block);
+    without ``opts.allow_partial`` a failed listing is an error naming it instead."""
+    if failures and not opts.allow_partial:
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise LiveError(
+            f"could not read {first['kind']} in {first['scope']}: {first['reason']}{more}; "
+            "re-run with --allow-partial to write a snapshot that records what is missing"
+        )
+    # A stable order makes snapshots diffable: by kind as the loader expects, then by id.
+    resources.sort(key=lambda r: (str(r.get("type", "")).lower(), str(r.get("id", "")).lower()))
+    snapshot: dict[str, Any] = {"resources": resources}
+    if failures:
+        snapshot["gaps"] = failures
+    block = subscription_names_block(dict(names), subs)
+    if block:
+        snapshot["subscriptions"] = block
+    snapshot["inventory"] = {
+        "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "subscriptions": subs,
+        **({"resource_groups": list(opts.resource_groups)} if opts.resource_groups else {}),
+        **({"management_groups": list(management_groups)} if management_groups else {}),
+        **({"endpoint": opts.endpoint} if opts.endpoint else {}),
+        **(tail or {}),
+    }
+    return snapshot
+
+
 def take_inventory(
     credential: Any,
     opts: InventoryOptions,
@@ -370,68 +458,13 @@ def take_inventory(
     if not subs:
         raise LiveError("the credential can see no subscriptions; pass --subscription ID")
 
-    bar = _Progress(progress, show_progress)
     resources: list[dict[str, Any]] = []
     counts: dict[str, Counter[str]] = {s: Counter() for s in subs}
     failures: list[dict[str, str]] = []
-    lock = threading.Lock()
-
-    with ThreadPoolExecutor(max_workers=max(1, opts.concurrency), thread_name_prefix="inventory") as pool:
-        pending: dict[Future[tuple[list[dict[str, Any]], list[_Task]]], _Task] = {}
-
-        def submit(tasks: list[_Task]) -> None:
-            bar.add(len(tasks))
-            for t in tasks:
-                pending[pool.submit(t.run)] = t
-
-        setup: dict[Future[list[_Task]], str] = {pool.submit(_subscription_tasks, s, credential, opts): s for s in subs}
-        for sfut, sub in setup.items():
-            try:
-                submit(sfut.result())
-            except ClientAuthenticationError as exc:
-                raise LiveError(f"authentication failed: {_describe(exc)}") from None
-            except Exception as exc:
-                failures.append({"scope": f"/subscriptions/{sub}", "kind": "*", "reason": _describe(exc)})
-        while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in done:
-                task = pending.pop(fut)
-                bar.tick(f"{task.kind} {task.subscription[:8]}")
-                try:
-                    items, follow = fut.result()
-                except ClientAuthenticationError as exc:
-                    raise LiveError(f"authentication failed: {_describe(exc)}") from None
-                except Exception as exc:
-                    failures.append({"scope": task.scope, "kind": task.kind, "reason": _describe(exc)})
-                    continue
-                with lock:
-                    resources.extend(items)
-                    counts[task.subscription][task.kind] += len(items)
-                submit(follow)
-    bar.close()
-
-    if failures and not opts.allow_partial:
-        first = failures[0]
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        raise LiveError(
-            f"could not read {first['kind']} in {first['scope']}: {first['reason']}{more}; "
-            "re-run with --allow-partial to write a snapshot that records what is missing"
-        )
-    # A stable order makes snapshots diffable: by kind as the loader expects, then by id.
-    resources.sort(key=lambda r: (str(r.get("type", "")).lower(), str(r.get("id", "")).lower()))
-    snapshot: dict[str, Any] = {"resources": resources}
-    if failures:
-        snapshot["gaps"] = failures
-    block = subscription_names_block(names, subs)
-    if block:
-        snapshot["subscriptions"] = block
-    snapshot["inventory"] = {
-        "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "subscriptions": subs,
-        **({"resource_groups": list(opts.resource_groups)} if opts.resource_groups else {}),
-        **({"endpoint": opts.endpoint} if opts.endpoint else {}),
-        **({"subscription_names_unread": names_unread} if names_unread else {}),
-    }
+    seeds = {s: partial(_subscription_tasks, s, credential, opts) for s in subs}
+    run_listings(seeds, opts, resources, counts, failures, _Progress(progress, show_progress))
+    tail = {"subscription_names_unread": names_unread} if names_unread else {}
+    snapshot = finish_snapshot(resources, failures, subs, opts, names, tail=tail)
     return InventoryResult(
         snapshot, counts, failures, seconds=time.monotonic() - started, names=names, names_unread=names_unread
     )

@@ -35,8 +35,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TextIO
 
 from netplan import kinds
@@ -55,7 +55,8 @@ from netplan.live.inventory import (
     _subscription_tasks,
     _Task,
     _to_rest,
-    subscription_names_block,
+    finish_snapshot,
+    run_listings,
 )
 
 #: Resource Graph REST api-version (azure-mgmt-resourcegraph 8's default).
@@ -346,56 +347,8 @@ def take_inventory_graph(
         counts[sub][kind] += 1
         per_sub[sub].setdefault(row["type"].lower(), []).append(row)
 
-    bar = _Progress(progress, show_progress)
-    lock = threading.Lock()
-    with ThreadPoolExecutor(max_workers=max(1, opts.concurrency), thread_name_prefix="inventory") as pool:
-        pending: dict[Future[tuple[list[dict[str, Any]], list[_Task]]], _Task] = {}
-
-        def submit(tasks: list[_Task]) -> None:
-            bar.add(len(tasks))
-            for t in tasks:
-                pending[pool.submit(t.run)] = t
-
-        for sub in subs:
-            submit(_fallback_tasks(sub, credential, opts, per_sub[sub]))
-        while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in done:
-                task = pending.pop(fut)
-                bar.tick(f"{task.kind} {task.subscription[:8]}")
-                try:
-                    items, follow = fut.result()
-                except ClientAuthenticationError as exc:
-                    raise LiveError(f"authentication failed: {_describe(exc)}") from None
-                except Exception as exc:
-                    failures.append({"scope": task.scope, "kind": task.kind, "reason": _describe(exc)})
-                    continue
-                with lock:
-                    resources.extend(items)
-                    counts[task.subscription][task.kind] += len(items)
-                submit(follow)
-    bar.close()
-
-    if failures and not opts.allow_partial:
-        first = failures[0]
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        raise LiveError(
-            f"could not read {first['kind']} in {first['scope']}: {first['reason']}{more}; "
-            "re-run with --allow-partial to write a snapshot that records what is missing"
-        )
-    resources.sort(key=lambda r: (str(r.get("type", "")).lower(), str(r.get("id", "")).lower()))
-    snapshot: dict[str, Any] = {"resources": resources}
-    if failures:
-        snapshot["gaps"] = failures
-    block = subscription_names_block(names, subs)
-    if block:
-        snapshot["subscriptions"] = block
-    snapshot["inventory"] = {
-        "taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "subscriptions": subs,
-        **({"resource_groups": list(opts.resource_groups)} if opts.resource_groups else {}),
-        **({"management_groups": mgs} if mgs else {}),
-        **({"endpoint": opts.endpoint} if opts.endpoint else {}),
-        "source": "resource-graph",
-    }
+    seeds = {s: partial(_fallback_tasks, s, credential, opts, per_sub[s]) for s in subs}
+    run_listings(seeds, opts, resources, counts, failures, _Progress(progress, show_progress))
+    snapshot = finish_snapshot(resources, failures, subs, opts, names, management_groups=mgs,
+                               tail={"source": "resource-graph"})  # fmt: skip
     return InventoryResult(snapshot, counts, failures, seconds=time.monotonic() - started, names=names), stats

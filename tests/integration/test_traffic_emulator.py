@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
+from netplan import kinds
 from netplan.estate import load_estate
 from netplan.model import Direction, NextHopType
 from tests.emulator import Emulator, FaultConfig
@@ -105,7 +106,6 @@ def test_planned_nsg_rule_applies_verifies_and_reapplies_as_a_no_op(
 ) -> None:
     import json
 
-    from netplan import kinds
     from netplan.intent import load_intent
     from netplan.plan import make_plan
     from tests.unit.test_ruleplan import estate as ruleplan_estate
@@ -137,6 +137,54 @@ def test_planned_nsg_rule_applies_verifies_and_reapplies_as_a_no_op(
         try:
             r = nc.security_rules.get("rg-p", "nsg-aks", "vnetplan-allow-in-consumer-443")
             assert (r.priority, r.access, r.source_address_prefixes) == (3999, "Allow", ["10.10.1.0/24"])
+        finally:
+            nc.close()
+        emu.stats.reset()
+        assert main(argv) == 0
+        assert emu.stats.writes == 0
+
+
+def test_planned_route_applies_verifies_and_reapplies_as_a_no_op(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A None route over the provider's space: the plan adds a /32 via the hub's NVA (a NIC with IP
+    forwarding), apply writes it through the real SDK, verification after apply passes."""
+    import json
+
+    from netplan.intent import load_intent
+    from netplan.plan import make_plan
+    from tests.unit.test_ruleplan import hub_spoke
+    from tests.unit.traffic_builders import nic_set, route
+
+    b, rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")])
+    b.declarations.pop("forwarders")
+    nic_set(b, b.nic("nva-nic", "hub", "AzureFirewallSubnet", "10.0.0.6", rg="rg-hub", vm="nva"), enableIPForwarding=True)
+    zone = b.zone("apps.example.com", rg="rg-p")
+    b.record(zone, "*", "A", ["10.2.0.250"])
+    b.zone_link(zone, "consumer")
+    snap = b.snapshot()
+    estate_file = tmp_path / "estate.json"
+    estate_file.write_text(json.dumps(snap))
+    intent_file = tmp_path / "intent.yaml"
+    intent_file.write_text("version: 1\nprovider: {vnet: provider, load_balancer: ilb, app_domain: apps.example.com}\n"
+                           "connections:\n  - {consumer: consumer, method: peering, ports: [443]}\n")  # fmt: skip
+    e = load_estate([str(estate_file)])
+    cs = make_plan(e, load_intent(str(intent_file), e))
+    assert [c.type for c in cs.changes] == [kinds.ROUTE.type], cs.problems
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(cs.to_dict()))
+    monkeypatch.setenv("VNETPLAN_ACCESS_TOKEN", TOKEN)
+    with Emulator(snap, faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
+        argv = ["apply", str(plan), "--endpoint", emu.url, "--ca-bundle", emu.ca_path, "--polling-interval", "0", "--yes"]
+        rc = main([*argv, "--verify"])
+        out = capsys.readouterr()
+        assert rc == 0, out.err + out.out
+        assert "result: PASS" in out.out
+        nc = make_network_client(emu, rt["id"].split("/")[2])
+        try:
+            r = nc.routes.get("rg-net", "rt-consumer", "vnetplan-consumer-to-10-2-0-250")
+            assert (r.address_prefix, r.next_hop_type, r.next_hop_ip_address) == ("10.2.0.250/32", "VirtualAppliance", "10.0.0.6")
+            assert {x.name for x in nc.routes.list("rg-net", "rt-consumer")} == {"no-provider", "vnetplan-consumer-to-10-2-0-250"}
         finally:
             nc.close()
         emu.stats.reset()

@@ -1,5 +1,5 @@
 """netplan.addr against the standard library: parse/str round trips, strictness, overlap and
-containment (including the IPv4-vs-IPv6 decision), and the prefix index (hypothesis)."""
+containment (including the IPv4-vs-IPv6 decision), the prefix index and the prefix set (hypothesis)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from netplan.addr import AddressError, Prefix, PrefixIndex, parse_ip, parse_prefix, prefix_of_ip
+from netplan.addr import AddressError, Prefix, PrefixIndex, PrefixSet, parse_ip, parse_prefix, prefix_of_ip
 
 V4 = st.builds(
     lambda v, n: ipaddress.IPv4Network((v >> (32 - n) << (32 - n), n)),
@@ -132,3 +132,43 @@ def test_prefix_index_finds_every_containing_prefix_longest_first(
     lengths = [p.length for p, _ in hits]
     assert lengths == sorted(lengths, reverse=True)
     assert all(p.contains(prefix_of_ip(ip)) for p, _ in hits)
+
+
+# Small IPv4 prefixes inside 10.0.0.0/20 so that members touch, nest and overlap often.
+NEAR_V4 = st.builds(
+    lambda v, n: ipaddress.IPv4Network(((10 << 24 | v) >> (32 - n) << (32 - n), n)),
+    st.integers(0, 2**12 - 1),
+    st.integers(20, 32),
+)
+
+
+# The brute-force oracle walks every address of the probe: no deadline (a loaded machine is slow).
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NEAR_V4, V6), max_size=12), st.one_of(NEAR_V4, V6), st.lists(NEAR_V4, max_size=3))
+def test_prefix_set_says_whether_all_some_or_none_of_a_prefix_is_covered(
+    members: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+    probe: ipaddress.IPv4Network | ipaddress.IPv6Network,
+    extra: list[ipaddress.IPv4Network],
+) -> None:
+    # Brute force over the probe's addresses (at most 4096): which ones some member holds.
+    def truth(nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool | None:
+        if probe.num_addresses > 4096:
+            inside = [any(probe.subnet_of(m) for m in nets if m.version == probe.version)]  # type: ignore[arg-type]
+            if inside[0]:
+                return True
+            return None if any(m.overlaps(probe) for m in nets if m.version == probe.version) else False
+        held = [any(a in m for m in nets) for a in probe]
+        return True if all(held) else (None if any(held) else False)
+
+    s = PrefixSet(parse_prefix(str(m)) for m in members)
+    assert s.covers(parse_prefix(str(probe))) == truth(members)
+    u = s.union(parse_prefix(str(m)) for m in extra)
+    assert u.covers(parse_prefix(str(probe))) == truth([*members, *extra])
+
+
+def test_prefix_set_covers_a_prefix_that_spans_two_adjacent_members() -> None:
+    s = PrefixSet([parse_prefix("10.0.0.0/24"), parse_prefix("10.0.1.0/24")])
+    assert s.covers(parse_prefix("10.0.0.0/23")) is True
+    assert s.covers(parse_prefix("10.0.0.0/22")) is None
+    assert s.covers(parse_prefix("10.0.2.0/24")) is False
+    assert s.covers(parse_prefix("::/0")) is False

@@ -56,8 +56,9 @@ def test_user_routes_override_equal_prefixes_and_disable_bgp_drops_gateway_route
     assert ("Default", "Invalid", "0.0.0.0/0", "Internet") in rows
     assert ("Default", "Invalid", "10.0.0.0/16", "VNetPeering") in rows and ("User", "Active", "10.0.0.0/16", "None") in rows
     assert not any(r[0] == "VirtualNetworkGateway" for r in rows)  # disableBgpRoutePropagation
-    # A user 0.0.0.0/0 route covers the reserved ranges: their None routes are Invalid.
-    assert ("Default", "Invalid", "10.0.0.0/8", "None") in rows
+    # A user 0.0.0.0/0 route removes the reserved ranges' None routes (Microsoft's routing example,
+    # Subnet1): private traffic no other route covers follows the user route to the appliance.
+    assert not any(r[3] == "None" and r[0] == "Default" for r in rows)
     table = effective_routes(e, b.sid("spoke1", "app"))
     _p, r = table.lookup(parse_ip("10.2.1.4")) or (None, None)
     assert r is not None and r.next_hop_type == "VirtualAppliance" and str(r.next_hop_ips[0]) == "10.0.0.4"

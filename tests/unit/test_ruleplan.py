@@ -1,4 +1,5 @@
-"""Planning the NSG rules a connection needs (issue 18, L5): narrow, before the denying rule, owned."""
+"""Planning the NSG rules and routes a connection needs (issue 18): narrow, before the denying rule or
+more specific than the dropping route, never widening 0.0.0.0/0, owned."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from netplan.model import Direction
 from netplan.plan import make_plan
 from netplan.whatif import what_if
 from tests.unit.builders import EstateBuilder
-from tests.unit.traffic_builders import attach, lb_rules, nsg, rule
+from tests.unit.traffic_builders import attach, lb_rules, nsg, route, route_table, rule
 
 
 def estate(nsg_rg: str = "rg-p") -> tuple[EstateBuilder, dict[str, Any]]:
@@ -60,5 +61,93 @@ def test_nsg_in_the_aks_node_resource_group_is_the_owners_change_and_whatif_says
     assert not [c for c in cs.changes if c.type == kinds.SECURITY_RULE.type]
     (p,) = [p for p in cs.problems if p.code == "owner-change"]
     assert "MC_rg-p_aks_westeurope" in p.message and "az network nsg rule create" in p.message and "--priority 3999" in p.message
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
+
+
+# ---- routes -----------------------------------------------------------------------------------
+
+
+def hub_spoke(routes: list[dict[str, Any]], *, rt_rg: str = "rg-net") -> tuple[EstateBuilder, dict[str, Any]]:
+    """consumer and provider peered directly and both with a hub whose firewall (declared, 10.0.0.4)
+    forwards; the consumer's app subnet has a route table with ``routes``."""
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], rg="rg-hub", subnets={"AzureFirewallSubnet": "10.0.0.0/26"})
+    b.vnet("provider", ["10.2.0.0/16"], rg="rg-p", subnets={"aks": "10.2.0.0/22"})
+    b.vnet("consumer", ["10.10.0.0/16"], subnets={"app": "10.10.1.0/24"})
+    b.lb("ilb", "provider", "aks", "10.2.0.250", rg="rg-p")
+    lb_rules(b, "ilb", [(443, 443)])
+    b.peer("consumer", "hub", allow_forwarded=True)
+    b.peer("provider", "hub", allow_forwarded=True)
+    b.peer("consumer", "provider")
+    b.forwarder("hub", "azfw", ip="10.0.0.4")
+    rt = route_table("rt-consumer", routes, rg=rt_rg)
+    b.add(rt)
+    attach(b, "consumer", "app", rt_id=rt["id"])
+    return b, rt
+
+
+def _routes(cs: Any) -> list[Any]:
+    return [c for c in cs.changes if c.type == kinds.ROUTE.type]
+
+
+def test_a_none_route_over_the_provider_space_gets_a_host_route_via_the_hub_firewall_and_whatif_verifies() -> None:
+    b, rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")])
+    e = b.estate()
+    intent = intent_for(e)
+    cs = make_plan(e, intent)
+    (c,) = _routes(cs)
+    assert c.id == rt["id"] + "/routes/vnetplan-consumer-to-10-2-0-250"
+    # The narrowest route: the app's frontend only, to the firewall the consumer can reach.
+    assert c.body["properties"] == {"addressPrefix": "10.2.0.250/32", "nextHopType": "VirtualAppliance",  # type: ignore[index]
+                                    "nextHopIpAddress": "10.0.0.4"}  # fmt: skip
+    assert "no-provider" in c.reason and "only traffic to 10.2.0.250 changes path" in c.reason and "azfw" in c.reason
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.before == "FAIL" and o.after == "PASS", o.after_reasons
+
+
+def test_a_route_to_an_appliance_nobody_holds_is_bypassed_and_the_default_route_is_never_touched() -> None:
+    b, _rt = hub_spoke([route("default", "0.0.0.0/0", "VirtualAppliance", "10.0.0.4"),
+                       route("to-provider", "10.2.0.0/16", "VirtualAppliance", "10.0.0.9")])  # fmt: skip
+    e = b.estate()
+    intent = intent_for(e)
+    cs = make_plan(e, intent)
+    (c,) = _routes(cs)
+    props = c.body["properties"]  # type: ignore[index]
+    assert (props["addressPrefix"], props["nextHopIpAddress"]) == ("10.2.0.250/32", "10.0.0.4")
+    assert not any(x.body and x.body.get("properties", {}).get("addressPrefix") == "0.0.0.0/0" for x in cs.changes)  # type: ignore[union-attr]
+    assert all(x.action.value == "create" for x in _routes(cs))  # existing routes are never edited
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.after == "PASS", o.after_reasons
+
+
+def test_a_host_route_that_drops_the_frontend_is_left_to_its_owner_and_named() -> None:
+    b, _rt = hub_spoke([route("no-app", "10.2.0.250/32", "None")])
+    e = b.estate()
+    cs = make_plan(e, intent_for(e))
+    assert not _routes(cs)
+    (p,) = [p for p in cs.problems if p.code == "route-blocks-connection"]
+    assert "no-app" in p.message and "already as specific as the address" in p.message and "rt-consumer" in p.message
+
+
+def test_no_appliance_to_route_through_names_the_route_and_plans_nothing() -> None:
+    b, _rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")])
+    b.declarations.pop("forwarders")
+    e = b.estate()
+    cs = make_plan(e, intent_for(e))
+    assert not _routes(cs)
+    (p,) = [p for p in cs.problems if p.code == "route-blocks-connection"]
+    assert "no-provider" in p.message and "no forwarding appliance" in p.message
+
+
+def test_a_route_table_in_the_aks_node_resource_group_is_the_owners_change() -> None:
+    b, _rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")], rt_rg="MC_rg-p_aks_westeurope")
+    e = b.estate()
+    intent = intent_for(e)
+    cs = make_plan(e, intent)
+    assert not _routes(cs)
+    (p,) = [p for p in cs.problems if p.code == "owner-change"]
+    assert "az network route-table route create -g MC_rg-p_aks_westeurope" in p.message
+    assert "--address-prefix 10.2.0.250/32 --next-hop-type VirtualAppliance --next-hop-ip-address 10.0.0.4" in p.message
     (o,) = what_if(e, intent, cs).outcomes
     assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)

@@ -320,6 +320,8 @@ class MainScreen(Screen[None]):
             self.query_one(EstateTree).reveal(v)
         self.query_one(VnetDetails).show(self.estate, v, self.badges.get(v.key, frozenset()),
                                          self.query_one(EstateTree).owners)  # fmt: skip
+        if self.query_one(VnetDetails).wants_traffic(v.id):
+            self.app.compute_traffic(self.estate, v.id)  # type: ignore[attr-defined]
         self.query_one(DnsPanel).set_source(v.name)
         if self.query_one(TabbedContent).active == "topology":
             self._draw_topology()
@@ -339,6 +341,9 @@ class MainScreen(Screen[None]):
             if v is not None:
                 self.query_one(VnetDetails).show(self.estate, v, badges.get(v.key, frozenset()),
                                                  self.query_one(EstateTree).owners)  # fmt: skip
+
+    def show_traffic(self, traffic: Any) -> None:
+        self.query_one(VnetDetails).show_traffic(self.estate, traffic)
 
     def show_graph(self, graph: Any) -> None:
         self.graph = graph

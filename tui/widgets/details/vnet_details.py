@@ -1,4 +1,5 @@
-"""The selected VNet in full: address space, subnets, peerings, load balancers, endpoints, zones.
+"""The selected VNet in full: address space, subnets, peerings, load balancers, endpoints, zones,
+and its traffic: what its workload subnets can open to the app addresses, per port, hop by hop.
 
 Everything shown is read from the Estate's indexes for one VNet (no estate-wide work), so
 moving the cursor through a 10,000-VNet tree stays instant. Peering rows show both the link's
@@ -21,6 +22,7 @@ from netplan.estate import Estate
 from netplan.ids import name_of
 from netplan.model import Frontend, LoadBalancer, PeeringState, PrivateEndpoint, SyncLevel, VNet
 from netplan.owners import WhoOwns, holder_label
+from netplan.traffic import VnetTraffic
 from tui.widgets.sidebar.estate_tree import badge_text
 
 STATE_STYLE = {
@@ -216,9 +218,38 @@ def render_vnet(estate: Estate, v: VNet, badges: frozenset[str], attached: Attac
     return Group(*(x for p in parts for x in (p, Text(""))))
 
 
+_VERDICT = {True: ("reachable", "green"), False: ("blocked", "bold red"), None: ("unknown", "yellow")}
+
+
+def render_traffic(estate: Estate, traffic: VnetTraffic) -> RenderableType:
+    """The flows of :func:`netplan.traffic.vnet_traffic`: per workload subnet, address and port, the
+    verdict with the route hops it took or what blocked it (route, NSG rule, peering)."""
+    if not traffic.flows:
+        return Text(f"Traffic: {traffic.note}.", style="dim")
+    t = _table(f"Traffic ({traffic.note})", "from", "to", "port", "verdict", "path / blocked by")
+    for ip, port, verdict in traffic.flows:
+        for part in verdict.parts or [verdict]:
+            word, style = _VERDICT[part.reachable]
+            b = part.blocked_by
+            if b is not None:
+                why = f"{b.kind} {name_of(b.resource) if b.resource else ''}"
+                if b.rule:
+                    why += f" rule '{b.rule}'" + (f" ({b.priority})" if b.priority is not None else "")
+            elif part.reachable is None:
+                why = next((r.message for r in reversed(part.reasons)), "")
+            else:
+                why = " → ".join(name_of(h.to) if h.to.startswith("/") else h.to for h in part.hops) or "direct"
+                if any(str(r.code) == "via-firewall" for r in part.reasons):
+                    why += " (if the firewall allows it)"
+            t.add_row(name_of(part.source) if "/" in part.source else part.source, ip, f"{part.protocol.upper()} {port}",
+                      Text(word, style=style), why)  # fmt: skip
+    return t
+
+
 class VnetDetails(VerticalScroll):
     """Shows :func:`render_vnet` for the VNet the app hands down (``show``); ``i`` opens a filter
-    over its tables (hidden until asked, so it takes no line of a small terminal)."""
+    over its tables (hidden until asked, so it takes no line of a small terminal). Below it, the
+    VNet's traffic (``show_traffic``), which the app computes in a worker."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter these tables: name, prefix, state… (Escape: back)", id="details-filter")
@@ -226,9 +257,28 @@ class VnetDetails(VerticalScroll):
             Text("Pick a VNet in the tree (arrows, Enter, or type / to filter).", style="dim"),
             id="details-body",
         )
+        yield Static("", id="details-traffic")
 
     _attached: tuple[Estate, Attached] | None = None
     _shown: tuple[Estate, VNet, frozenset[str], WhoOwns | None] | None = None
+    #: (estate, VNet ID) whose traffic is shown or being computed.
+    _traffic_for: tuple[Estate, str] | None = None
+
+    def wants_traffic(self, vnet_id: str) -> bool:
+        """True (and says it is computing) when the traffic of ``vnet_id`` on the current estate is
+        not shown yet: the caller then starts the worker."""
+        estate = self._attached[0] if self._attached is not None else None
+        if estate is None or (self._traffic_for is not None and self._traffic_for[0] is estate
+                              and self._traffic_for[1] == vnet_id):  # fmt: skip
+            return False
+        self._traffic_for = (estate, vnet_id)
+        self.query_one("#details-traffic", Static).update(Text("Traffic: computing the flows…", style="dim"))
+        return True
+
+    def show_traffic(self, estate: Estate, traffic: VnetTraffic) -> None:
+        if self._traffic_for is None or self._traffic_for[1] != traffic.vnet_id:
+            return  # the selection moved on
+        self.query_one("#details-traffic", Static).update(render_traffic(estate, traffic))
 
     def on_mount(self) -> None:
         self.query_one("#details-filter", Input).display = False
