@@ -321,7 +321,7 @@ class MainScreen(Screen[None]):
         self.query_one(VnetDetails).show(self.estate, v, self.badges.get(v.key, frozenset()),
                                          self.query_one(EstateTree).owners)  # fmt: skip
         if self.query_one(VnetDetails).wants_traffic(v.id):
-            self.app.compute_traffic(self.estate, v.id)  # type: ignore[attr-defined]
+            self.vapp.compute_traffic(self.estate, v.id)
         self.query_one(DnsPanel).set_source(v.name)
         if self.query_one(TabbedContent).active == "topology":
             self._draw_topology()
