@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from netplan import __version__
-from netplan.errors import ExitCode, VnetplanError, exit_code_for
+from netplan.errors import ExitCode, InputError, VnetplanError, exit_code_for
 from vnetplan.commands import (
     apply,
     audit,
@@ -77,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_ca_bundle(path: str | None) -> None:
+    """``--ca-bundle`` must name a readable file before anything is sent (one line, exit 2)."""
+    if path is None:
+        return
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise InputError(path, "", f"--ca-bundle: cannot read the CA bundle: {exc.strerror or exc}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -84,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # handler prints on stderr beside our one line; what it says is in --verbose's details.
     logging.getLogger("azure").setLevel(logging.ERROR)
     try:
+        _check_ca_bundle(getattr(args, "ca_bundle", None))
         return int(args.func(args))
     except VnetplanError as exc:
         print(f"vnetplan: error: {exc}", file=sys.stderr)

@@ -62,3 +62,14 @@ def test_python_dash_m_netplan_is_the_same_cli() -> None:
     proc = subprocess.run([sys.executable, "-m", "netplan", "--version"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0
     assert proc.stdout.startswith("vnetplan ")
+
+
+def test_a_ca_bundle_that_is_not_there_is_one_line_and_nothing_is_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped --ca-bundle path is the user's input error (exit 2, naming the file), not an
+    internal error from deep inside the HTTP stack."""
+    missing = tmp_path / "no-such-ca.pem"
+    for argv in (["apply", str(tmp_path / "plan.json"), "--yes", "--ca-bundle", str(missing), "--endpoint", "https://127.0.0.1:9"],
+                 ["inventory", "--ca-bundle", str(missing), "--endpoint", "https://127.0.0.1:9", "--out", str(tmp_path / "x.json")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"vnetplan: error: {missing}: --ca-bundle: cannot read the CA bundle: No such file or directory"]
