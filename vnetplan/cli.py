@@ -84,8 +84,10 @@ def _check_ca_bundle(path: str | None) -> None:
     try:
         with open(path, "rb") as fh:
             fh.read(1)
+    except FileNotFoundError:
+        raise InputError(path, "", "no such file (--ca-bundle)") from None
     except OSError as exc:
-        raise InputError(path, "", f"--ca-bundle: cannot read the CA bundle: {exc.strerror or exc}") from None
+        raise InputError(path, "", f"cannot read the CA bundle (--ca-bundle): {exc.strerror or exc}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # handler prints on stderr beside our one line; what it says is in --verbose's details.
     logging.getLogger("azure").setLevel(logging.ERROR)
     try:
-        _check_ca_bundle(getattr(args, "ca_bundle", None))
+        if getattr(args, "endpoint", None):  # without one, the command says --ca-bundle needs it
+            _check_ca_bundle(getattr(args, "ca_bundle", None))
         return int(args.func(args))
     except VnetplanError as exc:
         print(f"vnetplan: error: {exc}", file=sys.stderr)

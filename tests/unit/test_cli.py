@@ -72,4 +72,4 @@ def test_a_ca_bundle_that_is_not_there_is_one_line_and_nothing_is_sent(tmp_path:
                  ["inventory", "--ca-bundle", str(missing), "--endpoint", "https://127.0.0.1:9", "--out", str(tmp_path / "x.json")]):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
-        assert err == [f"vnetplan: error: {missing}: --ca-bundle: cannot read the CA bundle: No such file or directory"]
+        assert err == [f"vnetplan: error: {missing}: no such file (--ca-bundle)"]

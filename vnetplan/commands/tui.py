@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 import netplan
-from netplan.errors import InputError, UsageError
+from netplan.errors import UsageError
 from netplan.intent import load_intent
 from vnetplan.commands._common import add_credential_arg, add_estate_args, load
 
@@ -61,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
     if args.endpoint and not args.endpoint.startswith("https://"):
         # The bearer token goes with every request: never over plain HTTP.
         raise UsageError(f"--endpoint must be an https:// URL, not {args.endpoint!r}")
-    if args.ca_bundle and not Path(args.ca_bundle).is_file():
-        raise InputError(args.ca_bundle, "", "no such file (--ca-bundle)")
     estate = load(args)
     intent = None
     if args.intent:
