@@ -607,12 +607,16 @@ class _Planner:
 
 
 def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_id: str, fp: str) -> None:
-    """Routes and NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
-
+    """Routes and NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`).
+    An ``auto`` expose-apps connection has planned its own with the option it chose
+    (:func:`netplan.planopts.plan_auto`)."""
+    pinned = tuple(c for c in intent.connections if not (c.use_case is UseCase.EXPOSE_APPS and c.method is Method.AUTO))
+    if not pinned:
+        return
     draft = ChangeSet(plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
                       changes=planner.ordered())  # fmt: skip
     after, _ = apply_in_memory(estate, draft)
-    needs, problems = plan_rules(estate, after, intent)
+    needs, problems = plan_rules(estate, after, replace(intent, connections=pinned))
     # A connection the plan already cannot make (a blocked method, a missing frontend...) gets no
     # traffic rules: its problem is named, and rules for it would be noise.
     failed = {p.group for p in planner.problems}
