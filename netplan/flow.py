@@ -710,18 +710,24 @@ def flow(estate: Estate, source: str, target: str, port: int | None = None, prot
     if isinstance(resolved, VNet):
         raise RefError(f"with a traffic source, TARGET must be an address or the ID of a frontend, endpoint or NIC; "
                        f"'{target}' is VNet {resolved.id}")  # fmt: skip
-    parts = [_one(estate, s, target, resolved, port, protocol) for s in sources]
+    # The peering-level verdicts (reach()) depend on the VNet and the address only: the subnets of
+    # a VNet source share them.
+    asked: dict[tuple[str, str], Any] = {}
+    parts = [_one(estate, s, target, resolved, port, protocol, asked) for s in sources]
     if kind != "vnet":
         return parts[0]
     return _combine(source, parts, port, protocol)
 
 
-def _one(estate: Estate, src: Source, text: str, dst: IPAddress, port: int | None, protocol: str) -> FlowVerdict:
+def _one(estate: Estate, src: Source, text: str, dst: IPAddress, port: int | None, protocol: str,
+         asked: dict[tuple[str, str], Any]) -> FlowVerdict:  # fmt: skip
     vnet = estate.vnet(src.subnet.vnet_id)
     assert vnet is not None
-    base = reach(estate, vnet.id, text)
+    base = asked.get((vnet.key, text))
+    if base is None:
+        base = asked[(vnet.key, text)] = reach(estate, vnet.id, text)
     target = base.target
-    w = _Walk(estate, src, dst, port, protocol, target)
+    w = _Walk(estate, src, dst, port, protocol, target, asked=asked)
     w.asked[(vnet.key, str(dst))] = base
     if target.kind == "outside" or (target.vnet is None and target.kind != "onprem"):
         return FlowVerdict(src.label, target, port, protocol, base.reachable,
