@@ -367,16 +367,19 @@ def _build(pl: _Planner, name: str, conn: Connection, consumer: VNet, ep: Existi
     raise ValueError(name)
 
 
-def plan_traffic(pl: _Planner, conn: Connection, consumer: VNet, verify_as: str) -> tuple[list[Need], list[tuple[str, str, str]]]:
+def plan_traffic(pl: _Planner, conn: Connection, consumer: VNet, verify_as: str, *,
+                 trial: bool = False) -> tuple[list[Need], list[tuple[str, str, str]]]:  # fmt: skip
     """The routes and NSG security rules ``conn`` needs, served as ``verify_as``, on the estate
     after the plan so far (:func:`netplan.ruleplan.plan_rules`, as for a pinned method). Those
     vnetplan may make are added to ``pl``; returns (the owner's changes, the problems), which the
-    caller records."""
+    caller records. The priorities given are remembered in ``pl.rule_priorities`` (not for a
+    ``trial``), so that two owner's changes in one NSG never get the same one."""
     cs = ChangeSet(pl.plan_id, pl.intent.file, "", (), pl.ordered(), tuple(pl.decisions))
     after, _ph = apply_in_memory(pl.estate, cs)
     method = Method.PRIVATE_LINK if verify_as == PRIVATE_LINK else Method.PEERING
     one = replace(pl.intent, connections=(replace(conn, method=method),))
-    needs, problems = plan_rules(pl.estate, after, one)
+    taken = pl.rule_priorities
+    needs, problems = plan_rules(pl.estate, after, one, {k: set(v) for k, v in taken.items()} if trial else taken)
     for change in changes_for(needs, pl.tags):
         pl.add(change)
     return [n for n in needs if n.owner], list(dict.fromkeys(problems))
@@ -483,7 +486,7 @@ def compare_options(pl: _Planner, conn: Connection, consumer: VNet) -> Compariso
         if problems or not verify_as:
             verdict, why = "not planned", tuple(f"[{p.code}] {p.message}" for p in problems)
         else:
-            owner, traffic_problems = plan_traffic(pl, conn, consumer, verify_as)
+            owner, traffic_problems = plan_traffic(pl, conn, consumer, verify_as, trial=True)
             verdict, why = _evaluate(pl, consumer, conn, verify_as, earlier, owner)
             if verdict != "PASS":
                 why = (*why, *(f"[{code}] {message}" for code, message, _g in traffic_problems))

@@ -229,3 +229,24 @@ def test_auto_with_the_route_table_in_the_aks_node_resource_group_names_the_owne
     (o,) = what_if(e, intent, cs).outcomes
     assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
 
+
+
+def test_a_flow_denied_at_the_source_and_dropped_by_a_route_behind_it_gets_both_the_rule_and_the_route() -> None:
+    # The walk stops at the consumer's outbound NSG: the None route behind it shows only once the
+    # rule is planned. Both are planned, and the what-if verifies.
+    b, rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")])
+    g = nsg("nsg-consumer", [rule("deny-out-provider", 300, "Outbound", "Deny", dst="10.2.0.0/16")], rg="rg-net")
+    b.add(g)
+    attach(b, "consumer", "app", nsg_id=g["id"])
+    e = b.estate()
+    for method in ("peering", "auto"):
+        data = {"version": 1, "provider": {"vnet": "provider", "load_balancer": "ilb", "app_domain": "apps.example.com"},
+                "connections": [{"consumer": "consumer", "method": method, "ports": [443]}]}  # fmt: skip
+        intent = parse_intent("<test>", data, {}, e)
+        cs = make_plan(e, intent)
+        (r,) = [c for c in cs.changes if c.type == kinds.SECURITY_RULE.type]
+        assert r.id == g["id"] + "/securityRules/vnetplan-allow-out-consumer-443" and r.body["properties"]["priority"] == 299  # type: ignore[index]
+        (c,) = _routes(cs)
+        assert c.id == rt["id"] + "/routes/vnetplan-consumer-to-10-2-0-250"
+        (o,) = what_if(e, intent, cs).outcomes
+        assert o.after == "PASS", (method, o.after_reasons)
