@@ -27,7 +27,7 @@ from netplan.intent import AnyIntent
 from netplan.model import Gateway, Peering, PeeringState, VNet
 from netplan.report.model import Finding, RuleInfo, Severity, Status
 
-__all__ = ["Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
+__all__ = ["COUNTED_PASS", "Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
 
 #: ``VNP-<AREA>-<NNN>``: opaque and stable; the title may change, the id never does.
 RULE_ID = re.compile(r"^VNP-[A-Z]{2,6}-\d{3}$")
@@ -62,15 +62,29 @@ def unknown(resource: str, message: str, item: str = "") -> Outcome:
     return Outcome(Status.UNKNOWN, resource, message, item)
 
 
+#: What a rule yields for a PASS when the run does not list passes (``Context.list_passed`` False):
+#: the pass is counted for its rule, and its sentence is never built. The hot rules write
+#: ``yield passed(...) if ctx.list_passed else COUNTED_PASS`` so that an estate of 50,000 VNets
+#: does not format a million sentences nobody reads.
+COUNTED_PASS = Outcome(Status.PASS, "", "")
+
+
 class Context:
     """What a rule may look at: the Estate, the intent (or None), and indexes shared by rules.
 
     Indexes are built on first use and cached for the run, each in one pass over the estate.
+
+    ``list_passed`` False: the run lists failures and UNKNOWNs only; PASS outcomes are counted per
+    rule in :attr:`unlisted_passes` (:meth:`Rule.run` builds no finding for them), and a rule may
+    yield :data:`COUNTED_PASS` instead of building a PASS sentence.
     """
 
-    def __init__(self, estate: Estate, intent: AnyIntent | None = None) -> None:
+    def __init__(self, estate: Estate, intent: AnyIntent | None = None, *, list_passed: bool = True) -> None:
         self.estate = estate
         self.intent = intent
+        self.list_passed = list_passed
+        #: Rule id -> PASS outcomes counted but not listed (only when ``list_passed`` is False).
+        self.unlisted_passes: dict[str, int] = {}
 
     def has_link(self, local: str, remote: str) -> bool:
         """A link object (any state) exists in ``local`` towards ``remote``."""
@@ -195,7 +209,17 @@ class Rule:
         return RuleInfo(self.id, self.title, self.severity, self.rationale, self.remediation, self.references, self.tags)
 
     def run(self, ctx: Context) -> list[Finding]:
-        return [
-            Finding(self.id, self.severity, o.status, o.resource, o.message, o.item)
-            for o in self.check(ctx)
-        ]
+        """The rule's findings; without ``ctx.list_passed``, its passes are only counted (in
+        ``ctx.unlisted_passes``)."""
+        if ctx.list_passed:
+            return [Finding(self.id, self.severity, o.status, o.resource, o.message, o.item) for o in self.check(ctx)]
+        out: list[Finding] = []
+        passes = 0
+        for o in self.check(ctx):
+            if o.status is Status.PASS:
+                passes += 1
+            else:
+                out.append(Finding(self.id, self.severity, o.status, o.resource, o.message, o.item))
+        if passes:
+            ctx.unlisted_passes[self.id] = ctx.unlisted_passes.get(self.id, 0) + passes
+        return out

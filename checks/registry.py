@@ -122,13 +122,15 @@ def run_rules(
     rules: Sequence[Rule] | None = None,
     intent: Any | None = None,
     timings: dict[str, float] | None = None,
+    unlisted_passes: dict[str, int] | None = None,
 ) -> list[Finding]:
     """Run rules (default: all) over one shared context; findings in rule order.
 
     ``timings``, when given, receives each rule's wall-clock seconds (a shared index is charged to
-    the first rule that builds it), for the JUnit report's per-suite ``time``.
+    the first rule that builds it), for the JUnit report's per-suite ``time``. ``unlisted_passes``,
+    when given, asks for no PASS findings: it receives each rule's count of passes instead.
     """
-    ctx = Context(estate, intent)
+    ctx = Context(estate, intent, list_passed=unlisted_passes is None)
     out: list[Finding] = []
     # The rules allocate a few hundred thousand small objects on a heap that already holds the whole
     # estate; with the cyclic GC on, its full collections rescan that heap again and again (about a
@@ -146,6 +148,8 @@ def run_rules(
     finally:
         if was_enabled:
             gc.enable()
+    if unlisted_passes is not None:
+        unlisted_passes.update(ctx.unlisted_passes)
     return out
 
 
@@ -159,15 +163,22 @@ def audit(
     today: dt.date | None = None,
     fail_on: Severity | None = Severity.HIGH,
     timings: dict[str, float] | None = None,
+    include_passed: bool = True,
 ) -> Report:
     """Select, run, suppress: the complete audit as a Report for :func:`netplan.report.render`.
 
-    ``timings`` receives each rule's seconds (see :func:`run_rules`).
+    ``timings`` receives each rule's seconds (see :func:`run_rules`). ``include_passed`` False gives
+    the same report as ``audit(...).without_passed()`` (every count and the exit decision agree)
+    without building the PASS findings: suppressions never cover a PASS, so none would be listed.
     """
     rules = select(only, skip)
-    findings = run_rules(estate, rules, intent, timings)
+    unlisted: dict[str, int] | None = None if include_passed else {}
+    findings = run_rules(estate, rules, intent, timings, unlisted)
     findings = apply_suppressions(findings, suppressions, today or dt.date.today())
     infos = {r.id: r.info for r in rules}
     if any(f.rule == EXPIRED.id for f in findings):
         infos[EXPIRED.id] = EXPIRED
-    return Report("audit", findings, infos, sources=estate.sources, fail_on=fail_on)
+    return Report(
+        "audit", findings, infos, sources=estate.sources, fail_on=fail_on,
+        passed_not_listed=dict(sorted(unlisted.items())) if unlisted else {},
+    )  # fmt: skip

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netplan import kinds, rawjson
+from netplan import kinds, rawjson, typedload
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
@@ -110,6 +110,9 @@ class RawSnapshot:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     #: Subscription ID (lower case) -> display name, from the snapshot's ``subscriptions`` list.
     subscription_names: dict[str, str] = field(default_factory=dict)
+    #: The file's bytes are ASCII, so every span is valid UTF-8 (the typed fast path skips the
+    #: fields it does not read without decoding them; a span of another file is checked first).
+    ascii: bool = False
 
 
 class _At:
@@ -146,13 +149,17 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         raise InputError(file, "", f"cannot read: {exc.strerror or exc}") from None
     top = rawjson.split(text)
     if isinstance(top, list):
-        return snapshot_from_data(top, file)
+        snap = snapshot_from_data(top, file)
+        snap.ascii = text.isascii()
+        return snap
     if isinstance(top, dict):
         key = next((k for k in ("resources", "value", "data") if k in top), None)
         items = rawjson.split_list(top[key]) if key is not None else None
         if key is not None and items is not None:
             # The other members (declarations, gaps) are small: decoded now, checked as ever.
-            return snapshot_from_data({**{k: rawjson.decode(v) for k, v in top.items() if k != key}, key: items}, file)
+            snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in top.items() if k != key}, key: items}, file)
+            snap.ascii = text.isascii()
+            return snap
     # Anything else (one resource, an `az ... create` wrapper, JSON only the stdlib reads, an
     # error to word) takes the json path, as it always did.
     try:
@@ -1076,7 +1083,7 @@ def _fast_spec(props: dict[str, Any], side: str) -> AddressSpec | None:
     if props.get(f"{side}AddressPrefixes") or props.get(f"{side}ApplicationSecurityGroups"):
         return None
     v = props.get(f"{side}AddressPrefix")
-    if not isinstance(v, str) or not v:
+    if not isinstance(v, str) or not v or v != v.strip():
         return None
     hit = _SPEC_MEMO.get(v)
     if hit is None:
@@ -1094,18 +1101,17 @@ def _fast_spec(props: dict[str, Any], side: str) -> AddressSpec | None:
     return hit
 
 
-def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRange, ...] | None:
-    if props.get(plural):
-        return None
-    v = props.get(single)
-    if v is None or v == "*":
-        return (ANY_PORT,)
-    if not isinstance(v, str):
+def _fast_port(v: object) -> PortRange | None:
+    """``*``, ``443`` or ``80-88`` exactly as written (ASCII digits, no spaces), memoised; None
+    for anything else (the checked parser reads or rejects it)."""
+    if v == "*":
+        return ANY_PORT
+    if type(v) is not str:
         return None
     hit = _PORT_MEMO.get(v)
     if hit is None:
         lo_s, sep, hi_s = v.partition("-")
-        if not lo_s.isdigit() or (sep and not hi_s.isdigit()):
+        if not (lo_s.isascii() and lo_s.isdigit()) or (sep and not (hi_s.isascii() and hi_s.isdigit())):
             return None
         lo, hi = int(lo_s), int(hi_s) if sep else int(lo_s)
         if not 0 <= lo <= hi <= 65535:
@@ -1113,7 +1119,21 @@ def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRa
         hit = PortRange(lo, hi)
         if len(_PORT_MEMO) < 65536:
             _PORT_MEMO[v] = hit
-    return (hit,)
+    return hit
+
+
+def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRange, ...] | None:
+    many = props.get(plural)
+    if many:
+        if type(many) is not list:
+            return None
+        ports = [_fast_port(v) for v in many]
+        return None if None in ports else tuple(ports)  # type: ignore[arg-type]
+    v = props.get(single)
+    if v is None:
+        return (ANY_PORT,)
+    one = _fast_port(v)
+    return None if one is None else (one,)
 
 
 def _security_rule_fast(obj: dict[str, Any], nsg_id: str, default: bool) -> SecurityRule | None:
@@ -1243,6 +1263,23 @@ def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
     )
 
 
+def _nsg_rules_fast(custom: list[Any], defaults: list[Any], nsg_id: str) -> tuple[tuple[SecurityRule, ...], tuple[SecurityRule, ...]]:
+    """The typed fast path's NSG rules (:mod:`netplan.typedload`): every rule through the rule fast
+    path, the default rules Azure's own; anything else gives the NSG to :func:`parse_nsg`."""
+    rules = []
+    for r in custom:
+        rule = _security_rule_fast(r, nsg_id, False) if isinstance(r, dict) else None
+        if rule is None:
+            raise typedload.GiveUp
+        rules.append(rule)
+    if defaults and not _standard_defaults(defaults):
+        raise typedload.GiveUp
+    return tuple(rules), SHARED_DEFAULT_RULES
+
+
+typedload.register(kinds.NSG, typedload.nsg_builder(_nsg_rules_fast, NetworkSecurityGroup))
+
+
 def parse_asg(obj: dict[str, Any], rid: str, at: _At) -> ApplicationSecurityGroup:
     return ApplicationSecurityGroup(id=rid, name=_sub_name(obj, rid), location=_location(obj, at),
                                     tags=_tags_of(obj, at), source=at.source)  # fmt: skip
@@ -1317,6 +1354,17 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
     for snap in snapshots:
         out.files.append(snap.file)
         for path, item in snap.resources:
+            if rawjson.is_span(item) and (snap.ascii or rawjson.is_utf8(item)):
+                # The common shapes of the bulk kinds, without building JSON paths (typedload);
+                # anything else, a duplicate ID included, takes the checked path below.
+                fast = typedload.resource(item)
+                if fast is not None:
+                    fast_type, fast_id, model = fast
+                    key = rid_key(fast_id)
+                    if key not in seen:
+                        seen[key] = (snap.file, path)
+                        out.buckets.setdefault(_PARSERS[fast_type][0], []).append(model)
+                        continue
             obj = _decoded(snap.file, item)
             name = obj.get("name")
             at = _At(snap.file, path, name, item)

@@ -11,18 +11,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, Span, failed, passed, span
 from checks.rules import _docs
-from netplan.free import forbidden_overlaps
+from netplan.addr import parse_prefix
+from netplan.free import AZURE_FORBIDDEN, forbidden_overlaps
+
+#: The forbidden ranges as spans; IPv4 space below the lowest of them (127.0.0.0, so all of 10/8)
+#: or between 169.254/16 and 224/4 (172.16/12, 192.168/16) touches none, which most prefixes show
+#: by two integer comparisons.
+_FORBIDDEN = [span(f) for f in AZURE_FORBIDDEN]
+_LOW = min(f[1] for f in _FORBIDDEN)
+_GAP = (parse_prefix("169.254.0.0/16").value + 2**16, parse_prefix("224.0.0.0/4").value - 1)
+
+
+def _touches(sp: Span) -> bool:
+    if sp[0] == 4 and (sp[2] < _LOW or (_GAP[0] <= sp[1] and sp[2] <= _GAP[1])):
+        return False
+    return any(f[0] == sp[0] and f[1] <= sp[2] and sp[1] <= f[2] for f in _FORBIDDEN)
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
+    spans = ctx.vnet_spans
     for v in ctx.estate.vnets:
+        if not any(map(_touches, spans[v.key])):
+            yield passed(v.id, f"VNet {v.name} uses none of the ranges Azure forbids in a VNet.") if ctx.list_passed else COUNTED_PASS
+            continue
         bad = [f"{p} (touches {', '.join(str(f) for f in hits)})" for p in v.address_prefixes if (hits := forbidden_overlaps(p))]
         if bad:
             yield failed(v.id, f"VNet {v.name} uses address space Azure does not allow in a VNet: {'; '.join(bad)}.")
         else:
-            yield passed(v.id, f"VNet {v.name} uses none of the ranges Azure forbids in a VNet.")
+            yield passed(v.id, f"VNet {v.name} uses none of the ranges Azure forbids in a VNet.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

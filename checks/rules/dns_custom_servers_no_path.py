@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 
 AZURE_DNS = "168.63.129.16"
@@ -28,7 +28,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             continue
         servers = ", ".join(str(s) for s in v.dns_servers)
         if not est.zones:
-            yield passed(v.id, f"VNet {v.name} uses custom DNS servers {servers}; the estate has no private zones.")
+            yield passed(v.id, f"VNet {v.name} uses custom DNS servers {servers}; the estate has no private zones.") if ctx.list_passed else COUNTED_PASS
             continue
         unexplained = []
         for ip in v.dns_servers:
@@ -46,7 +46,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 "is unknown (D2).",
             )
         else:
-            yield passed(v.id, f"VNet {v.name} uses custom DNS servers {servers}, each a resolver inbound endpoint or a declared forwarder.")
+            yield passed(v.id, f"VNet {v.name} uses custom DNS servers {servers}, each a resolver inbound endpoint or a declared forwarder.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

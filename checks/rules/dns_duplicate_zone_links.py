@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 from netplan.ids import name_of, rid_key
 
@@ -35,7 +35,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             ids = ", ".join(sorted(dupes[name].values()))
             yield failed(v.id, f"VNet {v.name} is linked to {len(dupes[name])} zones named {name} ({ids}).", name)
         if not dupes:
-            yield passed(v.id, f"VNet {v.name}'s {len(by_name)} linked zone names are distinct.")
+            yield passed(v.id, f"VNet {v.name}'s {len(by_name)} linked zone names are distinct.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 from checks.rules.dns_duplicate_zone_links import zone_name
 
@@ -24,9 +24,9 @@ def check(ctx: Context) -> Iterator[Outcome]:
         if len(reg) > 1:
             yield failed(v.id, f"VNet {v.name} has {len(reg)} registration-enabled zone links ({', '.join(reg)}); at most one is allowed.")
         elif reg:
-            yield passed(v.id, f"VNet {v.name} registers its VMs in {reg[0]} only.")
+            yield passed(v.id, f"VNet {v.name} registers its VMs in {reg[0]} only.") if ctx.list_passed else COUNTED_PASS
         else:
-            yield passed(v.id, f"VNet {v.name} has no registration-enabled zone link.")
+            yield passed(v.id, f"VNet {v.name} has no registration-enabled zone link.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

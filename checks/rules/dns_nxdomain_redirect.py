@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from checks.rules.dns_duplicate_zone_links import zone_name
 from netplan.dns.names import is_privatelink_zone
@@ -36,7 +36,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             continue
         what = f"Link {link.name} of zone {zname} to VNet {name_of(link.vnet_id)}"
         if link.resolution_policy is not ResolutionPolicy.NX_DOMAIN_REDIRECT:
-            yield passed(link.id, f"{what} keeps resolution private (policy Default).")
+            yield passed(link.id, f"{what} keeps resolution private (policy Default).") if ctx.list_passed else COUNTED_PASS
         elif required is True:
             yield failed(
                 link.id,
@@ -44,7 +44,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 "requires private-only resolution.",
             )
         elif required is False:
-            yield passed(link.id, f"{what} has NxDomainRedirect; the intent allows public fallback.")
+            yield passed(link.id, f"{what} has NxDomainRedirect; the intent allows public fallback.") if ctx.list_passed else COUNTED_PASS
         else:
             source = "no intent was given to say" if ctx.intent is None else "the intent does not say"
             yield unknown(

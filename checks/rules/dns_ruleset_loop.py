@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 from netplan.ids import name_of, rid_key
 from netplan.model import ForwardingRule
@@ -30,7 +30,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
         if any(str(t.ip) == AZURE_DNS for t in rule.targets):
             yield failed(rule.id, f"{what} forwards to {AZURE_DNS}, which is not a valid target.")
         else:
-            yield passed(rule.id, f"{what} has valid targets.")
+            yield passed(rule.id, f"{what} has valid targets.") if ctx.list_passed else COUNTED_PASS
         if rule.enabled:
             rules[rid_key(rule.ruleset_id)].append(rule)
     for link in est.ruleset_links:
@@ -47,7 +47,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 f"{what} forwards {', '.join(sorted(set(loops)))}, an inbound endpoint in that same VNet: queries loop.",
             )
         else:
-            yield passed(link.id, f"{what} does not forward to an inbound endpoint in that VNet.")
+            yield passed(link.id, f"{what} does not forward to an inbound endpoint in that VNet.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import name_of, rid_key
 from netplan.model import PrivateDnsZone, VNet
@@ -114,7 +114,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
         linked = {rid_key(link.zone_id) for link in est.links_of_vnet(c.id)}
         what = f"VNet {c.name} needs private zone {z.name} because {need.why}"
         if z.key in linked:
-            yield passed(c.id, f"{what}, and is linked to it.", z.name)
+            yield passed(c.id, f"{what}, and is linked to it.", z.name) if ctx.list_passed else COUNTED_PASS
             continue
         if c.dns_servers:
             servers = ", ".join(str(s) for s in c.dns_servers)
@@ -127,7 +127,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             have = {(r.name.lower(), r.rtype) for o in twin for r in est.records_of_zone(o.id)}
             missing = sorted(f"{n}.{z.name}" if n != "@" else z.name for n, t in need.names - have)
             if not missing:
-                yield passed(c.id, f"{what}, and is linked to {twin[0].id}, a zone of the same name with those records.", z.name)
+                yield passed(c.id, f"{what}, and is linked to {twin[0].id}, a zone of the same name with those records.", z.name) if ctx.list_passed else COUNTED_PASS
             else:
                 yield failed(
                     c.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 
 
@@ -28,7 +28,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             continue
         remote = [r for r in ctx.connected_peers.get(vnet.key, ()) if _region(r.location) != _region(vnet.location)]
         if lb.sku.lower() != "basic":
-            yield passed(lb.id, f"Internal load balancer {lb.name} in {vnet.name} is {lb.sku} SKU.")
+            yield passed(lb.id, f"Internal load balancer {lb.name} in {vnet.name} is {lb.sku} SKU.") if ctx.list_passed else COUNTED_PASS
         elif remote:
             names = ", ".join(f"{r.name} ({r.location})" for r in remote)
             yield failed(
@@ -37,7 +37,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 f"globally peered {names}.",
             )
         else:
-            yield passed(lb.id, f"Basic internal load balancer {lb.name} in {vnet.name} has no globally peered VNet.")
+            yield passed(lb.id, f"Basic internal load balancer {lb.name} in {vnet.name} has no globally peered VNet.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

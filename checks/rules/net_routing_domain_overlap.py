@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import rid_key
 from netplan.overlaps import Scope, find_overlaps
@@ -44,7 +44,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
         elif v.key in isolated:
             yield unknown(v.id, f"VNet {v.name} overlaps VNets it does not route to today, but {report.incomplete}.")
         else:
-            yield passed(v.id, f"VNet {v.name} has no overlap with networks in its routing domain.")
+            yield passed(v.id, f"VNet {v.name} has no overlap with networks in its routing domain.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, span
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, span
 from checks.rules import _docs
 
 
@@ -26,7 +26,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 space = ", ".join(str(p) for p in v.address_prefixes) or "no prefixes"
                 yield failed(s.id, f"Subnet {s.name} of VNet {v.name} has {bad} outside the address space ({space}).")
             else:
-                yield passed(s.id, f"Subnet {s.name} of VNet {v.name} lies inside the address space.")
+                yield passed(s.id, f"Subnet {s.name} of VNet {v.name} lies inside the address space.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 from netplan.model import AddressSpec, SecurityRule
 
@@ -45,7 +45,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             what = f"Rule {rule.name} (priority {rule.priority}, {rule.access.value} {rule.direction.value.lower()}) of NSG {nsg.name}"
             by = next((r for r in rules[:i] if shadows(r, rule)), None)
             if by is None:
-                yield passed(rule.id, f"{what} is reached by some traffic.")
+                yield passed(rule.id, f"{what} is reached by some traffic.") if ctx.list_passed else COUNTED_PASS
             else:
                 yield failed(rule.id, f"{what} is never evaluated: rule {by.name} (priority {by.priority}, "
                              f"{by.access.value}) matches all the traffic it names first.")  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import name_of, rid_key
 
@@ -25,12 +25,12 @@ def check(ctx: Context) -> Iterator[Outcome]:
     for pe in est.private_endpoints:
         zones = groups.get(pe.key, [])
         if zones:
-            yield passed(pe.id, f"Private endpoint {pe.name} has a DNS zone group ({', '.join(name_of(z) for z in zones)}).")
+            yield passed(pe.id, f"Private endpoint {pe.name} has a DNS zone group ({', '.join(name_of(z) for z in zones)}).") if ctx.list_passed else COUNTED_PASS
             continue
         ips = [str(ip) for ip in est.endpoint_ips(pe)]
         pointed = [ip for ip in ips if ip in ctx.record_ips]
         if pointed:
-            yield passed(pe.id, f"Private endpoint {pe.name}: a private DNS record points to {', '.join(pointed)}.")
+            yield passed(pe.id, f"Private endpoint {pe.name}: a private DNS record points to {', '.join(pointed)}.") if ctx.list_passed else COUNTED_PASS
             continue
         addrs = ", ".join(ips) or "no known address"
         note = ctx.gap_note(pe.id)

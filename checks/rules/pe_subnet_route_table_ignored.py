@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 from netplan.ids import rid_key
 
@@ -27,7 +27,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             policy = s.private_endpoint_network_policies or "Disabled"
             what = f"Subnet {s.name} of VNet {v.name} holds private endpoints and uses route table {s.route_table_id.rsplit('/', 1)[-1]}"
             if s.pe_policies()[1]:
-                yield passed(s.id, f"{what}; privateEndpointNetworkPolicies {policy} applies it to them.")
+                yield passed(s.id, f"{what}; privateEndpointNetworkPolicies {policy} applies it to them.") if ctx.list_passed else COUNTED_PASS
             else:
                 yield failed(s.id, f"{what}, but privateEndpointNetworkPolicies is {policy}: the routes do not apply "
                              "to the endpoints' traffic.")  # fmt: skip

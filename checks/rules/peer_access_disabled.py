@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 from netplan.ids import name_of
 from netplan.model import PeeringState
@@ -22,7 +22,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 continue
             what = f"Peering {p.name} of VNet {v.name} to {name_of(p.remote_vnet_id)}"
             if p.allow_virtual_network_access:
-                yield passed(p.id, f"{what} allows virtual network access.")
+                yield passed(p.id, f"{what} allows virtual network access.") if ctx.list_passed else COUNTED_PASS
             else:
                 yield failed(p.id, f"{what} is Connected but allowVirtualNetworkAccess is false, so it carries no traffic.")
 

@@ -20,7 +20,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, Span, cross_overlaps, failed, passed, spans_of
+from checks.model import (
+    COUNTED_PASS,
+    Context,
+    Outcome,
+    Rule,
+    Severity,
+    Span,
+    cross_overlaps,
+    failed,
+    passed,
+    spans_of,
+)
 from checks.rules import _docs
 from netplan.addr import Prefix
 from netplan.ids import name_of, rid_key
@@ -84,7 +95,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             if reasons:
                 yield failed(p.id, f"{what}: " + "; ".join(reasons) + f": traffic cannot be routed to both{source}.")
             else:
-                yield passed(p.id, f"{what}: no overlap with {remote} or with the other peers of {v.name}{source}.")
+                yield passed(p.id, f"{what}: no overlap with {remote} or with the other peers of {v.name}{source}.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
 
 #: Azure's default maximum number of peerings per VNet.
@@ -26,7 +26,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
         elif n >= WARN_AT:
             yield failed(v.id, f"VNet {v.name} has {n} peerings, {LIMIT - n} below the limit of {LIMIT}.")
         else:
-            yield passed(v.id, f"VNet {v.name} has {n} of {LIMIT} peerings.")
+            yield passed(v.id, f"VNet {v.name} has {n} of {LIMIT} peerings.") if ctx.list_passed else COUNTED_PASS
 
 
 RULE = Rule(

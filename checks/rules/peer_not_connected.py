@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import name_of
 from netplan.model import PeeringState
@@ -31,7 +31,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                         "may be stale; take a new inventory.",
                     )
                 else:
-                    yield passed(p.id, f"{what} is Connected.")
+                    yield passed(p.id, f"{what} is Connected.") if ctx.list_passed else COUNTED_PASS
             elif p.state is PeeringState.INITIATED:
                 yield failed(p.id, f"{what} is Initiated: {remote} has no link back, so no traffic flows.")
             else:

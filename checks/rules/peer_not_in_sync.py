@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import name_of
 from netplan.model import PeeringState, SyncLevel
@@ -25,7 +25,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 continue
             what = f"Peering {p.name} of VNet {v.name} to {name_of(p.remote_vnet_id)}"
             if p.sync_level is SyncLevel.FULLY_IN_SYNC:
-                yield passed(p.id, f"{what} is FullyInSync.")
+                yield passed(p.id, f"{what} is FullyInSync.") if ctx.list_passed else COUNTED_PASS
             elif p.sync_level is not None:
                 yield failed(
                     p.id,
@@ -49,7 +49,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 known = {str(x) for x in p.remote_prefixes}
                 actual = {str(x) for x in remote.address_prefixes}
                 if known == actual:
-                    yield passed(p.id, f"{what} reports no sync level; the remote address space it knows is current.")
+                    yield passed(p.id, f"{what} reports no sync level; the remote address space it knows is current.") if ctx.list_passed else COUNTED_PASS
                 else:
                     missing = ", ".join(sorted(actual - known)) or "none"
                     stale = ", ".join(sorted(known - actual)) or "none"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import Context, Outcome, Rule, Severity, failed, passed, unknown
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.model import NetworkInterface, NextHopType
 
@@ -27,11 +27,11 @@ def check(ctx: Context) -> Iterator[Outcome]:
             what = f"Route {r.name} ({r.address_prefix} -> {ip}) of route table {rt.name}"
             owners = e.ip_owners(ip)
             if ip in declared or any(o.kind in ("firewall", "lb-frontend") for o in owners):
-                yield passed(r.id, f"{what}: {ip} is a forwarding appliance.")
+                yield passed(r.id, f"{what}: {ip} is a forwarding appliance.") if ctx.list_passed else COUNTED_PASS
                 continue
             nics = [n for o in owners if o.kind == "nic" and isinstance(n := e.get(o.parent_id), NetworkInterface)]
             if any(n.ip_forwarding for n in nics):
-                yield passed(r.id, f"{what}: {ip} is a NIC with IP forwarding enabled.")
+                yield passed(r.id, f"{what}: {ip} is a NIC with IP forwarding enabled.") if ctx.list_passed else COUNTED_PASS
             elif nics:
                 yield failed(r.id, f"{what}: {ip} belongs to NIC {nics[0].name}, which does not have IP forwarding "
                              "enabled: Azure drops the traffic it would forward.")  # fmt: skip

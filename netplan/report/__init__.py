@@ -128,7 +128,9 @@ def _write(report: Report, fmt: str, out: IO[str], *, color: bool, pretty: bool,
             write_json(out, to_data(report, lazy=True), pretty=pretty)
         else:
 
-            write_json(out, to_sarif(report, sarif, ResourceLines.scan(report.sources)), pretty=pretty)
+            # Only the resources with results are placed (passes have none): the scan stays one pass.
+            wanted = {f.resource for f in report.findings if f.status is not Status.PASS}
+            write_json(out, to_sarif(report, sarif, ResourceLines.scan(report.sources, wanted)), pretty=pretty)
         return
     text = render(report, fmt, color=color, sarif=sarif)
     out.write(text if text.endswith("\n") else text + "\n")

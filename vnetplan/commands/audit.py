@@ -117,11 +117,9 @@ def run(args: argparse.Namespace) -> int:
     timings: dict[str, float] = {}
     report = registry.audit(
         estate, only=args.rules, skip=args.skip, suppressions=supp, intent=intent, fail_on=parse_fail_on(args.fail_on),
-        timings=timings,
+        timings=timings, include_passed=args.include_passed,
     )  # fmt: skip
     report = replace(report, run=run_info(started, time.perf_counter() - clock, timings))
-    if not args.include_passed:
-        report = report.without_passed()
     write_report(report, args.format, args.output, sarif=sarif_options(args), pretty=args.pretty)
     print(summary_line(report), file=sys.stderr)
     return int(ExitCode.PROBLEMS if report.failed else ExitCode.OK)
