@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netplan import kinds, rawjson
+from netplan import kinds, rawjson, typedload
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
 from netplan.ids import parent_id, rid_key
@@ -110,6 +110,9 @@ class RawSnapshot:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     #: Subscription ID (lower case) -> display name, from the snapshot's ``subscriptions`` list.
     subscription_names: dict[str, str] = field(default_factory=dict)
+    #: The file's bytes are ASCII, so every span is valid UTF-8 (the typed fast path skips the
+    #: fields it does not read without decoding them; a span of another file is checked first).
+    ascii: bool = False
 
 
 class _At:
@@ -146,13 +149,17 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         raise InputError(file, "", f"cannot read: {exc.strerror or exc}") from None
     top = rawjson.split(text)
     if isinstance(top, list):
-        return snapshot_from_data(top, file)
+        snap = snapshot_from_data(top, file)
+        snap.ascii = text.isascii()
+        return snap
     if isinstance(top, dict):
         key = next((k for k in ("resources", "value", "data") if k in top), None)
         items = rawjson.split_list(top[key]) if key is not None else None
         if key is not None and items is not None:
             # The other members (declarations, gaps) are small: decoded now, checked as ever.
-            return snapshot_from_data({**{k: rawjson.decode(v) for k, v in top.items() if k != key}, key: items}, file)
+            snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in top.items() if k != key}, key: items}, file)
+            snap.ascii = text.isascii()
+            return snap
     # Anything else (one resource, an `az ... create` wrapper, JSON only the stdlib reads, an
     # error to word) takes the json path, as it always did.
     try:
@@ -1317,6 +1324,17 @@ def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
     for snap in snapshots:
         out.files.append(snap.file)
         for path, item in snap.resources:
+            if rawjson.is_span(item) and (snap.ascii or rawjson.is_utf8(item)):
+                # The common shapes of the bulk kinds, without building JSON paths (typedload);
+                # anything else, a duplicate ID included, takes the checked path below.
+                fast = typedload.resource(item)
+                if fast is not None:
+                    fast_type, fast_id, model = fast
+                    key = rid_key(fast_id)
+                    if key not in seen:
+                        seen[key] = (snap.file, path)
+                        out.buckets.setdefault(_PARSERS[fast_type][0], []).append(model)
+                        continue
             obj = _decoded(snap.file, item)
             name = obj.get("name")
             at = _At(snap.file, path, name, item)

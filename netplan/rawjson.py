@@ -18,8 +18,9 @@ cannot decode is decoded by ``json``.
 
 from __future__ import annotations
 
+import codecs
 import json
-from typing import Any
+from typing import Any, TypeGuard
 
 import msgspec
 
@@ -49,8 +50,17 @@ def split_list(span: Span) -> list[Span] | None:
         return None
 
 
-def is_span(value: object) -> bool:
+def is_span(value: object) -> TypeGuard[Span]:
     return type(value) is msgspec.Raw
+
+
+def is_utf8(span: Span) -> bool:
+    """Are the span's bytes valid UTF-8? (msgspec checks the strings it decodes, not those it skips.)"""
+    try:
+        codecs.utf_8_decode(span, "strict", True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def is_object(span: Span) -> bool:

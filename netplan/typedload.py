@@ -1,0 +1,343 @@
+"""The loader's fast path: the common shapes of the bulk kinds decoded straight into typed structs.
+
+A 10k-VNet snapshot is mostly VNets (with their subnets and peering links inline), and with route
+tables and NSGs on every subnet, those too. The checked parsers of :mod:`netplan.loader` walk a
+decoded dict field by field, building a JSON path for every value in case it is wrong; that costs
+several times the parse itself. Here msgspec decodes a resource's span (:mod:`netplan.rawjson`)
+into :class:`msgspec.Struct` types that name only the fields the model reads (the others are
+skipped without being built), checking their JSON types in C, and the model objects are built from
+the structs with no per-field paths.
+
+The contract with the checked path: this path only ever builds what the checked parser would build
+from the same JSON, and it gives up (returns None) on anything else, however harmless: a field of
+another JSON type (``"true"`` for ``true``), the Azure CLI's flattened shape, a missing name or ID,
+an enum value it does not know, a prefix or address that does not parse, a shape it does not model
+(IPAM pool allocations, delegations without ``properties``). The loader then parses the resource
+with the checked parser, which builds the same object or raises the one-line error naming the
+file and the JSON path. So every malformed resource still reaches the checked parser; a test
+(``tests/unit/test_typedload.py``) compares both paths on every fixture and on mutated payloads.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, Raw, Struct, UnsetType
+
+from netplan import kinds
+from netplan.addr import AddressError, parse_ip, parse_prefix, parse_prefixes
+from netplan.ids import parent_id
+from netplan.model import (
+    NextHopType,
+    Peering,
+    PeeringState,
+    ResolutionPolicy,
+    Route,
+    RouteTable,
+    Subnet,
+    SyncLevel,
+    VNet,
+    ZoneLink,
+)
+
+_intern = sys.intern
+
+# ---------------------------------------------------------------------------------------------
+# Structs: only the fields the model reads. None: absent or null (the checked parsers treat the
+# two alike for every field here); UNSET: absent, where presence alone matters.
+
+
+class _Ref(Struct):
+    id: str | None = None
+
+
+class _Space(Struct, rename="camel"):
+    address_prefixes: list[str] | None = None
+    ipam_pool_prefix_allocations: Any = UNSET
+
+
+class _SubnetProps(Struct, rename="camel"):
+    address_prefix: str | None = None
+    address_prefixes: list[str] | None = None
+    ipam_pool_prefix_allocations: Any = UNSET
+    delegations: list[Any] | None = None
+    ip_configurations: list[_Ref] | None = None
+    network_security_group: _Ref | None = None
+    route_table: _Ref | None = None
+    private_endpoint_network_policies: str | None = None
+    private_link_service_network_policies: str | None = None
+
+
+class _Subnet(Struct):
+    id: str | None = None
+    name: str | None = None
+    properties: _SubnetProps | None = None
+
+
+class _PeeringProps(Struct, rename="camel"):
+    remote_virtual_network: _Ref | None = None
+    peering_state: str | None = None
+    peering_sync_level: str | None = None
+    remote_address_space: _Space | None = None
+    remote_virtual_network_address_space: _Space | None = None
+    allow_virtual_network_access: bool | None = None
+    allow_forwarded_traffic: bool | None = None
+    allow_gateway_transit: bool | None = None
+    use_remote_gateways: bool | None = None
+    peer_complete_vnets: bool | None = None
+    local_subnet_names: list[Any] | None = None
+    remote_subnet_names: list[Any] | None = None
+    enable_only_i_pv6_peering: bool | None = msgspec.field(default=None, name="enableOnlyIPv6Peering")
+    remote_gateways: list[_Ref] | None = None
+    provisioning_state: str | None = None
+
+
+class _Peering(Struct):
+    id: str | None = None
+    name: str | None = None
+    properties: _PeeringProps | None = None
+
+
+class _Dhcp(Struct, rename="camel"):
+    dns_servers: list[str] | None = None
+
+
+class _VNetProps(Struct, rename="camel"):
+    address_space: _Space | None = None
+    dhcp_options: Any = None
+    subnets: list[_Subnet] | None = None
+    virtual_network_peerings: list[_Peering] | None = None
+
+
+class _RouteProps(Struct, rename="camel"):
+    address_prefix: str | None = None
+    next_hop_type: str | None = None
+    next_hop_ip_address: str | None = None
+
+
+class _Route(Struct):
+    id: str | None = None
+    name: str | None = None
+    properties: _RouteProps | None = None
+
+
+class _RouteTableProps(Struct, rename="camel"):
+    routes: list[_Route] | None = None
+    disable_bgp_route_propagation: bool | None = None
+
+
+class _ZoneLinkProps(Struct, rename="camel"):
+    virtual_network: _Ref | None = None
+    registration_enabled: bool | None = None
+    resolution_policy: str | None = None
+    virtual_network_link_state: str | None = None
+
+
+class _Head(Struct):
+    """What every resource is dispatched on; ``properties`` stays a span until its kind is known."""
+
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None
+    location: str | None = None
+    tags: dict[str, str] | None = None
+    properties: Raw | UnsetType = UNSET
+
+
+_HEAD = msgspec.json.Decoder(_Head)
+_VNET_PROPS = msgspec.json.Decoder(_VNetProps)
+_DHCP = msgspec.json.Decoder(_Dhcp)
+_ROUTE_TABLE_PROPS = msgspec.json.Decoder(_RouteTableProps)
+_ZONE_LINK_PROPS = msgspec.json.Decoder(_ZoneLinkProps)
+
+_STATES = {m.value.lower(): m for m in PeeringState}
+_SYNC = {m.value.lower(): m for m in SyncLevel}
+_HOPS = {t.value.lower(): t for t in NextHopType}
+_POLICIES = {m.value.lower(): m for m in ResolutionPolicy}
+
+
+class _GiveUp(Exception):
+    """This resource is not in a shape this path builds: the checked parser takes it."""
+
+
+def _word(value: str | None) -> str | None:
+    return None if value is None else _intern(value)
+
+
+def _ref_id(ref: _Ref | None) -> str | None:
+    return None if ref is None else ref.id
+
+
+def _ref_ids(refs: list[_Ref] | None) -> tuple[str, ...]:
+    if not refs:
+        return ()
+    return tuple([r.id for r in refs if r.id])
+
+
+def _space(space: _Space | None) -> tuple[Any, ...] | None:
+    """A peering's ``remoteAddressSpace``-like object: None when absent or without addressPrefixes."""
+    if space is None or space.address_prefixes is None:
+        return None
+    return parse_prefixes(space.address_prefixes)  # type: ignore[arg-type]
+
+
+def _bool(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
+
+
+def _subnet(s: _Subnet, vnet_id: str) -> Subnet:
+    rid, name, p = s.id, s.name, s.properties
+    if not rid or not name or p is None or p.ipam_pool_prefix_allocations is not UNSET:
+        raise _GiveUp
+    if p.address_prefixes:
+        prefixes = parse_prefixes(p.address_prefixes)  # type: ignore[arg-type]
+    elif p.address_prefix is not None:
+        prefixes = (parse_prefix(p.address_prefix),)
+    else:
+        prefixes = ()
+    delegations: tuple[str, ...] = ()
+    if p.delegations:
+        found = []
+        for d in p.delegations:
+            if not isinstance(d, dict):
+                raise _GiveUp
+            dp = d.get("properties", d)
+            svc = dp.get("serviceName") if isinstance(dp, dict) else None
+            if isinstance(svc, str):
+                found.append(svc)
+        delegations = tuple(found)
+    return Subnet(
+        rid, name, vnet_id, prefixes, _ref_ids(p.ip_configurations), _ref_id(p.network_security_group),
+        _ref_id(p.route_table), delegations, _word(p.private_endpoint_network_policies),
+        _word(p.private_link_service_network_policies),
+    )  # fmt: skip
+
+
+def _peering(s: _Peering, vnet_id: str) -> Peering:
+    rid, name, p = s.id, s.name, s.properties
+    if not rid or not name or p is None:
+        raise _GiveUp
+    remote = _ref_id(p.remote_virtual_network)
+    state = _STATES.get(p.peering_state.lower()) if p.peering_state is not None else None
+    if not remote or state is None:
+        raise _GiveUp
+    sync = None
+    if p.peering_sync_level is not None:
+        sync = _SYNC.get(p.peering_sync_level.lower())
+        if sync is None:
+            raise _GiveUp
+    peered = _space(p.remote_address_space)
+    current = _space(p.remote_virtual_network_address_space)
+    local = p.local_subnet_names
+    remote_names = p.remote_subnet_names
+    return Peering(
+        rid, name, vnet_id, _intern(remote), state, sync,
+        _bool(p.allow_virtual_network_access, True), _bool(p.allow_forwarded_traffic, False),
+        _bool(p.allow_gateway_transit, False), _bool(p.use_remote_gateways, False),
+        peered if peered is not None else (current or ()),
+        current if current is not None else (peered or ()),
+        _bool(p.peer_complete_vnets, True),
+        tuple([n for n in local if isinstance(n, str)]) if local else (),
+        tuple([n for n in remote_names if isinstance(n, str)]) if remote_names else (),
+        _bool(p.enable_only_i_pv6_peering, False), _ref_ids(p.remote_gateways), _word(p.provisioning_state),
+    )  # fmt: skip
+
+
+def _location(loc: str | None) -> str:
+    return "" if loc is None else _intern(loc.replace(" ", "").lower())
+
+
+def _tags(tags: dict[str, str] | None) -> dict[str, str]:
+    return {_intern(k): _intern(v) for k, v in tags.items()} if tags else {}
+
+
+def _vnet(head: _Head, rid: str, name: str, span: Raw) -> VNet:
+    props = head.properties
+    if props is UNSET:
+        raise _GiveUp
+    p = _VNET_PROPS.decode(props)
+    space = p.address_space
+    if space is None or space.ipam_pool_prefix_allocations is not UNSET:
+        raise _GiveUp
+    rid = _intern(rid)
+    prefixes = parse_prefixes(space.address_prefixes) if space.address_prefixes is not None else ()  # type: ignore[arg-type]
+    dns: tuple[Any, ...] = ()
+    if p.dhcp_options:  # the checked parser reads `dhcpOptions or {}`
+        if not isinstance(p.dhcp_options, dict):
+            raise _GiveUp
+        servers = msgspec.convert(p.dhcp_options, _Dhcp).dns_servers
+        dns = tuple([parse_ip(v) for v in servers]) if servers else ()
+    subnets = tuple([_subnet(s, rid) for s in p.subnets]) if p.subnets else ()
+    peerings = tuple([_peering(s, rid) for s in p.virtual_network_peerings]) if p.virtual_network_peerings else ()
+    return VNet(rid, name, _location(head.location), prefixes, subnets, peerings, dns, _tags(head.tags), span)
+
+
+def _route(r: _Route, table_id: str) -> Route:
+    rid, name, p = r.id, r.name, r.properties
+    if not rid or not name or p is None:
+        raise _GiveUp
+    text, hop_text = p.address_prefix, p.next_hop_type
+    hop = _HOPS.get(hop_text.lower()) if hop_text is not None else None
+    if not text or hop is None:
+        raise _GiveUp
+    ip_text = p.next_hop_ip_address
+    # As the loader's own fast path (_route_fast): a prefix when it looks like one, else a service
+    # tag kept as text.
+    prefix = parse_prefix(text) if (text[:1].isdigit() or ":" in text) else None
+    ip = parse_ip(ip_text) if ip_text else None
+    if hop is NextHopType.VIRTUAL_APPLIANCE and ip is None:
+        raise _GiveUp
+    return Route(rid, name, table_id, prefix, text, hop, ip)
+
+
+def _route_table(head: _Head, rid: str, name: str, span: Raw) -> RouteTable:
+    props = head.properties
+    if props is UNSET:
+        raise _GiveUp
+    p = _ROUTE_TABLE_PROPS.decode(props)
+    routes = tuple([_route(r, rid) for r in p.routes]) if p.routes else ()
+    return RouteTable(rid, name, _location(head.location), routes, _bool(p.disable_bgp_route_propagation, False),
+                      _tags(head.tags), span)  # fmt: skip
+
+
+def _zone_link(head: _Head, rid: str, name: str, span: Raw) -> ZoneLink:
+    props = head.properties
+    if props is UNSET:
+        raise _GiveUp
+    p = _ZONE_LINK_PROPS.decode(props)
+    vnet = _ref_id(p.virtual_network)
+    if not vnet:
+        raise _GiveUp
+    policy = ResolutionPolicy.DEFAULT
+    if p.resolution_policy is not None:
+        found = _POLICIES.get(p.resolution_policy.lower())
+        if found is None:
+            raise _GiveUp
+        policy = found
+    return ZoneLink(rid, name, _intern(parent_id(rid)), _intern(vnet), _bool(p.registration_enabled, False), policy,
+                    _word(p.virtual_network_link_state), _tags(head.tags), span)  # fmt: skip
+
+
+_BUILDERS = {kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link}
+
+
+def resource(span: Raw) -> tuple[str, str, Any] | None:
+    """(lower-cased type, ID, model object) of a resource in a shape this path builds, or None: the
+    caller then decodes the span and parses it with the checked parser (the module docstring)."""
+    try:
+        head = _HEAD.decode(span)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    rtype, rid, name = head.type, head.id, head.name
+    if not rtype or not rid or not name:
+        return None
+    low = rtype.lower()
+    build = _BUILDERS.get(low)
+    if build is None:
+        return None
+    try:
+        return low, rid, build(head, rid, name, span)
+    except (_GiveUp, AddressError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
