@@ -13,11 +13,11 @@ from __future__ import annotations
 import difflib
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from netplan import kinds
 from netplan.addr import (
@@ -86,6 +86,9 @@ class IpOwner:
     vnet_id: str | None
     #: The owning top-level resource (the LB of a frontend, the PE of a NIC, ...).
     parent_id: str
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,21 @@ class Estate:
         """The peering topology every analysis shares: VNet pairs and their links, adjacency,
         routing domains (:mod:`netplan.topology`), built once per Estate."""
         return build_topology(self)
+
+    @cached_property
+    def _memos(self) -> dict[str, Any]:
+        return {}
+
+    def memo(self, key: str, build: Callable[[Estate], _T]) -> _T:
+        """The per-estate index an analysis keeps under ``key`` (e.g. ``"reach"``), built by
+        ``build(self)`` on first use and kept as long as this (immutable) Estate. An index that
+        needs the estate back holds only a weak reference to it, so that nothing keeps a dropped
+        Estate alive (and no reference cycle waits for the collector)."""
+        memos = self._memos
+        hit = memos.get(key)
+        if hit is None:
+            hit = memos[key] = build(self)
+        return hit
 
     @cached_property
     def by_id(self) -> dict[str, Any]:

@@ -41,6 +41,9 @@ def option_line(o: Mapping[str, Any]) -> str:
     what = "no change" if not n else f"{n} change{'s' if n != 1 else ''}"
     verifies = bool(o.get("verifies"))
     head = "verifies" if verifies else f"does not verify ({o.get('verdict', 'UNKNOWN')})"
+    owner = list(o.get("owner_changes") or ())
+    if not verifies and o.get("verdict") == "needs-owner":
+        head = f"verifies once the owner makes {len(owner)} change{'s' if len(owner) != 1 else ''}"
     reasons = list(o.get("reasons") or ())
     why = f": {reasons[0]}" if reasons and not verifies else ""
     return f"{o.get('option', '?')}: {head}; {what}; exposure: {o.get('exposure') or '?'}{money}{why}"

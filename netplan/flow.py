@@ -29,7 +29,6 @@ NSGs leave open.
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -163,7 +162,6 @@ class FlowVerdict:
 
 class _Index:
     def __init__(self, estate: Estate) -> None:
-        self._ref = weakref.ref(estate)
         self.nsgs: dict[str, NetworkSecurityGroup] = {g.key: g for g in estate.nsgs}
         self.backends: dict[str, list[tuple[IPAddress, str | None, str]]] = defaultdict(list)  # pool -> (ip, subnet, nic)
         self.cfg_asgs: dict[IPAddress, tuple[str, ...]] = {}
@@ -191,8 +189,6 @@ class _Index:
         for v in estate.vnets:
             self.vnets_by_name[v.name.lower()].append(v)
 
-    def belongs_to(self, estate: Estate) -> bool:
-        return self._ref() is estate
 
     def asgs_of(self, p: Prefix, subnet: Subnet | None) -> list[tuple[str, ...]]:
         if p.length == p.bits:
@@ -202,16 +198,9 @@ class _Index:
         return list(self.subnet_asgs.get(subnet.key, ())) if subnet is not None else []
 
 
-_INDEXES: dict[int, _Index] = {}
-
-
 def _index(estate: Estate) -> _Index:
-    idx = _INDEXES.get(id(estate))
-    if idx is None or not idx.belongs_to(estate):
-        idx = _Index(estate)
-        _INDEXES[id(estate)] = idx
-        weakref.finalize(estate, _INDEXES.pop, id(estate), None)
-    return idx
+    """This module's index of ``estate``, kept by the estate (:meth:`Estate.memo`)."""
+    return estate.memo("flow", _Index)
 
 
 def context_for(estate: Estate, subnet: Subnet) -> Context:
@@ -721,18 +710,24 @@ def flow(estate: Estate, source: str, target: str, port: int | None = None, prot
     if isinstance(resolved, VNet):
         raise RefError(f"with a traffic source, TARGET must be an address or the ID of a frontend, endpoint or NIC; "
                        f"'{target}' is VNet {resolved.id}")  # fmt: skip
-    parts = [_one(estate, s, target, resolved, port, protocol) for s in sources]
+    # The peering-level verdicts (reach()) depend on the VNet and the address only: the subnets of
+    # a VNet source share them.
+    asked: dict[tuple[str, str], Any] = {}
+    parts = [_one(estate, s, target, resolved, port, protocol, asked) for s in sources]
     if kind != "vnet":
         return parts[0]
     return _combine(source, parts, port, protocol)
 
 
-def _one(estate: Estate, src: Source, text: str, dst: IPAddress, port: int | None, protocol: str) -> FlowVerdict:
+def _one(estate: Estate, src: Source, text: str, dst: IPAddress, port: int | None, protocol: str,
+         asked: dict[tuple[str, str], Any]) -> FlowVerdict:  # fmt: skip
     vnet = estate.vnet(src.subnet.vnet_id)
     assert vnet is not None
-    base = reach(estate, vnet.id, text)
+    base = asked.get((vnet.key, text))
+    if base is None:
+        base = asked[(vnet.key, text)] = reach(estate, vnet.id, text)
     target = base.target
-    w = _Walk(estate, src, dst, port, protocol, target)
+    w = _Walk(estate, src, dst, port, protocol, target, asked=asked)
     w.asked[(vnet.key, str(dst))] = base
     if target.kind == "outside" or (target.vnet is None and target.kind != "onprem"):
         return FlowVerdict(src.label, target, port, protocol, base.reachable,

@@ -49,7 +49,7 @@ from netplan.model import (
 )
 from netplan.planopts import answer_conflict, dns_home, plan_auto, shadow_problem
 from netplan.recommend import PEERING_LIMIT, Code, overlapping_prefixes, recommend
-from netplan.ruleplan import changes_for, plan_rules
+from netplan.ruleplan import Taken, changes_for, plan_rules
 from netplan.vocab import Action
 from netplan.whatif import apply_in_memory
 
@@ -96,6 +96,8 @@ class _Planner:
         #: Consumers this plan peers with the provider, in intent order (the P3 third-VNet rule
         #: applies between them: the first one declared wins).
         self.planned_peers: list[VNet] = []
+        #: Priorities the planned NSG rules took, per (NSG key, direction) (:mod:`netplan.ruleplan`).
+        self.rule_priorities: Taken = {}
         self.provider = estate.vnet(intent.provider.vnet_id)
         assert self.provider is not None
 
@@ -607,12 +609,16 @@ class _Planner:
 
 
 def _plan_traffic_rules(planner: _Planner, estate: Estate, intent: Intent, plan_id: str, fp: str) -> None:
-    """Routes and NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`)."""
-
+    """Routes and NSG rules the connections need once the other changes are made (:mod:`netplan.ruleplan`).
+    An ``auto`` expose-apps connection has planned its own with the option it chose
+    (:func:`netplan.planopts.plan_auto`)."""
+    pinned = tuple(c for c in intent.connections if not (c.use_case is UseCase.EXPOSE_APPS and c.method is Method.AUTO))
+    if not pinned:
+        return
     draft = ChangeSet(plan_id=plan_id, intent_file=intent.file, estate_fingerprint=fp, estate_sources=estate.sources,
                       changes=planner.ordered())  # fmt: skip
     after, _ = apply_in_memory(estate, draft)
-    needs, problems = plan_rules(estate, after, intent)
+    needs, problems = plan_rules(estate, after, replace(intent, connections=pinned), planner.rule_priorities)
     # A connection the plan already cannot make (a blocked method, a missing frontend...) gets no
     # traffic rules: its problem is named, and rules for it would be noise.
     failed = {p.group for p in planner.problems}

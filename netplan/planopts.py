@@ -11,16 +11,20 @@ Two halves, both used by :mod:`netplan.plan`:
 * ``auto``: :func:`plan_auto` weighs, for one expose-apps connection, the existing path (the
   consumer already reaches the apps through a hub: nothing to do, or repairs such as a peering
   sync), peering, a private endpoint of its own, and one shared endpoint in a hub VNet it is
-  peered with. Each option is planned on top of the plan so far, run through the what-if
-  (:mod:`netplan.whatif`), and kept only if the connection then verifies and no connection planned
-  before it stops verifying. The first that verifies wins, in that order (no new exposure first,
-  then the recommendation's method); the decision lists every option with what it changes, its
-  exposure, its rough cost and its verdict. When none verifies the connection is ``none`` and a
-  problem says why each failed and what would unblock one.
+  peered with. Each option is planned on top of the plan so far, with the routes and NSG security
+  rules its app ports need (:mod:`netplan.ruleplan`, exactly as for a pinned method), run through
+  the what-if (:mod:`netplan.whatif`), and kept only if the connection then verifies and no
+  connection planned before it stops verifying. The first that verifies wins, in that order (no new
+  exposure first, then the recommendation's method); the decision lists every option with what it
+  changes, its exposure, its rough cost and its verdict. A route or rule in a resource group
+  another party manages (``MC_*``, Mendix-managed) is an owner's change: an option that verifies
+  only once it is made is ``needs-owner``, chosen only when no option verifies outright, and its
+  owner's changes are problems of the plan that the what-if names. When none verifies the
+  connection is ``none`` and a problem says why each failed and what would unblock one.
 
 The promise: the plan never writes a record for a consumer into a zone the consumer does not
 consult, never silently changes another VNet's answer, and ``auto`` never picks an option whose
-what-if fails.
+what-if fails unless the only thing missing is an owner's change that the plan names.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from netplan.explain import option_line
 from netplan.ids import name_of, parse_id, rid_key
 from netplan.model import PeeringState, VNet
 from netplan.recommend import NONE, Code, recommend
+from netplan.ruleplan import Need, changes_for, plan_rules
 from netplan.verify import default_names
 from netplan.vocab import Action, Method
 from netplan.whatif import apply_in_memory, connection_result
@@ -52,6 +57,9 @@ EXISTING = "existing-path"
 PEERING = "peering"
 PRIVATE_LINK = "private-link"
 SHARED = "shared-endpoint"
+
+#: The verdict of an option that verifies only once another party makes its owner's changes.
+NEEDS_OWNER = "needs-owner"
 
 _EXPOSURE = {
     EXISTING: "no new exposure: the path that already carries the traffic",
@@ -219,19 +227,29 @@ class Option:
     verify_as: str = ""
     #: The problems that kept the option from being planned.
     problems: tuple[Any, ...] = ()
+    #: The routes and rules it needs that another party must make (their problems are in the plan).
+    owner_changes: tuple[str, ...] = ()
 
     @property
     def verifies(self) -> bool:
         return self.verdict == "PASS"
 
+    @property
+    def verifies_once_owner_acts(self) -> bool:
+        return self.verdict == NEEDS_OWNER
+
     def to_dict(self) -> dict[str, Any]:
-        return {"option": self.name, "verifies": self.verifies, "verdict": self.verdict,
-                "exposure": _EXPOSURE.get(self.name, ""), "changes": list(self.changes),
-                "cost": ({"monthly": self.cost.monthly, "currency": self.cost.currency,
-                          "traffic_gb_per_month": self.cost.traffic_gb,
-                          "items": [{"label": i.label, "amount": i.amount} for i in self.cost.items]}
-                         if self.cost is not None else None),
-                "reasons": list(self.reasons)}  # fmt: skip
+        out: dict[str, Any] = {
+            "option": self.name, "verifies": self.verifies, "verdict": self.verdict,
+            "exposure": _EXPOSURE.get(self.name, ""), "changes": list(self.changes),
+            "cost": ({"monthly": self.cost.monthly, "currency": self.cost.currency,
+                      "traffic_gb_per_month": self.cost.traffic_gb,
+                      "items": [{"label": i.label, "amount": i.amount} for i in self.cost.items]}
+                     if self.cost is not None else None),
+            "reasons": list(self.reasons)}  # fmt: skip
+        if self.owner_changes:
+            out["owner_changes"] = list(self.owner_changes)
+        return out
 
     def line(self) -> str:
         return option_line(self.to_dict())
@@ -349,12 +367,52 @@ def _build(pl: _Planner, name: str, conn: Connection, consumer: VNet, ep: Existi
     raise ValueError(name)
 
 
-def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
-              earlier: dict[str, str]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
-    """The what-if verdict of the plan so far for this connection; FAIL when it stops one planned
-    before it from verifying."""
-
+def plan_traffic(pl: _Planner, conn: Connection, consumer: VNet, verify_as: str, *,
+                 trial: bool = False) -> tuple[list[Need], list[tuple[str, str, str]]]:  # fmt: skip
+    """The routes and NSG security rules ``conn`` needs, served as ``verify_as``, on the estate
+    after the plan so far (:func:`netplan.ruleplan.plan_rules`, as for a pinned method). Those
+    vnetplan may make are added to ``pl``; returns (the owner's changes, the problems), which the
+    caller records. The priorities given are remembered in ``pl.rule_priorities`` (not for a
+    ``trial``), so that two owner's changes in one NSG never get the same one."""
     cs = ChangeSet(pl.plan_id, pl.intent.file, "", (), pl.ordered(), tuple(pl.decisions))
+    after, _ph = apply_in_memory(pl.estate, cs)
+    method = Method.PRIVATE_LINK if verify_as == PRIVATE_LINK else Method.PEERING
+    one = replace(pl.intent, connections=(replace(conn, method=method),))
+    taken = pl.rule_priorities
+    needs, problems = plan_rules(pl.estate, after, one, {k: set(v) for k, v in taken.items()} if trial else taken)
+    for change in changes_for(needs, pl.tags):
+        pl.add(change)
+    return [n for n in needs if n.owner], list(dict.fromkeys(problems))
+
+
+def record_traffic(pl: _Planner, owner: Sequence[Need], problems: Sequence[tuple[str, str, str]]) -> None:
+    """The owner's changes and the traffic-rule problems of the option the plan keeps, as problems
+    (the what-if names the owner's changes as the condition for the connection to verify)."""
+    for n in owner:
+        pl.problem("owner-change", n.owner_message(), n.group)
+    for code, message, group in problems:
+        pl.problem(code, message, group)
+
+
+def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
+              earlier: dict[str, str], owner: Sequence[Need] = ()) -> tuple[str, tuple[str, ...]]:  # fmt: skip
+    """The what-if verdict of the plan so far for this connection; FAIL when it stops one planned
+    before it from verifying. With ``owner`` (changes another party must make), a connection that
+    fails without them but verifies with them is :data:`NEEDS_OWNER`."""
+    result, reasons = _verdict(pl, consumer, conn, verify_as, earlier, ())
+    if result == "PASS" or not owner:
+        return result, reasons
+    made = [replace(n, owner="") for n in owner]
+    with_owner, _r = _verdict(pl, consumer, conn, verify_as, earlier, changes_for(made, pl.tags))
+    if with_owner != "PASS":
+        return result, reasons
+    return NEEDS_OWNER, (f"verifies only once the owner makes {len(owner)} change{'s' if len(owner) != 1 else ''}: "
+                         + "; ".join(n.owner_message() for n in owner), *reasons)  # fmt: skip
+
+
+def _verdict(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str, earlier: dict[str, str],
+             extra: Sequence[Change]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
+    cs = ChangeSet(pl.plan_id, pl.intent.file, "", (), (*pl.ordered(), *extra), tuple(pl.decisions))
     after, _ph = apply_in_memory(pl.estate, cs)
     result, reasons = connection_result(after, pl.intent, consumer.id, verify_as, conn.apps)
     if result == "PASS":
@@ -424,16 +482,21 @@ def compare_options(pl: _Planner, conn: Connection, consumer: VNet) -> Compariso
         before = set(pl.changes)
         verify_as = _build(pl, name, conn, consumer, ep)
         problems = pl.problems[snap[1]:]
-        changed = tuple(f"{c.action.value} {c.type.rsplit('/', 1)[-1]} {name_of(c.id)}"
-                        for k, c in pl.changes.items() if k not in before or c is not snap[0].get(k))  # fmt: skip
+        owner: list[Need] = []
         if problems or not verify_as:
             verdict, why = "not planned", tuple(f"[{p.code}] {p.message}" for p in problems)
         else:
-            verdict, why = _evaluate(pl, consumer, conn, verify_as, earlier)
+            owner, traffic_problems = plan_traffic(pl, conn, consumer, verify_as, trial=True)
+            verdict, why = _evaluate(pl, consumer, conn, verify_as, earlier, owner)
+            if verdict != "PASS":
+                why = (*why, *(f"[{code}] {message}" for code, message, _g in traffic_problems))
+        changed = tuple(f"{c.action.value} {c.type.rsplit('/', 1)[-1]} {name_of(c.id)}"
+                        for k, c in pl.changes.items() if k not in before or c is not snap[0].get(k))  # fmt: skip
         cost = None if name == EXISTING else costs.get(PRIVATE_LINK if name == SHARED else name)
-        options.append(Option(name, verdict, why, changed, cost, verify_as, tuple(problems)))
+        options.append(Option(name, verdict, why, changed, cost, verify_as, tuple(problems),
+                              tuple(n.az_command() for n in owner)))  # fmt: skip
         _restore(pl, snap)
-    chosen = next((o for o in options if o.verifies), None)
+    chosen = next((o for o in options if o.verifies), None) or next((o for o in options if o.verifies_once_owner_acts), None)
     return Comparison(tuple(options), chosen, method, rec_reasons, rec, ep)
 
 
@@ -456,9 +519,14 @@ def decision_of(pl: _Planner, conn: Connection, consumer: VNet, cmp: Comparison)
             if chosen.name == cmp.rule_method:
                 reasons += [dict(r) for r in cmp.rule_reasons if r.get("code") != str(Code.CUSTOM_DNS)]
             skipped = [o for o in cmp.options if o is not chosen and cmp.options.index(o) < cmp.options.index(chosen)]
-            reasons.append({"code": "verifies", "message": f"{chosen.name} is the first option whose what-if verifies"
-                            + (f" ({', '.join(o.name for o in skipped)} tried first: "
-                               + "; ".join(f"{o.name} {o.verdict}" for o in skipped) + ")" if skipped else "")})  # fmt: skip
+            tried = (f" ({', '.join(o.name for o in skipped)} tried first: "
+                     + "; ".join(f"{o.name} {o.verdict}" for o in skipped) + ")" if skipped else "")  # fmt: skip
+            if chosen.verifies:
+                reasons.append({"code": "verifies", "message": f"{chosen.name} is the first option whose what-if verifies{tried}"})
+            else:
+                reasons.append({"code": NEEDS_OWNER, "message": f"no option verifies on vnetplan's changes alone; {chosen.name} "
+                                f"verifies once the owner makes {len(chosen.owner_changes)} change"
+                                f"{'s' if len(chosen.owner_changes) != 1 else ''} ({'; '.join(chosen.owner_changes)}){tried}"})  # fmt: skip
         m_out, verify_as = chosen.name, chosen.verify_as
         if chosen.name == EXISTING and _direct(pl, consumer, ep):
             # Served by its own peering with the provider or its own endpoint: that method, in place.
@@ -489,7 +557,9 @@ def plan_auto(pl: _Planner, conn: Connection, consumer: VNet) -> None:
     """Plan an ``auto`` expose-apps connection: the first option that verifies (module docstring)."""
     cmp = compare_options(pl, conn, consumer)
     if cmp.chosen is not None:
-        _build(pl, cmp.chosen.name, conn, consumer, cmp.existing)
+        verify_as = _build(pl, cmp.chosen.name, conn, consumer, cmp.existing)
+        owner, traffic_problems = plan_traffic(pl, conn, consumer, verify_as)
+        record_traffic(pl, owner, traffic_problems)
     decision, problems = decision_of(pl, conn, consumer, cmp)
     pl.problems += problems
     pl.decisions.append(decision)

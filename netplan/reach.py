@@ -202,25 +202,15 @@ class _Index:
         assert e is not None, "estate index used after its estate was freed"
         return e
 
-    def belongs_to(self, estate: Estate) -> bool:
-        return self._ref() is estate
 
     def link(self, local: VNet, remote_key: str) -> Peering | None:
         """The local side's link towards ``remote_key``: O(1) hops on 500-spoke hubs."""
         return self._topo.link(local.key, remote_key)
 
 
-_INDEXES: dict[int, _Index] = {}
-
-
 def _index(estate: Estate) -> _Index:
-    idx = _INDEXES.get(id(estate))
-    if idx is None or not idx.belongs_to(estate):
-        idx = _Index(estate)
-        _INDEXES[id(estate)] = idx
-        # Estates are immutable; drop the index when the estate goes away.
-        weakref.finalize(estate, _INDEXES.pop, id(estate), None)
-    return idx
+    """This module's index of ``estate``, kept by the estate (:meth:`Estate.memo`)."""
+    return estate.memo("reach", _Index)
 
 
 # ---------------------------------------------------------------------------------------------

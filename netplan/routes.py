@@ -141,20 +141,11 @@ class _Index:
         assert e is not None, "route index used after its estate was freed"
         return e
 
-    def belongs_to(self, estate: Estate) -> bool:
-        return self._ref() is estate
-
-
-_INDEXES: dict[int, _Index] = {}
 
 
 def _index(estate: Estate) -> _Index:
-    idx = _INDEXES.get(id(estate))
-    if idx is None or not idx.belongs_to(estate):
-        idx = _Index(estate)
-        _INDEXES[id(estate)] = idx
-        weakref.finalize(estate, _INDEXES.pop, id(estate), None)
-    return idx
+    """This module's index of ``estate``, kept by the estate (:meth:`Estate.memo`)."""
+    return estate.memo("routes", _Index)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -146,21 +146,56 @@ def _slug(text: str) -> str:
     return "-".join(x for x in out.split("-") if x)[:40]
 
 
-def plan_rules(estate: Estate, after: Estate, intent: Any) -> tuple[list[Need], list[tuple[str, str, str]]]:
+#: Priorities already given to planned rules, per (NSG key, direction): a rule only the owner can
+#: make is not in the estate the next planning pass sees, so its priority is remembered here.
+Taken = dict[tuple[str, Direction], set[int]]
+
+
+def plan_rules(estate: Estate, after: Estate, intent: Any, taken: Taken | None = None) -> tuple[list[Need], list[tuple[str, str, str]]]:
     """The routes, then the security rules, the intent's connections need on ``after`` (the estate
-    after the plan's other changes).
+    after the plan's other changes). ``taken``: priorities earlier passes gave (updated in place).
 
     Returns (routes and rules, problems) where a problem is (code, message, group).
     """
-    routes, problems, after = plan_routes(after, intent)
-    rules, rule_problems = _plan_nsg_rules(after, intent)
-    return [*routes, *rules], [*problems, *rule_problems]
+    taken = {} if taken is None else taken
+    needs: dict[str, Need] = {}
+    problems: list[tuple[str, str, str]] = []
+    # A flow can be blocked twice: an outbound NSG rule at the source hides a route that drops it
+    # further on (the walk stops at the first block). Each round plans what blocks now, on the
+    # estate with everything planned so far made (owner's changes too: what else blocks once the
+    # owner has made them), until nothing new is found.
+    for _round in range(_ROUNDS):
+        routes, route_problems, after = plan_routes(after, intent)
+        rules, rule_problems = _plan_nsg_rules(after, intent, taken)
+        problems += [p for p in (*route_problems, *rule_problems) if p not in problems]
+        found: list[Need] = [*routes, *rules]
+        new = [n for n in found if rid_key(n.change_id) not in needs]
+        if not new:
+            break
+        for n in new:
+            needs[rid_key(n.change_id)] = n
+            if isinstance(n, RuleNeed) or n.owner:
+                after = with_rule(after, n) if isinstance(n, RuleNeed) else with_route(after, n)
+    return list(needs.values()), problems
 
 
-def _plan_nsg_rules(after: Estate, intent: Any) -> tuple[list[RuleNeed], list[tuple[str, str, str]]]:
+#: Rounds of route and rule planning (a flow has at most a route and an NSG at each end to pass).
+_ROUNDS = 4
+
+
+def with_rule(estate: Estate, need: RuleNeed) -> Estate:
+    """``estate`` with the security rule added to its NSG (what the what-if does with the change)."""
+    g = estate.get(need.nsg_id)
+    raw = copy.deepcopy(dict(getattr(g, "raw", None) or {}))
+    props = raw.setdefault("properties", {})
+    props["securityRules"] = [r for r in props.get("securityRules") or [] if rid_key(str(r.get("id", ""))) != rid_key(need.rule_id)]
+    props["securityRules"].append({"name": need.name, "id": need.rule_id, **copy.deepcopy(dict(need.body))})
+    return estate.with_resources([raw])
+
+
+def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[RuleNeed], list[tuple[str, str, str]]]:
     needs: dict[str, RuleNeed] = {}
     problems: list[tuple[str, str, str]] = []
-    taken: dict[tuple[str, Direction], set[int]] = {}
     for conn in intent.connections:
         consumer = after.vnet(conn.consumer_vnet_id)
         if consumer is None:

@@ -29,7 +29,7 @@ from netplan import overlaps, whatif
 from netplan import plan as planner
 from netplan import recommend as recommender
 from netplan.changeset import read_plan, with_source_estate
-from netplan.dns.health import domain_health
+from netplan.dns.health import domain_health, intent_ports
 from netplan.dns.matrix import app_names, resolution_matrix
 from netplan.dns.names import DnsNameError
 from netplan.dns.simulator import resolve
@@ -218,7 +218,8 @@ class VnetplanApp(App[int]):
     @work(thread=True, exclusive=True, group="health", exit_on_error=False)
     def compute_health(self, estate: Estate, domain: str) -> None:
 
-        health = domain_health(estate, domain) if domain else None
+        # Reach per app port by the traffic rules, on the ports the intent's connections name.
+        health = domain_health(estate, domain, ports=intent_ports(self.options.intent)) if domain else None
         if not get_current_worker().is_cancelled:
             self.post_message(m.HealthComputed(health))
 

@@ -50,7 +50,8 @@ async def test_the_matrix_is_drawn_with_its_rows_without_waiting_for_the_table_t
         assert home.health is not None and home.health.rows
         lines = screen_lines(app.export_screenshot())
         head = next(i for i, line in enumerate(lines) if "Consumers × answer" in line)
-        below = lines[head + 1 :]
+        assert "reach: TCP 443, 80, through peerings, routes and NSGs" in lines[head + 1]  # what the reach column judges
+        below = lines[head + 2 :]
         assert "consumer" in below[0] and "verdict" in below[0]
         # Every consumer the pane has room for is on screen, with its verdict (none of them blank).
         room = min(len(home.health.rows), len(below) - 2)

@@ -4,11 +4,15 @@ do not carry all traffic, on the hand-made Mendix estate (tests/tui/builders.py)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from netplan.dns.health import AnswerKind, Health, domain_health
+from netplan.dns.health import AnswerKind, Health, domain_health, intent_ports
 from netplan.estate import load_estate
+from netplan.intent import parse_intent
 from netplan.triage import peering_problems
 from tests.tui.builders import APP_DOMAIN, ILB_IP, mendix_builder
+from tests.unit.builders import EstateBuilder
+from tests.unit.traffic_builders import attach, nsg, route, route_table, rule
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,3 +65,61 @@ def test_peering_problems_on_the_sample_name_each_link_and_why() -> None:
     }
     msg = next(p.message for p in peering_problems(estate) if p.kind == "not connected")
     assert msg.startswith("Initiated to vnet-mendix-weu") and "(P1)" in msg
+
+
+# ---- the reach column: the traffic rules, per app port, as verify judges them ------------------
+
+
+def _with_nsg(rules: list[dict[str, Any]]) -> EstateBuilder:
+    b = mendix_builder()
+    g = nsg("nsg-ilb", rules, rg="rg-mendix")
+    b.add(g)
+    attach(b, "vnet-mendix-prod", "ilb", nsg_id=g["id"])
+    return b
+
+
+def test_the_reach_column_fails_when_an_nsg_denies_an_app_port_and_names_the_rule() -> None:
+    b = _with_nsg([rule("deny-https-from-spokes", 300, access="Deny", src="10.30.0.0/16", ports="443")])
+    erp = {r.vnet.name: r for r in domain_health(b.estate(), APP_DOMAIN).rows}["vnet-erp-prod"]
+    # Peering alone says reachable; the NSG on the frontend's subnet denies TCP 443.
+    assert erp.reachable is False and erp.health is Health.FAIL and erp.ports == (443, 80)
+    (why,) = [r for r in erp.reasons if "TCP 443" in r]
+    assert why.startswith(f"{ILB_IP} TCP 443: not reachable") and "deny-https-from-spokes" in why and "priority 300" in why
+    assert not any("TCP 80" in r for r in erp.reasons)  # port 80 is allowed
+
+
+def test_the_reach_column_judges_the_ports_of_the_intent_connection() -> None:
+    b = _with_nsg([rule("deny-http", 300, access="Deny", ports="80")])
+    e = b.estate()
+    erp = e.resolve_vnet("vnet-erp-prod")
+    default = {r.vnet.name: r for r in domain_health(e, APP_DOMAIN).rows}["vnet-erp-prod"]
+    assert default.reachable is False and any("TCP 80" in r and "deny-http" in r for r in default.reasons)
+    only_https = {r.vnet.name: r for r in domain_health(e, APP_DOMAIN, ports={erp.key: (443,)}).rows}["vnet-erp-prod"]
+    assert only_https.ports == (443,) and only_https.reachable is True and only_https.health is Health.PASS
+
+
+def test_intent_ports_maps_each_consumer_to_its_connection_ports() -> None:
+    e = mendix_builder().estate()
+    data = {"version": 1, "provider": {"vnet": "vnet-mendix-prod", "load_balancer": "lb-mendix-apps", "app_domain": APP_DOMAIN},
+            "connections": [{"consumer": "vnet-erp-prod", "method": "peering", "ports": [8443]}]}  # fmt: skip
+    intent = parse_intent("<test>", data, {}, e)
+    ports = intent_ports(intent)
+    assert ports == {e.resolve_vnet("vnet-erp-prod").key: (8443,)}
+    assert intent_ports(None) == {}
+
+
+def test_the_reach_column_fails_when_a_route_black_holes_the_frontend() -> None:
+    b = mendix_builder()
+    rt = route_table("rt-erp", [route("drop-mendix", "10.20.0.0/16", "None")], rg="rg-erp")
+    b.add(rt)
+    attach(b, "vnet-erp-prod", "app", rt_id=rt["id"])
+    erp = {r.vnet.name: r for r in domain_health(b.estate(), APP_DOMAIN).rows}["vnet-erp-prod"]
+    assert erp.reachable is False and erp.health is Health.FAIL
+    assert any("TCP 443: not reachable" in r and "drop-mendix" in r for r in erp.reasons)
+
+
+def test_a_service_tag_the_model_cannot_see_makes_reach_unknown_with_its_name() -> None:
+    b = _with_nsg([rule("deny-cloud", 300, access="Deny", src="AzureCloud", ports="443")])
+    erp = {r.vnet.name: r for r in domain_health(b.estate(), APP_DOMAIN).rows}["vnet-erp-prod"]
+    assert erp.reachable is None and erp.health is Health.UNKNOWN
+    assert any("TCP 443: reachability unknown" in r and "AzureCloud" in r for r in erp.reasons)

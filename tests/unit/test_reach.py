@@ -14,6 +14,7 @@ from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.reach import Code, Verdict, reach, reachable_vnets
 from tests.unit.builders import SUB2, EstateBuilder, subnet_dict
+from tests.unit.traffic_builders import attach, nsg, rule
 from vnetplan.cli import main
 
 
@@ -736,13 +737,25 @@ def test_address_in_many_overlapping_vnets_answers_for_the_peered_one_and_summar
 
 def test_the_per_estate_index_does_not_keep_the_estate_alive() -> None:
     import gc
+    import weakref
 
-    from netplan import reach as reach_module
+    from netplan.flow import flow
+    from netplan.routes import effective_routes
 
-    e = pair().estate()
-    reach(e, "a", "b")
-    key = id(e)
-    assert key in reach_module._INDEXES
-    del e
+    b = pair()
+    g = nsg("nsg-b", [rule("deny-443", 200, access="Deny", ports="443")])
+    b.add(g)
+    attach(b, "b", "app", nsg_id=g["id"])
+    e = b.estate()
+    assert reach(e, "a", "b").reachable is True
+    a = e.resolve_vnet("a")
+    effective_routes(e, a.subnets[0])
+    assert flow(e, a.id, "10.2.1.4", 443).reachable is False  # the NSG's rule: flow's index is built too
+    gone = weakref.ref(e)
     gc.collect()
-    assert key not in reach_module._INDEXES
+    gc.disable()  # no reference cycle: the estate goes when its last reference does, not at the next collection
+    try:
+        del e, a
+        assert gone() is None
+    finally:
+        gc.enable()

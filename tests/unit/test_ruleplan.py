@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from netplan import kinds
+from netplan.compare import compare_connections
 from netplan.intent import parse_intent
 from netplan.model import Direction
 from netplan.plan import make_plan
@@ -151,3 +152,101 @@ def test_a_route_table_in_the_aks_node_resource_group_is_the_owners_change() -> 
     assert "--address-prefix 10.2.0.250/32 --next-hop-type VirtualAppliance --next-hop-ip-address 10.0.0.4" in p.message
     (o,) = what_if(e, intent, cs).outcomes
     assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
+
+
+# ---- auto: the same routes and rules, on whichever option it weighs ---------------------------
+
+
+def auto_intent(e: Any) -> Any:
+    data = {"version": 1, "provider": {"vnet": "provider", "load_balancer": "ilb", "app_domain": "apps.example.com"},
+            "connections": [{"consumer": "consumer", "method": "auto", "ports": [443]}]}  # fmt: skip
+    return parse_intent("<test>", data, {}, e)
+
+
+def test_auto_plans_the_allow_rule_an_nsg_blocked_connection_needs_and_chooses_the_option_that_then_verifies() -> None:
+    b, g = estate()
+    e = b.estate()
+    intent = auto_intent(e)
+    cs = make_plan(e, intent)
+    (d,) = cs.decisions
+    assert d.method == "peering"  # without the rule no option verifies, and auto would pick none
+    (c,) = [c for c in cs.changes if c.type == kinds.SECURITY_RULE.type]
+    props = c.body["properties"]  # type: ignore[index]
+    assert c.id == g["id"] + "/securityRules/vnetplan-allow-in-consumer-443"
+    assert (props["priority"], props["sourceAddressPrefixes"], props["destinationAddressPrefix"]) == (3999, ["10.10.1.0/24"], "10.2.0.250/32")
+    peering = next(o for o in d.options if o["option"] == "peering")
+    assert peering["verifies"] and "create securityRules vnetplan-allow-in-consumer-443" in peering["changes"]
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.before == "FAIL" and o.after == "PASS", o.after_reasons
+
+
+def test_recommend_weighs_each_option_with_the_rules_it_needs_and_agrees_with_the_plan() -> None:
+    b, _g = estate()
+    e = b.estate()
+    intent = auto_intent(e)
+    (d,) = compare_connections(e, intent)
+    assert d.method == make_plan(e, intent).decisions[0].method == "peering"
+    peering = next(o for o in d.options if o["option"] == "peering")
+    assert peering["chosen"] and any("securityRules vnetplan-allow-in-consumer-443" in x for x in peering["changes"])
+
+
+def test_auto_plans_the_host_route_around_a_none_route_and_whatif_verifies() -> None:
+    b, rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")])
+    e = b.estate()
+    intent = auto_intent(e)
+    cs = make_plan(e, intent)
+    (c,) = _routes(cs)
+    assert c.id == rt["id"] + "/routes/vnetplan-consumer-to-10-2-0-250"
+    assert c.body["properties"]["nextHopIpAddress"] == "10.0.0.4"  # type: ignore[index]
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.before == "FAIL" and o.after == "PASS", o.after_reasons
+
+
+def test_auto_with_the_nsg_in_the_aks_node_resource_group_names_the_owners_rule_and_whatif_verifies_only_once_made() -> None:
+    b, _g = estate(nsg_rg="MC_rg-p_aks_westeurope")
+    e = b.estate()
+    intent = auto_intent(e)
+    cs = make_plan(e, intent)
+    assert not [c for c in cs.changes if c.type == kinds.SECURITY_RULE.type]  # never sent by apply
+    (p,) = [p for p in cs.problems if p.code == "owner-change"]  # once, not once per planning pass
+    assert "az network nsg rule create -g MC_rg-p_aks_westeurope" in p.message and "--priority 3999" in p.message
+    (d,) = cs.decisions
+    assert d.method == "peering" and d.reasons[0]["code"] == "needs-owner"
+    peering = next(o for o in d.options if o["option"] == "peering")
+    assert peering["verdict"] == "needs-owner" and not peering["verifies"] and len(peering["owner_changes"]) == 1
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
+
+
+def test_auto_with_the_route_table_in_the_aks_node_resource_group_names_the_owners_route() -> None:
+    b, _rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")], rt_rg="MC_rg-p_aks_westeurope")
+    e = b.estate()
+    intent = auto_intent(e)
+    cs = make_plan(e, intent)
+    assert not _routes(cs)
+    (p,) = [p for p in cs.problems if p.code == "owner-change"]
+    assert "az network route-table route create -g MC_rg-p_aks_westeurope" in p.message
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
+
+
+
+def test_a_flow_denied_at_the_source_and_dropped_by_a_route_behind_it_gets_both_the_rule_and_the_route() -> None:
+    # The walk stops at the consumer's outbound NSG: the None route behind it shows only once the
+    # rule is planned. Both are planned, and the what-if verifies.
+    b, rt = hub_spoke([route("no-provider", "10.2.0.0/16", "None")])
+    g = nsg("nsg-consumer", [rule("deny-out-provider", 300, "Outbound", "Deny", dst="10.2.0.0/16")], rg="rg-net")
+    b.add(g)
+    attach(b, "consumer", "app", nsg_id=g["id"])
+    e = b.estate()
+    for method in ("peering", "auto"):
+        data = {"version": 1, "provider": {"vnet": "provider", "load_balancer": "ilb", "app_domain": "apps.example.com"},
+                "connections": [{"consumer": "consumer", "method": method, "ports": [443]}]}  # fmt: skip
+        intent = parse_intent("<test>", data, {}, e)
+        cs = make_plan(e, intent)
+        (r,) = [c for c in cs.changes if c.type == kinds.SECURITY_RULE.type]
+        assert r.id == g["id"] + "/securityRules/vnetplan-allow-out-consumer-443" and r.body["properties"]["priority"] == 299  # type: ignore[index]
+        (c,) = _routes(cs)
+        assert c.id == rt["id"] + "/routes/vnetplan-consumer-to-10-2-0-250"
+        (o,) = what_if(e, intent, cs).outcomes
+        assert o.after == "PASS", (method, o.after_reasons)

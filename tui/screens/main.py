@@ -178,8 +178,17 @@ class MainScreen(Screen[None]):
                  "dns": "#dns-table"}.get(tab)  # fmt: skip
         if table is not None:
             self.query_one(table).focus()
-        elif isinstance(self.focused, Input):
+        elif isinstance(self.focused, Input) or self._pane_of(self.focused) not in (None, tab):
+            # Focus left in the pane just hidden would move to that pane's next widget, and
+            # the tabs follow the focus: the switch would be undone (p from the Home table).
             self._focus_tree()
+
+    @staticmethod
+    def _pane_of(widget: Any) -> str | None:
+        """The id of the tab pane holding ``widget`` (None: the tree, the filter, nothing)."""
+        if widget is None:
+            return None
+        return next((w.id for w in widget.ancestors if isinstance(w, TabPane)), None)
 
     def _focus_tree(self) -> None:
         tree = self.query_one(EstateTree)
@@ -239,6 +248,9 @@ class MainScreen(Screen[None]):
             0 if step > 0 else len(problems) - 1)  # fmt: skip
         problem = problems[self.problem_index]
         home.focus_problem(problem)
+        if self.query_one(TabbedContent).active == "home":
+            # On Home the table's cursor is on the problem now: Enter jumps to where it is fixed.
+            self.query_one("#home-table").focus()
         if problem.vnet_id:
             self.select_vnet(problem.vnet_id, reveal=True)
         self.notify(f"{self.problem_index + 1}/{len(problems)} {problem.status}: {problem.title}", timeout=3)
@@ -467,6 +479,10 @@ class MainScreen(Screen[None]):
         self.query_one(EstateTree).set_estate(estate)
         self.query_one("#estate-summary", Static).update(estate_summary(estate))
         self.query_one(HomeView).set_estate(estate)
+        # Nothing of the old estate stays on screen while its analyses run again.
+        self.query_one(FindingsView).reset()
+        self.query_one(OverlapsView).reset()
+        self.query_one(DnsPanel).reset_matrix()
         self.graph = None
         v = estate.vnet(self.selected) if self.selected else None
         if v is not None:

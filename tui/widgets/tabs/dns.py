@@ -142,6 +142,14 @@ class DnsPanel(Vertical):
         if self._matrix is not None:
             self._draw_matrix(*self._matrix)
 
+    def reset_matrix(self) -> None:
+        """A new estate: the matrix of the old one goes; it is computed again."""
+        self._matrix = None
+        if self.is_mounted:
+            self.query_one("#dns-table", DataTable).clear(columns=True)
+            self.query_one("#dns-matrix-summary", Static).update(
+                Text("Computing the app-domain matrix…", style="dim"))
+
     def _draw_matrix(self, domain: str, matrix: Any | None) -> None:
         table = self.query_one("#dns-table", DataTable)
         table.clear(columns=True)

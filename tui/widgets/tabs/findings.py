@@ -92,6 +92,15 @@ class FindingsView(Vertical):
         if self._report is not None:
             self._draw()
 
+    def reset(self) -> None:
+        """A new estate: the findings of the old one go; the audit runs again."""
+        self._report = self._estate = self._attention = None
+        self._rows = {}
+        if self.is_mounted:
+            self.query_one(DataTable).clear()
+            self.query_one("#findings-summary", Static).update(Text("Running the audit rules…", style="dim"))
+            self.query_one("#findings-detail", Static).update("")
+
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         self._draw()

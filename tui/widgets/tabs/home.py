@@ -4,7 +4,7 @@ Four sections fill in as the app's workers finish: the audit's FAIL and UNKNOWN 
 severity (:func:`checks.registry.audit`), overlap groups by severity
 (:func:`netplan.overlaps.find_overlaps`), peering links that do not carry all traffic
 (:func:`netplan.triage.peering_problems`), and the app domain's consumer × answer matrix with
-reachability (:func:`netplan.dns.health.domain_health`). Until a section's worker has reported,
+reachability on the app ports by the traffic rules (:func:`netplan.dns.health.domain_health`). Until a section's worker has reported,
 the section says it is still being computed: an empty section means "none", never "not yet".
 
 Both tables are sized when they are filled: fixed column widths from the pane's width and a
@@ -306,6 +306,9 @@ class HomeView(VerticalScroll):
                     style="bold")  # fmt: skip
         if len(health.rows) > MAX_MATRIX_ROWS:
             head.append(f" (first {MAX_MATRIX_ROWS} of {len(health.rows)} VNets, problems first)", style="dim")
+        port_sets = {r.ports for r in health.rows}
+        on = f"TCP {', '.join(map(str, next(iter(port_sets))))}" if len(port_sets) == 1 else "each intent connection's ports"
+        head.append(f"\nreach: {on}, through peerings, routes and NSGs", style="dim")
         title.update(head)
         # The verdict first: on a narrow pane the answer counts are what is cut, never the verdict.
         fixed = [("verdict", "verdict", 7), ("reach", "reach", 5)]

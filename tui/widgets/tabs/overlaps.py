@@ -80,6 +80,15 @@ class OverlapsView(Vertical):
         if self._report is not None:
             self._draw(self._report)
 
+    def reset(self) -> None:
+        """A new estate: the groups of the old one go; the analysis runs again."""
+        self._report = None
+        self._rows = {}
+        if self.is_mounted:
+            self.query_one(DataTable).clear()
+            self.query_one("#overlaps-summary", Static).update(Text("Looking for overlaps…", style="dim"))
+            self.query_one("#overlaps-detail", Static).update("")
+
     def _draw(self, report: Any) -> None:
         table = self.query_one(DataTable)
         self._columns(table)

@@ -234,11 +234,13 @@ class PlanPanel(VerticalScroll):
                 yield Input(value="intent.yaml", id="plan-intent-path")
                 yield Button("Save intent", id="plan-save-intent")
             yield Static("", id="plan-summary")
+            # Under the summary, above the changes and the (long) decisions: the what-if is
+            # seen where it is asked for, next to the buttons, without scrolling.
+            yield Static("", id="plan-whatif-result")
             yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="plan-body")
             # Below the changes: the table stays next to the buttons, the reasons follow it.
             yield Static("", id="plan-decisions")
-            yield Static("", id="plan-whatif-result")
             yield Static("", id="apply-status")
             yield DataTable(id="apply-table", cursor_type="row", zebra_stripes=True)
             yield Log(id="apply-log", max_lines=2000)
@@ -277,6 +279,7 @@ class PlanPanel(VerticalScroll):
             self.post_message(self.PlanRequested())
         elif event.button.id == "plan-whatif":
             self.query_one("#plan-whatif-result", Static).update(Text("Computing the what-if…", style="dim"))
+            self._bring_into_view("#plan-whatif-result")
             self.post_message(self.WhatIfRequested())
         elif event.button.id == "plan-save":
             self.post_message(self.SaveRequested(self.query_one("#plan-path", Input).value.strip()))
@@ -319,6 +322,9 @@ class PlanPanel(VerticalScroll):
         self.query_one("#plan-save", Button).disabled = False
         # An empty plan has nothing to apply.
         self.query_one("#plan-apply", Button).disabled = cs.empty
+        # The user just asked for it: show it from its buttons and summary, wherever the tab was
+        # scrolled (to a what-if, an apply's rows or a verification).
+        self.call_after_refresh(self.scroll_home, animate=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
@@ -330,13 +336,21 @@ class PlanPanel(VerticalScroll):
 
     def show_whatif(self, wi: Any) -> None:
         self.query_one("#plan-whatif-result", Static).update(render_whatif(wi))
+        # The user just asked for it: on a short terminal, or with the tab scrolled down (to an
+        # apply's rows), scroll just enough to show it.
+        self._bring_into_view("#plan-whatif-result")
+
+    def _bring_into_view(self, selector: str) -> None:
+        """Scroll the tab (as little as needed) to show the widget ``selector``, once laid out."""
+        self.call_after_refresh(self.scroll_to_widget, self.query_one(selector), animate=False)
 
     # ------------------------------------------------------------------ apply and verify
 
     def show_apply_started(self, plan: Any, target: str, journal: str) -> None:
         # The focus goes to Plan before Apply is disabled: otherwise it would move on to
         # the next text box, and the single-key actions (p, R, …) would be typed into it.
-        self.query_one("#plan-make", Button).focus()
+        # Without scrolling to it: the rows below are what the user must see now.
+        self.query_one("#plan-make", Button).focus(scroll_visible=False)
         self.query_one("#plan-apply", Button).disabled = True
         self.query_one("#apply-status", Static).update(
             Text(f"Applying plan {plan.plan_id} to {target}: 0/{len(plan.changes)} (Escape cancels; "
