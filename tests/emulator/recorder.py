@@ -58,7 +58,7 @@ class Recorder:
         self._server = server
         # "localhost", not 127.0.0.1: another host name, another port, the same machine.
         self.url = f"https://localhost:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
         return self
 

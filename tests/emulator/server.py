@@ -395,8 +395,10 @@ class Emulator:
         self._server = server
         self.port = server.server_address[1]
         self.url = f"https://127.0.0.1:{self.port}"
+        # Poll for shutdown every 10 ms: stop() waits for the next poll, and the suite stops the
+        # emulator a few hundred times (a select() wake-up every 10 ms costs nothing measurable).
         self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="arm-emulator", daemon=True
+            target=server.serve_forever, args=(0.01,), name="arm-emulator", daemon=True
         )
         self._thread.start()
         return self.url
