@@ -85,6 +85,7 @@ class Context:
         self.list_passed = list_passed
         #: Rule id -> PASS outcomes counted but not listed (only when ``list_passed`` is False).
         self.unlisted_passes: dict[str, int] = {}
+        self._connected_peers: dict[str, list[VNet]] = {}
 
     def has_link(self, local: str, remote: str) -> bool:
         """A link object (any state) exists in ``local`` towards ``remote``."""
@@ -100,19 +101,22 @@ class Context:
         pair = self.estate.topology.pair((ka, kb) if ka < kb else (kb, ka))
         return pair is not None and pair.connected
 
-    @cached_property
-    def connected_peers(self) -> dict[str, list[VNet]]:
-        """VNet key -> the VNets in the snapshot it is peered with, both links Connected."""
-        out: dict[str, list[VNet]] = defaultdict(list)
-        for (a, b), links in self.estate.topology.links.items():
-            if len(links) == 2 and all(p.state is PeeringState.CONNECTED for p in links):
-                for x, y in ((a, b), (b, a)):
-                    remote = self.estate.vnet(y)
-                    if remote is not None and self.estate.vnet(x) is not None:
-                        out[x].append(remote)
-        for peers in out.values():
-            peers.sort(key=lambda v: v.key)
-        return dict(out)
+    def connected_peers_of(self, key: str) -> list[VNet]:
+        """The VNets in the snapshot that VNet ``key`` (in the snapshot) is peered with, both links
+        Connected, by key. Built per VNet asked about (a rule asks for a few hundred of 50,000)."""
+        got = self._connected_peers.get(key)
+        if got is None:
+            got = []
+            topo, est = self.estate.topology, self.estate
+            if est.vnet(key) is not None:
+                for other in topo.adjacency.get(key, ()):
+                    links = topo.links.get((key, other) if key < other else (other, key), ())
+                    remote = est.vnet(other)
+                    if remote is not None and len(links) == 2 and all(p.state is PeeringState.CONNECTED for p in links):
+                        got.append(remote)
+                got.sort(key=lambda v: v.key)
+            self._connected_peers[key] = got
+        return got
 
     @cached_property
     def record_ips(self) -> set[str]:

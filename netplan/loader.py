@@ -1083,7 +1083,7 @@ def _fast_spec(props: dict[str, Any], side: str) -> AddressSpec | None:
     if props.get(f"{side}AddressPrefixes") or props.get(f"{side}ApplicationSecurityGroups"):
         return None
     v = props.get(f"{side}AddressPrefix")
-    if not isinstance(v, str) or not v:
+    if not isinstance(v, str) or not v or v != v.strip():
         return None
     hit = _SPEC_MEMO.get(v)
     if hit is None:
@@ -1101,18 +1101,17 @@ def _fast_spec(props: dict[str, Any], side: str) -> AddressSpec | None:
     return hit
 
 
-def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRange, ...] | None:
-    if props.get(plural):
-        return None
-    v = props.get(single)
-    if v is None or v == "*":
-        return (ANY_PORT,)
-    if not isinstance(v, str):
+def _fast_port(v: object) -> PortRange | None:
+    """``*``, ``443`` or ``80-88`` exactly as written (ASCII digits, no spaces), memoised; None
+    for anything else (the checked parser reads or rejects it)."""
+    if v == "*":
+        return ANY_PORT
+    if type(v) is not str:
         return None
     hit = _PORT_MEMO.get(v)
     if hit is None:
         lo_s, sep, hi_s = v.partition("-")
-        if not lo_s.isdigit() or (sep and not hi_s.isdigit()):
+        if not (lo_s.isascii() and lo_s.isdigit()) or (sep and not (hi_s.isascii() and hi_s.isdigit())):
             return None
         lo, hi = int(lo_s), int(hi_s) if sep else int(lo_s)
         if not 0 <= lo <= hi <= 65535:
@@ -1120,7 +1119,21 @@ def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRa
         hit = PortRange(lo, hi)
         if len(_PORT_MEMO) < 65536:
             _PORT_MEMO[v] = hit
-    return (hit,)
+    return hit
+
+
+def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRange, ...] | None:
+    many = props.get(plural)
+    if many:
+        if type(many) is not list:
+            return None
+        ports = [_fast_port(v) for v in many]
+        return None if None in ports else tuple(ports)  # type: ignore[arg-type]
+    v = props.get(single)
+    if v is None:
+        return (ANY_PORT,)
+    one = _fast_port(v)
+    return None if one is None else (one,)
 
 
 def _security_rule_fast(obj: dict[str, Any], nsg_id: str, default: bool) -> SecurityRule | None:
@@ -1248,6 +1261,23 @@ def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
         tags=_tags_of(obj, at),
         source=at.source,
     )
+
+
+def _nsg_rules_fast(custom: list[Any], defaults: list[Any], nsg_id: str) -> tuple[tuple[SecurityRule, ...], tuple[SecurityRule, ...]]:
+    """The typed fast path's NSG rules (:mod:`netplan.typedload`): every rule through the rule fast
+    path, the default rules Azure's own; anything else gives the NSG to :func:`parse_nsg`."""
+    rules = []
+    for r in custom:
+        rule = _security_rule_fast(r, nsg_id, False) if isinstance(r, dict) else None
+        if rule is None:
+            raise typedload.GiveUp
+        rules.append(rule)
+    if defaults and not _standard_defaults(defaults):
+        raise typedload.GiveUp
+    return tuple(rules), SHARED_DEFAULT_RULES
+
+
+typedload.register(kinds.NSG, typedload.nsg_builder(_nsg_rules_fast, NetworkSecurityGroup))
 
 
 def parse_asg(obj: dict[str, Any], rid: str, at: _At) -> ApplicationSecurityGroup:

@@ -21,6 +21,7 @@ file and the JSON path. So every malformed resource still reaches the checked pa
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -135,6 +136,12 @@ class _ZoneLinkProps(Struct, rename="camel"):
     virtual_network_link_state: str | None = None
 
 
+class _NsgProps(Struct, rename="camel"):
+    # The rules stay dicts: the loader's own rule fast path reads them (see :func:`register`).
+    security_rules: list[Any] | None = None
+    default_security_rules: list[Any] | None = None
+
+
 class _Head(Struct):
     """What every resource is dispatched on; ``properties`` stays a span until its kind is known."""
 
@@ -151,6 +158,7 @@ _VNET_PROPS = msgspec.json.Decoder(_VNetProps)
 _DHCP = msgspec.json.Decoder(_Dhcp)
 _ROUTE_TABLE_PROPS = msgspec.json.Decoder(_RouteTableProps)
 _ZONE_LINK_PROPS = msgspec.json.Decoder(_ZoneLinkProps)
+_NSG_PROPS = msgspec.json.Decoder(_NsgProps)
 
 _STATES = {m.value.lower(): m for m in PeeringState}
 _SYNC = {m.value.lower(): m for m in SyncLevel}
@@ -158,7 +166,7 @@ _HOPS = {t.value.lower(): t for t in NextHopType}
 _POLICIES = {m.value.lower(): m for m in ResolutionPolicy}
 
 
-class _GiveUp(Exception):
+class GiveUp(Exception):
     """This resource is not in a shape this path builds: the checked parser takes it."""
 
 
@@ -190,7 +198,7 @@ def _bool(value: bool | None, default: bool) -> bool:
 def _subnet(s: _Subnet, vnet_id: str) -> Subnet:
     rid, name, p = s.id, s.name, s.properties
     if not rid or not name or p is None or p.ipam_pool_prefix_allocations is not UNSET:
-        raise _GiveUp
+        raise GiveUp
     if p.address_prefixes:
         prefixes = parse_prefixes(p.address_prefixes)  # type: ignore[arg-type]
     elif p.address_prefix is not None:
@@ -202,7 +210,7 @@ def _subnet(s: _Subnet, vnet_id: str) -> Subnet:
         found = []
         for d in p.delegations:
             if not isinstance(d, dict):
-                raise _GiveUp
+                raise GiveUp
             dp = d.get("properties", d)
             svc = dp.get("serviceName") if isinstance(dp, dict) else None
             if isinstance(svc, str):
@@ -218,16 +226,16 @@ def _subnet(s: _Subnet, vnet_id: str) -> Subnet:
 def _peering(s: _Peering, vnet_id: str) -> Peering:
     rid, name, p = s.id, s.name, s.properties
     if not rid or not name or p is None:
-        raise _GiveUp
+        raise GiveUp
     remote = _ref_id(p.remote_virtual_network)
     state = _STATES.get(p.peering_state.lower()) if p.peering_state is not None else None
     if not remote or state is None:
-        raise _GiveUp
+        raise GiveUp
     sync = None
     if p.peering_sync_level is not None:
         sync = _SYNC.get(p.peering_sync_level.lower())
         if sync is None:
-            raise _GiveUp
+            raise GiveUp
     peered = _space(p.remote_address_space)
     current = _space(p.remote_virtual_network_address_space)
     local = p.local_subnet_names
@@ -256,17 +264,17 @@ def _tags(tags: dict[str, str] | None) -> dict[str, str]:
 def _vnet(head: _Head, rid: str, name: str, span: Raw) -> VNet:
     props = head.properties
     if props is UNSET:
-        raise _GiveUp
+        raise GiveUp
     p = _VNET_PROPS.decode(props)
     space = p.address_space
     if space is None or space.ipam_pool_prefix_allocations is not UNSET:
-        raise _GiveUp
+        raise GiveUp
     rid = _intern(rid)
     prefixes = parse_prefixes(space.address_prefixes) if space.address_prefixes is not None else ()  # type: ignore[arg-type]
     dns: tuple[Any, ...] = ()
     if p.dhcp_options:  # the checked parser reads `dhcpOptions or {}`
         if not isinstance(p.dhcp_options, dict):
-            raise _GiveUp
+            raise GiveUp
         servers = msgspec.convert(p.dhcp_options, _Dhcp).dns_servers
         dns = tuple([parse_ip(v) for v in servers]) if servers else ()
     subnets = tuple([_subnet(s, rid) for s in p.subnets]) if p.subnets else ()
@@ -274,28 +282,43 @@ def _vnet(head: _Head, rid: str, name: str, span: Raw) -> VNet:
     return VNet(rid, name, _location(head.location), prefixes, subnets, peerings, dns, _tags(head.tags), span)
 
 
+#: Next-hop address text -> address: every route table of a hub-and-spoke estate names the same few
+#: appliances (ipaddress takes microseconds per parse). Bounded.
+_NEXT_HOPS: dict[str, Any] = {}
+
+
+def _next_hop(text: str) -> Any:
+    hit = _NEXT_HOPS.get(text)
+    if hit is None:
+        hit = parse_ip(text)
+        if len(_NEXT_HOPS) >= 4096:
+            _NEXT_HOPS.clear()
+        _NEXT_HOPS[text] = hit
+    return hit
+
+
 def _route(r: _Route, table_id: str) -> Route:
     rid, name, p = r.id, r.name, r.properties
     if not rid or not name or p is None:
-        raise _GiveUp
+        raise GiveUp
     text, hop_text = p.address_prefix, p.next_hop_type
     hop = _HOPS.get(hop_text.lower()) if hop_text is not None else None
     if not text or hop is None:
-        raise _GiveUp
+        raise GiveUp
     ip_text = p.next_hop_ip_address
     # As the loader's own fast path (_route_fast): a prefix when it looks like one, else a service
     # tag kept as text.
     prefix = parse_prefix(text) if (text[:1].isdigit() or ":" in text) else None
-    ip = parse_ip(ip_text) if ip_text else None
+    ip = _next_hop(ip_text) if ip_text else None
     if hop is NextHopType.VIRTUAL_APPLIANCE and ip is None:
-        raise _GiveUp
+        raise GiveUp
     return Route(rid, name, table_id, prefix, text, hop, ip)
 
 
 def _route_table(head: _Head, rid: str, name: str, span: Raw) -> RouteTable:
     props = head.properties
     if props is UNSET:
-        raise _GiveUp
+        raise GiveUp
     p = _ROUTE_TABLE_PROPS.decode(props)
     routes = tuple([_route(r, rid) for r in p.routes]) if p.routes else ()
     return RouteTable(rid, name, _location(head.location), routes, _bool(p.disable_bgp_route_propagation, False),
@@ -305,22 +328,43 @@ def _route_table(head: _Head, rid: str, name: str, span: Raw) -> RouteTable:
 def _zone_link(head: _Head, rid: str, name: str, span: Raw) -> ZoneLink:
     props = head.properties
     if props is UNSET:
-        raise _GiveUp
+        raise GiveUp
     p = _ZONE_LINK_PROPS.decode(props)
     vnet = _ref_id(p.virtual_network)
     if not vnet:
-        raise _GiveUp
+        raise GiveUp
     policy = ResolutionPolicy.DEFAULT
     if p.resolution_policy is not None:
         found = _POLICIES.get(p.resolution_policy.lower())
         if found is None:
-            raise _GiveUp
+            raise GiveUp
         policy = found
     return ZoneLink(rid, name, _intern(parent_id(rid)), _intern(vnet), _bool(p.registration_enabled, False), policy,
                     _word(p.virtual_network_link_state), _tags(head.tags), span)  # fmt: skip
 
 
-_BUILDERS = {kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link}
+Builder = Callable[[_Head, str, str, Raw], Any]
+_BUILDERS: dict[str, Builder] = {kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link}
+
+
+def nsg_builder(rules: Callable[[list[Any], list[Any], str], tuple[Any, Any]], make: Callable[..., Any]) -> Builder:
+    """The builder of network security groups: ``rules(custom, defaults, nsg_id)`` gives (rules,
+    default rules) from the rule dicts or raises :class:`GiveUp`; ``make`` is the model class. The
+    loader provides both, so that the rules are read by its one rule fast path."""
+
+    def build(head: _Head, rid: str, name: str, span: Raw) -> Any:
+        if head.properties is UNSET:
+            raise GiveUp
+        p = _NSG_PROPS.decode(head.properties)
+        custom, defaults = rules(p.security_rules or [], p.default_security_rules or [], rid)
+        return make(rid, name, _location(head.location), custom, defaults, _tags(head.tags), span)
+
+    return build
+
+
+def register(kind: kinds.Kind, builder: Builder) -> None:
+    """Add a kind to the fast path (the loader registers the kinds whose parsing it owns)."""
+    _BUILDERS[kind.key] = builder
 
 
 def resource(span: Raw) -> tuple[str, str, Any] | None:
@@ -339,5 +383,5 @@ def resource(span: Raw) -> tuple[str, str, Any] | None:
         return None
     try:
         return low, rid, build(head, rid, name, span)
-    except (_GiveUp, AddressError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+    except (GiveUp, AddressError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None

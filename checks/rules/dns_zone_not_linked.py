@@ -76,7 +76,7 @@ def needs(ctx: Context) -> dict[tuple[str, str], _Need]:
         if svc is None or zone is None:
             continue
         consumers: list[tuple[VNet, str]] = [
-            (c, f"it is peered with {svc.name}, which holds {recs[0][2]}") for c in ctx.connected_peers.get(svc_key, ())
+            (c, f"it is peered with {svc.name}, which holds {recs[0][2]}") for c in ctx.connected_peers_of(svc_key)
         ]
         endpoints = [r for r in recs if r[3]]
         if endpoints:

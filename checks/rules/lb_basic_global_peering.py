@@ -26,7 +26,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             note = ctx.gap_note(lb.id) or "its frontend subnet's VNet is not in the snapshot"
             yield unknown(lb.id, f"Internal load balancer {lb.name}: {note}, so its peers cannot be checked.")
             continue
-        remote = [r for r in ctx.connected_peers.get(vnet.key, ()) if _region(r.location) != _region(vnet.location)]
+        remote = [r for r in ctx.connected_peers_of(vnet.key) if _region(r.location) != _region(vnet.location)]
         if lb.sku.lower() != "basic":
             yield passed(lb.id, f"Internal load balancer {lb.name} in {vnet.name} is {lb.sku} SKU.") if ctx.list_passed else COUNTED_PASS
         elif remote:

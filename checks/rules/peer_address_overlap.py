@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from operator import itemgetter
 
 from checks.model import (
     COUNTED_PASS,
@@ -36,7 +37,7 @@ from checks.rules import _docs
 from netplan.addr import Prefix
 from netplan.ids import name_of, rid_key
 from netplan.model import Peering, PeeringState, VNet
-from netplan.topology import peer_pair, peered_space
+from netplan.topology import peered_space
 
 
 def _space(ctx: Context, v: VNet, link: Peering) -> tuple[list[Span], bool]:
@@ -49,53 +50,62 @@ def _space(ctx: Context, v: VNet, link: Peering) -> tuple[list[Span], bool]:
 
 def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
     """Remote VNet key -> sentences about other peers of ``v`` whose space overlaps it (one sweep)."""
-    items: list[tuple[int, int, int, Prefix, str]] = []
+    items: list[tuple[int, int, int, Prefix, str, str]] = []
     for p in v.peerings:
         if p.state is PeeringState.DISCONNECTED:
             continue
         space, _ = _space(ctx, v, p)
-        items.extend((sp[0], sp[1], -sp[2], sp[3], p.remote_vnet_id) for sp in space)
-    items.sort(key=lambda t: t[:3])
+        rk = rid_key(p.remote_vnet_id)
+        items.extend((sp[0], sp[1], -sp[2], sp[3], rk, p.remote_vnet_id) for sp in space)
+    items.sort(key=itemgetter(0, 1, 2))
     out: dict[str, list[str]] = defaultdict(list)
-    top: tuple[int, int, int, Prefix, str] | None = None
+    top: tuple[int, int, int, Prefix, str, str] | None = None
     for it in items:
-        version, first, neg_last, x, owner = it
-        if top is not None and top[0] == version and -top[2] >= first and rid_key(top[4]) != rid_key(owner):
-            out[rid_key(owner)].append(f"{x} overlaps {top[3]} of {name_of(top[4])}")
-            out[rid_key(top[4])].append(f"{top[3]} overlaps {x} of {name_of(owner)}")
+        version, first, neg_last, x, key, owner = it
+        if top is not None and top[0] == version and -top[2] >= first and top[4] != key:
+            out[key].append(f"{x} overlaps {top[3]} of {name_of(top[5])}")
+            out[top[4]].append(f"{top[3]} overlaps {x} of {name_of(owner)}")
         if top is None or top[0] != version or -neg_last > -top[2]:
             top = it
     return out
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
+    topo = ctx.estate.topology
     for v in ctx.estate.vnets:
         conflicts = _peer_conflicts(ctx, v) if len(v.peerings) > 1 else {}
         for p in v.peerings:
             if p.state is PeeringState.DISCONNECTED:
                 continue
-            remote = name_of(p.remote_vnet_id)
+            rk = rid_key(p.remote_vnet_id)
             space, from_snapshot = _space(ctx, v, p)
-            source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
             local = ctx.vnet_spans[v.key]
-            pair = peer_pair(ctx.estate, v.id, p.remote_vnet_id)
+            pair = topo.pair((v.key, rk) if v.key < rk else (rk, v.key))
             partial = peered_space(ctx.estate, pair) if pair is not None else None
+            source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
             if partial is not None:
                 # Subnet peering / IPv6-only: only what the peering connects must not overlap (P9).
                 local = spans_of(partial.get(v.key, ()))
-                space = spans_of(partial.get(rid_key(p.remote_vnet_id), ()))
+                space = spans_of(partial.get(rk, ()))
                 source += " (only the peered subnets or IPv6 space count)"
-            reasons = [
-                f"{a} of {v.name} overlaps {b} of {remote} (VnetAddressSpacesOverlap)"
-                for a, b in cross_overlaps(local, space)
+            overlapping = cross_overlaps(local, space)
+            others = conflicts.get(rk)
+            if not overlapping and not others:
+                if ctx.list_passed:
+                    remote = name_of(p.remote_vnet_id)
+                    what = f"Peering {p.name} of VNet {v.name} to {remote}"
+                    yield passed(p.id, f"{what}: no overlap with {remote} or with the other peers of {v.name}{source}.")
+                else:
+                    yield COUNTED_PASS
+                continue
+            remote = name_of(p.remote_vnet_id)
+            reasons = [f"{a} of {v.name} overlaps {b} of {remote} (VnetAddressSpacesOverlap)" for a, b in overlapping]
+            reasons += [
+                f"{remote}'s {s}, also peered with {v.name} (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet)"
+                for s in sorted(set(others or ()))
             ]
-            others = sorted(set(conflicts.get(rid_key(p.remote_vnet_id), ())))
-            reasons += [f"{remote}'s {s}, also peered with {v.name} (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet)" for s in others]
             what = f"Peering {p.name} of VNet {v.name} to {remote}"
-            if reasons:
-                yield failed(p.id, f"{what}: " + "; ".join(reasons) + f": traffic cannot be routed to both{source}.")
-            else:
-                yield passed(p.id, f"{what}: no overlap with {remote} or with the other peers of {v.name}{source}.") if ctx.list_passed else COUNTED_PASS
+            yield failed(p.id, f"{what}: " + "; ".join(reasons) + f": traffic cannot be routed to both{source}.")
 
 
 RULE = Rule(

@@ -8,10 +8,12 @@ import pkgutil
 import pytest
 
 import checks.rules
+from bench.synth import generate
 from checks.mappings import MAPPINGS
 from checks.model import Rule, RuleDefinitionError, Severity, passed
 from checks.registry import RULES, audit, rule_infos, select
 from netplan.errors import UsageError
+from netplan.estate import estate_from_data
 from tests.unit.builders import EstateBuilder
 
 
@@ -88,3 +90,17 @@ def test_every_gap_is_an_unknown_finding_and_read_subscriptions_pass() -> None:
         "UNKNOWN": {"0b7c4d2e-8a9f-4e61-b3c2-5d6e7f8a9b0c[Microsoft.Network/privateDnsZones]",
                     "11111111-2222-3333-4444-555555555555[subscription]"},
     }
+
+
+def test_counting_passes_gives_the_full_reports_failures_and_counts_on_a_generated_estate() -> None:
+    """The CLI's default audit builds no PASS finding; on a generated estate with every kind of
+    problem the generator makes (overlapping peers, Initiated and Disconnected links, out-of-sync
+    links, default-address VNets), it must list exactly the full audit's non-PASS findings, with the
+    same per-rule counts."""
+    estate = estate_from_data(generate(600, seed=5, default_share=0.2), "synth")
+    full = audit(estate, fail_on=None)
+    counted = audit(estate, fail_on=None, include_passed=False)
+    assert counted == full.without_passed()
+    failing_rules = {f.rule for f in counted.findings if f.status.value == "FAIL"}
+    assert {"VNP-PEER-001", "VNP-PEER-004"} <= failing_rules, failing_rules
+    assert sum(counted.passed_not_listed.values()) == sum(1 for f in full.findings if f.status.value == "PASS") > 1000

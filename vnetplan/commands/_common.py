@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -57,8 +58,20 @@ def load(args: argparse.Namespace) -> Estate:
     """Load the estate named on the command line; report skipped types and gaps on stderr."""
 
     estate: Estate = load_estate(args.estate or [], getattr(args, "declarations", None) or [])
+    settle()
     report_load(estate, verbose=bool(getattr(args, "verbose", False)))
     return estate
+
+
+def settle() -> None:
+    """Take what is loaded so far out of the cyclic collector's view (``gc.freeze``).
+
+    A command keeps its Estate until it exits, and the Estate is a million objects at 50,000 VNets;
+    every full collection triggered by an analysis's allocations (an index, a graph) would rescan
+    them all (building the peering topology took 2.9 s instead of 0.6 s at 50k). Frozen objects are
+    never collected, which costs nothing in a process that ends with the command.
+    """
+    gc.freeze()
 
 
 #: Skipped resource types that change the answers (lower-case type -> what the model misses), said

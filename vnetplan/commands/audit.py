@@ -22,7 +22,14 @@ from netplan.live.credentials import acquire
 from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
 from netplan.report.sarif import SarifOptions
-from vnetplan.commands._common import add_credential_arg, add_estate_args, add_pretty_arg, load, report_load
+from vnetplan.commands._common import (
+    add_credential_arg,
+    add_estate_args,
+    add_pretty_arg,
+    load,
+    report_load,
+    settle,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -101,6 +108,7 @@ def load_source(args: argparse.Namespace) -> Estate:
     )
     result = take_inventory(acquire(args.credential, args.endpoint), opts, progress=sys.stderr, show_progress=False)
     estate = estate_from_data(result.snapshot, "<live Azure>", declaration_files=args.declarations or [])
+    settle()
     report_load(estate, verbose=bool(getattr(args, "verbose", False)))
     return estate
 

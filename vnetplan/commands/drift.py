@@ -18,7 +18,7 @@ from netplan.errors import ExitCode, UsageError
 from netplan.estate import load_estate
 from netplan.intent import load_intent_partial
 from netplan.report import FORMATS, Report, run_info, summary_line, write_report
-from vnetplan.commands._common import add_pretty_arg
+from vnetplan.commands._common import add_pretty_arg, settle
 from vnetplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
 
 
@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline:
 
         baseline = load_estate([args.baseline], args.declarations or [])
+        settle()
         snap = snapshot_drift(baseline, estate, baseline_name=args.baseline)
         reports.append(snap)
         extra.update(snap.extra)
