@@ -30,7 +30,7 @@ from netplan.addr import (
     prefix_of_ip,
 )
 from netplan.errors import InputError, RefError
-from netplan.ids import parent_id, parse_id, rid_key
+from netplan.ids import parent_id, parse_id, rid_key, sub_and_group
 from netplan.loader import (
     RawSnapshot,
     parse_declarations,
@@ -562,7 +562,7 @@ class Estate:
 
     @cached_property
     def subscriptions(self) -> tuple[str, ...]:
-        subs = {parse_id(v.id).subscription for v in self.vnets}
+        subs = {sub_and_group(v.id)[0] for v in self.vnets}
         return tuple(sorted(s for s in subs if s))
 
     # ------------------------------------------------------------------ references

@@ -67,6 +67,18 @@ def parse_id(rid: str) -> ParsedId:
     return ParsedId(sub, rg, provider, tuple(types), tuple(names))
 
 
+def sub_and_group(rid: str) -> tuple[str, str]:
+    """(subscription, resource group) of an ARM ID, exactly as :func:`parse_id` gives them; the
+    usual shape ``/subscriptions/S/resourceGroups/G/...`` is read without a full parse (the tree
+    and the estate's subscription list do this for every VNet)."""
+    parts = rid.split("/", 5)
+    if (len(parts) == 6 and not parts[0] and parts[2] and parts[4] and parts[1].lower() == "subscriptions"
+            and parts[3].lower() == "resourcegroups"):  # fmt: skip
+        return parts[2], parts[4]
+    p = parse_id(rid)
+    return p.subscription, p.resource_group
+
+
 def parent_id(rid: str) -> str:
     """The ID of the parent resource (drop the last ``/type/name`` pair)."""
     parts = rid.rstrip("/").split("/")

@@ -216,8 +216,9 @@ def _subnet(s: _Subnet, vnet_id: str) -> Subnet:
             if isinstance(svc, str):
                 found.append(svc)
         delegations = tuple(found)
+    # Subnet names repeat across VNets (snet-app, snet-pe, ...): one string each.
     return Subnet(
-        rid, name, vnet_id, prefixes, _ref_ids(p.ip_configurations), _ref_id(p.network_security_group),
+        rid, _intern(name), vnet_id, prefixes, _ref_ids(p.ip_configurations), _ref_id(p.network_security_group),
         _ref_id(p.route_table), delegations, _word(p.private_endpoint_network_policies),
         _word(p.private_link_service_network_policies),
     )  # fmt: skip
@@ -238,6 +239,8 @@ def _peering(s: _Peering, vnet_id: str) -> Peering:
             raise GiveUp
     peered = _space(p.remote_address_space)
     current = _space(p.remote_virtual_network_address_space)
+    if current is not None and current == peered:
+        current = peered  # one tuple for the two equal spaces (a synced link): memory at 10k VNets
     local = p.local_subnet_names
     remote_names = p.remote_subnet_names
     return Peering(

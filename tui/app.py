@@ -178,12 +178,34 @@ class VnetplanApp(App[int]):
             self.start_analyses()
 
     def start_analyses(self) -> None:
-        """Estate-wide work, each in its own worker: the screen is usable meanwhile."""
-        self.compute_badges(self.estate)
-        self.build_graph(self.estate)
-        self.run_audit(self.estate)
-        self.compute_matrix(self.estate, self.options.app_domain)
-        self.compute_health(self.estate, self.options.app_domain)
+        """Estate-wide work in the background: the screen is usable meanwhile."""
+        self.run_analyses(self.estate, self.options.app_domain)
+
+    @work(thread=True, exclusive=True, group="analyses", exit_on_error=False, description="analyses")
+    def run_analyses(self, estate: Estate, domain: str) -> None:
+        """Every start-up analysis, one after the other in one thread, each posted as it finishes
+        (Home fills in section by section, its own first). One thread, not one per analysis: the
+        UI thread then shares the interpreter with one busy thread, not five, so keys stay quick
+        while the analyses run. A failing analysis is the CLI's one line in a notification, its
+        Home sections say so, and the others still run."""
+        worker = get_current_worker()
+        steps: list[tuple[Callable[[], None], tuple[str, ...]]] = [
+            (lambda: self._badges(estate, worker), ("overlaps", "peerings")),
+            (lambda: self._health(estate, domain, worker), ("dns",)),
+            (lambda: self._audit(estate, worker), ("findings",)),
+            (lambda: self._graph(estate, worker), ()),
+            (lambda: self._matrix(estate, domain, worker), ()),
+        ]
+        for step, sections in steps:
+            if worker.is_cancelled:
+                return
+            try:
+                step()
+            except Exception as exc:  # every analysis failure is shown (one line), never a traceback
+                line = error_line(exc)
+                self.post_message(m.WorkFailed(line))
+                for section in sections:
+                    self.call_from_thread(self.main.section_unavailable, section, line)
 
     @property
     def main(self) -> MainScreen:
@@ -193,10 +215,11 @@ class VnetplanApp(App[int]):
         return screen
 
     # ------------------------------------------------------------------ workers
+    #
+    # Every @work names its description: by default Textual builds it from repr() of the
+    # arguments, and repr() of a 10,000-VNet Estate takes seconds, on every cursor move.
 
-    @work(thread=True, exclusive=True, group="badges", exit_on_error=False)
-    def compute_badges(self, estate: Estate) -> None:
-        worker = get_current_worker()
+    def _badges(self, estate: Estate, worker: Worker[Any]) -> None:
         out: dict[str, frozenset[str]] = {}
         for v in estate.vnets:
             out[v.key] = frozenset(vnet_badges(v, bool(estate.gaps) and bool(estate.gaps_for(v.id))))
@@ -215,22 +238,20 @@ class VnetplanApp(App[int]):
         if report is not None:
             self.post_message(m.OverlapsFound(report))
 
-    @work(thread=True, exclusive=True, group="health", exit_on_error=False)
-    def compute_health(self, estate: Estate, domain: str) -> None:
-
+    def _health(self, estate: Estate, domain: str, worker: Worker[Any]) -> None:
         # Reach per app port by the traffic rules, on the ports the intent's connections name.
         health = domain_health(estate, domain, ports=intent_ports(self.options.intent)) if domain else None
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(m.HealthComputed(health))
 
-    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False, description="verify")
     def verify_offline(self, estate: Estate, intent: Any) -> None:
 
         results = verify_intent(estate, intent)
         if not get_current_worker().is_cancelled:
             self.post_message(m.Verified(results, estate, offline=True))
 
-    @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="reload", exit_on_error=False, description="reload")
     def reload_estate(self) -> None:
         """R: read the estate again (the files, or Azure when the estate shown came from there)."""
         if self.live_estate and self.apply_plan is not None:
@@ -249,20 +270,17 @@ class VnetplanApp(App[int]):
         if not get_current_worker().is_cancelled:
             self.post_message(m.EstateLoaded(estate, live=live))
 
-    @work(thread=True, exclusive=True, group="graph", exit_on_error=False)
-    def build_graph(self, estate: Estate) -> None:
-
+    def _graph(self, estate: Estate, worker: Worker[Any]) -> None:
         g = build_graph(estate)
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(m.GraphBuilt(g))
 
-    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
-    def run_audit(self, estate: Estate) -> None:
+    def _audit(self, estate: Estate, worker: Worker[Any]) -> None:
         report = registry.audit(estate)
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(m.AuditFinished(report))
 
-    @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="resolve", exit_on_error=False, description="resolve")
     def resolve_name(self, estate: Estate, vnet_id: str, name: str) -> None:
 
         try:
@@ -273,27 +291,30 @@ class VnetplanApp(App[int]):
         if not get_current_worker().is_cancelled:
             self.post_message(m.NameResolved(answer))
 
-    @work(thread=True, exclusive=True, group="traffic", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="traffic", exit_on_error=False, description="traffic")
     def compute_traffic(self, estate: Estate, vnet_id: str) -> None:
         traffic = vnet_traffic(estate, vnet_id, self.options.app_domain, self.options.intent)
         if not get_current_worker().is_cancelled:
             self.post_message(m.TrafficComputed(traffic))
 
-    @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="matrix", exit_on_error=False, description="matrix")
     def compute_matrix(self, estate: Estate, domain: str) -> None:
+        """The DNS tab's matrix for another domain (the app domain's is one of the analyses)."""
+        self._matrix(estate, domain, get_current_worker())
 
+    def _matrix(self, estate: Estate, domain: str, worker: Worker[Any]) -> None:
         names = app_names(estate, domain) if domain else []
         matrix = resolution_matrix(estate, names) if names else None
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(m.MatrixComputed(domain, matrix))
 
-    @work(thread=True, exclusive=True, group="recommend", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="recommend", exit_on_error=False, description="recommend")
     def recommend(self, estate: Estate, consumer: str, provider: str, use_case: str) -> None:
         rec = recommender.recommend(estate, consumer, provider, use_case)
         if not get_current_worker().is_cancelled:
             self.post_message(m.Recommended(rec))
 
-    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False, description="plan")
     def make_plan(self, estate: Estate, intent: Any) -> None:
         cs = planner.make_plan(estate, intent)
         # The plan file as `vnetplan plan --out` writes it: the what-if verdict and what it depends on.
@@ -301,7 +322,7 @@ class VnetplanApp(App[int]):
         if not get_current_worker().is_cancelled:
             self.post_message(m.Planned(cs, document))
 
-    @work(thread=True, exclusive=True, group="whatif", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="whatif", exit_on_error=False, description="whatif")
     def what_if(self, estate: Estate, intent: Any, changes: Any) -> None:
         wi = whatif.what_if(estate, intent, changes)
         if not get_current_worker().is_cancelled:
@@ -428,7 +449,7 @@ class VnetplanApp(App[int]):
 
         self.save_plan(path, saved)
 
-    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="apply", exit_on_error=False, description="apply")
     def apply_changes(self, plan: Any, journal_path: str) -> None:
 
         worker = get_current_worker()
@@ -465,7 +486,7 @@ class VnetplanApp(App[int]):
             return
         self.post_message(m.Applied(result))
 
-    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False, description="verify")
     def verify_applied(self, plan: Any) -> None:
 
         intent = self.options.intent

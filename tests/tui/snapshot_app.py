@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from textual.worker import WorkerState
 
 from tests.tui.builders import mendix_estate
+from tests.tui.pilot_keys import type_text
 from tui.app import TuiOptions, VnetplanApp, create_app
 from tui.widgets.tabs.home import HomeView
 
@@ -57,7 +58,9 @@ async def ready(pilot: Pilot[int], measured: bool = True) -> None:
 
 async def pick(pilot: Pilot[int], name: str) -> None:
     """Filter the tree to ``name`` and put the cursor on the first match."""
-    await pilot.press("slash", *name, "enter")
+    await pilot.press("slash")
+    await type_text(pilot, name)
+    await pilot.press("enter")
     await pilot.pause()
     await pilot.press("down", "up")
     await pilot.pause()

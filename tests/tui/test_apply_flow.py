@@ -91,8 +91,12 @@ def rows(table: DataTable[Any]) -> list[list[str]]:
 async def test_plan_apply_verify_on_the_clean_sample(
     sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
 ) -> None:
+    """The whole loop once (each apply and verification costs a few seconds, so one run carries
+    three stories): the modal, confirmed from the keyboard (Tab to Apply, Enter), the rows, the
+    verification, then every tab showing the estate read back and planning again finding nothing."""
     rec = Recorder()
     app = make(sample, emu)
+    before = app.estate
     plan_path = tmp_path / "plan.json"
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         changes = await plan_and_open_modal(app, pilot, rec, plan_path)
@@ -113,7 +117,11 @@ async def test_plan_apply_verify_on_the_clean_sample(
         }
         assert plan_path.is_file()  # saved first: `vnetplan apply` can resume from the shell
         assert emu.stats.writes == 0
-        await pilot.click("#confirm-apply")
+        # Confirmed from the keyboard: the focus starts on Cancel, Tab moves it to Apply, Enter applies.
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#confirm-apply", Button)
+        await pilot.press("enter")
         await until(pilot, lambda: bool(rec.of(m.Verified)) or bool(rec.of(m.WorkFailed)))
         assert not rec.of(m.WorkFailed), rec.of(m.WorkFailed)[0].text
 
@@ -146,44 +154,52 @@ async def test_plan_apply_verify_on_the_clean_sample(
         # The token never reaches the screen.
         assert FAKE_TOKEN not in "\n".join(app.main.query_one("#apply-log", Log).lines)
 
-
-@pytest.mark.parametrize("how", ["escape", "click-cancel", "enter-on-focused-cancel"])
-async def test_cancelling_at_the_confirmation_sends_nothing(
-    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path, how: str
-) -> None:
-    rec = Recorder()
-    app = make(sample, emu)
-    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
-        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
-        if how == "escape":
-            await pilot.press("escape")
-        elif how == "click-cancel":
-            await pilot.click("#confirm-cancel")
-        else:
-            await pilot.press("enter")  # the focus starts on Cancel: a habitual Enter applies nothing
-        await until(pilot, lambda: not isinstance(app.screen, ConfirmApplyScreen))
+        # After the apply, every tab shows the estate read back from Azure, in every region.
         await settle(app, pilot)
-        assert emu.stats.writes == 0 and emu.stats.requests == 0
-        assert not rec.of(m.Applied) and not rec.of(m.ApplyProgressed)
-        assert any("nothing was sent" in x.text for x in rec.of(m.ApplyLogged))
-        assert not (tmp_path / "plan.json.journal").exists()
+        assert app.estate is verified.estate and app.estate is not before
+        assert app.main.estate is app.estate
+        assert app.main.query_one(EstateTree).estate is app.estate
+        assert "re-read after apply" in app.sub_title
+        peerings = sum(len(v.peerings) for v in app.estate.vnets)
+        assert peerings > sum(len(v.peerings) for v in before.vnets)
+        # The plan made on the old estate is spent; planning again (p) finds nothing left to do.
+        assert app.changes is None
+        writes = emu.stats.writes
+        await pilot.press("p")
+        await until(pilot, lambda: len(rec.of(m.Planned)) == 2)
+        await settle(app, pilot)
+        assert rec.of(m.Planned)[-1].changes.empty
+        assert "No changes: the estate matches the intent." in static_text(app, "#plan-summary")
+        assert app.main.query_one("#plan-apply", Button).disabled
+        assert emu.stats.writes == writes
 
 
-async def test_keyboard_confirm_tab_to_apply_then_enter(
+async def test_cancelling_at_the_confirmation_sends_nothing(
     sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
 ) -> None:
+    """Each way out of the confirmation - Escape, a click on Cancel, Enter on the focused Cancel
+    (where the focus starts: a habitual Enter applies nothing) - closes it and sends nothing, not
+    even a read. One app and one plan; the modal is opened again for each way."""
     rec = Recorder()
     app = make(sample, emu)
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
-        await pilot.press("tab")
-        await pilot.pause()
-        assert app.screen.focused is app.screen.query_one("#confirm-apply", Button)
-        await pilot.press("enter")
-        await until(pilot, lambda: bool(rec.of(m.Applied)))
-        assert rec.of(m.Applied)[0].result.ok and emu.stats.writes >= 10
-        await until(pilot, lambda: bool(rec.of(m.Verified)))
-        await settle(app, pilot)
+        for n, how in enumerate(["escape", "click-cancel", "enter-on-focused-cancel"], start=1):
+            if n > 1:
+                await pilot.click("#plan-apply")
+                await until(pilot, lambda: isinstance(app.screen, ConfirmApplyScreen))
+            if how == "escape":
+                await pilot.press("escape")
+            elif how == "click-cancel":
+                await pilot.click("#confirm-cancel")
+            else:
+                await pilot.press("enter")
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmApplyScreen))
+            await settle(app, pilot)
+            assert emu.stats.writes == 0 and emu.stats.requests == 0, how
+            assert not rec.of(m.Applied) and not rec.of(m.ApplyProgressed), how
+            assert sum("nothing was sent" in x.text for x in rec.of(m.ApplyLogged)) == n, how
+            assert not (tmp_path / "plan.json.journal").exists(), how
 
 
 async def test_escape_during_apply_stops_between_changes_and_the_rows_say_what_is_done(
@@ -353,37 +369,6 @@ async def test_confirmation_names_the_problems_the_plan_does_not_solve(tmp_path:
         await pilot.press("escape")
         await settle(app, pilot)
         assert not rec.of(m.Applied)
-
-
-async def test_after_apply_every_tab_shows_the_estate_read_back_and_planning_again_finds_nothing(
-    sample: tuple[Estate, Intent], emu: Emulator, tmp_path: Path
-) -> None:
-    rec = Recorder()
-    app = make(sample, emu)
-    before = app.estate
-    async with app.run_test(size=SIZE, message_hook=rec) as pilot:
-        await plan_and_open_modal(app, pilot, rec, tmp_path / "plan.json")
-        await pilot.click("#confirm-apply")
-        await until(pilot, lambda: len(rec.of(m.Verified)) == 1)
-        await settle(app, pilot)
-        (verified,) = rec.of(m.Verified)
-        # The estate shown is the one read back from Azure, in every region.
-        assert app.estate is verified.estate and app.estate is not before
-        assert app.main.estate is app.estate
-        assert app.main.query_one(EstateTree).estate is app.estate
-        assert "re-read after apply" in app.sub_title
-        peerings = sum(len(v.peerings) for v in app.estate.vnets)
-        assert peerings > sum(len(v.peerings) for v in before.vnets)
-        # The plan made on the old estate is spent; planning again (p) finds nothing left to do.
-        assert app.changes is None
-        writes = emu.stats.writes
-        await pilot.press("p")
-        await until(pilot, lambda: len(rec.of(m.Planned)) == 2)
-        await settle(app, pilot)
-        assert rec.of(m.Planned)[-1].changes.empty
-        assert "No changes: the estate matches the intent." in static_text(app, "#plan-summary")
-        assert app.main.query_one("#plan-apply", Button).disabled
-        assert emu.stats.writes == writes
 
 
 async def test_escape_during_verification_leaves_it_not_verified(

@@ -13,6 +13,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from netplan.estate import Estate, load_estate
+from tests.tui.pilot_keys import type_text
 from tests.tui.test_pilot import SIZE, make, pick, settle, static_text
 from tests.unit.builders import EstateBuilder
 from tui.widgets.sidebar.estate_tree import EstateTree
@@ -41,8 +42,8 @@ async def test_subscriptions_show_their_display_names_in_tree_and_details() -> N
         details = static_text(app, "#details-body")
         assert "sub-mendix-prod (c0d8e6f4-2a91-4b7c-a53e-6f1b9d2e8c04)" in details
         # The filter finds VNets by their subscription's name too.
-        await pilot.press("slash", *"landingzone")
-        await pilot.pause()
+        await pilot.press("slash")
+        await type_text(pilot, "landingzone")
         shown = {str(n.label).split("  ")[0] for n in tree.root.children}
         assert "vnet-corp-spoke1-weu" in shown and "vnet-mendix-weu" not in shown
 
@@ -59,8 +60,8 @@ async def test_an_address_in_the_filter_lists_who_owns_it_and_the_overlap(estate
     app = make(estate)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("slash", *"10.20.1.10")
-        await pilot.pause()
+        await pilot.press("slash")
+        await type_text(pilot, "10.20.1.10")
         tree = app.screen.query_one(EstateTree)
         rows = [str(n.label) for n in tree.root.children]
         # The ILB frontend's address lies in the Mendix VNet and in the isolated lab VNet (an overlap).
@@ -84,13 +85,13 @@ async def test_a_prefix_in_the_filter_lists_the_vnets_inside_and_around_it(estat
     app = make(estate)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("slash", *"10.30.0.0/16")
-        await pilot.pause()
+        await pilot.press("slash")
+        await type_text(pilot, "10.30.0.0/16")
         rows = [str(n.label) for n in app.screen.query_one(EstateTree).root.children]
         assert rows[0].startswith("10.30.0.0/16: 2 VNets") and "overlap" not in rows[0]
         assert sorted(r.split("  ")[0] for r in rows[1:]) == ["vnet-erp-dr", "vnet-erp-prod"]
-        await pilot.press(*["backspace"] * 9, *"99.0.0/16")
-        await pilot.pause()
+        await pilot.press(*["backspace"] * 9)
+        await type_text(pilot, "99.0.0/16")
         rows = [str(n.label) for n in app.screen.query_one(EstateTree).root.children]
         assert rows == ["no VNet in the snapshot holds 10.99.0.0/16"]
 
@@ -115,7 +116,8 @@ async def test_a_hub_with_249_peerings_shows_200_rows_says_so_and_filters() -> N
         assert "Peerings (249)" in details and "showing 200 of 249 — filter to narrow (i)" in details
         assert "spoke-199" in details and "spoke-200" not in details
         # i: the filter over the tables; it narrows every table and counts what matches.
-        await pilot.press("i", *"spoke-24")
+        await pilot.press("i")
+        await type_text(pilot, "spoke-24")
         await pilot.pause()
         details = static_text(app, "#details-body")
         assert "Peerings (9 of 249 match 'spoke-24')" in details and "showing" not in details

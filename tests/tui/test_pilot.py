@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from netplan.estate import Estate
+from tests.tui.pilot_keys import type_text
 from tests.unit.builders import SUB, SUB2
 from tui import messages as m
 from tui.app import TuiOptions, VnetplanApp, create_app, error_line
@@ -61,7 +62,9 @@ async def settle(app: VnetplanApp, pilot: Any) -> None:
 
 async def pick(app: VnetplanApp, pilot: Any, name: str) -> None:
     """Filter the tree to one VNet and put the cursor on it (as a user types / name Enter)."""
-    await pilot.press("slash", *name, "enter")
+    await pilot.press("slash")
+    await type_text(pilot, name)
+    await pilot.press("enter")
     await pilot.pause()
     await pilot.press("down", "up")
     await pilot.pause()
@@ -167,7 +170,8 @@ async def test_dns_tab_resolves_an_app_name_from_the_selected_consumer(estate: E
         await settle(app, pilot)
         await pick(app, pilot, "erp-prod")
         await pilot.press("4", "i")
-        await pilot.press(*"portal.azure.mendixapps.io", "enter")
+        await type_text(pilot, "portal.azure.mendixapps.io")
+        await pilot.press("enter")
         await settle(app, pilot)
         (resolved,) = rec.of(m.NameResolved)
         assert resolved.answer.resolved and resolved.answer.addresses == ("10.20.1.10",)
@@ -181,7 +185,9 @@ async def test_dns_from_a_custom_dns_vnet_is_unknown_not_a_pass(estate: Estate) 
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
         await pick(app, pilot, "legacy")
-        await pilot.press("4", "i", *"portal.azure.mendixapps.io", "enter")
+        await pilot.press("4", "i")
+        await type_text(pilot, "portal.azure.mendixapps.io")
+        await pilot.press("enter")
         await settle(app, pilot)
         (resolved,) = rec.of(m.NameResolved)
         assert str(resolved.answer.status) == "UNKNOWN"
@@ -214,7 +220,9 @@ async def test_a_bad_name_is_a_notification_with_the_cli_error_line(estate: Esta
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
         await pick(app, pilot, "erp-prod")
-        await pilot.press("4", "i", *"bad..name", "enter")
+        await pilot.press("4", "i")
+        await type_text(pilot, "bad..name")
+        await pilot.press("enter")
         await settle(app, pilot)
         (failed,) = rec.of(m.WorkFailed)
         assert failed.text.startswith("vnetplan: error: ")
@@ -227,7 +235,9 @@ async def test_resolving_without_a_selected_vnet_asks_for_one(estate: Estate) ->
     app = create_app(estate, TuiOptions(source="test estate", analyse=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("4", "i", *"portal.azure.mendixapps.io", "enter")
+        await pilot.press("4", "i")
+        await type_text(pilot, "portal.azure.mendixapps.io")
+        await pilot.press("enter")
         await pilot.pause()
         assert any("Pick a VNet" in n.message for n in app._notifications)
 
@@ -307,8 +317,7 @@ async def test_findings_tab_lists_failures_with_remediation_and_jumps_to_the_vne
         assert initiated and "vnet-crm-test" in initiated[0][4]
         # Narrow to the rule, read the why, jump to the VNet.
         await pilot.click("#findings-filter")
-        await pilot.press(*"VNP-PEER-001")
-        await pilot.pause()
+        await type_text(pilot, "VNP-PEER-001")
         assert table.row_count == len(initiated)
         table.focus()
         await pilot.press("down", "up")

@@ -238,28 +238,36 @@ async def test_the_plan_tab_says_why_each_connection_is_served_so_and_what_else_
     assert shown.count("(chosen)") == 1
 
 
-@pytest.mark.parametrize(("endpoint", "title"), [
+#: Where apply would write, and the title that says so.
+TITLES = [
     (None, "vnetplan → Azure Resource Manager (management.azure.com)"),
     ("https://management.usgovcloudapi.net", "vnetplan → Azure US Government (https://management.usgovcloudapi.net)"),
     (CLOSED, f"vnetplan → local ARM emulator {CLOSED} (not Azure)"),
     ("https://localhost:8443", "vnetplan → local ARM emulator https://localhost:8443 (not Azure)"),
     ("https://arm.contoso.example", "vnetplan → ARM endpoint https://arm.contoso.example"),
-])  # fmt: skip
-async def test_the_title_says_whether_apply_writes_to_azure_or_to_the_emulator(
-    endpoint: str | None, title: str, tmp_path: Path
-) -> None:
+]  # fmt: skip
+
+
+async def test_the_title_says_whether_apply_writes_to_azure_or_to_the_emulator(tmp_path: Path) -> None:
+    """For each kind of endpoint, the title, and the confirmation's target before anything is sent.
+    One app and one plan: the endpoint is set (as ``--endpoint`` would) before each confirmation."""
     from dataclasses import replace
 
     app, _, _ = make(CLEAN, CLEAN_INTENT)
-    app.options = replace(app.options, endpoint=endpoint)
-    app.update_title()
     rec = Recorder()
+    app.options = replace(app.options, endpoint=TITLES[0][0])
+    app.update_title()
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
-        assert app.title == title
-        # The confirmation names the same target before anything is sent.
+        assert app.title == TITLES[0][1]
         await make_plan(app, pilot, rec, tmp_path / "plan.json")
-        await pilot.press("a")
-        await until_screen(app, pilot, ConfirmApplyScreen)
-        assert f"Target: {title.removeprefix('vnetplan → ')}" in static_text(app, "#confirm-summary")
-        await pilot.press("escape")
-        await settle(app, pilot)
+        for endpoint, title in TITLES:
+            app.options = replace(app.options, endpoint=endpoint)
+            app.update_title()
+            assert app.title == title
+            # The confirmation names the same target before anything is sent.
+            await pilot.press("a")
+            await until_screen(app, pilot, ConfirmApplyScreen)
+            assert f"Target: {title.removeprefix('vnetplan → ')}" in static_text(app, "#confirm-summary"), endpoint
+            await pilot.press("escape")
+            await settle(app, pilot)
+        assert not rec.of(m.Applied)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.tui.pilot_keys import Typed, press
 from tests.tui.snapshot_app import LARGE, SIZE, SMALL, pick, ready, snapshot_app
 
 Snap = Callable[..., bool]
@@ -22,8 +23,7 @@ def steps(*keys: str, vnet: str | None = None) -> Callable[[Pilot[Any]], Any]:
         await ready(pilot)
         if vnet:
             await pick(pilot, vnet)
-        if keys:
-            await pilot.press(*keys)
+        await press(pilot, *keys)
         await ready(pilot)
 
     return run
@@ -50,7 +50,7 @@ def test_topology_of_the_provider(snap_compare: Snap) -> None:
 
 
 def test_dns_answer_from_a_consumer(snap_compare: Snap) -> None:
-    keys = ("4", "i", *"orders.azure.mendixapps.io", "enter")
+    keys = ("4", "i", Typed("orders.azure.mendixapps.io"), "enter")
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=steps(*keys, vnet="erp-prod"))
 
 
@@ -75,4 +75,4 @@ def test_who_owns_an_address(snap_compare: Snap, size: tuple[int, int]) -> None:
     # The ILB frontend's address, held by the Mendix VNet and the isolated lab VNet (an overlap):
     # the tree lists both with the subnet and the frontend, Details heads with the full answer.
     assert snap_compare(snapshot_app(), terminal_size=size,
-                        run_before=steps("slash", *"10.20.1.10", "enter", "2"))  # fmt: skip
+                        run_before=steps("slash", Typed("10.20.1.10"), "enter", "2"))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -35,12 +36,71 @@ def test_usage_errors_exit_2_with_one_line_on_stderr(capsys: pytest.CaptureFixtu
 #: Commands that do not read a snapshot given with --estate (they talk to Azure or list metadata).
 NO_ESTATE = {"inventory", "rules", "apply"}
 
+#: ``python -m netplan ARGS`` for each ARGS of the JSON list in argv[1], each in a child forked
+#: from one interpreter that has imported the CLI (what ``netplan/__main__.py`` does first): the
+#: child runs the real entry module with its own stdout/stderr files and exits as the interpreter
+#: would (SystemExit's code; an uncaught exception prints its traceback and exits 1). Prints one
+#: JSON list of [returncode, stdout, stderr] on the real stdout.
+FORKED_MAIN = """
+import json, os, runpy, sys, tempfile, traceback
+import vnetplan.cli
+results = []
+for args in json.loads(sys.argv[1]):
+    sys.stdout.flush(); sys.stderr.flush()
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(out.fileno(), 1); os.dup2(err.fileno(), 2)
+        sys.argv = ["-m", *args]
+        code = 0
+        try:
+            runpy.run_module("netplan", run_name="__main__", alter_sys=True)
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr); code = 1
+        except BaseException:
+            traceback.print_exc(); code = 1
+        try:
+            sys.stdout.flush(); sys.stderr.flush()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    texts = []
+    for f in (out, err):
+        f.seek(0); texts.append(f.read().decode(errors="replace")); f.close()
+    results.append([os.waitstatus_to_exitcode(status), *texts])
+print(json.dumps(results))
+"""
+
+
+def run_forked(runs: list[list[str]]) -> list[tuple[int, str, str]]:
+    """``python -m netplan`` for each argument list, each its own process (see FORKED_MAIN): the
+    exit code and what it wrote on stdout and stderr, for one interpreter start-up in all."""
+    proc = subprocess.run([sys.executable, "-c", FORKED_MAIN, json.dumps(runs)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(proc.stdout)
+    assert len(results) == len(runs)
+    return [(rc, out, err) for rc, out, err in results]
+
+
+@pytest.fixture(scope="module")
+def missing_estate_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[int, str, str]]]:
+    """Every command that reads --estate, given one that is not there, each in a real process."""
+    missing = tmp_path_factory.mktemp("cli") / "nope.json"
+    runs = {c: [c, "--estate", str(missing)] for c in COMMANDS if c not in NO_ESTATE}
+    # Two more for the runner's own test below.
+    runs |= {"--version": ["--version"], "no-such-command": ["no-such-command"]}
+    return missing, dict(zip(runs, run_forked(list(runs.values())), strict=True))
+
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_missing_estate_file_is_exit_2_without_traceback(
-    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: str, missing_estate_runs: tuple[Path, dict[str, tuple[int, str, str]]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    missing = tmp_path / "nope.json"
     # --help in this process (the parser is the same; `python -m netplan` is tested on its own)...
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -49,13 +109,23 @@ def test_missing_estate_file_is_exit_2_without_traceback(
     if command in NO_ESTATE:
         return
     # ... the failure in a real process: exit 2 and no traceback, whatever the entry point does.
-    args = [sys.executable, "-m", "netplan", command, "--estate", str(missing)]
-    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert proc.returncode == 2, (command, proc.stderr)
-    assert "Traceback" not in proc.stderr
+    missing, runs = missing_estate_runs
+    returncode, stdout, stderr = runs[command]
+    assert returncode == 2, (command, stderr)
+    assert "Traceback" not in stderr
     # argparse may complain first about other required arguments; either way one clear line.
-    assert str(missing) in proc.stderr or "required" in proc.stderr or "error:" in proc.stderr
-    assert proc.stdout == ""
+    assert str(missing) in stderr or "required" in stderr or "error:" in stderr
+    assert stdout == ""
+
+
+def test_the_forked_process_reports_what_a_process_would(
+    missing_estate_runs: tuple[Path, dict[str, tuple[int, str, str]]],
+) -> None:
+    """The runner can fail a test: exit codes and both streams come back apart, per process."""
+    runs = missing_estate_runs[1]
+    version, unknown = runs["--version"], runs["no-such-command"]
+    assert version[0] == 0 and version[1].startswith("vnetplan ") and version[2] == ""
+    assert unknown[0] == 2 and "vnetplan: error:" in unknown[2] and unknown[1] == ""
 
 
 def test_python_dash_m_netplan_is_the_same_cli() -> None:

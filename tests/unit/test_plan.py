@@ -22,6 +22,7 @@ from netplan.plan import make_plan
 from netplan.vocab import Action
 from tests.fixtures import AZURE_REST_EXAMPLES, official_example
 from tests.unit.builders import SUB2, EstateBuilder
+from tests.unit.test_import_hygiene import run_probes
 from vnetplan.cli import main
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -437,24 +438,25 @@ def test_cli_plan_bad_intent_exits_2_with_file_line_field(tmp_path: Path, capsys
     assert "Traceback" not in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("command", ["plan", "whatif", "recommend"])
-def test_planner_commands_load_neither_azure_sdk_nor_textual(tmp_path: Path, command: str) -> None:
-    import subprocess
-    import sys
-
-    from tests.unit.test_import_hygiene import PROBE, ROOT
-
+@pytest.fixture(scope="module")
+def planner_probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The three planner commands, each in its own process (tests/unit/test_import_hygiene.py)."""
+    tmp_path = tmp_path_factory.mktemp("probes")
     est = mendix_builder().write(tmp_path / "estate.json")
     intent = str(intent_file(tmp_path, PEERING_A + PL_B))
-    args = {
+    runs = {
         "plan": ["plan", "--estate", est, "--intent", intent, "--what-if"],
         "whatif": ["whatif", "--estate", est, "--intent", intent],
         "recommend": ["recommend", "--estate", est, "--consumer", "vnet-spoke-b", "--provider", "vnet-mendix",
                       "--use-case", "expose-apps"],
-    }[command]  # fmt: skip
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    out = json.loads(proc.stderr.strip().splitlines()[-1])
-    assert out["rc"] in (0, 1), proc.stderr
+    }  # fmt: skip
+    return dict(zip(runs, run_probes(list(runs.values())), strict=True))
+
+
+@pytest.mark.parametrize("command", ["plan", "whatif", "recommend"])
+def test_planner_commands_load_neither_azure_sdk_nor_textual(planner_probes: dict[str, dict[str, Any]], command: str) -> None:
+    out = planner_probes[command]
+    assert out["rc"] in (0, 1), out
     assert out["heavy"] == [], f"vnetplan {command} loaded {out['heavy']}"
 
 

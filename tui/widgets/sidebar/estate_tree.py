@@ -19,7 +19,7 @@ from textual.widgets.tree import TreeNode
 
 from netplan.addr import parse_address_query
 from netplan.estate import Estate
-from netplan.ids import parse_id
+from netplan.ids import sub_and_group
 from netplan.model import VNet
 from netplan.owners import VnetHolding, WhoOwns, holder_label, who_owns
 from tui.messages import VnetSelected
@@ -68,10 +68,9 @@ class TreeIndex:
         groups: dict[str, dict[str, list[VNet]]] = defaultdict(lambda: defaultdict(list))
         where: dict[str, tuple[str, str]] = {}
         for v in estate.vnets:
-            # One ID parse per VNet (v.subscription and v.resource_group would parse twice).
-            pid = parse_id(v.id)
-            where[v.key] = (pid.subscription, pid.resource_group)
-            groups[pid.subscription][pid.resource_group].append(v)
+            # One ID split per VNet (v.subscription and v.resource_group would parse twice).
+            sub, rg = where[v.key] = sub_and_group(v.id)
+            groups[sub][rg].append(v)
         ordered = {
             sub: {
                 rg: sorted(vs, key=lambda x: x.name.lower())
