@@ -165,39 +165,39 @@ def _parse_prefix_checked(text: object) -> Prefix:
         raise AddressError(f"expected a CIDR prefix string, got {type(text).__name__} {text!r}")
     addr, slash, length_s = text.strip().partition("/")
     if not slash:
-        raise AddressError(f"'{text}' is not a CIDR prefix (no /length)")
+        raise AddressError(f"{text!r} is not a CIDR prefix (no /length)")
     # isascii(): str.isdigit() also accepts digits such as '²' or '١', which int() rejects or reads.
     if not (length_s.isascii() and length_s.isdigit()):
-        raise AddressError(f"'{text}' has an invalid prefix length")
+        raise AddressError(f"{text!r} has an invalid prefix length")
     length = int(length_s)
     if ":" not in addr:
         parts = addr.split(".")
         if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
-            raise AddressError(f"'{text}' is not a valid IPv4 prefix")
+            raise AddressError(f"{text!r} is not a valid IPv4 prefix")
         if any(len(p) > 1 and p[0] == "0" for p in parts):
             # Leading zeros read as octal by some tools; ipaddress rejects them too.
-            raise AddressError(f"'{text}' has an octet with a leading zero")
+            raise AddressError(f"{text!r} has an octet with a leading zero")
         o0, o1, o2, o3 = (int(p) for p in parts)
         if max(o0, o1, o2, o3) > 255:
-            raise AddressError(f"'{text}' has an octet above 255")
+            raise AddressError(f"{text!r} has an octet above 255")
         if length > 32:
-            raise AddressError(f"'{text}' has prefix length {length} (IPv4 allows 0-32)")
+            raise AddressError(f"{text!r} has prefix length {length} (IPv4 allows 0-32)")
         value = (o0 << 24) | (o1 << 16) | (o2 << 8) | o3
         if value & (_V4_MAX >> length):
-            raise AddressError(f"'{text}' has host bits set (did you mean {_network_text(4, value, length)}?)")
+            raise AddressError(f"{text!r} has host bits set (did you mean {_network_text(4, value, length)}?)")
         return Prefix(4, value, length)
     if "%" in addr:
         # ipaddress accepts a zone index (fe80::%eth0); a network prefix never carries one.
-        raise AddressError(f"'{text}' is not a valid IPv6 prefix (zone index)")
+        raise AddressError(f"{text!r} is not a valid IPv6 prefix (zone index)")
     try:
         ip6 = ipaddress.IPv6Address(addr)
     except ValueError as exc:
-        raise AddressError(f"'{text}' is not a valid IPv6 prefix") from exc
+        raise AddressError(f"{text!r} is not a valid IPv6 prefix") from exc
     if length > 128:
-        raise AddressError(f"'{text}' has prefix length {length} (IPv6 allows 0-128)")
+        raise AddressError(f"{text!r} has prefix length {length} (IPv6 allows 0-128)")
     value = int(ip6)
     if value & (_V6_MAX >> length):
-        raise AddressError(f"'{text}' has host bits set (did you mean {_network_text(6, value, length)}?)")
+        raise AddressError(f"{text!r} has host bits set (did you mean {_network_text(6, value, length)}?)")
     return Prefix(6, value, length)
 
 
@@ -214,7 +214,7 @@ def parse_ip(text: object) -> IPAddress:
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError as exc:
-        raise AddressError(f"'{text}' is not a valid IP address") from exc
+        raise AddressError(f"{text!r} is not a valid IP address") from exc
 
 
 def prefix_of_ip(ip: IPAddress) -> Prefix:

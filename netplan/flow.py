@@ -68,6 +68,13 @@ INFRA_SUBNETS = frozenset(
     s.lower() for s in ("GatewaySubnet", "AzureFirewallSubnet", "AzureFirewallManagementSubnet",
                         "AzureBastionSubnet", "RouteServerSubnet")
 )  # fmt: skip
+
+
+def workload_subnets(vnet: VNet) -> list[Subnet]:
+    """The subnets of ``vnet`` a VNet source is asked for: not infrastructure, not delegated."""
+    return [s for s in vnet.subnets if s.name.lower() not in INFRA_SUBNETS and s.prefixes and not s.delegations]
+
+
 _DROPPED_CODES = frozenset({"nsg-not-evaluated", "user-defined-routes-not-evaluated", "routes-assumed", "no-route-table"})
 _ALL_PORTS: Ports = [(0, 65535)]
 
@@ -302,7 +309,7 @@ def resolve_sources(estate: Estate, text: str) -> tuple[str, list[Source]]:
     if sub is not None:
         return "subnet", [_subnet_source(sub)]
     assert vnet is not None
-    subs = [s for s in vnet.subnets if s.name.lower() not in INFRA_SUBNETS and s.prefixes and not s.delegations]
+    subs = workload_subnets(vnet)
     if not subs:
         raise RefError(f"VNet {short_id(vnet.id)} has no workload subnet to send traffic from")
     return "vnet", [_subnet_source(s) for s in subs]

@@ -100,13 +100,33 @@ class EffectiveRoutes:
     disable_bgp_route_propagation: bool = False
     _active: list[tuple[Prefix, EffectiveRoute]] = field(default_factory=list, compare=False, repr=False)
 
+    _by_length: list[tuple[int, int, dict[int, tuple[Prefix, EffectiveRoute]]]] | None = field(
+        default=None, compare=False, repr=False)
+
     def lookup(self, ip: IPAddress) -> tuple[Prefix, EffectiveRoute] | None:
-        """The Active route Azure uses for ``ip``: the longest matching prefix."""
-        best: tuple[Prefix, EffectiveRoute] | None = None
-        for p, r in self._active:
-            if p.contains_ip(ip) and (best is None or p.length > best[0].length):
-                best = (p, r)
-        return best
+        """The Active route Azure uses for ``ip``: the longest matching prefix.
+
+        One dictionary probe per prefix length present in the table, longest first (a subnet
+        peered with hundreds of VNets carries thousands of routes, many private endpoint /32s);
+        among equal Active prefixes the first listed wins."""
+        table = self._by_length
+        if table is None:
+            by: dict[tuple[int, int], dict[int, tuple[Prefix, EffectiveRoute]]] = {}
+            for p, r in self._active:
+                shift = p.bits - p.length
+                by.setdefault((p.version, p.length), {}).setdefault(p.value >> shift, (p, r))
+            table = [
+                (version, (32 if version == 4 else 128) - length, entries)
+                for (version, length), entries in sorted(by.items(), key=lambda kv: -kv[0][1])
+            ]
+            object.__setattr__(self, "_by_length", table)  # a frozen dataclass's lazy memo
+        value, version = int(ip), ip.version
+        for v, shift, entries in table:
+            if v == version:
+                hit = entries.get(value >> shift)
+                if hit is not None:
+                    return hit
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": [r.to_dict() for r in self.routes]}

@@ -27,10 +27,11 @@ from netplan.dns.matrix import ResolutionMatrix, app_names, resolution_matrix
 from netplan.dns.simulator import Answer, Status
 from netplan.errors import RefError
 from netplan.estate import Estate
-from netplan.flow import FlowVerdict, flow
+from netplan.flow import FlowVerdict, flow, workload_subnets
 from netplan.ids import rid_key, short_id
 from netplan.intent import DEFAULT_APP_PORTS
 from netplan.model import VNet
+from netplan.reach import reach
 
 
 class AnswerKind(StrEnum):
@@ -143,7 +144,15 @@ def domain_health(
                 reasons.append(f"{a.name}: {k.value}")
         app_ports = tuple((ports or {}).get(v.key) or DEFAULT_APP_PORTS)
         reach_results: list[bool | None] = []
+        workloads = bool(workload_subnets(v))
         for ip in addresses:
+            if not workloads:
+                # No workload sends app traffic from here (a hub of gateways and firewalls): routes and
+                # NSGs apply per subnet, so only the peering-level answer is asked.
+                ok, why = _peering_only(estate, v, ip)
+                reach_results.append(ok)
+                reasons.append(why)
+                continue
             for port in app_ports:
                 ok, why = _judge(estate, v, ip, port)
                 reach_results.append(ok)
@@ -182,6 +191,14 @@ def _judge(estate: Estate, vnet: VNet, ip: str, port: int) -> tuple[bool | None,
         return True, ""
     state = "not reachable" if v.reachable is False else "reachability unknown"
     return v.reachable, f"{ip} TCP {port}: {state}: {_why(v)}"
+
+
+def _peering_only(estate: Estate, vnet: VNet, ip: str) -> tuple[bool | None, str]:
+    v = reach(estate, vnet.id, ip)
+    state = {True: "reachable", False: "not reachable", None: "reachability unknown"}[v.reachable]
+    why = f": {v.reasons[-1].message}" if v.reasons and v.reachable is not True else ""
+    return v.reachable, (f"{ip}: {state} by peerings{why} ({vnet.name} has no workload subnet: routes and NSGs, "
+                         "judged per subnet, are not asked)")  # fmt: skip
 
 
 def _why(v: FlowVerdict) -> str:

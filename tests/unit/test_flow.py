@@ -248,3 +248,82 @@ def test_on_the_sample_ssh_only_from_the_jump_subnet_and_https_to_mendix_through
     assert flow(e, "vnet-corp-spoke1-weu/snet-app", "10.20.0.250", 8080).blocked_by.kind == "lb-rule"  # type: ignore[union-attr]
     v = flow(e, "vnet-legacy-apps-weu/snet-app", "10.20.3.4", 443)
     assert v.reachable is True and {"pe-nsg-not-applied", "private-link-nat"} <= set(v.codes())
+
+
+# ---- behaviours of issue 18 that had no test of their own ----------------------------------------
+
+
+def test_fail_inbound_nsg_on_the_destination_nic_applies_after_the_subnet_allows_it() -> None:
+    b = two_peered()
+    gs = nsg("nsg-svc", [rule("allow-443", 100, ports="443")])
+    gn = nsg("nsg-vm-p", [rule("deny-443-nic", 100, access="Deny", ports="443")])
+    b.add(gs)
+    b.add(gn)
+    attach(b, "provider", "svc", nsg_id=gs["id"])
+    nic_set(b, b.rid("networkInterfaces", "vm-p"), networkSecurityGroup={"id": gn["id"]})
+    v = flow(b.estate(), "consumer/app", "10.2.1.4", 443)
+    # Inbound: the subnet's NSG first (it allows), then the NIC's (it denies).
+    assert v.reachable is False and v.blocked_by and (v.blocked_by.resource, v.blocked_by.rule) == (gn["id"], "deny-443-nic")
+    msgs = [r.message for r in v.reasons]
+    assert [i for i, m in enumerate(msgs) if "nsg-svc allows it" in m] < [i for i, m in enumerate(msgs) if "nsg-vm-p denies it" in m]
+
+
+def test_source_may_be_a_vnet_a_subnet_in_any_reference_form_its_id_or_an_ip_in_the_estate() -> None:
+    b = two_peered()
+    g = nsg("nsg-svc", [rule("deny-web", 100, access="Deny", src="10.1.2.0/24", ports="443")])
+    b.add(g)
+    attach(b, "provider", "svc", nsg_id=g["id"])
+    e = b.estate()
+    app_id = b.sid("consumer", "app")
+    for source in ("consumer/app", "rg-net/consumer/app", app_id, "10.1.1.4"):
+        v = flow(e, source, "10.2.1.4", 443)
+        assert v.reachable is True, source
+    # The VNet: each workload subnet is asked; web is denied, so the VNet as a whole is not reachable.
+    v = flow(e, "consumer", "10.2.1.4", 443)
+    assert v.reachable is False and {p.source.rsplit("/", 1)[-1]: p.reachable for p in v.parts} == {"app": True, "web": False}
+
+
+def test_internet_and_azureloadbalancer_tags_are_evaluated_not_unknown() -> None:
+    b = two_peered()
+    g = nsg("nsg-svc", [rule("deny-internet", 100, access="Deny", src="Internet", ports="443"),
+                        rule("deny-lb", 110, access="Deny", src="AzureLoadBalancer", ports="443")])  # fmt: skip
+    b.add(g)
+    attach(b, "provider", "svc", nsg_id=g["id"])
+    v = flow(b.estate(), "consumer/app", "10.2.1.4", 443)
+    # A peered private source is neither the Internet nor the load balancer's probe: both rules are passed over.
+    assert v.reachable is True and "AllowVnetInBound" in " ".join(r.message for r in v.reasons)
+
+
+def _through_the_hub(user_route_to_spoke: bool) -> EstateBuilder:
+    """spoke -> hub firewall -> provider (spoke and provider are not peered); the provider's NSG allows
+    only VirtualNetwork; with ``user_route_to_spoke`` the provider's subnet routes the spoke's space to
+    the firewall (a user-route prefix: part of the VirtualNetwork tag)."""
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], rg="rg-hub", subnets={"AzureFirewallSubnet": "10.0.0.0/26"})
+    b.vnet("provider", ["10.2.0.0/16"], subnets={"svc": "10.2.1.0/24"})
+    b.vnet("spoke", ["10.10.0.0/16"], subnets={"app": "10.10.1.0/24"})
+    b.nic("vm-p", "provider", "svc", "10.2.1.4", vm="vm-p")
+    b.peer("spoke", "hub", allow_forwarded=True)
+    b.peer("provider", "hub", allow_forwarded=True)
+    b.forwarder("hub", "azfw", ip="10.0.0.4")
+    rs = route_table("rt-spoke", [route("to-fw", "0.0.0.0/0", "VirtualAppliance", "10.0.0.4")])
+    b.add(rs)
+    attach(b, "spoke", "app", rt_id=rs["id"])
+    g = nsg("nsg-svc", [rule("allow-vnet-443", 100, src="VirtualNetwork", ports="443"), rule("deny-all", 4000, access="Deny")])
+    b.add(g)
+    attach(b, "provider", "svc", nsg_id=g["id"])
+    if user_route_to_spoke:
+        rp = route_table("rt-provider", [route("spoke-via-fw", "10.10.0.0/16", "VirtualAppliance", "10.0.0.4")])
+        b.add(rp)
+        attach(b, "provider", "svc", rt_id=rp["id"])
+    return b
+
+
+def test_virtualnetwork_tag_holds_peered_spaces_and_user_route_prefixes_not_a_spoke_behind_the_hub() -> None:
+    v = flow(_through_the_hub(False).estate(), "spoke/app", "10.2.1.4", 443)
+    # The spoke is not peered with the provider: its space is not in the provider's VirtualNetwork tag.
+    assert v.reachable is False and v.blocked_by and (v.blocked_by.rule, v.blocked_by.priority) == ("deny-all", 4000)
+    v = flow(_through_the_hub(True).estate(), "spoke/app", "10.2.1.4", 443)
+    # A user route for the spoke's space puts it in the tag (R3): the allow rule matches.
+    assert v.reachable is True and any("allow-vnet-443" in r.message for r in v.reasons)
+    assert any("if the firewall allows it" in r.message for r in v.reasons)

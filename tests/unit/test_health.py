@@ -123,3 +123,13 @@ def test_a_service_tag_the_model_cannot_see_makes_reach_unknown_with_its_name() 
     erp = {r.vnet.name: r for r in domain_health(b.estate(), APP_DOMAIN).rows}["vnet-erp-prod"]
     assert erp.reachable is None and erp.health is Health.UNKNOWN
     assert any("TCP 443: reachability unknown" in r and "AzureCloud" in r for r in erp.reasons)
+
+
+def test_a_vnet_without_a_workload_subnet_is_judged_by_its_peerings_and_says_so() -> None:
+    # The sample's hub holds only a firewall, a gateway, the resolver (delegated) and Bastion: no
+    # workload sends app traffic from it, and routes and NSGs are judged per workload subnet.
+    estate = load_estate([ROOT / "samples" / "mendix-estate.json"])
+    hub = next(r for r in domain_health(estate, "azure.mendixapps.io").rows if r.vnet.name == "vnet-hub-weu")
+    assert hub.reachable is True and hub.health is Health.PASS
+    assert hub.reasons == ("10.20.0.250: reachable by peerings (vnet-hub-weu has no workload subnet: routes and NSGs, "
+                           "judged per subnet, are not asked)",)  # fmt: skip

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from netplan.addr import parse_ip
-from netplan.routes import effective_routes
+from netplan.addr import Prefix, parse_ip
+from netplan.routes import SOURCE_DEFAULT, EffectiveRoute, EffectiveRoutes, effective_routes
 from tests.unit.builders import EstateBuilder
 from tests.unit.traffic_builders import attach, route, route_table
 from vnetplan.cli import main
@@ -117,3 +120,30 @@ def test_cli_prints_the_portal_table_and_azures_json_shape(tmp_path: Path, capsy
             "nextHopIpAddress": [], "name": None} in data["value"]  # fmt: skip
     assert main(["routes", "--estate", f, "spoke1/nosuch"]) == 2
     assert "no subnet 'nosuch'" in capsys.readouterr().err
+
+
+# --- longest-prefix match over a large table ----------------------------------------------------
+
+_ROUTES_STRATEGY = st.lists(
+    st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32), st.sampled_from(["VnetLocal", "VNetPeering", "None"])),
+    min_size=0, max_size=60,
+)  # fmt: skip
+
+
+@given(_ROUTES_STRATEGY, st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=20))
+def test_the_route_chosen_for_an_address_is_the_longest_matching_prefix_first_listed_on_a_tie(
+    routes: list[tuple[int, int, str]], addresses: list[int]
+) -> None:
+    active = []
+    for value, length, hop in routes:
+        p = Prefix(4, value >> (32 - length) << (32 - length), length)
+        active.append((p, EffectiveRoute(SOURCE_DEFAULT, "Active", (p,), hop)))
+    table = EffectiveRoutes("subnet", None, tuple(r for _, r in active), _active=active)
+    for a in addresses:
+        ip = ipaddress.IPv4Address(a)
+        want = None
+        for p, r in active:  # the definition: longest match, the first listed among equals
+            if p.contains_ip(ip) and (want is None or p.length > want[0].length):
+                want = (p, r)
+        got = table.lookup(ip)
+        assert got == want and (got is None or got[1] is want[1])  # type: ignore[index]

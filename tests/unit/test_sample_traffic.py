@@ -131,6 +131,17 @@ def test_routes_on_the_sample_show_the_spokes_default_route_to_the_hub_firewall_
     assert not any(k[3] == "VirtualNetworkGateway" for k in rows)
 
 
+def test_routes_on_the_sample_carry_what_the_hubs_out_of_sync_link_has_peered_not_spoke3s_new_prefix(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rc, out, _ = run(capsys, "routes", "--estate", str(ESTATE), "vnet-hub-weu/AzureFirewallSubnet", "--format", "json")
+    assert rc == 0
+    peered = {r["addressPrefix"][0]: r["nextHopType"] for r in json.loads(out)["value"] if r["nextHopType"].startswith("VNet")}
+    # Spoke3 added 10.120.8.0/24, but the hub's link (LocalNotInSync) still carries only what it peered (P4, P9).
+    assert peered["10.120.0.0/22"] == "VNetGlobalPeering" and "10.120.8.0/24" not in peered
+    assert {"10.110.0.0/22", "10.111.0.0/22", "10.20.0.0/16"} <= set(peered)
+
+
 def test_reach_port_on_the_sample_passes_the_hub_firewall_and_names_the_nsg_rule_that_denies_ssh(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
