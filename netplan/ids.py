@@ -8,6 +8,7 @@ keyed by :func:`rid_key`; every message shows the ID as it was written in the so
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def rid_key(rid: str) -> str:
@@ -89,8 +90,11 @@ def name_of(rid: str) -> str:
     return rid.rstrip("/").rsplit("/", 1)[-1]
 
 
+@lru_cache(maxsize=65536)
 def short_id(rid: str) -> str:
-    """``resourceGroup/name`` for tables; the full ID stays in JSON output."""
+    """``resourceGroup/name`` for tables; the full ID stays in JSON output.
+
+    Memoised: reasons name the same few subnets, NSGs and route tables for every flow asked."""
     p = parse_id(rid)
     if p.resource_group and p.names:
         return f"{p.resource_group}/{'/'.join(p.names)}"
