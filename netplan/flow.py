@@ -191,7 +191,7 @@ class _Index:
                         self.backends[bp.key].append((a.ip, a.subnet_id, ""))
         self.contexts: dict[str, Context] = {}
         #: VNet key -> the VNet-wide members of its VirtualNetwork tag (see _vnet_members).
-        self.vnet_members: dict[str, PrefixSet] | None = None
+        self.vnet_members: dict[str, PrefixSet] = {}
         self.vnets_by_name: dict[str, list[VNet]] = defaultdict(list)
         for v in estate.vnets:
             self.vnets_by_name[v.name.lower()].append(v)
@@ -239,11 +239,9 @@ def context_for(estate: Estate, subnet: Subnet) -> Context:
 
 def _vnet_members(estate: Estate, idx: _Index, vnet: VNet) -> PrefixSet:
     """The VNet-wide part of the ``VirtualNetwork`` tag: own space, Connected peerings' space, the
-    on-premises prefixes of the gateway it uses. Built for every VNet at once, the first time one
-    is asked (a query must not pay for indexing a hub with hundreds of spokes)."""
-    if idx.vnet_members is None:
-        ridx = route_index(estate)
-        idx.vnet_members = {v.key: _members_of(estate, ridx, v) for v in estate.vnets}
+    on-premises prefixes of the gateway it uses. Built per VNet the first time it is asked and kept:
+    a query pays for the two VNets it touches (a hub with hundreds of spokes costs O(its links)
+    once), never for indexing the whole estate."""
     hit = idx.vnet_members.get(vnet.key)
     if hit is None:
         hit = idx.vnet_members[vnet.key] = _members_of(estate, route_index(estate), vnet)
