@@ -48,4 +48,4 @@ mypy
 echo "== import contracts" >&2
 lint-imports
 echo "== pytest" >&2
-pytest -q -p no:cacheprovider -n "${VNETPLAN_TEST_WORKERS:-auto}" "$@"
+pytest -q -p no:cacheprovider -n "${VNETPLAN_TEST_WORKERS:-auto}" --dist worksteal "$@"
