@@ -266,10 +266,13 @@ class PrefixSet:
     __slots__ = ("_ranges", "_starts")
 
     def __init__(self, prefixes: Iterable[Prefix] = ()) -> None:
+        items = prefixes if isinstance(prefixes, (list, tuple)) else list(prefixes)
         spans: dict[int, list[tuple[int, int]]] = {}
-        for p in prefixes:
-            v = p.version
-            spans.setdefault(v, []).append((p.value, p.value | ((1 << ((32 if v == 4 else 128) - p.length)) - 1)))
+        v4 = [(p.value, p.value | _HOSTMASK4[p.length]) for p in items if p.version == 4]
+        if v4:
+            spans[4] = v4
+        if len(v4) < len(items):
+            spans[6] = [(p.value, p.value | ((1 << (128 - p.length)) - 1)) for p in items if p.version != 4]
         self._ranges: dict[int, list[tuple[int, int]]] = {v: _merge_spans(s) for v, s in spans.items()}
         self._starts = {v: [lo for lo, _hi in rs] for v, rs in self._ranges.items()}
 
@@ -298,6 +301,9 @@ class PrefixSet:
     def ranges(self, version: int) -> list[tuple[int, int]]:
         """The merged inclusive (first, last) ranges of one IP version."""
         return list(self._ranges.get(version, ()))
+
+
+_HOSTMASK4 = tuple((1 << (32 - n)) - 1 for n in range(33))
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
