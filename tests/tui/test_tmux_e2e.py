@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,30 +93,21 @@ class Terminal:
         self.wait_until("the single-key actions to come back", lambda s: KEYS_ACTIVE in s)
 
 
-@pytest.fixture
-def terminal() -> Iterator[Terminal]:
+@contextmanager
+def tmux_terminal(name: str, cwd: Path, argv: list[str], env: tuple[str, ...] = ()) -> Iterator[Terminal]:
+    """``argv`` started in ``cwd`` inside a detached tmux session of WIDTH x HEIGHT on its own
+    socket (``vnetplan-NAME-PID``), with ``env`` (``KEY=value``) set; the server is killed after."""
     tmux = shutil.which("tmux")
     if tmux is None:
         if os.environ.get("CI"):
             pytest.fail("tmux is required in CI for the end-to-end TUI test (.ci/apt-packages.txt)")
         pytest.skip("tmux is not installed (apt-get install tmux)")
-    assert SAMPLE.is_file(), "the bundled sample estate is part of the repository"
-    socket = f"vnetplan-e2e-{os.getpid()}"
+    socket = f"vnetplan-{name}-{os.getpid()}"
     session = "tui"
-    command = f"cd {shlex.quote(str(ROOT))} && {shlex.quote(sys.executable)} -m netplan tui; sleep 30"
+    command = f"cd {shlex.quote(str(cwd))} && {shlex.join(argv)}; sleep 30"
     # COLUMNS/LINES (set under pytest) would override the real terminal size in Textual.
-    env_cmd = [
-        "env",
-        "-u",
-        "COLUMNS",
-        "-u",
-        "LINES",
-        "TERM=xterm-256color",
-        "TEXTUAL_ANIMATIONS=none",
-        "sh",
-        "-c",
-        command,
-    ]
+    env_cmd = ["env", "-u", "COLUMNS", "-u", "LINES", "TERM=xterm-256color", "TEXTUAL_ANIMATIONS=none", *env,
+               "sh", "-c", command]  # fmt: skip
     subprocess.run(
         [tmux, "-L", socket, "-f", os.devnull, "new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), *env_cmd],
         check=True, timeout=60,
@@ -128,6 +120,13 @@ def terminal() -> Iterator[Terminal]:
         yield term
     finally:
         subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    assert SAMPLE.is_file(), "the bundled sample estate is part of the repository"
+    with tmux_terminal("e2e", ROOT, [sys.executable, "-m", "netplan", "tui"]) as term:
+        yield term
 
 
 def test_find_an_overlap_then_resolve_an_app_name_from_a_consumer(terminal: Terminal) -> None:

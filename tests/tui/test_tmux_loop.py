@@ -14,11 +14,7 @@ a fixed sleep. The plan file and its journal are written in a temporary director
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.emulator import Emulator, FaultConfig
-from tests.tui.test_tmux_e2e import HEIGHT, SAMPLE, WIDTH, Terminal
+from tests.tui.test_tmux_e2e import SAMPLE, Terminal, tmux_terminal
 
 pytestmark = pytest.mark.integration  # starts the ARM emulator, a tmux server and the app in it
 
@@ -41,30 +37,11 @@ def emu() -> Iterator[Emulator]:
 
 @pytest.fixture
 def loop_terminal(emu: Emulator, tmp_path: Path) -> Iterator[Terminal]:
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        if os.environ.get("CI"):
-            pytest.fail("tmux is required in CI for the end-to-end TUI test (.ci/apt-packages.txt)")
-        pytest.skip("tmux is not installed (apt-get install tmux)")
-    socket, session = f"vnetplan-loop-{os.getpid()}", "tui"
     # No --estate: the bundled sample and its intent, the same snapshot the emulator serves.
     tui = [sys.executable, "-m", "netplan", "tui", "--endpoint", emu.url, "--ca-bundle", emu.ca_path,
            "--credential", "token"]  # fmt: skip
-    command = f"cd {shlex.quote(str(tmp_path))} && {shlex.join(tui)}; sleep 30"
-    # COLUMNS/LINES (set under pytest) would override the real terminal size in Textual.
-    env_cmd = ["env", "-u", "COLUMNS", "-u", "LINES", "TERM=xterm-256color", "TEXTUAL_ANIMATIONS=none",
-               f"VNETPLAN_ACCESS_TOKEN={TOKEN}", "sh", "-c", command]  # fmt: skip
-    subprocess.run(
-        [tmux, "-L", socket, "-f", os.devnull, "new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), *env_cmd],
-        check=True, timeout=60,
-    )  # fmt: skip
-    term = Terminal(tmux, socket, session)
-    term.run("set-option", "-t", session, "window-size", "manual")
-    term.run("resize-window", "-t", session, "-x", str(WIDTH), "-y", str(HEIGHT))
-    try:
+    with tmux_terminal("loop", tmp_path, tui, (f"VNETPLAN_ACCESS_TOKEN={TOKEN}",)) as term:
         yield term
-    finally:
-        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True, timeout=60)
 
 
 #: A row of the Details tab's peerings table: the remote VNet, then its state.

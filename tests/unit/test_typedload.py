@@ -20,6 +20,7 @@ from netplan import rawjson, typedload
 from netplan.errors import InputError
 from netplan.estate import Estate, estate_from_data, load_estate
 from netplan.loader import DEFAULT_RULES, read_snapshot
+from tests.unit.test_loader_fuzz import _paths
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_TEXT = (ROOT / "samples" / "mendix-estate.json").read_text()
@@ -74,17 +75,6 @@ JUNK = st.one_of(
 )  # fmt: skip
 _DATA = json.loads(SAMPLE_TEXT)
 TARGETS = [i for i, r in enumerate(_DATA["resources"]) if str(r.get("type", "")).lower() in FAST_TYPES]
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, (*prefix, i))
-    return out
 
 
 SUB = "/subscriptions/6f1c2a9e-3b1d-4d4a-9c55-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network"
