@@ -64,9 +64,20 @@ def dumps(data: Any, *, pretty: bool = False) -> str:
     return buf.getvalue()[:-1]
 
 
+#: Types that never hold a Stream the writer walks to (lists are encoded whole).
+_PLAIN = frozenset({str, int, float, bool, type(None), list, tuple})
+
+
 def _needs_walk(value: Any) -> bool:
     """True when a value holds a Stream somewhere the writer must walk to (dicts are walked; plain
-    lists are encoded whole, so a Stream must not hide inside a plain list)."""
+    lists are encoded whole, so a Stream must not hide inside a plain list). Asked of every item
+    of a streamed array: exact type checks first, the abstract ones only for other types."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return False
+    if kind is dict:
+        plain = _PLAIN
+        return any(type(v) not in plain and _needs_walk(v) for v in value.values())
     if isinstance(value, Stream):
         return True
     if isinstance(value, Mapping):
