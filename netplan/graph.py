@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import networkx as nx
 
+from netplan.addr import Prefix
 from netplan.estate import Estate
-from netplan.ids import name_of, parse_id, rid_key
+from netplan.ids import name_of, parse_id, rid_key, sub_and_group
 from netplan.jsonout import Stream
 from netplan.model import Peering, PeeringState, SyncLevel, VNet
 from netplan.overlaps import find_overlaps
@@ -113,11 +114,25 @@ def build_graph(
     for gw in estate.gateways:
         if gw.vnet_id:
             gateways.setdefault(rid_key(gw.vnet_id), []).append(gw.gateway_type)
+    # Prefix texts by object: a VNet's prefixes are the same objects as those its peers' links copy
+    # (the loader shares parsed prefixes), so each is formatted once.
+    memo: dict[int, str] = {}
+
+    def texts(prefixes: Iterable[Prefix]) -> list[str]:
+        out = []
+        for p in prefixes:
+            t = memo.get(id(p))
+            if t is None:
+                t = memo[id(p)] = str(p)
+            out.append(t)
+        return out
+
     for v in estate.vnets:
         fwd = forwarders.get(v.key)
+        sub, group = sub_and_group(v.id)
         g.add_node(
-            v.key, kind=VNET, resource_id=v.id, name=v.name, location=v.location, subscription=v.subscription,
-            resource_group=v.resource_group, prefixes=[str(p) for p in v.address_prefixes],
+            v.key, kind=VNET, resource_id=v.id, name=v.name, location=v.location, subscription=sub,
+            resource_group=group, prefixes=texts(v.address_prefixes),
             overlapping=v.key in over, overlap_severity=over.get(v.key), external=False, dns_servers=[str(ip) for ip in v.dns_servers],
             gateways=gateways.get(v.key, []), forwarder=fwd.device if fwd else None,
             forwarder_ip=str(fwd.ip) if fwd and fwd.ip else None,
@@ -133,7 +148,7 @@ def build_graph(
                     prefixes=[str(q) for q in p.remote_current_prefixes], overlapping=rk in over, overlap_severity=over.get(rk), external=True,
                     dns_servers=[], gateways=[], forwarder=None, forwarder_ip=None,
                 )  # fmt: skip
-            g.add_edge(v.key, rk, key=p.key, **_peering_attrs(p, v, estate.vnet(p.remote_vnet_id)))
+            g.add_edge(v.key, rk, key=p.key, **_peering_attrs(p, v, estate.vnet(p.remote_vnet_id), texts))
     for net in estate.onprem:
         nk = f"onprem:{net.name}"
         g.add_node(nk, kind=ONPREM, resource_id=None, name=net.name, prefixes=[str(p) for p in net.prefixes], external=False)
@@ -145,7 +160,7 @@ def build_graph(
     return g
 
 
-def _peering_attrs(p: Peering, local: VNet, remote: VNet | None) -> dict[str, Any]:
+def _peering_attrs(p: Peering, local: VNet, remote: VNet | None, texts: Any = None) -> dict[str, Any]:
     is_global = None if remote is None or not local.location or not remote.location else local.location != remote.location
     return {
         "kind": PEERING, "resource_id": p.id, "name": p.name, "state": str(p.state),
@@ -155,7 +170,7 @@ def _peering_attrs(p: Peering, local: VNet, remote: VNet | None) -> dict[str, An
         "allow_gateway_transit": p.allow_gateway_transit,
         "use_remote_gateways": p.use_remote_gateways,
         "global": is_global,
-        "remote_prefixes": [str(q) for q in p.remote_prefixes],
+        "remote_prefixes": texts(p.remote_prefixes) if texts is not None else [str(q) for q in p.remote_prefixes],
         "peer_complete_vnets": p.peer_complete_vnets,
         "local_subnets": list(p.local_subnet_names), "remote_subnets": list(p.remote_subnet_names),
     }  # fmt: skip
@@ -585,10 +600,11 @@ def node_link_stream(g: Any) -> dict[str, Any]:
         "directed": True,
         "multigraph": True,
         "graph": dict(g.graph),
-        "nodes": Stream({"id": n, **nodes[n]} for n in sorted(nodes)),
+        "nodes": Stream(({"id": n, **nodes[n]} for n in sorted(nodes)), plain=True),
         "edges": Stream(
-            {**d, "source": u, "target": v, "key": k}
-            for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2])))
+            ({**d, "source": u, "target": v, "key": k}
+             for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2])))),
+            plain=True,
         ),
     }
 

@@ -33,10 +33,12 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators
 class Stream:
     """A JSON array whose items come from an iterable, consumed once while writing."""
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "plain")
 
-    def __init__(self, items: Iterable[Any]) -> None:
+    def __init__(self, items: Iterable[Any], plain: bool = False) -> None:
         self.items = items
+        #: The items hold no Stream (each is encoded as a whole without being looked into).
+        self.plain = plain
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.items)
@@ -131,6 +133,7 @@ class _Writer:
 
     def array(self, items: Iterable[Any], level: int) -> None:
         out = self.out
+        plain = isinstance(items, Stream) and items.plain
         it = iter(items)
         if self.pretty:
             inner = "\n" + "  " * (level + 1)
@@ -161,6 +164,11 @@ class _Writer:
             chunk = list(islice(it, CHUNK))
             if not chunk:
                 break
+            if plain:
+                pending = chunk
+                flush()
+                pending = []
+                continue
             for item in chunk:
                 if _needs_walk(item):
                     flush()
