@@ -30,7 +30,7 @@ _ID_MEMBER = re.compile(rb'"id"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
 _SPACE = frozenset(b" \t\r\n")
 _SPACE_BYTES = b" \t\r\n"
 #: Bytes read at a time, and how far past a match the text must be read to rank it.
-BLOCK = 4 << 20
+BLOCK = 1 << 20
 TAIL = 64 << 10
 
 
