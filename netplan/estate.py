@@ -15,6 +15,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from netplan.addr import (
     prefix_of_ip,
 )
 from netplan.errors import InputError, RefError
+from netplan.fwrules import rules_dict
 from netplan.ids import parent_id, parse_id, rid_key, sub_and_group
 from netplan.loader import (
     RawSnapshot,
@@ -162,7 +164,7 @@ class Estate:
                 via = self._decl_vnet(net.via_vnet_id, file, where) if net.via_vnet_id else None
                 onprem.append(OnPremNetwork(net.name, net.prefixes, via))
             for fwd, file, where in d.forwarders:
-                forwarders.append(Forwarder(self._decl_vnet(fwd.vnet_id, file, where), fwd.device, fwd.ip, fwd.note))
+                forwarders.append(dc_replace(fwd, vnet_id=self._decl_vnet(fwd.vnet_id, file, where)))
             for dfw, file, where in d.dns_forwarders:
                 dns_forwarders.append(DnsForwarder(dfw.ip, self._decl_vnet(dfw.vnet_id, file, where), dfw.note))
             public.extend(d.public_dns)
@@ -248,7 +250,8 @@ class Estate:
             ]
         if self.forwarders:
             d["forwarders"] = [
-                {"vnet": f.vnet_id, "device": f.device, **({"ip": str(f.ip)} if f.ip else {}), **({"note": f.note} if f.note else {})}
+                {"vnet": f.vnet_id, "device": f.device, **({"ip": str(f.ip)} if f.ip else {}), **({"note": f.note} if f.note else {}),
+                 **rules_dict(f)}
                 for f in self.forwarders
             ]
         if self.dns_forwarders:
