@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from netplan.addr import AddressError, IPAddress, Prefix, PrefixSet, ip_from_int, parse_ip, prefix_of_ip
@@ -542,6 +543,9 @@ def _firewall(w: _Walk, fwd: Forwarder, nh: IPAddress) -> bool:
     if not d.allowed:
         return w.fail("firewall-rule", fwd.device, "firewall-denies", d.describe(what), d.rule_name)
     w.reasons.append(Reason("firewall-allows", f"{d.describe(what)} ({nh})"))
+    if w.hops:
+        by = f"declared rule '{d.rule.name}'" if d.rule is not None else "its declared default"
+        w.hops[-1] = dc_replace(w.hops[-1], note=f"{w.hops[-1].note}, allowed by {by}")
     return True
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from netplan import kinds
-from netplan.estate import estate_from_data
+from netplan.errors import InputError
+from netplan.estate import estate_from_data, load_estate
 from netplan.flow import flow
 from netplan.plan import make_plan
 from netplan.whatif import what_if
@@ -237,3 +238,33 @@ def test_a_route_around_a_none_route_goes_to_the_firewall_whose_owner_must_then_
     assert not cs2.problems
     (o,) = what_if(allowed, intent2, cs2).outcomes
     assert o.after == "PASS", o.after_reasons
+
+
+# ---- the sample's rules file -----------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def test_the_sample_rules_file_takes_the_place_of_the_sample_forwarder_and_decides_its_flows() -> None:
+    e = load_estate([SAMPLES / "mendix-estate.json"], [SAMPLES / "mendix-firewall-rules.yaml"])
+    (fwd,) = e.forwarders
+    assert fwd.device == "azfw-hub-weu" and fwd.rules is not None and fwd.note.startswith("Azure Firewall")
+    v = flow(e, "vnet-corp-spoke1-weu/snet-app", "10.20.0.250", 443)
+    assert v.reachable is True and "allow-corp-to-mendix-apps" in reasons(v)
+    assert flow(e, "vnet-corp-spoke1-weu/snet-app", "10.20.0.250", 8080).blocked_by.rule == "default"  # type: ignore[union-attr]
+    v = flow(e, "vnet-corp-spoke2-weu/snet-app", "10.110.0.4", 22)
+    # The firewall refuses it before spoke1's NSG (deny-ssh) is reached.
+    assert v.blocked_by is not None and (v.blocked_by.kind, v.blocked_by.rule) == ("firewall-rule", "deny-admin-between-spokes")
+    assert flow(e, "vnet-corp-spoke2-weu/snet-app", "10.110.0.4", 443).reachable is True
+
+
+def test_two_different_rule_bases_for_one_forwarder_are_an_error_naming_the_second(tmp_path: Path) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text("forwarders:\n  - vnet: rg-connectivity-weu/vnet-hub-weu\n    device: azfw-hub-weu\n"
+                     "    ip: 10.100.0.4\n    rules:\n      - action: allow\n")  # fmt: skip
+    rules = SAMPLES / "mendix-firewall-rules.yaml"
+    with pytest.raises(InputError, match=r"other\.yaml: line 2: forwarders\[0\]\.vnet: forwarder azfw-hub-weu at "
+                       r"10\.100\.0\.4 already has declared rules"):  # fmt: skip
+        load_estate([SAMPLES / "mendix-estate.json"], [rules, other])
+    # The same rules file twice is one declaration.
+    assert len(load_estate([SAMPLES / "mendix-estate.json"], [rules, rules]).forwarders) == 1
