@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from typing import Any
 
-from netplan.addr import AddressError, IPAddress, Prefix, PrefixSet, ip_from_int, parse_ip, prefix_of_ip
+from netplan.addr import AddressError, IPAddress, Prefix, ip_from_int, parse_ip, prefix_of_ip
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.fwrules import evaluate as fw_evaluate
@@ -51,7 +51,6 @@ from netplan.model import (
     LoadBalancer,
     NetworkInterface,
     NetworkSecurityGroup,
-    PeeringState,
     PrivateEndpoint,
     PrivateLinkService,
     Subnet,
@@ -66,10 +65,9 @@ from netplan.routes import (
     EffectiveRoute,
     effective_routes,
     resolve_subnet,
-    route_table_of,
     subnet_of_nic,
 )
-from netplan.routes import _index as route_index
+from netplan.vnettag import VnetTag
 
 #: Subnets that hold Azure infrastructure, not workloads: a VNet source is asked for the others.
 INFRA_SUBNETS = frozenset(
@@ -198,8 +196,6 @@ class _Index:
                     if a.ip is not None:
                         self.backends[bp.key].append((a.ip, a.subnet_id, ""))
         self.contexts: dict[str, Context] = {}
-        #: VNet key -> the VNet-wide members of its VirtualNetwork tag (see _vnet_members).
-        self.vnet_members: dict[str, PrefixSet] = {}
         self.vnets_by_name: dict[str, list[VNet]] = defaultdict(list)
         for v in estate.vnets:
             self.vnets_by_name[v.name.lower()].append(v)
@@ -222,56 +218,21 @@ def context_for(estate: Estate, subnet: Subnet) -> Context:
     """What the service tags mean for an NSG applied to ``subnet`` (R3).
 
     ``VirtualNetwork``: the VNet's space, the space of its Connected peerings, the on-premises
-    prefixes of the gateway it uses, and the prefixes of the subnet's user routes. Built from the
-    links directly (not from the full effective route table), once per VNet as an interval index
-    (:class:`~netplan.addr.PrefixSet`) that every subnet of the VNet shares, plus the subnet's
-    route prefixes: on a hub with thousands of spokes one rule check is a binary search.
+    prefixes of the gateway it uses, and the prefixes of the subnet's user routes
+    (:mod:`netplan.vnettag`: asked per address through the estate's indexes, never listed, so that
+    a hub with thousands of spokes costs no more than a spoke).
     """
     idx = _index(estate)
     hit = idx.contexts.get(subnet.key)
     if hit is not None:
         return hit
-    vnet = estate.vnet(subnet.vnet_id)
-    members = _vnet_members(estate, idx, vnet) if vnet is not None else PrefixSet(subnet.prefixes)
-    rt, _missing = route_table_of(estate, subnet)
-    if rt is not None:
-        members = members.union(r.prefix for r in rt.routes if r.prefix is not None)
 
     def asgs(p: Prefix) -> list[tuple[str, ...]]:
         return idx.asgs_of(p, subnet)
 
-    ctx = Context(members, asgs)
+    ctx = Context(VnetTag(estate, subnet), asgs)
     idx.contexts[subnet.key] = ctx
     return ctx
-
-
-def _vnet_members(estate: Estate, idx: _Index, vnet: VNet) -> PrefixSet:
-    """The VNet-wide part of the ``VirtualNetwork`` tag: own space, Connected peerings' space, the
-    on-premises prefixes of the gateway it uses. Built per VNet the first time it is asked and kept:
-    a query pays for the two VNets it touches (a hub with hundreds of spokes costs O(its links)
-    once), never for indexing the whole estate."""
-    hit = idx.vnet_members.get(vnet.key)
-    if hit is None:
-        hit = idx.vnet_members[vnet.key] = _members_of(estate, route_index(estate), vnet)
-    return hit
-
-
-def _members_of(estate: Estate, ridx: Any, vnet: VNet) -> PrefixSet:
-    members: list[Prefix] = list(vnet.address_prefixes)
-    if vnet.key in ridx.gateway_vnets:
-        members.extend(ridx.onprem_by_via.get(vnet.key, ()))
-    for link in vnet.peerings:
-        if link.state is not PeeringState.CONNECTED:
-            continue
-        if link.remote_prefixes:
-            members.extend(link.remote_prefixes)
-        else:
-            remote = estate.vnet(link.remote_vnet_id)
-            if remote is not None:
-                members.extend(remote.address_prefixes)
-        if link.use_remote_gateways:
-            members.extend(ridx.onprem_by_via.get(rid_key(link.remote_vnet_id), ()))
-    return PrefixSet(members)
 
 
 # ---------------------------------------------------------------------------------------------

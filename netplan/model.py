@@ -3,7 +3,7 @@
 Each object holds the facts the analyses need, parsed and validated once by the loader
 (:mod:`netplan.loader`), plus ``raw``: the resource exactly as Azure returned it, which the
 snapshot writer emits again so that a save/load round trip is exact. The object keeps only the
-``source`` of that JSON (a span of the snapshot file's bytes, see :mod:`netplan.rawjson`, or the
+``source`` of that JSON (its range in the snapshot file, see :mod:`netplan.rawjson`, or the
 dict it was built from) and ``raw`` decodes it on demand; callers copy it before changing it (it
 may be shared). ``source`` takes no part in equality or hashing. Resource IDs keep
 their original spelling; compare them with :func:`netplan.ids.rid_key` (the
@@ -336,6 +336,8 @@ class NetworkInterface(_Sourced):
     nsg_id: str | None = None
     #: ``enableIPForwarding``: the NIC may forward traffic not addressed to it (an NVA, R2).
     ip_forwarding: bool = False
+    #: ``primary`` is ``true``: the VM's primary NIC (auto-registration records its primary address).
+    primary: bool = False
     tags: Mapping[str, str] = _tags()
     source: Any = _source()
 
