@@ -16,7 +16,7 @@ from netplan.flow import flow
 from netplan.plan import make_plan
 from netplan.whatif import what_if
 from tests.unit.builders import EstateBuilder
-from tests.unit.test_ruleplan import hub_spoke, intent_for
+from tests.unit.test_ruleplan import auto_intent, hub_spoke, intent_for
 from tests.unit.traffic_builders import attach, nsg, route, route_table, rule
 from vnetplan.cli import main
 
@@ -268,3 +268,17 @@ def test_two_different_rule_bases_for_one_forwarder_are_an_error_naming_the_seco
         load_estate([SAMPLES / "mendix-estate.json"], [rules, other])
     # The same rules file twice is one declaration.
     assert len(load_estate([SAMPLES / "mendix-estate.json"], [rules, rules]).forwarders) == 1
+
+
+def test_auto_with_a_firewall_rule_in_the_way_chooses_an_option_that_verifies_once_the_firewall_owner_allows_it() -> None:
+    e, _ = provider_behind_firewall(VIA_FW, DENY_443)
+    intent = auto_intent(e)
+    cs = make_plan(e, intent)
+    (d,) = cs.decisions
+    assert d.method != "none" and "needs-owner" in [r["code"] for r in d.reasons], d.reasons
+    chosen = next(o for o in d.options if o["chosen"])
+    assert chosen["verdict"] == "needs-owner" and any("firewall azfw" in x for x in chosen["owner_changes"])
+    (p,) = [p for p in cs.problems if p.code == "owner-change"]
+    assert "deny-consumer-https" in p.message and "vnetplan does not write firewall rules" in p.message
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
