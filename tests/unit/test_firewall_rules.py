@@ -14,6 +14,7 @@ from netplan.errors import InputError
 from netplan.estate import estate_from_data, load_estate
 from netplan.flow import flow
 from netplan.plan import make_plan
+from netplan.reach import reach
 from netplan.whatif import what_if
 from tests.unit.builders import EstateBuilder
 from tests.unit.test_ruleplan import auto_intent, hub_spoke, intent_for
@@ -282,3 +283,14 @@ def test_auto_with_a_firewall_rule_in_the_way_chooses_an_option_that_verifies_on
     assert "deny-consumer-https" in p.message and "vnetplan does not write firewall rules" in p.message
     (o,) = what_if(e, intent, cs).outcomes
     assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
+
+
+def test_the_peering_level_answer_through_a_forwarder_with_rules_says_they_decide_per_flow() -> None:
+    e = hub_with_firewall([ALLOW_SQL]).estate()
+    v = reach(e, "spoke1", "spoke2")
+    assert v.reachable is True
+    (r,) = [r for r in v.reasons if r.code == "firewall-rules-declared"]
+    assert "azfw-hub" in r.message and "--port" in r.message
+    assert not any(r.code == "firewall-rules-declared" for r in reach(hub_with_firewall(None).estate(), "spoke1", "spoke2").reasons)
+    # The per-flow answer evaluates them instead of repeating the caveat.
+    assert "firewall-rules-declared" not in flow(e, "spoke1/app", "10.2.1.4", 1433).codes()
