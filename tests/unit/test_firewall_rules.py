@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from checks.registry import audit
 from netplan import kinds
 from netplan.errors import InputError
 from netplan.estate import estate_from_data, load_estate
@@ -294,3 +295,34 @@ def test_the_peering_level_answer_through_a_forwarder_with_rules_says_they_decid
     assert not any(r.code == "firewall-rules-declared" for r in reach(hub_with_firewall(None).estate(), "spoke1", "spoke2").reasons)
     # The per-flow answer evaluates them instead of repeating the caveat.
     assert "firewall-rules-declared" not in flow(e, "spoke1/app", "10.2.1.4", 1433).codes()
+
+
+# ---- audit: VNP-FW-001 ----------------------------------------------------------------------
+
+
+def fw_findings(e: Any, intent: Any) -> list[Any]:
+    return [f for f in audit(e, intent=intent).findings if f.rule == "VNP-FW-001"]
+
+
+def test_audit_fails_an_intent_connection_a_declared_firewall_rule_denies() -> None:
+    e, intent = provider_behind_firewall(VIA_FW, DENY_443)
+    (f,) = fw_findings(e, intent)
+    assert f.status.value == "FAIL" and f.resource.endswith("/consumer")
+    assert "10.2.0.250 on TCP 443: firewall azfw denies it" in f.message and "rule deny-consumer-https" in f.message
+    # The NSG rule is not this rule's business, nor the reverse.
+    assert not [x for x in audit(e, intent=intent).findings if x.rule == "VNP-NSG-002" and x.status.value == "FAIL"]
+
+
+def test_audit_passes_when_the_declared_rules_allow_and_says_unknown_when_a_rule_covers_part_of_a_subnet() -> None:
+    e, intent = provider_behind_firewall(VIA_FW, [{"name": "allow-https", "action": "allow", "ports": 443}])
+    (f,) = fw_findings(e, intent)
+    assert f.status.value == "PASS"
+    e, intent = provider_behind_firewall(VIA_FW, [{"name": "allow-one-vm", "action": "allow", "source": "10.10.1.4"}])
+    (f,) = fw_findings(e, intent)
+    assert f.status.value == "UNKNOWN" and "allow-one-vm" in f.message and "covers only part" in f.message
+
+
+def test_audit_does_not_judge_connections_without_a_firewall_whose_rules_are_declared() -> None:
+    b, _rt = hub_spoke(VIA_FW)  # the forwarder is declared without rules
+    e = b.estate()
+    assert fw_findings(e, intent_for(e)) == []
