@@ -18,12 +18,15 @@ internal load balancer's frontend is judged at its backends (the rule's backend 
 private endpoint's subnet NSG applies only when its network policies enable NSGs (R5), and traffic
 through Private Link reaches the provider's backends from the Private Link Service's NAT addresses.
 A firewall's own rule base is not in the model: a path through it is reachable "if the firewall
-allows it", and says so.
+allows it", and says so, unless the forwarder's declaration states its rules
+(:mod:`netplan.fwrules`): then the first declared rule that matches decides, else the declared
+default (deny, as Azure Firewall does), and a denied flow is ``blocked_by`` the ``firewall-rule``
+(the device's name and the rule's, or ``default``).
 
 The verdict keeps :class:`netplan.reach.Verdict`'s fields (``reachable`` True/False/None,
 ``reasons``) and adds ``hops`` (each with the route that chose it) and, when blocked,
-``blocked_by`` (``{"kind": "nsg-rule" | "route" | "peering" | "lb-rule" | "endpoint", "resource",
-"rule", "priority"}``). Without a port, the verdict is "reachable on some port", with the ports the
+``blocked_by`` (``{"kind": "nsg-rule" | "route" | "peering" | "lb-rule" | "endpoint" |
+"firewall-rule", "resource", "rule", "priority"}``). Without a port, the verdict is "reachable on some port", with the ports the
 NSGs leave open.
 """
 
@@ -32,18 +35,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any
 
-from netplan.addr import AddressError, IPAddress, Prefix, PrefixSet, ip_from_int, parse_ip, prefix_of_ip
+from netplan.addr import AddressError, IPAddress, Prefix, ip_from_int, parse_ip, prefix_of_ip
 from netplan.errors import RefError
 from netplan.estate import Estate
+from netplan.fwrules import evaluate as fw_evaluate
+from netplan.fwrules import first_deny as fw_first_deny
+from netplan.fwrules import open_ports as fw_open_ports
 from netplan.ids import rid_key, short_id
 from netplan.model import (
     Direction,
+    Forwarder,
     LoadBalancer,
     NetworkInterface,
     NetworkSecurityGroup,
-    PeeringState,
     PrivateEndpoint,
     PrivateLinkService,
     Subnet,
@@ -58,10 +65,9 @@ from netplan.routes import (
     EffectiveRoute,
     effective_routes,
     resolve_subnet,
-    route_table_of,
     subnet_of_nic,
 )
-from netplan.routes import _index as route_index
+from netplan.vnettag import VnetTag
 
 #: Subnets that hold Azure infrastructure, not workloads: a VNet source is asked for the others.
 INFRA_SUBNETS = frozenset(
@@ -190,8 +196,6 @@ class _Index:
                     if a.ip is not None:
                         self.backends[bp.key].append((a.ip, a.subnet_id, ""))
         self.contexts: dict[str, Context] = {}
-        #: VNet key -> the VNet-wide members of its VirtualNetwork tag (see _vnet_members).
-        self.vnet_members: dict[str, PrefixSet] = {}
         self.vnets_by_name: dict[str, list[VNet]] = defaultdict(list)
         for v in estate.vnets:
             self.vnets_by_name[v.name.lower()].append(v)
@@ -214,56 +218,21 @@ def context_for(estate: Estate, subnet: Subnet) -> Context:
     """What the service tags mean for an NSG applied to ``subnet`` (R3).
 
     ``VirtualNetwork``: the VNet's space, the space of its Connected peerings, the on-premises
-    prefixes of the gateway it uses, and the prefixes of the subnet's user routes. Built from the
-    links directly (not from the full effective route table), once per VNet as an interval index
-    (:class:`~netplan.addr.PrefixSet`) that every subnet of the VNet shares, plus the subnet's
-    route prefixes: on a hub with thousands of spokes one rule check is a binary search.
+    prefixes of the gateway it uses, and the prefixes of the subnet's user routes
+    (:mod:`netplan.vnettag`: asked per address through the estate's indexes, never listed, so that
+    a hub with thousands of spokes costs no more than a spoke).
     """
     idx = _index(estate)
     hit = idx.contexts.get(subnet.key)
     if hit is not None:
         return hit
-    vnet = estate.vnet(subnet.vnet_id)
-    members = _vnet_members(estate, idx, vnet) if vnet is not None else PrefixSet(subnet.prefixes)
-    rt, _missing = route_table_of(estate, subnet)
-    if rt is not None:
-        members = members.union(r.prefix for r in rt.routes if r.prefix is not None)
 
     def asgs(p: Prefix) -> list[tuple[str, ...]]:
         return idx.asgs_of(p, subnet)
 
-    ctx = Context(members, asgs)
+    ctx = Context(VnetTag(estate, subnet), asgs)
     idx.contexts[subnet.key] = ctx
     return ctx
-
-
-def _vnet_members(estate: Estate, idx: _Index, vnet: VNet) -> PrefixSet:
-    """The VNet-wide part of the ``VirtualNetwork`` tag: own space, Connected peerings' space, the
-    on-premises prefixes of the gateway it uses. Built per VNet the first time it is asked and kept:
-    a query pays for the two VNets it touches (a hub with hundreds of spokes costs O(its links)
-    once), never for indexing the whole estate."""
-    hit = idx.vnet_members.get(vnet.key)
-    if hit is None:
-        hit = idx.vnet_members[vnet.key] = _members_of(estate, route_index(estate), vnet)
-    return hit
-
-
-def _members_of(estate: Estate, ridx: Any, vnet: VNet) -> PrefixSet:
-    members: list[Prefix] = list(vnet.address_prefixes)
-    if vnet.key in ridx.gateway_vnets:
-        members.extend(ridx.onprem_by_via.get(vnet.key, ()))
-    for link in vnet.peerings:
-        if link.state is not PeeringState.CONNECTED:
-            continue
-        if link.remote_prefixes:
-            members.extend(link.remote_prefixes)
-        else:
-            remote = estate.vnet(link.remote_vnet_id)
-            if remote is not None:
-                members.extend(remote.address_prefixes)
-        if link.use_remote_gateways:
-            members.extend(ridx.onprem_by_via.get(rid_key(link.remote_vnet_id), ()))
-    return PrefixSet(members)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,12 +460,54 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     w.hops.append(Hop(sub.id, rid, route, prefix, f"to {kind} {name} ({nh})"))
     if app_vnet.key != vnet.key and not _peering_ok(w, vnet, app_vnet, nh):
         return None
-    if kind in ("firewall", "forwarder"):
+    fwd = _declared_rules(estate, nh) if kind == "forwarder" else None
+    if fwd is not None:
+        if not _firewall(w, fwd, nh):
+            return None
+    elif kind in ("firewall", "forwarder"):
         w.reasons.append(Reason("via-firewall",
             f"traffic to {w.dst} passes {name} ({nh}): reachable if the firewall allows it (its rule base is not in "
             "the snapshot)"))  # fmt: skip
     w.via_appliance = app_vnet
     return _route_hop(w, app_sub, visited)
+
+
+def _declared_rules(estate: Estate, ip: IPAddress) -> Forwarder | None:
+    """The declared forwarder at ``ip`` when its rule base is declared."""
+    return next((f for f in estate.forwarders if f.ip == ip and f.rules is not None), None)
+
+
+def _firewall(w: _Walk, fwd: Forwarder, nh: IPAddress) -> bool:
+    """A forwarder's declared rules decide the flow (:mod:`netplan.fwrules`): it sees the source
+    address and the destination address and port as sent."""
+    src, dst = w.src.prefix, prefix_of_ip(w.dst)
+    proto = w.protocol.upper()
+    what = f"{proto} {w.port if w.port is not None else '(any port)'} from {src} to {dst}"
+    if w.port is None:
+        allowed, unsure = fw_open_ports(fwd, src, dst, w.protocol)
+        w.ports = intersect(w.ports, allowed + unsure)
+        if unsure:
+            w.reasons.append(Reason("firewall-partly-unknown",
+                f"firewall {fwd.device} ({nh}): ports {ports_text(unsure)} depend on declared rules that cover only part "
+                f"of {src} or {dst}"))  # fmt: skip
+        if not allowed and not unsure:
+            return w.fail("firewall-rule", fwd.device, "firewall-denies",
+                          f"firewall {fwd.device} ({nh}) leaves no {proto} port open from {src} to {dst} (declared rules)",
+                          fw_first_deny(fwd, src, dst, w.protocol))  # fmt: skip
+        w.reasons.append(Reason("firewall-allows",
+            f"firewall {fwd.device} ({nh}) allows {proto} {ports_text(allowed)} from {src} to {dst} (declared rules)"))  # fmt: skip
+        return True
+    d = fw_evaluate(fwd, src, dst, w.port, w.protocol)
+    if d.allowed is None:
+        w.unsure("firewall-unknown", d.describe(what))
+        return False
+    if not d.allowed:
+        return w.fail("firewall-rule", fwd.device, "firewall-denies", d.describe(what), d.rule_name)
+    w.reasons.append(Reason("firewall-allows", f"{d.describe(what)} ({nh})"))
+    if w.hops:
+        by = f"declared rule '{d.rule.name}'" if d.rule is not None else "its declared default"
+        w.hops[-1] = dc_replace(w.hops[-1], note=f"{w.hops[-1].note}, allowed by {by}")
+    return True
 
 
 def _peering_ok(w: _Walk, a: VNet, b: VNet, to: IPAddress | None = None) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Protocol
 
 from netplan.addr import Prefix, PrefixSet, parse_prefix
 from netplan.model import (
@@ -39,21 +39,52 @@ _NOT_INTERNET = tuple(
 EVALUATED_TAGS = ("virtualnetwork", "azureloadbalancer", "internet")
 
 
+class TagMembers(Protocol):
+    """A service tag's members where an NSG applies, asked per prefix (a hub's ``VirtualNetwork``
+    tag holds the space of every spoke: :class:`netplan.vnettag.VnetTag` finds the few that matter
+    without listing them all)."""
+
+    def contains(self, p: Prefix) -> bool:
+        """Does one member hold every address of ``p``?"""
+        ...
+
+    def overlapping(self, p: Prefix) -> Sequence[Prefix]:
+        """Every member sharing an address with ``p``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Members:
+    """Tag members given as a list (scanned)."""
+
+    prefixes: tuple[Prefix, ...]
+
+    def contains(self, p: Prefix) -> bool:
+        return any(q.contains(p) for q in self.prefixes)
+
+    def overlapping(self, p: Prefix) -> Sequence[Prefix]:
+        return [q for q in self.prefixes if q.overlaps(p)]
+
+
 @dataclass(frozen=True)
 class Context:
     """What the tags mean where the NSG applies."""
 
-    #: The ``VirtualNetwork`` service tag's members there (an interval index: a hub's tag holds
-    #: the space of every spoke, and each rule with the tag asks it).
-    virtual_network: PrefixSet
+    #: The ``VirtualNetwork`` service tag's members there.
+    virtual_network: TagMembers
     #: Address (as a host prefix, or a whole subnet's prefix) -> ASG ids of every NIC IP
     #: configuration in it: one tuple per configuration (a subnet holds several).
     asgs_of: Callable[[Prefix], list[tuple[str, ...]]]
 
-    @cached_property
-    def not_internet(self) -> PrefixSet:
-        """What the ``Internet`` tag excludes there: private and special space, and VirtualNetwork."""
-        return self.virtual_network.union(_NOT_INTERNET)
+
+def covered(p: Prefix, tag: TagMembers, extra: Sequence[Prefix] = ()) -> bool | None:
+    """Does the tag (with ``extra`` members) hold ``p``? True: every address, in one member or
+    together; False: none; None: only part of it. One member holding it all is asked first: the
+    usual answer, and the cheap one."""
+    if any(q.contains(p) for q in extra) or tag.contains(p):
+        return True
+    members = [*tag.overlapping(p), *(q for q in extra if q.overlaps(p))]
+    return PrefixSet(members).covers(p) if members else False
 
 
 @dataclass(frozen=True)
@@ -97,11 +128,12 @@ def _within(p: Prefix, members: Iterable[Prefix]) -> bool | None:
 def _tag_match(tag: str, p: Prefix, ctx: Context) -> bool | None:
     t = tag.lower()
     if t == "virtualnetwork":
-        return ctx.virtual_network.covers(p)
+        return covered(p, ctx.virtual_network)
     if t == "azureloadbalancer":
         return _within(p, (AZURE_LB_IP,))
     if t == "internet":
-        inside = ctx.not_internet.covers(p)
+        # Not Internet: private and special space, and the VirtualNetwork tag.
+        inside = covered(p, ctx.virtual_network, _NOT_INTERNET)
         return None if inside is None else not inside
     return None
 

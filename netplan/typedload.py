@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, Raw, Struct, UnsetType
 
-from netplan import kinds
+from netplan import kinds, rawjson
 from netplan.addr import AddressError, parse_ip, parse_prefix, parse_prefixes
 from netplan.ids import parent_id
 from netplan.model import (
@@ -264,7 +264,7 @@ def _tags(tags: dict[str, str] | None) -> dict[str, str]:
     return {_intern(k): _intern(v) for k, v in tags.items()} if tags else {}
 
 
-def _vnet(head: _Head, rid: str, name: str, span: Raw) -> VNet:
+def _vnet(head: _Head, rid: str, name: str, span: rawjson.Span) -> VNet:
     props = head.properties
     if props is UNSET:
         raise GiveUp
@@ -318,7 +318,7 @@ def _route(r: _Route, table_id: str) -> Route:
     return Route(rid, name, table_id, prefix, text, hop, ip)
 
 
-def _route_table(head: _Head, rid: str, name: str, span: Raw) -> RouteTable:
+def _route_table(head: _Head, rid: str, name: str, span: rawjson.Span) -> RouteTable:
     props = head.properties
     if props is UNSET:
         raise GiveUp
@@ -328,7 +328,7 @@ def _route_table(head: _Head, rid: str, name: str, span: Raw) -> RouteTable:
                       _tags(head.tags), span)  # fmt: skip
 
 
-def _zone_link(head: _Head, rid: str, name: str, span: Raw) -> ZoneLink:
+def _zone_link(head: _Head, rid: str, name: str, span: rawjson.Span) -> ZoneLink:
     props = head.properties
     if props is UNSET:
         raise GiveUp
@@ -346,7 +346,7 @@ def _zone_link(head: _Head, rid: str, name: str, span: Raw) -> ZoneLink:
                     _word(p.virtual_network_link_state), _tags(head.tags), span)  # fmt: skip
 
 
-Builder = Callable[[_Head, str, str, Raw], Any]
+Builder = Callable[[_Head, str, str, rawjson.Span], Any]
 _BUILDERS: dict[str, Builder] = {kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link}
 
 
@@ -355,7 +355,7 @@ def nsg_builder(rules: Callable[[list[Any], list[Any], str], tuple[Any, Any]], m
     default rules) from the rule dicts or raises :class:`GiveUp`; ``make`` is the model class. The
     loader provides both, so that the rules are read by its one rule fast path."""
 
-    def build(head: _Head, rid: str, name: str, span: Raw) -> Any:
+    def build(head: _Head, rid: str, name: str, span: rawjson.Span) -> Any:
         if head.properties is UNSET:
             raise GiveUp
         p = _NSG_PROPS.decode(head.properties)
@@ -370,11 +370,11 @@ def register(kind: kinds.Kind, builder: Builder) -> None:
     _BUILDERS[kind.key] = builder
 
 
-def resource(span: Raw) -> tuple[str, str, Any] | None:
+def resource(span: rawjson.Span) -> tuple[str, str, Any] | None:
     """(lower-cased type, ID, model object) of a resource in a shape this path builds, or None: the
     caller then decodes the span and parses it with the checked parser (the module docstring)."""
     try:
-        head = _HEAD.decode(span)
+        head = _HEAD.decode(rawjson.buffer(span))
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     rtype, rid, name = head.type, head.id, head.name

@@ -242,6 +242,8 @@ def render_traffic(estate: Estate, traffic: VnetTraffic) -> RenderableType:
                 why = " → ".join(name_of(h.to) if h.to.startswith("/") else h.to for h in part.hops) or "direct"
                 if any(str(r.code) == "via-firewall" for r in part.reasons):
                     why += " (if the firewall allows it)"
+                elif any(str(r.code) == "firewall-allows" for r in part.reasons):
+                    why += " (the firewall's declared rules allow it)"
             t.add_row(name_of(part.source) if "/" in part.source else part.source, ip, f"{part.protocol.upper()} {port}",
                       Text(word, style=style), why)  # fmt: skip
     return t
