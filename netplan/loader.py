@@ -32,6 +32,7 @@ import msgspec
 from netplan import kinds, rawjson, typedload
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
+from netplan.fwrules import parse_rules
 from netplan.ids import parent_id, rid_key
 from netplan.model import (
     ANY_PORT,
@@ -1558,6 +1559,7 @@ class Declarations:
 
 
 _DECL_KEYS = ("onprem", "forwarders", "dns_forwarders", "public_dns")
+_FORWARDER_KEYS = ("vnet", "device", "ip", "note", "default", "rules")
 
 
 def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None) -> Declarations:
@@ -1619,7 +1621,12 @@ def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None
     for i, e in enumerate(entries("forwarders")):
         path = ("forwarders", i)
         fwd_ip = ip(e, path, "ip") if e.get("ip") is not None else None
-        fwd = Forwarder(text(e, path, "vnet"), text(e, path, "device"), fwd_ip, text(e, path, "note", required=False))
+        for k in e:
+            if k not in _FORWARDER_KEYS:
+                raise fail((*path, k), f"unknown key '{k}' (expected one of {', '.join(_FORWARDER_KEYS)})")
+        rules, default_allow = parse_rules(e, path, fail)
+        fwd = Forwarder(text(e, path, "vnet"), text(e, path, "device"), fwd_ip, text(e, path, "note", required=False),
+                        rules, default_allow)  # fmt: skip
         out.forwarders.append((fwd, file, place(*path, "vnet")))
     for i, e in enumerate(entries("dns_forwarders")):
         path = ("dns_forwarders", i)

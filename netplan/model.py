@@ -484,6 +484,21 @@ class OnPremNetwork:
 
 
 @dataclass(frozen=True, slots=True)
+class FirewallRule:
+    """One declared rule of a forwarder's rule base, like an Azure Firewall network rule: the
+    first rule that matches a flow decides (see :mod:`netplan.fwrules`)."""
+
+    name: str
+    allow: bool
+    #: Source and destination prefixes; empty: any (``*``).
+    sources: tuple[Prefix, ...] = ()
+    destinations: tuple[Prefix, ...] = ()
+    #: Lower-case protocols (``tcp``, ``udp``, ``icmp``); empty: any.
+    protocols: tuple[str, ...] = ()
+    ports: tuple[PortRange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Forwarder:
     """A hub VNet whose NVA or firewall forwards traffic between its peered spokes (P2)."""
 
@@ -491,6 +506,10 @@ class Forwarder:
     device: str
     ip: IPAddress | None = None
     note: str = ""
+    #: The declared rule base, in order (None: not declared, the firewall is assumed to allow).
+    rules: tuple[FirewallRule, ...] | None = None
+    #: What happens to a flow no declared rule matches (Azure Firewall denies it).
+    default_allow: bool = False
 
 
 @dataclass(frozen=True, slots=True)

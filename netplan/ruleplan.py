@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from netplan import kinds
@@ -43,7 +44,7 @@ from netplan.changeset import Change
 from netplan.estate import Estate
 from netplan.flow import FlowVerdict, flow
 from netplan.ids import name_of, parse_id, rid_key, short_id
-from netplan.model import Direction, NetworkSecurityGroup, PeeringState, RouteTable
+from netplan.model import Direction, FirewallRule, NetworkSecurityGroup, PeeringState, PortRange, RouteTable
 from netplan.routes import SOURCE_USER, effective_routes, route_table_of
 from netplan.verify import connection_flows
 from netplan.vocab import Action
@@ -117,7 +118,35 @@ class RouteNeed:
                 f"{self.az_command()}")  # fmt: skip
 
 
-Need = RuleNeed | RouteNeed
+@dataclass(frozen=True)
+class FirewallNeed:
+    """A flow the declared rules of a forwarder deny. vnetplan never writes a firewall: this is
+    always the owner's change, which the plan names and the what-if assumes made only when asked
+    (an ``auto`` option that verifies once it is made is ``needs-owner``)."""
+
+    device: str
+    ip: str
+    port: int
+    group: str
+    reason: str
+    #: The rule the allow must come before ("" when the default denied it).
+    before: str = ""
+    owner: str = "vnetplan does not write firewall rules"
+
+    @property
+    def change_id(self) -> str:
+        return f"firewall:{self.device}:{self.group}:{self.ip}:tcp/{self.port}"
+
+    def owner_message(self) -> str:
+        return self.reason
+
+    def az_command(self) -> str:
+        before = f" before rule '{self.before}'" if self.before else ""
+        return (f"allow TCP {self.port} to {self.ip} for {self.group} in firewall {self.device} (a network rule{before}), "
+                "then add it to the forwarder's declared rules")  # fmt: skip
+
+
+Need = RuleNeed | RouteNeed | FirewallNeed
 
 
 def managed_by_other(estate: Estate, resource: NetworkSecurityGroup | RouteTable) -> str:
@@ -174,7 +203,9 @@ def plan_rules(estate: Estate, after: Estate, intent: Any, taken: Taken | None =
             break
         for n in new:
             needs[rid_key(n.change_id)] = n
-            if isinstance(n, RuleNeed) or n.owner:
+            if isinstance(n, FirewallNeed):
+                after = with_firewall_opening(after, n)  # what else blocks once the owner allows it
+            elif isinstance(n, RuleNeed) or n.owner:
                 after = with_rule(after, n) if isinstance(n, RuleNeed) else with_route(after, n)
     return list(needs.values()), problems
 
@@ -193,8 +224,21 @@ def with_rule(estate: Estate, need: RuleNeed) -> Estate:
     return estate.with_resources([raw])
 
 
-def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[RuleNeed], list[tuple[str, str, str]]]:
+def with_firewall_opening(estate: Estate, need: FirewallNeed) -> Estate:
+    """``estate`` as it would be once the firewall's owner allowed the flow (an allow rule first in
+    its declared rules): for the planner to see what else blocks behind it, and for the what-if of
+    an option that verifies only once the owner acts. Never written anywhere."""
+    dst = prefix_of_ip(parse_ip(need.ip))
+    opening = FirewallRule(f"owner-allows-{need.ip}-{need.port}", True, (), (dst,), ("tcp",),
+                           (PortRange(need.port, need.port),))  # fmt: skip
+    fwds = tuple(dc_replace(f, rules=(opening, *f.rules)) if f.device == need.device and f.rules is not None else f
+                 for f in estate.forwarders)  # fmt: skip
+    return dc_replace(estate, forwarders=fwds)
+
+
+def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[RuleNeed | FirewallNeed], list[tuple[str, str, str]]]:
     needs: dict[str, RuleNeed] = {}
+    firewall: dict[str, FirewallNeed] = {}
     problems: list[tuple[str, str, str]] = []
     for conn in intent.connections:
         consumer = after.vnet(conn.consumer_vnet_id)
@@ -209,6 +253,11 @@ def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[Rule
                     continue
                 if b.kind == "route":
                     continue  # plan_routes named it
+                if b.kind == "firewall-rule" and b.resource:
+                    fw = FirewallNeed(b.resource, ip, port, group, _firewall_message(part, port, ip, group),
+                                      b.rule if b.rule and b.rule != "default" else "")  # fmt: skip
+                    firewall.setdefault(rid_key(fw.change_id), fw)
+                    continue
                 if b.kind != "nsg-rule" or not b.resource or b.priority is None:
                     continue
                 nsg = after.get(b.resource)
@@ -231,7 +280,18 @@ def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[Rule
                 else:
                     needs[key] = need
                     taken[(nsg.key, decision.direction)].add(int(need.body["properties"]["priority"]))
-    return list(needs.values()), problems
+    return [*needs.values(), *firewall.values()], problems
+
+
+def _firewall_message(part: FlowVerdict, port: int, ip: str, group: str) -> str:
+    """A flow a forwarder's declared rules deny: vnetplan never writes a firewall, so its owner must."""
+    b = part.blocked_by
+    assert b is not None
+    why = next((r.message for r in reversed(part.reasons) if r.code == "firewall-denies"), "its declared rules deny it")
+    before = f" before rule '{b.rule}'" if b.rule and b.rule != "default" else ""
+    return (f"{group}: {part.source} -> {ip} TCP {port}: {why}; vnetplan does not write firewall rules, so the owner "
+            f"of firewall {b.resource} must allow it (a network rule for TCP {port} from {part.source} to {ip}{before}) "
+            "and the forwarder's declared rules must then say so")  # fmt: skip
 
 
 def _need_for(after: Estate, nsg: NetworkSecurityGroup, direction: Direction, part: Any, port: int, ip: str,
@@ -268,7 +328,7 @@ def changes_for(needs: Sequence[Need], tags: Mapping[str, str]) -> list[Any]:
     """The plan changes for the routes and rules vnetplan may make (owner's changes are not changes)."""
     out = []
     for n in needs:
-        if n.owner:
+        if n.owner or isinstance(n, FirewallNeed):
             continue
         kind = kinds.ROUTE.type if isinstance(n, RouteNeed) else kinds.SECURITY_RULE.type
         out.append(Change(Action.CREATE, n.change_id, kind, kinds.NETWORK_API, dict(n.body), n.reason, group=n.group))
@@ -340,6 +400,7 @@ def _route_need(after: Estate, consumer_id: str, part: FlowVerdict, ip: str, por
         return (f"{what}: {why}; route '{route.name}' is already as specific as the address, so no narrower route can "
                 f"override it: its owner must change it in route table {short_id(rt.id)}")  # fmt: skip
     tried: list[str] = []
+    fallback: RouteNeed | None = None
     for app_ip, label in _appliances(after, sub, {i for i in route.next_hop_ips}):
         name = f"vnetplan-{_slug(group)}-to-{ip.replace('.', '-').replace(':', '-')}"[:80]
         body = {"properties": {"addressPrefix": str(prefix_of_ip(dst)), "nextHopType": "VirtualAppliance",
@@ -353,7 +414,11 @@ def _route_need(after: Estate, consumer_id: str, part: FlowVerdict, ip: str, por
         trial = _part(flow(with_route(after, need), consumer_id, ip, port), part.source)
         if trial is not None and (trial.reachable is True or (trial.blocked_by is not None and trial.blocked_by.kind == "nsg-rule")):
             return need
+        if fallback is None and trial is not None and trial.blocked_by is not None and trial.blocked_by.kind == "firewall-rule":
+            fallback = need  # the route works once the firewall's owner allows the flow (named then)
         tried.append(f"{label} ({app_ip})")
+    if fallback is not None:
+        return fallback
     tail = (f"a route via {', '.join(tried)} would not get it through either" if tried else
             "no forwarding appliance (declared forwarder, Azure Firewall, NIC with IP forwarding) in its VNet or a peered "
             "one could carry it")  # fmt: skip
