@@ -11,9 +11,11 @@ import pytest
 
 from checks.registry import audit
 from netplan import kinds
+from netplan.dns.health import Health, domain_health, intent_ports
 from netplan.errors import InputError
 from netplan.estate import estate_from_data, load_estate
 from netplan.flow import flow
+from netplan.intent import load_intent
 from netplan.plan import make_plan
 from netplan.reach import reach
 from netplan.whatif import what_if
@@ -326,3 +328,36 @@ def test_audit_does_not_judge_connections_without_a_firewall_whose_rules_are_dec
     b, _rt = hub_spoke(VIA_FW)  # the forwarder is declared without rules
     e = b.estate()
     assert fw_findings(e, intent_for(e)) == []
+
+
+def test_verify_cli_fails_the_port_a_declared_firewall_rule_denies_and_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    b, _rt = hub_spoke(VIA_FW)
+    b.declarations["forwarders"][0]["rules"] = [{"name": "allow-https", "action": "allow", "protocol": "tcp", "ports": 443}]
+    estate = b.write(tmp_path / "estate.json")
+    intent = tmp_path / "intent.yaml"
+    intent.write_text("version: 1\nprovider: {vnet: provider, load_balancer: ilb, app_domain: apps.example.com}\n"
+                      "connections:\n  - {consumer: consumer, method: peering, ports: [443, 8443]}\n")  # fmt: skip
+    assert main(["verify", "--estate", estate, "--intent", str(intent), "--format", "json"]) == 1
+    (c,) = json.loads(capsys.readouterr().out)["connections"]
+    ports = {p["port"]: p for p in c["ports"]}
+    assert c["result"] == "FAIL" and ports[443]["result"] == "PASS" and ports[8443]["result"] == "FAIL"
+    assert ports[8443]["blocked_by"] == {"kind": "firewall-rule", "resource": "azfw", "rule": "default", "priority": None}
+
+
+def test_the_home_matrix_on_the_sample_judges_its_reach_column_by_the_declared_firewall_rules(tmp_path: Path) -> None:
+    rules = SAMPLES / "mendix-firewall-rules.yaml"
+    e = load_estate([SAMPLES / "mendix-estate.json"], [rules])
+    intent = load_intent(str(SAMPLES / "mendix-intent.yaml"), e)
+    rows = {r.vnet.name: r for r in domain_health(e, "azure.mendixapps.io", ports=intent_ports(intent)).rows}
+    assert rows["vnet-corp-spoke1-weu"].reachable is True and rows["vnet-corp-spoke1-weu"].health is Health.PASS
+    # With the apps rule turned into a deny, spoke1's traffic to the frontend is refused by it.
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(rules.read_text().replace("name: allow-corp-to-mendix-apps\n        action: allow",
+                                                "name: deny-corp-to-mendix-apps\n        action: deny"))  # fmt: skip
+    e = load_estate([SAMPLES / "mendix-estate.json"], [strict])
+    row = next(r for r in domain_health(e, "azure.mendixapps.io", ports=intent_ports(intent)).rows
+               if r.vnet.name == "vnet-corp-spoke1-weu")  # fmt: skip
+    assert row.reachable is False and row.health is Health.FAIL
+    assert any("deny-corp-to-mendix-apps" in r and "azfw-hub-weu" in r for r in row.reasons), row.reasons
