@@ -15,6 +15,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from netplan.addr import (
     prefix_of_ip,
 )
 from netplan.errors import InputError, RefError
+from netplan.fwrules import rules_dict
 from netplan.ids import parent_id, parse_id, rid_key, sub_and_group
 from netplan.loader import (
     RawSnapshot,
@@ -162,7 +164,7 @@ class Estate:
                 via = self._decl_vnet(net.via_vnet_id, file, where) if net.via_vnet_id else None
                 onprem.append(OnPremNetwork(net.name, net.prefixes, via))
             for fwd, file, where in d.forwarders:
-                forwarders.append(Forwarder(self._decl_vnet(fwd.vnet_id, file, where), fwd.device, fwd.ip, fwd.note))
+                _add_forwarder(forwarders, dc_replace(fwd, vnet_id=self._decl_vnet(fwd.vnet_id, file, where)), file, where)
             for dfw, file, where in d.dns_forwarders:
                 dns_forwarders.append(DnsForwarder(dfw.ip, self._decl_vnet(dfw.vnet_id, file, where), dfw.note))
             public.extend(d.public_dns)
@@ -248,7 +250,8 @@ class Estate:
             ]
         if self.forwarders:
             d["forwarders"] = [
-                {"vnet": f.vnet_id, "device": f.device, **({"ip": str(f.ip)} if f.ip else {}), **({"note": f.note} if f.note else {})}
+                {"vnet": f.vnet_id, "device": f.device, **({"ip": str(f.ip)} if f.ip else {}), **({"note": f.note} if f.note else {}),
+                 **rules_dict(f)}
                 for f in self.forwarders
             ]
         if self.dns_forwarders:
@@ -645,6 +648,23 @@ def _scope_covers(scope: str, rid: str) -> bool:
 def describe_gaps(gaps: Sequence[Gap]) -> str:
     """``could not read virtualNetworks in /subscriptions/S (HTTP 403 ...)``, gaps joined by "; "."""
     return "; ".join(f"could not read {g.kind} in {g.scope} ({g.reason})" for g in gaps)
+
+
+def _add_forwarder(forwarders: list[Forwarder], fwd: Forwarder, file: str, where: str) -> None:
+    """Add a declared forwarder. A declaration of the same device at the same address states its
+    rules (a rules file beside a snapshot's declarations): it takes the place of the one without
+    them; the same declaration twice is one; two different rule bases for one device are an error."""
+    if fwd.ip is not None and fwd.rules is not None:
+        for i, old in enumerate(forwarders):
+            if old.ip != fwd.ip or rid_key(old.vnet_id) != rid_key(fwd.vnet_id) or old.device != fwd.device:
+                continue
+            if old.rules is None or (old.rules, old.default_allow) == (fwd.rules, fwd.default_allow):
+                forwarders[i] = dc_replace(fwd, note=fwd.note or old.note)
+                return
+            raise InputError(file, where, f"forwarder {fwd.device} at {fwd.ip} already has declared rules: declare its "
+                             "rule base once")  # fmt: skip
+    if fwd not in forwarders:
+        forwarders.append(fwd)
 
 
 def _replace(estate: Estate, **changes: Any) -> Estate:

@@ -18,12 +18,15 @@ internal load balancer's frontend is judged at its backends (the rule's backend 
 private endpoint's subnet NSG applies only when its network policies enable NSGs (R5), and traffic
 through Private Link reaches the provider's backends from the Private Link Service's NAT addresses.
 A firewall's own rule base is not in the model: a path through it is reachable "if the firewall
-allows it", and says so.
+allows it", and says so, unless the forwarder's declaration states its rules
+(:mod:`netplan.fwrules`): then the first declared rule that matches decides, else the declared
+default (deny, as Azure Firewall does), and a denied flow is ``blocked_by`` the ``firewall-rule``
+(the device's name and the rule's, or ``default``).
 
 The verdict keeps :class:`netplan.reach.Verdict`'s fields (``reachable`` True/False/None,
 ``reasons``) and adds ``hops`` (each with the route that chose it) and, when blocked,
-``blocked_by`` (``{"kind": "nsg-rule" | "route" | "peering" | "lb-rule" | "endpoint", "resource",
-"rule", "priority"}``). Without a port, the verdict is "reachable on some port", with the ports the
+``blocked_by`` (``{"kind": "nsg-rule" | "route" | "peering" | "lb-rule" | "endpoint" |
+"firewall-rule", "resource", "rule", "priority"}``). Without a port, the verdict is "reachable on some port", with the ports the
 NSGs leave open.
 """
 
@@ -32,14 +35,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from netplan.addr import AddressError, IPAddress, Prefix, ip_from_int, parse_ip, prefix_of_ip
 from netplan.errors import RefError
 from netplan.estate import Estate
+from netplan.fwrules import evaluate as fw_evaluate
+from netplan.fwrules import first_deny as fw_first_deny
+from netplan.fwrules import open_ports as fw_open_ports
 from netplan.ids import rid_key, short_id
 from netplan.model import (
     Direction,
+    Forwarder,
     LoadBalancer,
     NetworkInterface,
     NetworkSecurityGroup,
@@ -452,12 +460,54 @@ def _route_hop(w: _Walk, sub: Subnet, visited: set[str]) -> VNet | None:
     w.hops.append(Hop(sub.id, rid, route, prefix, f"to {kind} {name} ({nh})"))
     if app_vnet.key != vnet.key and not _peering_ok(w, vnet, app_vnet, nh):
         return None
-    if kind in ("firewall", "forwarder"):
+    fwd = _declared_rules(estate, nh) if kind == "forwarder" else None
+    if fwd is not None:
+        if not _firewall(w, fwd, nh):
+            return None
+    elif kind in ("firewall", "forwarder"):
         w.reasons.append(Reason("via-firewall",
             f"traffic to {w.dst} passes {name} ({nh}): reachable if the firewall allows it (its rule base is not in "
             "the snapshot)"))  # fmt: skip
     w.via_appliance = app_vnet
     return _route_hop(w, app_sub, visited)
+
+
+def _declared_rules(estate: Estate, ip: IPAddress) -> Forwarder | None:
+    """The declared forwarder at ``ip`` when its rule base is declared."""
+    return next((f for f in estate.forwarders if f.ip == ip and f.rules is not None), None)
+
+
+def _firewall(w: _Walk, fwd: Forwarder, nh: IPAddress) -> bool:
+    """A forwarder's declared rules decide the flow (:mod:`netplan.fwrules`): it sees the source
+    address and the destination address and port as sent."""
+    src, dst = w.src.prefix, prefix_of_ip(w.dst)
+    proto = w.protocol.upper()
+    what = f"{proto} {w.port if w.port is not None else '(any port)'} from {src} to {dst}"
+    if w.port is None:
+        allowed, unsure = fw_open_ports(fwd, src, dst, w.protocol)
+        w.ports = intersect(w.ports, allowed + unsure)
+        if unsure:
+            w.reasons.append(Reason("firewall-partly-unknown",
+                f"firewall {fwd.device} ({nh}): ports {ports_text(unsure)} depend on declared rules that cover only part "
+                f"of {src} or {dst}"))  # fmt: skip
+        if not allowed and not unsure:
+            return w.fail("firewall-rule", fwd.device, "firewall-denies",
+                          f"firewall {fwd.device} ({nh}) leaves no {proto} port open from {src} to {dst} (declared rules)",
+                          fw_first_deny(fwd, src, dst, w.protocol))  # fmt: skip
+        w.reasons.append(Reason("firewall-allows",
+            f"firewall {fwd.device} ({nh}) allows {proto} {ports_text(allowed)} from {src} to {dst} (declared rules)"))  # fmt: skip
+        return True
+    d = fw_evaluate(fwd, src, dst, w.port, w.protocol)
+    if d.allowed is None:
+        w.unsure("firewall-unknown", d.describe(what))
+        return False
+    if not d.allowed:
+        return w.fail("firewall-rule", fwd.device, "firewall-denies", d.describe(what), d.rule_name)
+    w.reasons.append(Reason("firewall-allows", f"{d.describe(what)} ({nh})"))
+    if w.hops:
+        by = f"declared rule '{d.rule.name}'" if d.rule is not None else "its declared default"
+        w.hops[-1] = dc_replace(w.hops[-1], note=f"{w.hops[-1].note}, allowed by {by}")
+    return True
 
 
 def _peering_ok(w: _Walk, a: VNet, b: VNet, to: IPAddress | None = None) -> bool:

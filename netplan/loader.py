@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from msgspec import UNSET
 
 from netplan import kinds, rawjson, typedload
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
+from netplan.fwrules import parse_rules
 from netplan.ids import parent_id, rid_key
 from netplan.model import (
     ANY_PORT,
@@ -115,6 +117,8 @@ class RawSnapshot:
     #: The file's bytes are ASCII, so every span is valid UTF-8 (the typed fast path skips the
     #: fields it does not read without decoding them; a span of another file is checked first).
     ascii: bool = False
+    #: The file the resources are ranges of, when they are (its loading window is let go after them).
+    origin: rawjson.SourceFile | None = None
 
 
 class _At:
@@ -138,11 +142,15 @@ class _At:
 
 def read_snapshot(path: str | Path) -> RawSnapshot:
     """Parse one snapshot file into raw resources, without interpreting them yet: each resource
-    stays a span of the file's bytes (:mod:`netplan.rawjson`) until the loader builds its model."""
+    stays a range of the file (:class:`netplan.rawjson.FileSpan`; a span of its bytes when the file
+    is not a regular file) until the loader builds its model, and the file's bytes are let go."""
     file = str(path)
     try:
         with open(path, "rb") as fh:
+            stamp = rawjson.file_stamp(fh.fileno())
             text = fh.read()
+            if stamp is not None and rawjson.file_stamp(fh.fileno()) != stamp:
+                stamp = None  # written while read: keep these bytes rather than read it again
     except FileNotFoundError:
         raise InputError(file, "", "no such file") from None
     except IsADirectoryError:
@@ -150,18 +158,30 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     except OSError as exc:
         raise InputError(file, "", f"cannot read: {exc.strerror or exc}") from None
     top = rawjson.split(text)
+    array: msgspec.Raw | None = None
+    items: list[msgspec.Raw] | None = None
+    snap: RawSnapshot | None = None
     if isinstance(top, list):
+        items = top
         snap = snapshot_from_data(top, file)
-        snap.ascii = text.isascii()
-        return snap
-    if isinstance(top, dict):
+    elif isinstance(top, dict):
         key = next((k for k in ("resources", "value", "data") if k in top), None)
         items = rawjson.split_list(top[key]) if key is not None else None
         if key is not None and items is not None:
+            array = top[key]
             # The other members (declarations, gaps) are small: decoded now, checked as ever.
             snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in top.items() if k != key}, key: items}, file)
-            snap.ascii = text.isascii()
-            return snap
+    if snap is not None and items is not None:
+        snap.ascii = text.isascii()
+        places = rawjson.ranges(text, array, items) if stamp is not None else None
+        if stamp is not None and places is not None and len(places) == len(snap.resources):
+            # The model is built from the file read again in windows, and each resource keeps its
+            # range, so the file's bytes go now (peak memory: the file, or the model, not both).
+            src = rawjson.SourceFile(file, stamp)
+            snap.resources = [(where, rawjson.FileSpan(src, a, b))
+                              for (where, _), (a, b) in zip(snap.resources, places, strict=True)]  # fmt: skip
+            snap.origin = src
+        return snap
     # Anything else (one resource, an `az ... create` wrapper, JSON only the stdlib reads, an
     # error to word) takes the json path, as it always did.
     try:
@@ -790,6 +810,7 @@ def parse_nic(obj: dict[str, Any], rid: str, at: _At) -> NetworkInterface:
         private_link_service_id=_ref(props, "privateLinkService", at, pp),
         nsg_id=_ref(props, "networkSecurityGroup", at, pp),
         ip_forwarding=_bool(props, "enableIPForwarding", at, pp, False),
+        primary=props.get("primary") is True,
         tags=_tags_of(obj, at),
         source=at.source,
     )
@@ -1446,6 +1467,8 @@ def _parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
                 continue
             bucket, fn = parser  # type: ignore[misc]
             out.buckets.setdefault(bucket, []).append(fn(obj, rid, at))
+        if snap.origin is not None:
+            snap.origin.loaded()
         for i, g in enumerate(snap.gaps):
             if not isinstance(g, dict) or not all(isinstance(g.get(k), str) for k in ("scope", "kind", "reason")):
                 raise InputError(snap.file, f"gaps[{i}]", "expected an object with scope, kind and reason strings")
@@ -1590,6 +1613,7 @@ class Declarations:
 
 
 _DECL_KEYS = ("onprem", "forwarders", "dns_forwarders", "public_dns")
+_FORWARDER_KEYS = ("vnet", "device", "ip", "note", "default", "rules")
 
 
 def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None) -> Declarations:
@@ -1651,7 +1675,12 @@ def parse_declarations(file: str, data: Any, lines: dict[Any, int] | None = None
     for i, e in enumerate(entries("forwarders")):
         path = ("forwarders", i)
         fwd_ip = ip(e, path, "ip") if e.get("ip") is not None else None
-        fwd = Forwarder(text(e, path, "vnet"), text(e, path, "device"), fwd_ip, text(e, path, "note", required=False))
+        for k in e:
+            if k not in _FORWARDER_KEYS:
+                raise fail((*path, k), f"unknown key '{k}' (expected one of {', '.join(_FORWARDER_KEYS)})")
+        rules, default_allow = parse_rules(e, path, fail)
+        fwd = Forwarder(text(e, path, "vnet"), text(e, path, "device"), fwd_ip, text(e, path, "note", required=False),
+                        rules, default_allow)  # fmt: skip
         out.forwarders.append((fwd, file, place(*path, "vnet")))
     for i, e in enumerate(entries("dns_forwarders")):
         path = ("dns_forwarders", i)

@@ -3,7 +3,7 @@
 Each object holds the facts the analyses need, parsed and validated once by the loader
 (:mod:`netplan.loader`), plus ``raw``: the resource exactly as Azure returned it, which the
 snapshot writer emits again so that a save/load round trip is exact. The object keeps only the
-``source`` of that JSON (a span of the snapshot file's bytes, see :mod:`netplan.rawjson`, or the
+``source`` of that JSON (its range in the snapshot file, see :mod:`netplan.rawjson`, or the
 dict it was built from) and ``raw`` decodes it on demand; callers copy it before changing it (it
 may be shared). ``source`` takes no part in equality or hashing. Resource IDs keep
 their original spelling; compare them with :func:`netplan.ids.rid_key` (the
@@ -336,6 +336,8 @@ class NetworkInterface(_Sourced):
     nsg_id: str | None = None
     #: ``enableIPForwarding``: the NIC may forward traffic not addressed to it (an NVA, R2).
     ip_forwarding: bool = False
+    #: ``primary`` is ``true``: the VM's primary NIC (auto-registration records its primary address).
+    primary: bool = False
     tags: Mapping[str, str] = _tags()
     source: Any = _source()
 
@@ -482,6 +484,21 @@ class OnPremNetwork:
 
 
 @dataclass(frozen=True, slots=True)
+class FirewallRule:
+    """One declared rule of a forwarder's rule base, like an Azure Firewall network rule: the
+    first rule that matches a flow decides (see :mod:`netplan.fwrules`)."""
+
+    name: str
+    allow: bool
+    #: Source and destination prefixes; empty: any (``*``).
+    sources: tuple[Prefix, ...] = ()
+    destinations: tuple[Prefix, ...] = ()
+    #: Lower-case protocols (``tcp``, ``udp``, ``icmp``); empty: any.
+    protocols: tuple[str, ...] = ()
+    ports: tuple[PortRange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Forwarder:
     """A hub VNet whose NVA or firewall forwards traffic between its peered spokes (P2)."""
 
@@ -489,6 +506,10 @@ class Forwarder:
     device: str
     ip: IPAddress | None = None
     note: str = ""
+    #: The declared rule base, in order (None: not declared, the firewall is assumed to allow).
+    rules: tuple[FirewallRule, ...] | None = None
+    #: What happens to a flow no declared rule matches (Azure Firewall denies it).
+    default_allow: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,15 @@
-"""Snapshot JSON read lean: each resource kept as a span of the file's bytes, decoded on demand.
+"""Snapshot JSON read lean: each resource kept as a range of the file, decoded on demand.
 
 A snapshot of 10k VNets is a 50 MB file; the same JSON as a Python tree (``json.load``) takes five
 times that. The model needs each resource's tree only while its object is built, and the exact
 JSON again only when a resource is written back (snapshot round trips, the update bodies of a plan,
 what-if copies). So the file is read once into bytes, msgspec splits its resource list into
-:class:`msgspec.Raw` spans (views into those bytes: no copy), each span is decoded into a dict only
-while the loader builds its model object, and :func:`decode` gives an equal dict again whenever
-``raw`` is asked for. The snapshot's bytes are the one copy of the JSON kept in memory.
+:class:`msgspec.Raw` spans (views into those bytes: no copy), and each resource's place in the file
+is noted (:func:`ranges`); the bytes are then let go, the model is built from the file read again
+in windows of a few MiB (:class:`SourceFile`), and each object keeps only its range
+(:class:`FileSpan`): :func:`decode` reads the range again and gives an equal dict whenever ``raw``
+is asked for. A file that is not a regular file (a pipe) cannot be read twice: its resources stay
+spans of the bytes read. Peak memory is the file's bytes or the model, not both.
 
 msgspec (chosen over orjson, which has no spans, and over the stdlib, measured on a 10k-VNet
 estate: ``bench/bench_scale.py``) decodes JSON to the same values as :mod:`json`, keys in the same
@@ -20,19 +23,106 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
+import re
+import stat
 from typing import Any, TypeGuard
 
 import msgspec
 
-#: A resource kept as its bytes in the snapshot file (see :func:`decode`).
-Span = msgspec.Raw
+from netplan.errors import InputError
+
+
+class SourceFile:
+    """A snapshot file whose resources are kept as byte ranges (:class:`FileSpan`), not as its bytes.
+
+    While the loader builds the model it reads the file forward in windows of a few MiB; afterwards
+    a resource's JSON is read again from the file on demand (a snapshot round trip, the body of a
+    planned update). The file's identity (device, inode, size, modification time) is checked on
+    every read: a file changed or replaced since it was loaded is a one-line error, never another
+    file's bytes taken for the resource."""
+
+    __slots__ = ("_base", "_buf", "ahead", "path", "stamp")
+
+    #: Bytes read at a time while the model is built (the resources are read in file order).
+    LOADING = 4 << 20
+    #: ... and afterwards (a plan reads a few resources; a snapshot written back, all in order).
+    LATER = 256 << 10
+
+    def __init__(self, path: str, stamp: tuple[int, int, int, int]) -> None:
+        self.path = path
+        self.stamp = stamp
+        self.ahead = self.LOADING
+        self._base = 0
+        self._buf: bytes | None = None
+
+    def view(self, start: int, end: int) -> memoryview:
+        """The bytes ``[start, end)`` of the file, from the window held, else from a new window
+        read from ``start`` on (:attr:`ahead` bytes, at least the range)."""
+        buf, base = self._buf, self._base
+        if buf is None or start < base or end > base + len(buf):
+            buf = self._read(start, max(end - start, self.ahead))
+            base = self._base = start
+            self._buf = buf
+        return memoryview(buf)[start - base : end - base]
+
+    def loaded(self) -> None:
+        """The model is built: let go of the loading window; later reads take smaller ones."""
+        self._buf = None
+        self.ahead = self.LATER
+
+    def _read(self, start: int, size: int) -> bytes:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError as exc:
+            raise InputError(self.path, "", f"cannot read it again: {exc.strerror or exc}") from None
+        try:
+            if _stamp(os.fstat(fd)) != self.stamp:
+                raise InputError(self.path, "", "the file changed since it was read: read it again")
+            data = os.pread(fd, size, start)
+        finally:
+            os.close(fd)
+        return data
+
+
+class FileSpan:
+    """One resource of a :class:`SourceFile`: its JSON is the file's bytes ``[start, end)``."""
+
+    __slots__ = ("end", "file", "start")
+
+    def __init__(self, file: SourceFile, start: int, end: int) -> None:
+        self.file = file
+        self.start = start
+        self.end = end
+
+    def view(self) -> memoryview:
+        return self.file.view(self.start, self.end)
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+#: A resource kept as its bytes: a span of the snapshot's bytes in memory, or a range of its file.
+Span = msgspec.Raw | FileSpan
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def file_stamp(fd: int) -> tuple[int, int, int, int] | None:
+    """The identity :class:`SourceFile` checks, for a regular file (None for a pipe or a device:
+    those cannot be read again, so their bytes are kept)."""
+    st = os.fstat(fd)
+    return _stamp(st) if stat.S_ISREG(st.st_mode) else None
+
 
 _TOP = msgspec.json.Decoder(list[msgspec.Raw] | dict[str, msgspec.Raw])
 _LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _ANY = msgspec.json.Decoder()
 
 
-def split(data: bytes) -> list[Span] | dict[str, Span] | None:
+def split(data: bytes) -> list[msgspec.Raw] | dict[str, msgspec.Raw] | None:
     """The top level of a JSON document with its items (a list) or values (an object) left as
     spans; None when msgspec cannot read it (not a list or object, malformed, or JSON only the
     stdlib accepts): the caller then reads the file with :mod:`json`."""
@@ -42,7 +132,7 @@ def split(data: bytes) -> list[Span] | dict[str, Span] | None:
         return None
 
 
-def split_list(span: Span) -> list[Span] | None:
+def split_list(span: msgspec.Raw) -> list[msgspec.Raw] | None:
     """The items of a span holding a JSON list, each a span; None when it holds anything else."""
     try:
         return _LIST.decode(span)
@@ -50,14 +140,61 @@ def split_list(span: Span) -> list[Span] | None:
         return None
 
 
+_GAP = re.compile(rb"[ \t\r\n,]*")
+_WS = re.compile(rb"[ \t\r\n]*")
+
+
+def _skip(pattern: re.Pattern[bytes], data: bytes, pos: int) -> int:
+    m = pattern.match(data, pos)
+    return pos if m is None else m.end()
+
+
+def ranges(data: bytes, array: msgspec.Raw | None, items: list[msgspec.Raw]) -> list[tuple[int, int]] | None:
+    """The byte ranges in ``data`` of ``items``, the elements of the JSON array ``array`` (a span
+    of ``data``; None: the document itself is the array), each checked to hold the item's bytes
+    (``bytes.startswith`` compares buffers without copying them). None when they cannot be placed."""
+    if array is None:
+        at = _skip(_WS, data, 0)
+    else:
+        head = memoryview(array)[:256].tobytes()
+        at = data.find(head)
+        while at >= 0 and not data.startswith(array, at):
+            at = data.find(head, at + 1)
+        if at < 0:
+            return None
+    if data[at : at + 1] != b"[":
+        return None
+    pos = at + 1
+    out = []
+    starts = data.startswith
+    for item in items:
+        if starts(item, pos):
+            pass
+        elif starts(item, pos + 1):  # the usual gaps: one comma, or one newline after the bracket
+            pos += 1
+        else:
+            pos = _skip(_GAP, data, pos)
+            if not starts(item, pos):
+                return None
+        end = pos + len(item)
+        out.append((pos, end))
+        pos = end
+    return out
+
+
 def is_span(value: object) -> TypeGuard[Span]:
-    return type(value) is msgspec.Raw
+    return type(value) is msgspec.Raw or type(value) is FileSpan
+
+
+def buffer(span: Span) -> Any:
+    """The span's bytes (a view: no copy)."""
+    return span.view() if type(span) is FileSpan else span
 
 
 def is_utf8(span: Span) -> bool:
     """Are the span's bytes valid UTF-8? (msgspec checks the strings it decodes, not those it skips.)"""
     try:
-        codecs.utf_8_decode(span, "strict", True)
+        codecs.utf_8_decode(buffer(span), "strict", True)
     except UnicodeDecodeError:
         return False
     return True
@@ -65,7 +202,7 @@ def is_utf8(span: Span) -> bool:
 
 def is_object(span: Span) -> bool:
     """Does the span hold a JSON object? (Spans start at their value's first character.)"""
-    return memoryview(span)[:1] == b"{"
+    return memoryview(buffer(span))[:1] == b"{"
 
 
 _KINDS = {ord("["): "list", ord('"'): "str", ord("t"): "bool", ord("f"): "bool", ord("n"): "NoneType"}
@@ -73,17 +210,21 @@ _KINDS = {ord("["): "list", ord('"'): "str", ord("t"): "bool", ord("f"): "bool",
 
 def type_name(span: Span) -> str:
     """The Python type name of the span's value (``dict``, ``list``, ``int`` ...), without decoding it."""
-    first = memoryview(span)[0]
+    view = memoryview(buffer(span))
+    first = view[0]
     if first == ord("{"):
         return "dict"
     if first in _KINDS:
         return _KINDS[first]
-    return "float" if any(c in memoryview(span).tobytes() for c in b".eE") else "int"
+    return "float" if any(c in view.tobytes() for c in b".eE") else "int"
 
 
 def decode(value: Any) -> Any:
     """The JSON value of a span, as :func:`json.loads` gives it; anything else is returned as is."""
-    if type(value) is not msgspec.Raw:
+    kind = type(value)
+    if kind is FileSpan:
+        value = value.view()
+    elif kind is not msgspec.Raw:
         return value
     try:
         return _ANY.decode(value)

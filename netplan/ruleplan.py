@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from netplan import kinds
@@ -43,7 +44,7 @@ from netplan.changeset import Change
 from netplan.estate import Estate
 from netplan.flow import FlowVerdict, flow
 from netplan.ids import name_of, parse_id, rid_key, short_id
-from netplan.model import Direction, NetworkSecurityGroup, PeeringState, RouteTable
+from netplan.model import Direction, FirewallRule, NetworkSecurityGroup, PeeringState, PortRange, RouteTable
 from netplan.routes import SOURCE_USER, effective_routes, route_table_of
 from netplan.verify import connection_flows
 from netplan.vocab import Action
@@ -160,17 +161,23 @@ def plan_rules(estate: Estate, after: Estate, intent: Any, taken: Taken | None =
     taken = {} if taken is None else taken
     needs: dict[str, Need] = {}
     problems: list[tuple[str, str, str]] = []
+    opened: set[tuple[str, str, int]] = set()
     # A flow can be blocked twice: an outbound NSG rule at the source hides a route that drops it
     # further on (the walk stops at the first block). Each round plans what blocks now, on the
     # estate with everything planned so far made (owner's changes too: what else blocks once the
     # owner has made them), until nothing new is found.
     for _round in range(_ROUNDS):
         routes, route_problems, after = plan_routes(after, intent)
-        rules, rule_problems = _plan_nsg_rules(after, intent, taken)
+        rules, rule_problems, openings = _plan_nsg_rules(after, intent, taken)
         problems += [p for p in (*route_problems, *rule_problems) if p not in problems]
         found: list[Need] = [*routes, *rules]
         new = [n for n in found if rid_key(n.change_id) not in needs]
-        if not new:
+        # What else blocks behind a firewall once its owner allows the flow (never written).
+        new_openings = [o for o in openings if o not in opened]
+        opened.update(new_openings)
+        for o in new_openings:
+            after = with_firewall_opening(after, *o)
+        if not new and not new_openings:
             break
         for n in new:
             needs[rid_key(n.change_id)] = n
@@ -193,9 +200,20 @@ def with_rule(estate: Estate, need: RuleNeed) -> Estate:
     return estate.with_resources([raw])
 
 
-def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[RuleNeed], list[tuple[str, str, str]]]:
+def with_firewall_opening(estate: Estate, device: str, ip: str, port: int) -> Estate:
+    """``estate`` as it would be once the owner of firewall ``device`` allowed TCP ``port`` to ``ip``
+    (its declared rules with an allow rule first): for the planner to see what else blocks behind it."""
+    dst = prefix_of_ip(parse_ip(ip))
+    opening = FirewallRule(f"owner-allows-{ip}-{port}", True, (), (dst,), ("tcp",), (PortRange(port, port),))
+    fwds = tuple(dc_replace(f, rules=(opening, *f.rules)) if f.device == device and f.rules is not None else f
+                 for f in estate.forwarders)  # fmt: skip
+    return dc_replace(estate, forwarders=fwds)
+
+
+def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[RuleNeed], list[tuple[str, str, str]], list[tuple[str, str, int]]]:
     needs: dict[str, RuleNeed] = {}
     problems: list[tuple[str, str, str]] = []
+    openings: list[tuple[str, str, int]] = []
     for conn in intent.connections:
         consumer = after.vnet(conn.consumer_vnet_id)
         if consumer is None:
@@ -209,6 +227,11 @@ def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[Rule
                     continue
                 if b.kind == "route":
                     continue  # plan_routes named it
+                if b.kind == "firewall-rule":
+                    problems.append(("owner-change", _firewall_message(part, port, ip, group), group))
+                    if b.resource:
+                        openings.append((b.resource, ip, port))
+                    continue
                 if b.kind != "nsg-rule" or not b.resource or b.priority is None:
                     continue
                 nsg = after.get(b.resource)
@@ -231,7 +254,18 @@ def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[Rule
                 else:
                     needs[key] = need
                     taken[(nsg.key, decision.direction)].add(int(need.body["properties"]["priority"]))
-    return list(needs.values()), problems
+    return list(needs.values()), problems, openings
+
+
+def _firewall_message(part: FlowVerdict, port: int, ip: str, group: str) -> str:
+    """A flow a forwarder's declared rules deny: vnetplan never writes a firewall, so its owner must."""
+    b = part.blocked_by
+    assert b is not None
+    why = next((r.message for r in reversed(part.reasons) if r.code == "firewall-denies"), "its declared rules deny it")
+    before = f" before rule '{b.rule}'" if b.rule and b.rule != "default" else ""
+    return (f"{group}: {part.source} -> {ip} TCP {port}: {why}; vnetplan does not write firewall rules, so the owner "
+            f"of firewall {b.resource} must allow it (a network rule for TCP {port} from {part.source} to {ip}{before}) "
+            "and the forwarder's declared rules must then say so")  # fmt: skip
 
 
 def _need_for(after: Estate, nsg: NetworkSecurityGroup, direction: Direction, part: Any, port: int, ip: str,
@@ -340,6 +374,7 @@ def _route_need(after: Estate, consumer_id: str, part: FlowVerdict, ip: str, por
         return (f"{what}: {why}; route '{route.name}' is already as specific as the address, so no narrower route can "
                 f"override it: its owner must change it in route table {short_id(rt.id)}")  # fmt: skip
     tried: list[str] = []
+    fallback: RouteNeed | None = None
     for app_ip, label in _appliances(after, sub, {i for i in route.next_hop_ips}):
         name = f"vnetplan-{_slug(group)}-to-{ip.replace('.', '-').replace(':', '-')}"[:80]
         body = {"properties": {"addressPrefix": str(prefix_of_ip(dst)), "nextHopType": "VirtualAppliance",
@@ -353,7 +388,11 @@ def _route_need(after: Estate, consumer_id: str, part: FlowVerdict, ip: str, por
         trial = _part(flow(with_route(after, need), consumer_id, ip, port), part.source)
         if trial is not None and (trial.reachable is True or (trial.blocked_by is not None and trial.blocked_by.kind == "nsg-rule")):
             return need
+        if fallback is None and trial is not None and trial.blocked_by is not None and trial.blocked_by.kind == "firewall-rule":
+            fallback = need  # the route works once the firewall's owner allows the flow (named then)
         tried.append(f"{label} ({app_ip})")
+    if fallback is not None:
+        return fallback
     tail = (f"a route via {', '.join(tried)} would not get it through either" if tried else
             "no forwarding appliance (declared forwarder, Azure Firewall, NIC with IP forwarding) in its VNet or a peered "
             "one could carry it")  # fmt: skip

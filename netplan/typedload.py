@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import UNSET, Raw, Struct, UnsetType
 
-from netplan import kinds
+from netplan import kinds, rawjson
 from netplan.addr import AddressError, parse_ip, parse_prefix, parse_prefixes
 from netplan.ids import parent_id
 from netplan.model import (
@@ -345,7 +345,7 @@ def _tags(tags: dict[str, str] | None) -> dict[str, str]:
     return {_intern(k): _intern(v) for k, v in tags.items()} if tags else {}
 
 
-def _vnet(head: _Head, rid: str, name: str, span: Raw) -> VNet:
+def _vnet(head: _Head, rid: str, name: str, span: rawjson.Span) -> VNet:
     props = head.properties
     if props is UNSET:
         raise GiveUp
@@ -414,7 +414,7 @@ def _route_body(p: _RouteProps) -> tuple[Any, ...]:
     return prefix, text, hop, ip
 
 
-def _route_table(head: _Head, rid: str, name: str, span: Raw) -> RouteTable:
+def _route_table(head: _Head, rid: str, name: str, span: rawjson.Span) -> RouteTable:
     props = head.properties
     if props is UNSET:
         raise GiveUp
@@ -424,7 +424,7 @@ def _route_table(head: _Head, rid: str, name: str, span: Raw) -> RouteTable:
                       _tags(head.tags), span)  # fmt: skip
 
 
-def _zone_link(head: _Head, rid: str, name: str, span: Raw) -> ZoneLink:
+def _zone_link(head: _Head, rid: str, name: str, span: rawjson.Span) -> ZoneLink:
     props = head.properties
     if props is UNSET:
         raise GiveUp
@@ -442,7 +442,7 @@ def _zone_link(head: _Head, rid: str, name: str, span: Raw) -> ZoneLink:
                     _word(p.virtual_network_link_state), _tags(head.tags), span)  # fmt: skip
 
 
-Builder = Callable[[_Head, str, str, Raw], Any]
+Builder = Callable[[_Head, str, str, rawjson.Span], Any]
 _BUILDERS: dict[str, Builder] = {kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link}
 
 
@@ -454,7 +454,7 @@ def nsg_builder(rules: Callable[[list[Rule], list[Any], str], tuple[Any, Any]], 
 
     new = slot_builder(make)
 
-    def build(head: _Head, rid: str, name: str, span: Raw) -> Any:
+    def build(head: _Head, rid: str, name: str, span: rawjson.Span) -> Any:
         if head.properties is UNSET:
             raise GiveUp
         p = _NSG_PROPS.decode(head.properties)
@@ -469,11 +469,11 @@ def register(kind: kinds.Kind, builder: Builder) -> None:
     _BUILDERS[kind.key] = builder
 
 
-def resource(span: Raw) -> tuple[str, str, Any] | None:
+def resource(span: rawjson.Span) -> tuple[str, str, Any] | None:
     """(lower-cased type, ID, model object) of a resource in a shape this path builds, or None: the
     caller then decodes the span and parses it with the checked parser (the module docstring)."""
     try:
-        head = _HEAD.decode(span)
+        head = _HEAD.decode(rawjson.buffer(span))
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     rtype, rid, name = head.type, head.id, head.name

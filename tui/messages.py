@@ -166,3 +166,8 @@ class TrafficComputed(Message):
     """``netplan.traffic.vnet_traffic`` for the selected VNet: its flows per app address and port."""
 
     traffic: Any
+
+
+@dataclass
+class AnalysesFinished(Message):
+    """Every start-up analysis has posted its result (the app then freezes the collector's view)."""

@@ -855,7 +855,7 @@ class DnsSimulator:
         idx: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         for nics in by_vm.values():
             # Azure registers the primary NIC's primary IP configuration.
-            primary = [n for n in nics if (n.raw.get("properties") or {}).get("primary") is True] or nics[:1]
+            primary = [n for n in nics if n.primary] or nics[:1]
             nic = primary[0]
             cfgs = [c for c in nic.ip_configs if c.primary] or list(nic.ip_configs[:1])
             for c in cfgs:

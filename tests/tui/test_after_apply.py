@@ -119,20 +119,23 @@ async def test_after_apply_home_findings_overlaps_and_badges_show_the_estate_rea
             assert next(r for r in health.rows if r.vnet.name == SPOKE2).health.value == "PASS"
 
 
-@pytest.mark.parametrize("tab", ["1", "5", "6"])
 async def test_p_from_a_tab_whose_table_has_the_focus_opens_the_plan_tab_and_plans(
-    sample: tuple[Estate, Intent], tab: str
+    sample: tuple[Estate, Intent],
 ) -> None:
+    """From Home, Overlaps and Findings in turn (one app: each p plans again from that tab)."""
     rec = Recorder()
     app = make(sample)
     async with app.run_test(size=SIZE, message_hook=rec) as pilot:
         await settle(app, pilot)
-        await pilot.press(tab)
-        await pilot.pause()
-        assert isinstance(app.focused, DataTable)  # Home, Overlaps, Findings: their table has the focus
-        await pilot.press("p")
-        await settle(app, pilot)
-        # The switch sticks (the focus left in the hidden table does not pull the tabs back).
-        assert app.main.query_one(TabbedContent).active == "plan"
-        assert len(rec.of(m.Planned)) == 1
-        assert "3 to create, 1 to update" in static_text(app, "#plan-summary")
+        for planned, tab in enumerate(["1", "5", "6"], start=1):
+            await pilot.press(tab)
+            await pilot.pause()
+            assert app.main.query_one(TabbedContent).active != "plan", tab
+            # Home, Overlaps, Findings: their table has the focus.
+            assert isinstance(app.focused, DataTable), tab
+            await pilot.press("p")
+            await settle(app, pilot)
+            # The switch sticks (the focus left in the hidden table does not pull the tabs back).
+            assert app.main.query_one(TabbedContent).active == "plan", tab
+            assert len(rec.of(m.Planned)) == planned, tab
+            assert "3 to create, 1 to update" in static_text(app, "#plan-summary")

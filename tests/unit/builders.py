@@ -541,13 +541,19 @@ class EstateBuilder:
             e["via"] = self.vid(via)
         self.declarations.setdefault("onprem", []).append(e)
 
-    def forwarder(self, vnet: str, device: str = "azfw", ip: str | None = None, note: str = "") -> None:
-        """Declare that ``vnet`` (a hub) forwards traffic between its spokes (P2)."""
+    def forwarder(self, vnet: str, device: str = "azfw", ip: str | None = None, note: str = "", *,
+                  rules: Sequence[Mapping[str, Any]] | None = None, default: str | None = None) -> None:  # fmt: skip
+        """Declare that ``vnet`` (a hub) forwards traffic between its spokes (P2); ``rules`` and
+        ``default``: its declared rule base (netplan.fwrules)."""
         e: dict[str, Any] = {"vnet": self.vid(vnet), "device": device}
         if ip:
             e["ip"] = ip
         if note:
             e["note"] = note
+        if rules is not None:
+            e["rules"] = [dict(r) for r in rules]
+        if default is not None:
+            e["default"] = default
         self.declarations.setdefault("forwarders", []).append(e)
 
     def dns_forwarder(self, ip: str, vnet: str, note: str = "") -> None:

@@ -5,6 +5,8 @@ sees what ``json.load`` of the file gives, byte for byte once written."""
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +74,9 @@ def test_what_if_copy_of_a_lean_estate_reads_the_unchanged_resources_from_their_
 
 
 @pytest.mark.parametrize(
-    "value", ["NaN", "Infinity", "1e400", '"\\ud800"'], ids=["nan", "infinity", "out-of-range", "lone-surrogate"]
+    "value",
+    ["NaN", "Infinity", "1e400", '"\\ud800"'],
+    ids=["nan", "infinity", "out-of-range", "lone-surrogate"],
 )
 def test_json_only_the_stdlib_reads_loads_as_before(tmp_path: Path, value: str) -> None:
     # msgspec refuses these; the stdlib reads them, and so does the loader, with the same values.
@@ -98,3 +102,50 @@ def test_a_resource_that_is_not_an_object_is_named_with_its_type(tmp_path: Path)
     f.write_text(json.dumps({"resources": [_vnet("hub"), [1, 2]]}))
     with pytest.raises(InputError, match=r"resources\[1\].*expected a resource object, got list"):
         load_estate([f])
+
+
+def test_a_loaded_estate_keeps_ranges_of_the_file_not_its_bytes(tmp_path: Path) -> None:
+    # A big snapshot's bytes are let go once the model is built (peak memory at 10k VNets); each
+    # resource is read again from the file when its JSON is asked for.
+    f = tmp_path / "e.json"
+    vnets = [_vnet(f"v{i}", {"note": "x" * 2000}) for i in range(200)]
+    f.write_text(json.dumps({"resources": vnets}, indent=1))
+    est = load_estate([f])
+    spans = [v.source for v in est.vnets]
+    assert all(isinstance(s, rawjson.FileSpan) for s in spans)
+    assert len({id(s.file) for s in spans}) == 1
+    assert spans[0].file._buf is None, "the loading window is let go"
+    assert [v.raw for v in est.vnets] == vnets
+    assert len(spans[0].file._buf or b"") <= rawjson.SourceFile.LATER + 2100, "later reads take small windows"
+
+
+@pytest.mark.parametrize("change", ["rewritten", "replaced", "removed"])
+def test_raw_of_a_snapshot_changed_since_it_was_loaded_is_one_error_line(tmp_path: Path, change: str) -> None:
+    f = tmp_path / "e.json"
+    f.write_text(json.dumps({"resources": [_vnet("hub"), _vnet("spoke")]}))
+    est = load_estate([f])
+    other = json.dumps({"resources": [_vnet("spoke"), _vnet("hub", {"x": 1})]})
+    if change == "rewritten":
+        f.write_text(other)
+    elif change == "replaced":
+        (tmp_path / "new.json").write_text(other)
+        (tmp_path / "new.json").replace(f)
+    else:
+        f.unlink()
+    with pytest.raises(InputError) as exc:
+        _ = est.vnets[0].raw
+    assert str(exc.value).startswith(f"{f}: ")
+    assert ("changed since it was read" if change != "removed" else "cannot read it again") in str(exc.value)
+
+
+def test_a_snapshot_read_from_a_pipe_keeps_its_bytes(tmp_path: Path) -> None:
+    # A pipe cannot be read twice: its resources stay spans of the bytes read.
+    fifo = tmp_path / "e.fifo"
+    os.mkfifo(fifo)
+    doc = {"resources": [_vnet("hub")]}
+    writer = threading.Thread(target=fifo.write_text, args=(json.dumps(doc),))
+    writer.start()
+    est = load_estate([fifo])
+    writer.join()
+    (v,) = est.vnets
+    assert type(v.source) is not rawjson.FileSpan and v.raw == doc["resources"][0]

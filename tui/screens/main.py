@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane, Tree
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane, Tree
 
 from netplan.estate import Estate
 from netplan.ids import rid_key
 from tui.widgets.details.vnet_details import VnetDetails
+from tui.widgets.footer import KeysFooter
 from tui.widgets.sidebar.estate_tree import EstateTree
 from tui.widgets.tabs.dns import DnsPanel
 from tui.widgets.tabs.findings import FindingsView
@@ -118,7 +119,7 @@ class MainScreen(Screen[None]):
                 provider = self._vnet_ref(intent.provider.vnet_id) if intent is not None else ""
                 with TabPane(tab_label("plan"), id="plan"):
                     yield PlanPanel(provider, intent is not None, id="plan-panel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(EstateTree).focus()

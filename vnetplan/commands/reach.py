@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "the ports routes and NSGs leave open. With --port (or a subnet/address SOURCE): the flow hop by hop "
             "through effective routes (user, gateway and system routes; appliances, black holes, None) and NSGs "
             "(outbound at the source, inbound at the destination, first matching rule by priority, default rules "
-            "included), an internal load balancer judged at its backends, Private Link from the NAT addresses; "
+            "included), a declared forwarder's declared rules (first match, else its default; without rules: "
+            "reachable if the firewall allows it), an internal load balancer judged at its backends, Private Link "
+            "from the NAT addresses; "
             "the JSON adds hops and blocked_by. Exit 0 reachable, 1 not reachable or cannot be determined, 2 error."
         ),
     )
@@ -104,7 +106,7 @@ def render_flow(verdict: object, color: bool = False) -> str:
                      f"{short_id(h.to) if h.to.startswith('/') else h.to}{route} {h.note}".rstrip())  # fmt: skip
     b = verdict.blocked_by
     if b is not None:
-        rule = f" rule '{b.rule}' (priority {b.priority})" if b.rule else ""
+        rule = (f" rule '{b.rule}'" + (f" (priority {b.priority})" if b.priority is not None else "")) if b.rule else ""
         lines.append(f"blocked by: {b.kind} {short_id(b.resource) if b.resource else ''}{rule}".rstrip())
     for r in verdict.reasons:
         lines.append(f"  - [{r.code}] {r.message}")

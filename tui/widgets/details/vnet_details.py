@@ -23,6 +23,7 @@ from netplan.ids import name_of
 from netplan.model import Frontend, LoadBalancer, PeeringState, PrivateEndpoint, SyncLevel, VNet
 from netplan.owners import WhoOwns, holder_label
 from netplan.traffic import VnetTraffic
+from tui.widgets.lazy import LazyStatic
 from tui.widgets.sidebar.estate_tree import badge_text
 
 STATE_STYLE = {
@@ -241,6 +242,8 @@ def render_traffic(estate: Estate, traffic: VnetTraffic) -> RenderableType:
                 why = " → ".join(name_of(h.to) if h.to.startswith("/") else h.to for h in part.hops) or "direct"
                 if any(str(r.code) == "via-firewall" for r in part.reasons):
                     why += " (if the firewall allows it)"
+                elif any(str(r.code) == "firewall-allows" for r in part.reasons):
+                    why += " (the firewall's declared rules allow it)"
             t.add_row(name_of(part.source) if "/" in part.source else part.source, ip, f"{part.protocol.upper()} {port}",
                       Text(word, style=style), why)  # fmt: skip
     return t
@@ -253,11 +256,12 @@ class VnetDetails(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter these tables: name, prefix, state… (Escape: back)", id="details-filter")
-        yield Static(
+        # Drawn as they scroll into view: a hub's tables hold hundreds of rows (tui/widgets/lazy.py).
+        yield LazyStatic(
             Text("Pick a VNet in the tree (arrows, Enter, or type / to filter).", style="dim"),
             id="details-body",
         )
-        yield Static("", id="details-traffic")
+        yield LazyStatic("", id="details-traffic")
 
     _attached: tuple[Estate, Attached] | None = None
     _shown: tuple[Estate, VNet, frozenset[str], WhoOwns | None] | None = None
@@ -287,7 +291,10 @@ class VnetDetails(VerticalScroll):
         if self._attached is None or self._attached[0] is not estate:
             # Built on the first selection, once per estate (estates are immutable).
             self._attached = (estate, attached_index(estate))
-        same = self._shown is not None and self._shown[1].key == v.key
+        shown = self._shown
+        if shown is not None and shown[0] is estate and shown[1] is v and shown[2] == badges and shown[3] is owners:
+            return  # already drawn (Enter in the filter selects, and the cursor landing there again)
+        same = shown is not None and shown[1].key == v.key
         self._shown = (estate, v, badges, owners)
         self._draw()
         if not same:

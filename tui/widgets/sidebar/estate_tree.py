@@ -10,8 +10,11 @@ Badges arrive later from a worker and are painted onto the VNet nodes already sh
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
@@ -121,6 +124,11 @@ def rollup_text(vnets: list[VNet], badges: dict[str, frozenset[str]]) -> Text:
 class EstateTree(Tree[NodeData]):
     """The estate as a lazy tree. Posts :class:`VnetSelected` when a VNet row is highlighted."""
 
+    #: Adding nodes in bulk (:meth:`_adding`): the tree is invalidated once at the end.
+    _bulk = False
+    #: The sidebar's width for the labels, as of the last resize (see get_label_width).
+    _room = 0
+
     def __init__(self, estate: Estate, *, id: str | None = None) -> None:
         super().__init__("estate", NodeData("root", ""), id=id)
         self.show_root = False
@@ -133,6 +141,8 @@ class EstateTree(Tree[NodeData]):
         self.owners: WhoOwns | None = None
         self._vnet_nodes: dict[str, TreeNode[NodeData]] = {}
         self._folder_nodes: list[TreeNode[NodeData]] = []
+        #: "name  prefixes" per VNet key, built once (str() of a prefix is not free, 500 per keystroke).
+        self._prefix_text: dict[str, str] = {}
 
     @property
     def small(self) -> bool:
@@ -148,6 +158,7 @@ class EstateTree(Tree[NodeData]):
         """A new estate (reload): rebuilt with the same filter; badges come again from the app."""
         self.estate = estate
         self.index = TreeIndex.of(estate)
+        self._prefix_text = {}
         self.badges = {}
         query = parse_address_query(self.filter_text) if self.filter_text else None
         self.owners = who_owns(estate, query) if query is not None else None
@@ -163,6 +174,38 @@ class EstateTree(Tree[NodeData]):
         if width > 4 and text.cell_len > width:
             text.truncate(width, overflow="ellipsis")
         return text
+
+    def on_resize(self) -> None:
+        self._room = self.scrollable_content_region.width
+
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
+        # What render_label draws, without drawing it: the tree asks for every line's width on
+        # each rebuild (500 rows of a filter), and the labels are cut at the sidebar's edge anyway.
+        icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
+        label = node.label
+        width = cell_len(icon) + (label.cell_len if isinstance(label, Text) else cell_len(label))
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = self._room - depth * self.guide_depth
+        return room if room > 4 and width > room else width
+
+    @contextmanager
+    def _adding(self) -> Iterator[None]:
+        """Add many nodes with one invalidation of the tree (Textual's is a layout refresh per node)."""
+        if self._bulk:  # already inside one
+            yield
+            return
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            self._invalidate()
+
+    def _invalidate(self) -> None:
+        if not self._bulk:
+            super()._invalidate()
 
     def sub_label(self, sub: str) -> Text:
         rgs = self.index.groups.get(sub, {})
@@ -183,7 +226,10 @@ class EstateTree(Tree[NodeData]):
 
     def vnet_label(self, v: VNet) -> Text:
         label = Text(v.name)
-        label.append(f"  {', '.join(str(p) for p in v.address_prefixes)}", style="dim")
+        prefixes = self._prefix_text.get(v.key)
+        if prefixes is None:
+            prefixes = self._prefix_text[v.key] = f"  {', '.join(str(p) for p in v.address_prefixes)}"
+        label.append(prefixes, style="dim")
         label.append_text(badge_text(self.badges.get(v.key, frozenset())))
         return label
 
@@ -196,6 +242,10 @@ class EstateTree(Tree[NodeData]):
 
     def rebuild(self) -> None:
         """Show the whole estate (collapsed) or, with a filter, the matching VNets."""
+        with self._adding():
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         self.clear()
         self._vnet_nodes = {}
         self._folder_nodes = []
@@ -300,6 +350,10 @@ class EstateTree(Tree[NodeData]):
         data = node.data
         if data is None or node.children:
             return
+        with self._adding():
+            self._fill_with(node, data)
+
+    def _fill_with(self, node: TreeNode[NodeData], data: NodeData) -> None:
         if data.kind == "subscription":
             for rg in self.index.groups.get(data.key, {}):
                 self._folder_nodes.append(node.add(self.group_label(data.key, rg), NodeData("group", rg, data.key)))

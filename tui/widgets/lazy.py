@@ -1,0 +1,181 @@
+"""A Static that draws only the lines on screen: long Rich tables are rendered in chunks of rows.
+
+Textual renders a Static's whole renderable to know its height, and again to draw it. The Details
+of a hub VNet hold tables of hundreds of rows (bounded at 200 each); rendering them all through
+Rich took most of a second on every selection. :class:`LazyStatic` keeps the same content (tests
+and snapshots read it as before) but lays it out as a :class:`LineDocument`: each part of a
+``Group`` is rendered on its own, and a long table is cut into chunks of :data:`CHUNK` rows that
+share the column widths of the whole table (measured once, from the widest cell of each column),
+so its height is known without rendering it and only the chunks that scroll into view are drawn.
+The lines are the ones Rich draws for the whole table (``tests/tui/test_lazy_lines.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from typing import Any
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType
+from rich.segment import Segment
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.strip import Strip
+from textual.widgets import Static
+
+#: Rows rendered at a time for a long table (a screen or so).
+CHUNK = 16
+
+
+def _lines(console: Console, options: ConsoleOptions, renderable: RenderableType, width: int) -> list[Strip]:
+    segments = console.render(renderable, options)
+    return [Strip(line) for line in Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)]
+
+
+def _cell_text(cell: Any) -> str | None:
+    """The text of a cell whose rendering is one line and measured by its text; None otherwise."""
+    text = cell.plain if isinstance(cell, Text) else cell if isinstance(cell, str) else None
+    if text is None or "\n" in text or (isinstance(cell, str) and "[" in text):
+        return None  # another renderable, several lines, or console markup: rendered as a whole
+    return text
+
+
+def chunkable(table: Table) -> bool:
+    """True when every row of ``table`` is one line (cut, never wrapped) and nothing else in the
+    table depends on the rows around it, so chunks of rows draw the same lines as the whole."""
+    if (table.show_lines or table.show_footer or table.leading or table.row_styles or table.width is not None
+            or not all(c.no_wrap for c in table.columns) or len(table.rows) <= CHUNK):  # fmt: skip
+        return False
+    return all(_cell_text(cell) is not None for c in table.columns for cell in c._cells)
+
+
+class _TableBlock:
+    """A long table: its title, header and first chunk rendered now, further chunks when shown."""
+
+    def __init__(self, table: Table, console: Console, options: ConsoleOptions, width: int, wrap: Any) -> None:
+        self.table, self.console, self.wrap = table, console, wrap
+        extra = table._extra_width
+        # The widths Rich gives the whole table: measuring is by each column's widest text and
+        # longest word, so a table of those two cells per column measures the same.
+        proxy = copy.copy(table)
+        proxy.columns = [replace(c, _cells=self._extremes(c._cells)) for c in table.columns]
+        proxy.rows = table.rows[:2]
+        self.widths = proxy._calculate_column_widths(console, options.update_width(width - extra))
+        self.options = options.update(width=sum(self.widths) + extra, highlight=table.highlight, height=None)
+        self.width = width
+        head = self._annotation(table.title, table.title_style, "table.title", table.title_justify)
+        first = self._chunk(0)
+        self.head = head + first
+        self.chunks: dict[int, list[Strip]] = {0: first}
+        self.tail = self._annotation(table.caption, table.caption_style, "table.caption", table.caption_justify)
+        self.rows_at = len(head) + len(first) - min(CHUNK, len(table.rows))
+        self.height = self.rows_at + len(table.rows) + len(self.tail)
+
+    @staticmethod
+    def _extremes(cells: list[Any]) -> list[Any]:
+        if not cells:
+            return []
+        texts = [(_cell_text(c) or "") for c in cells]
+        widest = max(range(len(cells)), key=lambda i: cell_len(texts[i]))
+        wordiest = max(range(len(cells)), key=lambda i: max((cell_len(w) for w in texts[i].split()), default=0))
+        return [cells[widest], cells[wordiest]]
+
+    def _annotation(self, text: Any, style: Any, default: str, justify: Any) -> list[Strip]:
+        if not text:
+            return []
+        rendered = (self.console.render_str(text, style=Style.pick_first(style, default), highlight=False)
+                    if isinstance(text, str) else text)  # fmt: skip
+        return _lines(self.console, self.options.update(justify=justify), self.wrap(rendered), self.width)
+
+    def _chunk(self, k: int) -> list[Strip]:
+        t = self.table
+        a, b = k * CHUNK, (k + 1) * CHUNK
+        part = copy.copy(t)
+        part.columns = [replace(c, _cells=c._cells[a:b]) for c in t.columns]
+        part.rows = t.rows[a:b]
+        part.show_header = t.show_header and k == 0
+        part.title = part.caption = None
+
+        class _Body:
+            def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
+                return part._render(console, options, self_widths)
+
+        self_widths = self.widths
+        return _lines(self.console, self.options, self.wrap(_Body()), self.width)
+
+    def line(self, y: int) -> Strip:
+        if y < len(self.head):
+            return self.head[y]
+        if y >= self.height - len(self.tail):
+            return self.tail[y - (self.height - len(self.tail))]
+        row = y - self.rows_at
+        k = row // CHUNK
+        if k not in self.chunks:
+            self.chunks[k] = self._chunk(k)
+        return self.chunks[k][row - k * CHUNK]
+
+
+class LineDocument:
+    """A renderable laid out at one width: lines rendered now, or (long tables) when asked."""
+
+    def __init__(self, renderable: RenderableType, console: Console, options: ConsoleOptions, width: int,
+                 wrap: Any = lambda r: r) -> None:  # fmt: skip
+        parts = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+        self.blocks: list[tuple[int, list[Strip] | _TableBlock]] = []
+        y = 0
+        for part in parts:
+            block: list[Strip] | _TableBlock = (
+                _TableBlock(part, console, options, width, wrap) if isinstance(part, Table) and chunkable(part)
+                else _lines(console, options.update_width(width), wrap(part), width)
+            )  # fmt: skip
+            self.blocks.append((y, block))
+            y += block.height if isinstance(block, _TableBlock) else len(block)
+        self.height = y
+
+    def line(self, y: int) -> Strip | None:
+        for start, block in reversed(self.blocks):
+            if y >= start:
+                if isinstance(block, _TableBlock):
+                    return block.line(y - start) if y - start < block.height else None
+                return block[y - start] if y - start < len(block) else None
+        return None
+
+
+class LazyStatic(Static):
+    """A Static whose Rich content is drawn line by line as it scrolls into view (see the module)."""
+
+    _document: tuple[Any, LineDocument] | None = None
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        self._document = None
+        super().update(content, layout=layout)
+
+    def _laid_out(self, width: int) -> LineDocument:
+        style = self.visual_style.rich_style
+        key = (width, style, self.app.console_options.max_height)
+        if self._document is None or self._document[0] != key:
+            console = self.app.console
+            options = self.app.console_options.update(highlight=False)
+            content = self.content
+            assert isinstance(content, Group | Table)  # _lazy()
+            doc = LineDocument(content, console, options, width, lambda r: self.post_render(r, style))
+            self._document = (key, doc)
+        return self._document[1]
+
+    def _lazy(self) -> bool:
+        # Text and strings are Textual Content (wrapped by Textual's rules): drawn as a Static.
+        return isinstance(self.content, Group | Table)
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        if not width or not self._lazy():
+            return super().get_content_height(container, viewport, width)
+        return self._laid_out(width).height
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if not width or not self._lazy():
+            return super().render_line(y)
+        line = self._laid_out(width).line(y)
+        return line if line is not None else Strip.blank(width, self.visual_style.rich_style)
