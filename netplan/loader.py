@@ -1334,7 +1334,7 @@ def _nsg_rules_fast(custom: list[typedload.Rule], defaults: list[Any], nsg_id: s
             body = _RULE_BODIES[text]
         else:
             body = _rule_body_typed(typedload.rule_props(raw))
-            if len(_RULE_BODIES) < 65536:
+            if len(_RULE_BODIES) < typedload.MEMO_MAX:
                 _RULE_BODIES[text] = body
         if body is None:
             raise typedload.GiveUp

@@ -223,7 +223,8 @@ def slot_builder(cls: type[_T]) -> Callable[..., _T]:
 #: Per load (emptied by :func:`forget`): the text of a route's / rule's ``properties`` -> what was
 #: built from it. Estates deployed from templates repeat them in every table and NSG.
 _ROUTE_BODIES: dict[bytes, tuple[Any, ...]] = {}
-_MEMO_MAX = 1 << 16
+#: At most this many texts each (a few MB): estates with more distinct routes or rules build the rest one by one.
+MEMO_MAX = 1 << 14
 
 
 def forget() -> None:
@@ -393,7 +394,7 @@ def _route(r: _Route, table_id: str) -> Route:
     body = _ROUTE_BODIES.get(text)
     if body is None:
         body = _route_body(_ROUTE_PROPS.decode(raw))
-        if len(_ROUTE_BODIES) < _MEMO_MAX:
+        if len(_ROUTE_BODIES) < MEMO_MAX:
             _ROUTE_BODIES[text] = body
     return _new_route(rid, name, table_id, *body)
 
