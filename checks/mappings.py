@@ -40,6 +40,7 @@ MAPPINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "VNP-PE-003": {MCSB: ("NS-2", "NS-3"), WAF: ("Security",)},
     "VNP-NSG-001": {MCSB: ("NS-1",), WAF: ("Security",)},
     "VNP-NSG-002": {MCSB: ("NS-1",), WAF: ("Reliability",)},
+    "VNP-FW-001": {MCSB: ("NS-1", "NS-3"), WAF: ("Reliability",)},
     "VNP-RT-001": {MCSB: ("NS-1", "NS-3"), WAF: ("Reliability", "Security")},
     "VNP-GAP-001": {WAF: ("Operational Excellence", "Security")},
     "VNP-SUPP-001": {WAF: ("Operational Excellence",)},

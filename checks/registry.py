@@ -28,6 +28,7 @@ from checks.rules import (
     dns_ruleset_loop,
     dns_wildcard_shadowed,
     dns_zone_not_linked,
+    fw_intent_denied,
     lb_basic_global_peering,
     net_routing_domain_overlap,
     net_space_self_overlap,
@@ -78,6 +79,7 @@ RULES: tuple[Rule, ...] = (
     pe_subnet_route_table_ignored.RULE,
     nsg_rule_shadowed.RULE,
     nsg_intent_denied.RULE,
+    fw_intent_denied.RULE,
     route_next_hop_unowned.RULE,
 )
 

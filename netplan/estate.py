@@ -373,16 +373,25 @@ class Estate:
     def frontend(self, rid: str | None) -> Frontend | None:
         return None if not rid else self._frontends.get(rid_key(rid))
 
+    # Small indexes of one kind, where a lookup only wants that kind: :attr:`by_id` holds a key
+    # string for every resource and child (16 MiB at 10k VNets), built only when a lookup needs it.
+    @cached_property
+    def _load_balancers(self) -> dict[str, LoadBalancer]:
+        return {lb.key: lb for lb in self.load_balancers}
+
+    @cached_property
+    def _nics(self) -> dict[str, NetworkInterface]:
+        return {n.key: n for n in self.nics}
+
     def load_balancer_of(self, frontend: Frontend) -> LoadBalancer | None:
-        r = self.get(frontend.lb_id)
-        return r if isinstance(r, LoadBalancer) else None
+        return self._load_balancers.get(rid_key(frontend.lb_id)) if frontend.lb_id else None
 
     def endpoint_ips(self, pe: PrivateEndpoint) -> tuple[IPAddress, ...]:
         """A private endpoint's addresses: its NICs' IPs, else ipConfigurations, else customDnsConfigs."""
         ips: list[IPAddress] = []
         for nic_id in pe.nic_ids:
-            nic = self.get(nic_id)
-            if isinstance(nic, NetworkInterface):
+            nic = self._nics.get(rid_key(nic_id)) if nic_id else None
+            if nic is not None:
                 ips.extend(c.private_ip for c in nic.ip_configs if c.private_ip is not None)
         if not ips:
             ips.extend(pe.static_ips)

@@ -81,7 +81,8 @@ def workload_subnets(vnet: VNet) -> list[Subnet]:
     return [s for s in vnet.subnets if s.name.lower() not in INFRA_SUBNETS and s.prefixes and not s.delegations]
 
 
-_DROPPED_CODES = frozenset({"nsg-not-evaluated", "user-defined-routes-not-evaluated", "routes-assumed", "no-route-table"})
+_DROPPED_CODES = frozenset({"nsg-not-evaluated", "user-defined-routes-not-evaluated", "routes-assumed", "no-route-table",
+                            "firewall-rules-declared"})  # fmt: skip
 _ALL_PORTS: Ports = [(0, 65535)]
 
 

@@ -33,10 +33,12 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators
 class Stream:
     """A JSON array whose items come from an iterable, consumed once while writing."""
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "plain")
 
-    def __init__(self, items: Iterable[Any]) -> None:
+    def __init__(self, items: Iterable[Any], plain: bool = False) -> None:
         self.items = items
+        #: The items hold no Stream (each is encoded as a whole without being looked into).
+        self.plain = plain
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.items)
@@ -64,9 +66,20 @@ def dumps(data: Any, *, pretty: bool = False) -> str:
     return buf.getvalue()[:-1]
 
 
+#: Types that never hold a Stream the writer walks to (lists are encoded whole).
+_PLAIN = frozenset({str, int, float, bool, type(None), list, tuple})
+
+
 def _needs_walk(value: Any) -> bool:
     """True when a value holds a Stream somewhere the writer must walk to (dicts are walked; plain
-    lists are encoded whole, so a Stream must not hide inside a plain list)."""
+    lists are encoded whole, so a Stream must not hide inside a plain list). Asked of every item
+    of a streamed array: exact type checks first, the abstract ones only for other types."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return False
+    if kind is dict:
+        plain = _PLAIN
+        return any(type(v) not in plain and _needs_walk(v) for v in value.values())
     if isinstance(value, Stream):
         return True
     if isinstance(value, Mapping):
@@ -120,6 +133,7 @@ class _Writer:
 
     def array(self, items: Iterable[Any], level: int) -> None:
         out = self.out
+        plain = isinstance(items, Stream) and items.plain
         it = iter(items)
         if self.pretty:
             inner = "\n" + "  " * (level + 1)
@@ -150,6 +164,11 @@ class _Writer:
             chunk = list(islice(it, CHUNK))
             if not chunk:
                 break
+            if plain:
+                pending = chunk
+                flush()
+                pending = []
+                continue
             for item in chunk:
                 if _needs_walk(item):
                     flush()

@@ -44,7 +44,7 @@ from netplan.explain import option_line
 from netplan.ids import name_of, parse_id, rid_key
 from netplan.model import PeeringState, VNet
 from netplan.recommend import NONE, Code, recommend
-from netplan.ruleplan import Need, changes_for, plan_rules
+from netplan.ruleplan import FirewallNeed, Need, changes_for, plan_rules, with_firewall_opening
 from netplan.verify import default_names
 from netplan.vocab import Action, Method
 from netplan.whatif import apply_in_memory, connection_result
@@ -402,8 +402,9 @@ def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
     result, reasons = _verdict(pl, consumer, conn, verify_as, earlier, ())
     if result == "PASS" or not owner:
         return result, reasons
-    made = [replace(n, owner="") for n in owner]
-    with_owner, _r = _verdict(pl, consumer, conn, verify_as, earlier, changes_for(made, pl.tags))
+    made = [replace(n, owner="") for n in owner if not isinstance(n, FirewallNeed)]
+    opened = [n for n in owner if isinstance(n, FirewallNeed)]
+    with_owner, _r = _verdict(pl, consumer, conn, verify_as, earlier, changes_for(made, pl.tags), opened)
     if with_owner != "PASS":
         return result, reasons
     return NEEDS_OWNER, (f"verifies only once the owner makes {len(owner)} change{'s' if len(owner) != 1 else ''}: "
@@ -411,9 +412,11 @@ def _evaluate(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str,
 
 
 def _verdict(pl: _Planner, consumer: VNet, conn: Connection, verify_as: str, earlier: dict[str, str],
-             extra: Sequence[Change]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
+             extra: Sequence[Change], opened: Sequence[FirewallNeed] = ()) -> tuple[str, tuple[str, ...]]:  # fmt: skip
     cs = ChangeSet(pl.plan_id, pl.intent.file, "", (), (*pl.ordered(), *extra), tuple(pl.decisions))
     after, _ph = apply_in_memory(pl.estate, cs)
+    for n in opened:  # the firewall's owner has allowed these flows
+        after = with_firewall_opening(after, n)
     result, reasons = connection_result(after, pl.intent, consumer.id, verify_as, conn.apps)
     if result == "PASS":
         for d in pl.decisions:
@@ -515,6 +518,10 @@ def decision_of(pl: _Planner, conn: Connection, consumer: VNet, cmp: Comparison)
             reasons.append({"code": "existing-path", "message": f"already served by the existing path ({path}); "
                             f"the connection {what}"})  # fmt: skip
             reasons += [{"code": "repair", "message": r.message} for r in ep.repairs]
+            if not chosen.verifies:
+                n = len(chosen.owner_changes)
+                reasons.append({"code": NEEDS_OWNER, "message": f"it verifies only once the owner makes {n} change"
+                                f"{'s' if n != 1 else ''} ({'; '.join(chosen.owner_changes)})"})  # fmt: skip
         else:
             if chosen.name == cmp.rule_method:
                 reasons += [dict(r) for r in cmp.rule_reasons if r.get("code") != str(Code.CUSTOM_DNS)]

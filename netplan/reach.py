@@ -60,6 +60,7 @@ class Code(StrEnum):
     PEERED = "peered"
     VIA_FORWARDER = "via-forwarder"
     ROUTES_ASSUMED = "routes-assumed"
+    FIREWALL_RULES = "firewall-rules-declared"
     NO_ROUTE_TABLE = "no-route-table"
     GATEWAY_TRANSIT = "gateway-transit"
     LOCAL_GATEWAY = "local-gateway"
@@ -348,6 +349,10 @@ def _via_hub(idx: _Index, s: VNet, hub: VNet, t: VNet) -> _Route:
         reasons.insert(1, Reason(Code.ROUTES_ASSUMED,
             f"the model does not see route tables: it assumes user-defined routes send {_vn(s)}'s and "
             f"{_vn(t)}'s traffic for each other to {fwd.device}, as declared"))  # fmt: skip
+        if fwd.rules is not None:
+            reasons.insert(2, Reason(Code.FIREWALL_RULES,
+                f"{fwd.device}'s rules are declared: they decide each flow through it (first match, else "
+                f"{'allow' if fwd.default_allow else 'deny'}); ask per port with --port N or a subnet SOURCE"))  # fmt: skip
         _route_table_warnings(s, t, fwd, reasons)
     return _Route([first, second], fwd, ok, reasons)
 

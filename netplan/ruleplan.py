@@ -118,7 +118,35 @@ class RouteNeed:
                 f"{self.az_command()}")  # fmt: skip
 
 
-Need = RuleNeed | RouteNeed
+@dataclass(frozen=True)
+class FirewallNeed:
+    """A flow the declared rules of a forwarder deny. vnetplan never writes a firewall: this is
+    always the owner's change, which the plan names and the what-if assumes made only when asked
+    (an ``auto`` option that verifies once it is made is ``needs-owner``)."""
+
+    device: str
+    ip: str
+    port: int
+    group: str
+    reason: str
+    #: The rule the allow must come before ("" when the default denied it).
+    before: str = ""
+    owner: str = "vnetplan does not write firewall rules"
+
+    @property
+    def change_id(self) -> str:
+        return f"firewall:{self.device}:{self.group}:{self.ip}:tcp/{self.port}"
+
+    def owner_message(self) -> str:
+        return self.reason
+
+    def az_command(self) -> str:
+        before = f" before rule '{self.before}'" if self.before else ""
+        return (f"allow TCP {self.port} to {self.ip} for {self.group} in firewall {self.device} (a network rule{before}), "
+                "then add it to the forwarder's declared rules")  # fmt: skip
+
+
+Need = RuleNeed | RouteNeed | FirewallNeed
 
 
 def managed_by_other(estate: Estate, resource: NetworkSecurityGroup | RouteTable) -> str:
@@ -161,27 +189,23 @@ def plan_rules(estate: Estate, after: Estate, intent: Any, taken: Taken | None =
     taken = {} if taken is None else taken
     needs: dict[str, Need] = {}
     problems: list[tuple[str, str, str]] = []
-    opened: set[tuple[str, str, int]] = set()
     # A flow can be blocked twice: an outbound NSG rule at the source hides a route that drops it
     # further on (the walk stops at the first block). Each round plans what blocks now, on the
     # estate with everything planned so far made (owner's changes too: what else blocks once the
     # owner has made them), until nothing new is found.
     for _round in range(_ROUNDS):
         routes, route_problems, after = plan_routes(after, intent)
-        rules, rule_problems, openings = _plan_nsg_rules(after, intent, taken)
+        rules, rule_problems = _plan_nsg_rules(after, intent, taken)
         problems += [p for p in (*route_problems, *rule_problems) if p not in problems]
         found: list[Need] = [*routes, *rules]
         new = [n for n in found if rid_key(n.change_id) not in needs]
-        # What else blocks behind a firewall once its owner allows the flow (never written).
-        new_openings = [o for o in openings if o not in opened]
-        opened.update(new_openings)
-        for o in new_openings:
-            after = with_firewall_opening(after, *o)
-        if not new and not new_openings:
+        if not new:
             break
         for n in new:
             needs[rid_key(n.change_id)] = n
-            if isinstance(n, RuleNeed) or n.owner:
+            if isinstance(n, FirewallNeed):
+                after = with_firewall_opening(after, n)  # what else blocks once the owner allows it
+            elif isinstance(n, RuleNeed) or n.owner:
                 after = with_rule(after, n) if isinstance(n, RuleNeed) else with_route(after, n)
     return list(needs.values()), problems
 
@@ -200,20 +224,22 @@ def with_rule(estate: Estate, need: RuleNeed) -> Estate:
     return estate.with_resources([raw])
 
 
-def with_firewall_opening(estate: Estate, device: str, ip: str, port: int) -> Estate:
-    """``estate`` as it would be once the owner of firewall ``device`` allowed TCP ``port`` to ``ip``
-    (its declared rules with an allow rule first): for the planner to see what else blocks behind it."""
-    dst = prefix_of_ip(parse_ip(ip))
-    opening = FirewallRule(f"owner-allows-{ip}-{port}", True, (), (dst,), ("tcp",), (PortRange(port, port),))
-    fwds = tuple(dc_replace(f, rules=(opening, *f.rules)) if f.device == device and f.rules is not None else f
+def with_firewall_opening(estate: Estate, need: FirewallNeed) -> Estate:
+    """``estate`` as it would be once the firewall's owner allowed the flow (an allow rule first in
+    its declared rules): for the planner to see what else blocks behind it, and for the what-if of
+    an option that verifies only once the owner acts. Never written anywhere."""
+    dst = prefix_of_ip(parse_ip(need.ip))
+    opening = FirewallRule(f"owner-allows-{need.ip}-{need.port}", True, (), (dst,), ("tcp",),
+                           (PortRange(need.port, need.port),))  # fmt: skip
+    fwds = tuple(dc_replace(f, rules=(opening, *f.rules)) if f.device == need.device and f.rules is not None else f
                  for f in estate.forwarders)  # fmt: skip
     return dc_replace(estate, forwarders=fwds)
 
 
-def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[RuleNeed], list[tuple[str, str, str]], list[tuple[str, str, int]]]:
+def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[RuleNeed | FirewallNeed], list[tuple[str, str, str]]]:
     needs: dict[str, RuleNeed] = {}
+    firewall: dict[str, FirewallNeed] = {}
     problems: list[tuple[str, str, str]] = []
-    openings: list[tuple[str, str, int]] = []
     for conn in intent.connections:
         consumer = after.vnet(conn.consumer_vnet_id)
         if consumer is None:
@@ -227,10 +253,10 @@ def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[Rule
                     continue
                 if b.kind == "route":
                     continue  # plan_routes named it
-                if b.kind == "firewall-rule":
-                    problems.append(("owner-change", _firewall_message(part, port, ip, group), group))
-                    if b.resource:
-                        openings.append((b.resource, ip, port))
+                if b.kind == "firewall-rule" and b.resource:
+                    fw = FirewallNeed(b.resource, ip, port, group, _firewall_message(part, port, ip, group),
+                                      b.rule if b.rule and b.rule != "default" else "")  # fmt: skip
+                    firewall.setdefault(rid_key(fw.change_id), fw)
                     continue
                 if b.kind != "nsg-rule" or not b.resource or b.priority is None:
                     continue
@@ -254,7 +280,7 @@ def _plan_nsg_rules(after: Estate, intent: Any, taken: Taken) -> tuple[list[Rule
                 else:
                     needs[key] = need
                     taken[(nsg.key, decision.direction)].add(int(need.body["properties"]["priority"]))
-    return list(needs.values()), problems, openings
+    return [*needs.values(), *firewall.values()], problems
 
 
 def _firewall_message(part: FlowVerdict, port: int, ip: str, group: str) -> str:
@@ -302,7 +328,7 @@ def changes_for(needs: Sequence[Need], tags: Mapping[str, str]) -> list[Any]:
     """The plan changes for the routes and rules vnetplan may make (owner's changes are not changes)."""
     out = []
     for n in needs:
-        if n.owner:
+        if n.owner or isinstance(n, FirewallNeed):
             continue
         kind = kinds.ROUTE.type if isinstance(n, RouteNeed) else kinds.SECURITY_RULE.type
         out.append(Change(Action.CREATE, n.change_id, kind, kinds.NETWORK_API, dict(n.body), n.reason, group=n.group))

@@ -200,6 +200,10 @@ class VnetplanApp(App[int]):
                 return
             try:
                 step()
+                # Its result (and the tables drawn from the ones before) lives as long as the
+                # estate: out of the collector's way, or a full collection walks the audit's
+                # findings in the middle of a keypress (1-2 s on the 10k estate).
+                gc.freeze()
             except Exception as exc:  # every analysis failure is shown (one line), never a traceback
                 line = error_line(exc)
                 self.post_message(m.WorkFailed(line))

@@ -32,3 +32,4 @@ NSG_HOW_IT_WORKS = "https://learn.microsoft.com/azure/virtual-network/network-se
 UDR_OVERVIEW = "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"
 IP_FORWARDING = "https://learn.microsoft.com/azure/virtual-network/virtual-network-network-interface#enable-or-disable-ip-forwarding"
 PE_NETWORK_POLICIES = "https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy"
+FIREWALL_RULES = "https://learn.microsoft.com/azure/firewall/rule-processing"

@@ -21,7 +21,8 @@ def check(ctx: Context) -> Iterator[Outcome]:
     for lb in ctx.estate.load_balancers:
         if not lb.is_internal:
             continue
-        vnet = ctx.estate.vnet_of(lb.id)
+        # As Estate.vnet_of(lb.id), without its index of every resource and child (16 MiB at 10k VNets).
+        vnet = next((ctx.estate.vnet_of_subnet(f.subnet_id) for f in lb.frontends if f.subnet_id), None)
         if vnet is None:
             note = ctx.gap_note(lb.id) or "its frontend subnet's VNet is not in the snapshot"
             yield unknown(lb.id, f"Internal load balancer {lb.name}: {note}, so its peers cannot be checked.")

@@ -72,6 +72,13 @@ class Quota:
             remaining = max(0, limit - len(self.times)) if limit > 0 else 1_000_000
             return True, remaining, window - (now - self.times[0])
 
+    def spend(self, limit: int) -> None:
+        """Use up the quota now, as another client of the same principal would have."""
+        now = time.monotonic()
+        with self.lock:
+            self.times.clear()
+            self.times.extend([now] * limit)
+
 
 def _hms(seconds: float) -> str:
     s = max(0, math.ceil(seconds))

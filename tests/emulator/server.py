@@ -344,6 +344,11 @@ class Emulator:
         self.write_gate = gate
         return gate
 
+    def spend_graph_quota(self) -> None:
+        """Resource Graph's quota is spent from now on, for a whole window: the next query gets a 429
+        whatever the time since the last one (a point the test chooses, not a time)."""
+        self.backend.graph_quota.spend(int(self.faults.config.graph_quota))
+
     def reset(self, *, state: bool = False) -> None:
         """Zero counters and restore the initial fault config; ``state=True`` also reloads the seed."""
         self.stats.reset()

@@ -89,14 +89,16 @@ def test_many_subscriptions_cost_few_requests_and_pages_are_followed(
 
 def test_quota_headers_are_respected_and_a_429_is_waited_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resourcegraph, "PAGE_SIZE", 25)
-    faults = FaultConfig(graph_quota=2, graph_window_s=3.0)
+    faults = FaultConfig(graph_quota=2, graph_window_s=1.0)
     with Emulator(snapshot=str(_seed(tmp_path)), faults=faults) as emu:
         out = tmp_path / "graph.json"
-        # 1 + 3 pages under a quota of 2 per 3 seconds: the client waits when the header says 0 left.
+        # 1 + 3 pages under a quota of 2 per second: the client waits when the header says 0 left.
         assert _run(emu, out, monkeypatch, "--source", "resource-graph") == 0
         assert emu.stats.by_status.get("429", 0) == 0
         assert len(load_estate([str(out)]).vnets) == 72
-        # A second run starts without knowing the quota is spent: it gets a 429 and waits it out.
+        # A second run starts without knowing the quota is spent (by another client, just now):
+        # it gets a 429 and waits it out.
+        emu.spend_graph_quota()
         assert _run(emu, out, monkeypatch, "--source", "resource-graph") == 0
         assert emu.stats.by_status.get("429", 0) >= 1
         assert len(load_estate([str(out)]).vnets) == 72

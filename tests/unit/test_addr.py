@@ -4,6 +4,7 @@ containment (including the IPv4-vs-IPv6 decision), the prefix index and the pref
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -55,14 +56,12 @@ def test_host_bits_are_rejected_like_ipaddress_strict(
 
 # Near-valid text: digits, dots, colons, hex letters, slashes and a few traps.
 NEAR = st.text(alphabet="0123456789abcdef.:/%", min_size=1, max_size=24)
-TRAPS = st.sampled_from(
-    [
-        "10.0.0.0/8", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0/8", "10.0.0.0.0/8", "256.0.0.0/8",
-        "010.0.0.0/8", "10.0.0.0/08", "10.0.0.0/", "/8", "10.0.0.0", "10.0.0.0/8/8", "fd00::/129",
-        "fd00::/64", "fd00::1/64", "::/0", "fe80::%eth0/64", "10.0.0.0/²", "١0.0.0.0/8", "10.0.0.0 /8",
-        "1.2.3.4/32", "::ffff:10.0.0.0/104", "fd00:::/64",
-    ]
-)  # fmt: skip
+TRAPS = [
+    "10.0.0.0/8", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0/8", "10.0.0.0.0/8", "256.0.0.0/8",
+    "010.0.0.0/8", "10.0.0.0/08", "10.0.0.0/", "/8", "10.0.0.0", "10.0.0.0/8/8", "fd00::/129",
+    "fd00::/64", "fd00::1/64", "::/0", "fe80::%eth0/64", "10.0.0.0/²", "١0.0.0.0/8", "10.0.0.0 /8",
+    "1.2.3.4/32", "::ffff:10.0.0.0/104", "fd00:::/64",
+]  # fmt: skip
 
 
 def _stdlib_accepts(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
@@ -72,10 +71,18 @@ def _stdlib_accepts(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network 
         return None
 
 
-@settings(max_examples=1500)
-@given(st.one_of(NEAR, TRAPS))
-@example("10.0.0.0/²")
-@example("١0.0.0.0/8")
+def _with_traps(test: Any) -> Any:
+    """Every trap is an explicit example: each one is checked on every run."""
+    for trap in TRAPS:
+        test = example(trap)(test)
+    return test
+
+
+# 750 random strings: as many as the 1500 draws of one_of(NEAR, TRAPS) this replaced gave NEAR (half
+# of them went to the 23 traps, each drawn ~30 times); the traps are now explicit examples.
+@settings(max_examples=750)
+@given(NEAR)
+@_with_traps
 def test_parse_prefix_accepts_exactly_what_strict_ipaddress_accepts(text: str) -> None:
     """Malformed text only ever raises AddressError (the loader turns it into one exit-2 line).
 
@@ -150,14 +157,17 @@ def test_prefix_set_says_whether_all_some_or_none_of_a_prefix_is_covered(
     probe: ipaddress.IPv4Network | ipaddress.IPv6Network,
     extra: list[ipaddress.IPv4Network],
 ) -> None:
-    # Brute force over the probe's addresses (at most 4096): which ones some member holds.
+    # Brute force over the probe's addresses (at most 4096): which ones some member holds (each
+    # address as an integer against each member's first and last, as ipaddress numbers them).
     def truth(nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool | None:
         if probe.num_addresses > 4096:
             inside = [any(probe.subnet_of(m) for m in nets if m.version == probe.version)]  # type: ignore[arg-type]
             if inside[0]:
                 return True
             return None if any(m.overlaps(probe) for m in nets if m.version == probe.version) else False
-        held = [any(a in m for m in nets) for a in probe]
+        spans = [(int(m.network_address), int(m.broadcast_address)) for m in nets if m.version == probe.version]
+        first, last = int(probe.network_address), int(probe.broadcast_address)
+        held = [any(lo <= a <= hi for lo, hi in spans) for a in range(first, last + 1)]
         return True if all(held) else (None if any(held) else False)
 
     s = PrefixSet(parse_prefix(str(m)) for m in members)

@@ -9,14 +9,18 @@ from typing import Any
 
 import pytest
 
+from checks.registry import audit
 from netplan import kinds
+from netplan.dns.health import Health, domain_health, intent_ports
 from netplan.errors import InputError
 from netplan.estate import estate_from_data, load_estate
 from netplan.flow import flow
+from netplan.intent import load_intent
 from netplan.plan import make_plan
+from netplan.reach import reach
 from netplan.whatif import what_if
 from tests.unit.builders import EstateBuilder
-from tests.unit.test_ruleplan import hub_spoke, intent_for
+from tests.unit.test_ruleplan import auto_intent, hub_spoke, intent_for
 from tests.unit.traffic_builders import attach, nsg, route, route_table, rule
 from vnetplan.cli import main
 
@@ -268,3 +272,92 @@ def test_two_different_rule_bases_for_one_forwarder_are_an_error_naming_the_seco
         load_estate([SAMPLES / "mendix-estate.json"], [rules, other])
     # The same rules file twice is one declaration.
     assert len(load_estate([SAMPLES / "mendix-estate.json"], [rules, rules]).forwarders) == 1
+
+
+def test_auto_with_a_firewall_rule_in_the_way_chooses_an_option_that_verifies_once_the_firewall_owner_allows_it() -> None:
+    e, _ = provider_behind_firewall(VIA_FW, DENY_443)
+    intent = auto_intent(e)
+    cs = make_plan(e, intent)
+    (d,) = cs.decisions
+    assert d.method != "none" and "needs-owner" in [r["code"] for r in d.reasons], d.reasons
+    chosen = next(o for o in d.options if o["chosen"])
+    assert chosen["verdict"] == "needs-owner" and any("firewall azfw" in x for x in chosen["owner_changes"])
+    (p,) = [p for p in cs.problems if p.code == "owner-change"]
+    assert "deny-consumer-https" in p.message and "vnetplan does not write firewall rules" in p.message
+    (o,) = what_if(e, intent, cs).outcomes
+    assert o.after == "FAIL" and any("verifies only once the owner makes this change" in r for r in o.after_reasons)
+
+
+def test_the_peering_level_answer_through_a_forwarder_with_rules_says_they_decide_per_flow() -> None:
+    e = hub_with_firewall([ALLOW_SQL]).estate()
+    v = reach(e, "spoke1", "spoke2")
+    assert v.reachable is True
+    (r,) = [r for r in v.reasons if r.code == "firewall-rules-declared"]
+    assert "azfw-hub" in r.message and "--port" in r.message
+    assert not any(r.code == "firewall-rules-declared" for r in reach(hub_with_firewall(None).estate(), "spoke1", "spoke2").reasons)
+    # The per-flow answer evaluates them instead of repeating the caveat.
+    assert "firewall-rules-declared" not in flow(e, "spoke1/app", "10.2.1.4", 1433).codes()
+
+
+# ---- audit: VNP-FW-001 ----------------------------------------------------------------------
+
+
+def fw_findings(e: Any, intent: Any) -> list[Any]:
+    return [f for f in audit(e, intent=intent).findings if f.rule == "VNP-FW-001"]
+
+
+def test_audit_fails_an_intent_connection_a_declared_firewall_rule_denies() -> None:
+    e, intent = provider_behind_firewall(VIA_FW, DENY_443)
+    (f,) = fw_findings(e, intent)
+    assert f.status.value == "FAIL" and f.resource.endswith("/consumer")
+    assert "10.2.0.250 on TCP 443: firewall azfw denies it" in f.message and "rule deny-consumer-https" in f.message
+    # The NSG rule is not this rule's business, nor the reverse.
+    assert not [x for x in audit(e, intent=intent).findings if x.rule == "VNP-NSG-002" and x.status.value == "FAIL"]
+
+
+def test_audit_passes_when_the_declared_rules_allow_and_says_unknown_when_a_rule_covers_part_of_a_subnet() -> None:
+    e, intent = provider_behind_firewall(VIA_FW, [{"name": "allow-https", "action": "allow", "ports": 443}])
+    (f,) = fw_findings(e, intent)
+    assert f.status.value == "PASS"
+    e, intent = provider_behind_firewall(VIA_FW, [{"name": "allow-one-vm", "action": "allow", "source": "10.10.1.4"}])
+    (f,) = fw_findings(e, intent)
+    assert f.status.value == "UNKNOWN" and "allow-one-vm" in f.message and "covers only part" in f.message
+
+
+def test_audit_does_not_judge_connections_without_a_firewall_whose_rules_are_declared() -> None:
+    b, _rt = hub_spoke(VIA_FW)  # the forwarder is declared without rules
+    e = b.estate()
+    assert fw_findings(e, intent_for(e)) == []
+
+
+def test_verify_cli_fails_the_port_a_declared_firewall_rule_denies_and_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    b, _rt = hub_spoke(VIA_FW)
+    b.declarations["forwarders"][0]["rules"] = [{"name": "allow-https", "action": "allow", "protocol": "tcp", "ports": 443}]
+    estate = b.write(tmp_path / "estate.json")
+    intent = tmp_path / "intent.yaml"
+    intent.write_text("version: 1\nprovider: {vnet: provider, load_balancer: ilb, app_domain: apps.example.com}\n"
+                      "connections:\n  - {consumer: consumer, method: peering, ports: [443, 8443]}\n")  # fmt: skip
+    assert main(["verify", "--estate", estate, "--intent", str(intent), "--format", "json"]) == 1
+    (c,) = json.loads(capsys.readouterr().out)["connections"]
+    ports = {p["port"]: p for p in c["ports"]}
+    assert c["result"] == "FAIL" and ports[443]["result"] == "PASS" and ports[8443]["result"] == "FAIL"
+    assert ports[8443]["blocked_by"] == {"kind": "firewall-rule", "resource": "azfw", "rule": "default", "priority": None}
+
+
+def test_the_home_matrix_on_the_sample_judges_its_reach_column_by_the_declared_firewall_rules(tmp_path: Path) -> None:
+    rules = SAMPLES / "mendix-firewall-rules.yaml"
+    e = load_estate([SAMPLES / "mendix-estate.json"], [rules])
+    intent = load_intent(str(SAMPLES / "mendix-intent.yaml"), e)
+    rows = {r.vnet.name: r for r in domain_health(e, "azure.mendixapps.io", ports=intent_ports(intent)).rows}
+    assert rows["vnet-corp-spoke1-weu"].reachable is True and rows["vnet-corp-spoke1-weu"].health is Health.PASS
+    # With the apps rule turned into a deny, spoke1's traffic to the frontend is refused by it.
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(rules.read_text().replace("name: allow-corp-to-mendix-apps\n        action: allow",
+                                                "name: deny-corp-to-mendix-apps\n        action: deny"))  # fmt: skip
+    e = load_estate([SAMPLES / "mendix-estate.json"], [strict])
+    row = next(r for r in domain_health(e, "azure.mendixapps.io", ports=intent_ports(intent)).rows
+               if r.vnet.name == "vnet-corp-spoke1-weu")  # fmt: skip
+    assert row.reachable is False and row.health is Health.FAIL
+    assert any("deny-corp-to-mendix-apps" in r and "azfw-hub-weu" in r for r in row.reasons), row.reasons

@@ -14,8 +14,18 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from netplan.estate import Estate
-from netplan.graph import build_graph, neighbourhood, to_dot, to_json, to_mermaid, vnets_overlapping
+from bench.synth import generate
+from netplan.estate import Estate, load_estate
+from netplan.graph import (
+    build_graph,
+    neighbourhood,
+    to_dot,
+    to_json,
+    to_mermaid,
+    to_node_link,
+    vnets_overlapping,
+)
+from netplan.jsonout import dumps
 from netplan.model import PeeringState
 from tests.unit.builders import SUB2, EstateBuilder
 from vnetplan.cli import main
@@ -246,6 +256,26 @@ def test_json_is_node_link_data_networkx_can_read_back() -> None:
     assert g2.number_of_edges() == build_graph(e).number_of_edges()
     hub = next(n for n in data["nodes"] if n.get("name") == "hub")
     assert hub["id"] == key(e, "hub") and hub["resource_id"] == e.resolve_vnet("hub").id
+
+
+@pytest.mark.parametrize("pretty", [False, True], ids=["compact", "pretty"])
+def test_cli_graph_json_of_the_whole_estate_is_networkx_node_link_data_byte_for_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pretty: bool
+) -> None:
+    # The command builds the whole-estate JSON without networkx (NodeLinkGraph, streamed out); it
+    # must write exactly what networkx's graph gives, in both layouts, on the sample and a
+    # synthetic estate with every resource kind.
+    synth = tmp_path / "synth.json"
+    synth.write_text(json.dumps(generate(60, 5, 4)))
+    for path in (small_estate().write(tmp_path / "e.json"), str(synth), str(Path(__file__).parents[2] / "samples" / "mendix-estate.json")):
+        e = load_estate([path])
+        g = build_graph(e, overlapping=vnets_overlapping(e), resources=True)
+        assert isinstance(g, nx.MultiDiGraph)
+        expected = dumps(to_node_link(g), pretty=pretty)
+        assert main(["graph", "--estate", str(path), "--format", "json", *(["--pretty"] if pretty else [])]) == 0
+        out = capsys.readouterr().out
+        assert out == expected + "\n"
+        assert json.loads(out)["edges"], path
 
 
 # ---------------------------------------------------------------------------------------------

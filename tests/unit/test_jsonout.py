@@ -29,7 +29,7 @@ def _streamed() -> dict[str, Any]:
     return {
         **DOC,
         "empty": Stream(iter([])),
-        "findings": Stream(iter(DOC["findings"])),
+        "findings": Stream(iter(DOC["findings"]), plain=True),  # items known to hold no Stream
         "groups": Stream(iter([{"members": [1, 2], "pairs": Stream(iter([[0, 1, 0]] * 5))}, {"pairs": Stream([])}])),
     }
 

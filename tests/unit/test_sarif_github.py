@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
+from bench.synth import generate
 from checks.registry import audit, rule_infos
 from checks.suppressions import load_suppressions
 from netplan.estate import load_estate
@@ -256,3 +259,36 @@ def test_the_sample_estates_audit_through_the_cli_keeps_every_alert_apart_and_st
                                           "id": first["id"] + "-2", "tags": {"owner": "someone"}})  # fmt: skip
     after = run(edited_sample)
     assert {k: after.get(k) for k in before} == before
+
+
+def _one_pass(text: str) -> dict[str, int]:
+    """The places as one regular-expression pass over the whole text gives them (the reference
+    for the block-wise scan): key -> line of its best-ranked "id" member."""
+    member = re.compile(r'"id"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
+    best: dict[str, tuple[int, int]] = {}
+    for m in member.finditer(text):
+        value = json.loads(f'"{m.group(1)}"')
+        if not value.startswith("/"):
+            continue
+        i = m.start() - 1
+        while i >= 0 and text[i] in " \t\r\n":
+            i -= 1
+        j = m.end()
+        while j < len(text) and text[j] in " \t\r\n":
+            j += 1
+        before, after = text[i : i + 1] if i >= 0 else "", text[j : j + 1]
+        rank = 0 if before == "," else 2 if (before, after) == ("{", "}") else 1
+        key = value.lower().rstrip("/")
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, text.count("\n", 0, m.start()) + 1)
+    return {k: line for k, (_, line) in best.items()}
+
+
+@pytest.mark.parametrize(("block", "tail"), [(1, 512), (7, 600), (100, 512), (1000, 2000), (4 << 20, 64 << 10)])
+def test_the_block_wise_scan_places_every_resource_as_one_pass_over_the_text_would(block: int, tail: int) -> None:
+    # Blocks much smaller than an "id" member (tails longer than one): every match straddles blocks.
+    doc = generate(12, 2, 3)
+    for text in (json.dumps(doc, indent=2), json.dumps(doc), json.dumps(doc, indent="\t").replace("\n", "\r\n")):
+        lines = ResourceLines()
+        lines.add_file("s.json", io.BytesIO(text.encode()), block=block, tail=tail)
+        assert lines.places and {k: p.line for k, p in lines.places.items()} == _one_pass(text)

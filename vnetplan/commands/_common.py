@@ -20,7 +20,7 @@ def add_estate_args(parser: argparse.ArgumentParser, required: bool = True) -> N
     )  # fmt: skip
     parser.add_argument(
         "--declarations", action="append", metavar="FILE", default=[],
-        help="YAML/JSON declarations: on-prem prefixes, forwarding hubs, DNS forwarders, public DNS answers",
+        help="YAML/JSON declarations: on-prem prefixes, forwarding hubs (and what their firewall allows: rules), DNS forwarders, public DNS answers",
     )  # fmt: skip
     add_verbose_arg(parser)
 

@@ -9,8 +9,10 @@ import argparse
 
 from netplan.errors import ExitCode, UsageError
 from netplan.graph import (
+    NodeLinkGraph,
     build_graph,
     neighbourhood,
+    node_link_stream,
     to_dot,
     to_mermaid,
     to_node_link,
@@ -50,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
     center = estate.resolve_vnet(args.vnet) if args.vnet else None
     overlapping = vnets_overlapping(estate)
     resources = bool(args.resources or center is not None or args.format == "json")
-    g = build_graph(estate, overlapping=overlapping, resources=resources)
+    # The node-link JSON of the whole estate needs no graph algorithm: plain dicts, streamed out.
+    light = args.format == "json" and center is None
+    g = build_graph(estate, overlapping=overlapping, resources=resources, into=NodeLinkGraph() if light else None)
     title = "vnetplan"
     if center is not None:
         g = neighbourhood(g, center.key, args.depth)
@@ -60,5 +64,5 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "mermaid":
         emit(to_mermaid(g))
     else:
-        emit_json(to_node_link(g), pretty=args.pretty)
+        emit_json(node_link_stream(g) if light else to_node_link(g), pretty=args.pretty)
     return int(ExitCode.OK)
