@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from msgspec import UNSET
 
 from netplan import kinds, rawjson, typedload
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
@@ -1102,9 +1103,15 @@ _PORT_MEMO: dict[str, PortRange] = {}
 
 def _fast_spec(props: dict[str, Any], side: str) -> AddressSpec | None:
     """The common shape (one prefix or tag, no list, no ASG), memoised; None for anything else."""
-    if props.get(f"{side}AddressPrefixes") or props.get(f"{side}ApplicationSecurityGroups"):
+    return _spec_fast(props.get(f"{side}AddressPrefix"), props.get(f"{side}AddressPrefixes"),
+                      props.get(f"{side}ApplicationSecurityGroups"))  # fmt: skip
+
+
+def _spec_fast(v: object, many: object, asgs: object) -> AddressSpec | None:
+    """:func:`_fast_spec` from the values of ``*AddressPrefix``, ``*AddressPrefixes`` and
+    ``*ApplicationSecurityGroups``."""
+    if many or asgs:
         return None
-    v = props.get(f"{side}AddressPrefix")
     if not isinstance(v, str) or not v or v != v.strip():
         return None
     hit = _SPEC_MEMO.get(v)
@@ -1145,13 +1152,16 @@ def _fast_port(v: object) -> PortRange | None:
 
 
 def _fast_ports(props: dict[str, Any], single: str, plural: str) -> tuple[PortRange, ...] | None:
-    many = props.get(plural)
+    return _ports_fast(props.get(single), props.get(plural))
+
+
+def _ports_fast(v: object, many: object) -> tuple[PortRange, ...] | None:
+    """:func:`_fast_ports` from the values of ``*PortRange`` and ``*PortRanges``."""
     if many:
         if type(many) is not list:
             return None
-        ports = [_fast_port(v) for v in many]
+        ports = [_fast_port(p) for p in many]
         return None if None in ports else tuple(ports)  # type: ignore[arg-type]
-    v = props.get(single)
     if v is None:
         return (ANY_PORT,)
     one = _fast_port(v)
@@ -1285,15 +1295,50 @@ def parse_nsg(obj: dict[str, Any], rid: str, at: _At) -> NetworkSecurityGroup:
     )
 
 
-def _nsg_rules_fast(custom: list[Any], defaults: list[Any], nsg_id: str) -> tuple[tuple[SecurityRule, ...], tuple[SecurityRule, ...]]:
+def _rule_body_typed(p: typedload.RuleProps) -> tuple[Any, ...] | None:
+    """:func:`_security_rule_fast` for a custom rule decoded by the typed fast path (the same
+    checks on the same values, read as attributes instead of dict keys): every field of the rule
+    after its ID, name and NSG ID, or None."""
+    prio = p.priority
+    if prio is None or not 100 <= prio <= 4096:
+        return None
+    d = _DIRECTIONS.get(p.direction.lower()) if p.direction is not None else None
+    a = _ACCESS.get(p.access.lower()) if p.access is not None else None
+    proto = _PROTOCOLS.get(p.protocol.lower())
+    src = _spec_fast(p.source_address_prefix, p.source_address_prefixes, p.source_application_security_groups)
+    dst = _spec_fast(p.destination_address_prefix, p.destination_address_prefixes, p.destination_application_security_groups)
+    sports = _ports_fast(p.source_port_range, p.source_port_ranges)
+    dports = _ports_fast(p.destination_port_range, p.destination_port_ranges)
+    if d is None or a is None or proto is None or src is None or dst is None or sports is None or dports is None:
+        return None
+    desc = p.description
+    return prio, d, a, proto, src, dst, sports, dports, False, desc if isinstance(desc, str) else ""
+
+
+_new_rule = typedload.slot_builder(SecurityRule)
+#: Per load (emptied when a parse ends): a custom rule's ``properties`` text -> :func:`_rule_body_typed`
+#: of it. NSGs deployed from one template repeat the same rules.
+_RULE_BODIES: dict[bytes, tuple[Any, ...] | None] = {}
+
+
+def _nsg_rules_fast(custom: list[typedload.Rule], defaults: list[Any], nsg_id: str) -> tuple[tuple[SecurityRule, ...], tuple[SecurityRule, ...]]:
     """The typed fast path's NSG rules (:mod:`netplan.typedload`): every rule through the rule fast
     path, the default rules Azure's own; anything else gives the NSG to :func:`parse_nsg`."""
     rules = []
     for r in custom:
-        rule = _security_rule_fast(r, nsg_id, False) if isinstance(r, dict) else None
-        if rule is None:
+        rid, name, raw = r.id, r.name, r.properties
+        if not rid or not name or raw is UNSET:
             raise typedload.GiveUp
-        rules.append(rule)
+        text = bytes(raw)
+        if text in _RULE_BODIES:
+            body = _RULE_BODIES[text]
+        else:
+            body = _rule_body_typed(typedload.rule_props(raw))
+            if len(_RULE_BODIES) < typedload.MEMO_MAX:
+                _RULE_BODIES[text] = body
+        if body is None:
+            raise typedload.GiveUp
+        rules.append(_new_rule(rid, name, nsg_id, *body))
     if defaults and not _standard_defaults(defaults):
         raise typedload.GiveUp
     return tuple(rules), SHARED_DEFAULT_RULES
@@ -1370,6 +1415,15 @@ class Parsed:
 
 
 def parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
+    try:
+        return _parse_snapshots(snapshots)
+    finally:
+        # The memos of repeated route and rule texts serve one load (they hold their texts).
+        typedload.forget()
+        _RULE_BODIES.clear()
+
+
+def _parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
     out = Parsed()
     seen: dict[str, tuple[str, str]] = {}
     children: list[tuple[str, str, str, Any, _At]] = []  # (kind, parent key, path, obj, at)
