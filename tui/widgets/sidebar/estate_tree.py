@@ -425,12 +425,20 @@ class EstateTree(Tree[NodeData]):
 
     def first_match(self) -> str | None:
         """Enter in the filter box: the cursor goes to the first matching VNet; returns its ID."""
+        self.cancel_pending()
         first = next((n for n in self.root.children if n.data is not None and n.data.kind == "vnet"), None)
         if first is None or first.data is None:
             return None
         # After the refresh: a node added in this turn has no line yet.
         self.call_after_refresh(self.move_cursor, first)
         return first.data.key
+
+    def cancel_pending(self) -> None:
+        """Drop the selection a filter keystroke scheduled: Enter chose the first match before the
+        typing rested, and a row the last keystroke highlighted must not replace it later."""
+        if self._pending is not None:
+            self._pending.stop()
+            self._pending = None
 
     # ------------------------------------------------------------------ messages up
 
