@@ -123,7 +123,15 @@ def _start(emu: Emulator, plan: Path, journal: Path) -> subprocess.Popen[str]:
     """The apply in its own process: the one the test kills."""
     env = {**os.environ, "VNETPLAN_ACCESS_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "netplan", *_args(emu, plan, journal)]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # As a terminal's foreground job, which Ctrl-C reaches: a suite started in the background
+    # (`cmd &`, nohup) hands its children SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt, so the Ctrl-C test would wait for an interrupt that cannot come.
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_sigint_as_in_a_terminal)  # fmt: skip
+
+
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _rerun(emu: Emulator, plan: Path, journal: Path, monkeypatch: pytest.MonkeyPatch,
