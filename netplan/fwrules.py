@@ -43,9 +43,9 @@ from typing import Any
 from netplan.addr import AddressError, Prefix, parse_ip, parse_prefix, prefix_of_ip
 from netplan.errors import InputError
 from netplan.model import ANY_PORT, FirewallRule, Forwarder, PortRange
+from netplan.nsg import Ports, merge_ports, ports_minus, ports_within
 
 Path = tuple[str | int, ...]
-Ports = list[tuple[int, int]]
 
 _RULE_KEYS = ("name", "action", "source", "destination", "protocol", "ports")
 _PROTOCOLS = ("tcp", "udp", "icmp")
@@ -269,17 +269,17 @@ def open_ports(fwd: Forwarder, src: Prefix, dst: Prefix, protocol: str) -> tuple
         if ms is False or md is False:
             continue
         for r in _port_ranges(rule):
-            hit = _cut(undecided, r.lo, r.hi)
+            hit = ports_within(undecided, r.lo, r.hi)
             if not hit:
                 continue
             if ms is None or md is None:
                 unsure.extend(hit)  # decided for part of the flow only: unknown, whatever follows
             elif rule.allow:
                 allowed.extend(hit)
-            undecided = _minus(undecided, r.lo, r.hi)
+            undecided = ports_minus(undecided, r.lo, r.hi)
     if fwd.default_allow:
         allowed.extend(undecided)
-    return _merge(allowed), _merge(unsure)
+    return merge_ports(allowed), merge_ports(unsure)
 
 
 def first_deny(fwd: Forwarder, src: Prefix, dst: Prefix, protocol: str) -> str:
@@ -290,30 +290,3 @@ def first_deny(fwd: Forwarder, src: Prefix, dst: Prefix, protocol: str) -> str:
         if not rule.allow and _proto(rule, protocol) and _within(src, rule.sources) and _within(dst, rule.destinations):
             return rule.name
     return "default"
-
-
-def _cut(a: Ports, lo: int, hi: int) -> Ports:
-    return [(max(x, lo), min(y, hi)) for x, y in a if not (y < lo or x > hi)]
-
-
-def _minus(a: Ports, lo: int, hi: int) -> Ports:
-    out: Ports = []
-    for x, y in a:
-        if y < lo or x > hi:
-            out.append((x, y))
-            continue
-        if x < lo:
-            out.append((x, lo - 1))
-        if y > hi:
-            out.append((hi + 1, y))
-    return out
-
-
-def _merge(ports: Sequence[tuple[int, int]]) -> Ports:
-    out: Ports = []
-    for lo, hi in sorted(ports):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out

@@ -209,7 +209,7 @@ def evaluate(nsg: NetworkSecurityGroup, direction: Direction, src: Prefix, dst: 
 Ports = list[tuple[int, int]]
 
 
-def _subtract(a: Ports, lo: int, hi: int) -> Ports:
+def ports_minus(a: Ports, lo: int, hi: int) -> Ports:
     out: Ports = []
     for x, y in a:
         if y < lo or x > hi:
@@ -222,14 +222,14 @@ def _subtract(a: Ports, lo: int, hi: int) -> Ports:
     return out
 
 
-def _intersect(a: Ports, lo: int, hi: int) -> Ports:
+def ports_within(a: Ports, lo: int, hi: int) -> Ports:
     return [(max(x, lo), min(y, hi)) for x, y in a if not (y < lo or x > hi)]
 
 
 def intersect(a: Ports, b: Ports) -> Ports:
     out: Ports = []
     for lo, hi in b:
-        out.extend(_intersect(a, lo, hi))
+        out.extend(ports_within(a, lo, hi))
     return sorted(out)
 
 
@@ -249,7 +249,7 @@ def open_ports(nsg: NetworkSecurityGroup, direction: Direction, src: Prefix, dst
         if ms is False or md is False:
             continue
         for r in rule.destination_ports:
-            hit = _intersect(undecided, r.lo, r.hi)
+            hit = ports_within(undecided, r.lo, r.hi)
             if not hit:
                 continue
             if ms is None or md is None:
@@ -257,11 +257,11 @@ def open_ports(nsg: NetworkSecurityGroup, direction: Direction, src: Prefix, dst
                 continue
             if rule.access is Access.ALLOW:
                 allowed.extend(hit)
-            undecided = _subtract(undecided, r.lo, r.hi)
-    return _merge(allowed), _merge(unsure)
+            undecided = ports_minus(undecided, r.lo, r.hi)
+    return merge_ports(allowed), merge_ports(unsure)
 
 
-def _merge(ports: Iterable[tuple[int, int]]) -> Ports:
+def merge_ports(ports: Iterable[tuple[int, int]]) -> Ports:
     out: Ports = []
     for lo, hi in sorted(ports):
         if out and lo <= out[-1][1] + 1:
