@@ -114,6 +114,19 @@ def _wait_held(gate: WriteGate, proc: subprocess.Popen[str], what: str) -> None:
         assert time.monotonic() < deadline, f"the apply still runs after 900 s and never reached {what}"
 
 
+def kill_at_write(emu: Emulator, plan: Path, journal: Path, after: int) -> WriteGate:
+    """Start the apply in its own process, let ``after`` writes through, and SIGKILL it while write
+    ``after + 1`` is held at the emulator; the gate is returned still closed (the test decides
+    whether that write lands or is dropped)."""
+    gate = emu.hold_writes_after(after)
+    proc = _start(emu, plan, journal)
+    _wait_held(gate, proc, f"write {after + 1}")
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    return gate
+
+
 def _args(emu: Emulator, plan: Path, journal: Path) -> list[str]:
     return ["apply", str(plan), "--yes", "--endpoint", emu.url, "--ca-bundle", emu.ca_path,
             "--journal", str(journal), "--polling-interval", "0.05", "--concurrency", "2"]  # fmt: skip
@@ -160,12 +173,7 @@ def test_kill_minus_nine_after_the_nth_write_then_rerun_converges(
     plan, want = planned
     journal = tmp_path / "apply.journal"
     with Emulator(sample_snapshot(), faults=FaultConfig(lro_polls=1, lro_retry_after=0, retry_after=0)) as emu:
-        gate = emu.hold_writes_after(after)
-        proc = _start(emu, plan, journal)
-        _wait_held(gate, proc, f"write {after + 1}")
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
-        assert proc.returncode == -signal.SIGKILL
+        gate = kill_at_write(emu, plan, journal, after)
         gate.open(drop=after % 2 == 0)
         assert gate.passed == after
         records = read_journal(journal)

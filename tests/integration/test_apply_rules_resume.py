@@ -11,7 +11,6 @@ the one a run without a kill ends in (the kill machinery of ``test_apply_faults`
 from __future__ import annotations
 
 import json
-import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 from netplan.live.journal import read_journal
 from tests.emulator import Emulator, FaultConfig
 from tests.integration.test_apply import normalized_state
-from tests.integration.test_apply_faults import _apply, _rerun, _start, _wait_held
+from tests.integration.test_apply_faults import _apply, _rerun, kill_at_write
 from tests.unit.test_sample_traffic import INTENT, add_route, spoke2_nsg_denies_mendix
 from vnetplan.cli import main
 
@@ -91,12 +90,7 @@ def test_kill_during_the_rule_and_route_writes_then_rerun_writes_each_once(
     plan, doc, want, children = planned
     journal = tmp_path / "apply.journal"
     with Emulator(doc, faults=QUICK) as emu:
-        gate = emu.hold_writes_after(after)
-        proc = _start(emu, plan, journal)
-        _wait_held(gate, proc, f"write {after + 1}")
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
-        assert proc.returncode == -signal.SIGKILL
+        gate = kill_at_write(emu, plan, journal, after)
         landed = after % 2 == 1
         present = _count(emu, children)
         gate.open(drop=not landed)
