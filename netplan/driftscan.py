@@ -250,7 +250,7 @@ def _children(span: msgspec.Raw) -> list[tuple[str, msgspec.Raw]] | None:
     return out if len({k for k, _ in out}) == len(out) else None
 
 
-def _trim(old: msgspec.Raw, new: msgspec.Raw) -> tuple[msgspec.Raw, msgspec.Raw] | None:
+def _trim(old: msgspec.Raw, new: msgspec.Raw | memoryview) -> tuple[msgspec.Raw, msgspec.Raw] | None:
     """Both JSONs of a changed VNet without the subnets and peerings whose bytes are the same in
     both; None when there are none, or the shape is not the usual one (then it is built whole).
     The VNet's ID must be the same bytes: each child's model holds it."""

@@ -122,7 +122,6 @@ def test_gaps_orphans_and_standalone_children(tmp_path: Path) -> None:
         b.vnet(name, [f"10.{len(b._vnets)}.0.0/16"], subnets={"s1": f"10.{len(b._vnets)}.1.0/24"})
     old = b.snapshot()
     new = copy.deepcopy(old)
-    sub = new["resources"][0]["id"].split("/resourceGroups/")[0]
     by_name = {v["name"]: v for v in _vnets(new)}
     # The new snapshot could not read one resource group: "data" is missing there, UNKNOWN.
     new["gaps"] = [{"scope": by_name["data"]["id"].split("/providers/")[0], "kind": "resourceGroup", "reason": "403"}]
@@ -147,6 +146,65 @@ def test_gaps_orphans_and_standalone_children(tmp_path: Path) -> None:
     unknown = {name_of(f.resource) for f in report.findings if f.status is Status.UNKNOWN}
     assert {"data", "newcomer"} <= unknown
     assert any(name_of(f.resource) == "s1" and f.item == "prefixes" for f in report.findings)
+
+
+def _standalone(vnet: dict[str, Any], i: int) -> dict[str, Any]:
+    """Subnet ``i`` of ``vnet`` taken out of it and listed as its own resource."""
+    s = vnet["properties"]["subnets"].pop(i)
+    return {**s, "type": f"{NET}/virtualNetworks/subnets"}
+
+
+def test_standalone_subnets_go_with_their_vnet(tmp_path: Path) -> None:
+    """The VNet's own JSON is the same in both files; one of its standalone subnets changed and one
+    is gone: the gone one is removed (FAIL: no gap covers it), the changed one changed."""
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], subnets={"s1": "10.0.1.0/24", "s2": "10.0.2.0/24", "s3": "10.0.3.0/24"})
+    old = b.snapshot()
+    hub = _vnets(old)[0]
+    old["resources"] += [_standalone(hub, 2), _standalone(hub, 1)]
+    new = copy.deepcopy(old)
+    new["resources"].pop()  # s2
+    new["resources"][-1]["properties"]["addressPrefix"] = "10.0.4.0/24"  # s3
+    report = both_ways(tmp_path, old, new)
+    assert sorted((f.status.value, name_of(f.resource), f.item) for f in report.findings) == [
+        ("FAIL", "s2", ""), ("FAIL", "s3", "prefixes")
+    ]
+
+
+def test_an_orphan_the_same_in_both_files_keeps_its_gap(tmp_path: Path) -> None:
+    """Both files hold a subnet of VNet "edge" but not the VNet (an orphan, with a gap scoped to
+    edge's ID); a VNet "edge2" is new. The gap's scope is a prefix of edge2's ID, which the full
+    comparison counts as covered (UNKNOWN): the pre-pass must build the unchanged orphan to know."""
+    b = EstateBuilder()
+    b.vnet("edge", ["10.0.0.0/16"], subnets={"s1": "10.0.1.0/24"})
+    old = b.snapshot()
+    edge = _vnets(old)[0]
+    old["resources"] = [_standalone(edge, 0)]
+    new = copy.deepcopy(old)
+    b2 = EstateBuilder()
+    b2.vnet("edge2", ["10.1.0.0/16"])
+    new["resources"] += b2.vnet_resources()
+    report = both_ways(tmp_path, old, new)
+    assert [(f.status, name_of(f.resource)) for f in report.findings] == [(Status.UNKNOWN, "edge2")]
+
+
+def test_a_vnet_whose_id_changed_spelling_changes_its_childrens_vnet_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same VNet by key, its ID written in another case: its children's JSON is the same bytes,
+    their model's VNet ID is not; they are not left out of what is built."""
+    b = EstateBuilder()
+    b.vnet("hub", ["10.0.0.0/16"], subnets={"s1": "10.0.1.0/24"})
+    b.vnet("spoke", ["10.1.0.0/16"])
+    b.peer("hub", "spoke")
+    old = b.snapshot()
+    new = copy.deepcopy(old)
+    hub = next(v for v in _vnets(new) if v["name"] == "hub")
+    hub["id"] = hub["id"].replace("/resourceGroups/", "/resourcegroups/")
+    hub["location"] = "northeurope"
+    monkeypatch.setattr(driftscan, "TRIM_FROM", 0)
+    report = both_ways(tmp_path, old, new)
+    assert {name_of(f.resource) for f in report.findings if f.item == "vnet_id"} == {"s1", "hub-to-spoke"}
 
 
 def _mutated(snap: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -252,9 +310,17 @@ def test_cli_output_is_the_full_comparisons(
     b = _write(tmp_path / "old.json", old, None)
     c = _write(tmp_path / "new.json", _mutated(old, random.Random(9)), None)
     monkeypatch.chdir(tmp_path)
+    took: list[Report | None] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Report | None:
+        took.append(driftscan.snapshot_drift_files(*args, **kwargs))
+        return took[-1]
+
+    monkeypatch.setattr("vnetplan.commands.drift.snapshot_drift_files", spy)
     outs = []
     for fast in (True, False):
         if not fast:
+            assert len(took) == 1 and took[0] is not None, "the CLI did not take the pre-pass"
             monkeypatch.setattr("vnetplan.commands.drift.scan", lambda *a: None)
         code = main(["drift", "--baseline", b, "--estate", c, "--format", fmt])
         out = capsys.readouterr().out
