@@ -212,9 +212,9 @@ def _scan_file(path: str) -> tuple[_File, bytes, list[msgspec.Raw]] | None:
             return None
         key = rid_key(rid)
         rtype = h.type if h.type is not None else infer_type(rid)
-        low = lower.get(rtype) if isinstance(rtype, str) else ""
-        if low is None:
-            low = lower[rtype] = rtype.lower()  # a file has a few types, spelled one way
+        low = ""
+        if isinstance(rtype, str):
+            low = lower.get(rtype) or lower.setdefault(rtype, rtype.lower())  # a file has a few type spellings
         if key in types:
             return None  # an ID twice: the loader's error (or its choice) decides, on the full path
         types[key] = low
