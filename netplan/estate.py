@@ -287,7 +287,22 @@ class Estate:
 
     @cached_property
     def by_id(self) -> dict[str, Any]:
-        """Every resource and addressable child (subnets, peerings, frontends, NIC ipconfigs)."""
+        """Every resource and addressable child (subnets, peerings, frontends, NIC ipconfigs, routes,
+        security rules)."""
+        idx = dict(self._by_id)
+        for rt in self.route_tables:
+            for r in rt.routes:
+                idx[r.key] = r
+        for nsg in self.nsgs:
+            for rule in nsg.rules:  # default rules are shared objects, not addressable children
+                idx[rule.key] = rule
+        return idx
+
+    @cached_property
+    def _by_id(self) -> dict[str, Any]:
+        """:attr:`by_id` without routes and security rules: their objects are built when their
+        table or NSG is first read (:func:`netplan.model._built_on_first_read`), and a lookup of
+        one by ID (:meth:`get`) reads only its parent's."""
         idx: dict[str, Any] = {}
         for name in RESOURCE_FIELDS:
             for r in getattr(self, name):
@@ -305,19 +320,26 @@ class Estate:
         for nic in self.nics:
             for c in nic.ip_configs:
                 idx[c.key] = c
-        for rt in self.route_tables:
-            for r in rt.routes:
-                idx[r.key] = r
-        for nsg in self.nsgs:
-            for rule in nsg.rules:  # default rules are shared objects, not addressable children
-                idx[rule.key] = rule
         return idx
 
     def get(self, rid: str | None) -> Any | None:
-        return None if not rid else self.by_id.get(rid_key(rid))
+        if not rid:
+            return None
+        key = rid_key(rid)
+        hit = self._by_id.get(key)
+        if hit is None and ("/routes/" in key or "/securityrules/" in key):
+            # A route or rule is looked for in the table or NSG its ID names (the last of equal
+            # keys, as the full index keeps it); one held elsewhere (an ID that does not name its
+            # parent), or none, in the full index.
+            parent = self._by_id.get(rid_key(parent_id(key)))
+            children = parent.routes if isinstance(parent, RouteTable) else parent.rules if isinstance(parent, NetworkSecurityGroup) else ()
+            hit = next((c for c in reversed(children) if c.key == key), None)
+            if hit is None:
+                hit = self.by_id.get(key)
+        return hit
 
     def contains(self, rid: str | None) -> bool:
-        return rid is not None and rid_key(rid) in self.by_id
+        return self.get(rid) is not None
 
     @cached_property
     def _vnets(self) -> dict[str, VNet]:
