@@ -23,13 +23,12 @@ files can lock it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import networkx as nx
 
-from netplan.addr import Prefix
 from netplan.estate import Estate
 from netplan.ids import name_of, parse_id, rid_key, sub_and_group
 from netplan.jsonout import Stream
@@ -44,72 +43,68 @@ VNET, LB_FRONTEND, PRIVATE_ENDPOINT, SERVICE, PLS, GATEWAY, ZONE, ONPREM = (
 PEERING, CONTAINS, CONNECTS, FRONTS, ZONE_LINK = "peering", "contains", "connects", "fronts", "zone-link"
 
 
-class _Packed(Mapping[Any, dict[str, Any]]):
-    """Attribute dicts kept as (names, values) tuples, the names shared between items of one kind:
-    a dict of a dozen entries costs four times the tuple (60 MiB of graph at 10k VNets otherwise).
-    Reading an item gives a new dict."""
+class _Eager:
+    """The walk's sink for a graph object (networkx's, or anything with ``add_node`` / ``add_edge``):
+    each node and edge is added with its attributes at once."""
 
-    __slots__ = ("_items", "_names")
+    __slots__ = ("g",)
 
-    def __init__(self) -> None:
-        self._items: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
-        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+    def __init__(self, g: Any) -> None:
+        self.g = g
 
-    def put(self, key: Any, attr: dict[str, Any]) -> None:
-        """Set the item to ``attr``, or update it with ``attr`` when there is one (networkx's rule)."""
-        old = self._items.get(key)
-        if old is not None:
-            attr = {**dict(zip(*old, strict=True)), **attr}
-        names = tuple(attr)
-        self._items[key] = (self._names.setdefault(names, names), tuple(attr.values()))
+    def __contains__(self, n: object) -> bool:
+        return n in self.g
 
-    def __getitem__(self, key: Any) -> dict[str, Any]:
-        return dict(zip(*self._items[key], strict=True))
+    def node(self, n: str, make: Callable[..., dict[str, Any]], *args: Any) -> None:
+        self.g.add_node(n, **make(*args))
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
+    def edge(self, u: str, v: str, key: str, make: Callable[..., dict[str, Any]], *args: Any) -> None:
+        self.g.add_edge(u, v, key=key, **make(*args))
 
 
-class NodeLinkGraph:
-    """The part of :class:`networkx.MultiDiGraph` that :func:`build_graph` fills (``add_node``,
-    ``add_edge`` with a key, ``in``) and :func:`to_node_link` reads (``graph``, ``nodes[n]``,
-    ``edges(keys=True, data=True)``), with the same semantics, held compactly (:class:`_Packed`).
-    For the node-link JSON of a whole estate, which runs no graph algorithm: networkx's adjacency
-    structures cost several times the attributes' memory at 10k VNets, and its import a third of
-    a second."""
+#: How a node's or an edge's attributes are made: the function and its arguments.
+_Maker = tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]
 
-    __slots__ = ("edge_attrs", "graph", "nodes")
+
+class _Lazy:
+    """The walk's sink for the node-link JSON of a whole estate (:func:`node_link_stream`), which
+    runs no graph algorithm: each node and edge keeps only how its attributes are made, and they
+    are made when it is written (as a networkx graph's would be: added again, a node or an edge is
+    updated with the new attributes; an edge's missing end is a node without attributes). The
+    attributes of a whole 10k-VNet estate held at once cost several times its model's memory."""
+
+    __slots__ = ("edges", "nodes")
 
     def __init__(self) -> None:
-        self.graph: dict[str, Any] = {}
-        self.nodes = _Packed()
-        #: (source, target, key) -> the edge's attributes.
-        self.edge_attrs = _Packed()
+        #: Node key -> how its attributes are made.
+        self.nodes: dict[str, list[_Maker]] = {}
+        #: (source, target, key) -> how its attributes are made.
+        self.edges: dict[tuple[str, str, str], list[_Maker]] = {}
 
     def __contains__(self, n: object) -> bool:
         return n in self.nodes
 
-    def add_node(self, n: str, **attr: Any) -> None:
-        self.nodes.put(n, attr)
+    def node(self, n: str, make: Callable[..., dict[str, Any]], *args: Any) -> None:
+        self.nodes.setdefault(n, []).append((make, args))
 
-    def add_edge(self, u: str, v: str, key: str, **attr: Any) -> None:
+    def edge(self, u: str, v: str, key: str, make: Callable[..., dict[str, Any]], *args: Any) -> None:
         nodes = self.nodes
         if u not in nodes:
-            nodes.put(u, {})
+            nodes[u] = []
         if v not in nodes:
-            nodes.put(v, {})
-        self.edge_attrs.put((u, v, key), attr)
+            nodes[v] = []
+        self.edges.setdefault((u, v, key), []).append((make, args))
 
-    def edges(self, keys: bool = True, data: bool = True) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-        assert keys and data
-        edges = self.edge_attrs
-        return ((u, v, k, edges[(u, v, k)]) for u, v, k in edges)
+
+def _attrs(makers: list[_Maker]) -> dict[str, Any]:
+    """The attributes of a node or an edge: its makers' dicts, each updating the one before."""
+    if len(makers) == 1:
+        make, args = makers[0]
+        return make(*args)
+    out: dict[str, Any] = {}
+    for make, args in makers:
+        out.update(make(*args))
+    return out
 
 
 def build_graph(
@@ -122,71 +117,79 @@ def build_graph(
     IDs to the worst severity of their overlaps (``error``, ``warning``, ``info``, as
     :func:`vnets_overlapping` returns); their nodes get ``overlapping=True`` and
     ``overlap_severity``. ``resources=False`` keeps only VNets, peering links and on-prem networks.
-    ``into``: the empty graph to fill, a :class:`NodeLinkGraph` for the node-link JSON alone.
+    ``into``: the empty graph to fill (anything with networkx's ``add_node``, ``add_edge`` and ``in``).
     """
-    if isinstance(overlapping, Mapping):
-        over: dict[str, str | None] = {rid_key(k): v for k, v in overlapping.items()}
-    else:
-        over = {rid_key(k): None for k in overlapping or ()}
     # networkx is imported here, not at the top: it costs about 20 MB and a third of a second, and
     # every command imports this module through the CLI while only graph drawing needs networkx.
     if into is None:
         import networkx as nx
 
         into = nx.MultiDiGraph()
-    g = into
+    _walk(estate, overlapping, resources, _Eager(into))
+    return into
+
+
+def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None, resources: bool, g: Any) -> None:
+    """Give every node and edge of the estate's graph to the sink ``g`` (:class:`_Eager`,
+    :class:`_Lazy`), in the order a graph is built, with the function that makes its attributes."""
+    if isinstance(overlapping, Mapping):
+        over: dict[str, str | None] = {rid_key(k): v for k, v in overlapping.items()}
+    else:
+        over = {rid_key(k): None for k in overlapping or ()}
     forwarders = {rid_key(f.vnet_id): f for f in estate.forwarders}
     gateways: dict[str, list[str]] = {}
     for gw in estate.gateways:
         if gw.vnet_id:
             gateways.setdefault(rid_key(gw.vnet_id), []).append(gw.gateway_type)
-    # Prefix texts by object: a VNet's prefixes are the same objects as those its peers' links copy
-    # (the loader shares parsed prefixes), so each is formatted once.
-    memo: dict[int, str] = {}
-
-    def texts(prefixes: Iterable[Prefix]) -> list[str]:
-        out = []
-        for p in prefixes:
-            t = memo.get(id(p))
-            if t is None:
-                t = memo[id(p)] = str(p)
-            out.append(t)
-        return out
-
-    for v in estate.vnets:
-        fwd = forwarders.get(v.key)
+    def vnet_attrs(v: VNet, vk: str) -> dict[str, Any]:
+        fwd = forwarders.get(vk)
         sub, group = sub_and_group(v.id)
-        g.add_node(
-            v.key, kind=VNET, resource_id=v.id, name=v.name, location=v.location, subscription=sub,
-            resource_group=group, prefixes=texts(v.address_prefixes),
-            overlapping=v.key in over, overlap_severity=over.get(v.key), external=False, dns_servers=[str(ip) for ip in v.dns_servers],
-            gateways=gateways.get(v.key, []), forwarder=fwd.device if fwd else None,
-            forwarder_ip=str(fwd.ip) if fwd and fwd.ip else None,
-        )  # fmt: skip
-    for v in estate.vnets:
+        return {
+            "kind": VNET, "resource_id": v.id, "name": v.name, "location": v.location, "subscription": sub,
+            "resource_group": group, "prefixes": [str(p) for p in v.address_prefixes],
+            "overlapping": vk in over, "overlap_severity": over.get(vk), "external": False,
+            "dns_servers": [str(ip) for ip in v.dns_servers],
+            "gateways": gateways.get(vk, []), "forwarder": fwd.device if fwd else None,
+            "forwarder_ip": str(fwd.ip) if fwd and fwd.ip else None,
+        }  # fmt: skip
+
+    def remote_attrs(p: Peering, rk: str) -> dict[str, Any]:
+        pid = parse_id(p.remote_vnet_id)
+        return {
+            "kind": VNET, "resource_id": p.remote_vnet_id, "name": pid.name or name_of(p.remote_vnet_id), "location": "",
+            "subscription": pid.subscription, "resource_group": pid.resource_group,
+            "prefixes": [str(q) for q in p.remote_current_prefixes], "overlapping": rk in over,
+            "overlap_severity": over.get(rk), "external": True,
+            "dns_servers": [], "gateways": [], "forwarder": None, "forwarder_ip": None,
+        }  # fmt: skip
+
+    def peering_attrs(p: Peering, v: VNet, rk: str) -> dict[str, Any]:
+        return _peering_attrs(p, v, by_key.get(rk))
+
+    # Each node's key string once: an edge names its two ends by the same strings (memory at 10k VNets).
+    vnet_keys = [v.key for v in estate.vnets]
+    keys = dict(zip(vnet_keys, vnet_keys, strict=True))
+    by_key = dict(zip(vnet_keys, estate.vnets, strict=True))
+    for v, vk in zip(estate.vnets, vnet_keys, strict=True):
+        g.node(vk, vnet_attrs, v, vk)
+    for v, vk in zip(estate.vnets, vnet_keys, strict=True):
         for p in v.peerings:
             rk = rid_key(p.remote_vnet_id)
+            rk = keys.get(rk) or keys.setdefault(rk, rk)
             if rk not in g:
-                pid = parse_id(p.remote_vnet_id)
-                g.add_node(
-                    rk, kind=VNET, resource_id=p.remote_vnet_id, name=pid.name or name_of(p.remote_vnet_id), location="",
-                    subscription=pid.subscription, resource_group=pid.resource_group,
-                    prefixes=[str(q) for q in p.remote_current_prefixes], overlapping=rk in over, overlap_severity=over.get(rk), external=True,
-                    dns_servers=[], gateways=[], forwarder=None, forwarder_ip=None,
-                )  # fmt: skip
-            g.add_edge(v.key, rk, key=p.key, **_peering_attrs(p, v, estate.vnet(p.remote_vnet_id), texts))
+                g.node(rk, remote_attrs, p, rk)
+            g.edge(vk, rk, p.key, peering_attrs, p, v, rk)
     for net in estate.onprem:
         nk = f"onprem:{net.name}"
-        g.add_node(nk, kind=ONPREM, resource_id=None, name=net.name, prefixes=[str(p) for p in net.prefixes], external=False)
+        g.node(nk, dict, {"kind": ONPREM, "resource_id": None, "name": net.name, "prefixes": [str(p) for p in net.prefixes], "external": False})
         if net.via_vnet_id and rid_key(net.via_vnet_id) in g:
             via = rid_key(net.via_vnet_id)
-            g.add_edge(via, nk, key=f"{via}->{nk}", kind=CONNECTS, via_gateway=bool(gateways.get(via)))
+            g.edge(via, nk, f"{via}->{nk}", dict, {"kind": CONNECTS, "via_gateway": bool(gateways.get(via))})
     if resources:
         _add_resources(g, estate)
-    return g
 
 
-def _peering_attrs(p: Peering, local: VNet, remote: VNet | None, texts: Any = None) -> dict[str, Any]:
+def _peering_attrs(p: Peering, local: VNet, remote: VNet | None) -> dict[str, Any]:
     is_global = None if remote is None or not local.location or not remote.location else local.location != remote.location
     return {
         "kind": PEERING, "resource_id": p.id, "name": p.name, "state": str(p.state),
@@ -196,62 +199,66 @@ def _peering_attrs(p: Peering, local: VNet, remote: VNet | None, texts: Any = No
         "allow_gateway_transit": p.allow_gateway_transit,
         "use_remote_gateways": p.use_remote_gateways,
         "global": is_global,
-        "remote_prefixes": texts(p.remote_prefixes) if texts is not None else [str(q) for q in p.remote_prefixes],
+        "remote_prefixes": [str(q) for q in p.remote_prefixes],
         "peer_complete_vnets": p.peer_complete_vnets,
         "local_subnets": list(p.local_subnet_names), "remote_subnets": list(p.remote_subnet_names),
     }  # fmt: skip
 
 
-def _add_resources(g: nx.MultiDiGraph, estate: Estate) -> None:
+def _add_resources(g: Any, estate: Estate) -> None:
+    """The resource nodes and their edges (see :func:`_walk`); small, so their attributes are made
+    as they are walked."""
+
     def vnet_key(subnet_id: str | None) -> str | None:
         v = estate.vnet_of_subnet(subnet_id)
         return v.key if v is not None else None
 
     for gw in estate.gateways:
-        g.add_node(gw.key, kind=GATEWAY, resource_id=gw.id, name=gw.name, gateway_type=gw.gateway_type, sku=gw.sku, external=False)
+        g.node(gw.key, dict, {"kind": GATEWAY, "resource_id": gw.id, "name": gw.name, "gateway_type": gw.gateway_type, "sku": gw.sku,
+               "external": False})  # fmt: skip
         if gw.vnet_id and rid_key(gw.vnet_id) in g:
-            g.add_edge(rid_key(gw.vnet_id), gw.key, key=f"contains:{gw.key}", kind=CONTAINS)
+            g.edge(rid_key(gw.vnet_id), gw.key, f"contains:{gw.key}", dict, {"kind": CONTAINS})
     for lb in estate.load_balancers:
         for fe in lb.frontends:
             if not fe.is_internal:
                 continue
-            g.add_node(
-                fe.key, kind=LB_FRONTEND, resource_id=fe.id, name=f"{lb.name}/{fe.name}", lb=lb.id, sku=lb.sku,
-                ip=str(fe.private_ip) if fe.private_ip else None, subnet=fe.subnet_id, external=False,
-            )  # fmt: skip
+            g.node(
+                fe.key, dict, {"kind": LB_FRONTEND, "resource_id": fe.id, "name": f"{lb.name}/{fe.name}", "lb": lb.id, "sku": lb.sku,
+                "ip": str(fe.private_ip) if fe.private_ip else None, "subnet": fe.subnet_id, "external": False})  # fmt: skip
             vk = vnet_key(fe.subnet_id)
             if vk is not None:
-                g.add_edge(vk, fe.key, key=f"contains:{fe.key}", kind=CONTAINS)
+                g.edge(vk, fe.key, f"contains:{fe.key}", dict, {"kind": CONTAINS})
     for pls in estate.private_link_services:
-        g.add_node(pls.key, kind=PLS, resource_id=pls.id, name=pls.name, alias=pls.alias, external=False)
+        g.node(pls.key, dict, {"kind": PLS, "resource_id": pls.id, "name": pls.name, "alias": pls.alias, "external": False})
         for fid in pls.frontend_ids:
             if rid_key(fid) in g:
-                g.add_edge(pls.key, rid_key(fid), key=f"fronts:{rid_key(fid)}", kind=FRONTS)
+                g.edge(pls.key, rid_key(fid), f"fronts:{rid_key(fid)}", dict, {"kind": FRONTS})
+    # Which services behind private endpoints are in the snapshot, in one pass (not Estate.by_id).
+    present = estate.present(c.target_id for pe in estate.private_endpoints for c in pe.connections)
     for pe in estate.private_endpoints:
-        g.add_node(
-            pe.key, kind=PRIVATE_ENDPOINT, resource_id=pe.id, name=pe.name, ips=[str(ip) for ip in estate.endpoint_ips(pe)],
-            subnet=pe.subnet_id, external=False,
-        )  # fmt: skip
+        g.node(
+            pe.key, dict, {"kind": PRIVATE_ENDPOINT, "resource_id": pe.id, "name": pe.name,
+            "ips": [str(ip) for ip in estate.endpoint_ips(pe)], "subnet": pe.subnet_id, "external": False})  # fmt: skip
         vk = vnet_key(pe.subnet_id)
         if vk is not None:
-            g.add_edge(vk, pe.key, key=f"contains:{pe.key}", kind=CONTAINS)
+            g.edge(vk, pe.key, f"contains:{pe.key}", dict, {"kind": CONTAINS})
         for c in pe.connections:
             tk = rid_key(c.target_id)
             if tk not in g:
                 # A PaaS resource (storage, database) or a Private Link Service the snapshot lacks.
                 tp = parse_id(c.target_id)
-                g.add_node(tk, kind=SERVICE, resource_id=c.target_id, name=tp.name or name_of(c.target_id),
-                           service_type=tp.type, external=not estate.contains(c.target_id))  # fmt: skip
-            g.add_edge(pe.key, tk, key=f"connects:{c.name}", kind=CONNECTS, status=str(c.status),
-                       group_ids=list(c.group_ids), manual=c.manual)  # fmt: skip
+                g.node(tk, dict, {"kind": SERVICE, "resource_id": c.target_id, "name": tp.name or name_of(c.target_id),
+                       "service_type": tp.type, "external": tk not in present})  # fmt: skip
+            g.edge(pe.key, tk, f"connects:{c.name}", dict, {"kind": CONNECTS, "status": str(c.status),
+                   "group_ids": list(c.group_ids), "manual": c.manual})  # fmt: skip
     for z in estate.zones:
-        g.add_node(z.key, kind=ZONE, resource_id=z.id, name=z.name, external=False)
+        g.node(z.key, dict, {"kind": ZONE, "resource_id": z.id, "name": z.name, "external": False})
     for link in estate.zone_links:
         zk, vk = rid_key(link.zone_id), rid_key(link.vnet_id)
         if zk in g and vk in g:
-            g.add_edge(zk, vk, key=link.key, kind=ZONE_LINK, resource_id=link.id, name=link.name,
-                       registration_enabled=link.registration_enabled,
-                       resolution_policy=str(link.resolution_policy))  # fmt: skip
+            g.edge(zk, vk, link.key, dict, {"kind": ZONE_LINK, "resource_id": link.id, "name": link.name,
+                   "registration_enabled": link.registration_enabled,
+                   "resolution_policy": str(link.resolution_policy)})  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,21 +625,33 @@ def to_node_link(g: nx.MultiDiGraph) -> dict[str, Any]:
     }
 
 
-def node_link_stream(g: NodeLinkGraph) -> dict[str, Any]:
-    """:func:`to_node_link` of a :class:`NodeLinkGraph` with the nodes and edges as
-    :class:`~netplan.jsonout.Stream` arrays: :func:`netplan.jsonout.write_json` writes the same
-    text, each item's dict made only when it is written."""
-    nodes, edges = g.nodes, g.edge_attrs
+def node_link_stream(
+    estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """:func:`to_node_link` of :func:`build_graph` of the whole estate with its resources, the nodes
+    and edges as :class:`~netplan.jsonout.Stream` arrays: :func:`netplan.jsonout.write_json` writes
+    the same text (a test compares it with networkx's), without the graph (:class:`_Lazy`): each
+    item's dict is made when it is written. No attribute is a float (:attr:`Stream.basic`)."""
+    g = _Lazy()
+    _walk(estate, overlapping, True, g)
+    nodes, edges = g.nodes, g.edges
+
+    def node_items() -> Iterator[dict[str, Any]]:
+        for n in sorted(nodes):
+            yield {"id": n, **_attrs(nodes[n])}
+
+    def edge_items() -> Iterator[dict[str, Any]]:
+        for e in sorted(edges, key=lambda e: (e[0], e[1], str(e[2]))):
+            d = _attrs(edges[e])  # a new dict: keys already in it keep their place, as in {**d, ...}
+            d["source"], d["target"], d["key"] = e
+            yield d
+
     return {
         "directed": True,
         "multigraph": True,
-        "graph": dict(g.graph),
-        "nodes": Stream(({"id": n, **nodes[n]} for n in sorted(nodes)), plain=True),
-        "edges": Stream(
-            ({**edges[e], "source": e[0], "target": e[1], "key": e[2]}
-             for e in sorted(edges, key=lambda e: (e[0], e[1], str(e[2])))),
-            plain=True,
-        ),
+        "graph": {},
+        "nodes": Stream(node_items(), plain=True, basic=True),
+        "edges": Stream(edge_items(), plain=True, basic=True),
     }
 
 

@@ -24,21 +24,30 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import IO, Any
 
+import msgspec
+
 #: Items of a :class:`Stream` encoded per call of the C encoder.
 CHUNK = 4096
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+_MSGSPEC = msgspec.json.Encoder().encode
 
 
 class Stream:
     """A JSON array whose items come from an iterable, consumed once while writing."""
 
-    __slots__ = ("items", "plain")
+    __slots__ = ("basic", "items", "plain")
 
-    def __init__(self, items: Iterable[Any], plain: bool = False) -> None:
+    def __init__(self, items: Iterable[Any], plain: bool = False, basic: bool = False) -> None:
         self.items = items
         #: The items hold no Stream (each is encoded as a whole without being looked into).
         self.plain = plain
+        #: The items hold no float (plain items only): compact chunks are then encoded by msgspec,
+        #: three times faster than the stdlib's C encoder and the same text for every other value
+        #: it takes (strings, ints, bools, None, lists, dicts with string keys); a chunk it refuses
+        #: (a str subclass, a lone surrogate, a key of another type) goes to the stdlib as before.
+        #: Floats it writes in another form (``1e16``, not ``1e+16``), hence the promise.
+        self.basic = basic and plain
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.items)
@@ -85,6 +94,15 @@ def _needs_walk(value: Any) -> bool:
     if isinstance(value, Mapping):
         return any(_needs_walk(v) for v in value.values())
     return False
+
+
+def _fast(items: list[Any]) -> str | None:
+    """msgspec's compact JSON of float-free values (see :attr:`Stream.basic`), or None when it
+    refuses one of them (the stdlib's encoder then writes them)."""
+    try:
+        return _MSGSPEC(items).decode()
+    except (TypeError, ValueError):  # an unsupported type or key; a lone surrogate (UnicodeEncodeError)
+        return None
 
 
 class _Writer:
@@ -134,6 +152,7 @@ class _Writer:
     def array(self, items: Iterable[Any], level: int) -> None:
         out = self.out
         plain = isinstance(items, Stream) and items.plain
+        fast = isinstance(items, Stream) and items.basic and not self.pretty
         it = iter(items)
         if self.pretty:
             inner = "\n" + "  " * (level + 1)
@@ -149,7 +168,9 @@ class _Writer:
                 return
             out.write(sep if wrote else "[" + inner)
             wrote = True
-            text = self._enc.encode(pending)
+            text = _fast(pending) if fast else None
+            if text is None:
+                text = self._enc.encode(pending)
             if self.pretty:
                 # "[\n  a,\n  b\n]" -> the items, re-indented to this depth
                 body = text[2 + 2 : -2]

@@ -51,6 +51,28 @@ def test_compact_is_exactly_json_dumps_with_tight_separators(chunk: int, monkeyp
     assert dumps(_streamed(), pretty=False) == expected
 
 
+class _Text(str):
+    """A str subclass: msgspec refuses it, the stdlib writes its text."""
+
+
+#: Values a float-free ("basic") stream may hold, with the texts msgspec must write as the stdlib
+#: does: escapes, non-ASCII, U+2028, big and negative ints, int keys; and values msgspec refuses
+#: (a lone surrogate, a str subclass, a bool key), which the stdlib then writes.
+BASIC: list[Any] = [
+    {"s": 'quote " back \\ nl \n tab \t nul \x00 del \x7f ß 中 \u2028 😀', "n": -(2**70), "b": [True, False, None]},
+    {"ids": ["/subscriptions/x/resourceGroups/RG", ""], "k": {"1": 0}, 5: "int key", "t": (1, 2)},
+    {"lone": "\ud800"}, {"sub": _Text("x")}, {True: "bool key"}, [], {},
+]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4096])
+def test_a_basic_stream_writes_the_stdlib_text(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonout, "CHUNK", chunk)
+    for pretty, expected in ((False, json.dumps(BASIC, ensure_ascii=False, separators=(",", ":"))),
+                             (True, json.dumps(BASIC, indent=2, ensure_ascii=False))):  # fmt: skip
+        assert dumps(Stream(iter(BASIC), plain=True, basic=True), pretty=pretty) == expected
+
+
 def test_a_stream_is_written_while_it_is_produced() -> None:
     """Items reach the output before the generator is exhausted (nothing holds the whole array)."""
     out = io.StringIO()

@@ -149,3 +149,21 @@ def test_a_snapshot_read_from_a_pipe_keeps_its_bytes(tmp_path: Path) -> None:
     writer.join()
     (v,) = est.vnets
     assert type(v.source) is not rawjson.FileSpan and v.raw == doc["resources"][0]
+
+
+def test_present_answers_as_contains_without_building_the_index_of_every_resource() -> None:
+    # The graph asks whether the services behind private endpoints are in the snapshot; the answer
+    # must be the index's, for any spelling of the ID, children included.
+    vnet = _vnet("hub", {"subnets": [{"name": "app", "id": f"{SUB}/virtualNetworks/hub/subnets/app",
+                                      "properties": {"addressPrefix": "10.1.0.0/24"}}]})  # fmt: skip
+    odd = _vnet("ÿstanbul-İ")  # lower() of 'İ' is two characters: no length shortcut for it
+    est = estate_from_data({"resources": [vnet, odd]}, "e.json")
+    asked = [
+        vnet["id"].upper(), f" {vnet['id']}/ ", f"{SUB}/virtualNetworks/hub/subnets/APP", odd["id"], odd["id"].lower(),
+        f"{SUB}/virtualNetworks/other", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st",
+    ]  # fmt: skip
+    found = est.present(asked)
+    assert "by_id" not in est.__dict__
+    assert {a for a in asked if rid_key(a) in found} == {a for a in asked if est.contains(a)}
+    assert len(found) == 3
+    assert est.present(asked) == found  # and from the index, once it is built

@@ -22,7 +22,7 @@ from tui.widgets.details.vnet_details import VnetDetails
 from tui.widgets.footer import KeysFooter
 from tui.widgets.sidebar.estate_tree import EstateTree
 from tui.widgets.tabs.dns import DnsPanel
-from tui.widgets.tabs.findings import FindingsView
+from tui.widgets.tabs.findings import AuditDigest, FindingsView
 from tui.widgets.tabs.home import HomeView, Problem
 from tui.widgets.tabs.overlaps import OverlapsView
 from tui.widgets.tabs.plan import PlanPanel
@@ -435,9 +435,9 @@ class MainScreen(Screen[None]):
     def show_verification_failed(self, line: str) -> None:
         self._plan_panel().show_verification_failed(line)
 
-    def show_findings(self, report: Any) -> None:
-        self.query_one(HomeView).show_findings(report)
-        self.query_one(FindingsView).show(self.estate, report)
+    def show_findings(self, audit: AuditDigest) -> None:
+        self.query_one(HomeView).show_findings(audit)
+        self.query_one(FindingsView).show(self.estate, audit)
         self.home_complete()
 
     def show_overlaps(self, report: Any) -> None:

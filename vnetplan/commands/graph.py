@@ -9,7 +9,6 @@ import argparse
 
 from netplan.errors import ExitCode, UsageError
 from netplan.graph import (
-    NodeLinkGraph,
     build_graph,
     neighbourhood,
     node_link_stream,
@@ -52,9 +51,11 @@ def run(args: argparse.Namespace) -> int:
     center = estate.resolve_vnet(args.vnet) if args.vnet else None
     overlapping = vnets_overlapping(estate)
     resources = bool(args.resources or center is not None or args.format == "json")
-    # The node-link JSON of the whole estate needs no graph algorithm: plain dicts, streamed out.
-    light = args.format == "json" and center is None
-    g = build_graph(estate, overlapping=overlapping, resources=resources, into=NodeLinkGraph() if light else None)
+    if args.format == "json" and center is None:
+        # The node-link JSON of the whole estate needs no graph: each item made as it is written.
+        emit_json(node_link_stream(estate, overlapping), pretty=args.pretty)
+        return int(ExitCode.OK)
+    g = build_graph(estate, overlapping=overlapping, resources=resources)
     title = "vnetplan"
     if center is not None:
         g = neighbourhood(g, center.key, args.depth)
@@ -64,5 +65,5 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "mermaid":
         emit(to_mermaid(g))
     else:
-        emit_json(node_link_stream(g) if light else to_node_link(g), pretty=args.pretty)
+        emit_json(to_node_link(g), pretty=args.pretty)
     return int(ExitCode.OK)
