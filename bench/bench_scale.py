@@ -26,12 +26,21 @@ The script reports the measured ratios whether or not a target is met.
     python bench/bench_scale.py --snapshot estate.json          # any snapshot (another generator's too)
     python bench/bench_scale.py --vnets 10000                   # synthetic, a fifth on 10.0.0.0/16
     python bench/bench_scale.py --vnets 10000 --only overlaps-json,audit-json
+    python bench/bench_scale.py --sizes 1000,10000,50000 --prefixes-per-vnet 4   # and the growth in N
+
+Growth in N (``--sizes``): every figure at each size, then each command's CPU per VNet at each size
+(minus the start-up floor every command pays: the interpreter and the CLI's imports, measured in
+the same run), its growth from one size to the next divided by the growth of N log N (at most 1.0:
+no worse than N log N), and the output's bytes per VNet and growth divided by N's (about 1.0:
+linear in the estate). The same generator settings serve every size.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import os
 import subprocess
 import sys
@@ -54,6 +63,10 @@ if mode == "json":
     with open(path, "rb") as f:
         json.load(f)
     gc.enable()
+    rc = 0
+elif mode == "floor":
+    # What every command pays before it reads anything: the interpreter and the CLI's imports.
+    import vnetplan.cli  # noqa: F401
     rc = 0
 elif mode == "sweep":
     from netplan.estate import load_estate
@@ -183,10 +196,97 @@ def commands(path: str, baseline: str | None = None) -> dict[str, list[str]]:
     return cmds
 
 
+def measure(path: str, args: argparse.Namespace, tmp: str, env: dict[str, str]) -> dict[str, Any]:
+    """Every figure for one snapshot, printed as a table; returned for the growth table."""
+    size = os.path.getsize(path)
+    out = str(Path(tmp) / "out")
+    only = set(args.only.split(",")) if args.only else None
+    baseline = str(Path(tmp) / "drifted.json")
+    changes = drifted(path, baseline) if not only or "drift" in only else {}
+
+    def best(mode: str, cmd: list[str], file: str = path) -> dict[str, Any]:
+        runs = [_run(mode, file, out, cmd, env) for _ in range(max(1, args.repeat))]
+        r = min(runs, key=lambda x: x.get("seconds", x.get("analysis_s", 0)))
+        r["out_bytes"] = os.path.getsize(out) if mode == "cli" and os.path.exists(out) else 0
+        return r
+
+    base = best("json", [])
+    print(f"snapshot {path}: {size / 2**20:.1f} MiB")
+    print(f"baseline json.load (gc paused, cold process): {base['seconds']:.2f}s wall, {base['cpu']:.2f}s CPU, "
+          f"peak {base['peak'] / 2**20:.0f} MiB")
+    base2 = best("json", [], baseline) if changes else base
+    if changes:
+        print(f"drift baseline: {', '.join(f'{v} {k}' for k, v in changes.items())}; its json.load "
+              f"{base2['seconds']:.2f}s wall, {base2['cpu']:.2f}s CPU")
+    print(f"{'command':<16} {'seconds':>8} {'x json':>7} {'CPU s':>7} {'x json':>7} {'peak MiB':>9} {'x file':>7} "
+          f"{'out MiB':>8} {'rc':>3}")  # fmt: skip
+    worst_t = worst_c = worst_m = 0.0
+    results: dict[str, dict[str, Any]] = {}
+    for label, cmd in commands(path, baseline).items():
+        if only and label not in only:
+            continue
+        r = results[label] = best("cli", cmd)
+        rt, rc, rm = r["seconds"] / base["seconds"], r["cpu"] / base["cpu"], r["peak"] / size
+        worst_t, worst_c, worst_m = max(worst_t, rt), max(worst_c, rc), max(worst_m, rm)
+        print(f"{label:<16} {r['seconds']:8.2f} {rt:7.2f} {r['cpu']:7.2f} {rc:7.2f} {r['peak'] / 2**20:9.0f} {rm:7.2f} "
+              f"{r['out_bytes'] / 2**20:8.2f} {r['rc']:>3}")  # fmt: skip
+        if label == "drift":
+            both_t, both_c = base["seconds"] + base2["seconds"], base["cpu"] + base2["cpu"]
+            print(f"{'':<16} drift reads two files: {r['seconds'] / both_t:.2f}x json.load of both wall, "
+                  f"{r['cpu'] / both_c:.2f}x CPU")
+    if results:
+        print(f"worst read command: {worst_t:.2f}x json.load wall, {worst_c:.2f}x CPU (target <= 4x); "
+              f"peak {worst_m:.2f}x the file (target <= 3x)")
+    if not only or "sweep" in only:
+        s = best("sweep", [])
+        same = s["sweep_pairs"] == s["analysis_pairs"]
+        print(f"overlap analysis {s['analysis_s']:.3f}s vs plain integer sort-and-sweep {s['sweep_s']:.3f}s: "
+              f"{s['analysis_s'] / s['sweep_s']:.1f}x (target <= 2x); pairs {s['analysis_pairs']} vs "
+              f"{s['sweep_pairs']} ({'same' if same else 'DIFFERENT'})")  # fmt: skip
+    floor = best("floor", []) if args.sizes else None
+    return {"base": base, "results": results, "floor": floor, "size": size}
+
+
+def _n(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def growth(sizes: list[int], runs: list[dict[str, Any]]) -> None:
+    """Time and output per VNet at each size, and how they grow from one size to the next against
+    N log N (time) and N (output): a ratio of at most 1.0 is growth no worse than that."""
+    floor = max(r["floor"]["cpu"] for r in runs)
+    print(f"\ngrowth in N: CPU per VNet after the start-up floor ({floor:.2f}s CPU: interpreter and CLI imports), "
+          "output bytes per VNet")
+    head = " ".join(f"{n:>9}" for n in sizes)
+    steps = list(itertools.pairwise(sizes))
+    step_head = " ".join(f"{f'{_n(a)}>{_n(b)}':>9}" for a, b in steps)
+    print(f"{'':<16} {'CPU us/VNet':^{10 * len(sizes)}} {'/ N log N':^{10 * len(steps)}} "
+          f"{'out B/VNet':^{10 * len(sizes)}} {'/ N':^{10 * len(steps)}}")
+    print(f"{'command':<16} {head} {step_head} {head} {step_head}")
+    labels = ["json.load", *[k for k in runs[0]["results"] if all(k in r["results"] for r in runs)]]
+    worst_t = worst_o = 0.0
+    for label in labels:
+        rows = [r["base"] if label == "json.load" else r["results"][label] for r in runs]
+        cpu = [max(row["cpu"] - (0 if label == "json.load" else floor), 1e-6) for row in rows]
+        outs = [row.get("out_bytes", 0) for row in rows]
+        per = " ".join(f"{c / n * 1e6:9.1f}" for c, n in zip(cpu, sizes, strict=True))
+        t_steps = [(cpu[i + 1] / cpu[i]) / ((b * math.log(b)) / (a * math.log(a))) for i, (a, b) in enumerate(steps)]
+        o_steps = [(outs[i + 1] / outs[i]) / (b / a) if outs[i] else 0.0 for i, (a, b) in enumerate(steps)]
+        if label != "json.load":
+            worst_t = max(worst_t, *t_steps)
+            worst_o = max(worst_o, *o_steps)
+        print(f"{label:<16} {per} {' '.join(f'{t:9.2f}' for t in t_steps)} "
+              f"{' '.join(f'{o / n:9.0f}' for o, n in zip(outs, sizes, strict=True))} "
+              f"{' '.join(f'{o:9.2f}' for o in o_steps)}")
+    print(f"worst growth: CPU {worst_t:.2f}x of N log N (target <= 1), output {worst_o:.2f}x of N (linear: about 1)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--snapshot", help="benchmark this snapshot file (any generator's)")
     ap.add_argument("--vnets", type=int, default=10_000, help="synthetic estate size when no --snapshot")
+    ap.add_argument("--sizes", help="synthetic sizes, comma-separated (e.g. 1000,10000,50000): every figure at "
+                                    "each size, then the growth table")  # fmt: skip
     ap.add_argument("--default-share", type=float, default=0.2, help="synthetic: share of VNets on 10.0.0.0/16")
     ap.add_argument("--prefixes-per-vnet", type=int, default=10,
                     help="synthetic: average address prefixes per VNet (4 keeps 50k VNets within 10/8 + 172.16/12)")
@@ -195,62 +295,25 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the best is reported")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.snapshot
-        if not path:
-            path = str(Path(tmp) / f"synth-{args.vnets}.json")
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "bench.synth", "--vnets", str(args.vnets), "--seed", str(args.seed),
-                            "--default-share", str(args.default_share), "--prefixes-per-vnet", str(args.prefixes_per_vnet),
-                            "--out", path], cwd=ROOT, check=True)  # fmt: skip
-            print(f"generated {args.vnets} VNets ({args.default_share:.0%} on 10.0.0.0/16) in {time.perf_counter() - t0:.0f}s")
-        size = os.path.getsize(path)
-        out = str(Path(tmp) / "out")
         env = child_env(tmp)
         subprocess.run([sys.executable, "-c", "import vnetplan.cli"], cwd=ROOT, env=env, check=True)  # fill the pyc cache
-        only = set(args.only.split(",")) if args.only else None
-        baseline = str(Path(tmp) / "drifted.json")
-        changes = drifted(path, baseline) if not only or "drift" in only else {}
-
-        def best(mode: str, cmd: list[str], file: str = path) -> dict[str, Any]:
-            runs = [_run(mode, file, out, cmd, env) for _ in range(max(1, args.repeat))]
-            r = min(runs, key=lambda x: x.get("seconds", x.get("analysis_s", 0)))
-            r["out_bytes"] = os.path.getsize(out) if mode == "cli" and os.path.exists(out) else 0
-            return r
-
-        base = best("json", [])
-        print(f"snapshot {path}: {size / 2**20:.1f} MiB")
-        print(f"baseline json.load (gc paused, cold process): {base['seconds']:.2f}s wall, {base['cpu']:.2f}s CPU, "
-              f"peak {base['peak'] / 2**20:.0f} MiB")
-        base2 = best("json", [], baseline) if changes else base
-        if changes:
-                print(f"drift baseline: {', '.join(f'{v} {k}' for k, v in changes.items())}; its json.load "
-                      f"{base2['seconds']:.2f}s wall, {base2['cpu']:.2f}s CPU")
-        print(f"{'command':<16} {'seconds':>8} {'x json':>7} {'CPU s':>7} {'x json':>7} {'peak MiB':>9} {'x file':>7} "
-              f"{'out MiB':>8} {'rc':>3}")  # fmt: skip
-        worst_t = worst_c = worst_m = 0.0
-        ran = 0
-        for label, cmd in commands(path, baseline).items():
-            if only and label not in only:
-                continue
-            r = best("cli", cmd)
-            ran += 1
-            rt, rc, rm = r["seconds"] / base["seconds"], r["cpu"] / base["cpu"], r["peak"] / size
-            worst_t, worst_c, worst_m = max(worst_t, rt), max(worst_c, rc), max(worst_m, rm)
-            print(f"{label:<16} {r['seconds']:8.2f} {rt:7.2f} {r['cpu']:7.2f} {rc:7.2f} {r['peak'] / 2**20:9.0f} {rm:7.2f} "
-                  f"{r['out_bytes'] / 2**20:8.2f} {r['rc']:>3}")  # fmt: skip
-            if label == "drift":
-                both_t, both_c = base["seconds"] + base2["seconds"], base["cpu"] + base2["cpu"]
-                print(f"{'':<16} drift reads two files: {r['seconds'] / both_t:.2f}x json.load of both wall, "
-                      f"{r['cpu'] / both_c:.2f}x CPU")
-        if ran:
-            print(f"worst read command: {worst_t:.2f}x json.load wall, {worst_c:.2f}x CPU (target <= 4x); "
-                  f"peak {worst_m:.2f}x the file (target <= 3x)")
-        if not only or "sweep" in only:
-            s = best("sweep", [])
-            same = s["sweep_pairs"] == s["analysis_pairs"]
-            print(f"overlap analysis {s['analysis_s']:.3f}s vs plain integer sort-and-sweep {s['sweep_s']:.3f}s: "
-                  f"{s['analysis_s'] / s['sweep_s']:.1f}x (target <= 2x); pairs {s['analysis_pairs']} vs "
-                  f"{s['sweep_pairs']} ({'same' if same else 'DIFFERENT'})")  # fmt: skip
+        if args.snapshot:
+            measure(args.snapshot, args, tmp, env)
+            return
+        sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [args.vnets]
+        runs = []
+        for n in sizes:
+            path = str(Path(tmp) / f"synth-{n}.json")
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "bench.synth", "--vnets", str(n), "--seed", str(args.seed),
+                            "--default-share", str(args.default_share), "--prefixes-per-vnet", str(args.prefixes_per_vnet),
+                            "--out", path], cwd=ROOT, check=True)  # fmt: skip
+            print(f"\ngenerated {n} VNets ({args.default_share:.0%} on 10.0.0.0/16) in {time.perf_counter() - t0:.0f}s; "
+                  f"load average {os.getloadavg()[0]:.1f}")
+            runs.append(measure(path, args, tmp, env))
+            os.remove(path)
+        if len(sizes) > 1:
+            growth(sizes, runs)
 
 
 if __name__ == "__main__":

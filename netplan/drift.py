@@ -137,7 +137,7 @@ def _compared_fields(cls: type) -> tuple[tuple[str, bool], ...]:
 _GETTERS: dict[type, Callable[[Any], Any]] = {}
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_properties(a: Any, b: Any) -> bool:
     """The compared properties of two resources are equal as the model holds them (a fast, exact
     test in C: equal here means equal :func:`facts`; unequal ones are compared through facts, which
     may still find them the same, e.g. a list in another order). Identity, tags and the children
@@ -202,23 +202,33 @@ def _change_text(old: Any, new: Any) -> str:
     return f"{_show(old)} -> {_show(new)}"
 
 
-def snapshot_drift(baseline: Estate, current: Estate, *, baseline_name: str = "") -> Report:
-    """Every added, removed and changed resource between two snapshots (see the module docstring)."""
+def snapshot_drift(
+    baseline: Estate,
+    current: Estate,
+    *,
+    baseline_name: str = "",
+    sources: tuple[str, ...] | None = None,
+    unchanged: int = 0,
+) -> Report:
+    """Every added, removed and changed resource between two snapshots (see the module docstring).
+
+    :mod:`netplan.driftscan` passes the Estates of what differs between two files only, with
+    ``unchanged``, the count of resources it found unchanged by their bytes, and ``sources``, the
+    current estate's files (by default ``current``'s)."""
     # Millions of short-lived values on a heap holding two estates: the cyclic GC would rescan both
     # again and again (as in the loader); nothing here makes cycles, so pause it.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _snapshot_drift(baseline, current, baseline_name)
+        return _snapshot_drift(baseline, current, baseline_name, current.sources if sources is None else sources, unchanged)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str) -> Report:
+def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str, sources: tuple[str, ...], unchanged: int) -> Report:
     old, new = baseline.by_id, current.by_id
     findings: list[Finding] = []
-    unchanged = 0
     for key in sorted(old.keys() | new.keys()):
         a, b = old.get(key), new.get(key)
         if a is None:
@@ -247,7 +257,7 @@ def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str) -> Re
             else:
                 findings.append(Finding(REMOVED.id, REMOVED.severity, Status.FAIL, a.id, f"{_kind(a)} {a.name} was removed."))
             continue
-        if not isinstance(a, PrivateEndpoint) and _same(a, b):
+        if not isinstance(a, PrivateEndpoint) and same_properties(a, b):
             # Model equality of the compared fields is exact and cheap; facts are built only to say
             # what differs. An endpoint's addresses live on its NIC, so endpoints are always compared.
             unchanged += 1
@@ -270,7 +280,7 @@ def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str) -> Re
         "removed": counts[REMOVED.id],
         "changed_properties": counts[CHANGED.id] + counts[CHANGED_OTHER.id],
     }
-    return Report("drift", findings, SNAPSHOT_RULES, sources=current.sources, fail_on=Severity.INFO, extra=extra)
+    return Report("drift", findings, SNAPSHOT_RULES, sources=sources, fail_on=Severity.INFO, extra=extra)
 
 
 def has_drift(report: Report) -> bool:

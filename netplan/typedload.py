@@ -312,6 +312,52 @@ def _new_vnet(rid: str, name: str, location: str, prefixes: tuple[Any, ...], sub
     return o
 
 
+class Pending:
+    """Children checked while loading, built when first read (see
+    :func:`netplan.model._built_on_first_read`): their IDs, their names, and the fields after (ID,
+    name, owner ID) of each (shared by every child of the same text); ``make`` builds one."""
+
+    __slots__ = ("bodies", "ids", "make", "names")
+
+    def __init__(self, make: Callable[..., Any], ids: tuple[str, ...], names: tuple[str, ...],
+                 bodies: tuple[tuple[Any, ...], ...]) -> None:  # fmt: skip
+        self.make, self.ids, self.names, self.bodies = make, ids, names, bodies
+
+    def build(self, owner_id: str) -> tuple[Any, ...]:
+        make = self.make
+        return tuple([make(rid, name, owner_id, *body) for rid, name, body in zip(self.ids, self.names, self.bodies, strict=True)])
+
+
+_MISS: Any = object()
+
+
+def pending(children: list[Any], body: Callable[[Any], tuple[Any, ...] | None], memo: dict[bytes, Any],
+            make: Callable[..., Any]) -> Pending:  # fmt: skip
+    """The :class:`Pending` build of ``children`` (typed structs with ``id``, ``name`` and a
+    ``properties`` span), each checked now: ``body(span)`` gives the fields after (ID, name, owner
+    ID), or None or :class:`GiveUp` for a child this path does not build (then neither is its
+    owner: the checked parser takes it). ``memo`` keeps ``body`` per distinct text of a span."""
+    ids = tuple([r.id for r in children])
+    names = tuple([r.name for r in children])
+    if not all(ids) or not all(names):
+        raise GiveUp
+    bodies = []
+    for r in children:
+        raw = r.properties
+        if raw is UNSET:
+            raise GiveUp
+        text = bytes(raw)
+        got = memo.get(text, _MISS)
+        if got is _MISS:
+            got = body(raw)
+            if len(memo) < MEMO_MAX:
+                memo[text] = got
+        if got is None:
+            raise GiveUp
+        bodies.append(got)
+    return Pending(make, ids, names, tuple(bodies))
+
+
 #: Per load (emptied by :func:`forget`): the text of a route's / rule's ``properties`` -> what was
 #: built from it. Estates deployed from templates repeat them in every table and NSG.
 _ROUTE_BODIES: dict[bytes, tuple[Any, ...]] = {}
@@ -478,21 +524,9 @@ _new_route = slot_builder(Route)
 _new_route_table = slot_builder(RouteTable)
 
 
-def _route(r: _Route, table_id: str) -> Route:
-    rid, name, raw = r.id, r.name, r.properties
-    if not rid or not name or raw is UNSET:
-        raise GiveUp
-    text = bytes(raw)
-    body = _ROUTE_BODIES.get(text)
-    if body is None:
-        body = _route_body(_ROUTE_PROPS.decode(raw))
-        if len(_ROUTE_BODIES) < MEMO_MAX:
-            _ROUTE_BODIES[text] = body
-    return _new_route(rid, name, table_id, *body)
-
-
-def _route_body(p: _RouteProps) -> tuple[Any, ...]:
+def _route_body(raw: Raw) -> tuple[Any, ...]:
     """(prefix, address prefix text, next hop type, next hop address) of a route's properties."""
+    p = _ROUTE_PROPS.decode(raw)
     text, hop_text = p.address_prefix, p.next_hop_type
     hop = _HOPS.get(hop_text.lower()) if hop_text is not None else None
     if not text or hop is None:
@@ -512,7 +546,7 @@ def _route_table(head: _Head, rid: str, name: str, span: rawjson.Span) -> RouteT
     if props is UNSET:
         raise GiveUp
     p = _ROUTE_TABLE_PROPS.decode(props)
-    routes = tuple([_route(r, rid) for r in p.routes]) if p.routes else ()
+    routes = pending(p.routes, _route_body, _ROUTE_BODIES, _new_route) if p.routes else ()
     return _new_route_table(rid, name, _location(head.location), routes, _bool(p.disable_bgp_route_propagation, False),
                       _tags(head.tags), span)  # fmt: skip
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ from tui.screens.confirm_apply import ConfirmApplyScreen
 from tui.screens.confirm_overwrite import ConfirmOverwriteScreen, would_lose_data
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
+from tui.widgets.tabs.findings import digest
 
 #: The default app domain of the DNS tab's matrix (Mendix on Azure); replaced by the intent's.
 DEFAULT_APP_DOMAIN = "azure.mendixapps.io"
@@ -89,6 +92,34 @@ def vnet_badges(v: VNet, has_gap: bool) -> set[str]:
     if has_gap:
         out.add(GAP)
     return out
+
+
+_paused = 0
+_paused_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the start-up analyses run (nested runs: until the last
+    one ends), and what they built frozen out of the collector's view afterwards.
+
+    The analyses allocate millions of objects that live as long as the estate; the collections
+    they set off walked them again and again (2.4 of 6 s on the 10k estate), each holding the
+    interpreter lock for up to a quarter of a second, so that a key pressed then waited for it.
+    They leave almost no cyclic garbage (38 objects on the 10k estate), so pausing costs nothing.
+    """
+    global _paused
+    with _paused_lock:
+        _paused += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            gc.freeze()
+            if not _paused:
+                gc.enable()
 
 
 @dataclass(frozen=True)
@@ -188,6 +219,10 @@ class VnetplanApp(App[int]):
         while the analyses run. A failing analysis is the CLI's one line in a notification, its
         Home sections say so, and the others still run."""
         worker = get_current_worker()
+        with collector_paused():
+            self._run_steps(estate, domain, worker)
+
+    def _run_steps(self, estate: Estate, domain: str, worker: Worker[Any]) -> None:
         steps: list[tuple[Callable[[], None], tuple[str, ...]]] = [
             (lambda: self._badges(estate, worker), ("overlaps", "peerings")),
             (lambda: self._health(estate, domain, worker), ("dns",)),
@@ -288,9 +323,11 @@ class VnetplanApp(App[int]):
             self.post_message(m.GraphBuilt(g))
 
     def _audit(self, estate: Estate, worker: Worker[Any]) -> None:
-        report = registry.audit(estate)
+        # The tabs list FAIL and UNKNOWN only: the passes are counted, not built (180,000 on 10k VNets).
+        report = registry.audit(estate, include_passed=False)
+        audit = digest(estate, report)
         if not worker.is_cancelled:
-            self.post_message(m.AuditFinished(report))
+            self.post_message(m.AuditFinished(report, audit))
 
     @work(thread=True, exclusive=True, group="resolve", exit_on_error=False, description="resolve")
     def resolve_name(self, estate: Estate, vnet_id: str, name: str) -> None:
@@ -629,7 +666,7 @@ class VnetplanApp(App[int]):
     def on_audit_finished(self, message: m.AuditFinished) -> None:
         if self.closing_down:
             return
-        self.main.show_findings(message.report)
+        self.main.show_findings(message.digest)
 
     def on_name_resolved(self, message: m.NameResolved) -> None:
         if self.closing_down:

@@ -51,9 +51,12 @@ class OverlapsFound(Message):
 
 @dataclass
 class AuditFinished(Message):
-    """``checks.registry.audit`` finished; ``report`` is its netplan.report.Report."""
+    """``checks.registry.audit`` finished; ``report`` is its netplan.report.Report (its PASS
+    findings counted, not listed), ``digest`` what the tabs show of it
+    (tui.widgets.tabs.findings.AuditDigest), both made in the worker."""
 
     report: Any
+    digest: Any
 
 
 @dataclass

@@ -52,7 +52,7 @@ def chunkable(table: Table) -> bool:
 
 
 class _TableBlock:
-    """A long table: its title, header and first chunk rendered now, further chunks when shown."""
+    """A long table: its title and header rendered now, its rows chunk by chunk as they are shown."""
 
     def __init__(self, table: Table, console: Console, options: ConsoleOptions, width: int, wrap: Any) -> None:
         self.table, self.console, self.wrap = table, console, wrap
@@ -65,12 +65,14 @@ class _TableBlock:
         self.widths = proxy._calculate_column_widths(console, options.update_width(width - extra))
         self.options = options.update(width=sum(self.widths) + extra, highlight=table.highlight, height=None)
         self.width = width
-        head = self._annotation(table.title, table.title_style, "table.title", table.title_justify)
-        first = self._chunk(0)
-        self.head = head + first
-        self.chunks: dict[int, list[Strip]] = {0: first}
+        # The title and the header now; no row until a line of it is asked for (a layout asks
+        # only the height, and the pane is laid out at two widths when its scrollbar appears).
+        self.head = self._annotation(table.title, table.title_style, "table.title", table.title_justify)
+        if table.show_header:
+            self.head += self._rows(0, 0, header=True)
+        self.chunks: dict[int, list[Strip]] = {}
         self.tail = self._annotation(table.caption, table.caption_style, "table.caption", table.caption_justify)
-        self.rows_at = len(head) + len(first) - min(CHUNK, len(table.rows))
+        self.rows_at = len(self.head)
         self.height = self.rows_at + len(table.rows) + len(self.tail)
 
     @staticmethod
@@ -89,13 +91,13 @@ class _TableBlock:
                     if isinstance(text, str) else text)  # fmt: skip
         return _lines(self.console, self.options.update(justify=justify), self.wrap(rendered), self.width)
 
-    def _chunk(self, k: int) -> list[Strip]:
+    def _rows(self, a: int, b: int, header: bool = False) -> list[Strip]:
+        """The lines of rows ``a`` to ``b`` (the header's alone with ``header``), as in the whole table."""
         t = self.table
-        a, b = k * CHUNK, (k + 1) * CHUNK
         part = copy.copy(t)
         part.columns = [replace(c, _cells=c._cells[a:b]) for c in t.columns]
         part.rows = t.rows[a:b]
-        part.show_header = t.show_header and k == 0
+        part.show_header = header
         part.title = part.caption = None
 
         class _Body:
@@ -113,7 +115,7 @@ class _TableBlock:
         row = y - self.rows_at
         k = row // CHUNK
         if k not in self.chunks:
-            self.chunks[k] = self._chunk(k)
+            self.chunks[k] = self._rows(k * CHUNK, (k + 1) * CHUNK)
         return self.chunks[k][row - k * CHUNK]
 
 

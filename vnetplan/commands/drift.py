@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 
 from netplan.drift import has_drift, intent_drift, merge, snapshot_drift
+from netplan.driftscan import scan, snapshot_drift_files
 from netplan.errors import ExitCode, UsageError
 from netplan.estate import load_estate
 from netplan.intent import load_intent_partial
@@ -47,15 +48,24 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.baseline and not args.intent:
         raise UsageError("drift needs --baseline FILE (snapshot drift) and/or --intent FILE (intent drift)")
+    # Two snapshot files: read both once before the estate is loaded (while nothing else is in
+    # memory) to find the resources whose JSON is unchanged; only the others are built and compared.
+    pre = None
+    if args.baseline and args.estate and len(args.estate) == 1 and not args.live:
+        pre = scan(args.baseline, args.estate[0])
     estate = load_source(args)
     started, clock = time.time(), time.perf_counter()
     reports: list[Report] = []
     extra: dict[str, object] = {}
     if args.baseline:
-
-        baseline = load_estate([args.baseline], args.declarations or [])
-        settle()
-        snap = snapshot_drift(baseline, estate, baseline_name=args.baseline)
+        snap = None
+        if pre is not None:
+            snap = snapshot_drift_files(pre, estate, args.declarations or [], baseline_name=args.baseline)
+            pre = None
+        if snap is None:
+            baseline = load_estate([args.baseline], args.declarations or [])
+            settle()
+            snap = snapshot_drift(baseline, estate, baseline_name=args.baseline)
         reports.append(snap)
         extra.update(snap.extra)
     if args.intent:

@@ -33,6 +33,8 @@ from textual.widgets import DataTable, Static
 from netplan.dns.health import KINDS, AnswerKind
 from netplan.estate import Estate
 from netplan.ids import rid_key
+from tui.widgets.tables import add_rows
+from tui.widgets.tabs.findings import AuditDigest
 
 #: Rows listed per section; the section header counts every one.
 MAX_SECTION_ROWS = 200
@@ -78,17 +80,13 @@ class Problem:
         return self.status not in ("PASS", "info")
 
 
-def finding_problems(estate: Estate, report: Any) -> list[Problem]:
+def finding_problems(audit: AuditDigest) -> list[Problem]:
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
     out = []
-    for f in report.findings:
+    for f, vnet_id in audit.listed:
         status = str(f.status)
-        if status == "PASS" or f.suppressed is not None:
-            continue
-        vnet = estate.vnet_of(f.resource) or estate.vnet(f.resource)
         rank = (0 if status == "FAIL" else 10) + order.get(str(f.severity), 5)
-        out.append(Problem("findings", status, f"{f.rule} {f.severity}", f.message,
-                           vnet.id if vnet else None, "findings", f, rank))  # fmt: skip
+        out.append(Problem("findings", status, f"{f.rule} {f.severity}", f.message, vnet_id, "findings", f, rank))
     out.sort(key=lambda p: p.rank)
     return out
 
@@ -176,8 +174,8 @@ class HomeView(VerticalScroll):
             self._draw()
             self._draw_matrix()
 
-    def show_findings(self, report: Any) -> None:
-        self.sections["findings"] = finding_problems(self.estate, report)
+    def show_findings(self, audit: AuditDigest) -> None:
+        self.sections["findings"] = finding_problems(audit)
         self._redraw()
 
     def show_overlaps(self, report: Any) -> None:
@@ -271,19 +269,21 @@ class HomeView(VerticalScroll):
         table.add_column("what", key="what", width=what_w)
         table.add_column("detail", key="detail", width=max(8, free - what_w))
         self._keys = {}
+        rows: list[tuple[tuple[Any, ...], str]] = []
         for section in SECTIONS:
-            rows = self.sections[section]
-            title, counts = self._section_header(section, rows)
-            table.add_row(title, "", counts, key=f"h:{section}")
-            listed = [p for p in rows or [] if p.is_problem or section == "overlaps"]
+            listing = self.sections[section]
+            title, counts = self._section_header(section, listing)
+            rows.append(((title, "", counts), f"h:{section}"))
+            listed = [p for p in listing or [] if p.is_problem or section == "overlaps"]
             for i, p in enumerate(listed[:MAX_SECTION_ROWS]):
                 key = f"{section}:{i}"
                 self._keys[key] = p
-                table.add_row(cell("  " + p.status, STATUS_STYLE.get(p.status, "")), cell(p.title),
-                              cell(p.detail, "dim" if not p.is_problem else ""), key=key)  # fmt: skip
+                rows.append(((cell("  " + p.status, STATUS_STYLE.get(p.status, "")), cell(p.title),
+                              cell(p.detail, "dim" if not p.is_problem else "")), key))  # fmt: skip
             if len(listed) > MAX_SECTION_ROWS:
-                table.add_row(cell(f"  … {len(listed) - MAX_SECTION_ROWS} more", "italic"), "",
-                              cell(f"see the {TITLES[section]} tab", "dim"), key=f"m:{section}")  # fmt: skip
+                rows.append(((cell(f"  … {len(listed) - MAX_SECTION_ROWS} more", "italic"), "",
+                              cell(f"see the {TITLES[section]} tab", "dim")), f"m:{section}"))  # fmt: skip
+        add_rows(table, rows)
         fit_height(table)
         if 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor, animate=False)
@@ -320,14 +320,16 @@ class HomeView(VerticalScroll):
         table.add_column("consumer", key="vnet", width=max(10, min(40, rest)))
         for label, key, width in fixed:
             table.add_column(label, key=key, width=width)
+        rows = []
         for r in health.rows[:MAX_MATRIX_ROWS]:
             counts = [cell(str(r.counts.get(k, "")) if r.counts.get(k) else "·", "" if r.counts.get(k) else "dim")
                       for k in KINDS]  # fmt: skip
             reach = {True: ("yes", "green"), False: ("no", "bold red"), None: ("?", "yellow")}[r.reachable]
             if not r.addresses:
                 reach = ("–", "dim")
-            table.add_row(cell(r.vnet.name), cell(r.health.value, STATUS_STYLE.get(r.health.value, "")),
-                          cell(*reach), *counts, key=r.vnet.key)  # fmt: skip
+            rows.append(((cell(r.vnet.name), cell(r.health.value, STATUS_STYLE.get(r.health.value, "")),
+                          cell(*reach), *counts), r.vnet.key))  # fmt: skip
+        add_rows(table, rows)
         fit_height(table)
 
     # ------------------------------------------------------------------ messages up
