@@ -9,10 +9,14 @@ measured target), and, reported alongside, a distinct one per subnet. The versio
 temporary files and, in this one run, timed cold (an empty prefix memo, a fresh Estate each time):
 
 * ``json.load`` of the file with the collector paused (the baseline), ``load_estate`` without and
-  with the traffic kinds; target: with / without <= 1.5. The two loads are timed in ``--repeat``
-  adjacent pairs (their order alternating), each in CPU time (this process's, so that what other
-  processes on a shared machine take is not counted) and wall time; the ratio is the median of the
-  pairs' CPU ratios (adjacent loads see the same machine; the median drops a disturbed pair);
+  with the traffic kinds; target: with / without <= 1.5. The two files hold the same estate (the
+  "with" file adds the route tables and NSGs and the subnets' references to them, nothing else).
+  Each load runs cold in a fresh process, as a command does (a child started for it: its own heap,
+  no memo or allocator state left by an earlier load; its imports are done before the clock
+  starts). The two loads are timed in ``--repeat`` adjacent pairs (their order alternating), each
+  in the child's CPU time (user + system: what other processes on a shared machine take is not
+  counted) and wall time; the ratio is the median of the pairs' CPU ratios (adjacent loads see the
+  same machine; the median drops a disturbed pair);
 * effective routes of one spoke subnet, and one ``reach --port`` flow query from another, after
   load and ``gc.freeze()`` (as the commands do): the estate's shared indexes (by ID, by address,
   the peering index that every analysis uses) are built by a first query on a different subnet,
@@ -28,6 +32,7 @@ import gc
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -117,12 +122,33 @@ def timed(fn: Callable[[], T]) -> tuple[float, float, T]:
     return time.process_time() - c0, time.perf_counter() - w0, result
 
 
+def _child_load(path: str) -> int:
+    """In a fresh process: load ``path`` cold and print the load's CPU and wall seconds as JSON."""
+    gc.collect()
+    c0, w0 = time.process_time(), time.perf_counter()  # user + system time of this process
+    estate = load_estate([path])
+    c1, w1 = time.process_time(), time.perf_counter()
+    print(json.dumps({"cpu": c1 - c0, "wall": w1 - w0, "vnets": len(estate.vnets)}))
+    return 0
+
+
+def fresh_load(path: str) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of ``load_estate([path])`` in a fresh child process."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # imports are not timed, but cached
+    out = subprocess.run([sys.executable, __file__, "--child-load", path], env=env, check=True, capture_output=True, text=True)
+    got = json.loads(out.stdout)
+    return got["cpu"], got["wall"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--vnets", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--child-load", metavar="FILE", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child_load:
+        return _child_load(args.child_load)
 
     from netplan.flow import flow
     from netplan.routes import effective_routes
@@ -153,11 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         loads: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
         for i in range(max(args.repeat, 1)):
             for label in ("without", "with") if i % 2 == 0 else ("with", "without"):
-                # Each load alone in memory: the previous estate is dropped before it starts.
-                cpu, wall, _loaded = timed(lambda label=label: cold(paths[label]))  # type: ignore[misc]
-                loads[label].append((cpu, wall))
-                del _loaded
-        t_dense, _ = best(lambda: cold(paths["dense"]), args.repeat)
+                loads[label].append(fresh_load(paths[label]))
+        t_dense = min(w for _c, w in (fresh_load(paths["dense"]) for _ in range(args.repeat)))
         estate = cold(paths["with"])
         # As every command does after loading (vnetplan.commands._common.settle): the estate is
         # taken out of the cyclic collector's view, so that the queries' allocations do not make

@@ -285,9 +285,10 @@ class Estate:
             hit = memos[key] = build(self)
         return hit
 
-    def _addressable(self) -> Iterator[Any]:
+    def _addressable(self, traffic_children: bool = True) -> Iterator[Any]:
         """Every resource and addressable child, in the order :attr:`by_id` indexes them (a later
-        one of the same ID takes its place there)."""
+        one of the same ID takes its place there); without the routes of route tables and the
+        rules of NSGs unless ``traffic_children``."""
         for name in RESOURCE_FIELDS:
             yield from getattr(self, name)
         for v in self.vnets:
@@ -298,20 +299,32 @@ class Estate:
             yield from lb.frontends
         for nic in self.nics:
             yield from nic.ip_configs
-        for rt in self.route_tables:
-            yield from rt.routes
-        for nsg in self.nsgs:
-            yield from nsg.rules  # default rules are shared objects, not addressable children
+        if traffic_children:
+            for rt in self.route_tables:
+                yield from rt.routes
+            for nsg in self.nsgs:
+                yield from nsg.rules  # default rules are shared objects, not addressable children
 
     @cached_property
     def by_id(self) -> dict[str, Any]:
-        """Every resource and addressable child (subnets, peerings, frontends, NIC ipconfigs)."""
+        """Every resource and addressable child (subnets, peerings, frontends, NIC ipconfigs, routes,
+        security rules)."""
         return {r.key: r for r in self._addressable()}
+
+    @cached_property
+    def _by_id(self) -> dict[str, Any]:
+        """:attr:`by_id` without routes and security rules: their objects are built when their
+        table or NSG is first read (:func:`netplan.model._built_on_first_read`), and a lookup of
+        one by ID (:meth:`get`) reads only its parent's."""
+        if "by_id" in self.__dict__:
+            return self.by_id
+        return {r.key: r for r in self._addressable(traffic_children=False)}
 
     def present(self, rids: Iterable[str]) -> set[str]:
         """The keys (:func:`~netplan.ids.rid_key`) of those of ``rids`` that :meth:`contains`, found
         in one pass over the resources without building :attr:`by_id` (whose key strings cost
-        16 MiB at 10k VNets): only an ID as long as one asked about is lower-cased."""
+        16 MiB at 10k VNets): only an ID as long as one asked about is lower-cased. Routes and
+        security rules are looked for as :meth:`get` does (they are built when first read)."""
         want = {rid_key(r) for r in rids}
         if not want:
             return set()
@@ -319,20 +332,34 @@ class Estate:
             return {k for k in want if k in self.by_id}
         lengths = {len(k) for k in want}
         found = set()
-        for r in self._addressable():
+        for r in self._addressable(traffic_children=False):
             rid = r.id.strip().rstrip("/")
             # lower() keeps an ASCII text's length; other text is compared whatever its length.
             if len(rid) in lengths or not rid.isascii():
                 k = rid.lower()
                 if k in want:
                     found.add(k)
+        found.update(k for k in want - found if ("/routes/" in k or "/securityrules/" in k) and self.get(k) is not None)
         return found
 
     def get(self, rid: str | None) -> Any | None:
-        return None if not rid else self.by_id.get(rid_key(rid))
+        if not rid:
+            return None
+        key = rid_key(rid)
+        hit = self._by_id.get(key)
+        if hit is None and ("/routes/" in key or "/securityrules/" in key):
+            # A route or rule is looked for in the table or NSG its ID names (the last of equal
+            # keys, as the full index keeps it); one held elsewhere (an ID that does not name its
+            # parent), or none, in the full index.
+            parent = self._by_id.get(rid_key(parent_id(key)))
+            children = parent.routes if isinstance(parent, RouteTable) else parent.rules if isinstance(parent, NetworkSecurityGroup) else ()
+            hit = next((c for c in reversed(children) if c.key == key), None)
+            if hit is None:
+                hit = self.by_id.get(key)
+        return hit
 
     def contains(self, rid: str | None) -> bool:
-        return rid is not None and rid_key(rid) in self.by_id
+        return self.get(rid) is not None
 
     @cached_property
     def _vnets(self) -> dict[str, VNet]:

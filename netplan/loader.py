@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from msgspec import UNSET
 
 from netplan import kinds, rawjson, typedload
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
@@ -1321,27 +1320,18 @@ _new_rule = typedload.slot_builder(SecurityRule)
 _RULE_BODIES: dict[bytes, tuple[Any, ...] | None] = {}
 
 
-def _nsg_rules_fast(custom: list[typedload.Rule], defaults: list[Any], nsg_id: str) -> tuple[tuple[SecurityRule, ...], tuple[SecurityRule, ...]]:
-    """The typed fast path's NSG rules (:mod:`netplan.typedload`): every rule through the rule fast
-    path, the default rules Azure's own; anything else gives the NSG to :func:`parse_nsg`."""
-    rules = []
-    for r in custom:
-        rid, name, raw = r.id, r.name, r.properties
-        if not rid or not name or raw is UNSET:
-            raise typedload.GiveUp
-        text = bytes(raw)
-        if text in _RULE_BODIES:
-            body = _RULE_BODIES[text]
-        else:
-            body = _rule_body_typed(typedload.rule_props(raw))
-            if len(_RULE_BODIES) < typedload.MEMO_MAX:
-                _RULE_BODIES[text] = body
-        if body is None:
-            raise typedload.GiveUp
-        rules.append(_new_rule(rid, name, nsg_id, *body))
+def _rule_body(raw: msgspec.Raw) -> tuple[Any, ...] | None:
+    return _rule_body_typed(typedload.rule_props(raw))
+
+
+def _nsg_rules_fast(custom: list[typedload.Rule], defaults: list[Any], nsg_id: str) -> tuple[Any, tuple[SecurityRule, ...]]:
+    """The typed fast path's NSG rules (:mod:`netplan.typedload`): every rule checked by the rule
+    fast path now and built when the NSG's rules are first read (:class:`typedload.Pending`), the
+    default rules Azure's own; anything else gives the NSG to :func:`parse_nsg`."""
     if defaults and not _standard_defaults(defaults):
         raise typedload.GiveUp
-    return tuple(rules), SHARED_DEFAULT_RULES
+    rules = typedload.pending(custom, _rule_body, _RULE_BODIES, _new_rule) if custom else ()
+    return rules, SHARED_DEFAULT_RULES
 
 
 typedload.register(kinds.NSG, typedload.nsg_builder(_nsg_rules_fast, NetworkSecurityGroup))

@@ -668,6 +668,31 @@ class NetworkSecurityGroup(_Sourced):
         return tuple(sorted(rules, key=lambda r: (r.priority, r.default, r.name)))
 
 
+def _built_on_first_read(cls: type, name: str) -> None:
+    """Let the tuple field ``name`` of ``cls`` hold, until it is first read, a pending build of
+    its children: an object whose ``build(owner_id)`` gives the tuple. Every read (attribute
+    access, equality, ``repr``, :func:`dataclasses.replace`, pickling) sees the tuple, built once
+    and then stored in the slot. The loader's fast path (:mod:`netplan.typedload`) uses this for a
+    route table's routes and an NSG's rules: it checks every route and rule while loading (a bad
+    one is the same one-line error as ever) but builds their objects only for the tables and
+    NSGs an analysis reads, since most commands read few of them."""
+    slot = cls.__dict__[name]
+    get, put = slot.__get__, slot.__set__
+
+    def read(self: Any) -> Any:
+        value = get(self)
+        if type(value) is not tuple:
+            value = value.build(self.id)
+            put(self, value)
+        return value
+
+    setattr(cls, name, property(read, put))
+
+
+_built_on_first_read(RouteTable, "routes")
+_built_on_first_read(NetworkSecurityGroup, "rules")
+
+
 @dataclass(frozen=True, slots=True)
 class ApplicationSecurityGroup(_Sourced):
     id: str

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from netplan.errors import InputError
+from netplan.estate import load_estate
 from netplan.model import Access, Direction, NextHopType, PortRange
 from tests.unit.builders import estate_of, load_snapshot, resource_id, vnet_dict
 from tests.unit.traffic_builders import nsg, route, route_table, rule
@@ -133,3 +134,25 @@ def test_firewall_holds_its_private_address() -> None:
     (owner,) = e.ip_owners("10.100.0.4")
     assert owner.kind == "firewall" and owner.resource_id.endswith("/azfw-hub-weu")
     assert len(e.route_tables) == 3 and all(rt.disable_bgp_route_propagation for rt in e.route_tables)
+
+
+def test_routes_and_rules_of_a_snapshot_file_are_found_by_id_in_any_spelling(tmp_path: Path) -> None:
+    # A file goes through the typed fast path, which builds a table's routes and an NSG's rules
+    # when they are first read; a lookup by ID still finds each (what plan/whatif/flow do).
+    rt = route_table("rt-a", [route("to-fw", "0.0.0.0/0", "VirtualAppliance", "10.0.0.4"), route("drop", "192.168.0.0/16", "None")])
+    a = nsg("nsg-a", [rule("allow-https", 200, ports="443"), rule("deny-ssh", 300, access="Deny", ports="22")])
+    b = nsg("nsg-b")
+    # A rule listed in nsg-a whose ID names nsg-b (no Azure payload does this; the loader keeps it).
+    a["properties"]["securityRules"][1]["id"] = b["id"] + "/securityRules/deny-ssh"
+    path = tmp_path / "estate.json"
+    path.write_text(json.dumps({"resources": [rt, a, b]}))
+    e = load_estate([path])
+    table, (ga, gb) = e.route_tables[0], e.nsgs
+    assert e.get(rt["id"] + "/routes/drop") is table.routes[1]
+    assert e.get((rt["id"] + "/ROUTES/TO-FW").upper()) is table.routes[0]
+    assert e.get(a["id"] + "/securityRules/allow-https") is ga.rules[0]
+    assert e.get(b["id"] + "/securityRules/deny-ssh") is ga.rules[1] and not gb.rules
+    assert e.get(a["id"] + "/securityRules/deny-ssh") is None and not e.contains(rt["id"] + "/routes/other")
+    assert {k: v for k, v in e.by_id.items() if "/routes/" in k or "/securityrules/" in k} == {
+        r.key: r for r in (*table.routes, *ga.rules)
+    }
