@@ -36,7 +36,7 @@ from netplan.dnspath import resolution_path
 from netplan.estate import Estate, describe_gaps
 from netplan.ids import name_of, rid_key
 from netplan.intent import Intent, Unresolved, UnresolvedIntent
-from netplan.model import ConnectionStatus, PeeringState, PrivateEndpoint, SyncLevel
+from netplan.model import ConnectionStatus, Gap, PeeringState, PrivateEndpoint, SyncLevel
 from netplan.plan import make_plan
 from netplan.report.model import Finding, Report, RuleInfo, Severity, Status
 from netplan.verify import Method, Result, verify_connection
@@ -229,12 +229,13 @@ def snapshot_drift(
 
 def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str, sources: tuple[str, ...], unchanged: int) -> Report:
     old, new = baseline.by_id, current.by_id
+    old_gaps_for, new_gaps_for = _gaps_for(baseline), _gaps_for(current)
     findings: list[Finding] = []
     for key in sorted(old.keys() | new.keys()):
         a, b = old.get(key), new.get(key)
         if a is None:
             assert b is not None
-            old_gaps = baseline.gaps_for(b.id)
+            old_gaps = old_gaps_for(b.id)
             if old_gaps:
                 g = old_gaps[0]
                 findings.append(Finding(
@@ -247,7 +248,7 @@ def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str, sourc
             continue
         if b is None:
             assert a is not None
-            gaps = current.gaps_for(a.id)
+            gaps = new_gaps_for(a.id)
             if gaps:
                 g = gaps[0]
                 findings.append(Finding(
@@ -282,6 +283,18 @@ def _snapshot_drift(baseline: Estate, current: Estate, baseline_name: str, sourc
         "changed_properties": counts[CHANGED.id] + counts[CHANGED_OTHER.id],
     }
     return Report("drift", findings, SNAPSHOT_RULES, sources=sources, fail_on=Severity.INFO, extra=extra)
+
+
+def _gaps_for(estate: Estate) -> Callable[[str], list[Gap]]:
+    """:meth:`Estate.gaps_for` with each gap's scope key made once, not once per resource asked
+    about (a drift of thousands of added or removed resources in an estate with hundreds of gaps)."""
+    scopes = [(rid_key(g.scope), g) for g in estate.gaps]
+
+    def gaps_for(rid: str) -> list[Gap]:
+        k = rid_key(rid)
+        return [g for s, g in scopes if k.startswith(s) or s in ("*", "")]
+
+    return gaps_for
 
 
 def has_drift(report: Report) -> bool:

@@ -355,26 +355,43 @@ def _partial(f: _Kept, same: set[str], trimmed: dict[str, msgspec.Raw]) -> Estat
                                      origin=src)])  # fmt: skip
 
 
-def _check_declarations(pre: Scan, built: Estate, current: Estate, same: set[str], files: Sequence[str | Path]) -> None:
+def _check_declarations(
+    pre: Scan, old: Estate, new: Estate, current: Estate, same: set[str], files: Sequence[str | Path]
+) -> None:
     """Resolve the baseline's declarations (its own and ``files``) against every VNet of the
     baseline, in the file's order, as its full load does: a reference to a VNet the baseline does
-    not hold is the same error (its unchanged VNets are the current estate's, byte for byte)."""
+    not hold is the same error (its unchanged VNets are the current estate's, byte for byte).
+
+    Declarations the same as the current file's, none of whose references could name a VNet whose
+    ID or name is not the same in both files (only ``old`` and ``new`` can hold such a VNet), resolve
+    in the baseline as they did in the current estate: the VNets they match are the same ones. Then
+    nothing is resolved again."""
     b = pre.baseline
     decls = [parse_declarations(b.path, b.snap.declarations)] if b.snap.declarations is not None else []
     decls.extend(read_declarations(p) for p in files)
     if not decls:
         return
+    if b.snap.declarations == pre.current.snap.declarations:
+        refs = [r for d in decls for r in (
+            *(net.via_vnet_id for net, _, _ in d.onprem), *(f.vnet_id for f, _, _ in d.forwarders),
+            *(f.vnet_id for f, _, _ in d.dns_forwarders),
+        ) if r]  # fmt: skip
+        named = {(v.key, v.name.lower()) for v in old.vnets} ^ {(v.key, v.name.lower()) for v in new.vnets}
+        changed = {k for k, _ in named} | {n for _, n in named}
+        if not any(rid_key(r) in changed or r.strip().rstrip("/").rsplit("/", 1)[-1].lower() in changed for r in refs):
+            return
     order = b.vnets
-    vnets = [*built.vnets, *(v for v in current.vnets if v.key in same)]  # a VNet's group is its own key
+    vnets = [*old.vnets, *(v for v in current.vnets if v.key in same)]  # a VNet's group is its own key
     vnets.sort(key=lambda v: order[v.key])
-    Estate(vnets=tuple(vnets), gaps=built.gaps).with_declarations(decls)
+    Estate(vnets=tuple(vnets), gaps=old.gaps).with_declarations(decls)
 
 
 def snapshot_drift_files(
     pre: Scan, current: Estate, declaration_files: Sequence[str | Path] = (), *, baseline_name: str = ""
 ) -> Report | None:
     """:func:`netplan.drift.snapshot_drift` of the scanned baseline against ``current`` (the full
-    Estate of the scanned current file, loaded after :func:`scan`), building only what differs.
+    Estate of the scanned current file, loaded after :func:`scan` with the same
+    ``declaration_files``), building only what differs.
     None when the result could differ from the full comparison's: the caller then compares full
     Estates. Raises the loader's errors for what differs in the baseline (as its full load would)."""
     if _stamp_of(pre.current.path) != pre.current.stamp:
@@ -413,7 +430,7 @@ def snapshot_drift_files(
             # The full load says it, in its words (a trimmed VNet's paths are not the file's), or
             # a file changed since its scan.
             return None
-        _check_declarations(pre, old, current, same, declaration_files)
+        _check_declarations(pre, old, new, current, same, declaration_files)
         full, part = current.by_id, new.by_id
         for key, r in part.items():
             whole = full.get(key)
