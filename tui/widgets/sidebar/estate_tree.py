@@ -211,8 +211,18 @@ class EstateTree(Tree[NodeData]):
             self._invalidate()
 
     def _invalidate(self) -> None:
-        if not self._bulk:
-            super()._invalidate()
+        """Tree._invalidate, but the lines are laid out now and the screen's layout is asked for
+        only when that changes the tree's size. Each filter keystroke rebuilds the tree at the same
+        size (100 rows and a "more" row): a layout then re-arranged the whole screen for nothing,
+        and told the tree's scrollbar to draw again, unchanged, in a frame of its own."""
+        if self._bulk:
+            return
+        before = self.virtual_size
+        self._clear_line_cache()
+        self._updates += 1
+        self.root._reset()
+        self._build()  # the lines, and the virtual size from them
+        self.refresh(layout=self.virtual_size != before)
 
     def sub_label(self, sub: str) -> Text:
         rgs = self.index.groups.get(sub, {})
@@ -244,7 +254,8 @@ class EstateTree(Tree[NodeData]):
         label = self.vnet_label(v)
         if with_group:
             label.append(f"  {self.index.group_of(v)}", style="italic dim")
-        node = parent.add_leaf(label, NodeData("vnet", v.id, v.subscription))
+        # The subscription as the index parsed it once (v.subscription parses the ID each time).
+        node = parent.add_leaf(label, NodeData("vnet", v.id, self.index.where.get(v.key, ("", ""))[0]))
         self._vnet_nodes[v.key] = node
 
     def rebuild(self) -> None:
