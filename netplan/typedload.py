@@ -32,7 +32,9 @@ from netplan import kinds, rawjson
 from netplan.addr import AddressError, parse_ip, parse_prefix, parse_prefixes
 from netplan.ids import parent_id
 from netplan.model import (
+    NetworkInterface,
     NextHopType,
+    NicIpConfig,
     Peering,
     PeeringState,
     ResolutionPolicy,
@@ -177,6 +179,31 @@ class _NsgProps(Struct, rename="camel"):
     default_security_rules: list[Any] | None = None
 
 
+class _NicIpConfigProps(Struct, rename="camel"):
+    private_ip_address: str | None = msgspec.field(default=None, name="privateIPAddress")
+    subnet: _Ref | None = None
+    primary: bool | None = None
+    application_security_groups: list[_Ref] | None = None
+    load_balancer_backend_address_pools: list[_Ref] | None = None
+
+
+class _NicIpConfig(Struct):
+    id: str | None = None
+    name: str | None = None
+    properties: _NicIpConfigProps | None = None
+
+
+class _NicProps(Struct, rename="camel"):
+    ip_configurations: list[_NicIpConfig] | None = None
+    virtual_machine: _Ref | None = None
+    private_endpoint: _Ref | None = None
+    private_link_service: _Ref | None = None
+    network_security_group: _Ref | None = None
+    enable_ip_forwarding: bool | None = msgspec.field(default=None, name="enableIPForwarding")
+    #: The checked parser reads ``primary is True``: any JSON value.
+    primary: Any = None
+
+
 class _Head(Struct):
     """What every resource is dispatched on; ``properties`` stays a span until its kind is known."""
 
@@ -194,6 +221,7 @@ _DHCP = msgspec.json.Decoder(_Dhcp)
 _ROUTE_TABLE_PROPS = msgspec.json.Decoder(_RouteTableProps)
 _ZONE_LINK_PROPS = msgspec.json.Decoder(_ZoneLinkProps)
 _NSG_PROPS = msgspec.json.Decoder(_NsgProps)
+_NIC_PROPS = msgspec.json.Decoder(_NicProps)
 _ROUTE_PROPS = msgspec.json.Decoder(_RouteProps)
 _RULE_PROPS = msgspec.json.Decoder(RuleProps)
 
@@ -568,8 +596,40 @@ def _zone_link(head: _Head, rid: str, name: str, span: rawjson.Span) -> ZoneLink
                     _word(p.virtual_network_link_state), _tags(head.tags), span)  # fmt: skip
 
 
+def _nic_ip(text: str | None) -> Any:
+    """As the checked parser reads ``privateIPAddress``: a ``/length`` dropped, empty is none."""
+    if text is not None and "/" in text:
+        text = text.split("/", 1)[0]
+    return None if not text else parse_ip(text)
+
+
+def _nic(head: _Head, rid: str, name: str, span: rawjson.Span) -> NetworkInterface:
+    props = head.properties
+    if props is UNSET:
+        raise GiveUp
+    p = _NIC_PROPS.decode(props)
+    configs = []
+    for c in p.ip_configurations or ():
+        cp = c.properties
+        if cp is None:
+            raise GiveUp
+        cname = c.name or (c.id.rstrip("/").rsplit("/", 1)[-1] if c.id else "")
+        configs.append(NicIpConfig(
+            c.id or f"{rid}/ipConfigurations/{cname}", cname, _nic_ip(cp.private_ip_address), _ref_id(cp.subnet),
+            _bool(cp.primary, False), _ref_ids(cp.application_security_groups),
+            _ref_ids(cp.load_balancer_backend_address_pools),
+        ))  # fmt: skip
+    return NetworkInterface(
+        rid, name, _location(head.location), tuple(configs), _ref_id(p.virtual_machine), _ref_id(p.private_endpoint),
+        _ref_id(p.private_link_service), _ref_id(p.network_security_group), _bool(p.enable_ip_forwarding, False),
+        p.primary is True, _tags(head.tags), span,
+    )  # fmt: skip
+
+
 Builder = Callable[[_Head, str, str, rawjson.Span], Any]
-_BUILDERS: dict[str, Builder] = {kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link}
+_BUILDERS: dict[str, Builder] = {
+    kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link, kinds.NIC.key: _nic,
+}
 
 
 def nsg_builder(rules: Callable[[list[Rule], list[Any], str], tuple[Any, Any]], make: type[Any]) -> Builder:

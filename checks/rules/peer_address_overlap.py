@@ -40,9 +40,10 @@ from netplan.model import Peering, PeeringState, VNet
 from netplan.topology import peered_space
 
 
-def _space(ctx: Context, v: VNet, link: Peering) -> tuple[list[Span], bool]:
-    """The remote VNet's address space and whether it came from the snapshot (else the link)."""
-    remote = ctx.vnet_spans.get(rid_key(link.remote_vnet_id))
+def _space(ctx: Context, link: Peering, rk: str) -> tuple[list[Span], bool]:
+    """The remote VNet's address space (``rk``: its key) and whether it came from the snapshot
+    (else the link)."""
+    remote = ctx.vnet_spans.get(rk)
     if remote is not None:
         return remote, True
     return spans_of(link.remote_current_prefixes), False
@@ -54,8 +55,8 @@ def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
     for p in v.peerings:
         if p.state is PeeringState.DISCONNECTED:
             continue
-        space, _ = _space(ctx, v, p)
         rk = rid_key(p.remote_vnet_id)
+        space, _ = _space(ctx, p, rk)
         items.extend((sp[0], sp[1], -sp[2], sp[3], rk, p.remote_vnet_id) for sp in space)
     items.sort(key=itemgetter(0, 1, 2))
     out: dict[str, list[str]] = defaultdict(list)
@@ -73,14 +74,18 @@ def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
 def check(ctx: Context) -> Iterator[Outcome]:
     topo = ctx.estate.topology
     for v in ctx.estate.vnets:
+        if not v.peerings:
+            continue
         conflicts = _peer_conflicts(ctx, v) if len(v.peerings) > 1 else {}
+        vk = v.key
+        own = ctx.vnet_spans[vk]
         for p in v.peerings:
             if p.state is PeeringState.DISCONNECTED:
                 continue
             rk = rid_key(p.remote_vnet_id)
-            space, from_snapshot = _space(ctx, v, p)
-            local = ctx.vnet_spans[v.key]
-            pk = (v.key, rk) if v.key < rk else (rk, v.key)
+            space, from_snapshot = _space(ctx, p, rk)
+            local = own
+            pk = (vk, rk) if vk < rk else (rk, vk)
             links = topo.links.get(pk, ())
             # Whole address spaces on both links (the common case): nothing to narrow down.
             whole = all(link.peer_complete_vnets and not link.only_ipv6 for link in links)
@@ -89,7 +94,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
             if partial is not None:
                 # Subnet peering / IPv6-only: only what the peering connects must not overlap (P9).
-                local = spans_of(partial.get(v.key, ()))
+                local = spans_of(partial.get(vk, ()))
                 space = spans_of(partial.get(rk, ()))
                 source += " (only the peered subnets or IPv6 space count)"
             overlapping = cross_overlaps(local, space)

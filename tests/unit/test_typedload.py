@@ -25,7 +25,8 @@ from tests.unit.test_loader_fuzz import _paths
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_TEXT = (ROOT / "samples" / "mendix-estate.json").read_text()
 FAST_TYPES = ("microsoft.network/virtualnetworks", "microsoft.network/routetables",
-              "microsoft.network/privatednszones/virtualnetworklinks", "microsoft.network/networksecuritygroups")  # fmt: skip
+              "microsoft.network/privatednszones/virtualnetworklinks", "microsoft.network/networksecuritygroups",
+              "microsoft.network/networkinterfaces")  # fmt: skip
 
 
 def _both(data: Any, tmp: Path) -> tuple[Estate | str, Estate | str]:
