@@ -16,7 +16,8 @@ record whose address is no longer the LB frontend's, e.g. after the cluster was 
 
 Both return a :class:`netplan.report.Report` (kind ``drift``), so every output format of audit
 serves drift too. The promise on cost: one pass over each estate's resource index, no pairwise
-comparisons.
+comparisons; for two snapshot files, :mod:`netplan.driftscan` first skips the resources whose JSON
+is the same in both, and this module compares what is left.
 """
 
 from __future__ import annotations

@@ -33,7 +33,6 @@ from __future__ import annotations
 import gc
 import os
 import stat
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +100,8 @@ class _File:
     types: list[str]
     #: Groups with a standalone child whose parent is not in the file as its parent kind (orphans).
     orphans: set[str]
+    #: Groups with a standalone child (the others are one resource).
+    parented: set[str]
 
 
 @dataclass
@@ -204,13 +205,16 @@ def _scan_file(path: str) -> tuple[_File, bytes, list[msgspec.Raw]] | None:
     lows: list[str] = []
     types: dict[str, str] = {}
     parents: dict[str, set[str]] = {}
+    lower: dict[str, str] = {}
     for h in heads:
         rid = h.id
         if not isinstance(rid, str) or not rid.strip():
             return None
         key = rid_key(rid)
         rtype = h.type if h.type is not None else infer_type(rid)
-        low = rtype.lower() if isinstance(rtype, str) else ""
+        low = ""
+        if isinstance(rtype, str):
+            low = lower.get(rtype) or lower.setdefault(rtype, rtype.lower())  # a file has a few type spellings
         if key in types:
             return None  # an ID twice: the loader's error (or its choice) decides, on the full path
         types[key] = low
@@ -222,7 +226,7 @@ def _scan_file(path: str) -> tuple[_File, bytes, list[msgspec.Raw]] | None:
         groups.append(group)
         lows.append(low)
     orphans = {g for g, want in parents.items() if g not in types or want != {types[g]}}
-    return _File(path, stamp, snap, base, places, keys, groups, lows, orphans), data, items
+    return _File(path, stamp, snap, base, places, keys, groups, lows, orphans, set(parents)), data, items
 
 
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -306,7 +310,6 @@ def scan(baseline: str | Path, current: str | Path) -> Scan | None:
             return None
         b, b_data, b_raw = base
         at_b = {k: i for i, k in enumerate(b.keys)}
-        alone = Counter(b.groups) + Counter(c.groups)
         differ: set[str] = set()
         trimmed: dict[str, tuple[msgspec.Raw, msgspec.Raw]] = {}
         src = rawjson.SourceFile(c.path, c.stamp)
@@ -322,7 +325,7 @@ def scan(baseline: str | Path, current: str | Path) -> Scan | None:
             differ.add(b.groups[i])
             differ.add(c.groups[j])
             # A changed VNet alone in its group (no standalone children) in both files.
-            if alone[key] == 2 and b.types[i] == c.types[j] == _VNET and max(end - start, len(b_raw[i])) >= TRIM_FROM:
+            if key not in b.parented and key not in c.parented and b.types[i] == c.types[j] == _VNET and max(end - start, len(b_raw[i])) >= TRIM_FROM:
                 got = _trim(b_raw[i], view)
                 if got is not None:
                     trimmed[key] = got
