@@ -19,7 +19,8 @@ temporary files and, in this one run, timed cold (an empty prefix memo, a fresh 
   same machine; the median drops a disturbed pair);
 * effective routes of one spoke subnet, and one ``reach --port`` flow query from another, after
   load and ``gc.freeze()`` (as the commands do): the estate's shared indexes (by ID, by address,
-  the peering index that every analysis uses) are built by a first query on a different subnet,
+  the peering index that every analysis uses) are built by a first query on a different subnet
+  (which also builds the route and rule objects of the tables and NSGs it meets),
   whose time is printed on its own; each measured query then starts from a subnet never asked
   before (no per-subnet cache), toward a hub the queries before have not asked about where there
   is one; target: the median of each under 5 ms (CPU time; wall time printed alongside).

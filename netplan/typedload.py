@@ -347,8 +347,7 @@ class Pending:
 
     __slots__ = ("bodies", "ids", "make", "names")
 
-    def __init__(self, make: Callable[..., Any], ids: tuple[str, ...], names: tuple[str, ...],
-                 bodies: tuple[tuple[Any, ...], ...]) -> None:  # fmt: skip
+    def __init__(self, make: Callable[..., Any], ids: list[str], names: list[str], bodies: list[tuple[Any, ...]]) -> None:
         self.make, self.ids, self.names, self.bodies = make, ids, names, bodies
 
     def build(self, owner_id: str) -> tuple[Any, ...]:
@@ -365,8 +364,8 @@ def pending(children: list[Any], body: Callable[[Any], tuple[Any, ...] | None], 
     ``properties`` span), each checked now: ``body(span)`` gives the fields after (ID, name, owner
     ID), or None or :class:`GiveUp` for a child this path does not build (then neither is its
     owner: the checked parser takes it). ``memo`` keeps ``body`` per distinct text of a span."""
-    ids = tuple([r.id for r in children])
-    names = tuple([r.name for r in children])
+    ids = [r.id for r in children]
+    names = [r.name for r in children]
     if not all(ids) or not all(names):
         raise GiveUp
     bodies = []
@@ -383,7 +382,7 @@ def pending(children: list[Any], body: Callable[[Any], tuple[Any, ...] | None], 
         if got is None:
             raise GiveUp
         bodies.append(got)
-    return Pending(make, ids, names, tuple(bodies))
+    return Pending(make, ids, names, bodies)
 
 
 #: Per load (emptied by :func:`forget`): the text of a route's / rule's ``properties`` -> what was

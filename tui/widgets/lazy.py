@@ -55,13 +55,14 @@ def chunkable(table: Table) -> bool:
 class _TableBlock:
     """A long table: its title and header rendered now, its rows chunk by chunk as they are shown."""
 
-    def __init__(self, table: Table, console: Console, options: ConsoleOptions, width: int, wrap: Any) -> None:
+    def __init__(self, table: Table, console: Console, options: ConsoleOptions, width: int, wrap: Any,
+                 extremes: list[list[Any]]) -> None:  # fmt: skip
         self.table, self.console, self.wrap = table, console, wrap
         extra = table._extra_width
         # The widths Rich gives the whole table: measuring is by each column's widest text and
         # longest word, so a table of those two cells per column measures the same.
         proxy = copy.copy(table)
-        proxy.columns = [replace(c, _cells=self._extremes(c._cells)) for c in table.columns]
+        proxy.columns = [replace(c, _cells=cells) for c, cells in zip(table.columns, extremes, strict=True)]
         proxy.rows = table.rows[:2]
         self.widths = proxy._calculate_column_widths(console, options.update_width(width - extra))
         self.options = options.update(width=sum(self.widths) + extra, highlight=table.highlight, height=None)
@@ -78,7 +79,7 @@ class _TableBlock:
         self.height = self.rows_at + len(table.rows) + len(self.tail)
 
     @staticmethod
-    def _extremes(cells: list[Any]) -> list[Any]:
+    def extremes(cells: list[Any]) -> list[Any]:
         if not cells:
             return []
         texts = [(_cell_text(c) or "") for c in cells]
@@ -177,17 +178,30 @@ class _TableBlock:
         return self.chunks[k][row - k * CHUNK]
 
 
+def _memo(memo: dict[int, Any], table: Table) -> bool:
+    """True when ``table`` is drawn chunk by chunk; its columns' extreme cells kept in ``memo``."""
+    entry = memo.get(id(table))
+    if entry is None or entry[0] is not table:  # (the table is kept: an ID is never another's)
+        entry = memo[id(table)] = (table, [_TableBlock.extremes(c._cells) for c in table.columns]
+                                   if chunkable(table) else None)  # fmt: skip
+    return entry[1] is not None
+
+
 class LineDocument:
     """A renderable laid out at one width: lines rendered now, or (long tables) when asked."""
 
     def __init__(self, renderable: RenderableType, console: Console, options: ConsoleOptions, width: int,
-                 wrap: Any = lambda r: r) -> None:  # fmt: skip
+                 wrap: Any = lambda r: r, memo: dict[int, Any] | None = None) -> None:  # fmt: skip
         parts = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+        # What does not depend on the width, per table: the same content is laid out at two
+        # widths as the pane's scrollbar appears (its cells were scanned at each).
+        memo = {} if memo is None else memo
         self.blocks: list[tuple[int, list[Strip] | _TableBlock]] = []
         y = 0
         for part in parts:
             block: list[Strip] | _TableBlock = (
-                _TableBlock(part, console, options, width, wrap) if isinstance(part, Table) and chunkable(part)
+                _TableBlock(part, console, options, width, wrap, memo[id(part)][1])
+                if isinstance(part, Table) and _memo(memo, part)
                 else _lines(console, options.update_width(width), wrap(part), width)
             )  # fmt: skip
             self.blocks.append((y, block))
@@ -207,9 +221,12 @@ class LazyStatic(Static):
     """A Static whose Rich content is drawn line by line as it scrolls into view (see the module)."""
 
     _document: tuple[Any, LineDocument] | None = None
+    #: Per table of the content, what its layout at any width reuses (see LineDocument).
+    _memo: dict[int, Any] | None = None
 
     def update(self, content: Any = "", *, layout: bool = True) -> None:
         self._document = None
+        self._memo = {}
         super().update(content, layout=layout)
 
     def _laid_out(self, width: int) -> LineDocument:
@@ -220,7 +237,9 @@ class LazyStatic(Static):
             options = self.app.console_options.update(highlight=False)
             content = self.content
             assert isinstance(content, Group | Table)  # _lazy()
-            doc = LineDocument(content, console, options, width, lambda r: self.post_render(r, style))
+            if self._memo is None:
+                self._memo = {}
+            doc = LineDocument(content, console, options, width, lambda r: self.post_render(r, style), self._memo)
             self._document = (key, doc)
         return self._document[1]
 

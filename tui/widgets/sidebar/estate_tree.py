@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress, islice, repeat
+from operator import contains
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -70,6 +72,9 @@ class TreeIndex:
     search: list[tuple[str, VNet]] = field(default_factory=list)
     #: VNet key -> (subscription, resource group), parsed once.
     where: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: The search texts and their VNets, as two lists (built with ``search``).
+    _hays: list[str] | None = None
+    _vnets: list[VNet] | None = None
 
     @classmethod
     def of(cls, estate: Estate) -> TreeIndex:
@@ -104,7 +109,18 @@ class TreeIndex:
                         ).lower()
                         self.search.append((text, v))
             self.search.sort(key=lambda tv: tv[1].name.lower())
+            self._hays = [hay for hay, _ in self.search]
+            self._vnets = [v for _, v in self.search]
         return self.search
+
+    def find(self, needle: str, limit: int, names: dict[str, str] | None = None) -> tuple[list[VNet], int]:
+        """The first ``limit`` VNets (by name) whose search text holds ``needle``, and how many do:
+        the 10,000 tests run in C (``map``/``compress``), a Python loop over them took 10-15 ms of
+        every keystroke."""
+        self.matches(names)
+        hits = list(map(contains, self._hays or [], repeat(needle)))  # contains(hay, needle): needle in hay
+        first = list(islice(compress(self._vnets or [], hits), limit))
+        return first, sum(hits)
 
     def group_of(self, v: VNet) -> str:
         return self.where.get(v.key, ("", ""))[1]
@@ -287,16 +303,10 @@ class EstateTree(Tree[NodeData]):
         self.root.expand()
 
     def _show_matches(self, text: str) -> None:
-        needle = text.lower()
-        shown = 0
-        more = 0
-        for hay, v in self.index.matches(dict(self.estate.subscription_names)):
-            if needle in hay:
-                if shown < MAX_MATCHES:
-                    self._add_vnet(self.root, v, with_group=True)
-                    shown += 1
-                else:
-                    more += 1
+        first, total = self.index.find(text.lower(), MAX_MATCHES, dict(self.estate.subscription_names))
+        for v in first:
+            self._add_vnet(self.root, v, with_group=True)
+        shown, more = len(first), total - len(first)
         if not shown:
             self.root.add_leaf(Text(f"no VNet matches {text!r}", style="italic"), NodeData("more", ""))
         elif more:
