@@ -28,6 +28,9 @@ import msgspec
 
 #: Items of a :class:`Stream` encoded per call of the C encoder.
 CHUNK = 4096
+#: ... and of a :attr:`Stream.basic` one, whose items are large (a graph's nodes and edges: a
+#: chunk is held as dicts, as JSON bytes and as text at once while it is written).
+BASIC_CHUNK = 1024
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
 _MSGSPEC = msgspec.json.Encoder().encode
@@ -153,6 +156,7 @@ class _Writer:
         out = self.out
         plain = isinstance(items, Stream) and items.plain
         fast = isinstance(items, Stream) and items.basic and not self.pretty
+        size = min(CHUNK, BASIC_CHUNK) if fast else CHUNK
         it = iter(items)
         if self.pretty:
             inner = "\n" + "  " * (level + 1)
@@ -182,7 +186,7 @@ class _Writer:
             pending.clear()
 
         while True:
-            chunk = list(islice(it, CHUNK))
+            chunk = list(islice(it, size))
             if not chunk:
                 break
             if plain:
