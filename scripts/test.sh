@@ -33,10 +33,10 @@ if [ -s .ci/apt-packages.txt ] && command -v dpkg >/dev/null 2>&1; then
 fi
 
 stamp=.venv/.vnetplan-installed
-want=$(.venv/bin/python -c 'import hashlib,sys; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())')
+want=$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml","rb").read() + open("constraints.txt","rb").read()).hexdigest())')
 if ! grep -qx "test $want" "$stamp" 2>/dev/null; then
     say "installing the test tools into .venv"
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
     echo "test $want" >"$stamp"
 fi
 
