@@ -1324,7 +1324,7 @@ def _rule_body(raw: msgspec.Raw) -> tuple[Any, ...] | None:
     return _rule_body_typed(typedload.rule_props(raw))
 
 
-def _nsg_rules_fast(custom: list[typedload.Rule], defaults: list[Any], nsg_id: str) -> tuple[Any, tuple[SecurityRule, ...]]:
+def _nsg_rules_fast(custom: list[typedload.Child], defaults: list[Any], nsg_id: str) -> tuple[Any, tuple[SecurityRule, ...]]:
     """The typed fast path's NSG rules (:mod:`netplan.typedload`): every rule checked by the rule
     fast path now and built when the NSG's rules are first read (:class:`typedload.Pending`), the
     default rules Azure's own; anything else gives the NSG to :func:`parse_nsg`."""

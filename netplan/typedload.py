@@ -122,15 +122,18 @@ class _RouteProps(Struct, rename="camel"):
     next_hop_ip_address: str | None = None
 
 
-class _Route(Struct):
+class Child(Struct):
+    """A route of a route table or a custom rule of an NSG: ``properties`` stays a span, decoded the
+    first time its text is seen (:func:`pending`; tables and NSGs made from one template repeat the
+    same routes and rules)."""
+
     id: str | None = None
     name: str | None = None
-    #: Decoded on first sight of this text (:data:`_ROUTE_BODIES`).
     properties: Raw | UnsetType = UNSET
 
 
 class _RouteTableProps(Struct, rename="camel"):
-    routes: list[_Route] | None = None
+    routes: list[Child] | None = None
     disable_bgp_route_propagation: bool | None = None
 
 
@@ -163,19 +166,10 @@ class RuleProps(Struct, rename="camel"):
     description: Any = None
 
 
-class Rule(Struct):
-    """A custom security rule: ``properties`` stays a span, decoded with :func:`rule_props` the
-    first time its text is seen (NSGs made from one template repeat the same rules)."""
-
-    id: str | None = None
-    name: str | None = None
-    properties: Raw | UnsetType = UNSET
-
-
 class _NsgProps(Struct, rename="camel"):
     # Custom rules typed (the loader's rule fast path reads them, see :func:`nsg_builder`); the
     # default rules stay dicts: the loader only checks that they are Azure's own.
-    security_rules: list[Rule] | None = None
+    security_rules: list[Child] | None = None
     default_security_rules: list[Any] | None = None
 
 
@@ -632,9 +626,9 @@ _BUILDERS: dict[str, Builder] = {
 }
 
 
-def nsg_builder(rules: Callable[[list[Rule], list[Any], str], tuple[Any, Any]], make: type[Any]) -> Builder:
+def nsg_builder(rules: Callable[[list[Child], list[Any], str], tuple[Any, Any]], make: type[Any]) -> Builder:
     """The builder of network security groups: ``rules(custom, defaults, nsg_id)`` gives (rules,
-    default rules) from the typed custom rules (:class:`Rule`) and the default rule dicts, or
+    default rules) from the typed custom rules (:class:`Child`) and the default rule dicts, or
     raises :class:`GiveUp`; ``make`` is the model class. The loader provides both, so that the
     rules are read by its one rule fast path."""
 
