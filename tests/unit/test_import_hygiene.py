@@ -111,7 +111,8 @@ CHECKED = sorted(c for c in OFFLINE if c in COMMANDS)
 def probed() -> dict[str, dict[str, Any]]:
     """``--help`` and every offline command, each in its own child process (one interpreter start)."""
     assert SAMPLE.exists(), "the clean sample estate is part of the repository"
-    runs = {"--help": ["--help"], **{c: [c, *OFFLINE[c]] for c in CHECKED}}
+    runs = {"--help": ["--help"], **{c: [c, *OFFLINE[c]] for c in CHECKED},
+            "drift --intent": ["drift", "--estate", str(MENDIX), "--intent", str(INTENT)]}  # fmt: skip
     return dict(zip(runs, run_probes(list(runs.values())), strict=True))
 
 
@@ -134,7 +135,7 @@ PLANNING = ("netplan.plan", "netplan.planopts", "netplan.changeset", "netplan.wh
             "netplan.export", "netplan.bodies", "netplan.live.apply", "netplan.live.postapply", "netplan.live.arm")  # fmt: skip
 
 #: The commands that only read a snapshot (the read commands of issue 15) and the rule listing.
-READ_ONLY = ("overlaps", "free", "graph", "audit", "rules", "reach", "routes", "resolve")
+READ_ONLY = ("overlaps", "free", "graph", "audit", "rules", "reach", "routes", "resolve", "drift")
 
 
 @pytest.mark.parametrize("command", READ_ONLY)
@@ -154,6 +155,14 @@ def test_a_command_loads_its_own_module_and_only_those_it_builds_on(
     builds_on = {"drift": {"audit"}, "whatif": {"plan"}, "apply": {"verify"}}
     loaded = {m.rsplit(".", 1)[-1] for m in probed[command]["ours"] if m.startswith("vnetplan.commands.")}
     assert loaded - {"_common"} == {command} | builds_on.get(command, set())
+
+
+def test_drift_loads_intent_drift_and_the_planner_only_with_an_intent(probed: dict[str, dict[str, Any]]) -> None:
+    """``vnetplan drift`` imports intent drift (and so the planner) where it runs, for ``--intent``."""
+    assert "netplan.intentdrift" not in probed["drift"]["ours"]
+    with_intent = probed["drift --intent"]
+    assert with_intent["rc"] in (0, 1), with_intent
+    assert {"netplan.intentdrift", "netplan.plan"} <= set(with_intent["ours"])
 
 
 def test_overlaps_loads_no_rule_and_no_dns_simulation(probed: dict[str, dict[str, Any]]) -> None:
