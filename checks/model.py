@@ -19,12 +19,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 
 from netplan.addr import Prefix
 from netplan.estate import Estate
 from netplan.ids import rid_key
 from netplan.intent import AnyIntent
 from netplan.model import Gateway, Peering, PeeringState, VNet
+from netplan.record import record
 from netplan.report.model import Finding, RuleInfo, Severity, Status
 
 __all__ = ["COUNTED_PASS", "Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
@@ -40,7 +42,7 @@ class RuleDefinitionError(ValueError):
     """A rule whose metadata is invalid (raised at import of the rule module)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """One judgement of a rule about one resource (``item`` when a resource is judged more than once)."""
 
@@ -165,8 +167,18 @@ def spans_of(prefixes: Iterable[Prefix]) -> list[Span]:
     return sorted(span(p) for p in prefixes)
 
 
+_LAST = itemgetter(2)
+
+
 def cross_overlaps(a: list[Span], b: list[Span]) -> list[tuple[Prefix, Prefix]]:
-    """Overlapping (prefix of a, prefix of b) pairs of two short span lists (a VNet's few prefixes)."""
+    """Overlapping (prefix of a, prefix of b) pairs of two short span lists (a VNet's few prefixes),
+    each sorted as :func:`spans_of` gives them; in the order of a, then b."""
+    if not a or not b:
+        return []
+    # One IP version on both sides: nothing overlaps when one list's spans all start after the
+    # other's end (two peered VNets' spaces are almost always apart).
+    if a[0][0] == a[-1][0] == b[0][0] == b[-1][0] and (a[0][1] > max(map(_LAST, b)) or b[0][1] > max(map(_LAST, a))):
+        return []
     return [(x[3], y[3]) for x in a for y in b if x[0] == y[0] and x[1] <= y[2] and y[1] <= x[2]]
 
 

@@ -4,34 +4,37 @@ Declarations and intent files are small and written by hand; when one is wrong t
 line. :func:`load_with_lines` parses once (libyaml's C parser when PyYAML has it) to the node tree,
 builds the data from it (safe constructor), and returns a map from each value's path (a tuple of
 keys and indexes) to its 1-based line.
+
+PyYAML is imported when a file is read, not with this module (as in :mod:`netplan.bounds`): the
+loader imports this module, but a command given a JSON snapshot alone reads no YAML, and importing
+PyYAML costs every such command's start-up about 30 ms (issue 15).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from netplan.bounds import check_yaml_text
 from netplan.errors import InputError
 
+if TYPE_CHECKING:
+    import yaml
+
 PathKey = tuple[str | int, ...]
 
-#: The safe loader, on libyaml's C parser when PyYAML was built with it (same data, same marks).
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
+def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], yaml: Any) -> None:
+    """Record the line of ``node`` and of everything under it (``yaml``: the PyYAML module)."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             key = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark.line)
             lines[(*path, key)] = k.start_mark.line + 1
-            _walk(v, (*path, key), lines)
+            _walk(v, (*path, key), lines, yaml)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            _walk(v, (*path, i), lines)
+            _walk(v, (*path, i), lines, yaml)
 
 
 def load_with_lines(path: str | Path) -> tuple[Any, dict[PathKey, int]]:
@@ -44,8 +47,11 @@ def load_with_lines(path: str | Path) -> tuple[Any, dict[PathKey, int]]:
     except UnicodeDecodeError:
         raise InputError(str(path), "", "not UTF-8 text") from None
 
+    import yaml  # deferred: see the module's docstring
+
     check_yaml_text(text, str(path))  # alias bombs, huge scalars, deep nesting: refused before loading
-    loader = _LOADER(text)
+    # The safe loader, on libyaml's C parser when PyYAML was built with it (same data, same marks).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -59,7 +65,7 @@ def load_with_lines(path: str | Path) -> tuple[Any, dict[PathKey, int]]:
         loader.dispose()
     lines: dict[PathKey, int] = {}
     if node is not None:
-        _walk(node, (), lines)
+        _walk(node, (), lines, yaml)
     return data, lines
 
 

@@ -2,11 +2,12 @@
 
 This package is the shell above the core (``netplan``), the rules (``checks``) and the terminal UI
 (``tui``): it imports them normally. Each subcommand lives in its own module under
-:mod:`vnetplan.commands` and is registered here, explicitly. A command module defines
-``register(subparsers)`` and a ``run(args) -> int`` that it sets as the parser's ``func``; the
-Azure SDK and Textual load only when a command that needs them runs (the SDK inside
-``netplan.live``, Textual in :mod:`vnetplan.commands.tui`), so that ``vnetplan --help`` and the
-offline commands start fast.
+:mod:`vnetplan.commands` and is registered here, explicitly, by name (:data:`COMMANDS`). A command
+module defines ``register(subparsers)`` and a ``run(args) -> int`` that it sets as the parser's
+``func``. A process imports only the chosen command's module (:func:`command_module`, the CLI's
+deliberate deferred imports), so that ``audit`` does not pay for the planner or ``overlaps`` for
+the rules; ``--help`` builds the whole parser. The Azure SDK and Textual load only when a command
+that needs them runs (the SDK inside ``netplan.live``, Textual in :mod:`vnetplan.commands.tui`).
 
 The contract (DESIGN.md): stdout carries only the result, diagnostics go to stderr; exit 0 = done
 and clean, 1 = done and something is wrong, 2 = could not do the job (one line on stderr, no
@@ -25,32 +26,77 @@ from types import ModuleType
 
 from netplan import __version__
 from netplan.errors import ExitCode, InputError, VnetplanError, exit_code_for
-from vnetplan.commands import (
-    apply,
-    audit,
-    drift,
-    free,
-    graph,
-    inventory,
-    overlaps,
-    plan,
-    reach,
-    recommend,
-    resolve,
-    routes,
-    rules,
-    tui,
-    verify,
-    whatif,
-)
 
-#: Subcommand modules in the order ``--help`` lists them (the workflow's order).
-_MODULES: tuple[ModuleType, ...] = (
-    tui, inventory, overlaps, free, reach, routes, graph, resolve, verify, recommend, plan, whatif, apply, audit, rules, drift,
+#: Subcommand names in the order ``--help`` lists them (the workflow's order); each names its module
+#: in :mod:`vnetplan.commands`.
+COMMANDS: tuple[str, ...] = (
+    "tui", "inventory", "overlaps", "free", "reach", "routes", "graph", "resolve", "verify", "recommend", "plan",
+    "whatif", "apply", "audit", "rules", "drift",
 )  # fmt: skip
 
-#: Subcommand names in ``--help`` order; the name is the module's.
-COMMANDS: tuple[str, ...] = tuple(m.__name__.rsplit(".", 1)[-1] for m in _MODULES)
+
+def command_module(name: str) -> ModuleType:
+    """The module of the subcommand ``name``, imported now.
+
+    These are the CLI's deliberate deferred imports: a process runs one command, so it loads that
+    command's module and what the module needs, not every command's (``audit`` never loads the
+    planner, ``overlaps`` neither the planner nor the rules). Reading a snapshot pays the start-up
+    of every read command, so this is where it is cut (issue 15). ``--help``, an unknown command
+    and an option before the command build the whole parser (:func:`build_parser`), which imports
+    them all. ``tests/unit/test_import_hygiene.py`` proves at run time that every name here loads
+    its own module, that ``--help`` reads the same as with every module imported, and that the read
+    commands leave the planning and apply modules unloaded.
+    """
+    match name:
+        case "tui":
+            from vnetplan.commands import tui
+            return tui
+        case "inventory":
+            from vnetplan.commands import inventory
+            return inventory
+        case "overlaps":
+            from vnetplan.commands import overlaps
+            return overlaps
+        case "free":
+            from vnetplan.commands import free
+            return free
+        case "reach":
+            from vnetplan.commands import reach
+            return reach
+        case "routes":
+            from vnetplan.commands import routes
+            return routes
+        case "graph":
+            from vnetplan.commands import graph
+            return graph
+        case "resolve":
+            from vnetplan.commands import resolve
+            return resolve
+        case "verify":
+            from vnetplan.commands import verify
+            return verify
+        case "recommend":
+            from vnetplan.commands import recommend
+            return recommend
+        case "plan":
+            from vnetplan.commands import plan
+            return plan
+        case "whatif":
+            from vnetplan.commands import whatif
+            return whatif
+        case "apply":
+            from vnetplan.commands import apply
+            return apply
+        case "audit":
+            from vnetplan.commands import audit
+            return audit
+        case "rules":
+            from vnetplan.commands import rules
+            return rules
+        case "drift":
+            from vnetplan.commands import drift
+            return drift
+    raise KeyError(name)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,7 +107,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(int(ExitCode.ERROR), f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``command``, the same but with only that subcommand registered
+    (its module alone is imported): it parses that command's arguments and prints its help and
+    errors exactly as the whole parser would, since argparse reads only the chosen subparser."""
     parser = _Parser(
         prog="vnetplan",
         description=(
@@ -73,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vnetplan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in _MODULES:
-        module.register(sub)
+    for name in COMMANDS if command is None else (command,):
+        command_module(name).register(sub)
     return parser
 
 
@@ -92,7 +141,10 @@ def _check_ca_bundle(path: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The top level has no positional argument before the command and no option that takes a
+    # value: a known command first is the command chosen, and only its module is needed.
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     # azure-identity logs each failed credential probe as a WARNING, which Python's last-resort
     # handler prints on stderr beside our one line; what it says is in --verbose's details.

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from operator import itemgetter
 
 from checks.model import (
     COUNTED_PASS,
@@ -34,7 +33,6 @@ from checks.model import (
     spans_of,
 )
 from checks.rules import _docs
-from netplan.addr import Prefix
 from netplan.ids import name_of, rid_key
 from netplan.model import Peering, PeeringState, VNet
 from netplan.topology import peered_space
@@ -50,24 +48,39 @@ def _space(ctx: Context, link: Peering, rk: str) -> tuple[list[Span], bool]:
 
 
 def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
-    """Remote VNet key -> sentences about other peers of ``v`` whose space overlaps it (one sweep)."""
-    items: list[tuple[int, int, int, Prefix, str, str]] = []
+    """Remote VNet key -> sentences about other peers of ``v`` whose space overlaps it (one sweep).
+
+    The sweep visits the peers' prefixes by (IP version, first address, widest first), each
+    compared with the widest reaching one seen so far. They are put in that order by one C sort of
+    ints, as :func:`netplan.overlaps.find_overlaps` does: (IPv6?, first address, length, position),
+    which for CIDR prefixes is the same order, ties kept in the peerings' order (a hub of 250 spokes
+    has 2,500 prefixes and a few overlaps)."""
+    spans: list[Span] = []
+    owners: list[tuple[str, str]] = []  # per span: the remote VNet's key and ID as the link spells it
     for p in v.peerings:
         if p.state is PeeringState.DISCONNECTED:
             continue
         rk = rid_key(p.remote_vnet_id)
-        space, _ = _space(ctx, p, rk)
-        items.extend((sp[0], sp[1], -sp[2], sp[3], rk, p.remote_vnet_id) for sp in space)
-    items.sort(key=itemgetter(0, 1, 2))
+        space = _space(ctx, p, rk)[0]
+        spans += space
+        owners += [(rk, p.remote_vnet_id)] * len(space)
+    bits = len(spans).bit_length()
+    packed = [((sp[0] == 6) << 136 | sp[1] << 8 | sp[3].length) << bits | i for i, sp in enumerate(spans)]
+    packed.sort()
+    mask = (1 << bits) - 1
     out: dict[str, list[str]] = defaultdict(list)
-    top: tuple[int, int, int, Prefix, str, str] | None = None
-    for it in items:
-        version, first, neg_last, x, key, owner = it
-        if top is not None and top[0] == version and -top[2] >= first and top[4] != key:
-            out[key].append(f"{x} overlaps {top[3]} of {name_of(top[5])}")
-            out[top[4]].append(f"{top[3]} overlaps {x} of {name_of(owner)}")
-        if top is None or top[0] != version or -neg_last > -top[2]:
-            top = it
+    top_version, top_last, top = 0, -1, 0
+    for k in packed:
+        i = k & mask
+        version, first, last, x = spans[i]
+        if version == top_version and first <= top_last:
+            (key, remote_id), (top_key, top_id) = owners[i], owners[top]
+            if top_key != key:
+                y = spans[top][3]
+                out[key].append(f"{x} overlaps {y} of {name_of(top_id)}")
+                out[top_key].append(f"{y} overlaps {x} of {name_of(remote_id)}")
+        if version != top_version or last > top_last:
+            top_version, top_last, top = version, last, i
     return out
 
 

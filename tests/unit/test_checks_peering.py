@@ -204,3 +204,30 @@ def test_connected_link_without_its_remote_counterpart_in_the_snapshot_is_unknow
         "UNKNOWN": {"unknown_stale"},
     }
     assert "snapshot may be stale" in messages(peer_not_connected.RULE, est)["unknown_stale"]
+
+
+def test_peer_address_overlap_names_each_peer_against_the_widest_overlapping_one_per_ip_version() -> None:
+    # A hub whose peers overlap one another: a /16, a /24 at the same first address (listed
+    # first), a /24 further in, a /24 apart; and IPv6, where a /48 and a /64 overlap but never an
+    # IPv4 prefix. Each peer is named against the widest prefix already reaching it.
+    b = EstateBuilder()
+    b.vnet("hub", ["192.168.0.0/24"])
+    b.vnet("narrow", ["10.1.0.0/24", "fd00:0:0:1::/64"])
+    b.vnet("wide", ["10.1.0.0/16"])
+    b.vnet("inner", ["10.1.5.0/24"])
+    b.vnet("apart", ["10.2.0.0/24", "fd00::/48"])
+    for spoke in ("narrow", "wide", "inner", "apart"):
+        b.peer("hub", spoke, a_to_b={"name": f"to_{spoke}"}, b_to_a={"name": f"from_{spoke}"})
+    msg = messages(peer_address_overlap.RULE, b.estate())
+    assert judged(peer_address_overlap.RULE, b.estate())["FAIL"] == {"to_narrow", "to_wide", "to_inner", "to_apart"}
+
+    def others(name: str) -> list[str]:
+        text = msg[name]
+        return [part.split(", also peered")[0] for part in text.split(": ", 1)[1].split("; ")]
+
+    assert others("to_narrow") == ["narrow's 10.1.0.0/24 overlaps 10.1.0.0/16 of wide",
+                                   "narrow's fd00:0:0:1::/64 overlaps fd00::/48 of apart"]  # fmt: skip
+    assert others("to_wide") == ["wide's 10.1.0.0/16 overlaps 10.1.0.0/24 of narrow",
+                                 "wide's 10.1.0.0/16 overlaps 10.1.5.0/24 of inner"]  # fmt: skip
+    assert others("to_inner") == ["inner's 10.1.5.0/24 overlaps 10.1.0.0/16 of wide"]
+    assert others("to_apart") == ["apart's fd00::/48 overlaps fd00:0:0:1::/64 of narrow"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from netplan.drift import has_drift, intent_drift, snapshot_drift
+from netplan.drift import has_drift, snapshot_drift
 from netplan.ids import name_of
 from netplan.intent import load_intent
+from netplan.intentdrift import intent_drift
 from netplan.report.model import Report, Status
 from tests.unit.builders import EstateBuilder
 

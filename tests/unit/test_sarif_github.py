@@ -292,3 +292,25 @@ def test_the_block_wise_scan_places_every_resource_as_one_pass_over_the_text_wou
         lines = ResourceLines()
         lines.add_file("s.json", io.BytesIO(text.encode()), block=block, tail=tail)
         assert lines.places and {k: p.line for k, p in lines.places.items()} == _one_pass(text)
+
+
+@pytest.mark.parametrize(("block", "tail"), [(7, 600), (1000, 2000), (4 << 20, 64 << 10)])
+def test_the_scan_for_the_resources_with_results_places_them_as_the_whole_scan_does(block: int, tail: int) -> None:
+    # A report places only its resources with results: they are compared as bytes when their
+    # member is plain ASCII, and read as JSON text when it holds an escape or other characters.
+    doc = generate(12, 2, 3)
+    resources = doc["resources"]
+    odd = f"{HUB_RG}/providers/Microsoft.Network/virtualNetworks/vnet-zürich"
+    resources.append({"name": "vnet-zürich", "id": odd, "properties": {"addressSpace": {"addressPrefixes": []}}})
+    escaped = resources[5]["id"]
+    ids = [r["id"] for r in resources]
+    wanted = {*ids[::3], odd.upper(), escaped.lower() + "/", "/subscriptions/none/resourceGroups/x"}
+    keys = {w.strip().rstrip("/").lower() for w in wanted}
+    for text in (json.dumps(doc, indent=2, ensure_ascii=False), json.dumps(doc, ensure_ascii=True)):
+        text = text.replace(json.dumps(escaped), json.dumps(escaped).replace("/", "\\/"), 1)
+        assert "\\/" in text
+        lines = ResourceLines(wanted=keys)
+        lines.add_file("s.json", io.BytesIO(text.encode()), block=block, tail=tail)
+        expected = {k: line for k, line in _one_pass(text).items() if k in keys}
+        assert {k: p.line for k, p in lines.places.items()} == expected
+        assert odd.lower() in expected and escaped.lower() in expected
