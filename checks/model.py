@@ -26,6 +26,7 @@ from netplan.estate import Estate
 from netplan.ids import rid_key
 from netplan.intent import AnyIntent
 from netplan.model import Gateway, Peering, PeeringState, VNet
+from netplan.record import record
 from netplan.report.model import Finding, RuleInfo, Severity, Status
 
 __all__ = ["COUNTED_PASS", "Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
@@ -41,7 +42,7 @@ class RuleDefinitionError(ValueError):
     """A rule whose metadata is invalid (raised at import of the rule module)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """One judgement of a rule about one resource (``item`` when a resource is judged more than once)."""
 
