@@ -20,13 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from checks.rules import _docs
 from netplan.errors import InputError
 from netplan.ids import rid_key
+from netplan.record import record
 from netplan.report.model import Finding, RuleInfo, Severity, Status, Suppressed
 from netplan.yamlio import PathKey, load_with_lines, where
 
@@ -46,7 +47,7 @@ EXPIRED = RuleInfo(
 _FIELDS = ("rule", "resource", "reason", "expires")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppression:
     rule: str
     #: A resource ID or a glob (``*`` matches across ``/``), compared case-insensitively.

@@ -29,6 +29,7 @@ from typing import Any
 from netplan import kinds
 from netplan.errors import InputError
 from netplan.ids import parent_id, parse_id, rid_key, short_id
+from netplan.record import record
 from netplan.vocab import Action
 
 SCHEMA = "vnetplan.plan/v1"
@@ -47,7 +48,7 @@ _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _REF_KEYS = frozenset({"id", "privatednszoneid", "privatelinkserviceid"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Placeholder:
     """A value in a body that apply fills in: the private IP of resource ``from_id``."""
 
@@ -130,7 +131,7 @@ class Change:
         return d
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     """How one connection is served, and why."""
 
@@ -171,7 +172,7 @@ class Decision:
                    str(x.get("verify_as", "")), str(x.get("path", "")), tuple(x.get("options", ())))  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """Something the plan cannot do; apply must not pretend it was done."""
 

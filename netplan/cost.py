@@ -9,17 +9,18 @@ per month that crosses the connection, both directions together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from netplan.errors import InputError
+from netplan.record import record
 
 PRICES_FILE = "data/prices.yaml"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PriceTable:
     currency: str
     as_of: str
@@ -33,7 +34,7 @@ class PriceTable:
     peering_inter_out: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CostItem:
     label: str
     quantity: float
@@ -49,7 +50,7 @@ class CostItem:
                 "unit_price": self.unit_price, "amount": self.amount}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cost:
     """A rough monthly cost: the items, their total, and where the prices came from."""
 

@@ -70,13 +70,14 @@ from netplan.model import (
     ZoneGroup,
     ZoneLink,
 )
+from netplan.record import record
 from netplan.topology import Topology, build_topology
 
 #: The resource fields, one per kind's ``field`` in the kind table (:mod:`netplan.kinds`).
 RESOURCE_FIELDS = kinds.ESTATE_FIELDS
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IpOwner:
     """A resource that holds an IP address in the estate."""
 

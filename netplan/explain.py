@@ -17,10 +17,10 @@ a decision read back from a plan file explains itself exactly as the fresh one d
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from netplan.ids import short_id
+from netplan.record import record
 
 #: Reason codes whose message is an option line (:func:`option_line`): shown with the options.
 OPTION_CODE = "option"
@@ -49,7 +49,7 @@ def option_line(o: Mapping[str, Any]) -> str:
     return f"{o.get('option', '?')}: {head}; {what}; exposure: {o.get('exposure') or '?'}{money}{why}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OptionView:
     """One option weighed for a connection."""
 
@@ -72,7 +72,7 @@ class OptionView:
                 "cost": dict(self.cost) if self.cost is not None else None, "reasons": list(self.reasons)}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Explanation:
     """How one connection is served, and why (see the module docstring)."""
 

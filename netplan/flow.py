@@ -58,6 +58,7 @@ from netplan.model import (
 )
 from netplan.nsg import Context, Decision, Ports, evaluate, intersect, open_ports, ports_text
 from netplan.reach import Reason, Target, reach, resolve_target
+from netplan.record import record
 from netplan.routes import (
     HOP_ENDPOINT,
     HOP_GLOBAL_PEERING,
@@ -86,7 +87,7 @@ _DROPPED_CODES = frozenset({"nsg-not-evaluated", "user-defined-routes-not-evalua
 _ALL_PORTS: Ports = [(0, 65535)]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hop:
     """One step of the walk: where the decision was made, the route that made it, where it went."""
 
@@ -109,7 +110,7 @@ class Hop:
         return {"at": self.at, "to": self.to, "route": route, "note": self.note}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlockedBy:
     kind: str
     resource: str | None

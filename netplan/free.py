@@ -15,12 +15,12 @@ O(n log n + count), never the number of candidate prefixes (a /29 in 10/8 has tw
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from netplan.addr import Prefix, parse_prefix
 from netplan.errors import UsageError
 from netplan.estate import Estate
 from netplan.model import Peering, Subnet
+from netplan.record import record
 
 #: Address space Azure never allows in a VNet (R6): multicast, broadcast, loopback, link-local and
 #: the Azure platform's virtual IP. ``free`` never suggests a prefix that touches them.
@@ -46,7 +46,7 @@ RFC1918: tuple[Prefix, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FreeResult:
     """Suggested free prefixes, with what was searched and how complete the picture is."""
 

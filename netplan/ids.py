@@ -7,8 +7,9 @@ keyed by :func:`rid_key`; every message shows the ID as it was written in the so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+
+from netplan.record import record
 
 
 def rid_key(rid: str) -> str:
@@ -16,7 +17,7 @@ def rid_key(rid: str) -> str:
     return rid.strip().rstrip("/").lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedId:
     """The parts of an ARM resource ID that vnetplan needs."""
 

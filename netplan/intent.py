@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from netplan.errors import InputError, RefError
 from netplan.estate import Estate, describe_gaps
 from netplan.ids import parse_id, rid_key
 from netplan.model import Frontend, Gap, LoadBalancer, PrivateDnsZone, PrivateLinkService, Subnet, VNet
+from netplan.record import record
 from netplan.vocab import Method, UseCase
 from netplan.yamlio import PathKey, load_with_lines, where
 
@@ -48,7 +49,7 @@ DEFAULT_APP_PORTS: tuple[int, ...] = (443, 80)
 
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlsSpec:
     """The provider's Private Link Service: an existing one (``exists``) or the one to create."""
 
@@ -63,7 +64,7 @@ class PlsSpec:
     auto_approval: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Provider:
     vnet_id: str
     #: The internal load balancer and the frontend the apps are served on.
@@ -80,7 +81,7 @@ class Provider:
     private_only: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Connection:
     consumer_vnet_id: str
     use_case: UseCase
@@ -107,7 +108,7 @@ class Connection:
         return self.apps == ("*",)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InternalService:
     """A service the provider's apps must reach by name."""
 
@@ -120,7 +121,7 @@ class InternalService:
     where: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unresolved:
     """A declared connection the estate cannot settle: a VNet it names (its consumer, or the
     provider) is not in the estate, and the snapshot could not read a scope that may hold it.
@@ -163,7 +164,7 @@ class Unresolved:
         return pid.name.lower() == name.lower() and (not rg or pid.resource_group.lower() == rg.lower())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Intent:
     file: str
     provider: Provider
@@ -186,7 +187,7 @@ class Intent:
         return self.provider.private_only
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnresolvedIntent:
     """An intent whose provider VNet is not in the estate, which could not read where it may be
     (only from :func:`load_intent_partial`): every connection is unresolved. It has the attributes

@@ -12,8 +12,10 @@ case-insensitively (ARM treats them so): :func:`kind_of` looks one up by any spe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
+
+from netplan.record import record
 
 #: api-versions sent with each PUT. azure-mgmt-network 33.x sends 2026-03-01 for every network
 #: operation used here; azure-mgmt-privatedns 2.0 sends 2024-06-01 (see the examples' README).
@@ -34,7 +36,7 @@ class Ownership(StrEnum):
     JOURNAL = "journal"  # kinds with neither: the apply journal
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Kind:
     """One resource kind."""
 

@@ -20,6 +20,7 @@ from typing import Any
 from netplan import rawjson
 from netplan.addr import IPAddress, Prefix
 from netplan.ids import parse_id, rid_key
+from netplan.record import record
 
 Raw = Mapping[str, Any]
 
@@ -103,7 +104,7 @@ class _Sourced(_Resource):
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Subnet(_Resource):
     id: str
     name: str
@@ -127,7 +128,7 @@ class Subnet(_Resource):
         return v in ("enabled", "networksecuritygroupenabled"), v in ("enabled", "routetableenabled")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Peering(_Resource):
     """One of the two link objects of a VNet peering (P1), as seen from ``vnet_id``."""
 
@@ -160,7 +161,7 @@ class Peering(_Resource):
     provisioning_state: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VNet(_Sourced):
     id: str
     name: str
@@ -178,7 +179,7 @@ class VNet(_Sourced):
         return not self.dns_servers
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frontend(_Resource):
     """A load balancer frontend IP configuration."""
 
@@ -197,7 +198,7 @@ class Frontend(_Resource):
         return self.subnet_id is not None and self.public_ip_id is None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BackendAddress:
     """A backend pool member given by address (``loadBalancerBackendAddresses``)."""
 
@@ -206,14 +207,14 @@ class BackendAddress:
     vnet_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BackendPool(_Resource):
     id: str
     name: str
     addresses: tuple[BackendAddress, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LbRule:
     """A load-balancing rule: frontend port to backend port (0 with protocol All = HA ports)."""
 
@@ -225,7 +226,7 @@ class LbRule:
     backend_port: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadBalancer(_Sourced):
     id: str
     name: str
@@ -242,7 +243,7 @@ class LoadBalancer(_Sourced):
         return any(f.is_internal for f in self.frontends)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlsNatIp:
     """A Private Link Service NAT IP configuration (source NAT into the provider VNet)."""
 
@@ -251,7 +252,7 @@ class PlsNatIp:
     private_ip: IPAddress | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlsConnection:
     """A private endpoint connection as the Private Link Service sees it."""
 
@@ -260,7 +261,7 @@ class PlsConnection:
     status: ConnectionStatus
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PrivateLinkService(_Sourced):
     id: str
     name: str
@@ -276,7 +277,7 @@ class PrivateLinkService(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EndpointConnection:
     """A private endpoint's connection to its target service."""
 
@@ -289,13 +290,13 @@ class EndpointConnection:
     manual: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CustomDnsConfig:
     fqdn: str
     ips: tuple[IPAddress, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PrivateEndpoint(_Sourced):
     id: str
     name: str
@@ -310,7 +311,7 @@ class PrivateEndpoint(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NicIpConfig(_Resource):
     id: str
     name: str
@@ -323,7 +324,7 @@ class NicIpConfig(_Resource):
     backend_pool_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkInterface(_Sourced):
     id: str
     name: str
@@ -342,7 +343,7 @@ class NetworkInterface(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PrivateDnsZone(_Sourced):
     id: str
     #: The zone's DNS name, lower-case, without the final dot.
@@ -351,7 +352,7 @@ class PrivateDnsZone(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RecordSet(_Sourced):
     """A Private DNS record set. ``name`` is relative to the zone: ``@``, ``*``, ``app``, ``a.b``."""
 
@@ -367,7 +368,7 @@ class RecordSet(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ZoneLink(_Sourced):
     """A Private DNS zone's virtual network link (D1, D5, D7)."""
 
@@ -382,13 +383,13 @@ class ZoneLink(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ZoneGroupRecord:
     fqdn: str
     ips: tuple[IPAddress, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ZoneGroup(_Sourced):
     """A private endpoint's ``privateDnsZoneGroups`` child: the zones Azure keeps records in."""
 
@@ -400,7 +401,7 @@ class ZoneGroup(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gateway(_Sourced):
     """A virtual network gateway (VPN or ExpressRoute) in a VNet's GatewaySubnet (P2)."""
 
@@ -413,7 +414,7 @@ class Gateway(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DnsResolver(_Sourced):
     id: str
     name: str
@@ -422,7 +423,7 @@ class DnsResolver(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolverEndpoint(_Sourced):
     """An inbound or outbound endpoint of a DNS private resolver."""
 
@@ -435,7 +436,7 @@ class ResolverEndpoint(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ForwardingRuleset(_Sourced):
     id: str
     name: str
@@ -444,13 +445,13 @@ class ForwardingRuleset(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DnsTarget:
     ip: IPAddress
     port: int = 53
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ForwardingRule(_Sourced):
     id: str
     name: str
@@ -462,7 +463,7 @@ class ForwardingRule(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RulesetLink(_Sourced):
     id: str
     name: str
@@ -474,7 +475,7 @@ class RulesetLink(_Sourced):
 # ---- declarations: facts the user states because no Azure API shows them ----
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OnPremNetwork:
     """On-premises address space reached over VPN/ExpressRoute through ``via_vnet_id``'s gateway."""
 
@@ -483,7 +484,7 @@ class OnPremNetwork:
     via_vnet_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FirewallRule:
     """One declared rule of a forwarder's rule base, like an Azure Firewall network rule: the
     first rule that matches a flow decides (see :mod:`netplan.fwrules`)."""
@@ -498,7 +499,7 @@ class FirewallRule:
     ports: tuple[PortRange, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Forwarder:
     """A hub VNet whose NVA or firewall forwards traffic between its peered spokes (P2)."""
 
@@ -512,7 +513,7 @@ class Forwarder:
     default_allow: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DnsForwarder:
     """A custom DNS server that forwards to Azure DNS from inside ``vnet_id`` (D2)."""
 
@@ -521,7 +522,7 @@ class DnsForwarder:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PublicAnswer:
     """A public DNS answer supplied by the user, for names no private zone covers."""
 
@@ -530,7 +531,7 @@ class PublicAnswer:
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gap:
     """Something the snapshot could not read (a subscription, a resource kind): analyses that
     depend on it answer UNKNOWN and name the gap."""
@@ -561,7 +562,7 @@ class NextHopType(StrEnum):
     NONE = "None"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Route(_Resource):
     """One user-defined route of a route table."""
 
@@ -576,7 +577,7 @@ class Route(_Resource):
     next_hop_ip: IPAddress | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteTable(_Sourced):
     id: str
     name: str
@@ -612,7 +613,7 @@ class PortRange:
 ANY_PORT = PortRange(0, 65535)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddressSpec:
     """The source or destination of a security rule: ``*``, prefixes, service tags and/or ASGs."""
 
@@ -629,7 +630,7 @@ class AddressSpec:
         return ", ".join(parts) or "(none)"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityRule(_Resource):
     """A security rule (or one of Azure's default rules) of a network security group (R3)."""
 
@@ -652,7 +653,7 @@ class SecurityRule(_Resource):
         return ",".join(str(p) for p in self.destination_ports)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkSecurityGroup(_Sourced):
     id: str
     name: str
@@ -693,7 +694,7 @@ _built_on_first_read(RouteTable, "routes")
 _built_on_first_read(NetworkSecurityGroup, "rules")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ApplicationSecurityGroup(_Sourced):
     id: str
     name: str
@@ -702,13 +703,13 @@ class ApplicationSecurityGroup(_Sourced):
     source: Any = _source()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FirewallIp:
     ip: IPAddress
     subnet_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AzureFirewall(_Sourced):
     """An Azure Firewall: a forwarding appliance at its private IP (its rule base is not modelled)."""
 

@@ -29,6 +29,7 @@ from netplan.model import (
     PortRange,
     SecurityRule,
 )
+from netplan.record import record
 
 AZURE_LB_IP = parse_prefix("168.63.129.16/32")
 #: Not Internet: private, shared, link-local and loopback space.
@@ -53,7 +54,7 @@ class TagMembers(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Members:
     """Tag members given as a list (scanned)."""
 

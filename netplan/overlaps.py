@@ -40,6 +40,7 @@ from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
 from netplan.jsonout import Stream
+from netplan.record import record
 from netplan.topology import PeerPair, Topology, onprem_key, peered_space, routing_domains, topology
 
 
@@ -108,7 +109,7 @@ class Member:
         return d
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OverlapPair:
     """Two overlapping prefixes and why the overlap matters (or does not)."""
 
@@ -131,7 +132,7 @@ class OverlapPair:
         return d
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _CrossDomainBlock:
     """Pairs of ``left`` x ``right`` (or within ``left`` when ``right`` is None) whose sides are in
     different routing domains: all ``info``/``isolated``, expanded on demand."""
@@ -822,7 +823,7 @@ def _by_domain(ms: list[Member]) -> dict[int, list[Member]]:
 # P3 helpers for one pair of VNets
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PeeringBlocker:
     """Why Azure would refuse a new peering between two VNets, with Azure's own code and message."""
 

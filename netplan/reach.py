@@ -51,6 +51,7 @@ from netplan.model import (
     SyncLevel,
     VNet,
 )
+from netplan.record import record
 
 
 class Code(StrEnum):
@@ -90,7 +91,7 @@ class Code(StrEnum):
     REGION_UNKNOWN = "region-unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reason:
     """One reason of a verdict: a stable code and a sentence naming the resources."""
 
@@ -101,7 +102,7 @@ class Reason:
         return {"code": str(self.code), "message": self.message}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """What the TARGET argument resolved to."""
 

@@ -31,6 +31,7 @@ from netplan.ids import parse_id, rid_key
 from netplan.model import Frontend, LoadBalancer, VNet
 from netplan.overlaps import peering_blockers as shared
 from netplan.reach import reach
+from netplan.record import record
 from netplan.vocab import UseCase
 
 #: From this many distinct services behind the connection, one peering is preferred over one
@@ -77,7 +78,7 @@ PRIVATE_LINK = "private-link"
 NONE = "none"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reason:
     code: str
     message: str
@@ -91,7 +92,7 @@ class Reason:
         return d
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Alternative:
     method: str
     possible: bool
@@ -140,7 +141,7 @@ class Recommendation:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Blocker:
     """A peering blocker in the shape of :class:`netplan.overlaps.PeeringBlocker`."""
 

@@ -35,6 +35,7 @@ from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
 from netplan.model import NextHopType, Peering, PeeringState, RouteTable, Subnet, VNet
+from netplan.record import record
 from netplan.topology import link_routes
 
 #: Source of an effective route, as Azure names it.
@@ -53,7 +54,7 @@ NONE_RANGES = tuple(parse_prefix(p) for p in ("10.0.0.0/8", "172.16.0.0/12", "19
 DEFAULT_ROUTE = parse_prefix("0.0.0.0/0")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EffectiveRoute:
     """One row of a subnet's effective route table."""
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from netplan.addr import IPAddress, Prefix
 from netplan.ids import rid_key, short_id
 from netplan.model import OnPremNetwork, Peering, PeeringState, VNet
+from netplan.record import record
 
 if TYPE_CHECKING:  # the Estate owns its topology (estate.py imports this module)
     from netplan.estate import Estate
@@ -42,7 +43,7 @@ def onprem_key(net: OnPremNetwork | str) -> str:
     return ONPREM_KEY_PREFIX + name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PeerPair:
     """The link objects between two VNets (``a`` < ``b``, both rid keys), one or two of them."""
 
@@ -302,7 +303,7 @@ def describe_links(pair: PeerPair | None) -> str:
 # What a link routes (P4, P9)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LinkRoutes:
     """The prefixes one peering link routes from its VNet towards the remote one (P4, P9).
 

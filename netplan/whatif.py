@@ -30,13 +30,14 @@ from netplan.ids import name_of, parent_id, parse_id, rid_key
 from netplan.intent import Intent, InternalService, UseCase
 from netplan.reach import reach
 from netplan.recommend import peering_blockers
+from netplan.record import record
 from netplan.verify import verify_connection
 from netplan.vocab import Action, Status
 
 PLACEHOLDER_TAG = "vnetplan-placeholder"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConnectionOutcome:
     """One connection's verification before and after the plan."""
 
@@ -52,7 +53,7 @@ class ConnectionOutcome:
                 "before_reasons": list(self.before_reasons), "after_reasons": list(self.after_reasons)}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceOutcome:
     """An internal service's name, resolved from the provider VNet before and after the plan."""
 

@@ -13,16 +13,16 @@ so a verification run reports it as a FAIL and carries on.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
 
 from netplan.errors import UsageError
+from netplan.record import record
 
 #: EDNS0 UDP payload size recommended by DNS Flag Day 2020 (no IP fragmentation).
 EDNS_PAYLOAD = 1232
 MAX_CNAME_HOPS = 16
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Nameserver:
     host: str
     port: int = 53
@@ -53,7 +53,7 @@ def parse_nameserver(text: str) -> Nameserver:
     return Nameserver(host)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LiveAnswer:
     """What a real nameserver said about one name."""
 
@@ -156,7 +156,7 @@ def _ask(ns: Nameserver, qname: str, rtype: str, timeout: float, retries: int) -
     return "NOERROR", tuple(addresses), chain, transport, ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProbeResult:
     """One TCP connection attempt."""
 

@@ -77,6 +77,7 @@ from netplan.model import (
     ZoneLink,
 )
 from netplan.reach import reach
+from netplan.record import record
 from netplan.topology import link_routes
 
 #: The longest CNAME chain followed before giving up (resolvers use similar limits).
@@ -102,7 +103,7 @@ class Status(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChainStep:
     """One record on the way to the answer: a CNAME hop or a final A/AAAA record."""
 
@@ -118,7 +119,7 @@ class ChainStep:
         return {"name": self.name, "type": self.rtype, "value": self.value, "zone": self.zone_id}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Answer:
     """The simulated answer for ``name`` asked from ``vnet_id``, with its explanation."""
 
@@ -166,7 +167,7 @@ class Answer:
 # Zone data
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Rec:
     rname: str  # relative record-set name, as in the zone
     values: tuple[str, ...]
@@ -174,7 +175,7 @@ class _Rec:
     ttl: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Lookup:
     """A zone's answer for one name: kind is answer, cname, nodata or nxdomain."""
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from netplan.changeset import Change, ChangeSet, set_path, with_ownership
 from netplan.ids import name_of, parse_id, rid_key
+from netplan.record import record
 from netplan.vocab import Action
 
 #: The query parameter of a peering resync (P4).
@@ -19,7 +20,7 @@ SYNC_PARAM = "syncRemoteAddressSpace"
 T_PE = "microsoft.network/privateendpoints"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Expr:
     """A value only known at deployment (a private endpoint's IP): written as an expression."""
 

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from netplan.ids import rid_key
+from netplan.record import record
 from netplan.vocab import Status
 
 
@@ -56,7 +57,7 @@ def parse_fail_on(text: str) -> Severity | None:
     return None if text == "none" else Severity(text)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleInfo:
     """What a writer needs to know about a rule (or a drift kind): the policy reviewer's view."""
 
@@ -84,7 +85,7 @@ class RuleInfo:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppressed:
     """Why a finding does not count: the suppression's reason and its expiry date (ISO text)."""
 
@@ -93,7 +94,7 @@ class Suppressed:
     source: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """One verdict about one resource."""
 
@@ -140,7 +141,7 @@ class Finding:
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunInfo:
     """When, where and how long the run took: what CI test reports show (JUnit ``timestamp``,
     ``hostname``, ``time``). The commands measure it; writers only copy it, so they stay pure."""

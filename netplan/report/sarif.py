@@ -30,11 +30,12 @@ Shape, and why:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
 from netplan import __version__
+from netplan.record import record
 from netplan.report.locate import ResourceLines
 from netplan.report.model import Finding, Report, RuleInfo, Severity, Status
 
@@ -74,7 +75,7 @@ _PROBLEM_SEVERITY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SarifOptions:
     """What the user asked of the SARIF file (``--sarif-category``, ``--sarif-include-suppressed``)."""
 
@@ -84,6 +85,7 @@ class SarifOptions:
     include_suppressed: bool = False
 
 
+@lru_cache(maxsize=64)
 def _artifact_uri(source: str) -> str:
     """A snapshot path as a SARIF URI: forward slashes, relative kept relative (GitHub resolves
     relative URIs against the checkout); absolute paths become ``file://`` URIs."""
