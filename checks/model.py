@@ -157,14 +157,21 @@ Check = Callable[[Context], Iterable[Outcome]]
 Span = tuple[int, int, int, Prefix]
 
 
+#: The host bits of a prefix of each length, IPv4 and IPv6 (its last address is its first | these).
+HOST_BITS4 = tuple((1 << (32 - n)) - 1 for n in range(33))
+HOST_BITS6 = tuple((1 << (128 - n)) - 1 for n in range(129))
+
+
 def span(p: Prefix) -> Span:
-    bits = 32 if p.version == 4 else 128
-    return (p.version, p.value, p.value | ((1 << (bits - p.length)) - 1), p)
+    return (p.version, p.value, p.value | (HOST_BITS4 if p.version == 4 else HOST_BITS6)[p.length], p)
 
 
 def spans_of(prefixes: Iterable[Prefix]) -> list[Span]:
     """Spans sorted by (version, first, last)."""
-    return sorted(span(p) for p in prefixes)
+    # span() written out: 100,000 prefixes at 10k VNets.
+    out = [(p.version, p.value, p.value | (HOST_BITS4 if p.version == 4 else HOST_BITS6)[p.length], p) for p in prefixes]
+    out.sort()
+    return out
 
 
 _LAST = itemgetter(2)

@@ -54,16 +54,16 @@ _T = TypeVar("_T")
 # two alike for every field here); UNSET: absent, where presence alone matters.
 
 
-class _Ref(Struct):
+class _Ref(Struct, gc=False):
     id: str | None = None
 
 
-class _Space(Struct, rename="camel"):
+class _Space(Struct, rename="camel", gc=False):
     address_prefixes: list[str] | None = None
     ipam_pool_prefix_allocations: Any = UNSET
 
 
-class _SubnetProps(Struct, rename="camel"):
+class _SubnetProps(Struct, rename="camel", gc=False):
     address_prefix: str | None = None
     address_prefixes: list[str] | None = None
     ipam_pool_prefix_allocations: Any = UNSET
@@ -75,13 +75,13 @@ class _SubnetProps(Struct, rename="camel"):
     private_link_service_network_policies: str | None = None
 
 
-class _Subnet(Struct):
+class _Subnet(Struct, gc=False):
     id: str | None = None
     name: str | None = None
     properties: _SubnetProps | None = None
 
 
-class _PeeringProps(Struct, rename="camel"):
+class _PeeringProps(Struct, rename="camel", gc=False):
     remote_virtual_network: _Ref | None = None
     peering_state: str | None = None
     peering_sync_level: str | None = None
@@ -99,30 +99,30 @@ class _PeeringProps(Struct, rename="camel"):
     provisioning_state: str | None = None
 
 
-class _Peering(Struct):
+class _Peering(Struct, gc=False):
     id: str | None = None
     name: str | None = None
     properties: _PeeringProps | None = None
 
 
-class _Dhcp(Struct, rename="camel"):
+class _Dhcp(Struct, rename="camel", gc=False):
     dns_servers: list[str] | None = None
 
 
-class _VNetProps(Struct, rename="camel"):
+class _VNetProps(Struct, rename="camel", gc=False):
     address_space: _Space | None = None
     dhcp_options: Any = None
     subnets: list[_Subnet] | None = None
     virtual_network_peerings: list[_Peering] | None = None
 
 
-class _RouteProps(Struct, rename="camel"):
+class _RouteProps(Struct, rename="camel", gc=False):
     address_prefix: str | None = None
     next_hop_type: str | None = None
     next_hop_ip_address: str | None = None
 
 
-class Child(Struct):
+class Child(Struct, gc=False):
     """A route of a route table or a custom rule of an NSG: ``properties`` stays a span, decoded the
     first time its text is seen (:func:`pending`; tables and NSGs made from one template repeat the
     same routes and rules)."""
@@ -132,19 +132,19 @@ class Child(Struct):
     properties: Raw | UnsetType = UNSET
 
 
-class _RouteTableProps(Struct, rename="camel"):
+class _RouteTableProps(Struct, rename="camel", gc=False):
     routes: list[Child] | None = None
     disable_bgp_route_propagation: bool | None = None
 
 
-class _ZoneLinkProps(Struct, rename="camel"):
+class _ZoneLinkProps(Struct, rename="camel", gc=False):
     virtual_network: _Ref | None = None
     registration_enabled: bool | None = None
     resolution_policy: str | None = None
     virtual_network_link_state: str | None = None
 
 
-class RuleProps(Struct, rename="camel"):
+class RuleProps(Struct, rename="camel", gc=False):
     """A security rule's properties. The fields the loader's rule fast path checks the type of
     itself (``_security_rule_typed``) are ``Any`` here, so that both read the same values."""
 
@@ -166,14 +166,14 @@ class RuleProps(Struct, rename="camel"):
     description: Any = None
 
 
-class _NsgProps(Struct, rename="camel"):
+class _NsgProps(Struct, rename="camel", gc=False):
     # Custom rules typed (the loader's rule fast path reads them, see :func:`nsg_builder`); the
     # default rules stay dicts: the loader only checks that they are Azure's own.
     security_rules: list[Child] | None = None
     default_security_rules: list[Any] | None = None
 
 
-class _NicIpConfigProps(Struct, rename="camel"):
+class _NicIpConfigProps(Struct, rename="camel", gc=False):
     private_ip_address: str | None = msgspec.field(default=None, name="privateIPAddress")
     subnet: _Ref | None = None
     primary: bool | None = None
@@ -181,13 +181,13 @@ class _NicIpConfigProps(Struct, rename="camel"):
     load_balancer_backend_address_pools: list[_Ref] | None = None
 
 
-class _NicIpConfig(Struct):
+class _NicIpConfig(Struct, gc=False):
     id: str | None = None
     name: str | None = None
     properties: _NicIpConfigProps | None = None
 
 
-class _NicProps(Struct, rename="camel"):
+class _NicProps(Struct, rename="camel", gc=False):
     ip_configurations: list[_NicIpConfig] | None = None
     virtual_machine: _Ref | None = None
     private_endpoint: _Ref | None = None
@@ -198,7 +198,7 @@ class _NicProps(Struct, rename="camel"):
     primary: Any = None
 
 
-class _Head(Struct):
+class _Head(Struct, gc=False):
     """What every resource is dispatched on; ``properties`` stays a span until its kind is known."""
 
     id: str | None = None
@@ -209,7 +209,46 @@ class _Head(Struct):
     properties: Raw | UnsetType = UNSET
 
 
+# The kinds this path builds, each decoded whole in one pass when its ``type`` is written as Azure
+# writes it (the union's tag; msgspec finds it wherever it is in the object): route tables and NSGs
+# with their properties typed, the others with their properties a span, decoded by their builder.
+# Anything else (another kind, another spelling of the type, a properties value of another shape)
+# is decoded as a :class:`_Head` first, as it always was.
+
+
+class _Whole(Struct, tag_field="type", gc=False):
+    id: str | None = None
+    name: str | None = None
+    location: str | None = None
+    tags: dict[str, str] | None = None
+
+
+class _VNetWhole(_Whole, tag=kinds.VNET.type):
+    properties: Raw | UnsetType = UNSET
+
+
+class _NicWhole(_Whole, tag=kinds.NIC.type):
+    properties: Raw | UnsetType = UNSET
+
+
+class _ZoneLinkWhole(_Whole, tag=kinds.ZONE_LINK.type):
+    properties: Raw | UnsetType = UNSET
+
+
+class _RouteTableWhole(_Whole, tag=kinds.ROUTE_TABLE.type):
+    properties: _RouteTableProps | UnsetType = UNSET
+
+
+class _NsgWhole(_Whole, tag=kinds.NSG.type):
+    properties: _NsgProps | UnsetType = UNSET
+
+
 _HEAD = msgspec.json.Decoder(_Head)
+_WHOLE = msgspec.json.Decoder(_VNetWhole | _NicWhole | _ZoneLinkWhole | _RouteTableWhole | _NsgWhole)
+_WHOLE_KINDS: dict[type, str] = {
+    _VNetWhole: kinds.VNET.key, _NicWhole: kinds.NIC.key, _ZoneLinkWhole: kinds.ZONE_LINK.key,
+    _RouteTableWhole: kinds.ROUTE_TABLE.key, _NsgWhole: kinds.NSG.key,
+}
 _VNET_PROPS = msgspec.json.Decoder(_VNetProps)
 _DHCP = msgspec.json.Decoder(_Dhcp)
 _ROUTE_TABLE_PROPS = msgspec.json.Decoder(_RouteTableProps)
@@ -218,6 +257,14 @@ _NSG_PROPS = msgspec.json.Decoder(_NsgProps)
 _NIC_PROPS = msgspec.json.Decoder(_NicProps)
 _ROUTE_PROPS = msgspec.json.Decoder(_RouteProps)
 _RULE_PROPS = msgspec.json.Decoder(RuleProps)
+
+
+def _typed(props: Any, decoder: msgspec.json.Decoder[_T]) -> _T:
+    """A resource's ``properties``: decoded by ``decoder`` when still a span (a :class:`_Head`'s),
+    as they are when the resource was decoded whole."""
+    if props is UNSET:
+        raise GiveUp
+    return decoder.decode(props) if type(props) is Raw else props
 
 
 def rule_props(raw: Raw) -> RuleProps:
@@ -358,23 +405,24 @@ def pending(children: list[Any], body: Callable[[Any], tuple[Any, ...] | None], 
     ``properties`` span), each checked now: ``body(span)`` gives the fields after (ID, name, owner
     ID), or None or :class:`GiveUp` for a child this path does not build (then neither is its
     owner: the checked parser takes it). ``memo`` keeps ``body`` per distinct text of a span."""
-    ids = [r.id for r in children]
-    names = [r.name for r in children]
-    if not all(ids) or not all(names):
-        raise GiveUp
+    ids = []
+    names = []
     bodies = []
+    get = memo.get
     for r in children:
-        raw = r.properties
-        if raw is UNSET:
+        rid, name, raw = r.id, r.name, r.properties
+        if not rid or not name or raw is UNSET:
             raise GiveUp
         text = bytes(raw)
-        got = memo.get(text, _MISS)
+        got = get(text, _MISS)
         if got is _MISS:
             got = body(raw)
             if len(memo) < MEMO_MAX:
                 memo[text] = got
         if got is None:
             raise GiveUp
+        ids.append(rid)
+        names.append(name)
         bodies.append(got)
     return Pending(make, ids, names, bodies)
 
@@ -505,11 +553,8 @@ def _tags(tags: dict[str, str] | None) -> dict[str, str]:
     return {_intern(k): _intern(v) for k, v in tags.items()} if tags else {}
 
 
-def _vnet(head: _Head, rid: str, name: str, span: rawjson.Span) -> VNet:
-    props = head.properties
-    if props is UNSET:
-        raise GiveUp
-    p = _VNET_PROPS.decode(props)
+def _vnet(head: Any, rid: str, name: str, span: rawjson.Span) -> VNet:
+    p = _typed(head.properties, _VNET_PROPS)
     space = p.address_space
     if space is None or space.ipam_pool_prefix_allocations is not UNSET:
         raise GiveUp
@@ -542,7 +587,21 @@ def _next_hop(text: str) -> Any:
 
 
 _new_route = slot_builder(Route)
-_new_route_table = slot_builder(RouteTable)
+(_t_id, _t_name, _t_location, _t_routes, _t_bgp, _t_tags, _t_source) = _setters(RouteTable, (
+    "id", "name", "location", "routes", "disable_bgp_route_propagation", "tags", "source"))
+
+
+def _new_route_table(rid: str, name: str, location: str, routes: Any, no_bgp: bool, tags: dict[str, str],
+                     source: Any) -> RouteTable:  # fmt: skip
+    o = _new(RouteTable)
+    _t_id(o, rid)
+    _t_name(o, name)
+    _t_location(o, location)
+    _t_routes(o, routes)
+    _t_bgp(o, no_bgp)
+    _t_tags(o, tags)
+    _t_source(o, source)
+    return o
 
 
 def _route_body(raw: Raw) -> tuple[Any, ...]:
@@ -562,21 +621,15 @@ def _route_body(raw: Raw) -> tuple[Any, ...]:
     return prefix, text, hop, ip
 
 
-def _route_table(head: _Head, rid: str, name: str, span: rawjson.Span) -> RouteTable:
-    props = head.properties
-    if props is UNSET:
-        raise GiveUp
-    p = _ROUTE_TABLE_PROPS.decode(props)
+def _route_table(head: Any, rid: str, name: str, span: rawjson.Span) -> RouteTable:
+    p = _typed(head.properties, _ROUTE_TABLE_PROPS)
     routes = pending(p.routes, _route_body, _ROUTE_BODIES, _new_route) if p.routes else ()
     return _new_route_table(rid, name, _location(head.location), routes, _bool(p.disable_bgp_route_propagation, False),
                       _tags(head.tags), span)  # fmt: skip
 
 
-def _zone_link(head: _Head, rid: str, name: str, span: rawjson.Span) -> ZoneLink:
-    props = head.properties
-    if props is UNSET:
-        raise GiveUp
-    p = _ZONE_LINK_PROPS.decode(props)
+def _zone_link(head: Any, rid: str, name: str, span: rawjson.Span) -> ZoneLink:
+    p = _typed(head.properties, _ZONE_LINK_PROPS)
     vnet = _ref_id(p.virtual_network)
     if not vnet:
         raise GiveUp
@@ -597,11 +650,8 @@ def _nic_ip(text: str | None) -> Any:
     return None if not text else parse_ip(text)
 
 
-def _nic(head: _Head, rid: str, name: str, span: rawjson.Span) -> NetworkInterface:
-    props = head.properties
-    if props is UNSET:
-        raise GiveUp
-    p = _NIC_PROPS.decode(props)
+def _nic(head: Any, rid: str, name: str, span: rawjson.Span) -> NetworkInterface:
+    p = _typed(head.properties, _NIC_PROPS)
     configs = []
     for c in p.ip_configurations or ():
         cp = c.properties
@@ -620,7 +670,8 @@ def _nic(head: _Head, rid: str, name: str, span: rawjson.Span) -> NetworkInterfa
     )  # fmt: skip
 
 
-Builder = Callable[[_Head, str, str, rawjson.Span], Any]
+#: (a :class:`_Head` or a whole resource, ID, name, span) -> model object.
+Builder = Callable[[Any, str, str, rawjson.Span], Any]
 _BUILDERS: dict[str, Builder] = {
     kinds.VNET.key: _vnet, kinds.ROUTE_TABLE.key: _route_table, kinds.ZONE_LINK.key: _zone_link, kinds.NIC.key: _nic,
 }
@@ -632,14 +683,21 @@ def nsg_builder(rules: Callable[[list[Child], list[Any], str], tuple[Any, Any]],
     raises :class:`GiveUp`; ``make`` is the model class. The loader provides both, so that the
     rules are read by its one rule fast path."""
 
-    new = slot_builder(make)
+    put_id, put_name, put_location, put_rules, put_defaults, put_tags, put_source = _setters(make, (
+        "id", "name", "location", "rules", "default_rules", "tags", "source"))
 
-    def build(head: _Head, rid: str, name: str, span: rawjson.Span) -> Any:
-        if head.properties is UNSET:
-            raise GiveUp
-        p = _NSG_PROPS.decode(head.properties)
+    def build(head: Any, rid: str, name: str, span: rawjson.Span) -> Any:
+        p = _typed(head.properties, _NSG_PROPS)
         custom, defaults = rules(p.security_rules or [], p.default_security_rules or [], rid)
-        return new(rid, name, _location(head.location), custom, defaults, _tags(head.tags), span)
+        o = _new(make)
+        put_id(o, rid)
+        put_name(o, name)
+        put_location(o, _location(head.location))
+        put_rules(o, custom)
+        put_defaults(o, defaults)
+        put_tags(o, _tags(head.tags))
+        put_source(o, span)
+        return o
 
     return build
 
@@ -652,14 +710,22 @@ def register(kind: kinds.Kind, builder: Builder) -> None:
 def resource(span: rawjson.Span) -> tuple[str, str, Any] | None:
     """(lower-cased type, ID, model object) of a resource in a shape this path builds, or None: the
     caller then decodes the span and parses it with the checked parser (the module docstring)."""
+    buf = rawjson.buffer(span)
+    head: Any
     try:
-        head = _HEAD.decode(rawjson.buffer(span))
+        head = _WHOLE.decode(buf)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        try:
+            head = _HEAD.decode(buf)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None
+        rtype = head.type
+        low = rtype.lower() if rtype else ""
+    else:
+        low = _WHOLE_KINDS[type(head)]
+    rid, name = head.id, head.name
+    if not low or not rid or not name:
         return None
-    rtype, rid, name = head.type, head.id, head.name
-    if not rtype or not rid or not name:
-        return None
-    low = rtype.lower()
     build = _BUILDERS.get(low)
     if build is None:
         return None

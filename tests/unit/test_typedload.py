@@ -234,3 +234,20 @@ def test_a_port_in_non_ascii_digits_is_read_as_int_reads_it_or_is_one_error_line
             assert isinstance(from_file, Estate)
             nsg = from_file.get(data["resources"][3]["id"])
             assert nsg.rules[0].ports_text() == want
+
+
+def test_a_type_in_another_case_or_after_the_properties_is_built_the_same(tmp_path: Path) -> None:
+    # Route tables and NSGs written as Azure writes their type are decoded whole in one pass;
+    # another spelling of the type, or the type after the properties, must build the same objects.
+    for spell in (str.lower, str.upper, lambda t: t):
+        data = _every_field()
+        moved = []
+        for r in data["resources"]:
+            r["type"] = spell(r["type"])
+            moved.append({k: v for k, v in r.items() if k != "type"} | {"type": r["type"]})
+        for doc in (data, {"resources": moved}):
+            from_file, from_data = _both(doc, tmp_path)
+            assert isinstance(from_file, Estate) and from_file == from_data
+            fast = [typedload.resource(span) for _w, span in read_snapshot(tmp_path / "estate.json").resources]
+            assert [f is not None for f in fast] == [True, True, True, True, False, False]
+            assert from_file.nsgs[0].rules[0].name == "https" and from_file.route_tables[0].routes[0].name == "fw"
