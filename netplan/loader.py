@@ -163,8 +163,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     doc = rawjson.split_doc(text)
     top = rawjson.split(text) if doc is None else None
     if doc is not None:
-        key, items, others = doc
-        snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in others.items()}, key: items}, file)
+        member, items, others = doc
+        snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in others.items()}, member: items}, file)
     elif isinstance(top, list):
         items = top
         snap = snapshot_from_data(top, file)
