@@ -26,6 +26,7 @@ from netplan.estate import Estate
 from netplan.ids import rid_key
 from netplan.intent import AnyIntent
 from netplan.model import Gateway, Peering, PeeringState, VNet
+from netplan.overlaps import OverlapReport, find_overlaps
 from netplan.record import record
 from netplan.report.model import Finding, RuleInfo, Severity, Status
 
@@ -131,6 +132,21 @@ class Context:
         return {v.key: spans_of(v.address_prefixes) for v in self.estate.vnets}
 
     @cached_property
+    def overlap_report(self) -> OverlapReport:
+        """:func:`netplan.overlaps.find_overlaps` of the estate (VNP-NET-003 reports from it)."""
+        return find_overlaps(self.estate)
+
+    @cached_property
+    def overlapping_vnets(self) -> frozenset[str]:
+        """Keys of the VNets with a prefix that overlaps another VNet's (or a declared on-premises
+        network's) anywhere in the estate, peered or not, or another prefix of their own."""
+        keys = {rid_key(vid) for group in self.overlap_report.groups for vid in group.vnet_ids()}
+        for key, spans in self.vnet_spans.items():
+            if len(spans) > 1 and key not in keys and _self_overlapping(spans):
+                keys.add(key)
+        return frozenset(keys)
+
+    @cached_property
     def _gateways(self) -> dict[str, list[Gateway]]:
         out: dict[str, list[Gateway]] = defaultdict(list)
         for g in self.estate.gateways:
@@ -157,17 +173,35 @@ Check = Callable[[Context], Iterable[Outcome]]
 Span = tuple[int, int, int, Prefix]
 
 
+#: The host bits of a prefix of each length, IPv4 and IPv6 (its last address is its first | these).
+HOST_BITS4 = tuple((1 << (32 - n)) - 1 for n in range(33))
+HOST_BITS6 = tuple((1 << (128 - n)) - 1 for n in range(129))
+
+
 def span(p: Prefix) -> Span:
-    bits = 32 if p.version == 4 else 128
-    return (p.version, p.value, p.value | ((1 << (bits - p.length)) - 1), p)
+    return (p.version, p.value, p.value | (HOST_BITS4 if p.version == 4 else HOST_BITS6)[p.length], p)
 
 
 def spans_of(prefixes: Iterable[Prefix]) -> list[Span]:
     """Spans sorted by (version, first, last)."""
-    return sorted(span(p) for p in prefixes)
+    # span() written out: 100,000 prefixes at 10k VNets.
+    out = [(p.version, p.value, p.value | (HOST_BITS4 if p.version == 4 else HOST_BITS6)[p.length], p) for p in prefixes]
+    out.sort()
+    return out
 
 
 _LAST = itemgetter(2)
+
+
+def _self_overlapping(spans: list[Span]) -> bool:
+    """Whether two of one VNet's sorted spans share an address."""
+    version, last = 0, -1
+    for sp in spans:
+        if sp[0] == version and sp[1] <= last:
+            return True
+        if sp[0] != version or sp[2] > last:
+            version, last = sp[0], sp[2]
+    return False
 
 
 def cross_overlaps(a: list[Span], b: list[Span]) -> list[tuple[Prefix, Prefix]]:

@@ -59,6 +59,7 @@ from tui.screens.confirm_apply import ConfirmApplyScreen
 from tui.screens.confirm_overwrite import ConfirmOverwriteScreen, would_lose_data
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
+from tui.widgets.details.vnet_details import VnetDetails, attached_index
 from tui.widgets.tabs.findings import digest
 
 #: The default app domain of the DNS tab's matrix (Mendix on Azure); replaced by the intent's.
@@ -303,7 +304,8 @@ class VnetplanApp(App[int]):
         if worker.is_cancelled:
             return
 
-        self.post_message(m.BadgesComputed(out, report is not None))
+        attached = (estate, attached_index(estate))  # for the Details tab's first selection
+        self.post_message(m.BadgesComputed(out, report is not None, attached))
         self.post_message(m.PeeringsFound(peering_problems(estate)))
         if report is not None:
             self.post_message(m.OverlapsFound(report))
@@ -673,6 +675,8 @@ class VnetplanApp(App[int]):
             return
         self.badges = message.badges
         self.overlaps_known = message.overlaps_known
+        if message.attached is not None and message.attached[0] is self.estate:
+            self.main.query_one(VnetDetails).use_attached(*message.attached)
         self.main.show_badges(message.badges, message.overlaps_known)
 
     def on_graph_built(self, message: m.GraphBuilt) -> None:

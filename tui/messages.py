@@ -40,6 +40,9 @@ class BadgesComputed(Message):
     badges: dict[str, frozenset[str]]
     #: False when netplan.overlaps is absent: the overlap badge is then not known, not "none".
     overlaps_known: bool
+    #: The Details tab's per-VNet index of LB frontends and private endpoints
+    #: (tui.widgets.details.vnet_details.Attached), built in the worker: (estate, index).
+    attached: Any = None
 
 
 @dataclass

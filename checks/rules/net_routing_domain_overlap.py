@@ -20,12 +20,12 @@ from collections.abc import Iterator
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import rid_key
-from netplan.overlaps import Scope, find_overlaps
+from netplan.overlaps import Scope
 from netplan.overlaps import Severity as OverlapSeverity
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    report = find_overlaps(ctx.estate)
+    report = ctx.overlap_report
     problems: dict[str, list[tuple[str, str]]] = defaultdict(list)
     isolated: set[str] = set()
     for group in report.groups:

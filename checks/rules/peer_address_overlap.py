@@ -55,15 +55,30 @@ def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
     ints, as :func:`netplan.overlaps.find_overlaps` does: (IPv6?, first address, length, position),
     which for CIDR prefixes is the same order, ties kept in the peerings' order (a hub of 250 spokes
     has 2,500 prefixes and a few overlaps)."""
-    spans: list[Span] = []
-    owners: list[tuple[str, str]] = []  # per span: the remote VNet's key and ID as the link spells it
+    peers: list[tuple[list[Span], str, str]] = []
+    seen: set[str] = set()
+    whole = False  # every peer's prefixes take part in the sweep
     for p in v.peerings:
         if p.state is PeeringState.DISCONNECTED:
             continue
         rk = rid_key(p.remote_vnet_id)
-        space = _space(ctx, p, rk)[0]
+        space, from_snapshot = _space(ctx, p, rk)
+        whole = whole or not from_snapshot or rk in seen
+        seen.add(rk)
+        peers.append((space, rk, p.remote_vnet_id))
+    if not whole:
+        # Only a prefix that overlaps another of the list is reported or named, and the sweep over
+        # those alone pairs them as the whole sweep does (the widest one reaching a reported prefix
+        # overlaps it, so it is kept too). A peer in the snapshot without any overlap in the estate
+        # (nor within itself) has none in the list, unless the list holds a space the estate does
+        # not (a remote outside the snapshot) or one VNet twice: then all take part.
+        flagged = ctx.overlapping_vnets
+        peers = [peer for peer in peers if peer[1] in flagged]
+    spans: list[Span] = []
+    owners: list[tuple[str, str]] = []  # per span: the remote VNet's key and ID as the link spells it
+    for space, rk, remote_id in peers:
         spans += space
-        owners += [(rk, p.remote_vnet_id)] * len(space)
+        owners += [(rk, remote_id)] * len(space)
     bits = len(spans).bit_length()
     packed = [((sp[0] == 6) << 136 | sp[1] << 8 | sp[3].length) << bits | i for i, sp in enumerate(spans)]
     packed.sort()

@@ -22,6 +22,7 @@ import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import BinaryIO
 
 from netplan.ids import rid_key
@@ -29,10 +30,11 @@ from netplan.ids import rid_key
 # The string body unrolled ([^"\\]* then escapes), about three times faster than an alternation.
 _ID_MEMBER = re.compile(rb'"id"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
 _ID_QUICK = re.compile(rb'"id"\s*:\s*"([^"]*)"')
-_VALUE = operator.methodcaller("group", 1)
+_strip_slash = operator.methodcaller("rstrip", b"/")
 _SPACE = frozenset(b" \t\r\n")
 _SPACE_BYTES = b" \t\r\n"
-#: Bytes read at a time, and how far past a match the text must be read to rank it.
+#: Bytes read at a time. (TAIL, how far past a match the text was read to rank it, is no longer
+#: needed: what is read is indexed up to its last ``"id"``.)
 BLOCK = 1 << 20
 TAIL = 64 << 10
 
@@ -79,98 +81,100 @@ class ResourceLines:
 
     def add_file(self, source: str, fh: BinaryIO, block: int = BLOCK, tail: int = TAIL) -> None:
         """Index one file, read in blocks of ``block`` bytes; the first file that defines a
-        resource wins. A match is taken once the text after it is read far enough to rank it
-        (``tail`` bytes); the scan resumes where the last match ended, as one pass over the
-        whole text would, so the result is the same (only an ``"id"`` member longer than
-        ``tail``, or a run of more than ``tail`` spaces after one, could be read differently)."""
+        resource wins. What is read is indexed up to its last ``"id"`` (no member reaches past
+        the start of another, and a member's rank needs only the bytes around it), and the scan
+        goes on from there, so the result is the one of a single pass over the whole text.
+        ``tail`` is not used any more (kept for callers)."""
+        del tail
         wanted = self.wanted
-        # The wanted keys as bytes: an ASCII value without an escape (nearly every one) is compared
-        # without being decoded. A 10k-VNet estate has 100,000 "id" members; a report places about
-        # a thousand resources, so only their members go through the loop below.
-        wanted_ascii = {k.encode() for k in wanted if k.isascii()} if wanted is not None else None
+        # The wanted keys as bytes: a block in ASCII whose members hold no escape (nearly every one)
+        # is filtered by C loops, and only the members of the resources wanted, about a thousand
+        # of a 10k-VNet estate's 100,000, are looked at by Python code.
+        wanted_ascii = {k.encode() for k in wanted} if wanted is not None and all(map(str.isascii, wanted)) else None
         best: dict[str, tuple[int, int]] = {}  # key -> (rank, line); lower rank wins, then the first
-        buf = b""
-        before = b""  # the last non-space byte before buf (for ranking a match at buf's start)
-        line = 1  # the line at buf[counted]
-        counted = 0
-        eof = False
-        while not eof:
+        carry = b""
+        before = b""  # the last non-space byte before buf (for ranking a member at buf's start)
+        line = 1  # the line at buf's start
+        while True:
             more = fh.read(block)
-            eof = not more
+            buf = carry + more if carry else more
             if more:
-                buf += more
-            limit = len(buf) if eof else len(buf) - tail
-            resume = 0
-            waiting = -1  # a match that ends too near the end of what is read: taken with the next block
-            # The members as _ID_MEMBER.finditer finds them, by the cheaper _ID_QUICK: in valid JSON the
-            # two match the same text unless the string holds an escape (then _ID_MEMBER reads it).
-            found = list(_ID_QUICK.finditer(buf))
-            values = list(map(_VALUE, found))
-            if wanted_ascii is None:
-                picked: Iterable[int] = range(len(found))
-            else:
-                picked = [i for i, v in enumerate(values)
-                          if b"\\" in v or not v.isascii() or v.lower().rstrip(b"/") in wanted_ascii]  # fmt: skip
-            # The members that end too near the end of what is read wait for the next block.
-            edge = len(found)
-            while edge and found[edge - 1].end() > limit:
-                edge -= 1
-            last = 0  # found[:last] are taken
-            for i in picked:
-                if i >= edge:
-                    break
-                m = found[i]
-                start = m.start()
-                if start < resume:
-                    continue  # inside the string of the last member taken (not in valid JSON)
-                raw = values[i]
-                if b"\\" in raw:
-                    exact = _ID_MEMBER.match(buf, start)
-                    if exact is None:
-                        continue
-                    if exact.end() > limit:
-                        edge = i
-                        break
-                    end, raw = exact.end(), exact.group(1)
-                else:
-                    end = m.end()
-                resume, last = end, i + 1
-                value = raw.decode("utf-8", "replace")
-                if "\\" in value:
-                    value = json.loads(f'"{value}"')
-                key = value.lower().rstrip("/")
-                if (wanted is not None and key not in wanted) or not value.startswith("/"):
+                cut = buf.rfind(b'"id"')
+                if cut == 0:
+                    carry = buf  # a member starts the text and may go on: read on
                     continue
-                rank = _rank(buf, start, end, before)
+                if cut < 0:
+                    cut = max(0, len(buf) - 3)  # no member here: keep only what may start one
+            else:
+                cut = len(buf)
+            if wanted_ascii is not None and buf.isascii():
+                places = self._quick(buf, cut, wanted_ascii)
+            else:
+                places = None
+            if places is None:
+                places = self._exact(buf, cut, wanted)
+            counted = 0
+            for start, end, key in places:
                 line += buf.count(b"\n", counted, start)
                 counted = start
+                rank = _rank(buf, start, end, before)
                 prev = best.get(key)
                 if prev is None or rank < prev[0]:
                     best[key] = (rank, line)
-            # Members not picked between the last taken and the edge are taken too (none is wanted).
-            if last < edge:
-                for m in found[last:edge]:
-                    if m.start() >= resume:
-                        resume = m.end()
-            if edge < len(found):
-                waiting = found[edge].start()
-            if eof:
+            line += buf.count(b"\n", counted, cut)
+            kept = buf[:cut].rstrip(_SPACE_BYTES)
+            if kept:
+                before = kept[-1:]
+            carry = buf[cut:]
+            if not more:
                 break
-            # Keep what is not scanned yet (from the last match's end; at most a tail when the
-            # block held no match, keeping a possible match's start).
-            cut = resume if waiting < 0 else waiting
-            if waiting < 0 and len(buf) - cut > tail:
-                start = buf.find(b'"id"', len(buf) - tail)
-                cut = start if start >= 0 else len(buf) - 3
-            if cut:
-                line += buf.count(b"\n", counted, cut)
-                kept = buf[:cut].rstrip(_SPACE_BYTES)
-                if kept:
-                    before = kept[-1:]
-                buf = buf[cut:]
-                counted = 0
         for key, (_, at) in best.items():
             self.places.setdefault(key, Place(source, at))
+
+    @staticmethod
+    def _quick(buf: bytes, cut: int, wanted: set[bytes]) -> list[tuple[int, int, str]] | None:
+        """(start, end, key) of the wanted members starting before ``cut``, in order, found by C
+        loops; None when a member's string holds an escape (:meth:`_exact` reads those)."""
+        values = _ID_QUICK.findall(buf, 0, cut)
+        if b"\\" in b"".join(values):
+            return None
+        out = []
+        at = 0
+        for v in compress(values, map(wanted.__contains__, map(_strip_slash, map(bytes.lower, values)))):
+            if not v.startswith(b"/"):
+                continue
+            quoted = b'"' + v + b'"'
+            while True:
+                # The value's next occurrence; it is the member's when the nearest "id" before it
+                # starts a member whose string is this one (another key can hold the same text).
+                q = buf.find(quoted, at)
+                if q < 0:
+                    return None  # not in valid JSON: read exactly
+                start = buf.rfind(b'"id"', 0, q)
+                m = _ID_QUICK.match(buf, start) if start >= 0 else None
+                if m is not None and m.start(1) == q + 1:
+                    break
+                at = q + 1
+            at = m.end()
+            out.append((start, at, v.lower().rstrip(b"/").decode("ascii")))
+        return out
+
+    @staticmethod
+    def _exact(buf: bytes, cut: int, wanted: set[str] | None) -> list[tuple[int, int, str]]:
+        """(start, end, key) of the wanted members (all when ``wanted`` is None) starting before
+        ``cut``, in order, read as JSON text."""
+        out = []
+        for m in _ID_MEMBER.finditer(buf, 0, len(buf)):
+            if m.start() >= cut:
+                break
+            value = m.group(1).decode("utf-8", "replace")
+            if "\\" in value:
+                value = json.loads(f'"{value}"')
+            key = value.lower().rstrip("/")
+            if (wanted is not None and key not in wanted) or not value.startswith("/"):
+                continue
+            out.append((m.start(), m.end(), key))
+        return out
 
     def find(self, resource: str) -> Place | None:
         return self.places.get(rid_key(resource))

@@ -30,6 +30,7 @@ Shape, and why:
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -84,6 +85,7 @@ class SarifOptions:
     include_suppressed: bool = False
 
 
+@lru_cache(maxsize=64)
 def _artifact_uri(source: str) -> str:
     """A snapshot path as a SARIF URI: forward slashes, relative kept relative (GitHub resolves
     relative URIs against the checkout); absolute paths become ``file://`` URIs."""

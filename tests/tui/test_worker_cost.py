@@ -7,15 +7,17 @@ selected VNet's traffic). The app names each worker itself, so the estate is nev
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import pytest
 
 from netplan.estate import Estate
-from tests.tui.test_pilot import make, pick, settle
+from tests.tui.test_pilot import make, pick, settle, static_text
 from tui import app as app_module
 from tui.screens.main import MainScreen
+from tui.widgets.details import vnet_details
 from tui.widgets.tabs.home import HomeView
 
 
@@ -66,3 +68,25 @@ async def test_the_next_analysis_starts_once_the_results_before_it_are_drawn(
         assert started_with_findings_drawn == [True]
         assert app.main.query_one(HomeView).sections["findings"]  # the audit's findings are on Home
         assert app.graph is not None  # and the analyses went on after them
+
+
+async def test_the_details_index_is_built_off_the_ui_thread(estate: Estate, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first VNet selected after the analyses draws its Details without building the estate's
+    index of LB frontends and private endpoints on the UI thread (the analyses' worker built it)."""
+    threads: list[str] = []
+    attached_index = app_module.attached_index
+
+    def recording(estate: Estate) -> Any:
+        threads.append(threading.current_thread().name)
+        return attached_index(estate)
+
+    monkeypatch.setattr(app_module, "attached_index", recording)
+    monkeypatch.setattr(vnet_details, "attached_index", recording)
+    app = make(estate)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pick(app, pilot, "spoke1")
+        await settle(app, pilot)
+        assert app.main.selected is not None
+        assert "Address space" in static_text(app, "#details-body")
+    assert len(threads) == 1 and threads[0] != threading.main_thread().name

@@ -231,3 +231,23 @@ def test_peer_address_overlap_names_each_peer_against_the_widest_overlapping_one
                                  "wide's 10.1.0.0/16 overlaps 10.1.5.0/24 of inner"]  # fmt: skip
     assert others("to_inner") == ["inner's 10.1.5.0/24 overlaps 10.1.0.0/16 of wide"]
     assert others("to_apart") == ["apart's fd00::/48 overlaps fd00:0:0:1::/64 of narrow"]
+
+
+def test_peer_address_overlap_names_peers_that_overlap_only_a_remote_space_outside_the_snapshot() -> None:
+    # "lone" overlaps nothing else in the estate; a link of the hub records a remote VNet outside
+    # the snapshot whose space overlaps it: both are named. "apart" overlaps nothing anywhere and
+    # passes.
+    b = EstateBuilder()
+    b.vnet("hub", ["192.168.0.0/24"])
+    b.vnet("lone", ["10.7.0.0/16"])
+    b.vnet("apart", ["10.8.0.0/16"])
+    b.peer("hub", "lone", a_to_b={"name": "to_lone"}, b_to_a={"name": "from_lone"})
+    b.peer("hub", "apart", a_to_b={"name": "to_apart"}, b_to_a={"name": "from_apart"})
+    b.link("hub", vnet_id("far", rg="rg-x"), name="to_far", remote_prefixes=["10.7.4.0/24"])
+    est = b.estate()
+    got = judged(peer_address_overlap.RULE, est)
+    assert got["FAIL"] == {"to_lone", "to_far"}
+    assert {"to_apart", "from_apart", "from_lone"} <= got["PASS"]
+    msg = messages(peer_address_overlap.RULE, est)
+    assert "lone's 10.7.0.0/16 overlaps 10.7.4.0/24 of far" in msg["to_lone"]
+    assert "far's 10.7.4.0/24 overlaps 10.7.0.0/16 of lone" in msg["to_far"]

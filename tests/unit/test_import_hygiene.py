@@ -165,6 +165,12 @@ def test_drift_loads_intent_drift_and_the_planner_only_with_an_intent(probed: di
     assert {"netplan.intentdrift", "netplan.plan"} <= set(with_intent["ours"])
 
 
+@pytest.mark.parametrize("command", ["audit", "drift"])
+def test_reading_a_snapshot_loads_no_live_inventory(command: str, probed: dict[str, dict[str, Any]]) -> None:
+    """``--live`` imports the inventory (and its thread pool) where it runs; a snapshot needs neither."""
+    assert [m for m in probed[command]["ours"] if m.startswith("netplan.live.inventory")] == []
+
+
 def test_overlaps_loads_no_rule_and_no_dns_simulation(probed: dict[str, dict[str, Any]]) -> None:
     loaded = [m for m in probed["overlaps"]["ours"] if m.startswith(("checks", "netplan.dns", "netplan.report"))]
     assert loaded == []

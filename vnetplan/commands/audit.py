@@ -19,7 +19,6 @@ from netplan.errors import ExitCode, UsageError
 from netplan.estate import Estate, estate_from_data
 from netplan.intent import load_intent_partial
 from netplan.live.credentials import acquire
-from netplan.live.inventory import InventoryOptions, take_inventory
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
 from netplan.report.sarif import SarifOptions
 from vnetplan.commands._common import (
@@ -102,6 +101,10 @@ def load_source(args: argparse.Namespace) -> Estate:
         raise UsageError("give either --estate FILE or --live")
     if not args.live:
         return load(args)
+
+    # Deferred deliberately (docs/DEVELOPING.md): the live inventory (with its thread pool) is for
+    # --live only; reading a snapshot need not import it (tests/unit/test_import_hygiene.py).
+    from netplan.live.inventory import InventoryOptions, take_inventory
 
     opts = InventoryOptions(
         subscriptions=tuple(args.subscription), endpoint=args.endpoint, ca_bundle=args.ca_bundle, allow_partial=True

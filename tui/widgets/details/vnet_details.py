@@ -287,6 +287,12 @@ class VnetDetails(VerticalScroll):
     def on_mount(self) -> None:
         self.query_one("#details-filter", Input).display = False
 
+    def use_attached(self, estate: Estate, attached: Attached) -> None:
+        """The estate's attachments index, built off the UI thread (the analyses' worker): the
+        first selection then does not build it (30-70 ms on the 10k estate)."""
+        if self._attached is None or self._attached[0] is not estate:
+            self._attached = (estate, attached)
+
     def show(self, estate: Estate, v: VNet, badges: frozenset[str], owners: WhoOwns | None = None) -> None:
         if self._attached is None or self._attached[0] is not estate:
             # Built on the first selection, once per estate (estates are immutable).

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from netplan.ids import short_id
+from tui.widgets.tables import QuickTable
 
 #: Rows put in the matrix table; the summary still counts every VNet. VNets with a FAIL or
 #: UNKNOWN come first, so what needs attention is never cut off behind thousands of PASS rows.
@@ -93,7 +94,7 @@ class DnsPanel(Vertical):
             yield Input(value=self.app_domain, id="dns-domain")
             yield Button("Matrix", id="dns-matrix")
         yield Static(Text("Computing the app-domain matrix…", style="dim"), id="dns-matrix-summary")
-        yield DataTable(id="dns-table", zebra_stripes=True, cursor_type="row")
+        yield QuickTable(id="dns-table", zebra_stripes=True, cursor_type="row")
 
     # ------------------------------------------------------------------ messages up
 

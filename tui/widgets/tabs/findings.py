@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from netplan.estate import Estate
 from netplan.ids import short_id
 from tui.messages import VnetSelected
-from tui.widgets.tables import add_rows
+from tui.widgets.tables import QuickTable, add_rows
 
 #: Rows put in the table; the summary counts every finding. Narrow with the filters to see more.
 #: 500 rows fill ten screens and keep a redraw after each filter keystroke short on a big estate.
@@ -108,7 +108,7 @@ class FindingsView(Vertical):
             )
             yield Input(placeholder="filter: rule id or text", id="findings-filter")
         yield Static(Text("Running the audit rules…", style="dim"), id="findings-summary")
-        yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
+        yield QuickTable(id="findings-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="findings-detail")
 
     def show(self, estate: Estate, audit: AuditDigest) -> None:

@@ -33,7 +33,7 @@ from textual.widgets import DataTable, Static
 from netplan.dns.health import KINDS, AnswerKind
 from netplan.estate import Estate
 from netplan.ids import rid_key
-from tui.widgets.tables import add_rows
+from tui.widgets.tables import QuickTable, add_rows
 from tui.widgets.tabs.findings import AuditDigest
 
 #: Rows listed per section; the section header counts every one.
@@ -149,9 +149,9 @@ class HomeView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(self._headline(), id="home-summary")
-        yield DataTable(id="home-table", cursor_type="row", zebra_stripes=False)
+        yield QuickTable(id="home-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="home-matrix-title")
-        yield DataTable(id="home-matrix", cursor_type="row", zebra_stripes=True)
+        yield QuickTable(id="home-matrix", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self._draw()

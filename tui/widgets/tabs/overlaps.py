@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 
 from netplan.estate import Estate
 from tui.messages import VnetSelected
+from tui.widgets.tables import QuickTable
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold dark_orange", "info": "dim"}
 #: Groups put in the table (errors and warnings come first in the report); the summary counts all.
@@ -54,7 +55,7 @@ class OverlapsView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Looking for overlaps…", style="dim"), id="overlaps-summary")
-        yield DataTable(id="overlaps-table", cursor_type="row", zebra_stripes=True)
+        yield QuickTable(id="overlaps-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="overlaps-detail")
 
     def _columns(self, table: DataTable[Any]) -> None:
