@@ -156,11 +156,16 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         raise InputError(file, "", "is a directory, expected a JSON file") from None
     except OSError as exc:
         raise InputError(file, "", f"cannot read: {exc.strerror or exc}") from None
-    top = rawjson.split(text)
     array: msgspec.Raw | None = None
     items: list[msgspec.Raw] | None = None
     snap: RawSnapshot | None = None
-    if isinstance(top, list):
+    # A snapshot object in one pass (the usual shape); anything else as below.
+    doc = rawjson.split_doc(text)
+    top = rawjson.split(text) if doc is None else None
+    if doc is not None:
+        member, items, others = doc
+        snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in others.items()}, member: items}, file)
+    elif isinstance(top, list):
         items = top
         snap = snapshot_from_data(top, file)
     elif isinstance(top, dict):
@@ -172,7 +177,12 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
             snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in top.items() if k != key}, key: items}, file)
     if snap is not None and items is not None:
         snap.ascii = text.isascii()
-        places = rawjson.ranges(text, array, items) if stamp is not None else None
+        if stamp is None:
+            places = None
+        elif doc is not None:
+            places = rawjson.item_ranges(text, items)
+        else:
+            places = rawjson.ranges(text, array, items)
         if stamp is not None and places is not None and len(places) == len(snap.resources):
             # The model is built from the file read again in windows, and each resource keeps its
             # range, so the file's bytes go now (peak memory: the file, or the model, not both).

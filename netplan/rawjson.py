@@ -29,6 +29,7 @@ import stat
 from typing import Any, TypeGuard
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from netplan.errors import InputError
 
@@ -140,6 +141,40 @@ def split_list(span: msgspec.Raw) -> list[msgspec.Raw] | None:
         return None
 
 
+class _Doc(msgspec.Struct, gc=False):
+    """A snapshot object's members that :func:`netplan.loader.snapshot_from_data` reads."""
+
+    resources: list[msgspec.Raw] | UnsetType = UNSET
+    value: list[msgspec.Raw] | UnsetType = UNSET
+    data: list[msgspec.Raw] | UnsetType = UNSET
+    declarations: msgspec.Raw | UnsetType = UNSET
+    gaps: msgspec.Raw | UnsetType = UNSET
+    subscriptions: msgspec.Raw | UnsetType = UNSET
+
+
+_DOC = msgspec.json.Decoder(_Doc)
+#: The members that hold the resources, in the order the loader looks for them.
+RESOURCE_KEYS = ("resources", "value", "data")
+
+
+def split_doc(data: bytes) -> tuple[str, list[msgspec.Raw], dict[str, msgspec.Raw]] | None:
+    """A snapshot object read in one pass: (the member holding the resources, its items as spans,
+    the other members the loader reads, as spans). None when the document is anything else (a
+    list, no resource member, one of them not a list, not JSON msgspec reads): the caller then
+    uses :func:`split`, which reads the top level first and the resource list second (two passes
+    over the file's bytes)."""
+    try:
+        doc = _DOC.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    for key in RESOURCE_KEYS:
+        items = getattr(doc, key)
+        if items is not UNSET:
+            others = {k: v for k in ("declarations", "gaps", "subscriptions") if (v := getattr(doc, k)) is not UNSET}
+            return key, items, others
+    return None
+
+
 _GAP = re.compile(rb"[ \t\r\n,]*")
 _WS = re.compile(rb"[ \t\r\n]*")
 
@@ -164,7 +199,32 @@ def ranges(data: bytes, array: msgspec.Raw | None, items: list[msgspec.Raw]) -> 
             return None
     if data[at : at + 1] != b"[":
         return None
-    pos = at + 1
+    return _place(data, at + 1, items)
+
+
+def item_ranges(data: bytes, items: list[msgspec.Raw]) -> list[tuple[int, int]] | None:
+    """:func:`ranges` of ``items``, the elements of a JSON array in ``data`` (spans of it), found
+    from where the first item's bytes are (the first of up to 8 places holding every item's bytes:
+    any place found holds each item's exact bytes). None when they cannot be placed."""
+    if not items:
+        return []
+    first = items[0]
+    head = memoryview(first)[:256].tobytes()
+    at = data.find(head)
+    for _ in range(8):
+        if at < 0:
+            return None
+        if data.startswith(first, at):
+            got = _place(data, at, items)
+            if got is not None:
+                return got
+        at = data.find(head, at + 1)
+    return None
+
+
+def _place(data: bytes, pos: int, items: list[msgspec.Raw]) -> list[tuple[int, int]] | None:
+    """The ranges of ``items`` in ``data``, the first at or after ``pos`` past JSON's gaps (white
+    space, a comma), each checked to hold the item's bytes."""
     out = []
     starts = data.startswith
     for item in items:

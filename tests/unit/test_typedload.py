@@ -251,3 +251,18 @@ def test_a_type_in_another_case_or_after_the_properties_is_built_the_same(tmp_pa
             fast = [typedload.resource(span) for _w, span in read_snapshot(tmp_path / "estate.json").resources]
             assert [f is not None for f in fast] == [True, True, True, True, False, False]
             assert from_file.nsgs[0].rules[0].name == "https" and from_file.route_tables[0].routes[0].name == "fw"
+
+
+def test_a_resource_whose_text_also_appears_earlier_in_the_file_keeps_its_own_range(tmp_path: Path) -> None:
+    # The resource list is read in one pass and each resource's range found from the first one's
+    # text: a copy of that text earlier in the file (here under a member the loader ignores, and
+    # in a list the loader does not read) must not shift the ranges.
+    data = _every_field()
+    first = data["resources"][0]
+    doc = {"note": [first], "value": [first, {"id": "x"}], "resources": data["resources"], "declarations": {}}
+    f = tmp_path / "estate.json"
+    f.write_text(json.dumps(doc))
+    snap = read_snapshot(f)
+    assert [type(s) for _w, s in snap.resources] == [rawjson.FileSpan] * len(data["resources"])
+    assert [rawjson.decode(s) for _w, s in snap.resources] == data["resources"]
+    assert load_estate([f]) == estate_from_data(doc, str(f))
