@@ -75,7 +75,6 @@ class _Top(msgspec.Struct):
 
 _HEADS = msgspec.json.Decoder(list[_Head])
 _TOP = msgspec.json.Decoder(_Top | list[msgspec.Raw])
-_LISTS = ("resources", "value", "data")
 
 #: The file's identity as :mod:`netplan.rawjson` checks it: (device, inode, size, mtime).
 Stamp = tuple[int, int, int, int]
@@ -183,7 +182,7 @@ def _scan_file(path: str) -> tuple[_File, bytes, list[msgspec.Raw]] | None:
             heads = _HEADS.decode(data)
             snap = snapshot_from_data([], path)
         else:
-            base = next((k for k in _LISTS if getattr(top, k) is not UNSET), "")
+            base = next((k for k in rawjson.RESOURCE_KEYS if getattr(top, k) is not UNSET), "")
             if not base:
                 return None
             array = getattr(top, base)

@@ -169,7 +169,7 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         items = top
         snap = snapshot_from_data(top, file)
     elif isinstance(top, dict):
-        key = next((k for k in ("resources", "value", "data") if k in top), None)
+        key = next((k for k in rawjson.RESOURCE_KEYS if k in top), None)
         items = rawjson.split_list(top[key]) if key is not None else None
         if key is not None and items is not None:
             array = top[key]
@@ -1715,7 +1715,7 @@ def read_declarations_data(path: str | Path) -> tuple[Any, dict[Any, int]]:
     None when the snapshot has none)."""
 
     data, lines = load_with_lines(path)
-    if isinstance(data, dict) and any(k in data for k in ("resources", "value", "data")):
+    if isinstance(data, dict) and any(k in data for k in rawjson.RESOURCE_KEYS):
         sub = {k[1:]: n for k, n in lines.items() if isinstance(k, tuple) and k[:1] == ("declarations",)}
         return data.get("declarations"), sub
     return data, lines

@@ -153,7 +153,8 @@ class _Doc(msgspec.Struct, gc=False):
 
 
 _DOC = msgspec.json.Decoder(_Doc)
-#: The members that hold the resources, in the order the loader looks for them.
+#: The members that hold a snapshot's resources, in the order the loader (and drift's pre-pass) looks
+#: for them: one list for every reader.
 RESOURCE_KEYS = ("resources", "value", "data")
 
 
