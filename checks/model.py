@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
 
-from netplan.addr import Prefix
+from netplan.addr import HOST_BITS4, HOST_BITS6, Prefix
 from netplan.estate import Estate
 from netplan.ids import rid_key
 from netplan.intent import AnyIntent
@@ -171,11 +171,6 @@ Check = Callable[[Context], Iterable[Outcome]]
 #: A prefix as plain integers, (version, first address, last address, prefix): the rules' hot loops
 #: compare these instead of calling Prefix properties, which matters at 100,000 prefixes.
 Span = tuple[int, int, int, Prefix]
-
-
-#: The host bits of a prefix of each length, IPv4 and IPv6 (its last address is its first | these).
-HOST_BITS4 = tuple((1 << (32 - n)) - 1 for n in range(33))
-HOST_BITS6 = tuple((1 << (128 - n)) - 1 for n in range(129))
 
 
 def span(p: Prefix) -> Span:

@@ -275,7 +275,7 @@ class PrefixSet:
     def __init__(self, prefixes: Iterable[Prefix] = ()) -> None:
         items = prefixes if isinstance(prefixes, (list, tuple)) else list(prefixes)
         spans: dict[int, list[tuple[int, int]]] = {}
-        v4 = [(p.value, p.value | _HOSTMASK4[p.length]) for p in items if p.version == 4]
+        v4 = [(p.value, p.value | HOST_BITS4[p.length]) for p in items if p.version == 4]
         if v4:
             spans[4] = v4
         if len(v4) < len(items):
@@ -310,7 +310,9 @@ class PrefixSet:
         return list(self._ranges.get(version, ()))
 
 
-_HOSTMASK4 = tuple((1 << (32 - n)) - 1 for n in range(33))
+#: The host bits of a prefix of each length, IPv4 and IPv6 (its last address is its first | these).
+HOST_BITS4 = tuple((1 << (32 - n)) - 1 for n in range(33))
+HOST_BITS6 = tuple((1 << (128 - n)) - 1 for n in range(129))
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

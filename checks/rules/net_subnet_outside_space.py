@@ -11,8 +11,6 @@ from collections.abc import Iterator
 
 from checks.model import (
     COUNTED_PASS,
-    HOST_BITS4,
-    HOST_BITS6,
     Context,
     Outcome,
     Rule,
@@ -21,6 +19,7 @@ from checks.model import (
     passed,
 )
 from checks.rules import _docs
+from netplan.addr import HOST_BITS4, HOST_BITS6
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
