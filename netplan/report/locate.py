@@ -33,10 +33,8 @@ _ID_QUICK = re.compile(rb'"id"\s*:\s*"([^"]*)"')
 _strip_slash = operator.methodcaller("rstrip", b"/")
 _SPACE = frozenset(b" \t\r\n")
 _SPACE_BYTES = b" \t\r\n"
-#: Bytes read at a time. (TAIL, how far past a match the text was read to rank it, is no longer
-#: needed: what is read is indexed up to its last ``"id"``.)
+#: Bytes read at a time.
 BLOCK = 1 << 20
-TAIL = 64 << 10
 
 
 @dataclass(frozen=True)
@@ -79,13 +77,11 @@ class ResourceLines:
         """Index one file's text; the first file that defines a resource wins."""
         self.add_file(source, io.BytesIO(text.encode("utf-8", "surrogatepass")))
 
-    def add_file(self, source: str, fh: BinaryIO, block: int = BLOCK, tail: int = TAIL) -> None:
+    def add_file(self, source: str, fh: BinaryIO, block: int = BLOCK) -> None:
         """Index one file, read in blocks of ``block`` bytes; the first file that defines a
         resource wins. What is read is indexed up to its last ``"id"`` (no member reaches past
         the start of another, and a member's rank needs only the bytes around it), and the scan
-        goes on from there, so the result is the one of a single pass over the whole text.
-        ``tail`` is not used any more (kept for callers)."""
-        del tail
+        goes on from there, so the result is the one of a single pass over the whole text."""
         wanted = self.wanted
         # The wanted keys as bytes: a block in ASCII whose members hold no escape (nearly every one)
         # is filtered by C loops, and only the members of the resources wanted, about a thousand
