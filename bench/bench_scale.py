@@ -27,6 +27,13 @@ The script reports the measured ratios whether or not a target is met.
     python bench/bench_scale.py --vnets 10000                   # synthetic, a fifth on 10.0.0.0/16
     python bench/bench_scale.py --vnets 10000 --only overlaps-json,audit-json
     python bench/bench_scale.py --sizes 1000,10000,50000 --prefixes-per-vnet 4   # and the growth in N
+    python bench/bench_scale.py --snapshot estate.json --instructions --only audit-json,drift
+
+``--instructions`` counts each command's user-space instructions under valgrind's cachegrind
+against ``json.load``'s instead of timing them: on a shared machine whose speed moves by a third
+from one minute to the next, it is the figure that shows a change's effect. It leaves out kernel
+time, which is a third of ``json.load``'s CPU here and a few percent of a command's, so its ratios
+read higher than the CPU ratios (they weigh against the commands, not for them).
 
 Growth in N (``--sizes``): every figure at each size, then each command's CPU per VNet at each size
 (minus the start-up floor every command pays: the interpreter, the CLI and the snapshot loader's
@@ -42,6 +49,8 @@ import itertools
 import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,15 +136,29 @@ def child_env(tmp: str) -> dict[str, str]:
     return env
 
 
-def _run(mode: str, path: str, out: str, args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+#: How --instructions runs a child: cachegrind without its cache simulation counts every user-space
+#: instruction the process executes (its "I refs" line), the same on an idle or a busy machine.
+VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+_IREFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def _run(
+    mode: str, path: str, out: str, args: list[str], env: dict[str, str] | None = None, instructions: bool = False
+) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, mode, path, out, json.dumps(args)],
+        [*(VALGRIND if instructions else []), sys.executable, "-c", _CHILD, mode, path, out, json.dumps(args)],
         cwd=ROOT, capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not lines:
         raise SystemExit(f"{mode} {args[:1]} failed:\n{proc.stderr[-2000:]}")
-    return dict(json.loads(lines[-1]))
+    result = dict(json.loads(lines[-1]))
+    if instructions:
+        found = _IREFS.findall(proc.stderr)
+        if not found:
+            raise SystemExit(f"{mode} {args[:1]}: no instruction count in valgrind's output:\n{proc.stderr[-2000:]}")
+        result["instructions"] = int(found[-1].replace(",", ""))
+    return result
 
 
 def _refs(path: str) -> tuple[str, str]:
@@ -216,6 +239,8 @@ def measure(path: str, args: argparse.Namespace, tmp: str, env: dict[str, str]) 
         r["out_bytes"] = os.path.getsize(out) if mode == "cli" and os.path.exists(out) else 0
         return r
 
+    if args.instructions:
+        return count(path, args, tmp, env, out, only, baseline, changes)
     base = best("json", [])
     print(f"snapshot {path}: {size / 2**20:.1f} MiB")
     print(f"baseline json.load (gc paused, cold process): {base['seconds']:.2f}s wall, {base['cpu']:.2f}s CPU, "
@@ -251,6 +276,34 @@ def measure(path: str, args: argparse.Namespace, tmp: str, env: dict[str, str]) 
               f"{s['sweep_pairs']} ({'same' if same else 'DIFFERENT'})")  # fmt: skip
     floor = min((_run("floor", path, out, [], env) for _ in range(3)), key=lambda r: r["cpu"]) if args.sizes else None
     return {"base": base, "results": results, "floor": floor, "size": size}
+
+
+def count(
+    path: str, args: argparse.Namespace, tmp: str, env: dict[str, str], out: str, only: set[str] | None,
+    baseline: str, changes: dict[str, int],
+) -> dict[str, Any]:
+    """--instructions: each command's user-space instructions against json.load's (one run each:
+    the count barely moves between runs, so no best-of). Kernel time (page faults: a third of
+    json.load's CPU here) is not counted, which weighs against the commands, not for them."""
+    base = _run("json", path, out, [], env, instructions=True)["instructions"]
+    print(f"snapshot {path}: {os.path.getsize(path) / 2**20:.1f} MiB")
+    print(f"baseline json.load (gc paused): {base / 1e6:,.0f}M instructions")
+    base2 = _run("json", baseline, out, [], env, instructions=True)["instructions"] if changes else base
+    print(f"{'command':<16} {'M instr':>9} {'x json':>7} {'rc':>3}")
+    worst = 0.0
+    results: dict[str, dict[str, Any]] = {}
+    for label, cmd in commands(path, baseline).items():
+        if only and label not in only:
+            continue
+        r = results[label] = _run("cli", path, out, cmd, env, instructions=True)
+        ratio = r["instructions"] / base
+        worst = max(worst, ratio)
+        print(f"{label:<16} {r['instructions'] / 1e6:9,.0f} {ratio:7.2f} {r['rc']:>3}")
+        if label == "drift":
+            print(f"{'':<16} drift reads two files: {r['instructions'] / (base + base2):.2f}x json.load of both")
+    if results:
+        print(f"worst read command: {worst:.2f}x json.load's instructions (target <= 4x, in time)")
+    return {"base": {"instructions": base}, "results": results, "floor": None, "size": os.path.getsize(path)}
 
 
 def _n(n: int) -> str:
@@ -301,7 +354,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", help="comma-separated command labels to run")
     ap.add_argument("--repeat", type=int, default=1, help="runs per figure; the best is reported")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count each command's instructions under valgrind (cachegrind) instead of timing it: a "
+                         "figure that does not move with the machine's load; about 50x slower")  # fmt: skip
     args = ap.parse_args()
+    if args.instructions and (args.sizes or shutil.which("valgrind") is None):
+        ap.error("--instructions needs valgrind on PATH and one snapshot size (not --sizes)")
     with tempfile.TemporaryDirectory() as tmp:
         env = child_env(tmp)
         # Fill the pyc cache: the whole parser imports every command's module.

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import dis
+import inspect
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from netplan import model
+from netplan import record as record_module
 from netplan.addr import parse_prefix
 from netplan.record import record
 
@@ -142,3 +146,119 @@ def test_a_model_object_compares_hashes_and_reads_as_a_dataclass() -> None:
     values = tuple(getattr(a, f.name) for f in dataclasses.fields(a))
     assert hash(a) == hash(values)
     assert repr(a) == "Subnet(" + ", ".join(f"{f.name}={getattr(a, f.name)!r}" for f in dataclasses.fields(a)) + ")"
+
+
+def _twin(cls: type) -> type:
+    """A plain ``@dataclass(frozen=True, slots=True)`` declared as ``cls`` was: the same bases,
+    fields, defaults, docstring (none when the dataclass wrote it) and names."""
+    namespace: dict[str, Any] = {
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+        "__annotations__": {f.name: f.type for f in dataclasses.fields(cls)},
+    }
+    if not (cls.__doc__ or "").startswith(f"{cls.__name__}("):
+        namespace["__doc__"] = cls.__doc__
+    for f in dataclasses.fields(cls):
+        namespace[f.name] = dataclasses.field(
+            default=f.default, default_factory=f.default_factory, init=f.init, repr=f.repr, hash=f.hash,
+            compare=f.compare, metadata=f.metadata, kw_only=f.kw_only,
+        )  # type: ignore[call-overload]  # fmt: skip
+    for name, value in vars(cls).items():
+        if name in namespace:
+            continue
+        if (callable(value) and not name.startswith("__")) or isinstance(value, property | staticmethod | classmethod):
+            namespace[name] = value
+    return dataclasses.dataclass(frozen=True, slots=True)(type(cls.__name__, cls.__bases__, namespace))
+
+
+def _instructions(fn: Any) -> list[tuple[str, Any]]:
+    """The bytecode of ``fn``, with the cells of the default factories named by field position."""
+    names = {f"_dflt_{name}": f"_dflt_{i}" for i, name in enumerate(fn.__code__.co_varnames[1:])}
+    return [(i.opname, names.get(i.argval, i.argval)) for i in dis.get_instructions(fn)]
+
+
+def _outcome(action: Any) -> tuple[type, str] | None:
+    try:
+        action()
+    except Exception as exc:  # the outcome is what is compared
+        return type(exc), str(exc)
+    return None
+
+
+@pytest.mark.parametrize("cls", [_Pair, _One, _Empty, *RECORDS], ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+def test_each_record_class_is_made_as_the_dataclass_makes_it(cls: type) -> None:
+    """``__init__`` (its bytecode, signature, defaults, annotations and errors), the docstring, the
+    frozen errors, pickling's state and the class's attributes are those of the plain dataclass."""
+    twin = _twin(cls)
+    assert str(inspect.signature(cls)) == str(inspect.signature(twin))
+    assert cls.__doc__ == twin.__doc__ and cls.__match_args__ == twin.__match_args__  # type: ignore[attr-defined]
+    assert cls.__slots__ == twin.__slots__ and cls.__init__.__qualname__ == twin.__init__.__qualname__  # type: ignore[attr-defined]
+    init, twin_init = cls.__init__, twin.__init__  # type: ignore[misc]
+    assert init.__defaults__ == twin_init.__defaults__ and init.__kwdefaults__ == twin_init.__kwdefaults__
+    assert init.__annotations__ == twin_init.__annotations__ and init.__globals__ is twin_init.__globals__
+    assert _instructions(init) == _instructions(twin_init)
+    for left, right in zip(init.__closure__ or (), twin_init.__closure__ or (), strict=True):
+        assert left.cell_contents is right.cell_contents
+    params, twin_params = cls.__dataclass_params__, twin.__dataclass_params__  # type: ignore[attr-defined]
+    assert (params.init, params.frozen, params.order, params.unsafe_hash) == (
+        twin_params.init, twin_params.frozen, twin_params.order, twin_params.unsafe_hash
+    )  # fmt: skip
+    assert _outcome(cls) == _outcome(twin)  # the missing arguments, named alike
+    fs = dataclasses.fields(cls)
+    assert _outcome(lambda: cls(*range(len(fs) + 1))) == _outcome(lambda: twin(*range(len(fs) + 1)))
+
+    def stand_in(of: type) -> Any:
+        obj = object.__new__(of)
+        for i, f in enumerate(fs):
+            object.__setattr__(obj, f.name, (f"v{i}",))
+        return obj
+
+    obj, twin_obj = stand_in(cls), stand_in(twin)
+    assert obj.__getstate__() == twin_obj.__getstate__()
+    for name in ([f.name for f in fs][:1] or ["absent"]) + ["not_a_field"]:
+        assert _outcome(lambda: setattr(obj, name, 1)) == _outcome(lambda: setattr(twin_obj, name, 1))  # noqa: B023
+        assert _outcome(lambda: delattr(obj, name)) == _outcome(lambda: delattr(twin_obj, name))  # noqa: B023
+    copy = object.__new__(cls)
+    copy.__setstate__(obj.__getstate__())
+    assert copy == obj
+
+
+def test_a_record_is_made_as_the_dataclass_makes_it_whatever_its_fields() -> None:
+    """Defaults after factories, several factories, a field named like the generated code's own
+    names, one with ``init=False``, a docstring-less class, a record with a plain base."""
+
+    class Base:
+        __slots__ = ()
+
+        @property
+        def twice(self) -> Any:
+            return self.a * 2  # type: ignore[attr-defined]
+
+    @record
+    class Many(Base):
+        a: int
+        b: list[int] = dataclasses.field(default_factory=list)
+        c: str = "c"
+        d: dict[str, int] = dataclasses.field(default_factory=dict, compare=False)
+        e: tuple[int, ...] = ()
+
+    @record
+    class Odd:
+        """Names the generated ``__init__`` uses itself, and a field left out of it."""
+
+        self_: int
+        _dflt_x: int = 1
+        later: int = dataclasses.field(default=5, init=False)
+
+    for cls in (Many, Odd):
+        test_each_record_class_is_made_as_the_dataclass_makes_it(cls)
+    one, two = Many(1), Many(1)
+    assert one.b is not two.b and one == two and one.twice == 2 and Odd(1).later == 5
+    assert Many(1, [2], "x", {"k": 1}, (3,)) == Many(1, [2], "x", {"k": 2}, (3,)) != Many(2)
+
+
+def test_on_python_3_11_the_model_shares_init_code_and_elsewhere_takes_the_dataclass_path() -> None:
+    """The shared ``__init__`` copies Python 3.11's dataclass text: it is used there (else the
+    comparisons above would test the dataclass against itself) and nowhere else."""
+    # The cache of compiled shapes fills only when the shared __init__ is made (the model is loaded).
+    assert bool(record_module._INIT_CODE) == (sys.version_info[:2] == (3, 11))
