@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import itemgetter
+from operator import itemgetter, le
 
 from netplan.addr import HOST_BITS4, HOST_BITS6, Prefix
 from netplan.estate import Estate
@@ -89,6 +89,53 @@ class Context:
         #: Rule id -> PASS outcomes counted but not listed (only when ``list_passed`` is False).
         self.unlisted_passes: dict[str, int] = {}
         self._connected_peers: dict[str, list[VNet]] = {}
+        self._keys: dict[str, str] = {}
+
+    def key(self, rid: str) -> str:
+        """:func:`netplan.ids.rid_key` of ``rid``, computed once per spelling in the run (the rules
+        key the same remote VNet IDs and parents again and again: hundreds of thousands of calls
+        at 10,000 VNets)."""
+        got = self._keys.get(rid)
+        if got is None:
+            got = self._keys[rid] = rid_key(rid)
+        return got
+
+    @cached_property
+    def vnet_keys(self) -> list[str]:
+        """The key of each VNet of ``estate.vnets``, in that order (``VNet.key`` computes it at
+        each access)."""
+        return [rid_key(v.id) for v in self.estate.vnets]
+
+    @cached_property
+    def vnets_by_key(self) -> dict[str, VNet]:
+        """VNet key -> VNet, as :meth:`netplan.estate.Estate.vnet` finds them."""
+        return dict(zip(self.vnet_keys, self.estate.vnets, strict=True))
+
+    @cached_property
+    def _links_from(self) -> dict[tuple[str, str], Peering]:
+        # (local key, remote key) -> the first link of the pair owned by local, as Topology.link.
+        out: dict[tuple[str, str], Peering] = {}
+        key = self.key
+        for (a, b), links in self.estate.topology.links.items():
+            for p in links:
+                local = key(p.vnet_id)
+                if local == a:
+                    out.setdefault((a, b), p)
+                elif local == b:
+                    out.setdefault((b, a), p)
+        return out
+
+    def link_from(self, local: str, remote: str) -> Peering | None:
+        """:meth:`link` by keys, from an index of every link built once."""
+        return self._links_from.get((local, remote))
+
+    @cached_property
+    def partial_pairs(self) -> frozenset[tuple[str, str]]:
+        """The topology's pair keys with a link that peers only some subnets or only IPv6 (P9)."""
+        return frozenset(
+            pk for pk, links in self.estate.topology.links.items()
+            if not all(link.peer_complete_vnets and not link.only_ipv6 for link in links)
+        )  # fmt: skip
 
     def has_link(self, local: str, remote: str) -> bool:
         """A link object (any state) exists in ``local`` towards ``remote``."""
@@ -129,7 +176,7 @@ class Context:
     @cached_property
     def vnet_spans(self) -> dict[str, list[Span]]:
         """VNet key -> its address prefixes as sorted spans."""
-        return {v.key: spans_of(v.address_prefixes) for v in self.estate.vnets}
+        return {k: spans_of(v.address_prefixes) for k, v in zip(self.vnet_keys, self.estate.vnets, strict=True)}
 
     @cached_property
     def overlap_report(self) -> OverlapReport:
@@ -140,9 +187,9 @@ class Context:
     def overlapping_vnets(self) -> frozenset[str]:
         """Keys of the VNets with a prefix that overlaps another VNet's (or a declared on-premises
         network's) anywhere in the estate, peered or not, or another prefix of their own."""
-        keys = {rid_key(vid) for group in self.overlap_report.groups for vid in group.vnet_ids()}
+        keys = {self.key(vid) for group in self.overlap_report.groups for vid in group.vnet_ids()}
         for key, spans in self.vnet_spans.items():
-            if len(spans) > 1 and key not in keys and _self_overlapping(spans):
+            if len(spans) > 1 and key not in keys and maybe_self_overlapping(spans) and _self_overlapping(spans):
                 keys.add(key)
         return frozenset(keys)
 
@@ -157,6 +204,10 @@ class Context:
     def gateways_of(self, vnet_id: str) -> list[Gateway]:
         """The virtual network gateways in a VNet (an index; Estate.gateways_of scans)."""
         return self._gateways.get(rid_key(vnet_id), [])
+
+    def gateways_in(self, key: str) -> list[Gateway]:
+        """:meth:`gateways_of` by VNet key."""
+        return self._gateways.get(key, [])
 
     def gap_note(self, rid: str) -> str | None:
         """Why the snapshot may be incomplete for ``rid`` (a recorded gap covering it), else None."""
@@ -185,7 +236,19 @@ def spans_of(prefixes: Iterable[Prefix]) -> list[Span]:
     return out
 
 
+_FIRST = itemgetter(1)
 _LAST = itemgetter(2)
+
+
+def maybe_self_overlapping(spans: list[Span]) -> bool:
+    """False when one VNet's sorted spans certainly share no address: each starts after the one
+    before it ends (sorted by first address, that makes them all disjoint), tested in C. True when
+    they may (then ask :func:`_self_overlapping` or list the pairs)."""
+    if len(spans) < 2:
+        return False
+    if spans[0][0] != spans[-1][0]:
+        return True  # both IP versions: the plain loop decides
+    return any(map(le, map(_FIRST, spans[1:]), map(_LAST, spans)))
 
 
 def _self_overlapping(spans: list[Span]) -> bool:

@@ -1,10 +1,13 @@
 """Snapshot drift of two snapshot files, with the resources whose JSON is unchanged never built.
 
 Two inventories of one estate taken a month apart are mostly the same JSON, byte for byte, and the
-same bytes give the same model. :func:`scan` reads both files once, before the estate is loaded:
-msgspec splits each file's resource list into spans and reads each resource's ID and type, and each
-resource's bytes are compared with those of the resource of the same ID in the other file. After the
-estate (the newer file) is loaded as usual, :func:`snapshot_drift_files` builds the model of what
+same bytes give the same model. :func:`scan` reads both files before the estate is built: msgspec
+splits each file's resource list into spans (the current file's split is the loader's own,
+:func:`netplan.loader.read_snapshot`, which the estate is then built from), and each resource's
+bytes are compared with those of the resource of the same ID in the other file. The baseline's IDs
+and types are all read; a current resource with the bytes of a baseline resource has its ID and
+type, so only the current resources that differ are read further. After the estate (the newer
+file) is built as usual, :func:`snapshot_drift_files` builds the model of what
 differs only (one small Estate per file, through the same loader) and compares those two with
 :func:`netplan.drift.snapshot_drift`; every other resource, with its children, counts as unchanged.
 The report is the one the comparison of the two full Estates gives (tests compare both ways), at
@@ -46,7 +49,14 @@ from netplan.drift import same_properties, snapshot_drift
 from netplan.errors import InputError
 from netplan.estate import Estate, build_estate
 from netplan.ids import parent_id, rid_key
-from netplan.loader import RawSnapshot, infer_type, parse_declarations, read_declarations, snapshot_from_data
+from netplan.loader import (
+    RawSnapshot,
+    infer_type,
+    parse_declarations,
+    read_declarations,
+    read_snapshot,
+    snapshot_from_data,
+)
 from netplan.report.model import Report
 
 #: Types the loader folds into their parent's model (lower case): such a resource is skipped only
@@ -73,6 +83,7 @@ class _Top(msgspec.Struct):
     subscriptions: msgspec.Raw | UnsetType = UNSET
 
 
+_HEAD = msgspec.json.Decoder(_Head)
 _HEADS = msgspec.json.Decoder(list[_Head])
 _TOP = msgspec.json.Decoder(_Top | list[msgspec.Raw])
 
@@ -90,6 +101,9 @@ class _File:
     snap: RawSnapshot
     #: The name of the resource list ("resources", ...; "" when the file is the list): JSON paths.
     base: str
+    #: Each resource's JSON path as the loader gives it, when the loader read the file (else they
+    #: are made from ``base``).
+    paths: list[str] | None
     #: Each resource's byte range in the file.
     places: list[tuple[int, int]]
     keys: list[str]
@@ -110,11 +124,10 @@ class _Kept:
     path: str
     stamp: Stamp
     snap: RawSnapshot
-    base: str
-    #: (index, key, group, type, start, end) in file order of each resource that may be built:
+    #: (JSON path, key, group, type, start, end) in file order of each resource that may be built:
     #: those of changed groups, and every NIC, endpoint and zone group (an endpoint and its NICs
     #: are built together; see :func:`snapshot_drift_files`).
-    cands: list[tuple[int, str, str, str, int, int]]
+    cands: list[tuple[str, str, str, str, int, int]]
     #: Key -> index of each VNet in the file (the baseline's VNets in its order, for declarations).
     vnets: dict[str, int]
 
@@ -135,14 +148,20 @@ class Scan:
 _ENDPOINT_KINDS = frozenset(k.type.lower() for k in (kinds.NIC, kinds.PE, kinds.ZONE_GROUP))
 
 
+def _path(f: _File, i: int) -> str:
+    if f.paths is not None:
+        return f.paths[i]
+    return f"{f.base}[{i}]" if f.base else f"[{i}]"
+
+
 def _keep(f: _File, same: frozenset[str], vnets: bool) -> _Kept:
     cands = [
-        (i, key, group, low, *f.places[i])
+        (_path(f, i), key, group, low, *f.places[i])
         for i, (key, group, low) in enumerate(zip(f.keys, f.groups, f.types, strict=True))
         if group not in same or low in _ENDPOINT_KINDS
     ]  # fmt: skip
     order = {key: i for i, (key, low) in enumerate(zip(f.keys, f.types, strict=True)) if low == _VNET} if vnets else {}
-    return _Kept(f.path, f.stamp, f.snap, f.base, cands, order)
+    return _Kept(f.path, f.stamp, f.snap, cands, order)
 
 
 def _stamp_of(path: str) -> Stamp | None:
@@ -168,64 +187,124 @@ def _read(path: str) -> tuple[bytes, Stamp] | None:
     return data, stamp
 
 
-def _scan_file(path: str) -> tuple[_File, bytes, list[msgspec.Raw]] | None:
-    """The file's resources (as :func:`netplan.loader.read_snapshot` splits them) with their places,
-    keys and groups; and the file's bytes with each resource's span of them."""
+def _split(path: str) -> tuple[_File, bytes, list[msgspec.Raw]] | None:
+    """The file's resources as :func:`netplan.loader.read_snapshot` splits them, with their places;
+    and the file's bytes (the resources' spans are views of them). ``keys``, ``groups`` and
+    ``types`` are left empty (:class:`_Ids` fills them)."""
     got = _read(path)
     if got is None:
         return None
     data, stamp = got
+    array: msgspec.Raw | None = None
     try:
-        top = _TOP.decode(data)
-        if isinstance(top, list):
-            base, items, array = "", top, None
-            heads = _HEADS.decode(data)
-            snap = snapshot_from_data([], path)
+        doc = rawjson.split_doc(data)  # the usual shape, in one pass (as the loader reads it)
+        if doc is not None:
+            base, items, others = doc
+            rest = {k: rawjson.decode(v) for k, v in others.items()}
         else:
-            base = next((k for k in rawjson.RESOURCE_KEYS if getattr(top, k) is not UNSET), "")
-            if not base:
-                return None
-            array = getattr(top, base)
-            listed = rawjson.split_list(array)
-            if listed is None:
-                return None
-            items, heads = listed, _HEADS.decode(array)
-            rest = {k: rawjson.decode(getattr(top, k)) for k in ("declarations", "gaps", "subscriptions")
-                    if getattr(top, k) is not UNSET}  # fmt: skip
-            snap = snapshot_from_data({**rest, base: []}, path)
+            top = _TOP.decode(data)
+            if isinstance(top, list):
+                base, items, rest = "", top, None
+            else:
+                base = next((k for k in rawjson.RESOURCE_KEYS if getattr(top, k) is not UNSET), "")
+                if not base:
+                    return None
+                array = getattr(top, base)
+                listed = rawjson.split_list(array)
+                if listed is None:
+                    return None
+                items = listed
+                rest = {k: rawjson.decode(getattr(top, k)) for k in ("declarations", "gaps", "subscriptions")
+                        if getattr(top, k) is not UNSET}  # fmt: skip
+        snap = snapshot_from_data([] if rest is None else {**rest, base: []}, path)
     except (InputError, ValueError, RecursionError):  # msgspec's errors are ValueErrors
         return None
-    places = rawjson.ranges(data, array, items)
-    if places is None or len(places) != len(items) or len(heads) != len(items):
+    places = rawjson.item_ranges(data, items) if doc is not None else rawjson.ranges(data, array, items)
+    if places is None or len(places) != len(items):
         return None
     snap.ascii = data.isascii()
-    keys: list[str] = []
-    groups: list[str] = []
-    lows: list[str] = []
-    types: dict[str, str] = {}
-    parents: dict[str, set[str]] = {}
-    lower: dict[str, str] = {}
-    for h in heads:
-        rid = h.id
-        if not isinstance(rid, str) or not rid.strip():
+    return _File(path, stamp, snap, base, None, places, [], [], [], set(), set()), data, items
+
+
+def _placed(snap: RawSnapshot) -> _File | None:
+    """The current file as :func:`netplan.loader.read_snapshot` read it: each resource's place
+    is its range of the file; None when they are not ranges of one regular file (a pipe's bytes, a
+    shape only the json path reads)."""
+    src = snap.origin
+    if src is None:
+        return None
+    places = []
+    for _, item in snap.resources:
+        if type(item) is not rawjson.FileSpan or item.file is not src:
             return None
+        places.append((item.start, item.end))
+    paths = [path for path, _ in snap.resources]
+    return _File(snap.file, src.stamp, snap, "", paths, places, [], [], [], set(), set())
+
+
+class _Ids:
+    """Keys, groups and types of a file's resources, gathered in file order (see :func:`_scan_file`)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.groups: list[str] = []
+        self.types: list[str] = []
+        #: Key -> lower-case type; a key seen twice makes :meth:`add` refuse.
+        self.of: dict[str, str] = {}
+        #: Group -> the parent kinds its standalone children name.
+        self.parents: dict[str, set[str]] = {}
+        self._lower: dict[str, str] = {}
+
+    def head(self, rid: Any, rtype: Any) -> bool:
+        """Add a resource by its ID and type as read; False when the pre-pass cannot vouch for it
+        (no ID, or an ID twice)."""
+        if not isinstance(rid, str) or not rid.strip():
+            return False
         key = rid_key(rid)
-        rtype = h.type if h.type is not None else infer_type(rid)
+        if rtype is None:
+            rtype = infer_type(rid)
         low = ""
         if isinstance(rtype, str):
-            low = lower.get(rtype) or lower.setdefault(rtype, rtype.lower())  # a file has a few type spellings
-        if key in types:
-            return None  # an ID twice: the loader's error (or its choice) decides, on the full path
-        types[key] = low
-        group = key
+            low = self._lower.get(rtype) or self._lower.setdefault(rtype, rtype.lower())  # a file has a few type spellings
+        group = rid_key(parent_id(rid)) if low in _CHILD_TYPES else key
+        return self.add(key, group, low)
+
+    def add(self, key: str, group: str, low: str) -> bool:
+        """Add a resource whose key, group and type are known (the same bytes as one read before)."""
+        if key in self.of:
+            return False  # an ID twice: the loader's error (or its choice) decides, on the full path
+        self.of[key] = low
         if low in _CHILD_TYPES:
-            group = rid_key(parent_id(rid))
-            parents.setdefault(group, set()).add(low.rsplit("/", 1)[0])
-        keys.append(key)
-        groups.append(group)
-        lows.append(low)
-    orphans = {g for g, want in parents.items() if g not in types or want != {types[g]}}
-    return _File(path, stamp, snap, base, places, keys, groups, lows, orphans, set(parents)), data, items
+            self.parents.setdefault(group, set()).add(low.rsplit("/", 1)[0])
+        self.keys.append(key)
+        self.groups.append(group)
+        self.types.append(low)
+        return True
+
+    def fill(self, f: _File) -> None:
+        types = self.of
+        f.keys, f.groups, f.types = self.keys, self.groups, self.types
+        f.orphans = {g for g, want in self.parents.items() if g not in types or want != {types[g]}}
+        f.parented = set(self.parents)
+
+
+def _scan_file(path: str) -> tuple[_File, bytes, list[msgspec.Raw]] | None:
+    """:func:`_split` of the file with each resource's key, group and type (every resource's ID and
+    type decoded)."""
+    got = _split(path)
+    if got is None:
+        return None
+    f, data, items = got
+    try:
+        heads = [_HEAD.decode(raw) for raw in items]
+    except (ValueError, RecursionError):
+        return None
+    ids = _Ids()
+    for h in heads:
+        if not ids.head(h.id, h.type):
+            return None
+    ids.fill(f)
+    return f, data, items
 
 
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -253,7 +332,7 @@ def _children(span: msgspec.Raw) -> list[tuple[str, msgspec.Raw]] | None:
     return out if len({k for k, _ in out}) == len(out) else None
 
 
-def _trim(old: msgspec.Raw, new: msgspec.Raw | memoryview) -> tuple[msgspec.Raw, msgspec.Raw] | None:
+def _trim(old: msgspec.Raw, new: msgspec.Raw | bytes) -> tuple[msgspec.Raw, msgspec.Raw] | None:
     """Both JSONs of a changed VNet without the subnets and peerings whose bytes are the same in
     both; None when there are none, or the shape is not the usual one (then it is built whole).
     The VNet's ID must be the same bytes: each child's model holds it."""
@@ -291,46 +370,91 @@ _ENCODE = msgspec.json.Encoder().encode
 TRIM_FROM = 16 << 10
 
 
-def scan(baseline: str | Path, current: str | Path) -> Scan | None:
+def scan(baseline: str | Path, current: str | Path | RawSnapshot) -> Scan | None:
     """Read both snapshot files and find the groups of resources whose bytes are the same in both;
     None when the pre-pass cannot vouch for the result (see the module docstring). Never raises for
-    a bad file: the full load reports it. One file's bytes are held at a time: the current file is
-    read again in windows, in its order, to compare its resources with the baseline's."""
+    a bad file: the full load reports it. ``current``: its path, or the file as
+    :func:`netplan.loader.read_snapshot` read it (the load builds the estate from the same read).
+
+    One file's bytes are held at a time: the current file is split first (each resource's place
+    kept, its bytes let go), then the baseline read whole, and the current file read again in
+    windows, in its order.
+    A current resource whose bytes are a baseline resource's (found by their hash, then compared
+    byte for byte) holds the same ID and type: it takes that resource's key, group and type, and
+    only the other resources' IDs and types are decoded."""
     was_enabled = gc.isenabled()
     gc.disable()  # tens of thousands of small objects, no cycles (as in the loader)
     try:
-        cur = _scan_file(str(current))
-        if cur is None:
+        if not isinstance(current, RawSnapshot):
+            if _stamp_of(str(current)) is None:
+                return None  # not opened: a pipe's bytes are the real load's
+            try:
+                current = read_snapshot(current)
+            except InputError:
+                return None
+        c = _placed(current)
+        if c is None:
             return None
-        c = cur[0]
-        del cur  # its bytes
         base = _scan_file(str(baseline))
         if base is None:
             return None
         b, b_data, b_raw = base
-        at_b = {k: i for i, k in enumerate(b.keys)}
+        b_keys, b_groups, b_types, b_places = b.keys, b.groups, b.types, b.places
+        at_b = {k: i for i, k in enumerate(b_keys)}
+        whole = memoryview(b_data)
+        by_hash: dict[int, int] = {}
+        for i, (start, end) in enumerate(b_places):
+            by_hash.setdefault(hash(whole[start:end]), i)
+        del whole
+        same_bytes = b_data.startswith
+        ids = _Ids()
+        add = ids.add
+        #: (index in the current file, index in the baseline or -1) of each resource whose bytes
+        #: differ from those of the baseline's resource of its key (or that has none).
+        changed: list[tuple[int, int]] = []
+        #: The current bytes of each changed VNet that may be trimmed (see below).
+        big: dict[int, bytes] = {}
+        src = rawjson.SourceFile(c.path, c.stamp)
+        for j, (start, end) in enumerate(c.places):
+            view = src.view(start, end)  # raises if the file changed since its scan
+            hit = by_hash.get(hash(view))
+            if hit is not None:
+                at, to = b_places[hit]
+                if to - at == end - start and same_bytes(view, at):
+                    if not add(b_keys[hit], b_groups[hit], b_types[hit]):
+                        return None
+                    continue
+            try:
+                h = _HEAD.decode(view)
+            except (ValueError, RecursionError):
+                return None
+            if not ids.head(h.id, h.type):
+                return None
+            i = at_b.get(ids.keys[-1], -1)
+            if i >= 0:
+                at, to = b_places[i]
+                if to - at == end - start and same_bytes(view, at):
+                    continue  # the same bytes (whose hash another resource's shares)
+                if b_types[i] == ids.types[-1] == _VNET and max(end - start, to - at) >= TRIM_FROM:
+                    big[j] = bytes(view)
+            changed.append((j, i))
+        ids.fill(c)
         differ: set[str] = set()
         trimmed: dict[str, tuple[msgspec.Raw, msgspec.Raw]] = {}
-        src = rawjson.SourceFile(c.path, c.stamp)
-        for j, key in enumerate(c.keys):
-            i = at_b.get(key)
-            if i is None:
-                differ.add(c.groups[j])
-                continue
-            start, end = c.places[j]
-            view = src.view(start, end)  # raises if the file changed since its scan
-            if end - start == len(b_raw[i]) and b_data.startswith(view, b.places[i][0]):
-                continue
-            differ.add(b.groups[i])
+        for j, i in changed:
             differ.add(c.groups[j])
+            if i < 0:
+                continue
+            differ.add(b_groups[i])
+            key = c.keys[j]
             # A changed VNet alone in its group (no standalone children) in both files.
-            if key not in b.parented and key not in c.parented and b.types[i] == c.types[j] == _VNET and max(end - start, len(b_raw[i])) >= TRIM_FROM:
-                got = _trim(b_raw[i], view)
+            if j in big and key not in b.parented and key not in c.parented:
+                got = _trim(b_raw[i], big[j])
                 if got is not None:
                     trimmed[key] = got
-        in_c = set(c.keys)
-        differ.update(g for key, g in zip(b.keys, b.groups, strict=True) if key not in in_c)
-        same = frozenset((set(b.groups) & set(c.groups)) - differ - b.orphans - c.orphans)
+        in_c = ids.of
+        differ.update(g for key, g in zip(b_keys, b_groups, strict=True) if key not in in_c)
+        same = frozenset((set(b_groups) & set(c.groups)) - differ - b.orphans - c.orphans)
         # Only what may be built is kept (the per-resource lists of 50k VNets are tens of MiB).
         return Scan(_keep(b, same, vnets=True), _keep(c, same, vnets=False), same, trimmed)
     except InputError:
@@ -345,10 +469,9 @@ def _partial(f: _Kept, same: set[str], trimmed: dict[str, msgspec.Raw]) -> Estat
     declarations (see :func:`_check_declarations`), read again from the file."""
     src = rawjson.SourceFile(f.path, f.stamp)
     resources: list[tuple[str, Any]] = []
-    for i, key, group, _, start, end in f.cands:
+    for path, key, group, _, start, end in f.cands:
         if group not in same:
-            span = trimmed.get(key) or rawjson.FileSpan(src, start, end)
-            resources.append((f"{f.base}[{i}]" if f.base else f"[{i}]", span))
+            resources.append((path, trimmed.get(key) or rawjson.FileSpan(src, start, end)))
     snap = f.snap
     return build_estate([RawSnapshot(snap.file, resources, None, snap.gaps, snap.subscription_names, ascii=snap.ascii,
                                      origin=src)])  # fmt: skip

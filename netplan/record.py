@@ -45,6 +45,10 @@ T = TypeVar("T")
 #: A private name of :mod:`dataclasses`; without it every class takes the dataclass's own path.
 _HAS_DEFAULT_FACTORY: Any = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None)
 
+#: The ``__init__`` text :func:`_init_code` copies is Python 3.11's (3.13 writes its methods another
+#: way); on any other version every class takes the dataclass's own path, which is always right.
+_SAME_DATACLASS_TEXT = sys.version_info[:2] == (3, 11)
+
 #: Methods whose presence on the class means the dataclass must write the class's ``__init__`` and
 #: frozen methods itself (it refuses, skips or calls them).
 _OWN_METHODS = ("__init__", "__setattr__", "__delattr__", "__getstate__", "__setstate__")
@@ -202,7 +206,7 @@ def _plain(cls: type) -> bool:
         return False
     if any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:]):
         return False
-    if _HAS_DEFAULT_FACTORY is None or "__slots__" in cls.__dict__:
+    if not _SAME_DATACLASS_TEXT or _HAS_DEFAULT_FACTORY is None or "__slots__" in cls.__dict__:
         return False
     for name, annotation in inspect.get_annotations(cls).items():
         if name in _INTERNAL or name.startswith("_dflt_") or any(word in str(annotation) for word in _SPECIAL_TYPES):

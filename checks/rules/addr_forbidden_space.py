@@ -10,6 +10,7 @@ edited by hand or comes from a template that never deployed. PASS otherwise. One
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, Span, failed, passed, span
 from checks.rules import _docs
@@ -20,6 +21,7 @@ from netplan.free import AZURE_FORBIDDEN, forbidden_overlaps
 #: or between 169.254/16 and 224/4 (172.16/12, 192.168/16) touches none, which most prefixes show
 #: by two integer comparisons.
 _FORBIDDEN = [span(f) for f in AZURE_FORBIDDEN]
+_LAST = itemgetter(2)
 _LOW = min(f[1] for f in _FORBIDDEN)
 _GAP = (parse_prefix("169.254.0.0/16").value + 2**16, parse_prefix("224.0.0.0/4").value - 1)
 
@@ -32,8 +34,10 @@ def _touches(sp: Span) -> bool:
 
 def check(ctx: Context) -> Iterator[Outcome]:
     spans = ctx.vnet_spans
-    for v in ctx.estate.vnets:
-        if not any(map(_touches, spans[v.key])):
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        mine = spans[vk]
+        # IPv4 space wholly below the lowest forbidden range (all of 10/8), told in C; else each span.
+        if not mine or (mine[-1][0] == 4 and max(map(_LAST, mine)) < _LOW) or not any(map(_touches, mine)):
             yield passed(v.id, f"VNet {v.name} uses none of the ranges Azure forbids in a VNet.") if ctx.list_passed else COUNTED_PASS
             continue
         bad = [f"{p} (touches {', '.join(str(f) for f in hits)})" for p in v.address_prefixes if (hits := forbidden_overlaps(p))]

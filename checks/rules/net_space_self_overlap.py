@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, Span, failed, passed
+from checks.model import (
+    COUNTED_PASS,
+    Context,
+    Outcome,
+    Rule,
+    Severity,
+    Span,
+    failed,
+    maybe_self_overlapping,
+    passed,
+)
 from checks.rules import _docs
 from netplan.addr import Prefix
 
@@ -26,8 +36,10 @@ def self_overlaps(spans: list[Span]) -> list[tuple[Prefix, Prefix]]:
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    for v in ctx.estate.vnets:
-        pairs = self_overlaps(ctx.vnet_spans[v.key])
+    spans = ctx.vnet_spans
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        mine = spans[vk]
+        pairs = self_overlaps(mine) if maybe_self_overlapping(mine) else None
         if pairs:
             text = "; ".join(f"{a} overlaps {b}" for a, b in pairs)
             yield failed(v.id, f"VNet {v.name} has overlapping address prefixes: {text}.")

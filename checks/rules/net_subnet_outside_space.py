@@ -7,6 +7,7 @@ Azure rejects creating such a subnet). One finding per subnet.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from checks.model import (
@@ -16,6 +17,7 @@ from checks.model import (
     Rule,
     Severity,
     failed,
+    maybe_self_overlapping,
     passed,
 )
 from checks.rules import _docs
@@ -23,13 +25,28 @@ from netplan.addr import HOST_BITS4, HOST_BITS6
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    for v in ctx.estate.vnets:
-        spans = ctx.vnet_spans[v.key]
+    vnet_spans = ctx.vnet_spans
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        if not v.subnets:
+            continue
+        spans = vnet_spans[vk]
+        # Disjoint spans of one IP version (almost every VNet): only the last span starting at or
+        # before a prefix can hold it, found by bisection; otherwise each span is tried.
+        disjoint = bool(spans) and spans[0][0] == spans[-1][0] and not maybe_self_overlapping(spans)
+        version0 = spans[0][0] if disjoint else 0
+        starts = [sp[1] for sp in spans] if disjoint else []
         for s in v.subnets:
             outside = []
             for p in s.prefixes:
                 version, first = p.version, p.value
                 last = first | (HOST_BITS4 if version == 4 else HOST_BITS6)[p.length]  # span() written out
+                if disjoint:
+                    if version == version0:
+                        i = bisect_right(starts, first) - 1
+                        if i >= 0 and last <= spans[i][2]:
+                            continue
+                    outside.append(p)
+                    continue
                 for vs in spans:  # a loop, not any(generator): 39,000 subnets at 10k VNets
                     if vs[0] == version and vs[1] <= first and last <= vs[2]:
                         break

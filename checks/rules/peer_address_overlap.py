@@ -33,8 +33,8 @@ from checks.model import (
     spans_of,
 )
 from checks.rules import _docs
-from netplan.ids import name_of, rid_key
-from netplan.model import Peering, PeeringState, VNet
+from netplan.ids import name_of
+from netplan.model import Peering, PeeringState
 from netplan.topology import peered_space
 
 
@@ -47,8 +47,9 @@ def _space(ctx: Context, link: Peering, rk: str) -> tuple[list[Span], bool]:
     return spans_of(link.remote_current_prefixes), False
 
 
-def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
-    """Remote VNet key -> sentences about other peers of ``v`` whose space overlaps it (one sweep).
+def _peer_conflicts(ctx: Context, links: list[tuple[Peering, str]]) -> dict[str, list[str]]:
+    """Remote VNet key -> sentences about other peers of a VNet whose space overlaps it (one sweep),
+    given the VNet's links that are not Disconnected, each with its remote's key.
 
     The sweep visits the peers' prefixes by (IP version, first address, widest first), each
     compared with the widest reaching one seen so far. They are put in that order by one C sort of
@@ -58,10 +59,7 @@ def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
     peers: list[tuple[list[Span], str, str]] = []
     seen: set[str] = set()
     whole = False  # every peer's prefixes take part in the sweep
-    for p in v.peerings:
-        if p.state is PeeringState.DISCONNECTED:
-            continue
-        rk = rid_key(p.remote_vnet_id)
+    for p, rk in links:
         space, from_snapshot = _space(ctx, p, rk)
         whole = whole or not from_snapshot or rk in seen
         seen.add(rk)
@@ -74,6 +72,8 @@ def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
         # not (a remote outside the snapshot) or one VNet twice: then all take part.
         flagged = ctx.overlapping_vnets
         peers = [peer for peer in peers if peer[1] in flagged]
+        if not peers:
+            return {}
     spans: list[Span] = []
     owners: list[tuple[str, str]] = []  # per span: the remote VNet's key and ID as the link spells it
     for space, rk, remote_id in peers:
@@ -101,23 +101,24 @@ def _peer_conflicts(ctx: Context, v: VNet) -> dict[str, list[str]]:
 
 def check(ctx: Context) -> Iterator[Outcome]:
     topo = ctx.estate.topology
-    for v in ctx.estate.vnets:
+    vnet_spans = ctx.vnet_spans
+    partial_pairs = ctx.partial_pairs
+    key = ctx.key
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
         if not v.peerings:
             continue
-        conflicts = _peer_conflicts(ctx, v) if len(v.peerings) > 1 else {}
-        vk = v.key
-        own = ctx.vnet_spans[vk]
-        for p in v.peerings:
-            if p.state is PeeringState.DISCONNECTED:
-                continue
-            rk = rid_key(p.remote_vnet_id)
-            space, from_snapshot = _space(ctx, p, rk)
+        links = [(p, key(p.remote_vnet_id)) for p in v.peerings if p.state is not PeeringState.DISCONNECTED]
+        conflicts = _peer_conflicts(ctx, links) if len(v.peerings) > 1 else {}
+        own = vnet_spans[vk]
+        for p, rk in links:
+            space = vnet_spans.get(rk)
+            from_snapshot = space is not None
+            if space is None:
+                space = spans_of(p.remote_current_prefixes)
             local = own
             pk = (vk, rk) if vk < rk else (rk, vk)
-            links = topo.links.get(pk, ())
             # Whole address spaces on both links (the common case): nothing to narrow down.
-            whole = all(link.peer_complete_vnets and not link.only_ipv6 for link in links)
-            pair = None if whole else topo.pair(pk)
+            pair = topo.pair(pk) if pk in partial_pairs else None
             partial = peered_space(ctx.estate, pair) if pair is not None else None
             source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
             if partial is not None:

@@ -20,10 +20,14 @@ from netplan.model import PeeringState
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    est = ctx.estate
-    for v in est.vnets:
+    vnets = ctx.vnets_by_key
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        if not v.peerings:
+            continue
         using = [p for p in v.peerings if p.use_remote_gateways and p.state is not PeeringState.DISCONNECTED]
-        own = ctx.gateways_of(v.id)
+        if not using:
+            continue
+        own = ctx.gateways_in(vk)
         for p in using:
             remote_name = name_of(p.remote_vnet_id)
             what = f"Peering {p.name} of VNet {v.name} uses the gateway of {remote_name}"
@@ -33,7 +37,8 @@ def check(ctx: Context) -> Iterator[Outcome]:
             if len(using) > 1:
                 others = ", ".join(sorted(q.name for q in using if q is not p))
                 problems.append(f"{v.name} also uses remote gateways on {others} (at most one per VNet)")
-            remote = est.vnet(p.remote_vnet_id)
+            rk = ctx.key(p.remote_vnet_id)
+            remote = vnets.get(rk)
             named = ", ".join(name_of(g) for g in p.remote_gateway_ids)
             if remote is None and named and not problems:
                 yield passed(p.id, f"{what}: the link names the gateway it uses ({named}), though "
@@ -46,20 +51,21 @@ def check(ctx: Context) -> Iterator[Outcome]:
                     note = ctx.gap_note(p.remote_vnet_id) or f"{remote_name} is not in the snapshot"
                     yield unknown(p.id, f"{what}, but {note}: its gateway and transit setting cannot be checked.")
                 continue
-            if not ctx.gateways_of(remote.id) and named:
+            remote_gateways = ctx.gateways_in(rk)
+            if not remote_gateways and named:
                 pass  # the link names the gateway it uses: it exists, outside the snapshot
-            elif not ctx.gateways_of(remote.id):
+            elif not remote_gateways:
                 gap = ctx.gap_note(remote.id)
                 if gap and not problems:
                     yield unknown(p.id, f"{what}, which has no gateway in the snapshot, but {gap}.")
                     continue
                 problems.append(f"{remote_name} has no virtual network gateway")
-            back = ctx.link(remote.id, v.id)
+            back = ctx.link_from(rk, vk)
             if back is None or not back.allow_gateway_transit:
                 problems.append(f"{remote_name}'s link back to {v.name} does not allow gateway transit")
             if problems:
                 yield failed(p.id, f"{what}, but " + "; ".join(problems) + ".")
-            elif named and not ctx.gateways_of(remote.id):
+            elif named and not remote_gateways:
                 yield passed(p.id, f"{what}, which allows gateway transit; the link names the gateway it uses "
                                    f"({named}), which is not in the snapshot.")
             else:

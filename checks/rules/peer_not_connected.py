@@ -12,26 +12,28 @@ from collections.abc import Iterator
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
-from netplan.ids import name_of, rid_key
-from netplan.model import Peering, PeeringState, VNet
+from netplan.ids import name_of
+from netplan.model import Peering, PeeringState
 
 
-def _unanswered(ctx: Context, v: VNet, p: Peering) -> bool:
-    """A Connected link whose remote VNet is in the snapshot without a link back."""
-    rk = rid_key(p.remote_vnet_id)
-    return ctx.estate.vnet(rk) is not None and ctx.estate.topology.link(rk, v.key) is None
+def _unanswered(ctx: Context, vk: str, p: Peering) -> bool:
+    """A Connected link (of the VNet keyed ``vk``) whose remote VNet is in the snapshot without a
+    link back."""
+    rk = ctx.key(p.remote_vnet_id)
+    return rk in ctx.vnets_by_key and ctx.link_from(rk, vk) is None
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    for v in ctx.estate.vnets:
+    counted = not ctx.list_passed
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
         for p in v.peerings:
-            if p.state is PeeringState.CONNECTED and not ctx.list_passed and not _unanswered(ctx, v, p):
+            if counted and p.state is PeeringState.CONNECTED and not _unanswered(ctx, vk, p):
                 yield COUNTED_PASS
                 continue
             remote = name_of(p.remote_vnet_id)
             what = f"Peering {p.name} of VNet {v.name} to {remote}"
             if p.state is PeeringState.CONNECTED:
-                if _unanswered(ctx, v, p):
+                if _unanswered(ctx, vk, p):
                     # Azure shows Connected only while the remote link exists; a snapshot that has the
                     # remote VNet without it was read at two moments (or the link was just deleted).
                     yield unknown(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+from collections.abc import Sequence
 from typing import Any
 
-from netplan.estate import Estate, load_estate
+from netplan.estate import Estate, build_estate, load_estate
 from netplan.jsonout import pretty_default, write_json
 from netplan.live.credentials import CREDENTIAL_CHOICES, TOKEN_ENV
+from netplan.loader import RawSnapshot
 from netplan.model import Gap
 
 
@@ -54,10 +56,13 @@ def add_pretty_arg(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def load(args: argparse.Namespace) -> Estate:
-    """Load the estate named on the command line; report skipped types and gaps on stderr."""
+def load(args: argparse.Namespace, snapshots: Sequence[RawSnapshot] | None = None) -> Estate:
+    """Load the estate named on the command line; report skipped types and gaps on stderr.
+    ``snapshots``: its files as already read (:func:`netplan.loader.read_snapshot`), when a command
+    reads them before the load (drift's pre-pass)."""
 
-    estate: Estate = load_estate(args.estate or [], getattr(args, "declarations", None) or [])
+    decls = getattr(args, "declarations", None) or []
+    estate: Estate = load_estate(args.estate or [], decls) if snapshots is None else build_estate(snapshots, decls)
     settle()
     report_load(estate, verbose=bool(getattr(args, "verbose", False)))
     return estate

@@ -18,8 +18,9 @@ from netplan.driftscan import scan, snapshot_drift_files
 from netplan.errors import ExitCode, UsageError
 from netplan.estate import load_estate
 from netplan.intent import load_intent_partial
+from netplan.loader import read_snapshot
 from netplan.report import FORMATS, Report, run_info, summary_line, write_report
-from vnetplan.commands._common import add_pretty_arg, settle
+from vnetplan.commands._common import add_pretty_arg, load, settle
 from vnetplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
 
 
@@ -48,12 +49,17 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.baseline and not args.intent:
         raise UsageError("drift needs --baseline FILE (snapshot drift) and/or --intent FILE (intent drift)")
-    # Two snapshot files: read both once before the estate is loaded (while nothing else is in
-    # memory) to find the resources whose JSON is unchanged; only the others are built and compared.
+    # Two snapshot files: read both before the estate is built (while nothing else is in memory) to
+    # find the resources whose JSON is unchanged; only the others are built and compared. The
+    # current file is read once, for the pre-pass and the load.
     pre = None
     if args.baseline and args.estate and len(args.estate) == 1 and not args.live:
-        pre = scan(args.baseline, args.estate[0])
-    estate = load_source(args)
+        current = read_snapshot(args.estate[0])
+        pre = scan(args.baseline, current)
+        estate = load(args, [current])
+        del current
+    else:
+        estate = load_source(args)
     started, clock = time.time(), time.perf_counter()
     reports: list[Report] = []
     extra: dict[str, object] = {}
