@@ -45,6 +45,10 @@ T = TypeVar("T")
 #: A private name of :mod:`dataclasses`; without it every class takes the dataclass's own path.
 _HAS_DEFAULT_FACTORY: Any = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None)
 
+#: The ``__init__`` text :func:`_init_code` copies is Python 3.11's (3.13 writes its methods another
+#: way); on any other version every class takes the dataclass's own path, which is always right.
+_SAME_DATACLASS_TEXT = sys.version_info[:2] == (3, 11)
+
 #: Methods whose presence on the class means the dataclass must write the class's ``__init__`` and
 #: frozen methods itself (it refuses, skips or calls them).
 _OWN_METHODS = ("__init__", "__setattr__", "__delattr__", "__getstate__", "__setstate__")
@@ -176,6 +180,24 @@ def _init(cls: type, fs: tuple[Field[Any], ...]) -> Callable[..., None]:
     return init
 
 
+def _signature_doc(cls: type, fs: tuple[Field[Any], ...]) -> str:
+    """The docstring the dataclass gives a class without one: its name and ``__init__``'s
+    signature as :func:`inspect.signature` writes it. Written here when every annotation is text
+    (``from __future__ import annotations``), which :mod:`inspect` shows as its ``repr``."""
+    if all(type(f.type) is str for f in fs):
+        params = []
+        for f in fs:
+            default = f.default if f.default_factory is MISSING else _HAS_DEFAULT_FACTORY
+            params.append(f"{f.name}: {f.type!r}" if default is MISSING else f"{f.name}: {f.type!r} = {default!r}")
+        signature = f"({', '.join(params)}) -> None"
+    else:
+        try:
+            signature = str(inspect.signature(cls))
+        except (TypeError, ValueError):
+            signature = ""
+    return cls.__name__ + signature.replace(" -> None", "")
+
+
 def _plain(cls: type) -> bool:
     """Whether the dataclass would write ``cls``'s ``__init__`` as :func:`_init` does: no dataclass
     among its bases, none of :data:`_OWN_METHODS` of its own (nor ``__post_init__`` inherited),
@@ -184,7 +206,7 @@ def _plain(cls: type) -> bool:
         return False
     if any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:]):
         return False
-    if _HAS_DEFAULT_FACTORY is None or "__slots__" in cls.__dict__:
+    if not _SAME_DATACLASS_TEXT or _HAS_DEFAULT_FACTORY is None or "__slots__" in cls.__dict__:
         return False
     for name, annotation in inspect.get_annotations(cls).items():
         if name in _INTERNAL or name.startswith("_dflt_") or any(word in str(annotation) for word in _SPECIAL_TYPES):
@@ -216,11 +238,7 @@ def record(cls: type[T]) -> type[T]:
         for name, fn in _frozen_methods(cls, tuple(f.name for f in fs)).items():
             setattr(made, name, fn)
         if not documented:
-            try:
-                signature = str(inspect.signature(made)).replace(" -> None", "")
-            except (TypeError, ValueError):
-                signature = ""
-            made.__doc__ = made.__name__ + signature
+            made.__doc__ = _signature_doc(made, fs)
     else:
         made = dataclass(frozen=True, slots=True, eq=False, repr=False)(cls)
         fs = fields(made)  # type: ignore[arg-type]

@@ -20,7 +20,6 @@ file and the JSON path. So every malformed resource still reaches the checked pa
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -28,7 +27,7 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import UNSET, Raw, Struct, UnsetType
 
-from netplan import kinds, rawjson
+from netplan import kinds, rawjson, slotnew
 from netplan.addr import AddressError, parse_ip, parse_prefix, parse_prefixes
 from netplan.ids import parent_id
 from netplan.model import (
@@ -274,61 +273,39 @@ def rule_props(raw: Raw) -> RuleProps:
 
 def slot_builder(cls: type[_T]) -> Callable[..., _T]:
     """A constructor of the frozen, slotted dataclass ``cls`` taking every field positionally, in
-    order, that fills the slots through their descriptors: the dataclass's ``__init__`` sets each
-    field through ``object.__setattr__`` (4 us for a security rule's 13 fields, 1.8 us this way).
-    The same object, equal to the one ``__init__`` builds (``tests/unit/test_typedload.py``)."""
-    setters = tuple(cls.__dict__[f.name].__set__ for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    new = object.__new__
-
-    def build(*args: Any) -> _T:
-        obj = new(cls)
-        for put, value in zip(setters, args, strict=True):
-            put(obj, value)
-        return obj
-
-    return build
-
-
-def _setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any], None], ...]:
-    """The slot setters of the frozen, slotted dataclass ``cls``, whose fields must be ``names``, in
-    order: the builders below fill them positionally, so a field added to the model without them
-    is an error at import, never a wrong object."""
-    fields = tuple(f.name for f in dataclasses.fields(cls))
-    if fields != names:
-        raise TypeError(f"{cls.__name__} has the fields {fields}, typedload's builder fills {names}")
-    return tuple(cls.__dict__[n].__set__ for n in names)
+    order (:func:`netplan.slotnew.builder`): the dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``. The same object, equal to the one ``__init__`` builds
+    (``tests/unit/test_typedload.py``)."""
+    return slotnew.builder(cls)
 
 
 # The builders of the three most numerous objects (at 10k VNets: 39,000 subnets, 13,000 peering
-# links, 10,000 VNets), written out: a third of the dataclass's __init__ (which sets each field
-# through object.__setattr__) and half of slot_builder's loop. Equal to the objects __init__ builds
-# (tests/unit/test_typedload.py compares both paths).
-_new = object.__new__
-(_s_id, _s_name, _s_vnet, _s_prefixes, _s_ipcs, _s_nsg, _s_rt, _s_delegations, _s_pe_policies,
- _s_pls_policies) = _setters(Subnet, (
+# links, 10,000 VNets), their fields named: one added to the model without them is an error at
+# import, never a wrong object. Equal to the objects __init__ builds (tests/unit/test_typedload.py
+# compares both paths).
+_SubnetSlots = slotnew.twin(Subnet, (
     "id", "name", "vnet_id", "prefixes", "ip_configuration_ids", "nsg_id", "route_table_id", "delegations",
     "private_endpoint_network_policies", "private_link_service_network_policies"))  # fmt: skip
 
 
 def _new_subnet(rid: str, name: str, vnet_id: str, prefixes: tuple[Any, ...], ipcs: tuple[str, ...], nsg: str | None,
                 rt: str | None, delegations: tuple[str, ...], pe: str | None, pls: str | None) -> Subnet:  # fmt: skip
-    o = _new(Subnet)
-    _s_id(o, rid)
-    _s_name(o, name)
-    _s_vnet(o, vnet_id)
-    _s_prefixes(o, prefixes)
-    _s_ipcs(o, ipcs)
-    _s_nsg(o, nsg)
-    _s_rt(o, rt)
-    _s_delegations(o, delegations)
-    _s_pe_policies(o, pe)
-    _s_pls_policies(o, pls)
+    o = _SubnetSlots()
+    o.id = rid
+    o.name = name
+    o.vnet_id = vnet_id
+    o.prefixes = prefixes
+    o.ip_configuration_ids = ipcs
+    o.nsg_id = nsg
+    o.route_table_id = rt
+    o.delegations = delegations
+    o.private_endpoint_network_policies = pe
+    o.private_link_service_network_policies = pls
+    o.__class__ = Subnet
     return o
 
 
-(_p_id, _p_name, _p_vnet, _p_remote, _p_state, _p_sync, _p_access, _p_forwarded, _p_transit, _p_remote_gw,
- _p_prefixes, _p_current, _p_complete, _p_local_names, _p_remote_names, _p_v6, _p_gateways,
- _p_provisioning) = _setters(Peering, (
+_PeeringSlots = slotnew.twin(Peering, (
     "id", "name", "vnet_id", "remote_vnet_id", "state", "sync_level", "allow_virtual_network_access",
     "allow_forwarded_traffic", "allow_gateway_transit", "use_remote_gateways", "remote_prefixes",
     "remote_current_prefixes", "peer_complete_vnets", "local_subnet_names", "remote_subnet_names", "only_ipv6",
@@ -340,44 +317,46 @@ def _new_peering(rid: str, name: str, vnet_id: str, remote: str, state: PeeringS
                  current: tuple[Any, ...], complete: bool, local_names: tuple[str, ...],
                  remote_names: tuple[str, ...], v6: bool, gateways: tuple[str, ...],
                  provisioning: str | None) -> Peering:  # fmt: skip
-    o = _new(Peering)
-    _p_id(o, rid)
-    _p_name(o, name)
-    _p_vnet(o, vnet_id)
-    _p_remote(o, remote)
-    _p_state(o, state)
-    _p_sync(o, sync)
-    _p_access(o, access)
-    _p_forwarded(o, forwarded)
-    _p_transit(o, transit)
-    _p_remote_gw(o, remote_gw)
-    _p_prefixes(o, prefixes)
-    _p_current(o, current)
-    _p_complete(o, complete)
-    _p_local_names(o, local_names)
-    _p_remote_names(o, remote_names)
-    _p_v6(o, v6)
-    _p_gateways(o, gateways)
-    _p_provisioning(o, provisioning)
+    o = _PeeringSlots()
+    o.id = rid
+    o.name = name
+    o.vnet_id = vnet_id
+    o.remote_vnet_id = remote
+    o.state = state
+    o.sync_level = sync
+    o.allow_virtual_network_access = access
+    o.allow_forwarded_traffic = forwarded
+    o.allow_gateway_transit = transit
+    o.use_remote_gateways = remote_gw
+    o.remote_prefixes = prefixes
+    o.remote_current_prefixes = current
+    o.peer_complete_vnets = complete
+    o.local_subnet_names = local_names
+    o.remote_subnet_names = remote_names
+    o.only_ipv6 = v6
+    o.remote_gateway_ids = gateways
+    o.provisioning_state = provisioning
+    o.__class__ = Peering
     return o
 
 
-(_v_id, _v_name, _v_location, _v_prefixes, _v_subnets, _v_peerings, _v_dns, _v_tags, _v_source) = _setters(VNet, (
+_VNetSlots = slotnew.twin(VNet, (
     "id", "name", "location", "address_prefixes", "subnets", "peerings", "dns_servers", "tags", "source"))
 
 
 def _new_vnet(rid: str, name: str, location: str, prefixes: tuple[Any, ...], subnets: tuple[Subnet, ...],
               peerings: tuple[Peering, ...], dns: tuple[Any, ...], tags: dict[str, str], source: Any) -> VNet:  # fmt: skip
-    o = _new(VNet)
-    _v_id(o, rid)
-    _v_name(o, name)
-    _v_location(o, location)
-    _v_prefixes(o, prefixes)
-    _v_subnets(o, subnets)
-    _v_peerings(o, peerings)
-    _v_dns(o, dns)
-    _v_tags(o, tags)
-    _v_source(o, source)
+    o = _VNetSlots()
+    o.id = rid
+    o.name = name
+    o.location = location
+    o.address_prefixes = prefixes
+    o.subnets = subnets
+    o.peerings = peerings
+    o.dns_servers = dns
+    o.tags = tags
+    o.source = source
+    o.__class__ = VNet
     return o
 
 
@@ -587,20 +566,21 @@ def _next_hop(text: str) -> Any:
 
 
 _new_route = slot_builder(Route)
-(_t_id, _t_name, _t_location, _t_routes, _t_bgp, _t_tags, _t_source) = _setters(RouteTable, (
+_RouteTableSlots = slotnew.twin(RouteTable, (
     "id", "name", "location", "routes", "disable_bgp_route_propagation", "tags", "source"))
 
 
 def _new_route_table(rid: str, name: str, location: str, routes: Any, no_bgp: bool, tags: dict[str, str],
                      source: Any) -> RouteTable:  # fmt: skip
-    o = _new(RouteTable)
-    _t_id(o, rid)
-    _t_name(o, name)
-    _t_location(o, location)
-    _t_routes(o, routes)
-    _t_bgp(o, no_bgp)
-    _t_tags(o, tags)
-    _t_source(o, source)
+    o = _RouteTableSlots()
+    o.id = rid
+    o.name = name
+    o.location = location
+    o.routes = routes
+    o.disable_bgp_route_propagation = no_bgp
+    o.tags = tags
+    o.source = source
+    o.__class__ = RouteTable
     return o
 
 
@@ -683,20 +663,20 @@ def nsg_builder(rules: Callable[[list[Child], list[Any], str], tuple[Any, Any]],
     raises :class:`GiveUp`; ``make`` is the model class. The loader provides both, so that the
     rules are read by its one rule fast path."""
 
-    put_id, put_name, put_location, put_rules, put_defaults, put_tags, put_source = _setters(make, (
-        "id", "name", "location", "rules", "default_rules", "tags", "source"))
+    slots = slotnew.twin(make, ("id", "name", "location", "rules", "default_rules", "tags", "source"))
 
     def build(head: Any, rid: str, name: str, span: rawjson.Span) -> Any:
         p = _typed(head.properties, _NSG_PROPS)
         custom, defaults = rules(p.security_rules or [], p.default_security_rules or [], rid)
-        o = _new(make)
-        put_id(o, rid)
-        put_name(o, name)
-        put_location(o, _location(head.location))
-        put_rules(o, custom)
-        put_defaults(o, defaults)
-        put_tags(o, _tags(head.tags))
-        put_source(o, span)
+        o = slots()
+        o.id = rid
+        o.name = name
+        o.location = _location(head.location)
+        o.rules = custom
+        o.default_rules = defaults
+        o.tags = _tags(head.tags)
+        o.source = span
+        o.__class__ = make
         return o
 
     return build

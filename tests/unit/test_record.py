@@ -11,12 +11,14 @@ import dataclasses
 import dis
 import inspect
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from netplan import model
+from netplan import record as record_module
 from netplan.addr import parse_prefix
 from netplan.record import record
 
@@ -172,6 +174,9 @@ def _twin(cls: type) -> type:
 def _instructions(fn: Any) -> list[tuple[str, Any]]:
     """The bytecode of ``fn``, with the cells of the default factories named by field position."""
     names = {f"_dflt_{name}": f"_dflt_{i}" for i, name in enumerate(fn.__code__.co_varnames[1:])}
+    # Python 3.12 on names these __dataclass_dflt_{name}__ and __dataclass_HAS_DEFAULT_FACTORY__.
+    names |= {f"__dataclass_dflt_{name}__": f"_dflt_{i}" for i, name in enumerate(fn.__code__.co_varnames[1:])}
+    names["__dataclass_HAS_DEFAULT_FACTORY__"] = "_HAS_DEFAULT_FACTORY"
     return [(i.opname, names.get(i.argval, i.argval)) for i in dis.get_instructions(fn)]
 
 
@@ -253,3 +258,10 @@ def test_a_record_is_made_as_the_dataclass_makes_it_whatever_its_fields() -> Non
     one, two = Many(1), Many(1)
     assert one.b is not two.b and one == two and one.twice == 2 and Odd(1).later == 5
     assert Many(1, [2], "x", {"k": 1}, (3,)) == Many(1, [2], "x", {"k": 2}, (3,)) != Many(2)
+
+
+def test_on_python_3_11_the_model_shares_init_code_and_elsewhere_takes_the_dataclass_path() -> None:
+    """The shared ``__init__`` copies Python 3.11's dataclass text: it is used there (else the
+    comparisons above would test the dataclass against itself) and nowhere else."""
+    # The cache of compiled shapes fills only when the shared __init__ is made (the model is loaded).
+    assert bool(record_module._INIT_CODE) == (sys.version_info[:2] == (3, 11))
