@@ -23,9 +23,9 @@ from operator import itemgetter, le
 
 from netplan.addr import HOST_BITS4, HOST_BITS6, Prefix
 from netplan.estate import Estate
-from netplan.ids import rid_key
+from netplan.ids import name_of, rid_key
 from netplan.intent import AnyIntent
-from netplan.model import Gateway, Peering, PeeringState, VNet
+from netplan.model import Gateway, Peering, PeeringState, VNet, ZoneLink
 from netplan.overlaps import OverlapReport, find_overlaps
 from netplan.record import record
 from netplan.report.model import Finding, RuleInfo, Severity, Status
@@ -90,6 +90,7 @@ class Context:
         self.unlisted_passes: dict[str, int] = {}
         self._connected_peers: dict[str, list[VNet]] = {}
         self._keys: dict[str, str] = {}
+        self._zone_names: dict[str, str] = {}
 
     def key(self, rid: str) -> str:
         """:func:`netplan.ids.rid_key` of ``rid``, computed once per spelling in the run (the rules
@@ -111,9 +112,14 @@ class Context:
         """VNet key -> VNet, as :meth:`netplan.estate.Estate.vnet` finds them."""
         return dict(zip(self.vnet_keys, self.estate.vnets, strict=True))
 
+    def vnet(self, rid: str | None) -> VNet | None:
+        """:meth:`netplan.estate.Estate.vnet`, from :attr:`vnets_by_key`."""
+        return self.vnets_by_key.get(self.key(rid)) if rid else None
+
     @cached_property
-    def _links_from(self) -> dict[tuple[str, str], Peering]:
-        # (local key, remote key) -> the first link of the pair owned by local, as Topology.link.
+    def links_from(self) -> dict[tuple[str, str], Peering]:
+        """(local VNet key, remote VNet key) -> the link object in local towards remote, in any
+        state: the first of the pair's links that local owns, as :meth:`Topology.link` finds it."""
         out: dict[tuple[str, str], Peering] = {}
         key = self.key
         for (a, b), links in self.estate.topology.links.items():
@@ -127,7 +133,36 @@ class Context:
 
     def link_from(self, local: str, remote: str) -> Peering | None:
         """:meth:`link` by keys, from an index of every link built once."""
-        return self._links_from.get((local, remote))
+        return self.links_from.get((local, remote))
+
+    @cached_property
+    def zone_links_by_vnet(self) -> dict[str, list[ZoneLink]]:
+        """VNet key -> its Private DNS zone links, as :meth:`netplan.estate.Estate.links_of_vnet`
+        gives them (a VNet without a link has no entry)."""
+        out: dict[str, list[ZoneLink]] = {}
+        key = self.key
+        for link in self.estate.zone_links:
+            k = key(link.vnet_id)
+            got = out.get(k)
+            if got is None:
+                out[k] = [link]
+            else:
+                got.append(link)
+        return out
+
+    def zone_name(self, zone_id: str) -> str:
+        """The name of the private zone ``zone_id`` (lower case), from the snapshot's zone when it
+        holds it, else from the ID; once per ID spelling."""
+        got = self._zone_names.get(zone_id)
+        if got is None:
+            z = self.estate.zone(zone_id)
+            got = self._zone_names[zone_id] = z.name if z else name_of(zone_id).lower()
+        return got
+
+    @cached_property
+    def self_overlap_suspects(self) -> frozenset[str]:
+        """Keys of the VNets whose prefixes :func:`maybe_self_overlapping` cannot prove disjoint."""
+        return frozenset(k for k, spans in self.vnet_spans.items() if len(spans) > 1 and maybe_self_overlapping(spans))
 
     @cached_property
     def partial_pairs(self) -> frozenset[tuple[str, str]]:
@@ -157,11 +192,11 @@ class Context:
         got = self._connected_peers.get(key)
         if got is None:
             got = []
-            topo, est = self.estate.topology, self.estate
-            if est.vnet(key) is not None:
+            topo = self.estate.topology
+            if self.vnet(key) is not None:
                 for other in topo.adjacency.get(key, ()):
                     links = topo.links.get((key, other) if key < other else (other, key), ())
-                    remote = est.vnet(other)
+                    remote = self.vnet(other)
                     if remote is not None and len(links) == 2 and all(p.state is PeeringState.CONNECTED for p in links):
                         got.append(remote)
                 got.sort(key=lambda v: v.key)
@@ -188,8 +223,9 @@ class Context:
         """Keys of the VNets with a prefix that overlaps another VNet's (or a declared on-premises
         network's) anywhere in the estate, peered or not, or another prefix of their own."""
         keys = {self.key(vid) for group in self.overlap_report.groups for vid in group.vnet_ids()}
+        suspects = self.self_overlap_suspects
         for key, spans in self.vnet_spans.items():
-            if len(spans) > 1 and key not in keys and maybe_self_overlapping(spans) and _self_overlapping(spans):
+            if key in suspects and key not in keys and _self_overlapping(spans):
                 keys.add(key)
         return frozenset(keys)
 
@@ -323,8 +359,9 @@ class Rule:
             return [Finding(self.id, self.severity, o.status, o.resource, o.message, o.item) for o in self.check(ctx)]
         out: list[Finding] = []
         passes = 0
+        counted, passed_ = COUNTED_PASS, Status.PASS
         for o in self.check(ctx):
-            if o.status is Status.PASS:
+            if o is counted or o.status is passed_:
                 passes += 1
             else:
                 out.append(Finding(self.id, self.severity, o.status, o.resource, o.message, o.item))

@@ -180,6 +180,24 @@ def _init(cls: type, fs: tuple[Field[Any], ...]) -> Callable[..., None]:
     return init
 
 
+def _signature_doc(cls: type, fs: tuple[Field[Any], ...]) -> str:
+    """The docstring the dataclass gives a class without one: its name and ``__init__``'s
+    signature as :func:`inspect.signature` writes it. Written here when every annotation is text
+    (``from __future__ import annotations``), which :mod:`inspect` shows as its ``repr``."""
+    if all(type(f.type) is str for f in fs):
+        params = []
+        for f in fs:
+            default = f.default if f.default_factory is MISSING else _HAS_DEFAULT_FACTORY
+            params.append(f"{f.name}: {f.type!r}" if default is MISSING else f"{f.name}: {f.type!r} = {default!r}")
+        signature = f"({', '.join(params)}) -> None"
+    else:
+        try:
+            signature = str(inspect.signature(cls))
+        except (TypeError, ValueError):
+            signature = ""
+    return cls.__name__ + signature.replace(" -> None", "")
+
+
 def _plain(cls: type) -> bool:
     """Whether the dataclass would write ``cls``'s ``__init__`` as :func:`_init` does: no dataclass
     among its bases, none of :data:`_OWN_METHODS` of its own (nor ``__post_init__`` inherited),
@@ -220,11 +238,7 @@ def record(cls: type[T]) -> type[T]:
         for name, fn in _frozen_methods(cls, tuple(f.name for f in fs)).items():
             setattr(made, name, fn)
         if not documented:
-            try:
-                signature = str(inspect.signature(made)).replace(" -> None", "")
-            except (TypeError, ValueError):
-                signature = ""
-            made.__doc__ = made.__name__ + signature
+            made.__doc__ = _signature_doc(made, fs)
     else:
         made = dataclass(frozen=True, slots=True, eq=False, repr=False)(cls)
         fs = fields(made)  # type: ignore[arg-type]

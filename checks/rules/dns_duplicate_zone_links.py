@@ -13,23 +13,17 @@ from collections.abc import Iterator
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
-from netplan.ids import name_of, rid_key
-
-
-def zone_name(ctx: Context, zone_id: str) -> str:
-    z = ctx.estate.zone(zone_id)
-    return z.name if z else name_of(zone_id).lower()
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    est = ctx.estate
-    for v in est.vnets:
-        links = est.links_of_vnet(v.id)
+    by_vnet = ctx.zone_links_by_vnet
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        links = by_vnet.get(vk)
         if not links:
             continue
         by_name: dict[str, dict[str, str]] = defaultdict(dict)
         for link in links:
-            by_name[zone_name(ctx, link.zone_id)][rid_key(link.zone_id)] = link.zone_id
+            by_name[ctx.zone_name(link.zone_id)][ctx.key(link.zone_id)] = link.zone_id
         dupes = {n: ids for n, ids in by_name.items() if len(ids) > 1}
         for name in sorted(dupes):
             ids = ", ".join(sorted(dupes[name].values()))

@@ -11,16 +11,15 @@ from collections.abc import Iterator
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
-from checks.rules.dns_duplicate_zone_links import zone_name
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    est = ctx.estate
-    for v in est.vnets:
-        links = est.links_of_vnet(v.id)
+    by_vnet = ctx.zone_links_by_vnet
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        links = by_vnet.get(vk)
         if not links:
             continue
-        reg = sorted(zone_name(ctx, link.zone_id) for link in links if link.registration_enabled)
+        reg = sorted(ctx.zone_name(link.zone_id) for link in links if link.registration_enabled)
         if len(reg) > 1:
             yield failed(v.id, f"VNet {v.name} has {len(reg)} registration-enabled zone links ({', '.join(reg)}); at most one is allowed.")
         elif reg:

@@ -14,17 +14,16 @@ from collections.abc import Iterator
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed
 from checks.rules import _docs
-from checks.rules.dns_duplicate_zone_links import zone_name
 from netplan.dns.names import ancestors
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    est = ctx.estate
-    for v in est.vnets:
-        links = est.links_of_vnet(v.id)
+    by_vnet = ctx.zone_links_by_vnet
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        links = by_vnet.get(vk)
         if not links:
             continue
-        names = {zone_name(ctx, link.zone_id) for link in links}
+        names = {ctx.zone_name(link.zone_id) for link in links}
         nested = False
         for name in sorted(names):
             parents = [a for a in ancestors(name)[1:] if a in names]

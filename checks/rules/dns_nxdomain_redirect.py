@@ -16,7 +16,6 @@ from collections.abc import Iterator
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
-from checks.rules.dns_duplicate_zone_links import zone_name
 from netplan.dns.names import is_privatelink_zone
 from netplan.ids import name_of
 from netplan.intent import AnyIntent
@@ -31,7 +30,7 @@ def private_only(intent: AnyIntent | None) -> bool | None:
 def check(ctx: Context) -> Iterator[Outcome]:
     required = private_only(ctx.intent)
     for link in ctx.estate.zone_links:
-        zname = zone_name(ctx, link.zone_id)
+        zname = ctx.zone_name(link.zone_id)
         if not is_privatelink_zone(zname):
             continue
         what = f"Link {link.name} of zone {zname} to VNet {name_of(link.vnet_id)}"

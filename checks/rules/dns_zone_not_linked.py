@@ -72,7 +72,7 @@ def needs(ctx: Context) -> dict[tuple[str, str], _Need]:
                 )
     out: dict[tuple[str, str], _Need] = {}
     for (svc_key, zone_key), recs in served.items():
-        svc, zone = est.vnet(svc_key), est.zone(zone_key)
+        svc, zone = ctx.vnet(svc_key), est.zone(zone_key)
         if svc is None or zone is None:
             continue
         consumers: list[tuple[VNet, str]] = [
@@ -89,7 +89,7 @@ def needs(ctx: Context) -> dict[tuple[str, str], _Need]:
     provider = getattr(getattr(ctx.intent, "provider", None), "vnet_id", None)
     provider_links = {rid_key(link.zone_id) for link in est.links_of_vnet(provider)} if provider else set()
     for consumer_ref, zone_name, why in _intent_needs(ctx):
-        declared = est.vnet(consumer_ref) if consumer_ref.startswith("/") else None
+        declared = ctx.vnet(consumer_ref) if consumer_ref.startswith("/") else None
         zones = sorted(est.zones_named(zone_name), key=lambda z: (z.key not in provider_links, z.key))
         if declared is None or not zones or (declared.key, zone_name) in out:
             continue  # a consumer or zone outside the snapshot is drift's business (vnetplan drift --intent)
@@ -111,7 +111,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                       f"linked cannot be told: {u.reason()}.", f"{u.item}: {domain}")  # fmt: skip
     for (_ck, _zk), need in sorted(needs(ctx).items()):
         c, z = need.consumer, need.zone
-        linked = {rid_key(link.zone_id) for link in est.links_of_vnet(c.id)}
+        linked = {ctx.key(link.zone_id) for link in ctx.zone_links_by_vnet.get(ctx.key(c.id), ())}
         what = f"VNet {c.name} needs private zone {z.name} because {need.why}"
         if z.key in linked:
             yield passed(c.id, f"{what}, and is linked to it.", z.name) if ctx.list_passed else COUNTED_PASS

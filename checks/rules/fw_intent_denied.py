@@ -28,7 +28,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
     if not isinstance(intent, Intent) or not any(f.rules is not None for f in ctx.estate.forwarders):
         return
     for conn in intent.connections:
-        consumer = ctx.estate.vnet(conn.consumer_vnet_id)
+        consumer = ctx.vnet(conn.consumer_vnet_id)
         if consumer is None:
             continue
         what = f"Connection from {consumer.name}"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
+from netplan.ids import parent_id
 
 
 def _region(location: str) -> str:
@@ -22,7 +23,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
         if not lb.is_internal:
             continue
         # As Estate.vnet_of(lb.id), without its index of every resource and child (16 MiB at 10k VNets).
-        vnet = next((ctx.estate.vnet_of_subnet(f.subnet_id) for f in lb.frontends if f.subnet_id), None)
+        vnet = next((ctx.vnet(parent_id(f.subnet_id)) for f in lb.frontends if f.subnet_id), None)
         if vnet is None:
             note = ctx.gap_note(lb.id) or "its frontend subnet's VNet is not in the snapshot"
             yield unknown(lb.id, f"Internal load balancer {lb.name}: {note}, so its peers cannot be checked.")

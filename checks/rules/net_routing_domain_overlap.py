@@ -19,7 +19,6 @@ from collections.abc import Iterator
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
-from netplan.ids import rid_key
 from netplan.overlaps import Scope
 from netplan.overlaps import Severity as OverlapSeverity
 
@@ -33,15 +32,15 @@ def check(ctx: Context) -> Iterator[Outcome]:
             for pair in group.pairs():
                 for me, other in ((pair.a, pair.b), (pair.b, pair.a)):
                     if me.vnet:
-                        problems[rid_key(me.vnet)].append((f"{other.label} {other.prefix}", pair.reason))
+                        problems[ctx.key(me.vnet)].append((f"{other.label} {other.prefix}", pair.reason))
         elif group.scope is Scope.ISOLATED and report.incomplete:
-            isolated |= {rid_key(v) for v in group.vnet_ids()}
-    for v in ctx.estate.vnets:
-        found = problems.get(v.key)
+            isolated |= {ctx.key(v) for v in group.vnet_ids()}
+    for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
+        found = problems.get(vk)
         if found:
             for item, text in sorted(set(found)):
                 yield failed(v.id, f"VNet {v.name}: {text}.", item)
-        elif v.key in isolated:
+        elif vk in isolated:
             yield unknown(v.id, f"VNet {v.name} overlaps VNets it does not route to today, but {report.incomplete}.")
         else:
             yield passed(v.id, f"VNet {v.name} has no overlap with networks in its routing domain.") if ctx.list_passed else COUNTED_PASS

@@ -8,17 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.model import (
-    COUNTED_PASS,
-    Context,
-    Outcome,
-    Rule,
-    Severity,
-    Span,
-    failed,
-    maybe_self_overlapping,
-    passed,
-)
+from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, Span, failed, passed
 from checks.rules import _docs
 from netplan.addr import Prefix
 
@@ -36,10 +26,9 @@ def self_overlaps(spans: list[Span]) -> list[tuple[Prefix, Prefix]]:
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    spans = ctx.vnet_spans
+    spans, suspects = ctx.vnet_spans, ctx.self_overlap_suspects
     for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
-        mine = spans[vk]
-        pairs = self_overlaps(mine) if maybe_self_overlapping(mine) else None
+        pairs = self_overlaps(spans[vk]) if vk in suspects else None
         if pairs:
             text = "; ".join(f"{a} overlaps {b}" for a, b in pairs)
             yield failed(v.id, f"VNet {v.name} has overlapping address prefixes: {text}.")

@@ -17,7 +17,6 @@ from checks.model import (
     Rule,
     Severity,
     failed,
-    maybe_self_overlapping,
     passed,
 )
 from checks.rules import _docs
@@ -25,14 +24,14 @@ from netplan.addr import HOST_BITS4, HOST_BITS6
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    vnet_spans = ctx.vnet_spans
+    vnet_spans, suspects = ctx.vnet_spans, ctx.self_overlap_suspects
     for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
         if not v.subnets:
             continue
         spans = vnet_spans[vk]
         # Disjoint spans of one IP version (almost every VNet): only the last span starting at or
         # before a prefix can hold it, found by bisection; otherwise each span is tried.
-        disjoint = bool(spans) and spans[0][0] == spans[-1][0] and not maybe_self_overlapping(spans)
+        disjoint = bool(spans) and spans[0][0] == spans[-1][0] and vk not in suspects
         version0 = spans[0][0] if disjoint else 0
         starts = [sp[1] for sp in spans] if disjoint else []
         for s in v.subnets:

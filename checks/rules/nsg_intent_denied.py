@@ -31,7 +31,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
     if not isinstance(intent, Intent):  # no provider: every connection is in `unresolved`
         return
     for conn in intent.connections:
-        consumer = ctx.estate.vnet(conn.consumer_vnet_id)
+        consumer = ctx.vnet(conn.consumer_vnet_id)
         if consumer is None:
             continue
         flows = connection_flows(ctx.estate, intent, conn)

@@ -103,6 +103,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
     topo = ctx.estate.topology
     vnet_spans = ctx.vnet_spans
     partial_pairs = ctx.partial_pairs
+    suspects = ctx.self_overlap_suspects
     key = ctx.key
     for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
         if not v.peerings:
@@ -110,13 +111,28 @@ def check(ctx: Context) -> Iterator[Outcome]:
         links = [(p, key(p.remote_vnet_id)) for p in v.peerings if p.state is not PeeringState.DISCONNECTED]
         conflicts = _peer_conflicts(ctx, links) if len(v.peerings) > 1 else {}
         own = vnet_spans[vk]
+        # Disjoint spans of one IP version: they reach from the first's start to the last's end.
+        version = own[0][0] if own and own[0][0] == own[-1][0] and vk not in suspects else 0
+        low, high = (own[0][1], own[-1][2]) if version else (0, -1)
         for p, rk in links:
+            pk = (vk, rk) if vk < rk else (rk, vk)
+            if version and pk not in partial_pairs and rk not in conflicts:
+                # Both whole spaces in the snapshot, each disjoint, of one IP version and apart: no
+                # overlap, told by two integer comparisons (most peerings).
+                rs = vnet_spans.get(rk)
+                if rs and rs[0][0] == version == rs[-1][0] and rk not in suspects and (rs[0][1] > high or low > rs[-1][2]):
+                    if ctx.list_passed:
+                        remote_name = name_of(p.remote_vnet_id)
+                        what = f"Peering {p.name} of VNet {v.name} to {remote_name}"
+                        yield passed(p.id, f"{what}: no overlap with {remote_name} or with the other peers of {v.name}.")
+                    else:
+                        yield COUNTED_PASS
+                    continue
             space = vnet_spans.get(rk)
             from_snapshot = space is not None
             if space is None:
                 space = spans_of(p.remote_current_prefixes)
             local = own
-            pk = (vk, rk) if vk < rk else (rk, vk)
             # Whole address spaces on both links (the common case): nothing to narrow down.
             pair = topo.pair(pk) if pk in partial_pairs else None
             partial = peered_space(ctx.estate, pair) if pair is not None else None

@@ -16,8 +16,6 @@ was timed (``<testsuites time>`` is the whole run).
 
 from __future__ import annotations
 
-import hashlib
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from netplan.report.model import Finding, Report, Status
@@ -35,6 +33,8 @@ def fit_name(classname: str, name: str, limit: int = MAX_TEST_NAME) -> str:
     budget = limit - len(classname) - 1
     if len(name) <= budget:
         return name
+    import hashlib  # deferred with ElementTree below: only a JUnit report with a long name needs it
+
     tag = "#" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
     room = budget - len(tag) - 4  # "..." and a space before the tag
     head = room // 3
@@ -47,6 +47,10 @@ def _seconds(value: float) -> str:
 
 
 def render_junit(report: Report) -> str:
+    # Deferred: netplan.report imports every writer, and ElementTree (with its parser and
+    # hashlib above) is start-up every other format would pay for nothing (issue 15).
+    import xml.etree.ElementTree as ET
+
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in report.sorted_findings():
         by_rule[f.rule].append(f)

@@ -14,10 +14,9 @@ run but stay visible in every format.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -117,6 +116,10 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across runs: rule, case-insensitive resource ID and item, hashed."""
+        # Deferred: only SARIF asks for fingerprints, and importing hashlib (OpenSSL) costs every
+        # other format about 2% of its start-up (issue 15).
+        import hashlib
+
         text = f"{self.rule}|{rid_key(self.resource)}|{self.item.lower()}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -155,7 +158,7 @@ class RunInfo:
     rule_seconds: Mapping[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """Findings plus the rule metadata and inputs the writers need."""
 

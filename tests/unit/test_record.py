@@ -174,6 +174,9 @@ def _twin(cls: type) -> type:
 def _instructions(fn: Any) -> list[tuple[str, Any]]:
     """The bytecode of ``fn``, with the cells of the default factories named by field position."""
     names = {f"_dflt_{name}": f"_dflt_{i}" for i, name in enumerate(fn.__code__.co_varnames[1:])}
+    # Python 3.12 on names these __dataclass_dflt_{name}__ and __dataclass_HAS_DEFAULT_FACTORY__.
+    names |= {f"__dataclass_dflt_{name}__": f"_dflt_{i}" for i, name in enumerate(fn.__code__.co_varnames[1:])}
+    names["__dataclass_HAS_DEFAULT_FACTORY__"] = "_HAS_DEFAULT_FACTORY"
     return [(i.opname, names.get(i.argval, i.argval)) for i in dis.get_instructions(fn)]
 
 
