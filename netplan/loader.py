@@ -1334,11 +1334,33 @@ def _rule_body(raw: msgspec.Raw) -> tuple[Any, ...] | None:
     return _rule_body_typed(typedload.rule_props(raw))
 
 
-def _nsg_rules_fast(custom: list[typedload.Child], defaults: list[Any], nsg_id: str) -> tuple[Any, tuple[SecurityRule, ...]]:
+_DEFAULT_WANT = {n: (prio, d, a, src, dst) for n, prio, d, a, src, dst in DEFAULT_RULES}
+
+
+def _standard_defaults_typed(items: list[typedload.DefaultRule]) -> bool:
+    """:func:`_standard_defaults` of default rules read by the typed fast path: the same checks on
+    the same values; False also for a rule without ``properties`` (the checked parser reads that
+    shape, and decides the same as ever)."""
+    if len(items) != len(DEFAULT_RULES):
+        return False
+    want = dict(_DEFAULT_WANT)
+    for item in items:
+        props = item.properties
+        w = want.pop(str(item.name), None)
+        if w is None or not isinstance(props, typedload.DefaultRuleProps):
+            return False
+        got = (props.priority, props.direction, props.access, props.source_address_prefix, props.destination_address_prefix)
+        if got != w or props.protocol != "*" or props.destination_port_range != "*":
+            return False
+    return True
+
+
+def _nsg_rules_fast(custom: list[typedload.Child], defaults: list[typedload.DefaultRule],
+                    nsg_id: str) -> tuple[Any, tuple[SecurityRule, ...]]:  # fmt: skip
     """The typed fast path's NSG rules (:mod:`netplan.typedload`): every rule checked by the rule
     fast path now and built when the NSG's rules are first read (:class:`typedload.Pending`), the
     default rules Azure's own; anything else gives the NSG to :func:`parse_nsg`."""
-    if defaults and not _standard_defaults(defaults):
+    if defaults and not _standard_defaults_typed(defaults):
         raise typedload.GiveUp
     rules = typedload.pending(custom, _rule_body, _RULE_BODIES, _new_rule) if custom else ()
     return rules, SHARED_DEFAULT_RULES

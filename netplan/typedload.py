@@ -165,11 +165,33 @@ class RuleProps(Struct, rename="camel", gc=False):
     description: Any = None
 
 
+class DefaultRuleProps(Struct, rename="camel", gc=False):
+    """The members of a default rule's properties the loader compares with Azure's own, each the
+    value the stdlib reads (``Any``); the absent ones as ``dict.get`` gives them."""
+
+    priority: Any = None
+    direction: Any = None
+    access: Any = None
+    source_address_prefix: Any = None
+    destination_address_prefix: Any = None
+    protocol: Any = "*"
+    destination_port_range: Any = "*"
+
+
+class DefaultRule(Struct, gc=False):
+    """A default security rule, read only to check that it is Azure's own (every other member is
+    skipped, not built as a dict). Without ``properties`` (the flattened shape) the loader leaves
+    the NSG to the checked parser."""
+
+    name: Any = None
+    properties: DefaultRuleProps | UnsetType | None = UNSET
+
+
 class _NsgProps(Struct, rename="camel", gc=False):
     # Custom rules typed (the loader's rule fast path reads them, see :func:`nsg_builder`); the
-    # default rules stay dicts: the loader only checks that they are Azure's own.
+    # default rules only as far as the loader checks that they are Azure's own.
     security_rules: list[Child] | None = None
-    default_security_rules: list[Any] | None = None
+    default_security_rules: list[DefaultRule] | None = None
 
 
 class _NicIpConfigProps(Struct, rename="camel", gc=False):
@@ -679,9 +701,9 @@ _BUILDERS: dict[str, Builder] = {
 }
 
 
-def nsg_builder(rules: Callable[[list[Child], list[Any], str], tuple[Any, Any]], make: type[Any]) -> Builder:
+def nsg_builder(rules: Callable[[list[Child], list[DefaultRule], str], tuple[Any, Any]], make: type[Any]) -> Builder:
     """The builder of network security groups: ``rules(custom, defaults, nsg_id)`` gives (rules,
-    default rules) from the typed custom rules (:class:`Child`) and the default rule dicts, or
+    default rules) from the typed custom rules (:class:`Child`) and default rules (:class:`DefaultRule`), or
     raises :class:`GiveUp`; ``make`` is the model class. The loader provides both, so that the
     rules are read by its one rule fast path."""
 
