@@ -124,7 +124,7 @@ class BlockedBy:
         return {"kind": self.kind, "resource": self.resource, "rule": self.rule, "priority": self.priority}
 
 
-@dataclass(frozen=True)
+@record
 class FlowVerdict:
     """The answer for one flow (or, for a VNet source, the combined answer of its subnets)."""
 
@@ -241,7 +241,7 @@ def context_for(estate: Estate, subnet: Subnet) -> Context:
 # Sources
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     subnet: Subnet
     #: The source address (a host prefix) or the whole subnet.

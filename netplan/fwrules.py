@@ -37,13 +37,13 @@ that part only: the answer is UNKNOWN when it could change the decision, as for 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from netplan.addr import AddressError, Prefix, parse_ip, parse_prefix, prefix_of_ip
 from netplan.errors import InputError
 from netplan.model import ANY_PORT, FirewallRule, Forwarder, PortRange
 from netplan.nsg import Ports, merge_ports, ports_minus, ports_within
+from netplan.record import record
 
 Path = tuple[str | int, ...]
 
@@ -190,7 +190,7 @@ def rules_dict(fwd: Forwarder) -> dict[str, Any]:
 # Evaluation
 
 
-@dataclass(frozen=True)
+@record
 class FwDecision:
     """A forwarder's verdict for one flow."""
 

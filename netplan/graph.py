@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import networkx as nx
 
+from netplan.addr import Prefix
 from netplan.estate import Estate
 from netplan.ids import name_of, parse_id, rid_key, sub_and_group
 from netplan.jsonout import Stream
@@ -141,12 +142,14 @@ def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None,
     for gw in estate.gateways:
         if gw.vnet_id:
             gateways.setdefault(rid_key(gw.vnet_id), []).append(gw.gateway_type)
+    texts = _prefix_texts()
+
     def vnet_attrs(v: VNet, vk: str) -> dict[str, Any]:
         fwd = forwarders.get(vk)
         sub, group = sub_and_group(v.id)
         return {
             "kind": VNET, "resource_id": v.id, "name": v.name, "location": v.location, "subscription": sub,
-            "resource_group": group, "prefixes": [str(p) for p in v.address_prefixes],
+            "resource_group": group, "prefixes": texts(v.address_prefixes),
             "overlapping": vk in over, "overlap_severity": over.get(vk), "external": False,
             "dns_servers": [str(ip) for ip in v.dns_servers],
             "gateways": gateways.get(vk, []), "forwarder": fwd.device if fwd else None,
@@ -158,13 +161,13 @@ def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None,
         return {
             "kind": VNET, "resource_id": p.remote_vnet_id, "name": pid.name or name_of(p.remote_vnet_id), "location": "",
             "subscription": pid.subscription, "resource_group": pid.resource_group,
-            "prefixes": [str(q) for q in p.remote_current_prefixes], "overlapping": rk in over,
+            "prefixes": texts(p.remote_current_prefixes), "overlapping": rk in over,
             "overlap_severity": over.get(rk), "external": True,
             "dns_servers": [], "gateways": [], "forwarder": None, "forwarder_ip": None,
         }  # fmt: skip
 
     def peering_attrs(p: Peering, v: VNet, rk: str) -> dict[str, Any]:
-        return _peering_attrs(p, v, by_key.get(rk))
+        return _peering_attrs(p, v, by_key.get(rk), texts)
 
     # Each node's key string once: an edge names its two ends by the same strings (memory at 10k VNets).
     vnet_keys = [v.key for v in estate.vnets]
@@ -189,7 +192,27 @@ def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None,
         _add_resources(g, estate)
 
 
-def _peering_attrs(p: Peering, local: VNet, remote: VNet | None) -> dict[str, Any]:
+def _prefix_texts() -> Callable[[tuple[Prefix, ...]], list[str]]:
+    """``[str(p) for p in prefixes]``, made once per list of prefix objects: the loader shares one
+    object per prefix text, and a graph writes each VNet's address space again on every peering to
+    it (most of a 10k-VNet estate's 200,000 prefix texts). The memo is keyed by the identities of
+    the objects and holds them, so that no other object can take one of those identities."""
+    memo: dict[tuple[int, ...], tuple[tuple[Prefix, ...], list[str]]] = {}
+    get = memo.get
+
+    def texts(prefixes: tuple[Prefix, ...]) -> list[str]:
+        key = tuple(map(id, prefixes))
+        hit = get(key)
+        if hit is None:
+            hit = memo[key] = (prefixes, [str(p) for p in prefixes])
+        return list(hit[1])
+
+    return texts
+
+
+def _peering_attrs(
+    p: Peering, local: VNet, remote: VNet | None, texts: Callable[[tuple[Prefix, ...]], list[str]]
+) -> dict[str, Any]:
     is_global = None if remote is None or not local.location or not remote.location else local.location != remote.location
     return {
         "kind": PEERING, "resource_id": p.id, "name": p.name, "state": str(p.state),
@@ -199,7 +222,7 @@ def _peering_attrs(p: Peering, local: VNet, remote: VNet | None) -> dict[str, An
         "allow_gateway_transit": p.allow_gateway_transit,
         "use_remote_gateways": p.use_remote_gateways,
         "global": is_global,
-        "remote_prefixes": [str(q) for q in p.remote_prefixes],
+        "remote_prefixes": texts(p.remote_prefixes),
         "peer_complete_vnets": p.peer_complete_vnets,
         "local_subnets": list(p.local_subnet_names), "remote_subnets": list(p.remote_subnet_names),
     }  # fmt: skip

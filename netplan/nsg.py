@@ -16,7 +16,6 @@ change it: an unknown Allow before a definite Allow still allows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from netplan.addr import Prefix, PrefixSet, parse_prefix
@@ -67,7 +66,7 @@ class Members:
         return [q for q in self.prefixes if q.overlaps(p)]
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """What the tags mean where the NSG applies."""
 
@@ -88,7 +87,7 @@ def covered(p: Prefix, tag: TagMembers, extra: Sequence[Prefix] = ()) -> bool | 
     return PrefixSet(members).covers(p) if members else False
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     """One NSG's verdict for one flow."""
 

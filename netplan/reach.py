@@ -124,7 +124,7 @@ class Target:
         return {"input": self.input, "vnet": self.vnet, "subnet": self.subnet, "resource": self.resource, "kind": self.kind}
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """The answer to one reachability question, with its reasons."""
 

@@ -19,7 +19,7 @@ otherwise, and never raises for network trouble. The planner (intent connections
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from netplan.dns import live
@@ -42,6 +42,7 @@ from netplan.model import (
     VNet,
 )
 from netplan.reach import reach
+from netplan.record import record
 from netplan.vocab import Method
 from netplan.vocab import Status as Result
 
@@ -54,7 +55,7 @@ PROBE_LABEL = "vnetplan-check"
 
 
 
-@dataclass(frozen=True)
+@record
 class Expected:
     """The target an app name must resolve to from one consumer."""
 
@@ -66,7 +67,7 @@ class Expected:
     description: str
 
 
-@dataclass(frozen=True)
+@record
 class NameCheck:
     """The verdict for one app name from one consumer VNet."""
 
@@ -93,7 +94,7 @@ class NameCheck:
         }
 
 
-@dataclass(frozen=True)
+@record
 class ConnectionVerification:
     """Every app name checked from one consumer VNet."""
 
@@ -128,7 +129,7 @@ class ConnectionVerification:
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record
 class PortCheck:
     """One app port from the consumer VNet's workload subnets to one expected address."""
 
@@ -528,7 +529,7 @@ def verify_connection(
 # The other direction: the provider's apps reaching internal services by name
 
 
-@dataclass(frozen=True)
+@record
 class ServiceVerification:
     """Whether ``fqdn`` resolves from ``vnet_id`` (the provider) to the service and is reachable."""
 

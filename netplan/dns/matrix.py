@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from netplan.dns.names import DnsNameError, absolute, is_under, normalize
 from netplan.dns.simulator import QUERY_TYPES, Answer, DnsSimulator, Status, view_keys
@@ -23,9 +22,10 @@ from netplan.errors import UsageError
 from netplan.estate import Estate
 from netplan.ids import rid_key
 from netplan.model import VNet
+from netplan.record import record
 
 
-@dataclass(frozen=True)
+@record
 class ResolutionMatrix:
     """Answers for ``vnets`` x ``names``, stored once per group of VNets with one context."""
 
