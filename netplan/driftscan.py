@@ -365,6 +365,10 @@ def _trim(old: msgspec.Raw, new: msgspec.Raw | bytes) -> tuple[msgspec.Raw, msgs
 _ENCODE = msgspec.json.Encoder().encode
 
 
+#: How many of a resource's first bytes find the baseline resource it may be the same as.
+HEAD_BYTES = 256
+
+
 #: A changed VNet's unchanged children are left out of what is built when its JSON is at least
 #: this long (a hub with hundreds of peerings); for a small one, trimming costs more than it saves.
 TRIM_FROM = 16 << 10
@@ -379,8 +383,8 @@ def scan(baseline: str | Path, current: str | Path | RawSnapshot) -> Scan | None
     One file's bytes are held at a time: the current file is split first (each resource's place
     kept, its bytes let go), then the baseline read whole, and the current file read again in
     windows, in its order.
-    A current resource whose bytes are a baseline resource's (found by their hash, then compared
-    byte for byte) holds the same ID and type: it takes that resource's key, group and type, and
+    A current resource whose bytes are a baseline resource's (found by its first bytes, then
+    compared byte for byte) holds the same ID and type: it takes that resource's key, group and type, and
     only the other resources' IDs and types are decoded."""
     was_enabled = gc.isenabled()
     gc.disable()  # tens of thousands of small objects, no cycles (as in the loader)
@@ -401,11 +405,12 @@ def scan(baseline: str | Path, current: str | Path | RawSnapshot) -> Scan | None
         b, b_data, b_raw = base
         b_keys, b_groups, b_types, b_places = b.keys, b.groups, b.types, b.places
         at_b = {k: i for i, k in enumerate(b_keys)}
-        whole = memoryview(b_data)
-        by_hash: dict[int, int] = {}
+        # Each baseline resource by its first bytes (its ID is there, in the usual member order);
+        # a hit is compared byte for byte. Not by a hash of all its bytes: hashing both files
+        # whole cost more than the rest of the comparison.
+        by_head: dict[bytes, int] = {}
         for i, (start, end) in enumerate(b_places):
-            by_hash.setdefault(hash(whole[start:end]), i)
-        del whole
+            by_head.setdefault(b_data[start : min(end, start + HEAD_BYTES)], i)
         same_bytes = b_data.startswith
         ids = _Ids()
         add = ids.add
@@ -417,7 +422,7 @@ def scan(baseline: str | Path, current: str | Path | RawSnapshot) -> Scan | None
         src = rawjson.SourceFile(c.path, c.stamp)
         for j, (start, end) in enumerate(c.places):
             view = src.view(start, end)  # raises if the file changed since its scan
-            hit = by_hash.get(hash(view))
+            hit = by_head.get(bytes(view[:HEAD_BYTES]))
             if hit is not None:
                 at, to = b_places[hit]
                 if to - at == end - start and same_bytes(view, at):
@@ -434,7 +439,7 @@ def scan(baseline: str | Path, current: str | Path | RawSnapshot) -> Scan | None
             if i >= 0:
                 at, to = b_places[i]
                 if to - at == end - start and same_bytes(view, at):
-                    continue  # the same bytes (whose hash another resource's shares)
+                    continue  # the same bytes (whose first bytes another resource's share)
                 if b_types[i] == ids.types[-1] == _VNET and max(end - start, to - at) >= TRIM_FROM:
                     big[j] = bytes(view)
             changed.append((j, i))

@@ -36,8 +36,13 @@ def check(ctx: Context) -> Iterator[Outcome]:
     spans = ctx.vnet_spans
     for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
         mine = spans[vk]
-        # IPv4 space wholly below the lowest forbidden range (all of 10/8), told in C; else each span.
-        if not mine or (mine[-1][0] == 4 and max(map(_LAST, mine)) < _LOW) or not any(map(_touches, mine)):
+        # IPv4 space wholly below the lowest forbidden range (all of 10/8) or wholly in the gap above
+        # 169.254/16, told from its bounds; else each span.
+        if (
+            not mine
+            or (mine[-1][0] == 4 and ((high := max(map(_LAST, mine))) < _LOW or (_GAP[0] <= mine[0][1] and high <= _GAP[1])))
+            or not any(map(_touches, mine))
+        ):
             yield passed(v.id, f"VNet {v.name} uses none of the ranges Azure forbids in a VNet.") if ctx.list_passed else COUNTED_PASS
             continue
         bad = [f"{p} (touches {', '.join(str(f) for f in hits)})" for p in v.address_prefixes if (hits := forbidden_overlaps(p))]

@@ -20,7 +20,7 @@ from netplan.model import PeeringState
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    vnets = ctx.vnets_by_key
+    vnets, links_from, counted = ctx.vnets_by_key, ctx.links_from, not ctx.list_passed
     for vk, v in zip(ctx.vnet_keys, ctx.estate.vnets, strict=True):
         if not v.peerings:
             continue
@@ -29,6 +29,14 @@ def check(ctx: Context) -> Iterator[Outcome]:
             continue
         own = ctx.gateways_in(vk)
         for p in using:
+            if counted and not own and len(using) == 1:
+                # The usual spoke, told before any sentence is built: the remote VNet is in the
+                # snapshot with a gateway, and its link back allows gateway transit.
+                rk = ctx.key(p.remote_vnet_id)
+                back = links_from.get((rk, vk))
+                if rk in vnets and ctx.gateways_in(rk) and back is not None and back.allow_gateway_transit:
+                    yield COUNTED_PASS
+                    continue
             remote_name = name_of(p.remote_vnet_id)
             what = f"Peering {p.name} of VNet {v.name} uses the gateway of {remote_name}"
             problems: list[str] = []
