@@ -34,7 +34,7 @@ from checks.model import (
 )
 from checks.rules import _docs
 from netplan.ids import name_of
-from netplan.model import Peering, PeeringState
+from netplan.model import Peering, PeeringState, VNet
 from netplan.topology import peered_space
 
 
@@ -99,6 +99,16 @@ def _peer_conflicts(ctx: Context, links: list[tuple[Peering, str]]) -> dict[str,
     return out
 
 
+def _no_overlap(ctx: Context, v: VNet, p: Peering, source: str) -> Outcome:
+    """The PASS of link ``p`` of ``v`` (counted only, unless passes are listed); ``source`` says
+    where the spaces compared came from."""
+    if not ctx.list_passed:
+        return COUNTED_PASS
+    remote = name_of(p.remote_vnet_id)
+    what = f"Peering {p.name} of VNet {v.name} to {remote}"
+    return passed(p.id, f"{what}: no overlap with {remote} or with the other peers of {v.name}{source}.")
+
+
 def check(ctx: Context) -> Iterator[Outcome]:
     topo = ctx.estate.topology
     vnet_spans = ctx.vnet_spans
@@ -121,12 +131,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 # overlap, told by two integer comparisons (most peerings).
                 rs = vnet_spans.get(rk)
                 if rs and rs[0][0] == version == rs[-1][0] and rk not in suspects and (rs[0][1] > high or low > rs[-1][2]):
-                    if ctx.list_passed:
-                        remote_name = name_of(p.remote_vnet_id)
-                        what = f"Peering {p.name} of VNet {v.name} to {remote_name}"
-                        yield passed(p.id, f"{what}: no overlap with {remote_name} or with the other peers of {v.name}.")
-                    else:
-                        yield COUNTED_PASS
+                    yield _no_overlap(ctx, v, p, "")
                     continue
             space = vnet_spans.get(rk)
             from_snapshot = space is not None
@@ -145,12 +150,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
             overlapping = cross_overlaps(local, space)
             others = conflicts.get(rk)
             if not overlapping and not others:
-                if ctx.list_passed:
-                    remote = name_of(p.remote_vnet_id)
-                    what = f"Peering {p.name} of VNet {v.name} to {remote}"
-                    yield passed(p.id, f"{what}: no overlap with {remote} or with the other peers of {v.name}{source}.")
-                else:
-                    yield COUNTED_PASS
+                yield _no_overlap(ctx, v, p, source)
                 continue
             remote = name_of(p.remote_vnet_id)
             reasons = [f"{a} of {v.name} overlaps {b} of {remote} (VnetAddressSpacesOverlap)" for a, b in overlapping]
