@@ -229,10 +229,15 @@ def _place(data: bytes, pos: int, items: list[msgspec.Raw]) -> list[tuple[int, i
     out = []
     starts = data.startswith
     for item in items:
+        # The usual gaps: none (the first item), one comma or a newline after the bracket, and
+        # json.dump's ", " (as Azure's own files). A JSON value never starts with a gap character,
+        # so the first of these places holding the item's bytes is where it starts.
         if starts(item, pos):
             pass
-        elif starts(item, pos + 1):  # the usual gaps: one comma, or one newline after the bracket
+        elif starts(item, pos + 1):
             pos += 1
+        elif starts(item, pos + 2):
+            pos += 2
         else:
             pos = _skip(_GAP, data, pos)
             if not starts(item, pos):
