@@ -14,7 +14,7 @@ import difflib
 import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from dataclasses import replace as dc_replace
 from functools import cached_property
 from pathlib import Path
@@ -94,7 +94,7 @@ class IpOwner:
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Estate:
     """An immutable Azure estate. Build it with :func:`load_estate` (files) or :func:`estate_from_data`."""
 
