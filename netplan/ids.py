@@ -8,6 +8,7 @@ keyed by :func:`rid_key`; every message shows the ID as it was written in the so
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import repeat
 
 from netplan.record import record
 
@@ -15,6 +16,12 @@ from netplan.record import record
 def rid_key(rid: str) -> str:
     """The comparison key of a resource ID: lower-cased, without surrounding space or a final '/'."""
     return rid.strip().rstrip("/").lower()
+
+
+def rid_keys(rids: list[str]) -> list[str]:
+    """:func:`rid_key` of each ID, in order, with the three string methods mapped at C speed (the
+    topology keys every VNet and every peering's remote: 115,000 IDs at 50,000 VNets)."""
+    return list(map(str.lower, map(str.rstrip, map(str.strip, rids), repeat("/"))))
 
 
 @record
