@@ -24,10 +24,10 @@ their ID), so two VNets peered with the same unseen hub share a domain.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain, count, repeat
+from itertools import accumulate, chain, count, repeat
 from typing import TYPE_CHECKING, cast
 
 from netplan.addr import IPAddress, Prefix
@@ -238,7 +238,8 @@ class LinkGraph:
         keys = rid_keys(spelled)
         index = dict(zip(keys, range(n), strict=True))
         # VNets of one key share one node, spelled as the last of them (as Topology.ids has it).
-        vnet_nodes = list(range(n)) if len(index) == n else list(map(index.__getitem__, keys))
+        unique = len(index) == n
+        vnet_nodes = list(range(n)) if unique else list(map(index.__getitem__, keys))
         owners = list(vnet_nodes)
         owned: list[Sequence[Peering]] = [v.peerings for v in vnets]
         groups: dict[str, list[Peering]] = {}
@@ -289,6 +290,13 @@ class LinkGraph:
         self._vnet_nodes = vnet_nodes
         self._owners = owners
         self._counts = counts
+        self._starts = list(accumulate(counts, initial=0))
+        #: Owner positions other than a VNet's own (see _remotes_of), by node.
+        self._more_owners: dict[int, list[int]] = {}
+        for q in range(n if unique else 0, len(owners)):
+            if q >= n or owners[q] != q:
+                self._more_owners.setdefault(owners[q], []).append(q)
+        self._by_remote: dict[int, dict[int, list[int]]] = {}
 
     @staticmethod
     def _node(index: dict[str, int], keys: list[str], spelled: list[str], key: str, spelling: str) -> int:
@@ -326,12 +334,29 @@ class LinkGraph:
         node = self._index.get(key)
         return key if node is None else self._spelled[node]
 
-    @cached_property
-    def _owned(self) -> list[list[int]]:
-        """Per node, the positions (in :attr:`_links`) of the links it owns."""
-        out: list[list[int]] = [[] for _ in self._keys]
-        _consume(map(list.append, map(out.__getitem__, self._src), range(len(self._src))))
-        return out
+    def _remotes_of(self, x: int) -> dict[int, list[int]]:
+        """The links node ``x`` owns, by remote node: their positions (in :attr:`_links`, so in the
+        topology's order). Made per node asked about, in time linear in its links (a hub's
+        neighbours ask for the hub's pair with each of them)."""
+        got = self._by_remote.get(x)
+        if got is None:
+            got = self._by_remote[x] = {}
+            owners = self._owners
+            # Owner positions: VNet ``x`` is owner ``x`` (unless another VNet of its key is), then
+            # VNets of its key listed before it and the peerings listed without their VNet.
+            at = [x] if x < len(self._vnet_nodes) and owners[x] == x else []
+            more = self._more_owners.get(x)
+            if more:
+                at = sorted(at + more)
+            starts, dst = self._starts, self._dst
+            for q in at:
+                for s in range(starts[q], starts[q + 1]):
+                    d = dst[s]
+                    if d in got:
+                        got[d].append(s)
+                    else:
+                        got[d] = [s]
+        return got
 
     @cached_property
     def _towards(self) -> list[list[int]]:
@@ -347,21 +372,28 @@ class LinkGraph:
         a, b = index.get(ka), index.get(kb)
         if a is None or b is None or a == b:
             return None
-        dst = self._dst
-        owned = self._owned
-        at = sorted([s for s in owned[a] if dst[s] == b] + [s for s in owned[b] if dst[s] == a])
+        at = self._remotes_of(a).get(b, []) + self._remotes_of(b).get(a, [])
         if not at:
             return None
+        at.sort()
         first, second = (ka, kb) if ka < kb else (kb, ka)
         return PeerPair(first, second, tuple(self._links[s] for s in at))
+
+    def link_ends(self) -> Iterator[tuple[Peering, str, str]]:
+        """Every link with the keys of its owner and its remote, in the order :attr:`Topology.links`
+        lists them (links to their own VNet left out)."""
+        keys = self._keys
+        for p, a, b in zip(self._links, self._src, self._dst, strict=True):
+            if a != b:
+                yield p, keys[a], keys[b]
 
     def neighbours(self, key: str) -> set[str]:
         """:attr:`Topology.adjacency` of ``key``: the keys linked with it by a link in any state."""
         x = self._index.get(key)
         if x is None:
             return set()
-        keys, src, dst = self._keys, self._src, self._dst
-        out = {keys[dst[s]] for s in self._owned[x]}
+        keys, src = self._keys, self._src
+        out = {keys[d] for d in self._remotes_of(x)}
         out.update(keys[src[s]] for s in self._towards[x])
         out.discard(key)  # a link to its own VNet joins nothing
         return out
