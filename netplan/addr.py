@@ -11,11 +11,14 @@ raises for ``subnet_of``). Every other module compares addresses through this on
 from __future__ import annotations
 
 import ipaddress
+
+# From _socket, the C module socket re-exports: importing socket itself builds its enums and loads
+# selectors, about 2% of a read command's start-up (issue 15).
+from _socket import AF_INET as _AF_INET
+from _socket import inet_pton as _inet_pton
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from socket import AF_INET as _AF_INET
-from socket import inet_pton as _inet_pton
 
 from netplan.slotnew import twin
 

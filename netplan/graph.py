@@ -26,14 +26,16 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 if TYPE_CHECKING:
     import networkx as nx
 
 from netplan.addr import Prefix
 from netplan.estate import Estate
-from netplan.ids import name_of, parse_id, rid_key, sub_and_group
+from netplan.ids import name_of, parent_id, parse_id, rid_key, sub_and_group
 from netplan.jsonout import Stream
-from netplan.model import Peering, PeeringState, SyncLevel, VNet
+from netplan.model import Peering, PeeringState, SyncLevel, VNet, ZoneLink
 from netplan.overlaps import find_overlaps
 
 #: Node kinds.
@@ -108,6 +110,52 @@ def _attrs(makers: list[_Maker]) -> dict[str, Any]:
     return out
 
 
+_STRUCTS: dict[tuple[str, ...], type[msgspec.Struct]] = {}
+
+
+def _struct(names: tuple[str, ...]) -> type[msgspec.Struct]:
+    """A msgspec Struct class whose members are ``names``, in that order (one per list of names)."""
+    cls = _STRUCTS.get(names)
+    if cls is None:
+        cls = _STRUCTS[names] = msgspec.defstruct("_Item", [(n, Any) for n in names])
+    return cls
+
+
+class _Shape:
+    """A maker of the attributes of a kind of node or edge that a graph holds tens of thousands of
+    (VNets, peering links, zone links): the attribute names in order, and a function of the walk's
+    arguments giving their values. Called, it makes the attribute dict, as every maker does; the
+    node-link JSON instead makes a msgspec Struct of the same members in the same order (a node's
+    ``id`` first, an edge's ``source``, ``target`` and ``key`` last), which :mod:`netplan.jsonout`
+    writes as the same text as the dict, without building the dict."""
+
+    __slots__ = ("as_edge", "as_node", "names", "values")
+
+    def __init__(self, names: tuple[str, ...], values: Callable[..., tuple[Any, ...]]) -> None:
+        self.names = names
+        self.values = values
+        self.as_node = _struct(("id", *names))
+        self.as_edge = _struct((*names, "source", "target", "key"))
+
+    def __call__(self, *args: Any) -> dict[str, Any]:
+        return dict(zip(self.names, self.values(*args), strict=True))
+
+
+#: The attributes of a VNet node (of the snapshot's VNets and of the remote VNets it lacks).
+_VNET_ATTRS = (
+    "kind", "resource_id", "name", "location", "subscription", "resource_group", "prefixes", "overlapping",
+    "overlap_severity", "external", "dns_servers", "gateways", "forwarder", "forwarder_ip",
+)  # fmt: skip
+#: The attributes of a peering link's edge.
+_PEERING_ATTRS = (
+    "kind", "resource_id", "name", "state", "sync_level", "allow_virtual_network_access", "allow_forwarded_traffic",
+    "allow_gateway_transit", "use_remote_gateways", "global", "remote_prefixes", "peer_complete_vnets",
+    "local_subnets", "remote_subnets",
+)  # fmt: skip
+#: The attributes of a DNS zone's VNet link edge.
+_ZONE_LINK_ATTRS = ("kind", "resource_id", "name", "registration_enabled", "resolution_policy")
+
+
 def build_graph(
     estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None = None, resources: bool = True,
     into: Any = None,
@@ -142,33 +190,30 @@ def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None,
     for gw in estate.gateways:
         if gw.vnet_id:
             gateways.setdefault(rid_key(gw.vnet_id), []).append(gw.gateway_type)
-    texts = _prefix_texts()
+    texts = _prefix_texts(encoded=isinstance(g, _Lazy))
 
-    def vnet_attrs(v: VNet, vk: str) -> dict[str, Any]:
+    def vnet_values(v: VNet, vk: str) -> tuple[Any, ...]:
         fwd = forwarders.get(vk)
         sub, group = sub_and_group(v.id)
-        return {
-            "kind": VNET, "resource_id": v.id, "name": v.name, "location": v.location, "subscription": sub,
-            "resource_group": group, "prefixes": texts(v.address_prefixes),
-            "overlapping": vk in over, "overlap_severity": over.get(vk), "external": False,
-            "dns_servers": [str(ip) for ip in v.dns_servers],
-            "gateways": gateways.get(vk, []), "forwarder": fwd.device if fwd else None,
-            "forwarder_ip": str(fwd.ip) if fwd and fwd.ip else None,
-        }  # fmt: skip
+        return (
+            VNET, v.id, v.name, v.location, sub, group, texts(v.address_prefixes), vk in over, over.get(vk), False,
+            list(map(str, v.dns_servers)) if v.dns_servers else [], gateways.get(vk, []), fwd.device if fwd else None,
+            str(fwd.ip) if fwd and fwd.ip else None,
+        )  # fmt: skip
 
-    def remote_attrs(p: Peering, rk: str) -> dict[str, Any]:
+    def remote_values(p: Peering, rk: str) -> tuple[Any, ...]:
         pid = parse_id(p.remote_vnet_id)
-        return {
-            "kind": VNET, "resource_id": p.remote_vnet_id, "name": pid.name or name_of(p.remote_vnet_id), "location": "",
-            "subscription": pid.subscription, "resource_group": pid.resource_group,
-            "prefixes": texts(p.remote_current_prefixes), "overlapping": rk in over,
-            "overlap_severity": over.get(rk), "external": True,
-            "dns_servers": [], "gateways": [], "forwarder": None, "forwarder_ip": None,
-        }  # fmt: skip
+        return (
+            VNET, p.remote_vnet_id, pid.name or name_of(p.remote_vnet_id), "", pid.subscription, pid.resource_group,
+            texts(p.remote_current_prefixes), rk in over, over.get(rk), True, [], [], None, None,
+        )  # fmt: skip
 
-    def peering_attrs(p: Peering, v: VNet, rk: str) -> dict[str, Any]:
-        return _peering_attrs(p, v, by_key.get(rk), texts)
+    def peering_values(p: Peering, v: VNet, rk: str) -> tuple[Any, ...]:
+        return _peering_values(p, v, by_key.get(rk), texts)
 
+    vnet_attrs = _Shape(_VNET_ATTRS, vnet_values)
+    remote_attrs = _Shape(_VNET_ATTRS, remote_values)
+    peering_attrs = _Shape(_PEERING_ATTRS, peering_values)
     # Each node's key string once: an edge names its two ends by the same strings (memory at 10k VNets).
     vnet_keys = [v.key for v in estate.vnets]
     keys = dict(zip(vnet_keys, vnet_keys, strict=True))
@@ -189,52 +234,63 @@ def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None,
             via = rid_key(net.via_vnet_id)
             g.edge(via, nk, f"{via}->{nk}", dict, {"kind": CONNECTS, "via_gateway": bool(gateways.get(via))})
     if resources:
-        _add_resources(g, estate)
+        _add_resources(g, estate, by_key)
 
 
-def _prefix_texts() -> Callable[[tuple[Prefix, ...]], list[str]]:
+def _prefix_texts(encoded: bool) -> Callable[[tuple[Prefix, ...]], Any]:
     """``[str(p) for p in prefixes]``, made once per list of prefix objects: the loader shares one
     object per prefix text, and a graph writes each VNet's address space again on every peering to
     it (most of a 10k-VNet estate's 200,000 prefix texts). The memo is keyed by the identities of
-    the objects and holds them, so that no other object can take one of those identities."""
-    memo: dict[tuple[int, ...], tuple[tuple[Prefix, ...], list[str]]] = {}
+    the objects (and of the tuple: a VNet's own, asked again for each link that peers all of it) and
+    holds them, so that no other object can take one of those identities. ``encoded``: the texts as
+    their JSON (a :class:`msgspec.Raw`, shared by every item that holds them, for the node-link JSON),
+    else a new list at each call (a graph's attributes may be changed by its user)."""
+    memo: dict[tuple[int, ...], tuple[tuple[Prefix, ...], Any]] = {}
+    by_tuple: dict[int, tuple[tuple[Prefix, ...], Any]] = {}
     get = memo.get
 
-    def texts(prefixes: tuple[Prefix, ...]) -> list[str]:
-        key = tuple(map(id, prefixes))
-        hit = get(key)
+    def texts(prefixes: tuple[Prefix, ...]) -> Any:
+        hit = by_tuple.get(id(prefixes))
         if hit is None:
-            hit = memo[key] = (prefixes, [str(p) for p in prefixes])
-        return list(hit[1])
+            key = tuple(map(id, prefixes))
+            hit = get(key)
+            if hit is None:
+                strs = [str(p) for p in prefixes]
+                hit = memo[key] = (prefixes, msgspec.Raw(_ENCODE(strs)) if encoded else strs)
+            by_tuple[id(prefixes)] = (prefixes, hit[1])
+        return hit[1] if encoded else list(hit[1])
 
     return texts
 
 
-def _peering_attrs(
-    p: Peering, local: VNet, remote: VNet | None, texts: Callable[[tuple[Prefix, ...]], list[str]]
-) -> dict[str, Any]:
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def _peering_values(
+    p: Peering, local: VNet, remote: VNet | None, texts: Callable[[tuple[Prefix, ...]], Any]
+) -> tuple[Any, ...]:
     is_global = None if remote is None or not local.location or not remote.location else local.location != remote.location
-    return {
-        "kind": PEERING, "resource_id": p.id, "name": p.name, "state": str(p.state),
-        "sync_level": str(p.sync_level) if p.sync_level else None,
-        "allow_virtual_network_access": p.allow_virtual_network_access,
-        "allow_forwarded_traffic": p.allow_forwarded_traffic,
-        "allow_gateway_transit": p.allow_gateway_transit,
-        "use_remote_gateways": p.use_remote_gateways,
-        "global": is_global,
-        "remote_prefixes": texts(p.remote_prefixes),
-        "peer_complete_vnets": p.peer_complete_vnets,
-        "local_subnets": list(p.local_subnet_names), "remote_subnets": list(p.remote_subnet_names),
-    }  # fmt: skip
+    peered = p.remote_prefixes
+    if remote is not None and peered == remote.address_prefixes:
+        peered = remote.address_prefixes  # the same texts: those of the remote VNet's node
+    return (
+        PEERING, p.id, p.name, str(p.state), str(p.sync_level) if p.sync_level else None,
+        p.allow_virtual_network_access, p.allow_forwarded_traffic, p.allow_gateway_transit, p.use_remote_gateways,
+        is_global, texts(peered), p.peer_complete_vnets, list(p.local_subnet_names), list(p.remote_subnet_names),
+    )  # fmt: skip
 
 
-def _add_resources(g: Any, estate: Estate) -> None:
-    """The resource nodes and their edges (see :func:`_walk`); small, so their attributes are made
-    as they are walked."""
+def _add_resources(g: Any, estate: Estate, vnets: Mapping[str, VNet]) -> None:
+    """The resource nodes and their edges (see :func:`_walk`; ``vnets``: its VNets by key, as
+    :meth:`Estate.vnet` finds them); small, so their attributes are made as they are walked."""
 
     def vnet_key(subnet_id: str | None) -> str | None:
-        v = estate.vnet_of_subnet(subnet_id)
-        return v.key if v is not None else None
+        # Estate.vnet_of_subnet's key, from the walk's index (not the Estate's, built again).
+        vid = parent_id(subnet_id) if subnet_id else ""
+        if not vid:
+            return None
+        k = rid_key(vid)
+        return k if k in vnets else None
 
     for gw in estate.gateways:
         g.node(gw.key, dict, {"kind": GATEWAY, "resource_id": gw.id, "name": gw.name, "gateway_type": gw.gateway_type, "sku": gw.sku,
@@ -276,12 +332,20 @@ def _add_resources(g: Any, estate: Estate) -> None:
                    "group_ids": list(c.group_ids), "manual": c.manual})  # fmt: skip
     for z in estate.zones:
         g.node(z.key, dict, {"kind": ZONE, "resource_id": z.id, "name": z.name, "external": False})
+    # Thousands of links name a few zones and each VNet: each ID spelling keyed once.
+    keyed: dict[str, str] = {}
     for link in estate.zone_links:
-        zk, vk = rid_key(link.zone_id), rid_key(link.vnet_id)
+        zk = keyed.get(link.zone_id) or keyed.setdefault(link.zone_id, rid_key(link.zone_id))
+        vk = keyed.get(link.vnet_id) or keyed.setdefault(link.vnet_id, rid_key(link.vnet_id))
         if zk in g and vk in g:
-            g.edge(zk, vk, link.key, dict, {"kind": ZONE_LINK, "resource_id": link.id, "name": link.name,
-                   "registration_enabled": link.registration_enabled,
-                   "resolution_policy": str(link.resolution_policy)})  # fmt: skip
+            g.edge(zk, vk, link.key, _ZONE_LINK, link)
+
+
+def _zone_link_values(link: ZoneLink) -> tuple[Any, ...]:
+    return (ZONE_LINK, link.id, link.name, link.registration_enabled, str(link.resolution_policy))
+
+
+_ZONE_LINK = _Shape(_ZONE_LINK_ATTRS, _zone_link_values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -654,18 +718,32 @@ def node_link_stream(
     """:func:`to_node_link` of :func:`build_graph` of the whole estate with its resources, the nodes
     and edges as :class:`~netplan.jsonout.Stream` arrays: :func:`netplan.jsonout.write_json` writes
     the same text (a test compares it with networkx's), without the graph (:class:`_Lazy`): each
-    item's dict is made when it is written. No attribute is a float (:attr:`Stream.basic`)."""
+    item is made when it is written, a VNet, peering link or zone link as a Struct (:class:`_Shape`)
+    and prefix lists as their JSON. No attribute is a float (:attr:`Stream.basic`)."""
     g = _Lazy()
     _walk(estate, overlapping, True, g)
     nodes, edges = g.nodes, g.edges
 
-    def node_items() -> Iterator[dict[str, Any]]:
+    def node_items() -> Iterator[Any]:
         for n in sorted(nodes):
-            yield {"id": n, **_attrs(nodes[n])}
+            makers = nodes[n]
+            if len(makers) == 1:
+                make, args = makers[0]
+                if isinstance(make, _Shape):
+                    yield make.as_node(n, *make.values(*args))
+                    continue
+            yield {"id": n, **_attrs(makers)}
 
-    def edge_items() -> Iterator[dict[str, Any]]:
-        for e in sorted(edges, key=lambda e: (e[0], e[1], str(e[2]))):
-            d = _attrs(edges[e])  # a new dict: keys already in it keep their place, as in {**d, ...}
+    def edge_items() -> Iterator[Any]:
+        # Every edge key is a string: sorted as (source, target, key), as to_node_link sorts.
+        for e in sorted(edges):
+            makers = edges[e]
+            if len(makers) == 1:
+                make, args = makers[0]
+                if isinstance(make, _Shape):
+                    yield make.as_edge(*make.values(*args), *e)
+                    continue
+            d = _attrs(makers)  # a new dict: keys already in it keep their place, as in {**d, ...}
             d["source"], d["target"], d["key"] = e
             yield d
 

@@ -7,6 +7,10 @@ array, to the C encoder, writing as it goes, so a report of millions of items is
 
 - :class:`Stream` marks an array whose items are produced lazily (a generator): it is written in
   chunks of :data:`CHUNK` items and never held whole.
+- A :attr:`Stream.basic` array written compact goes through msgspec, and into a UTF-8 file or
+  stdout as msgspec's bytes, never decoded to text. Its items may be msgspec Structs and hold
+  :class:`msgspec.Raw` JSON: both are written as the dicts and values they stand for, in both
+  layouts (the stdlib's encoder is given them as such).
 - ``pretty=True`` gives exactly the bytes of ``json.dumps(data, indent=2, ensure_ascii=False)``
   (each chunk is indented by the encoder and re-indented to its depth; JSON strings never hold a
   raw newline, so re-indenting lines is safe); ``pretty=False`` gives the compact form with
@@ -18,6 +22,7 @@ forces indentation).
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,7 +37,19 @@ CHUNK = 4096
 #: chunk is held as dicts, as JSON bytes and as text at once while it is written).
 BASIC_CHUNK = 1024
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+def _builtin(value: Any) -> Any:
+    """For the stdlib's encoder, the values msgspec writes itself: a Struct as the dict of its
+    members (in order, by their JSON names), a Raw as the value its JSON holds. The same text as
+    msgspec's, compact or indented."""
+    if isinstance(value, msgspec.Struct):
+        return {f.encode_name: getattr(value, f.name) for f in msgspec.structs.fields(value)}
+    if isinstance(value, msgspec.Raw):
+        return msgspec.json.decode(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"), default=_builtin)
 _MSGSPEC = msgspec.json.Encoder().encode
 
 
@@ -99,12 +116,25 @@ def _needs_walk(value: Any) -> bool:
     return False
 
 
-def _fast(items: list[Any]) -> str | None:
-    """msgspec's compact JSON of float-free values (see :attr:`Stream.basic`), or None when it
-    refuses one of them (the stdlib's encoder then writes them)."""
+def _fast(items: list[Any]) -> bytes | None:
+    """msgspec's compact JSON (UTF-8) of float-free values (see :attr:`Stream.basic`), or None
+    when it refuses one of them (the stdlib's encoder then writes them)."""
     try:
-        return _MSGSPEC(items).decode()
+        return _MSGSPEC(items)
     except (TypeError, ValueError):  # an unsupported type or key; a lone surrogate (UnicodeEncodeError)
+        return None
+
+
+def _utf8_buffer(out: IO[str]) -> IO[bytes] | None:
+    """The binary stream under a text stream that writes UTF-8 (a file, stdout), else None: msgspec's
+    UTF-8 is written there as it is, the same bytes as its text written through the text stream,
+    without decoding it and encoding it again (tens of MiB for a graph of 10k VNets). The bytes hold
+    no newline (compact JSON), so the text stream's newline translation changes nothing."""
+    if not isinstance(out, io.TextIOWrapper):
+        return None
+    try:
+        return out.buffer if codecs.lookup(out.encoding).name == "utf-8" else None
+    except (LookupError, TypeError, ValueError):  # an unknown encoding; a detached stream
         return None
 
 
@@ -113,7 +143,7 @@ class _Writer:
         self.out = out
         self.pretty = pretty
         if pretty:
-            self._enc = json.JSONEncoder(ensure_ascii=False, check_circular=False, indent=2)
+            self._enc = json.JSONEncoder(ensure_ascii=False, check_circular=False, indent=2, default=_builtin)
         else:
             self._enc = _COMPACT
 
@@ -165,6 +195,7 @@ class _Writer:
             inner, sep, close = "", ",", "]"
         wrote = False
         pending: list[Any] = []
+        raw = _utf8_buffer(out) if fast else None
 
         def flush() -> None:
             nonlocal wrote
@@ -172,9 +203,13 @@ class _Writer:
                 return
             out.write(sep if wrote else "[" + inner)
             wrote = True
-            text = _fast(pending) if fast else None
-            if text is None:
-                text = self._enc.encode(pending)
+            data = _fast(pending) if fast else None
+            if data is not None and raw is not None:
+                out.flush()  # what the text stream holds goes first
+                raw.write(memoryview(data)[1:-1])
+                pending.clear()
+                return
+            text = data.decode() if data is not None else self._enc.encode(pending)
             if self.pretty:
                 # "[\n  a,\n  b\n]" -> the items, re-indented to this depth
                 body = text[2 + 2 : -2]

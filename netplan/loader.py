@@ -159,12 +159,18 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     array: msgspec.Raw | None = None
     items: list[msgspec.Raw] | None = None
     snap: RawSnapshot | None = None
+    places: list[tuple[int, int]] | None = None
     # A snapshot object in one pass (the usual shape); anything else as below.
     doc = rawjson.split_doc(text)
     top = rawjson.split(text) if doc is None else None
     if doc is not None:
         member, items, others = doc
-        snap = snapshot_from_data({**{k: rawjson.decode(v) for k, v in others.items()}, member: items}, file)
+        # Placed first: when every resource's range starts with `{`, snapshot_from_data need not
+        # look at each resource to find that it is an object.
+        places = rawjson.item_ranges(text, items) if stamp is not None else None
+        objects = places is not None and len(places) == len(items) and rawjson.objects_at(text, places)
+        found = {**{k: rawjson.decode(v) for k, v in others.items()}, member: items}
+        snap = snapshot_from_data(found, file, objects=objects)
     elif isinstance(top, list):
         items = top
         snap = snapshot_from_data(top, file)
@@ -179,9 +185,7 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         snap.ascii = text.isascii()
         if stamp is None:
             places = None
-        elif doc is not None:
-            places = rawjson.item_ranges(text, items)
-        else:
+        elif doc is None:
             places = rawjson.ranges(text, array, items)
         if stamp is not None and places is not None and len(places) == len(snap.resources):
             # The model is built from the file read again in windows, and each resource keeps its
@@ -204,8 +208,9 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     return snapshot_from_data(data, file)
 
 
-def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
-    """Find the resources in any of the accepted top-level shapes."""
+def snapshot_from_data(data: Any, file: str = "<data>", *, objects: bool = False) -> RawSnapshot:
+    """Find the resources in any of the accepted top-level shapes. ``objects``: the caller found
+    every resource to be a JSON object (:func:`netplan.rawjson.objects_at`), so none is looked at."""
     declarations = None
     gaps: list[dict[str, Any]] = []
     names: dict[str, str] = {}
@@ -239,6 +244,9 @@ def snapshot_from_data(data: Any, file: str = "<data>") -> RawSnapshot:
         names = _subscription_names(data.get("subscriptions"), file)
     else:
         raise InputError(file, "$", f"expected a JSON list or object, got {type(data).__name__}")
+    if objects:
+        paths = [f"{base}[{i}]" for i in range(len(items))] if base else [f"[{i}]" for i in range(len(items))]
+        return RawSnapshot(file, list(zip(paths, items, strict=True)), declarations, gaps, names)
     resources = []
     for i, item in enumerate(items):
         path = f"{base}[{i}]" if base else f"[{i}]"

@@ -26,6 +26,8 @@ import json
 import os
 import re
 import stat
+from itertools import accumulate
+from operator import add, itemgetter
 from typing import Any, TypeGuard
 
 import msgspec
@@ -216,11 +218,46 @@ def item_ranges(data: bytes, items: list[msgspec.Raw]) -> list[tuple[int, int]] 
         if at < 0:
             return None
         if data.startswith(first, at):
-            got = _place(data, at, items)
+            got = _place_even(data, at, items) or _place(data, at, items)
             if got is not None:
                 return got
         at = data.find(head, at + 1)
     return None
+
+
+#: Items joined and compared with the file at a time by :func:`_place_even` (a few MB at most).
+_CHUNK = 1024
+
+
+def _place_even(data: bytes, pos: int, items: list[msgspec.Raw]) -> list[tuple[int, int]] | None:
+    """:func:`_place` of items written with the same gap between each two (the one between the
+    first two: json.dump's ``", "``, one resource a line's ``",\\n"``), the first at ``pos``: their
+    ranges follow from their lengths, and the items of a chunk joined with the gap (and the gap
+    before the chunk) are compared with the file's bytes there at once, so every item's bytes are
+    checked at its range as in :func:`_place`. None when the items are not written so (the caller
+    then places them one by one)."""
+    if len(items) < 2:
+        return None
+    after = pos + len(items[0])
+    second = _skip(_GAP, data, after)
+    gap = data[after:second]
+    if not gap or not data.startswith(items[1], second):
+        return None
+    step = len(gap)
+    lens = list(map(len, items))
+    starts = list(accumulate(map(step.__add__, lens[:-1]), initial=pos))
+    for k in range(0, len(items), _CHUNK):
+        if k and not data.startswith(gap, starts[k] - step):
+            return None
+        if not data.startswith(gap.join(items[k : k + _CHUNK]), starts[k]):
+            return None
+    return list(zip(starts, map(add, starts, lens), strict=True))
+
+
+def objects_at(data: bytes, places: list[tuple[int, int]]) -> bool:
+    """Does every range of ``data`` in ``places`` hold a JSON object (its first byte ``{``)?"""
+    firsts = bytes(map(data.__getitem__, map(itemgetter(0), places)))
+    return firsts.count(b"{") == len(places)
 
 
 def _place(data: bytes, pos: int, items: list[msgspec.Raw]) -> list[tuple[int, int]] | None:
@@ -229,10 +266,15 @@ def _place(data: bytes, pos: int, items: list[msgspec.Raw]) -> list[tuple[int, i
     out = []
     starts = data.startswith
     for item in items:
+        # The usual gaps: none (the first item), one comma or a newline after the bracket, and
+        # json.dump's ", " (as Azure's own files). A JSON value never starts with a gap character,
+        # so the first of these places holding the item's bytes is where it starts.
         if starts(item, pos):
             pass
-        elif starts(item, pos + 1):  # the usual gaps: one comma, or one newline after the bracket
+        elif starts(item, pos + 1):
             pos += 1
+        elif starts(item, pos + 2):
+            pos += 2
         else:
             pos = _skip(_GAP, data, pos)
             if not starts(item, pos):

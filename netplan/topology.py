@@ -235,7 +235,7 @@ class LinkGraph:
         vnets = estate.vnets
         n = len(vnets)
         spelled = [v.id for v in vnets]
-        keys = rid_keys(spelled)
+        keys = list(rid_keys(spelled))
         index = dict(zip(keys, range(n), strict=True))
         # VNets of one key share one node, spelled as the last of them (as Topology.ids has it).
         unique = len(index) == n
@@ -255,7 +255,7 @@ class LinkGraph:
         links = list(chain.from_iterable(owned))
         src = list(chain.from_iterable(map(repeat, owners, counts)))
         remote_ids = [p.remote_vnet_id for p in links]
-        remote_keys = rid_keys(remote_ids)
+        remote_keys = list(rid_keys(remote_ids))
         found: list[int | None] = list(map(index.get, remote_keys))
         if None in found:  # VNets outside the snapshot: nodes of their own, spelled as first named
             for at, got in enumerate(found):

@@ -12,8 +12,6 @@ so a verification run reports it as a FAIL and carries on.
 
 from __future__ import annotations
 
-import socket
-
 from netplan.errors import UsageError
 from netplan.record import record
 
@@ -171,6 +169,10 @@ class ProbeResult:
 
 def probe_tcp(address: str, port: int, timeout: float = 2.0) -> ProbeResult:
     """Open (and close) a TCP connection to ``address:port``."""
+    # Deferred: only a TCP probe needs socket, and importing it (its enums, selectors) is about 2%
+    # of every read command's start-up, which imports this module through netplan.verify.
+    import socket
+
     try:
         with socket.create_connection((address, port), timeout=timeout):
             return ProbeResult(address, port, True, "connected")

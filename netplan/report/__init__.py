@@ -83,10 +83,10 @@ __all__ = [
 def run_info(started: float, seconds: float, rule_seconds: Mapping[str, float] | None = None) -> RunInfo:
     """This run's :class:`RunInfo`: ``started`` is a ``time.time()`` value, the host is this machine."""
     import datetime as dt
-    import socket
+    from _socket import gethostname  # socket's own (it re-exports it); see netplan.addr
 
     when = dt.datetime.fromtimestamp(started, dt.UTC).replace(microsecond=0, tzinfo=None)
-    return RunInfo(when.isoformat(), socket.gethostname(), seconds, dict(rule_seconds or {}))
+    return RunInfo(when.isoformat(), gethostname(), seconds, dict(rule_seconds or {}))
 
 
 def write_report(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from netplan import jsonout
@@ -71,6 +72,40 @@ def test_a_basic_stream_writes_the_stdlib_text(chunk: int, monkeypatch: pytest.M
     for pretty, expected in ((False, json.dumps(BASIC, ensure_ascii=False, separators=(",", ":"))),
                              (True, json.dumps(BASIC, indent=2, ensure_ascii=False))):  # fmt: skip
         assert dumps(Stream(iter(BASIC), plain=True, basic=True), pretty=pretty) == expected
+
+
+Item = msgspec.defstruct("Item", [("kind", Any), ("global", Any), ("prefixes", Any), ("source", Any)])
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4096])
+def test_structs_and_raw_json_are_written_as_the_values_they_stand_for(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The graph's node-link JSON streams msgspec Structs (members in order, by their JSON names) with
+    # prefix lists held as their JSON (Raw): the same text as the dicts and lists, compact or
+    # indented, in a chunk msgspec writes and in one it refuses (a lone surrogate: the stdlib's).
+    monkeypatch.setattr(jsonout, "BASIC_CHUNK", chunk)
+    items = [Item("vnet", True, msgspec.Raw(b'["10.0.0.0/16","fd00::/64"]'), "a"), {"source": "b", "n": Item("x", None, msgspec.Raw(b"[]"), "\ud800")},
+             Item("peering", False, [], "ß 中")]  # fmt: skip
+    plain = [{"kind": "vnet", "global": True, "prefixes": ["10.0.0.0/16", "fd00::/64"], "source": "a"},
+             {"source": "b", "n": {"kind": "x", "global": None, "prefixes": [], "source": "\ud800"}},
+             {"kind": "peering", "global": False, "prefixes": [], "source": "ß 中"}]  # fmt: skip
+    for pretty in (False, True):
+        expected = json.dumps({"items": plain}, ensure_ascii=False, **({"indent": 2} if pretty else {"separators": (",", ":")}))
+        assert dumps({"items": Stream(iter(items), plain=True, basic=True)}, pretty=pretty) == expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "latin-1"])
+def test_a_basic_stream_to_a_file_writes_the_text_in_its_encoding(encoding: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Into a UTF-8 file (stdout) msgspec's bytes go as they are, behind what the text layer held;
+    # any other encoding gets the text, encoded by the stream as before.
+    monkeypatch.setattr(jsonout, "BASIC_CHUNK", 2)
+    items = [{"name": "café", "n": i} for i in range(5)]
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding=encoding)
+    out.write("head ")
+    write_json(out, {"a": 1, "items": Stream(iter(items), plain=True, basic=True), "z": [2]})
+    out.flush()
+    expected = "head " + json.dumps({"a": 1, "items": items, "z": [2]}, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert raw.getvalue() == expected.encode(encoding)
 
 
 def test_a_stream_is_written_while_it_is_produced() -> None:

@@ -119,6 +119,38 @@ def test_a_loaded_estate_keeps_ranges_of_the_file_not_its_bytes(tmp_path: Path) 
     assert len(spans[0].file._buf or b"") <= rawjson.SourceFile.LATER + 2100, "later reads take small windows"
 
 
+def _written(vnets: list[dict[str, Any]], style: str) -> str:
+    items = [json.dumps(v) for v in vnets]
+    if style == "one a line":
+        return '{"resources": [\n' + ",\n".join(items) + "\n]}"
+    if style == "compact":
+        return json.dumps({"resources": vnets}, separators=(",", ":"))
+    if style == "indented":
+        return json.dumps({"resources": vnets}, indent=2)
+    if style == "uneven gaps":  # the same gap everywhere but once
+        return '{"resources": [' + ", ".join(items[:700]) + " ,\n\t" + ", ".join(items[700:]) + "]}"
+    return json.dumps({"resources": vnets})
+
+
+@pytest.mark.parametrize("style", ["json.dump", "one a line", "compact", "indented", "uneven gaps"])
+def test_each_resource_keeps_its_own_range_however_the_file_spaces_them(tmp_path: Path, style: str) -> None:
+    # Over a thousand resources: the ranges are checked a chunk at a time when the gaps are even.
+    f = tmp_path / "e.json"
+    vnets = [_vnet(f"v{i}", {"note": "y" * (i % 7)}) for i in range(2100)]
+    f.write_text(_written(vnets, style))
+    est = load_estate([f])
+    assert all(isinstance(v.source, rawjson.FileSpan) for v in est.vnets)
+    assert [v.raw for v in est.vnets] == vnets
+    assert [v.name for v in est.vnets] == [f"v{i}" for i in range(2100)]
+
+
+def test_a_resource_that_is_not_an_object_among_many_is_named_with_its_type(tmp_path: Path) -> None:
+    f = tmp_path / "e.json"
+    f.write_text(json.dumps({"resources": [*(_vnet(f"v{i}") for i in range(1500)), "vnet", _vnet("last")]}))
+    with pytest.raises(InputError, match=r"resources\[1500\].*expected a resource object, got str"):
+        load_estate([f])
+
+
 @pytest.mark.parametrize("change", ["rewritten", "replaced", "removed"])
 def test_raw_of_a_snapshot_changed_since_it_was_loaded_is_one_error_line(tmp_path: Path, change: str) -> None:
     f = tmp_path / "e.json"

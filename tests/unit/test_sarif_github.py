@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -314,3 +315,43 @@ def test_the_scan_for_the_resources_with_results_places_them_as_the_whole_scan_d
         expected = {k: line for k, line in _one_pass(text).items() if k in keys}
         assert {k: p.line for k, p in lines.places.items()} == expected
         assert odd.lower() in expected and escaped.lower() in expected
+
+
+@pytest.mark.parametrize("block", [7, 1000, 4 << 20])
+def test_the_quick_scan_reads_other_text_beyond_ascii_trailing_slashes_and_long_lines_as_the_whole_scan(
+    block: int,
+) -> None:
+    # The quick path (C loops over ASCII members) serves a block with non-ASCII text outside its
+    # "id" members; a member spelled with extra slashes or another case is the same resource; a
+    # file with resources on long lines counts its few newlines by another route than an indented one.
+    doc = generate(12, 2, 3)
+    resources = doc["resources"]
+    for r in resources[::4]:
+        r["tags"] = {"site": "Zürich", "owner": "Ærø"}
+    ids = [r["id"] for r in resources]
+    resources.append({"name": "ref", "id": ids[3].upper() + "//", "properties": {}})
+    resources.insert(2, {"name": "ref2", "properties": {"peer": {"id": ids[6] + "/", "name": "x"}}})
+    # A reference, then a longer ID that starts with the same text, then the definition.
+    solo = f"{HUB_RG}/providers/Microsoft.Network/virtualNetworks/solo"
+    resources[-1:-1] = [
+        {"name": "nic", "properties": {"vnet": {"id": solo}, "subnet": {"id": solo + "/subnets/a", "name": "a"}}},
+        {"name": "solo", "id": solo, "properties": {}},
+    ]
+    # A character beyond ASCII that lower-cases to an ASCII one (the Kelvin sign): read exactly.
+    kelvin = f"{HUB_RG}/providers/Microsoft.Network/virtualNetworks/vnet-\u212a"
+    resources.insert(5, {"name": "kelvin", "id": kelvin, "properties": {}})
+    keys = {i.lower() for i in ids[::2]} | {ids[3].lower(), ids[6].lower(), solo.lower(), kelvin.lower()}
+    texts = (
+        json.dumps(doc, indent=2, ensure_ascii=False),
+        "{\"resources\": [\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in resources) + "\n]}",
+        json.dumps(doc, ensure_ascii=False).replace("}, {", "},\n\n\n{"),
+        json.dumps(doc, indent=1, ensure_ascii=False).replace("\n", "\n\n\n"),
+    )
+    for text, wanted in itertools.product(texts, (keys, {solo.lower()})):
+        lines = ResourceLines(wanted=wanted)
+        lines.add_file("s.json", io.BytesIO(text.encode()), block=block)
+        expected = {k: line for k, line in _one_pass(text).items() if k in wanted}
+        assert {k: p.line for k, p in lines.places.items()} == expected
+        assert solo.lower() in expected
+        if wanted is keys:
+            assert {ids[3].lower(), ids[6].lower(), kelvin.lower()} <= set(expected)
