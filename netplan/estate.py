@@ -14,9 +14,10 @@ import difflib
 import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from dataclasses import replace as dc_replace
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +33,7 @@ from netplan.addr import (
 )
 from netplan.errors import InputError, RefError
 from netplan.fwrules import rules_dict
-from netplan.ids import parent_id, parse_id, rid_key, sub_and_group
+from netplan.ids import parent_id, parse_id, rid_key, rid_keys, sub_and_group
 from netplan.loader import (
     RawSnapshot,
     parse_declarations,
@@ -94,7 +95,16 @@ class IpOwner:
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+def _index(resources: Iterable[Any]) -> dict[str, Any]:
+    """``{r.key: r for r in resources}`` (a later one of the same key takes its place), keyed in C."""
+    items = list(resources)
+    return dict(zip(rid_keys(map(_ID, items)), items, strict=True))
+
+
+_ID = attrgetter("id")
+
+
+@record(slots=False)
 class Estate:
     """An immutable Azure estate. Build it with :func:`load_estate` (files) or :func:`estate_from_data`."""
 
@@ -310,7 +320,7 @@ class Estate:
     def by_id(self) -> dict[str, Any]:
         """Every resource and addressable child (subnets, peerings, frontends, NIC ipconfigs, routes,
         security rules)."""
-        return {r.key: r for r in self._addressable()}
+        return _index(self._addressable())
 
     @cached_property
     def _by_id(self) -> dict[str, Any]:
@@ -319,7 +329,7 @@ class Estate:
         one by ID (:meth:`get`) reads only its parent's."""
         if "by_id" in self.__dict__:
             return self.by_id
-        return {r.key: r for r in self._addressable(traffic_children=False)}
+        return _index(self._addressable(traffic_children=False))
 
     def present(self, rids: Iterable[str]) -> set[str]:
         """The keys (:func:`~netplan.ids.rid_key`) of those of ``rids`` that :meth:`contains`, found

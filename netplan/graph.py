@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 from netplan.addr import Prefix
 from netplan.estate import Estate
-from netplan.ids import name_of, parse_id, rid_key, sub_and_group
+from netplan.ids import name_of, parent_id, parse_id, rid_key, sub_and_group
 from netplan.jsonout import Stream
 from netplan.model import Peering, PeeringState, SyncLevel, VNet, ZoneLink
 from netplan.overlaps import find_overlaps
@@ -234,7 +234,7 @@ def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None,
             via = rid_key(net.via_vnet_id)
             g.edge(via, nk, f"{via}->{nk}", dict, {"kind": CONNECTS, "via_gateway": bool(gateways.get(via))})
     if resources:
-        _add_resources(g, estate)
+        _add_resources(g, estate, by_key)
 
 
 def _prefix_texts(encoded: bool) -> Callable[[tuple[Prefix, ...]], Any]:
@@ -280,13 +280,17 @@ def _peering_values(
     )  # fmt: skip
 
 
-def _add_resources(g: Any, estate: Estate) -> None:
-    """The resource nodes and their edges (see :func:`_walk`); small, so their attributes are made
-    as they are walked."""
+def _add_resources(g: Any, estate: Estate, vnets: Mapping[str, VNet]) -> None:
+    """The resource nodes and their edges (see :func:`_walk`; ``vnets``: its VNets by key, as
+    :meth:`Estate.vnet` finds them); small, so their attributes are made as they are walked."""
 
     def vnet_key(subnet_id: str | None) -> str | None:
-        v = estate.vnet_of_subnet(subnet_id)
-        return v.key if v is not None else None
+        # Estate.vnet_of_subnet's key, from the walk's index (not the Estate's, built again).
+        vid = parent_id(subnet_id) if subnet_id else ""
+        if not vid:
+            return None
+        k = rid_key(vid)
+        return k if k in vnets else None
 
     for gw in estate.gateways:
         g.node(gw.key, dict, {"kind": GATEWAY, "resource_id": gw.id, "name": gw.name, "gateway_type": gw.gateway_type, "sku": gw.sku,

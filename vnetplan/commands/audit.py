@@ -15,20 +15,11 @@ import time
 from dataclasses import replace
 
 from checks import registry, suppressions
-from netplan.errors import ExitCode, UsageError
-from netplan.estate import Estate, estate_from_data
+from netplan.errors import ExitCode
 from netplan.intent import load_intent_partial
-from netplan.live.credentials import acquire
 from netplan.report import FAIL_ON_CHOICES, FORMATS, parse_fail_on, run_info, summary_line, write_report
-from netplan.report.sarif import SarifOptions
-from vnetplan.commands._common import (
-    add_credential_arg,
-    add_estate_args,
-    add_pretty_arg,
-    load,
-    report_load,
-    settle,
-)
+from vnetplan.commands._common import add_pretty_arg
+from vnetplan.commands._reporting import add_sarif_args, add_source_args, load_source, sarif_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,61 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="high",
                    help="exit 1 when an unsuppressed failure has this severity or higher (default high; none: never)")  # fmt: skip
     p.set_defaults(func=run)
-
-
-def add_sarif_args(parser: argparse.ArgumentParser) -> None:
-    """The SARIF-only options, shared by audit and drift."""
-    group = parser.add_argument_group("SARIF (--format sarif)")
-    group.add_argument("--sarif-category", metavar="NAME",
-                       help="write runs[].automationDetails.id = NAME/ (default: none, so the upload action's "
-                            "category input applies)")  # fmt: skip
-    group.add_argument("--sarif-include-suppressed", action="store_true",
-                       help="keep suppressed findings as results with a SARIF suppression (GitHub code scanning "
-                            "ignores suppressions and opens alerts for them; default: left out)")  # fmt: skip
-
-
-def sarif_options(args: argparse.Namespace) -> SarifOptions:
-    return SarifOptions(category=args.sarif_category or None, include_suppressed=args.sarif_include_suppressed)
-
-
-def add_source_args(parser: argparse.ArgumentParser) -> None:
-    """``--estate FILE...`` or ``--live`` (with its options): where the estate comes from."""
-    add_estate_args(parser, required=False)
-    live = parser.add_argument_group("live Azure (instead of --estate)")
-    live.add_argument("--live", action="store_true",
-                      help="read the estate from Azure now (GET only; Reader is enough); scopes that cannot be read "
-                           "become UNKNOWN findings")  # fmt: skip
-    live.add_argument("--subscription", action="append", default=[], metavar="ID",
-                      help="with --live: subscription to read; repeat; default: every one the credential can list")  # fmt: skip
-    live.add_argument("--endpoint", metavar="URL", help="with --live: ARM base URL (sovereign clouds, an emulator)")
-    live.add_argument("--ca-bundle", metavar="FILE", help="with --live: CA bundle to trust for --endpoint")
-    add_credential_arg(live)
-
-
-def load_source(args: argparse.Namespace) -> Estate:
-    """The estate from ``--estate`` files, or from Azure with ``--live``.
-
-    A live read never stops at a subscription or kind it cannot read: it records the gap, which the
-    analyses report as UNKNOWN (VNP-GAP-001 names each one). Authentication or listing failures are
-    errors (exit 2).
-    """
-    if args.live == bool(args.estate):
-        raise UsageError("give either --estate FILE or --live")
-    if not args.live:
-        return load(args)
-
-    # Deferred deliberately (docs/DEVELOPING.md): the live inventory (with its thread pool) is for
-    # --live only; reading a snapshot need not import it (tests/unit/test_import_hygiene.py).
-    from netplan.live.inventory import InventoryOptions, take_inventory
-
-    opts = InventoryOptions(
-        subscriptions=tuple(args.subscription), endpoint=args.endpoint, ca_bundle=args.ca_bundle, allow_partial=True
-    )
-    result = take_inventory(acquire(args.credential, args.endpoint), opts, progress=sys.stderr, show_progress=False)
-    estate = estate_from_data(result.snapshot, "<live Azure>", declaration_files=args.declarations or [])
-    settle()
-    report_load(estate, verbose=bool(getattr(args, "verbose", False)))
-    return estate
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from netplan.intent import load_intent_partial
 from netplan.loader import read_snapshot
 from netplan.report import FORMATS, Report, run_info, summary_line, write_report
 from vnetplan.commands._common import add_pretty_arg, load, settle
-from vnetplan.commands.audit import add_sarif_args, add_source_args, load_source, sarif_options
+from vnetplan.commands._reporting import add_sarif_args, add_source_args, load_source, sarif_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
