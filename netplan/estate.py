@@ -14,7 +14,7 @@ import difflib
 import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from dataclasses import replace as dc_replace
 from functools import cached_property
 from operator import attrgetter
@@ -104,7 +104,7 @@ def _index(resources: Iterable[Any]) -> dict[str, Any]:
 _ID = attrgetter("id")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Estate:
     """An immutable Azure estate. Build it with :func:`load_estate` (files) or :func:`estate_from_data`."""
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from dataclasses import replace as dc_replace
 from typing import Any
 
@@ -316,7 +316,7 @@ def _source_of_ip(estate: Estate, ip: IPAddress) -> Source:
 # The walk
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Walk:
     estate: Estate
     src: Source

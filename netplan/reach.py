@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
@@ -235,7 +235,7 @@ def _prefixes(ps: Iterable[Prefix]) -> str:
 # One peering hop
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Hop:
     """The peering between ``a`` and ``b`` and whether it carries traffic (P1, P5)."""
 
@@ -297,7 +297,7 @@ def _hop(idx: _Index, a: VNet, b: VNet) -> _Hop:
 # Routes between two VNets
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Route:
     hops: list[_Hop]
     forwarder: Forwarder | None
@@ -607,7 +607,7 @@ def _dedupe(reasons: Iterable[Reason]) -> list[Reason]:
 # Targets
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Candidate:
     target: Target
     vnet: VNet | None

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
 from operator import attrgetter
 from types import CellType, CodeType, FunctionType
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T")
 
@@ -97,10 +97,11 @@ def _methods(cls: type, compared: list[str], hashed: list[str], shown: list[str]
     return _named(cls, {"__eq__": __eq__, "__hash__": __hash__, "__repr__": __repr__})
 
 
-def _frozen_methods(cls: type, names: tuple[str, ...]) -> dict[str, Any]:
-    """The dataclass's frozen ``__setattr__`` and ``__delattr__``, and its ``__getstate__`` and
-    ``__setstate__`` for pickling a frozen slotted class, as closures. ``cls`` is the class as
-    written, before the slotted copy is made: the generated methods refer to that one too."""
+def _frozen_methods(cls: type, names: tuple[str, ...], slots: bool = True) -> dict[str, Any]:
+    """The dataclass's frozen ``__setattr__`` and ``__delattr__``, and (``slots``) its
+    ``__getstate__`` and ``__setstate__`` for pickling a frozen slotted class, as closures. ``cls``
+    is the class as written, before the slotted copy is made: the generated methods refer to that
+    one too."""
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in names:
@@ -119,28 +120,37 @@ def _frozen_methods(cls: type, names: tuple[str, ...]) -> dict[str, Any]:
         for name, value in zip(names, state):  # noqa: B905 (as the dataclass's: zip, not strict)
             object.__setattr__(self, name, value)
 
-    return _named(cls, {"__setattr__": __setattr__, "__delattr__": __delattr__, "__getstate__": __getstate__, "__setstate__": __setstate__})
+    made = {"__setattr__": __setattr__, "__delattr__": __delattr__}
+    if slots:
+        made |= {"__getstate__": __getstate__, "__setstate__": __setstate__}
+    return _named(cls, made)
 
 
-#: ``__init__`` code by shape (one letter per field: ``F`` has a default_factory, ``P`` not).
+#: ``__init__`` code by shape (one letter per field: ``F`` has a default_factory, ``P`` not; then
+#: ``=`` for a frozen class, ``+`` for a mutable one).
 _INIT_CODE: dict[str, CodeType] = {}
 
 
 def _init_code(shape: str) -> CodeType:
-    """The code of the dataclass's frozen ``__init__`` for fields ``_0``, ``_1``, ... of this shape:
-    the text :mod:`dataclasses` writes (``_field_init``/``_init_fn``, Python 3.11), compiled once."""
+    """The code of the dataclass's ``__init__`` for fields ``_0``, ``_1``, ... of this shape: the
+    text :mod:`dataclasses` writes (``_field_init``/``_field_assign``/``_init_fn``, Python 3.11),
+    compiled once."""
     code = _INIT_CODE.get(shape)
     if code is None:
+        frozen = shape.endswith("=")
         body, cells = [], ["__dataclass_builtins_object__"]
-        for i, kind in enumerate(shape):
+        for i, kind in enumerate(shape[:-1]):
             value = f"_{i}"
             if kind == "F":
                 cells.append(f"_dflt_{i}")
                 value = f"_dflt_{i}() if _{i} is _HAS_DEFAULT_FACTORY else _{i}"
-            body.append(f"  __dataclass_builtins_object__.__setattr__(self,'_{i}',{value})")
+            if frozen:
+                body.append(f"  __dataclass_builtins_object__.__setattr__(self,'_{i}',{value})")
+            else:
+                body.append(f"  self._{i}={value}")
         if "F" in shape:
             cells.append("_HAS_DEFAULT_FACTORY")
-        params = "".join(f",_{i}" for i in range(len(shape)))
+        params = "".join(f",_{i}" for i in range(len(shape) - 1))
         text = "\n".join(body or ["  None"])
         source = f"def __create_fn__({', '.join(cells)}):\n def __init__(self{params}):\n{text}\n return __init__"
         outer = next(c for c in compile(source, "<string>", "exec").co_consts if isinstance(c, CodeType))
@@ -148,7 +158,7 @@ def _init_code(shape: str) -> CodeType:
     return code
 
 
-def _init(cls: type, fs: tuple[Field[Any], ...]) -> Callable[..., None]:
+def _init(cls: type, fs: tuple[Field[Any], ...], frozen: bool = True) -> Callable[..., None]:
     """``cls.__init__`` as the dataclass writes it for these fields, from the shape's code."""
     names = [f.name for f in fs]
     seen_default = False
@@ -157,11 +167,14 @@ def _init(cls: type, fs: tuple[Field[Any], ...]) -> Callable[..., None]:
             seen_default = True
         elif seen_default:
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
-    template = _init_code("".join("P" if f.default_factory is MISSING else "F" for f in fs))
+    shape = "".join("P" if f.default_factory is MISSING else "F" for f in fs) + ("=" if frozen else "+")
+    template = _init_code(shape)
     placeholder = {f"_{i}": name for i, name in enumerate(names)}
     code = template.replace(
         co_varnames=("self", *names),
+        # The field names: constants of a frozen class's __init__, attribute names of a mutable one's.
         co_consts=tuple(placeholder.get(c, c) if isinstance(c, str) else c for c in template.co_consts),
+        co_names=tuple(placeholder.get(n, n) for n in template.co_names),
     )
     values: dict[str, Any] = {"__dataclass_builtins_object__": object, "_HAS_DEFAULT_FACTORY": _HAS_DEFAULT_FACTORY}
     values.update((f"_dflt_{i}", f.default_factory) for i, f in enumerate(fs) if f.default_factory is not MISSING)
@@ -217,34 +230,58 @@ def _plain(cls: type) -> bool:
     return True
 
 
+@overload
+def record(cls: type[T], /) -> type[T]: ...
+
+
+@overload
+def record(*, frozen: bool = True, slots: bool = True) -> Callable[[type[T]], type[T]]: ...
+
+
 @dataclass_transform(frozen_default=True)
-def record(cls: type[T]) -> type[T]:
-    """``@dataclass(frozen=True, slots=True)``, with its methods shared instead of compiled."""
+def record(cls: type[T] | None = None, /, *, frozen: bool = True, slots: bool = True) -> Any:
+    """``@dataclass(frozen=True, slots=True)``, with its methods shared instead of compiled.
+
+    ``@record(frozen=False, slots=False)`` is ``@dataclass`` (and either flag alone the dataclass
+    with that flag): the same sharing for a class that is changed after it is made, or that needs
+    a ``__dict__`` (a ``cached_property``).
+    """
+    if cls is None:
+        return lambda c: _record(c, frozen, slots)
+    return _record(cls, frozen, slots)
+
+
+def _record(cls: type[T], frozen: bool, slots: bool) -> type[T]:
     own = cls.__dict__
     if any(name in own for name in ("__eq__", "__hash__", "__repr__")):
-        return dataclass(frozen=True, slots=True)(cls)
+        return dataclass(frozen=frozen, slots=slots)(cls)
     if _plain(cls):
-        # Asked for as a plain slotted class with nothing generated; then made frozen here, as the
-        # dataclass would have, so that fields(), replace() and the parameters read the same. A
-        # class without a docstring gets the dataclass's (its signature) once __init__ is there.
+        # Asked for with nothing generated; then given the dataclass's __init__ (and, frozen, its
+        # __setattr__ and __delattr__) here, so that fields(), replace() and the parameters read
+        # the same. A class without a docstring gets the dataclass's (its signature) once
+        # __init__ is there.
         documented = bool(cls.__doc__)
         if not documented:
             cls.__doc__ = cls.__name__  # so that the dataclass does not compute one meanwhile
-        made = dataclass(init=False, eq=False, repr=False, slots=True)(cls)
+        made = dataclass(init=False, eq=False, repr=False, slots=slots)(cls)
         fs = fields(made)  # type: ignore[arg-type]
         params = made.__dataclass_params__  # type: ignore[attr-defined]
-        params.init = params.frozen = True
-        made.__init__ = _init(made, fs)  # type: ignore[method-assign]
-        for name, fn in _frozen_methods(cls, tuple(f.name for f in fs)).items():
-            setattr(made, name, fn)
+        params.init = True
+        params.frozen = frozen
+        made.__init__ = _init(made, fs, frozen)  # type: ignore[method-assign]
+        if frozen:
+            for name, fn in _frozen_methods(cls, tuple(f.name for f in fs), slots).items():
+                setattr(made, name, fn)
         if not documented:
             made.__doc__ = _signature_doc(made, fs)
     else:
-        made = dataclass(frozen=True, slots=True, eq=False, repr=False)(cls)
+        made = dataclass(frozen=frozen, slots=slots, eq=False, repr=False)(cls)
         fs = fields(made)  # type: ignore[arg-type]
     compared = [f.name for f in fs if f.compare]
     hashed = [f.name for f in fs if (f.compare if f.hash is None else f.hash)]
     shown = [f.name for f in fs if f.repr]
     for name, fn in _methods(made, compared, hashed, shown).items():
         setattr(made, name, fn)
+    if not frozen:
+        made.__hash__ = None  # type: ignore[assignment]  # a mutable dataclass with __eq__ is unhashable
     return made

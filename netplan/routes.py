@@ -27,7 +27,7 @@ from __future__ import annotations
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from netplan.addr import IPAddress, Prefix, parse_prefix, prefix_of_ip
@@ -89,7 +89,7 @@ class EffectiveRoute:
         }
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class EffectiveRoutes:
     """The effective route table of one subnet."""
 

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from checks.model import COUNTED_PASS, Context, Outcome, Rule, Severity, failed, passed, unknown
 from checks.rules import _docs
 from netplan.ids import name_of, rid_key
 from netplan.model import PrivateDnsZone, VNet
+from netplan.record import record
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Need:
     consumer: VNet
     zone: PrivateDnsZone

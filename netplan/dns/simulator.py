@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -184,7 +184,7 @@ class _Lookup:
     wildcard: bool = False
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _ZoneData:
     zone: PrivateDnsZone
     #: Every existing node: owners of record sets and their empty non-terminals, plus the apex.
@@ -228,7 +228,7 @@ class _ZoneData:
 # Resolution contexts
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Context:
     """What Azure DNS consults for queries from one VNet: its linked zones and rulesets."""
 
@@ -265,7 +265,7 @@ class _Context:
         return {d: tuple(sorted(r.key for r in rs)) for d, rs in self.rules.items()}
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Walk:
     """A resolution in progress (mutable while walking, frozen into an Answer at the end)."""
 

@@ -21,7 +21,7 @@ import json
 import operator
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import compress
 from typing import BinaryIO
 
@@ -45,7 +45,7 @@ class Place:
     line: int
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ResourceLines:
     """Resource ID key -> where the resource is defined, over several snapshot files."""
 

@@ -182,3 +182,27 @@ def test_prefix_set_covers_a_prefix_that_spans_two_adjacent_members() -> None:
     assert s.covers(parse_prefix("10.0.0.0/22")) is None
     assert s.covers(parse_prefix("10.0.2.0/24")) is False
     assert s.covers(parse_prefix("::/0")) is False
+
+
+NEAR_IP = st.text(alphabet="0123456789abcdef.: ", min_size=1, max_size=20)
+
+
+@settings(max_examples=500)
+@given(st.one_of(NEAR_IP, st.builds(str, st.ip_addresses())))
+@example("10.0.0.1")
+@example(" 10.0.0.1 ")
+@example("010.0.0.1")
+@example("10.0.0.256")
+@example("::ffff:10.0.0.1")
+@example("10.0.0.1\x00")
+def test_parse_ip_accepts_exactly_what_ipaddress_accepts(text: str) -> None:
+    try:
+        expected: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(text.strip())
+    except ValueError:
+        expected = None
+    try:
+        got = parse_ip(text)
+    except AddressError:
+        assert expected is None, f"rejected {text!r}, ipaddress accepts {expected}"
+        return
+    assert got == expected and type(got) is type(expected)

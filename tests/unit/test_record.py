@@ -56,6 +56,29 @@ class _Empty:
     pass
 
 
+@record(frozen=False, slots=False)
+class _Mutable:
+    """A record changed after it is made (``@dataclass``)."""
+
+    a: int
+    b: list[int] = dataclasses.field(default_factory=list)
+    c: str = "c"
+    hidden: int = dataclasses.field(default=0, repr=False, compare=False)
+
+
+@record(slots=False)
+class _FrozenDict:
+    a: int
+    b: dict[str, int] = dataclasses.field(default_factory=dict, hash=False)
+    c: tuple[int, ...] = ()
+
+
+@record(frozen=False)
+class _MutableSlots:
+    a: int
+    b: str = "b"
+
+
 def test_equality_hash_and_repr_are_the_dataclass_ones() -> None:
     for args in [(1,), (1, "y"), (1, "y", "note"), (2, "x", "other", {"k": "v"})]:
         r, p = _Pair(*args), _PlainPair(*args)  # type: ignore[arg-type]
@@ -98,7 +121,9 @@ def _record_classes() -> list[type]:
     for path in sorted(p for pkg in ("netplan", "checks", "vnetplan", "tui") for p in (ROOT / pkg).rglob("*.py")):
         tree = ast.parse(path.read_text())
         names = [n.name for n in tree.body if isinstance(n, ast.ClassDef)
-                 and any(isinstance(d, ast.Name) and d.id == "record" for d in n.decorator_list)]  # fmt: skip
+                 and any((isinstance(d, ast.Name) and d.id == "record")
+                         or (isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "record")
+                         for d in n.decorator_list)]  # fmt: skip
         if names:
             module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
             mod = __import__(module, fromlist=names)
@@ -118,7 +143,7 @@ def test_each_record_class_keys_on_its_dataclass_fields(cls: type) -> None:
     """The shared methods read the fields a generated ``__eq__``/``__hash__``/``__repr__`` would."""
     fs = dataclasses.fields(cls)
     params = cls.__dataclass_params__  # type: ignore[attr-defined]
-    assert params.frozen and "__slots__" in cls.__dict__
+    assert params.frozen or cls.__hash__ is None  # type: ignore[comparison-overlap]
 
     def stand_in(values: list[Any]) -> Any:
         """An instance built without __init__'s checks (values are tuples, as the model's children
@@ -134,7 +159,8 @@ def test_each_record_class_keys_on_its_dataclass_fields(cls: type) -> None:
     for i, f in enumerate(fs):
         other = stand_in([*values[:i], ("changed",), *values[i + 1 :]])
         assert (obj == other) is not f.compare, f.name
-    assert hash(obj) == hash(tuple(v for f, v in zip(fs, values, strict=True) if (f.compare if f.hash is None else f.hash)))
+    if params.frozen:
+        assert hash(obj) == hash(tuple(v for f, v in zip(fs, values, strict=True) if (f.compare if f.hash is None else f.hash)))
     assert repr(obj) == f"{cls.__qualname__}(" + ", ".join(f"{f.name}={v!r}" for f, v in zip(fs, values, strict=True) if f.repr) + ")"
 
 
@@ -149,8 +175,8 @@ def test_a_model_object_compares_hashes_and_reads_as_a_dataclass() -> None:
 
 
 def _twin(cls: type) -> type:
-    """A plain ``@dataclass(frozen=True, slots=True)`` declared as ``cls`` was: the same bases,
-    fields, defaults, docstring (none when the dataclass wrote it) and names."""
+    """A plain ``@dataclass(frozen=..., slots=...)`` declared as ``cls`` was (frozen and slotted as
+    it is): the same bases, fields, defaults, docstring (none when the dataclass wrote it) and names."""
     namespace: dict[str, Any] = {
         "__module__": cls.__module__,
         "__qualname__": cls.__qualname__,
@@ -168,7 +194,8 @@ def _twin(cls: type) -> type:
             continue
         if (callable(value) and not name.startswith("__")) or isinstance(value, property | staticmethod | classmethod):
             namespace[name] = value
-    return dataclasses.dataclass(frozen=True, slots=True)(type(cls.__name__, cls.__bases__, namespace))
+    frozen, slots = cls.__dataclass_params__.frozen, "__slots__" in cls.__dict__  # type: ignore[attr-defined]
+    return dataclasses.dataclass(frozen=frozen, slots=slots)(type(cls.__name__, cls.__bases__, namespace))
 
 
 def _instructions(fn: Any) -> list[tuple[str, Any]]:
@@ -180,6 +207,17 @@ def _instructions(fn: Any) -> list[tuple[str, Any]]:
     return [(i.opname, names.get(i.argval, i.argval)) for i in dis.get_instructions(fn)]
 
 
+def _cells(fn: Any) -> dict[str, int]:
+    """The closure of ``fn``: each cell's contents (by identity) under its name, the default
+    factories named by field position as in :func:`_instructions` (the order of the cells follows
+    the names, which differ)."""
+    fields_ = fn.__code__.co_varnames[1 : fn.__code__.co_argcount]
+    rename = {f"_dflt_{name}": f"_dflt_{i}" for i, name in enumerate(fields_)}
+    rename |= {f"__dataclass_dflt_{name}__": f"_dflt_{i}" for i, name in enumerate(fields_)}
+    rename["__dataclass_HAS_DEFAULT_FACTORY__"] = "_HAS_DEFAULT_FACTORY"
+    return {rename.get(n, n): id(c.cell_contents) for n, c in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True)}
+
+
 def _outcome(action: Any) -> tuple[type, str] | None:
     try:
         action()
@@ -188,20 +226,25 @@ def _outcome(action: Any) -> tuple[type, str] | None:
     return None
 
 
-@pytest.mark.parametrize("cls", [_Pair, _One, _Empty, *RECORDS], ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+@pytest.mark.parametrize("cls", [_Pair, _One, _Empty, _Mutable, _FrozenDict, _MutableSlots, *RECORDS],
+                         ids=lambda c: f"{c.__module__}.{c.__qualname__}")  # fmt: skip
 def test_each_record_class_is_made_as_the_dataclass_makes_it(cls: type) -> None:
     """``__init__`` (its bytecode, signature, defaults, annotations and errors), the docstring, the
     frozen errors, pickling's state and the class's attributes are those of the plain dataclass."""
     twin = _twin(cls)
     assert str(inspect.signature(cls)) == str(inspect.signature(twin))
     assert cls.__doc__ == twin.__doc__ and cls.__match_args__ == twin.__match_args__  # type: ignore[attr-defined]
-    assert cls.__slots__ == twin.__slots__ and cls.__init__.__qualname__ == twin.__init__.__qualname__  # type: ignore[attr-defined]
+    assert cls.__dict__.get("__slots__") == twin.__dict__.get("__slots__")
+    assert cls.__init__.__qualname__ == twin.__init__.__qualname__  # type: ignore[misc]
+    assert (cls.__hash__ is None) == (twin.__hash__ is None)  # type: ignore[comparison-overlap]
+    if "__slots__" not in cls.__dict__:  # the defaults a slotless dataclass leaves on the class
+        kept = [n for n in vars(twin) if not n.startswith("__") and not callable(getattr(twin, n))]
+        assert {n: getattr(cls, n) for n in kept} == {n: getattr(twin, n) for n in kept}
     init, twin_init = cls.__init__, twin.__init__  # type: ignore[misc]
     assert init.__defaults__ == twin_init.__defaults__ and init.__kwdefaults__ == twin_init.__kwdefaults__
     assert init.__annotations__ == twin_init.__annotations__ and init.__globals__ is twin_init.__globals__
     assert _instructions(init) == _instructions(twin_init)
-    for left, right in zip(init.__closure__ or (), twin_init.__closure__ or (), strict=True):
-        assert left.cell_contents is right.cell_contents
+    assert _cells(init) == _cells(twin_init)
     params, twin_params = cls.__dataclass_params__, twin.__dataclass_params__  # type: ignore[attr-defined]
     assert (params.init, params.frozen, params.order, params.unsafe_hash) == (
         twin_params.init, twin_params.frozen, twin_params.order, twin_params.unsafe_hash
@@ -218,12 +261,16 @@ def test_each_record_class_is_made_as_the_dataclass_makes_it(cls: type) -> None:
 
     obj, twin_obj = stand_in(cls), stand_in(twin)
     assert obj.__getstate__() == twin_obj.__getstate__()
+    assert hasattr(cls, "__setstate__") == hasattr(twin, "__setstate__")
+    if hasattr(cls, "__setstate__"):  # a frozen, slotted class pickles through its own methods
+        copy = object.__new__(cls)
+        copy.__setstate__(obj.__getstate__())
+        assert copy == obj
+    if "<locals>" not in cls.__qualname__:
+        assert pickle.loads(pickle.dumps(obj)) == obj
     for name in ([f.name for f in fs][:1] or ["absent"]) + ["not_a_field"]:
         assert _outcome(lambda: setattr(obj, name, 1)) == _outcome(lambda: setattr(twin_obj, name, 1))  # noqa: B023
         assert _outcome(lambda: delattr(obj, name)) == _outcome(lambda: delattr(twin_obj, name))  # noqa: B023
-    copy = object.__new__(cls)
-    copy.__setstate__(obj.__getstate__())
-    assert copy == obj
 
 
 def test_a_record_is_made_as_the_dataclass_makes_it_whatever_its_fields() -> None:
@@ -265,3 +312,25 @@ def test_on_python_3_11_the_model_shares_init_code_and_elsewhere_takes_the_datac
     comparisons above would test the dataclass against itself) and nowhere else."""
     # The cache of compiled shapes fills only when the shared __init__ is made (the model is loaded).
     assert bool(record_module._INIT_CODE) == (sys.version_info[:2] == (3, 11))
+
+
+def test_a_mutable_or_slotless_record_behaves_as_its_dataclass() -> None:
+    """``@record(frozen=False, slots=False)`` is ``@dataclass``; ``@record(slots=False)`` is
+    ``@dataclass(frozen=True)``: set, compared, hashed (or not), shown, copied and pickled alike."""
+    for cls in (_Mutable, _FrozenDict, _MutableSlots):
+        twin = _twin(cls)
+        for args in [(1,), (1, [2] if cls is _Mutable else {"k": 2} if cls is _FrozenDict else "x")]:
+            one, other = cls(*args), twin(*args)
+            assert repr(one) == repr(other).replace(twin.__qualname__, cls.__qualname__)
+            assert one == cls(*args) and one != cls(5) and (one == other) is False
+            assert dataclasses.replace(one, a=7) == cls(7, *args[1:]) and dataclasses.astuple(one) == dataclasses.astuple(other)
+            assert pickle.loads(pickle.dumps(one)) == one
+            if cls is _FrozenDict:
+                assert hash(one) == hash(cls(*args)) and _outcome(lambda: setattr(one, "a", 2)) == _outcome(lambda: setattr(other, "a", 2))  # noqa: B023
+                one.__dict__["cache"] = 1  # a slotless frozen class keeps a dict (a cached_property's)
+            else:
+                assert _outcome(lambda: hash(one)) == _outcome(lambda: hash(other))  # noqa: B023
+                one.a = 3
+                assert one == cls(3, *args[1:])
+    assert _Mutable(1).b is not _Mutable(1).b and _Mutable(1, hidden=5) == _Mutable(1)
+    assert "__dict__" not in dir(_MutableSlots(1)) and not hasattr(_FrozenDict, "__slots__")
