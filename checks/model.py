@@ -29,6 +29,7 @@ from netplan.model import Gateway, Peering, PeeringState, VNet, ZoneLink
 from netplan.overlaps import OverlapReport, find_overlaps
 from netplan.record import record
 from netplan.report.model import Finding, RuleInfo, Severity, Status
+from netplan.topology import link_graph
 
 __all__ = ["COUNTED_PASS", "Context", "Outcome", "Rule", "RuleDefinitionError", "Severity", "Status", "failed", "passed", "unknown"]
 
@@ -122,13 +123,12 @@ class Context:
         state: the first of the pair's links that local owns, as :meth:`Topology.link` finds it."""
         out: dict[tuple[str, str], Peering] = {}
         key = self.key
-        for (a, b), links in self.estate.topology.links.items():
-            for p in links:
-                local = key(p.vnet_id)
-                if local == a:
-                    out.setdefault((a, b), p)
-                elif local == b:
-                    out.setdefault((b, a), p)
+        for p, a, b in link_graph(self.estate).link_ends():
+            local = key(p.vnet_id)
+            if local == a:
+                out.setdefault((a, b), p)
+            elif local == b:
+                out.setdefault((b, a), p)
         return out
 
     def link_from(self, local: str, remote: str) -> Peering | None:
@@ -168,8 +168,8 @@ class Context:
     def partial_pairs(self) -> frozenset[tuple[str, str]]:
         """The topology's pair keys with a link that peers only some subnets or only IPv6 (P9)."""
         return frozenset(
-            pk for pk, links in self.estate.topology.links.items()
-            if not all(link.peer_complete_vnets and not link.only_ipv6 for link in links)
+            (a, b) if a < b else (b, a) for p, a, b in link_graph(self.estate).link_ends()
+            if not p.peer_complete_vnets or p.only_ipv6
         )  # fmt: skip
 
     def has_link(self, local: str, remote: str) -> bool:
@@ -177,13 +177,12 @@ class Context:
         return self.link(local, remote) is not None
 
     def link(self, local: str, remote: str) -> Peering | None:
-        """The link object in ``local`` towards ``remote`` (the Estate's shared topology)."""
-        return self.estate.topology.link(rid_key(local), rid_key(remote))
+        """The link object in ``local`` towards ``remote`` (:meth:`Topology.link`)."""
+        return self.links_from.get((rid_key(local), rid_key(remote)))
 
     def both_connected(self, a: str, b: str) -> bool:
         """Both link objects of the a-b peering exist and are Connected (P1: only then traffic flows)."""
-        ka, kb = rid_key(a), rid_key(b)
-        pair = self.estate.topology.pair((ka, kb) if ka < kb else (kb, ka))
+        pair = link_graph(self.estate).pair(rid_key(a), rid_key(b))
         return pair is not None and pair.connected
 
     def connected_peers_of(self, key: str) -> list[VNet]:
@@ -192,10 +191,11 @@ class Context:
         got = self._connected_peers.get(key)
         if got is None:
             got = []
-            topo = self.estate.topology
+            graph = link_graph(self.estate)
             if self.vnet(key) is not None:
-                for other in topo.adjacency.get(key, ()):
-                    links = topo.links.get((key, other) if key < other else (other, key), ())
+                for other in graph.neighbours(key):
+                    pair = graph.pair(key, other)
+                    links = pair.links if pair is not None else ()
                     remote = self.vnet(other)
                     if remote is not None and len(links) == 2 and all(p.state is PeeringState.CONNECTED for p in links):
                         got.append(remote)

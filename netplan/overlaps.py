@@ -41,7 +41,7 @@ from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
 from netplan.jsonout import Stream
 from netplan.record import record
-from netplan.topology import PeerPair, Topology, onprem_key, peered_space, routing_domains, topology
+from netplan.topology import Domains, LinkGraph, PeerPair, link_graph, onprem_key, peered_space
 
 
 class Severity(StrEnum):
@@ -85,7 +85,7 @@ class Member:
     prefix: Prefix
     #: The on-prem network's declared name; None for a VNet.
     onprem: str | None = None
-    #: Routing domain number (see :func:`netplan.topology.routing_domains`).
+    #: Routing-domain label (:meth:`netplan.topology.LinkGraph.domains`): equal iff one domain.
     domain: int = field(default=-1, compare=False)
     #: An on-prem network without ``via``: assumed reachable from every domain.
     everywhere: bool = field(default=False, compare=False)
@@ -403,30 +403,23 @@ def cross_overlaps(left: Sequence[Prefix], right: Sequence[Prefix]) -> list[tupl
 
 
 class _Classifier:
-    """Classifies one pair of members; holds the topology and the planned pairs."""
+    """Classifies one pair of members; holds the peering links, the domains and the planned pairs."""
 
-    def __init__(
-        self, estate: Estate, topo: Topology, planned: set[tuple[str, str]], domains: dict[str, int]
-    ) -> None:
+    def __init__(self, estate: Estate, graph: LinkGraph, planned: set[tuple[str, str]], domains: Domains) -> None:
         self.estate = estate
-        self.topo = topo
+        self.graph = graph
         self.planned = planned
         self.domains = domains
         self.planned_adj: dict[str, set[str]] = {}
         for a, b in planned:
             self.planned_adj.setdefault(a, set()).add(b)
             self.planned_adj.setdefault(b, set()).add(a)
-        sizes: dict[int, int] = {}
-        for k, d in domains.items():
-            if k.startswith("/"):
-                sizes[d] = sizes.get(d, 0) + 1
-        self.domain_sizes = sizes
 
     def name(self, key: str) -> str:
-        return short_id(self.topo.ids.get(key, key))
+        return short_id(self.graph.name(key))
 
     def adj(self, key: str) -> set[str]:
-        base = self.topo.adjacency.get(key, set())
+        base = self.graph.neighbours(key)
         extra = self.planned_adj.get(key)
         return base | extra if extra else base
 
@@ -444,7 +437,7 @@ class _Classifier:
                 "no address space, and a VNet's prefixes are expected to be disjoint (remove the inner one)",
             )  # fmt: skip
         pk = (xk, yk) if xk < yk else (yk, xk)
-        pair = self.topo.pair(pk)
+        pair = self.graph.pair(xk, yk)
         if pair is not None and not self._peered_overlap(pair, x, y):
             return OverlapPair(
                 x, y, Severity.INFO, Scope.PEERED,
@@ -478,9 +471,9 @@ class _Classifier:
                 f"{x.label} and {y.label} are both peered with {self.name(third)}{more}{planned_note}, which "
                 f"cannot route {x.prefix} / {y.prefix} to both; Azure rejects the second of those peerings "
                 f"({OVERLAPS_ALREADY_PEERED})",
-                code=OVERLAPS_ALREADY_PEERED, third_vnet=self.topo.ids.get(third, third),
+                code=OVERLAPS_ALREADY_PEERED, third_vnet=self.graph.name(third),
             )  # fmt: skip
-        size = self.domain_sizes.get(x.domain, 0)
+        size = self.domains.sizes.get(x.domain, 0)
         return OverlapPair(
             x, y, Severity.WARNING, Scope.ROUTING_DOMAIN,
             f"{x.label} and {y.label} are not peered with each other but are in one routing domain "
@@ -567,17 +560,17 @@ def find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]] = ()) -> Ov
 
 
 def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> OverlapReport:
-    topo = topology(estate)
+    graph = link_graph(estate)
     planned_keys = _resolve_planned(estate, planned)
-    domains = routing_domains(estate, planned_keys) if planned_keys else topo.domains
-    classifier = _Classifier(estate, topo, planned_keys, domains)
+    domains = graph.domains(planned_keys)
+    classifier = _Classifier(estate, graph, planned_keys, domains)
 
     # Every prefix becomes one int that sorts as (IPv6?, first address, length, owner): one C sort
     # of ints lines up identical prefixes (they overlap pairwise without a sweep) and puts each
     # enclosing prefix before what it contains (the sweep). Members (and routing domains) are made
     # only for the prefixes that overlap. All of this matters at 100,000 prefixes.
     vnets = estate.vnets
-    vnet_keys = topo.vnet_keys if len(topo.vnet_keys) == len(vnets) else tuple(v.key for v in vnets)
+    labels = domains.vnets
     nets = estate.onprem
     owner_bits = (len(vnets) + len(nets)).bit_length() or 1
     packed = [
@@ -607,10 +600,10 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
             while j < len(packed) and packed[j] >> owner_bits == k:
                 oi = packed[j] & owner_mask
                 if oi < base:
-                    ms.append(Member(vnets[oi].id, p, None, domains[vnet_keys[oi]], False))
+                    ms.append(Member(vnets[oi].id, p, None, labels[oi], False))
                 else:
                     net = nets[oi - base]
-                    ms.append(Member(None, p, net.name, domains.get(onprem_key(net), -1), net.via_vnet_id is None))
+                    ms.append(Member(None, p, net.name, domains.of(onprem_key(net)), net.via_vnet_id is None))
                 j += 1
         return ms
 

@@ -14,19 +14,24 @@ once per :class:`~netplan.estate.Estate` and in time linear in VNets + peerings:
   the flags; two in one domain may, through a forwarding hub or a shared gateway. The domain is
   deliberately generous (any state, any flag): it answers "could this overlap ever matter?".
 
+:class:`LinkGraph` answers the overlap analysis's questions (domains, and a few pairs' links and
+neighbours) as the topology would, without building its dicts of every pair and node.
+
 Peerings may point at VNets outside the snapshot; those remote VNets are nodes too (keyed by
 their ID), so two VNets peered with the same unseen hub share a domain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from itertools import accumulate, chain, count, repeat
+from typing import TYPE_CHECKING, cast
 
 from netplan.addr import IPAddress, Prefix
-from netplan.ids import rid_key, short_id
+from netplan.ids import rid_key, rid_keys, short_id
 from netplan.model import OnPremNetwork, Peering, PeeringState, VNet
 from netplan.record import record
 
@@ -162,82 +167,273 @@ def topology(estate: Estate) -> Topology:
 
 
 def build_topology(estate: Estate) -> Topology:
-    """Build the topology of ``estate``; use :attr:`Estate.topology`, which keeps it."""
+    """Build the topology of ``estate``; use :attr:`Estate.topology`, which keeps it. It is built
+    from the Estate's :class:`LinkGraph` (its keys, link ends and domains), so that an audit, which
+    needs both, keys the IDs and joins the domains once."""
+    graph = link_graph(estate)
+    keys, spelled, src, dst = graph._keys, graph._spelled, graph._src, graph._dst
+    # Every node in first-seen order: each owner of links (every VNet, then the VNets of peerings
+    # listed without them), then the remotes of its links.
+    seen: list[int] = []
+    at = 0
+    for owner, n in zip(graph._owners, graph._counts, strict=True):
+        seen.append(owner)
+        if n:
+            seen += dst[at : at + n]
+            at += n
+    ids = {keys[x]: spelled[x] for x in dict.fromkeys(seen)}
     links: dict[tuple[str, str], list[Peering]] = {}
     adjacency: dict[str, set[str]] = {}
-    ids: dict[str, str] = {}
-    # Peerings listed without their VNet (the loader keeps them, with a gap) are links all the same:
-    # their VNet is a node keyed by its ID, like a remote VNet outside the snapshot.
-    orphan_links: dict[str, list[Peering]] = {}
-    for o in estate.orphans:
-        if isinstance(o, Peering):
-            orphan_links.setdefault(rid_key(o.vnet_id), []).append(o)
-    vnet_keys = tuple(rid_key(v.id) for v in estate.vnets)
-    owners: list[tuple[str, str, Iterable[Peering]]] = [(k, v.id, v.peerings) for k, v in zip(vnet_keys, estate.vnets, strict=True)]
-    owners += [(k, ls[0].vnet_id, ls) for k, ls in orphan_links.items()]
-    remote_keys: dict[str, str] = {}  # remote ID -> key: the same hub is named by hundreds of links
-    for vk, vid, peerings in owners:
-        ids[vk] = vid
-        for p in peerings:
-            rid = p.remote_vnet_id
-            rk = remote_keys.get(rid)
-            if rk is None:
-                rk = remote_keys[rid] = rid_key(rid)
-            if rk == vk:
-                continue
-            if rk not in ids:
-                ids[rk] = rid
-            pair = (vk, rk) if vk < rk else (rk, vk)
-            got = links.get(pair)
-            if got is None:
-                links[pair] = [p]
-            else:
-                got.append(p)
-            if vk in adjacency:
-                adjacency[vk].add(rk)
-            else:
-                adjacency[vk] = {rk}
-            if rk in adjacency:
-                adjacency[rk].add(vk)
-            else:
-                adjacency[rk] = {vk}
-    # Routing domains: the connected components of the peering links plus each declared on-prem
-    # network's edge to its via VNet, numbered in the order the nodes were first seen.
-    edges: dict[str, list[str]] = {}
+    for p, a, b in zip(graph._links, src, dst, strict=True):
+        if a == b:
+            continue  # a link to its own VNet joins nothing
+        vk, rk = keys[a], keys[b]
+        pair = (vk, rk) if vk < rk else (rk, vk)
+        got = links.get(pair)
+        if got is None:
+            links[pair] = [p]
+        else:
+            got.append(p)
+        if vk in adjacency:
+            adjacency[vk].add(rk)
+        else:
+            adjacency[vk] = {rk}
+        if rk in adjacency:
+            adjacency[rk].add(vk)
+        else:
+            adjacency[rk] = {vk}
+    # Routing domains, numbered in the order the nodes were first seen; the declared on-prem
+    # networks (and via VNets seen nowhere else) after them.
     onprem_nodes: list[str] = []
     for net in estate.onprem:
-        ok = onprem_key(net)
-        onprem_nodes.append(ok)
+        onprem_nodes.append(onprem_key(net))
         if net.via_vnet_id:
-            # The gateway's VNet; spokes using it (gateway transit) are peered with it, hence
-            # already in its domain.
-            vk = rid_key(net.via_vnet_id)
-            onprem_nodes.append(vk)
-            edges.setdefault(ok, []).append(vk)
-            edges.setdefault(vk, []).append(ok)
-    # ``ids`` has every VNet node in first-seen order already.
+            onprem_nodes.append(rid_key(net.via_vnet_id))
     order = list(ids) + list(dict.fromkeys(x for x in onprem_nodes if x not in ids))
-    comp: dict[str, int] = {}
-    count = 0
-    for x in order:
-        if x in comp:
-            continue
-        n = comp[x] = count
-        count += 1
-        if x not in adjacency and x not in edges:
-            continue  # an isolated VNet: a domain of its own (most of a large estate's)
-        todo = [x]
-        while todo:
-            y = todo.pop()
-            near: Iterable[str] = adjacency.get(y, ())
-            if edges and y in edges:
-                near = (*near, *edges[y])
-            for z in near:
-                if z not in comp:
-                    comp[z] = n
-                    todo.append(z)
-    domains = {x: comp[x] for x in order}
-    return Topology(links, adjacency, domains, ids, vnet_keys)
+    roots = graph.domains()._roots
+    labels = list(map(roots.__getitem__, map(graph._index.__getitem__, order)))
+    number = dict(zip(dict.fromkeys(labels), count(), strict=False))
+    domains = dict(zip(order, map(number.__getitem__, labels), strict=True))
+    return Topology(links, adjacency, domains, ids, tuple(keys[: len(estate.vnets)]))
+
+
+class LinkGraph:
+    """The peering links of an Estate over numbered nodes: what the overlap analysis asks of the
+    topology, at a fraction of :class:`Topology`'s cost (:func:`link_graph` keeps one per Estate).
+
+    The analysis needs the routing domain of every VNet with an overlapping prefix (a third of a
+    large estate's), and only for the few overlaps inside one domain, the links between two VNets
+    and their neighbours. :class:`Topology` keeps dicts of every pair, neighbour set and node keyed
+    by ID text; at 50,000 VNets building them costs twice the whole overlap sweep. Here each VNet
+    and each link's remote is keyed once, the nodes are numbered (VNet ``i`` of ``estate.vnets`` is
+    node ``i``; nodes of one key are one node), domains are joined by a union-find over the numbers,
+    and a pair's links or a node's neighbours are looked up only when asked. Every answer is the
+    Topology's (``tests/unit/test_topology.py`` compares them).
+    """
+
+    def __init__(self, estate: Estate) -> None:
+        vnets = estate.vnets
+        n = len(vnets)
+        spelled = [v.id for v in vnets]
+        keys = list(rid_keys(spelled))
+        index = dict(zip(keys, range(n), strict=True))
+        # VNets of one key share one node, spelled as the last of them (as Topology.ids has it).
+        unique = len(index) == n
+        vnet_nodes = list(range(n)) if unique else list(map(index.__getitem__, keys))
+        owners = list(vnet_nodes)
+        owned: list[Sequence[Peering]] = [v.peerings for v in vnets]
+        groups: dict[str, list[Peering]] = {}
+        for o in estate.orphans:
+            if isinstance(o, Peering):
+                groups.setdefault(rid_key(o.vnet_id), []).append(o)
+        for k, ls in groups.items():  # peerings listed without their VNet: owned by a node all the same
+            node = self._node(index, keys, spelled, k, ls[0].vnet_id)
+            spelled[node] = ls[0].vnet_id
+            owners.append(node)
+            owned.append(ls)
+        counts = list(map(len, owned))
+        links = list(chain.from_iterable(owned))
+        src = list(chain.from_iterable(map(repeat, owners, counts)))
+        remote_ids = [p.remote_vnet_id for p in links]
+        remote_keys = list(rid_keys(remote_ids))
+        found: list[int | None] = list(map(index.get, remote_keys))
+        if None in found:  # VNets outside the snapshot: nodes of their own, spelled as first named
+            for at, got in enumerate(found):
+                if got is None:
+                    found[at] = self._node(index, keys, spelled, remote_keys[at], remote_ids[at])
+        dst = cast(list[int], found)
+        # Declared on-prem networks are nodes too, joined to their via VNet (see Topology.domains).
+        onprem_edges: list[tuple[int, int]] = []
+        for net in estate.onprem:
+            ok = self._node(index, keys, spelled, onprem_key(net), onprem_key(net))
+            if net.via_vnet_id:
+                vk = rid_key(net.via_vnet_id)
+                onprem_edges.append((ok, self._node(index, keys, spelled, vk, vk)))
+        parent = list(range(len(keys)))
+        for a, b in chain(zip(src, dst, strict=True), onprem_edges):
+            while parent[a] != a:
+                parent[a] = a = parent[parent[a]]
+            while parent[b] != b:
+                parent[b] = b = parent[parent[b]]
+            if a != b:
+                if a < b:
+                    parent[b] = a
+                else:
+                    parent[a] = b
+        self._index = index
+        self._keys = keys
+        self._spelled = spelled
+        self._links = links
+        self._src = src
+        self._dst = dst
+        self._parent = parent
+        self._vnet_nodes = vnet_nodes
+        self._owners = owners
+        self._counts = counts
+        self._starts = list(accumulate(counts, initial=0))
+        #: Owner positions other than a VNet's own (see _remotes_of), by node.
+        self._more_owners: dict[int, list[int]] = {}
+        for q in range(n if unique else 0, len(owners)):
+            if q >= n or owners[q] != q:
+                self._more_owners.setdefault(owners[q], []).append(q)
+        self._by_remote: dict[int, dict[int, list[int]]] = {}
+
+    @staticmethod
+    def _node(index: dict[str, int], keys: list[str], spelled: list[str], key: str, spelling: str) -> int:
+        """The node of ``key``, numbered next and spelled ``spelling`` when it is new."""
+        node = index.get(key)
+        if node is None:
+            node = index[key] = len(keys)
+            keys.append(key)
+            spelled.append(spelling)
+        return node
+
+    def domains(self, extra_edges: Iterable[tuple[str, str]] = ()) -> Domains:
+        """The routing domains (:attr:`Topology.domains`' partition), with ``extra_edges`` (pairs of
+        VNet keys, e.g. planned peerings) joining domains as a peering would."""
+        parent = list(self._parent)
+        index = self._index
+        for ka, kb in extra_edges:
+            a, b = index[ka], index[kb]
+            while parent[a] != a:
+                parent[a] = a = parent[parent[a]]
+            while parent[b] != b:
+                parent[b] = b = parent[parent[b]]
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        # Point every node at its root, halving the paths at C speed until they are one step long.
+        while True:
+            nxt = list(map(parent.__getitem__, parent))
+            if nxt == parent:
+                break
+            parent = nxt
+        return Domains(parent, list(map(parent.__getitem__, self._vnet_nodes)), self)
+
+    def name(self, key: str) -> str:
+        """The original spelling of a node's ID (:attr:`Topology.ids`), or ``key`` itself."""
+        node = self._index.get(key)
+        return key if node is None else self._spelled[node]
+
+    def _remotes_of(self, x: int) -> dict[int, list[int]]:
+        """The links node ``x`` owns, by remote node: their positions (in :attr:`_links`, so in the
+        topology's order). Made per node asked about, in time linear in its links (a hub's
+        neighbours ask for the hub's pair with each of them)."""
+        got = self._by_remote.get(x)
+        if got is None:
+            got = self._by_remote[x] = {}
+            owners = self._owners
+            # Owner positions: VNet ``x`` is owner ``x`` (unless another VNet of its key is), then
+            # VNets of its key listed before it and the peerings listed without their VNet.
+            at = [x] if x < len(self._vnet_nodes) and owners[x] == x else []
+            more = self._more_owners.get(x)
+            if more:
+                at = sorted(at + more)
+            starts, dst = self._starts, self._dst
+            for q in at:
+                for s in range(starts[q], starts[q + 1]):
+                    d = dst[s]
+                    if d in got:
+                        got[d].append(s)
+                    else:
+                        got[d] = [s]
+        return got
+
+    @cached_property
+    def _towards(self) -> list[list[int]]:
+        """Per node, the positions of the links whose remote it is."""
+        out: list[list[int]] = [[] for _ in self._keys]
+        _consume(map(list.append, map(out.__getitem__, self._dst), range(len(self._dst))))
+        return out
+
+    def pair(self, ka: str, kb: str) -> PeerPair | None:
+        """:meth:`Topology.pair` of the VNet keys ``ka`` and ``kb``: their links in the order the
+        topology lists them (the owners' order, each owner's links in its order), or None."""
+        index = self._index
+        a, b = index.get(ka), index.get(kb)
+        if a is None or b is None or a == b:
+            return None
+        at = self._remotes_of(a).get(b, []) + self._remotes_of(b).get(a, [])
+        if not at:
+            return None
+        at.sort()
+        first, second = (ka, kb) if ka < kb else (kb, ka)
+        return PeerPair(first, second, tuple(self._links[s] for s in at))
+
+    def link_ends(self) -> Iterator[tuple[Peering, str, str]]:
+        """Every link with the keys of its owner and its remote, in the order :attr:`Topology.links`
+        lists them (links to their own VNet left out)."""
+        keys = self._keys
+        for p, a, b in zip(self._links, self._src, self._dst, strict=True):
+            if a != b:
+                yield p, keys[a], keys[b]
+
+    def neighbours(self, key: str) -> set[str]:
+        """:attr:`Topology.adjacency` of ``key``: the keys linked with it by a link in any state."""
+        x = self._index.get(key)
+        if x is None:
+            return set()
+        keys, src = self._keys, self._src
+        out = {keys[d] for d in self._remotes_of(x)}
+        out.update(keys[src[s]] for s in self._towards[x])
+        out.discard(key)  # a link to its own VNet joins nothing
+        return out
+
+
+class Domains:
+    """Routing-domain labels from :meth:`LinkGraph.domains`: two VNets (or on-prem networks) have
+    one label iff :attr:`Topology.domains` puts them in one domain; the labels are not its numbers."""
+
+    def __init__(self, roots: list[int], vnets: list[int], graph: LinkGraph) -> None:
+        self._roots = roots
+        #: The label of each VNet of ``estate.vnets``, in that order.
+        self.vnets = vnets
+        self._graph = graph
+
+    def of(self, key: str) -> int:
+        """The label of a node (a VNet key or an :func:`onprem_key`); -1 for an unknown key."""
+        node = self._graph._index.get(key)
+        return -1 if node is None else self._roots[node]
+
+    @cached_property
+    def sizes(self) -> dict[int, int]:
+        """Per label, how many VNets (keys that start with ``/``, remote ones included) it holds."""
+        roots = self._roots
+        out: dict[int, int] = {}
+        for key, node in self._graph._index.items():
+            if key.startswith("/"):
+                d = roots[node]
+                out[d] = out.get(d, 0) + 1
+        return out
+
+
+def link_graph(estate: Estate) -> LinkGraph:
+    """The :class:`LinkGraph` of ``estate``, built once and kept with it."""
+    return estate.memo("link-graph", LinkGraph)
+
+
+def _consume(it: Iterable[object]) -> None:
+    """Run an iterator of side effects to its end, at C speed."""
+    deque(it, maxlen=0)
 
 
 def peered_pairs(estate: Estate) -> Mapping[tuple[str, str], PeerPair]:

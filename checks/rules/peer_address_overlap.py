@@ -35,7 +35,7 @@ from checks.model import (
 from checks.rules import _docs
 from netplan.ids import name_of
 from netplan.model import Peering, PeeringState, VNet
-from netplan.topology import peered_space
+from netplan.topology import link_graph, peered_space
 
 
 def _space(ctx: Context, link: Peering, rk: str) -> tuple[list[Span], bool]:
@@ -110,7 +110,7 @@ def _no_overlap(ctx: Context, v: VNet, p: Peering, source: str) -> Outcome:
 
 
 def check(ctx: Context) -> Iterator[Outcome]:
-    topo = ctx.estate.topology
+    graph = link_graph(ctx.estate)
     vnet_spans = ctx.vnet_spans
     partial_pairs = ctx.partial_pairs
     suspects = ctx.self_overlap_suspects
@@ -139,7 +139,7 @@ def check(ctx: Context) -> Iterator[Outcome]:
                 space = spans_of(p.remote_current_prefixes)
             local = own
             # Whole address spaces on both links (the common case): nothing to narrow down.
-            pair = topo.pair(pk) if pk in partial_pairs else None
+            pair = graph.pair(vk, rk) if pk in partial_pairs else None
             partial = peered_space(ctx.estate, pair) if pair is not None else None
             source = "" if from_snapshot else " (remote space as the link records it; the VNet is not in the snapshot)"
             if partial is not None:
