@@ -143,3 +143,23 @@ def test_a_ca_bundle_that_is_not_there_is_one_line_and_nothing_is_sent(tmp_path:
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert err == [f"vnetplan: error: {missing}: no such file (--ca-bundle)"]
+
+
+def test_main_hands_the_collector_back_as_it_found_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """main() keeps the collector waiting while the command's modules are imported and freezes what
+    it made; a caller that goes on (a test, a script) gets the collector back, enabled as it was and
+    with nothing frozen, after a run, a usage error and a bad input alike."""
+    import contextlib
+    import gc
+
+    sample = str(Path(__file__).resolve().parents[2] / "samples" / "mendix-estate.json")
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            for argv in (["overlaps", "--estate", sample], ["overlaps", "--no-such-option"], ["overlaps", "--estate", "/nonexistent.json"]):
+                with contextlib.suppress(SystemExit):
+                    main(argv)
+                assert gc.isenabled() is enabled and gc.get_freeze_count() == 0, argv
+        finally:
+            gc.enable()
+    capsys.readouterr()
