@@ -220,10 +220,15 @@ def _walk(estate: Estate, overlapping: Iterable[str] | Mapping[str, str] | None,
     by_key = dict(zip(vnet_keys, estate.vnets, strict=True))
     for v, vk in zip(estate.vnets, vnet_keys, strict=True):
         g.node(vk, vnet_attrs, v, vk)
+    # A link names its remote VNet mostly by the very text of that VNet's ID: found by the text (a
+    # hash), not by a lower-cased copy of it.
+    by_text = dict(zip([v.id for v in estate.vnets], vnet_keys, strict=True))
     for v, vk in zip(estate.vnets, vnet_keys, strict=True):
         for p in v.peerings:
-            rk = rid_key(p.remote_vnet_id)
-            rk = keys.get(rk) or keys.setdefault(rk, rk)
+            rk = by_text.get(p.remote_vnet_id)
+            if rk is None:
+                rk = rid_key(p.remote_vnet_id)
+                rk = keys.get(rk) or keys.setdefault(rk, rk)
             if rk not in g:
                 g.node(rk, remote_attrs, p, rk)
             g.edge(vk, rk, p.key, peering_attrs, p, v, rk)

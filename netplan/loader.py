@@ -1457,6 +1457,8 @@ def _parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
     out = Parsed()
     seen: dict[str, tuple[str, str]] = {}
     children: list[tuple[str, str, str, Any, _At]] = []  # (kind, parent key, path, obj, at)
+    # The bucket of each type the fast path builds (its list in out.buckets), found once.
+    fast_buckets: dict[str, list[Any]] = {}
     for snap in snapshots:
         out.files.append(snap.file)
         for path, item in snap.resources:
@@ -1469,7 +1471,10 @@ def _parse_snapshots(snapshots: Iterable[RawSnapshot]) -> Parsed:
                     key = rid_key(fast_id)
                     if key not in seen:
                         seen[key] = (snap.file, path)
-                        out.buckets.setdefault(_PARSERS[fast_type][0], []).append(model)
+                        built = fast_buckets.get(fast_type)
+                        if built is None:
+                            built = fast_buckets[fast_type] = out.buckets.setdefault(_PARSERS[fast_type][0], [])
+                        built.append(model)
                         continue
             obj = _decoded(snap.file, item)
             name = obj.get("name")

@@ -35,12 +35,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from netplan.addr import Prefix
+from netplan.addr import HOST_BITS4, Prefix
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
 from netplan.jsonout import Stream
 from netplan.record import record
+from netplan.slotnew import twin
 from netplan.topology import Domains, LinkGraph, PeerPair, link_graph, onprem_key, peered_space
 
 
@@ -107,6 +108,22 @@ class Member:
         if self.onprem is not None:
             d["onprem"] = self.onprem
         return d
+
+
+# Members are built through a twin of the same layout (netplan.slotnew), not the frozen __init__:
+# a large estate's overlaps have tens of thousands (a fifth of 50,000 VNets on one /16).
+_MemberSlots = twin(Member, ("vnet", "prefix", "onprem", "domain", "everywhere"))
+
+
+def _new_member(vnet: str | None, prefix: Prefix, onprem: str | None, domain: int, everywhere: bool) -> Member:
+    o = _MemberSlots()
+    o.vnet = vnet
+    o.prefix = prefix
+    o.onprem = onprem
+    o.domain = domain
+    o.everywhere = everywhere
+    o.__class__ = Member
+    return o
 
 
 @record
@@ -588,6 +605,7 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
     owner_mask = (1 << owner_bits) - 1
 
     made: dict[int, list[Member]] = {}
+    new = _new_member
 
     def members_of(at: int) -> list[Member]:
         """The members of the prefix whose run of owners starts at ``packed[at]``."""
@@ -600,10 +618,10 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
             while j < len(packed) and packed[j] >> owner_bits == k:
                 oi = packed[j] & owner_mask
                 if oi < base:
-                    ms.append(Member(vnets[oi].id, p, None, labels[oi], False))
+                    ms.append(new(vnets[oi].id, p, None, labels[oi], False))
                 else:
                     net = nets[oi - base]
-                    ms.append(Member(None, p, net.name, domains.of(onprem_key(net)), net.via_vnet_id is None))
+                    ms.append(new(None, p, net.name, domains.of(onprem_key(net)), net.via_vnet_id is None))
                 j += 1
         return ms
 
@@ -615,27 +633,7 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
         )
     groups: dict[tuple[Severity, Scope, Prefix], OverlapGroup] = {}
     builder = _GroupBuilder(groups, classifier, incomplete)
-    same: list[int] = []  # run starts of prefixes held more than once
-    contained: list[tuple[int, int]] = []  # (outer run start, inner run start)
-    stack: list[tuple[int, int]] = []  # (run start, last address) of the open enclosing prefixes
-    six: bool | None = None
-    prev = -1
-    for at, c in enumerate(packed):
-        k = c >> owner_bits
-        if k == prev:
-            if not same or same[-1] != stack[-1][0]:
-                same.append(stack[-1][0])
-            continue
-        prev = k
-        first = (k >> 8) & _ADDR
-        if (k >= _SIX) is not six:
-            stack.clear()
-            six = k >= _SIX
-        while stack and stack[-1][1] < first:
-            stack.pop()
-        for outer, _last in stack:
-            contained.append((outer, at))
-        stack.append((at, first | ((1 << ((128 if six else 32) - (k & 255))) - 1)))
+    same, contained = _sweep(packed, owner_bits)
     for at in same:
         builder.block(_unpack(packed[at] >> owner_bits), members_of(at), None)
     for outer, inner in contained:
@@ -653,6 +651,50 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
         ),
     )
     return OverlapReport(ordered, len(estate.vnets), prefix_count, onprem_count, incomplete)
+
+
+def _sweep(packed: list[int], owner_bits: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """The sweep over the sorted packed prefixes: the run starts of prefixes held more than once,
+    and the (outer run start, inner run start) of every prefix that contains another. An estate
+    without IPv6 (most) takes a loop without the IP-version bookkeeping."""
+    same: list[int] = []
+    contained: list[tuple[int, int]] = []
+    stack: list[tuple[int, int]] = []  # (run start, last address) of the open enclosing prefixes
+    prev = -1
+    if not packed or packed[-1] >> owner_bits < _SIX:
+        host = HOST_BITS4
+        for at, c in enumerate(packed):
+            k = c >> owner_bits
+            if k == prev:
+                if not same or same[-1] != stack[-1][0]:
+                    same.append(stack[-1][0])
+                continue
+            prev = k
+            first = k >> 8
+            while stack and stack[-1][1] < first:
+                stack.pop()
+            for outer, _last in stack:
+                contained.append((outer, at))
+            stack.append((at, first | host[k & 255]))
+        return same, contained
+    six: bool | None = None
+    for at, c in enumerate(packed):
+        k = c >> owner_bits
+        if k == prev:
+            if not same or same[-1] != stack[-1][0]:
+                same.append(stack[-1][0])
+            continue
+        prev = k
+        first = (k >> 8) & _ADDR
+        if (k >= _SIX) is not six:
+            stack.clear()
+            six = k >= _SIX
+        while stack and stack[-1][1] < first:
+            stack.pop()
+        for outer, _last in stack:
+            contained.append((outer, at))
+        stack.append((at, first | ((1 << ((128 if six else 32) - (k & 255))) - 1)))
+    return same, contained
 
 
 class _GroupBuilder:

@@ -484,7 +484,8 @@ def _space(raw: Raw | UnsetType) -> tuple[Any, ...] | None:
         space = _SPACE.decode(raw)
         if space is None or space.address_prefixes is None:
             return None
-        got = parse_prefixes(space.address_prefixes)  # type: ignore[arg-type]
+        # A space not met before: its texts are new too (parse_prefixes would look them all up first).
+        got = tuple(map(parse_prefix, space.address_prefixes))
         if space.ipam_pool_prefix_allocations is UNSET and len(_SPACES) < MEMO_MAX:
             _SPACES[key] = got
     return got
@@ -503,7 +504,8 @@ def _vnet_space(raw: Raw | UnsetType) -> tuple[Any, ...]:
             raise GiveUp
         if space.address_prefixes is None:
             return ()
-        got = parse_prefixes(space.address_prefixes)  # type: ignore[arg-type]
+        # A space not met before: its texts are new too (parse_prefixes would look them all up first).
+        got = tuple(map(parse_prefix, space.address_prefixes))
         if len(_SPACES) < MEMO_MAX:
             _SPACES[key] = got
     return got
@@ -770,7 +772,8 @@ def register(kind: kinds.Kind, builder: Builder) -> None:
 def resource(span: rawjson.Span) -> tuple[str, str, Any] | None:
     """(lower-cased type, ID, model object) of a resource in a shape this path builds, or None: the
     caller then decodes the span and parses it with the checked parser (the module docstring)."""
-    buf = rawjson.buffer(span)
+    # rawjson.buffer, inline (once per resource)
+    buf: Any = span.file.view(span.start, span.end) if type(span) is rawjson.FileSpan else span
     head: Any
     try:
         head = _WHOLE.decode(buf)

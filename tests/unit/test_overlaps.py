@@ -3,6 +3,7 @@ sweep against a naive pairwise reference (hypothesis), and the `vnetplan overlap
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 from pathlib import Path
@@ -18,9 +19,11 @@ from netplan.overlaps import (
     ANOTHER_PEERING,
     OVERLAPS_ALREADY_PEERED,
     SPACES_OVERLAP,
+    Member,
     OverlapReport,
     Scope,
     Severity,
+    _new_member,
     containment_pairs,
     cross_overlaps,
     find_overlaps,
@@ -537,3 +540,15 @@ def test_cli_clean_sample_has_no_overlaps(capsys: pytest.CaptureFixture[str]) ->
     assert main(["overlaps", "--estate", str(SAMPLES / "clean-estate.json"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["overlaps"] == [] and data["summary"]["pairs"] == 0
+
+
+def test_a_member_built_through_its_twin_is_the_object_init_builds() -> None:
+    """find_overlaps builds its members through netplan.slotnew's twin: the same class, fields
+    and frozenness as Member(...) (members compare by identity, so field by field)."""
+    p = parse_prefix("10.0.0.0/16")
+    made, want = _new_member("/v/a", p, None, 7, False), Member("/v/a", p, None, 7, False)
+    assert type(made) is Member
+    assert [getattr(made, f.name) for f in dataclasses.fields(Member)] == [getattr(want, f.name) for f in dataclasses.fields(Member)]
+    assert made.key == want.key and made.label == want.label and made.to_dict() == want.to_dict()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.domain = 1  # type: ignore[misc]
