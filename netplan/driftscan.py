@@ -37,7 +37,6 @@ import gc
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,7 @@ from netplan.loader import (
     read_snapshot,
     snapshot_from_data,
 )
+from netplan.record import record
 from netplan.report.model import Report
 
 #: Types the loader folds into their parent's model (lower case): such a resource is skipped only
@@ -91,7 +91,7 @@ _TOP = msgspec.json.Decoder(_Top | list[msgspec.Raw])
 Stamp = tuple[int, int, int, int]
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _File:
     """One scanned snapshot file: each resource's place in the file, key, group and type."""
 
@@ -117,7 +117,7 @@ class _File:
     parented: set[str]
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Kept:
     """What :func:`snapshot_drift_files` needs of a scanned file once its bytes are gone."""
 
@@ -132,7 +132,7 @@ class _Kept:
     vnets: dict[str, int]
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Scan:
     """Both files scanned, and the groups whose bytes are the same in both (see the module docstring)."""
 

@@ -23,7 +23,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,7 @@ from netplan.model import (
     ZoneGroupRecord,
     ZoneLink,
 )
+from netplan.record import record
 from netplan.yamlio import load_with_lines
 from netplan.yamlio import where as yaml_where
 
@@ -102,7 +103,7 @@ _ENVELOPE = frozenset(
 
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class RawSnapshot:
     """One input file, parsed: its resources (with their JSON paths), declarations and gaps. A
     resource is a dict, or a span of the file decoded only while it is parsed (:mod:`netplan.rawjson`)."""
@@ -1428,7 +1429,7 @@ _CHILD_TYPES = {k.key: k.child_of for k in kinds.ALL if k.child_of}
 MODELLED_TYPES = tuple(sorted(_PARSERS)) + tuple(sorted(_CHILD_TYPES))
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Parsed:
     """Everything the loader read, by kind, before the Estate indexes it."""
 
@@ -1637,7 +1638,7 @@ def _add_gap(out: Parsed, gap: Gap) -> None:
 # Declarations
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Declarations:
     """Parsed declarations, with VNet references still as written (resolved by the Estate)."""
 

@@ -190,7 +190,7 @@ class _CrossDomainBlock:
                         yield OverlapPair(x, y, Severity.INFO, Scope.ISOLATED, reason)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class OverlapGroup:
     """All overlaps of one (severity, scope) under one enclosing prefix."""
 
@@ -273,7 +273,7 @@ class OverlapGroup:
             self._members.setdefault(m, None)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class OverlapReport:
     """The grouped result of :func:`find_overlaps`, errors first, in a stable order."""
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from itertools import accumulate, chain, count, repeat
 from typing import TYPE_CHECKING, cast
@@ -124,7 +124,7 @@ class UnionFind:
         return out
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Topology:
     """The pair, adjacency, link and domain indexes of one Estate (:attr:`netplan.estate.Estate.topology`)."""
 
