@@ -13,7 +13,13 @@ compiling their methods was about half of a read command's start-up (issue 15: a
 ``__setattr__``/``__delattr__`` are closures over the class's field names (code compiled once,
 with this module), and ``__init__`` is the dataclass's own ``__init__`` compiled once per *shape*
 (the number of fields, and which of them have a ``default_factory``) with placeholder names, then
-given the class's field names with :meth:`types.CodeType.replace` (no compiler).
+given the class's field names with :meth:`types.CodeType.replace` (no compiler). The fields
+themselves are read as the dataclass reads them (:func:`_bare`), without its three questions per
+field about ``ClassVar``, ``InitVar`` and ``KW_ONLY`` when no annotation's leading name can be one.
+
+``@record(frozen=False, slots=False)`` is ``@dataclass`` made the same way (a mutable class is
+unhashable, as the dataclass makes it), ``@record(slots=False)`` ``@dataclass(frozen=True)`` (a
+class that keeps a ``__dict__``, for a ``cached_property``).
 
 The promise, checked by ``tests/unit/test_record.py`` against a plain dataclass of the same
 fields: equal exactly when the dataclass's would be (same class, the same ``compare`` fields in
@@ -29,14 +35,17 @@ frozen methods (only ``==``, ``hash()`` and ``repr()`` shared).
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import inspect
+import re
 import reprlib
 import sys
+import typing
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
 from operator import attrgetter
-from types import CellType, CodeType, FunctionType
+from types import CellType, CodeType, FunctionType, MemberDescriptorType
 from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T")
@@ -230,6 +239,61 @@ def _plain(cls: type) -> bool:
     return True
 
 
+#: The leading name of an annotation's text, read as :mod:`dataclasses` reads it (``_is_type``).
+_LEADING = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")
+#: What makes an annotation something else than a field (its leading name bound to one of these).
+_SPECIAL_OBJECTS = (typing.ClassVar, dataclasses.InitVar, dataclasses.KW_ONLY, typing, dataclasses)
+
+
+def _bare(cls: type, slots: bool) -> type | None:
+    """What ``dataclass(init=False, repr=False, eq=False, slots=slots)`` makes of a :func:`_plain`
+    class (Python 3.11's ``_process_class`` with those flags): the fields, the parameters,
+    ``__match_args__`` and the slotted copy, without asking three times per field whether its
+    annotation is a ``ClassVar``, an ``InitVar`` or ``KW_ONLY``. None (nothing changed) when an
+    annotation is not text or its leading name is bound to one of those (or to :mod:`typing` or
+    :mod:`dataclasses` themselves): the dataclass decides those."""
+    annotations = inspect.get_annotations(cls)
+    module = sys.modules.get(cls.__module__)
+    namespace = module.__dict__ if module is not None else {}
+    for annotation in annotations.values():
+        if type(annotation) is not str:
+            return None
+        m = _LEADING.match(annotation)
+        if m is not None and any(namespace.get(m.group(i)) is o for i in (1, 2) for o in _SPECIAL_OBJECTS):
+            return None
+    cls.__dataclass_params__ = dataclasses._DataclassParams(False, False, False, False, False, False)  # type: ignore[attr-defined]
+    found: dict[str, Field[Any]] = {}
+    for name, annotation in annotations.items():  # _get_field, for a plain field
+        default: Any = getattr(cls, name, MISSING)
+        if isinstance(default, Field):
+            f = default
+        else:
+            f = dataclasses.field(default=MISSING if isinstance(default, MemberDescriptorType) else default)
+        f.name = name
+        f.type = annotation
+        f._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+        if f.kw_only is MISSING:
+            f.kw_only = False
+        if f.default.__class__.__hash__ is None:
+            raise ValueError(f"mutable default {type(f.default)} for field {f.name} is not allowed: use default_factory")
+        found[name] = f
+        if isinstance(default, Field):
+            if f.default is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, f.default)
+    for name, value in cls.__dict__.items():
+        if isinstance(value, Field) and name not in annotations:
+            raise TypeError(f"{name!r} is a field but has no type annotation")
+    cls.__dataclass_fields__ = found  # type: ignore[attr-defined]
+    if "__match_args__" not in cls.__dict__:
+        setattr(cls, "__match_args__", tuple(found))  # noqa: B010 (not a known attribute)
+    if slots:
+        cls = dataclasses._add_slots(cls, False, False)  # type: ignore[attr-defined]
+    abc.update_abstractmethods(cls)
+    return cls
+
+
 @overload
 def record(cls: type[T], /) -> type[T]: ...
 
@@ -263,12 +327,12 @@ def _record(cls: type[T], frozen: bool, slots: bool) -> type[T]:
         documented = bool(cls.__doc__)
         if not documented:
             cls.__doc__ = cls.__name__  # so that the dataclass does not compute one meanwhile
-        made = dataclass(init=False, eq=False, repr=False, slots=slots)(cls)
-        fs = fields(made)  # type: ignore[arg-type]
-        params = made.__dataclass_params__  # type: ignore[attr-defined]
+        made: Any = _bare(cls, slots) or dataclass(init=False, eq=False, repr=False, slots=slots)(cls)
+        fs = fields(made)
+        params = made.__dataclass_params__
         params.init = True
         params.frozen = frozen
-        made.__init__ = _init(made, fs, frozen)  # type: ignore[method-assign]
+        made.__init__ = _init(made, fs, frozen)
         if frozen:
             for name, fn in _frozen_methods(cls, tuple(f.name for f in fs), slots).items():
                 setattr(made, name, fn)
@@ -276,12 +340,12 @@ def _record(cls: type[T], frozen: bool, slots: bool) -> type[T]:
             made.__doc__ = _signature_doc(made, fs)
     else:
         made = dataclass(frozen=frozen, slots=slots, eq=False, repr=False)(cls)
-        fs = fields(made)  # type: ignore[arg-type]
+        fs = fields(made)
     compared = [f.name for f in fs if f.compare]
     hashed = [f.name for f in fs if (f.compare if f.hash is None else f.hash)]
     shown = [f.name for f in fs if f.repr]
     for name, fn in _methods(made, compared, hashed, shown).items():
         setattr(made, name, fn)
     if not frozen:
-        made.__hash__ = None  # type: ignore[assignment]  # a mutable dataclass with __eq__ is unhashable
+        made.__hash__ = None  # a mutable dataclass with __eq__ is unhashable
     return made

@@ -13,7 +13,7 @@ import inspect
 import pickle
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -218,6 +218,15 @@ def _cells(fn: Any) -> dict[str, int]:
     return {rename.get(n, n): id(c.cell_contents) for n, c in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True)}
 
 
+def _described(cls: type) -> list[tuple[Any, ...]]:
+    """Each field as the dataclass keeps it (its kind too: a field, a ClassVar or an InitVar)."""
+    return [
+        (f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.hash, f.compare, dict(f.metadata), f.kw_only,
+         f._field_type)  # type: ignore[attr-defined]
+        for f in cls.__dataclass_fields__.values()  # type: ignore[attr-defined]
+    ]  # fmt: skip
+
+
 def _outcome(action: Any) -> tuple[type, str] | None:
     try:
         action()
@@ -245,6 +254,10 @@ def test_each_record_class_is_made_as_the_dataclass_makes_it(cls: type) -> None:
     assert init.__annotations__ == twin_init.__annotations__ and init.__globals__ is twin_init.__globals__
     assert _instructions(init) == _instructions(twin_init)
     assert _cells(init) == _cells(twin_init)
+    assert _described(cls) == _described(twin)
+    made = ("__init__", "__eq__", "__hash__", "__repr__", "__setattr__", "__delattr__", "__getstate__", "__setstate__",
+            "__match_args__", "__slots__", "__dataclass_fields__", "__dataclass_params__", "__abstractmethods__")  # fmt: skip
+    assert [n in vars(cls) for n in made] == [n in vars(twin) for n in made]
     params, twin_params = cls.__dataclass_params__, twin.__dataclass_params__  # type: ignore[attr-defined]
     assert (params.init, params.frozen, params.order, params.unsafe_hash) == (
         twin_params.init, twin_params.frozen, twin_params.order, twin_params.unsafe_hash
@@ -334,3 +347,35 @@ def test_a_mutable_or_slotless_record_behaves_as_its_dataclass() -> None:
                 assert one == cls(3, *args[1:])
     assert _Mutable(1).b is not _Mutable(1).b and _Mutable(1, hidden=5) == _Mutable(1)
     assert "__dict__" not in dir(_MutableSlots(1)) and not hasattr(_FrozenDict, "__slots__")
+
+
+_CV = ClassVar  # an alias the substring checks cannot see: the dataclass resolves it
+
+
+def test_a_record_reads_its_annotations_and_defaults_as_the_dataclass_does() -> None:
+    """A ClassVar behind an alias is no field; a mutable default and a field() without an annotation
+    are the dataclass's errors, word for word."""
+
+    @record
+    class Aliased:
+        a: int
+        b: _CV[int] = 1
+
+    assert [f.name for f in dataclasses.fields(Aliased)] == ["a"] and Aliased(2).b == 1
+    for make in (dataclasses.dataclass(frozen=True, slots=True), record):
+
+        def bad_default(make: Any = make) -> Any:
+            class Bad:
+                a: list[int] = []
+
+            return make(Bad)
+
+        def no_annotation(make: Any = make) -> Any:
+            class Bad:
+                a: int
+                b = dataclasses.field(default=1)
+
+            return make(Bad)
+
+        assert _outcome(bad_default) == (ValueError, "mutable default <class 'list'> for field a is not allowed: use default_factory")
+        assert _outcome(no_annotation) == (TypeError, "'b' is a field but has no type annotation")
