@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from netplan.report.model import Finding, Report, Status
+from netplan.report.model import Finding, Report, Status, sha256_hex
 
 #: Azure DevOps' limit on a test's name (``classname.name``).
 MAX_TEST_NAME = 512
@@ -33,9 +33,7 @@ def fit_name(classname: str, name: str, limit: int = MAX_TEST_NAME) -> str:
     budget = limit - len(classname) - 1
     if len(name) <= budget:
         return name
-    import hashlib  # deferred with ElementTree below: only a JUnit report with a long name needs it
-
-    tag = "#" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    tag = "#" + sha256_hex(name.encode("utf-8"))[:8]
     room = budget - len(tag) - 4  # "..." and a space before the tag
     head = room // 3
     tail = room - head
@@ -47,8 +45,8 @@ def _seconds(value: float) -> str:
 
 
 def render_junit(report: Report) -> str:
-    # Deferred: netplan.report imports every writer, and ElementTree (with its parser and
-    # hashlib above) is start-up every other format would pay for nothing (issue 15).
+    # Deferred: netplan.report imports every writer, and ElementTree (with its parser) is start-up
+    # every other format would pay for nothing (issue 15).
     import xml.etree.ElementTree as ET
 
     by_rule: dict[str, list[Finding]] = defaultdict(list)
