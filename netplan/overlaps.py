@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from netplan.addr import HOST_BITS4, Prefix
+from netplan.addr import HOST_BITS4, HOST_BITS6, Prefix
 from netplan.errors import RefError
 from netplan.estate import Estate
 from netplan.ids import rid_key, short_id
@@ -655,29 +655,15 @@ def _find_overlaps(estate: Estate, planned: Iterable[tuple[str, str]]) -> Overla
 
 def _sweep(packed: list[int], owner_bits: int) -> tuple[list[int], list[tuple[int, int]]]:
     """The sweep over the sorted packed prefixes: the run starts of prefixes held more than once,
-    and the (outer run start, inner run start) of every prefix that contains another. An estate
-    without IPv6 (most) takes a loop without the IP-version bookkeeping."""
+    and the (outer run start, inner run start) of every prefix that contains another. A prefix's
+    last address comes from its version's table of host bits (IPv4 sorts before IPv6; the stack
+    starts afresh at the switch)."""
     same: list[int] = []
     contained: list[tuple[int, int]] = []
     stack: list[tuple[int, int]] = []  # (run start, last address) of the open enclosing prefixes
     prev = -1
-    if not packed or packed[-1] >> owner_bits < _SIX:
-        host = HOST_BITS4
-        for at, c in enumerate(packed):
-            k = c >> owner_bits
-            if k == prev:
-                if not same or same[-1] != stack[-1][0]:
-                    same.append(stack[-1][0])
-                continue
-            prev = k
-            first = k >> 8
-            while stack and stack[-1][1] < first:
-                stack.pop()
-            for outer, _last in stack:
-                contained.append((outer, at))
-            stack.append((at, first | host[k & 255]))
-        return same, contained
     six: bool | None = None
+    host = HOST_BITS4
     for at, c in enumerate(packed):
         k = c >> owner_bits
         if k == prev:
@@ -685,15 +671,16 @@ def _sweep(packed: list[int], owner_bits: int) -> tuple[list[int], list[tuple[in
                 same.append(stack[-1][0])
             continue
         prev = k
-        first = (k >> 8) & _ADDR
         if (k >= _SIX) is not six:
             stack.clear()
             six = k >= _SIX
+            host = HOST_BITS6 if six else HOST_BITS4
+        first = (k >> 8) & _ADDR
         while stack and stack[-1][1] < first:
             stack.pop()
         for outer, _last in stack:
             contained.append((outer, at))
-        stack.append((at, first | ((1 << ((128 if six else 32) - (k & 255))) - 1)))
+        stack.append((at, first | host[k & 255]))
     return same, contained
 
 
