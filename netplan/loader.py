@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from netplan import kinds, rawjson, typedload
+from netplan import kinds, rawjson, slotnew, typedload
 from netplan.addr import AddressError, IPAddress, Prefix, parse_ip, parse_prefix, parse_prefixes
 from netplan.errors import InputError
 from netplan.fwrules import parse_rules
@@ -1333,7 +1333,7 @@ def _rule_body_typed(p: typedload.RuleProps) -> tuple[Any, ...] | None:
     return prio, d, a, proto, src, dst, sports, dports, False, desc if isinstance(desc, str) else ""
 
 
-_new_rule = typedload.slot_builder(SecurityRule)
+_new_rule = slotnew.builder(SecurityRule)
 #: Per load (emptied when a parse ends): a custom rule's ``properties`` text -> :func:`_rule_body_typed`
 #: of it. NSGs deployed from one template repeat the same rules.
 _RULE_BODIES: dict[bytes, tuple[Any, ...] | None] = {}

@@ -295,14 +295,6 @@ def rule_props(raw: Raw) -> RuleProps:
     return _RULE_PROPS.decode(raw)
 
 
-def slot_builder(cls: type[_T]) -> Callable[..., _T]:
-    """A constructor of the frozen, slotted dataclass ``cls`` taking every field positionally, in
-    order (:func:`netplan.slotnew.builder`): the dataclass's ``__init__`` sets each field through
-    ``object.__setattr__``. The same object, equal to the one ``__init__`` builds
-    (``tests/unit/test_typedload.py``)."""
-    return slotnew.builder(cls)
-
-
 # The builders of the three most numerous objects (at 10k VNets: 39,000 subnets, 13,000 peering
 # links, 10,000 VNets), their fields named: one added to the model without them is an error at
 # import, never a wrong object. Equal to the objects __init__ builds (tests/unit/test_typedload.py
@@ -625,7 +617,7 @@ def _next_hop(text: str) -> Any:
     return hit
 
 
-_new_route = slot_builder(Route)
+_new_route = slotnew.builder(Route)
 _RouteTableSlots = slotnew.twin(RouteTable, (
     "id", "name", "location", "routes", "disable_bgp_route_propagation", "tags", "source"))
 
